@@ -1,0 +1,94 @@
+/*
+ * The in-memory form of a result file (schema ccbench-result/1, DESIGN.md "Result file"),
+ * its JSON writer (atomic: temp file + rename) and its strict reader. The reader rejects a
+ * wrong schema, truncated JSON, or a missing/mistyped field with the file and field named.
+ * Every pointer inside a ccb_result is owned by it and released by ccb_result_free().
+ */
+#ifndef CCB_RESULT_H
+#define CCB_RESULT_H
+
+#include <stddef.h>
+
+#include <cjson/cJSON.h>
+
+#include "catalog.h"
+#include "stats.h"
+
+typedef struct ccb_failure {
+    char *reason; /* CCB_REASON_* (protocol.h) */
+    char *detail; /* e.g. the tail of the child's log */
+} ccb_failure;
+
+typedef struct ccb_metric_result {
+    char *name;
+    char *unit;
+    ccb_direction direction;
+    ccb_metric_kind kind;
+    double *samples;
+    size_t n, cap;
+    ccb_summary stats; /* filled by ccb_result_compute_stats() or read from the file */
+} ccb_metric_result;
+
+/* Noise diagnostics of one measured process (DESIGN.md "Statistics", last bullet). */
+typedef struct ccb_process_meta {
+    int ok;
+    double wall_ms, cpu_ms, maxrss_kb, steal_ms;
+    long nvcsw, nivcsw;
+} ccb_process_meta;
+
+typedef struct ccb_scenario_result {
+    char *name;
+    cJSON *params; /* object, owned */
+    size_t samples_ok, samples_failed;
+    ccb_failure *failures;
+    size_t nfailures;
+    ccb_metric_result *metrics;
+    size_t nmetrics;
+    ccb_process_meta *processes;
+    size_t nprocesses;
+} ccb_scenario_result;
+
+typedef struct ccb_git_info {
+    int present; /* 0: not run inside a repository -> JSON nulls */
+    char *revision, *commit, *tracker_tree;
+    int dirty;
+} ccb_git_info;
+
+typedef struct ccb_machine_info {
+    char *hostname, *os, *kernel, *cpu_model, *compiler, *build_type;
+    int cpus;
+    long mem_total_kb;
+} ccb_machine_info;
+
+typedef struct ccb_result {
+    char *ccbench_version, *created_at, *label, *profile;
+    ccb_git_info git;
+    ccb_machine_info machine;
+    ccb_scenario_result *scenarios;
+    size_t nscenarios;
+} ccb_result;
+
+ccb_result *ccb_result_new(void);
+void ccb_result_free(ccb_result *r);
+
+/* Append helpers; each returns the new element (zeroed, owned by the parent) or NULL. */
+ccb_scenario_result *ccb_result_add_scenario(ccb_result *r, const char *name);
+ccb_metric_result *ccb_scenario_add_metric(ccb_scenario_result *s, const ccb_metric_def *def);
+ccb_metric_result *ccb_scenario_find_metric(const ccb_scenario_result *s, const char *name);
+int ccb_metric_add_sample(ccb_metric_result *m, double value);
+int ccb_scenario_add_failure(ccb_scenario_result *s, const char *reason, const char *detail);
+int ccb_scenario_add_process(ccb_scenario_result *s, const ccb_process_meta *meta);
+
+/* Fill every metric's stats from its samples (fixed seed). */
+int ccb_result_compute_stats(ccb_result *r);
+
+cJSON *ccb_result_to_json(const ccb_result *r);
+/* Atomic write: PATH.tmp.<pid> then rename(). Names the path on error. */
+int ccb_result_write_file(const ccb_result *r, const char *path);
+/* Strict read. On error: -1, ccb_error_message() names the file and the field. */
+int ccb_result_read_file(const char *path, ccb_result **out);
+int ccb_result_from_json(const cJSON *json, const char *origin, ccb_result **out);
+
+const ccb_scenario_result *ccb_result_find_scenario(const ccb_result *r, const char *name);
+
+#endif

@@ -1,0 +1,220 @@
+/*
+ * CSV output with CodeCarbon's 32 columns, names and order, so tools that read CodeCarbon's
+ * emissions.csv read ours. A row is built in memory and appended with ONE write(2) on an
+ * O_APPEND descriptor: rows from many threads or processes never interleave. The header is
+ * written once even when several processes create the file at the same moment: it is
+ * written to a private temp file that is link()ed into place, which fails for all but one.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "internal.h"
+
+const char *const cct_csv_columns[CCT_CSV_COLUMNS] = {
+    "timestamp",       "project_name",     "run_id",         "experiment_id",
+    "duration",        "emissions",        "emissions_rate", "cpu_power",
+    "gpu_power",       "ram_power",        "cpu_energy",     "gpu_energy",
+    "ram_energy",      "energy_consumed",  "country_name",   "country_iso_code",
+    "region",          "cloud_provider",   "cloud_region",   "os",
+    "python_version",  "codecarbon_version", "cpu_count",    "cpu_model",
+    "gpu_count",       "gpu_model",        "longitude",      "latitude",
+    "ram_total_size",  "tracking_mode",    "on_cloud",       "pue",
+};
+
+#define ROW_MAX 4096
+
+typedef struct row {
+    char buf[ROW_MAX];
+    size_t len;
+    int overflow;
+} row;
+
+static void put_raw(row *r, const char *s, size_t n)
+{
+    if (r->len + n >= ROW_MAX) {
+        r->overflow = 1;
+        return;
+    }
+    memcpy(r->buf + r->len, s, n);
+    r->len += n;
+}
+
+/* A text field, quoted per RFC 4180 only when it needs to be. */
+static void put_text(row *r, const char *s)
+{
+    if (r->len > 0 && r->buf[r->len - 1] != '\n')
+        put_raw(r, ",", 1);
+    if (!s)
+        return;
+    if (strpbrk(s, ",\"\r\n") == NULL) {
+        put_raw(r, s, strlen(s));
+        return;
+    }
+    put_raw(r, "\"", 1);
+    for (const char *p = s; *p; p++) {
+        if (*p == '"')
+            put_raw(r, "\"", 1);
+        put_raw(r, p, 1);
+    }
+    put_raw(r, "\"", 1);
+}
+
+static void put_format(row *r, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void put_format(row *r, const char *fmt, ...)
+{
+    char tmp[64];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(tmp, sizeof(tmp), fmt, ap);
+    va_end(ap);
+    put_text(r, tmp);
+}
+
+/* Doubles keep 15 significant digits: kWh figures are tiny and must not round to 0. */
+static void put_number(row *r, double v)
+{
+    if (isnan(v))
+        put_text(r, "");
+    else
+        put_format(r, "%.15g", v);
+}
+
+static void build_header(row *r)
+{
+    r->len = 0;
+    r->overflow = 0;
+    for (int i = 0; i < CCT_CSV_COLUMNS; i++)
+        put_text(r, cct_csv_columns[i]);
+    put_raw(r, "\n", 1);
+}
+
+static void build_row(row *r, const char *project_name, const char *experiment_id,
+                      const cct_emissions *e, const cct_hardware *hw)
+{
+    char stamp[32];
+    struct tm tm;
+    time_t secs = (time_t)e->timestamp;
+
+    gmtime_r(&secs, &tm);
+    strftime(stamp, sizeof(stamp), "%Y-%m-%dT%H:%M:%S", &tm);
+    r->len = 0;
+    r->overflow = 0;
+    put_text(r, stamp);
+    put_text(r, project_name);
+    put_text(r, e->run_id);
+    put_text(r, experiment_id ? experiment_id : "");
+    put_number(r, e->duration_s);
+    put_number(r, e->emissions_kg);
+    put_number(r, e->emissions_rate_kg_s);
+    put_number(r, e->cpu_power_w);
+    put_number(r, e->gpu_power_w);
+    put_number(r, e->ram_power_w);
+    put_number(r, e->cpu_energy_kwh);
+    put_number(r, e->gpu_energy_kwh);
+    put_number(r, e->ram_energy_kwh);
+    put_number(r, e->energy_kwh);
+    put_text(r, e->country_name);
+    put_text(r, e->country_iso_code);
+    put_text(r, e->region);
+    put_text(r, "");     /* cloud_provider */
+    put_text(r, "");     /* cloud_region */
+    put_text(r, hw->os);
+    put_text(r, "");     /* python_version: not Python */
+    put_text(r, CCT_VERSION); /* codecarbon_version holds cctracker's version */
+    put_format(r, "%u", e->cpu_count);
+    put_text(r, e->cpu_model);
+    put_format(r, "%u", e->gpu_count);
+    put_text(r, e->gpu_model);
+    put_number(r, e->longitude);
+    put_number(r, e->latitude);
+    put_number(r, e->ram_total_gb);
+    put_text(r, e->tracking_mode == CCT_TRACKING_PROCESS ? "process" : "machine");
+    put_text(r, "N");    /* on_cloud */
+    put_number(r, e->pue);
+    put_raw(r, "\n", 1);
+}
+
+static int write_all(int fd, const char *buf, size_t len)
+{
+    while (len > 0) {
+        ssize_t n = write(fd, buf, len);
+        if (n < 0) {
+            if (errno == EINTR)
+                continue;
+            return -1;
+        }
+        buf += n;
+        len -= (size_t)n;
+    }
+    return 0;
+}
+
+/* Create `path` holding just the header, unless someone else already did. */
+static int create_with_header(const char *dir, const char *path)
+{
+    static atomic_uint counter;
+    char tmp[1100];
+    row header;
+    int fd, rc = 0;
+
+    build_header(&header);
+    snprintf(tmp, sizeof(tmp), "%s/.cctracker-%ld-%u.tmp", dir, (long)getpid(),
+             atomic_fetch_add(&counter, 1));
+    fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+    if (fd < 0)
+        return cct_error__set(CCT_EIO, "cannot create %s: %s", tmp, strerror(errno));
+    if (write_all(fd, header.buf, header.len) != 0) {
+        rc = cct_error__set(CCT_EIO, "cannot write %s: %s", tmp, strerror(errno));
+        close(fd);
+        goto done;
+    }
+    close(fd);
+    if (link(tmp, path) != 0 && errno != EEXIST) {
+        /* A filesystem without hard links: exclusive create is the next best thing. */
+        fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_APPEND | O_CLOEXEC, 0644);
+        if (fd >= 0) {
+            if (write_all(fd, header.buf, header.len) != 0)
+                rc = cct_error__set(CCT_EIO, "cannot write %s: %s", path, strerror(errno));
+            close(fd);
+        } else if (errno != EEXIST) {
+            rc = cct_error__set(CCT_EIO, "cannot create %s: %s", path, strerror(errno));
+        }
+    }
+done:
+    unlink(tmp);
+    return rc;
+}
+
+int cct_csv__append(const char *dir, const char *file, const char *project_name,
+                    const char *experiment_id, const cct_emissions *e, const cct_hardware *hw)
+{
+    char path[1024];
+    row r;
+    int fd, rc = 0;
+
+    snprintf(path, sizeof(path), "%s/%s", dir, file);
+    build_row(&r, project_name, experiment_id, e, hw);
+    if (r.overflow)
+        return cct_error__set(CCT_EINVALID, "CSV row for %s longer than %d bytes", path, ROW_MAX);
+    fd = open(path, O_WRONLY | O_APPEND | O_CLOEXEC);
+    if (fd < 0 && errno == ENOENT) {
+        rc = create_with_header(dir, path);
+        if (rc != 0)
+            return rc;
+        fd = open(path, O_WRONLY | O_APPEND | O_CLOEXEC);
+    }
+    if (fd < 0)
+        return cct_error__set(CCT_EIO, "cannot open %s: %s", path, strerror(errno));
+    if (write_all(fd, r.buf, r.len) != 0)
+        rc = cct_error__set(CCT_EIO, "cannot write %s: %s", path, strerror(errno));
+    close(fd);
+    return rc;
+}

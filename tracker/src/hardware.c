@@ -1,0 +1,123 @@
+/*
+ * The process-wide hardware cache: CPU model and count, installed memory and the RAM power
+ * model, TDP, OS string, and (through reading.c) the chosen power sources. Detected once per
+ * process at the first start() and shared by every tracker; later starts pay one atomic load.
+ */
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/random.h>
+#include <sys/utsname.h>
+#include <unistd.h>
+
+#include "internal.h"
+
+/* RAM power model: 0.3725 W per GB of installed memory (3 W per 8 GB, CodeCarbon's long-
+ * standing default). It needs only /proc/meminfo; a per-DIMM model would need the DIMM count,
+ * which Linux does not expose without root (dmidecode), so it would be a guess either way. */
+#define CCT_RAM_W_PER_GB 0.3725
+
+static pthread_mutex_t detect_lock = PTHREAD_MUTEX_INITIALIZER;
+static atomic_int detected;
+static cct_hardware hw;
+
+static void parse_cpuinfo(cct_hardware *h)
+{
+    /* 64 KiB holds cpuinfo of a few dozen CPUs; beyond that only the count can be short,
+     * and sysconf corrects it. */
+    static char buf[65536];
+    unsigned int processors = 0;
+    long n = cct_fs__read(h->procfs_root, "/cpuinfo", buf, sizeof(buf));
+
+    if (n > 0) {
+        char *line = buf;
+        while (line && *line) {
+            char *eol = strchr(line, '\n');
+            if (strncmp(line, "processor", 9) == 0 && (line[9] == ' ' || line[9] == '\t'))
+                processors++;
+            if (h->cpu_model[0] == '\0' && strncmp(line, "model name", 10) == 0) {
+                char *colon = strchr(line, ':');
+                if (colon && (!eol || colon < eol)) {
+                    colon++;
+                    colon += strspn(colon, " \t");
+                    size_t len = eol ? (size_t)(eol - colon) : strlen(colon);
+                    if (len >= sizeof(h->cpu_model))
+                        len = sizeof(h->cpu_model) - 1;
+                    memcpy(h->cpu_model, colon, len);
+                    h->cpu_model[len] = '\0';
+                }
+            }
+            line = eol ? eol + 1 : NULL;
+        }
+    }
+    if (h->cpu_model[0] == '\0')
+        strcpy(h->cpu_model, "Unknown CPU");
+    if (processors == 0) {
+        long online = sysconf(_SC_NPROCESSORS_ONLN);
+        processors = online > 0 ? (unsigned int)online : 1;
+    }
+    h->cpu_count = processors;
+}
+
+static void parse_meminfo(cct_hardware *h)
+{
+    char buf[512];
+
+    if (cct_fs__read(h->procfs_root, "/meminfo", buf, sizeof(buf)) > 0) {
+        char *p = strstr(buf, "MemTotal:");
+        if (p)
+            h->mem_total_kb = strtoull(p + 9, NULL, 10);
+    }
+    h->ram_total_gb = (double)h->mem_total_kb / (1024.0 * 1024.0);
+    h->ram_power_w = h->ram_total_gb * CCT_RAM_W_PER_GB;
+}
+
+static int detect(cct_hardware *h)
+{
+    struct utsname u;
+    const char *env;
+
+    memset(h, 0, sizeof(*h));
+    env = getenv("CCT_SYSFS_ROOT");
+    snprintf(h->sysfs_root, sizeof(h->sysfs_root), "%s", env && *env ? env : "/sys");
+    env = getenv("CCT_PROCFS_ROOT");
+    snprintf(h->procfs_root, sizeof(h->procfs_root), "%s", env && *env ? env : "/proc");
+    parse_cpuinfo(h);
+    parse_meminfo(h);
+    h->tdp_w = cct_tdp__lookup(h->cpu_model, &h->tdp_known);
+    if (uname(&u) == 0)
+        snprintf(h->os, sizeof(h->os), "%s-%s-%s", u.sysname, u.release, u.machine);
+    else
+        strcpy(h->os, "Linux");
+    if (getrandom(&h->seed, sizeof(h->seed), GRND_NONBLOCK) != (ssize_t)sizeof(h->seed))
+        h->seed = cct_clock__mono_ns() ^ ((uint64_t)getpid() << 32);
+    return cct_reading__init(h);
+}
+
+const cct_hardware *cct_hardware__get(void)
+{
+    const cct_hardware *result = &hw;
+
+    if (atomic_load_explicit(&detected, memory_order_acquire))
+        return result;
+    pthread_mutex_lock(&detect_lock);
+    if (!atomic_load_explicit(&detected, memory_order_relaxed)) {
+        if (detect(&hw) == 0)
+            atomic_store_explicit(&detected, 1, memory_order_release);
+        else
+            result = NULL;
+    }
+    pthread_mutex_unlock(&detect_lock);
+    return result;
+}
+
+void cct__reset_process_cache(void)
+{
+    pthread_mutex_lock(&detect_lock);
+    cct_sampler__shutdown();
+    cct_reading__reset();
+    atomic_store(&detected, 0);
+    pthread_mutex_unlock(&detect_lock);
+}

@@ -1,0 +1,207 @@
+/*
+ * Declarations shared between the files of the cctracker library and its tests. Nothing here
+ * is exported: the library is built with hidden visibility, and only cctracker.h is public.
+ * Naming: cct_<module>__<fn> for a helper shared between files.
+ */
+#ifndef CCT_INTERNAL_H
+#define CCT_INTERNAL_H
+
+#include <stdint.h>
+#include <time.h>
+
+#include "cctracker.h"
+
+#define CCT_NS_PER_S 1000000000ULL
+#define CCT_J_PER_KWH 3.6e6
+#define CCT_WORLD_INTENSITY_G_KWH 475.0
+#define CCT_DEFAULT_TDP_W 85.0
+/* Readings younger than this are reused (extrapolated) instead of re-read: the hot path
+ * must not read /proc or sysfs twice in a row. */
+#define CCT_READING_REUSE_NS 1000000ULL
+
+/* ---- error.c ---- */
+/* Set the calling thread's detail message; returns `code` so callers can `return` it. */
+int cct_error__set(int code, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+void cct_error__clear(void);
+
+/* ---- clock ---- */
+static inline uint64_t cct_clock__mono_ns(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (uint64_t)ts.tv_sec * CCT_NS_PER_S + (uint64_t)ts.tv_nsec;
+}
+
+static inline double cct_clock__real_s(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/* ---- fsread.c: small files under a moved root ---- */
+/* Read `root` + `rel` (whole file, NUL-terminated, at most cap-1 bytes). Returns the length
+ * or -1 with errno set. */
+long cct_fs__read(const char *root, const char *rel, char *buf, size_t cap);
+/* Read one unsigned integer from a file; 0 on success. */
+int cct_fs__read_u64(const char *path, uint64_t *out);
+
+/* ---- rapl.c ---- */
+typedef enum cct_rapl_kind { CCT_RAPL_PACKAGE, CCT_RAPL_DRAM, CCT_RAPL_PSYS } cct_rapl_kind;
+
+#define CCT_RAPL_MAX_DOMAINS 16
+typedef struct cct_rapl_domain {
+    char energy_path[512];
+    char name[32];
+    cct_rapl_kind kind;
+    uint64_t max_range_uj;
+    uint64_t last_uj;
+} cct_rapl_domain;
+
+typedef struct cct_rapl {
+    cct_rapl_domain domains[CCT_RAPL_MAX_DOMAINS];
+    int count;
+    int has_cpu; /* at least one package (or psys alone) domain to measure the CPU */
+    int has_dram;
+    char unreadable[600]; /* why RAPL exists but cannot be used ("" if usable or absent) */
+} cct_rapl;
+
+/* Discover powercap domains under sysfs_root; takes the first reading of each. */
+void cct_rapl__discover(cct_rapl *r, const char *sysfs_root);
+/* Energy since the previous call, in joules, wrap-corrected: CPU (packages, or psys when
+ * there is no package) and DRAM. Returns 0, or -1 if a counter could not be read. */
+int cct_rapl__read(cct_rapl *r, double *cpu_j, double *dram_j);
+
+/* ---- cpuload.c ---- */
+typedef struct cct_cpu_times {
+    uint64_t total; /* all jiffies of all CPUs, idle included */
+    uint64_t busy;  /* total - idle - iowait */
+    uint64_t steal;
+} cct_cpu_times;
+int cct_cpuload__read_machine(const char *procfs_root, cct_cpu_times *out);
+/* utime + stime of this process, in jiffies. */
+int cct_cpuload__read_self(const char *procfs_root, uint64_t *out);
+/* The machine-mode model: TDP x (0.1 + 0.9 x load^3), load in [0,1]. */
+double cct_cpuload__machine_power(double tdp_w, double load);
+
+/* ---- nvml.c ---- */
+#define CCT_NVML_MAX_DEVICES 16
+typedef struct cct_nvml cct_nvml;
+/* dlopen NVML; NULL if absent or no device (that is not an error). */
+cct_nvml *cct_nvml__open(const char *library);
+void cct_nvml__close(cct_nvml *n);
+unsigned int cct_nvml__count(const cct_nvml *n);
+const char *cct_nvml__model(const cct_nvml *n);
+/* Energy of all devices since the previous call (J), from the energy counter when the device
+ * has one, else power x elapsed time. */
+double cct_nvml__read(cct_nvml *n, uint64_t now_ns);
+
+/* ---- tables (generated from the CSV files of tracker/data) ---- */
+typedef struct cct_country {
+    const char *iso3;
+    const char *name;
+    double g_per_kwh;
+    int year;
+} cct_country;
+/* Sorted by iso3. */
+extern const cct_country cct_country_table[];
+extern const unsigned int cct_country_count;
+typedef struct cct_cpu_tdp {
+    const char *model; /* normalised, see cct_tdp__normalise */
+    double tdp_w;
+} cct_cpu_tdp;
+extern const cct_cpu_tdp cct_cpu_tdp_table[];
+extern const unsigned int cct_cpu_tdp_count;
+
+const cct_country *cct_intensity__find(const char *iso3);
+void cct_tdp__normalise(const char *model, char *out, size_t cap);
+/* TDP for a /proc/cpuinfo model name; *found = 0 and 85 W when unknown. */
+double cct_tdp__lookup(const char *model, int *found);
+
+/* ---- hardware.c: the process-wide hardware cache ---- */
+typedef struct cct_hardware {
+    char sysfs_root[256];
+    char procfs_root[256];
+    char cpu_model[128];
+    unsigned int cpu_count;
+    uint64_t mem_total_kb;
+    double ram_total_gb;
+    double ram_power_w; /* the RAM model, see hardware.c */
+    double tdp_w;
+    int tdp_known;
+    cct_source cpu_source; /* RAPL or CPU_LOAD */
+    char rapl_fallback_reason[600];
+    int rapl_has_dram;
+    char os[200];
+    unsigned int gpu_count;
+    char gpu_model[128];
+    uint64_t seed; /* for run ids */
+} cct_hardware;
+
+/* Detect once per process (thread-safe); later calls return the cache. NULL on failure. */
+const cct_hardware *cct_hardware__get(void);
+
+/* ---- reading.c: process-wide cumulative energy, cached for ~1 ms ---- */
+typedef struct cct_reading {
+    uint64_t mono_ns;
+    double cpu_j_machine;
+    double cpu_j_process;
+    double ram_j;  /* the RAM model */
+    double dram_j; /* RAPL dram domains (0 without them) */
+    double gpu_j;
+} cct_reading;
+/* Initialise the reading state (called once by hardware detection). */
+int cct_reading__init(cct_hardware *hw);
+void cct_reading__reset(void);
+/* A reading for now: reused and extrapolated if the last one is younger than
+ * CCT_READING_REUSE_NS, else taken fresh (or extrapolated if another thread is taking it). */
+void cct_reading__now(cct_reading *out);
+/* Always re-read the sources (the sampler's periodic tick). */
+void cct_reading__refresh(cct_reading *out);
+/* Ask the reading to track this process's CPU share from now on (process mode). */
+void cct_reading__want_process_share(void);
+
+/* ---- tracker internals shared with the sampler ---- */
+typedef struct cct_tracker cct_tracker;
+/* Fill `out` with the totals from the tracker's start to `now` (a reading). */
+void cct_tracker__compute(const cct_tracker *t, const cct_reading *now, cct_emissions *out);
+
+/* ---- sampler.c: one process-wide thread for periodic measurements ---- */
+typedef struct cct_sampler_link {
+    cct_tracker *tracker;
+    struct cct_sampler_link *prev, *next;
+    unsigned int shard;
+    uint64_t next_due_ns;
+    uint64_t interval_ns;
+    unsigned long measurements;
+    cct_measure_fn measure_fn;
+    void *measure_payload;
+} cct_sampler_link;
+int cct_sampler__add(cct_sampler_link *link);
+void cct_sampler__remove(cct_sampler_link *link);
+void cct_sampler__shutdown(void);
+
+/* ---- csv.c ---- */
+#define CCT_CSV_COLUMNS 32
+extern const char *const cct_csv_columns[CCT_CSV_COLUMNS];
+/* Append one row (and the header if the file is new) with one write(2). */
+int cct_csv__append(const char *dir, const char *file, const char *project_name,
+                    const char *experiment_id, const cct_emissions *e, const cct_hardware *hw);
+
+/* ---- uuid.c ---- */
+void cct_uuid__v4(uint64_t process_seed, char out[37]);
+
+/* ---- log.c ---- */
+void cct_log__write(cct_log_fn fn, void *payload, cct_log_level min_level, cct_log_level level,
+                    const char *fmt, ...) __attribute__((format(printf, 5, 6)));
+
+/* ---- api_loader.c: the lazily loaded HTTP side ---- */
+typedef struct cct_api_module cct_api_module; /* api_module.h */
+/* dlopen the HTTP module once per process; NULL with an error set if it cannot be loaded. */
+const cct_api_module *cct_api__load(void);
+
+/* ---- tests only ---- */
+/* Forget the hardware cache, readings and sampler (no tracker may be running). */
+void cct__reset_process_cache(void);
+
+#endif

@@ -1,0 +1,162 @@
+/*
+ * RAPL energy counters through the powercap sysfs interface. Package domains of intel-rapl
+ * and intel-rapl-mmio are de-duplicated by name (mmio mirrors package-0 on recent Intel
+ * parts), every package is summed (multi-socket, multi-die AMD), dram only on request, and
+ * psys only when there is no package: it already contains them and would count twice.
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "internal.h"
+
+static int already_have(const cct_rapl *r, const char *key)
+{
+    for (int i = 0; i < r->count; i++) {
+        if (strcmp(r->domains[i].name, key) == 0)
+            return 1;
+    }
+    return 0;
+}
+
+/* Names of the domain directories of one control type, sorted so summing order is stable. */
+static int list_domains(const char *base, const char *prefix, char ***out, int *n)
+{
+    DIR *dir = opendir(base);
+    struct dirent *de;
+    char **names = NULL;
+    int count = 0, cap = 0;
+    size_t plen = strlen(prefix);
+
+    *out = NULL;
+    *n = 0;
+    if (!dir)
+        return -1;
+    while ((de = readdir(dir)) != NULL) {
+        if (strncmp(de->d_name, prefix, plen) != 0)
+            continue;
+        if (count == cap) {
+            int ncap = cap ? cap * 2 : 8;
+            char **grown = realloc(names, (size_t)ncap * sizeof(*names));
+            if (!grown)
+                break;
+            names = grown;
+            cap = ncap;
+        }
+        names[count] = strdup(de->d_name);
+        if (names[count])
+            count++;
+    }
+    closedir(dir);
+    *out = names;
+    *n = count;
+    return 0;
+}
+
+static int compare_names(const void *a, const void *b)
+{
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* `mirror`: this control type repeats domains of the previous one (mmio), so a name that
+ * is already present is the same domain. Within one control type every domain is distinct,
+ * even when two share a name (some multi-die parts name every die "package-0"). */
+static void add_control_type(cct_rapl *r, const char *base, const char *prefix, int mirror)
+{
+    char **names = NULL;
+    int n = 0;
+
+    if (list_domains(base, prefix, &names, &n) != 0)
+        return;
+    qsort(names, (size_t)n, sizeof(*names), compare_names);
+    for (int i = 0; i < n && r->count < CCT_RAPL_MAX_DOMAINS; i++) {
+        char path[700], name[32], key[32];
+        cct_rapl_domain *d = &r->domains[r->count];
+        int subdomain = strchr(names[i] + strlen(prefix), ':') != NULL;
+
+        snprintf(path, sizeof(path), "%s/%s/name", base, names[i]);
+        if (cct_fs__read(NULL, path, name, sizeof(name)) <= 0)
+            continue;
+        name[strcspn(name, "\n")] = '\0';
+        if (strncmp(name, "package", 7) == 0 && !subdomain)
+            d->kind = CCT_RAPL_PACKAGE;
+        else if (strcmp(name, "dram") == 0)
+            d->kind = CCT_RAPL_DRAM;
+        else if (strcmp(name, "psys") == 0 && !subdomain)
+            d->kind = CCT_RAPL_PSYS;
+        else
+            continue; /* core/uncore are parts of their package */
+        /* A subdomain's name repeats under every package: key it by its directory. */
+        if (subdomain)
+            snprintf(key, sizeof(key), "%s", names[i] + strlen(prefix) - 1);
+        else
+            snprintf(key, sizeof(key), "%s", name);
+        if (mirror && already_have(r, key))
+            continue;
+        snprintf(d->name, sizeof(d->name), "%s", key);
+        snprintf(d->energy_path, sizeof(d->energy_path), "%s/%s/energy_uj", base, names[i]);
+        snprintf(path, sizeof(path), "%s/%s/max_energy_range_uj", base, names[i]);
+        if (cct_fs__read_u64(path, &d->max_range_uj) != 0)
+            d->max_range_uj = 0;
+        if (cct_fs__read_u64(d->energy_path, &d->last_uj) != 0) {
+            /* Root-only since CVE-2020-8694: say which file, once, and fall back. */
+            if (r->unreadable[0] == '\0' && d->kind != CCT_RAPL_DRAM)
+                snprintf(r->unreadable, sizeof(r->unreadable), "cannot read %s: %s",
+                         d->energy_path, strerror(errno ? errno : EIO));
+            continue;
+        }
+        r->count++;
+    }
+    for (int i = 0; i < n; i++)
+        free(names[i]);
+    free(names);
+}
+
+void cct_rapl__discover(cct_rapl *r, const char *sysfs_root)
+{
+    char base[300];
+    int packages = 0, psys = 0;
+
+    memset(r, 0, sizeof(*r));
+    snprintf(base, sizeof(base), "%s/class/powercap", sysfs_root);
+    /* intel-rapl first, so its package-0 wins over the mmio mirror of the same name. */
+    add_control_type(r, base, "intel-rapl:", 0);
+    add_control_type(r, base, "intel-rapl-mmio:", 1);
+    for (int i = 0; i < r->count; i++) {
+        packages += r->domains[i].kind == CCT_RAPL_PACKAGE;
+        psys += r->domains[i].kind == CCT_RAPL_PSYS;
+        r->has_dram |= r->domains[i].kind == CCT_RAPL_DRAM;
+    }
+    /* An unreadable package makes any CPU sum wrong: use none rather than a part. */
+    r->has_cpu = r->unreadable[0] == '\0' && (packages > 0 || psys > 0);
+}
+
+int cct_rapl__read(cct_rapl *r, double *cpu_j, double *dram_j)
+{
+    int packages = 0;
+    uint64_t cpu_uj = 0, dram_uj = 0;
+
+    for (int i = 0; i < r->count; i++)
+        packages += r->domains[i].kind == CCT_RAPL_PACKAGE;
+    for (int i = 0; i < r->count; i++) {
+        cct_rapl_domain *d = &r->domains[i];
+        uint64_t now, delta;
+
+        if (d->kind == CCT_RAPL_PSYS && packages > 0)
+            continue;
+        if (cct_fs__read_u64(d->energy_path, &now) != 0)
+            return -1;
+        /* A counter that went down wrapped at max_energy_range_uj. */
+        delta = now >= d->last_uj ? now - d->last_uj : now + d->max_range_uj - d->last_uj;
+        d->last_uj = now;
+        if (d->kind == CCT_RAPL_DRAM)
+            dram_uj += delta;
+        else
+            cpu_uj += delta;
+    }
+    *cpu_j = (double)cpu_uj / 1e6;
+    *dram_j = (double)dram_uj / 1e6;
+    return 0;
+}

@@ -1,0 +1,246 @@
+/*
+ * The process-wide energy reading: cumulative joules per component since detection, and
+ * the power of each over the last interval. A tracker's energy is the difference of two
+ * readings, so trackers never touch the sources themselves.
+ *
+ * Cost model: sources (sysfs, /proc, NVML) are read at most once per CCT_READING_REUSE_NS;
+ * inside that window a reading is the last one extrapolated with its power. The last reading
+ * is published through a seqlock of atomics, so the hot path (start/stop) takes no lock and
+ * never waits: when the reading is stale, one thread refreshes it (trylock) and the others
+ * extrapolate meanwhile.
+ */
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "internal.h"
+
+/* CPU load and process share need a window of at least a few jiffies (10 ms at HZ=100):
+ * over a shorter one they read as 0% or 100%. Inside the window the last power carries on
+ * and /proc/stat is not read at all. */
+#define LOAD_WINDOW_NS 10000000ULL
+
+enum { C_CPU_M, C_CPU_P, C_RAM, C_DRAM, C_GPU, C_COUNT };
+
+static struct {
+    pthread_mutex_t lock; /* guards everything but the published snapshot */
+    cct_hardware *hw;
+    cct_rapl rapl;
+    int use_rapl;
+    cct_nvml *nvml;
+    cct_cpu_times load_base;
+    uint64_t load_base_ns;
+    uint64_t self_base;
+    int self_valid;
+    double joules[C_COUNT];
+    double watts[C_COUNT];
+    uint64_t last_ns;
+} state = {.lock = PTHREAD_MUTEX_INITIALIZER};
+
+/* The published snapshot. Every field is atomic so readers and the writer never race;
+ * `seq` is odd while a write is in progress. */
+static struct {
+    atomic_uint_fast64_t seq;
+    atomic_uint_fast64_t ns;
+    _Atomic double joules[C_COUNT];
+    _Atomic double watts[C_COUNT];
+} published;
+
+static atomic_int want_process;
+
+static void publish_locked(void)
+{
+    uint_fast64_t seq = atomic_load_explicit(&published.seq, memory_order_relaxed);
+
+    atomic_store_explicit(&published.seq, seq + 1, memory_order_relaxed);
+    atomic_thread_fence(memory_order_release);
+    atomic_store_explicit(&published.ns, state.last_ns, memory_order_relaxed);
+    for (int i = 0; i < C_COUNT; i++) {
+        atomic_store_explicit(&published.joules[i], state.joules[i], memory_order_relaxed);
+        atomic_store_explicit(&published.watts[i], state.watts[i], memory_order_relaxed);
+    }
+    atomic_store_explicit(&published.seq, seq + 2, memory_order_release);
+}
+
+/* Recompute CPU load (machine power) and process share when the window is long enough. */
+static void update_load_locked(uint64_t now)
+{
+    cct_cpu_times times;
+    uint64_t self = 0;
+    int track_self = atomic_load_explicit(&want_process, memory_order_relaxed);
+
+    if (now - state.load_base_ns < LOAD_WINDOW_NS)
+        return;
+    if (!state.use_rapl || track_self) {
+        if (cct_cpuload__read_machine(state.hw->procfs_root, &times) != 0)
+            return; /* keep the last power; the log said why at detection */
+    } else {
+        return;
+    }
+    int have_self = track_self && cct_cpuload__read_self(state.hw->procfs_root, &self) == 0;
+    uint64_t dtotal = times.total - state.load_base.total;
+    if (dtotal > 0) {
+        double load = (double)(times.busy - state.load_base.busy) / (double)dtotal;
+        if (!state.use_rapl)
+            state.watts[C_CPU_M] = cct_cpuload__machine_power(state.hw->tdp_w, load);
+        if (have_self && state.self_valid) {
+            double share = (double)(self - state.self_base) / (double)dtotal;
+            if (share > 1)
+                share = 1;
+            /* Process mode: TDP x share without RAPL, RAPL power x share with it. */
+            state.watts[C_CPU_P] = state.use_rapl ? state.watts[C_CPU_M] * share
+                                                  : state.hw->tdp_w * share;
+        }
+        state.load_base = times;
+        state.load_base_ns = now;
+    }
+    if (have_self) {
+        state.self_base = self;
+        state.self_valid = 1;
+    }
+}
+
+static void refresh_locked(uint64_t now)
+{
+    double dt = (double)(now - state.last_ns) / 1e9;
+
+    if (now <= state.last_ns)
+        return;
+    if (state.use_rapl) {
+        double cpu_j, dram_j;
+        if (cct_rapl__read(&state.rapl, &cpu_j, &dram_j) == 0) {
+            state.watts[C_CPU_M] = cpu_j / dt;
+            state.watts[C_DRAM] = dram_j / dt;
+        }
+    }
+    update_load_locked(now);
+    /* Every component integrates its power over [last, now]; for RAPL and NVML that power
+     * was just derived from the counters, so this is exactly their energy delta. */
+    for (int i = 0; i < C_COUNT; i++) {
+        if (i == C_GPU)
+            continue;
+        state.joules[i] += state.watts[i] * dt;
+    }
+    if (state.nvml) {
+        double gpu_j = cct_nvml__read(state.nvml, now);
+        state.watts[C_GPU] = gpu_j / dt;
+        state.joules[C_GPU] += gpu_j;
+    }
+    state.last_ns = now;
+    publish_locked();
+}
+
+static void to_reading(const double *joules, uint64_t ns, cct_reading *out)
+{
+    out->mono_ns = ns;
+    out->cpu_j_machine = joules[C_CPU_M];
+    out->cpu_j_process = joules[C_CPU_P];
+    out->ram_j = joules[C_RAM];
+    out->dram_j = joules[C_DRAM];
+    out->gpu_j = joules[C_GPU];
+}
+
+static void atfork_child(void)
+{
+    /* A lock held by a thread of the parent would never be released in the child. */
+    pthread_mutex_init(&state.lock, NULL);
+}
+
+static void register_atfork(void)
+{
+    pthread_atfork(NULL, NULL, atfork_child);
+}
+
+int cct_reading__init(cct_hardware *hw)
+{
+    static pthread_once_t atfork_once = PTHREAD_ONCE_INIT;
+    const char *lib;
+    cct_cpu_times times;
+
+    pthread_once(&atfork_once, register_atfork);
+    pthread_mutex_lock(&state.lock);
+    state.hw = hw;
+    memset(state.joules, 0, sizeof(state.joules));
+    memset(state.watts, 0, sizeof(state.watts));
+    cct_rapl__discover(&state.rapl, hw->sysfs_root);
+    state.use_rapl = state.rapl.has_cpu;
+    hw->rapl_has_dram = state.rapl.has_dram;
+    hw->cpu_source = state.use_rapl ? CCT_SOURCE_RAPL : CCT_SOURCE_CPU_LOAD;
+    snprintf(hw->rapl_fallback_reason, sizeof(hw->rapl_fallback_reason), "%s",
+             state.rapl.unreadable);
+    state.last_ns = cct_clock__mono_ns();
+    state.load_base_ns = state.last_ns;
+    state.self_valid = 0;
+    if (cct_cpuload__read_machine(hw->procfs_root, &times) == 0) {
+        state.load_base = times;
+        /* Until a first window completes, the load since boot is the best estimate. */
+        if (!state.use_rapl && times.total > 0)
+            state.watts[C_CPU_M] = cct_cpuload__machine_power(
+                hw->tdp_w, (double)times.busy / (double)times.total);
+    } else if (!state.use_rapl) {
+        state.watts[C_CPU_M] = cct_cpuload__machine_power(hw->tdp_w, 0.5);
+    }
+    state.watts[C_RAM] = hw->ram_power_w;
+    lib = getenv("CCT_NVML_LIBRARY");
+    state.nvml = cct_nvml__open(lib && *lib ? lib : "libnvidia-ml.so.1");
+    hw->gpu_count = cct_nvml__count(state.nvml);
+    snprintf(hw->gpu_model, sizeof(hw->gpu_model), "%s", cct_nvml__model(state.nvml));
+    publish_locked();
+    pthread_mutex_unlock(&state.lock);
+    return 0;
+}
+
+void cct_reading__reset(void)
+{
+    pthread_mutex_lock(&state.lock);
+    cct_nvml__close(state.nvml);
+    state.nvml = NULL;
+    atomic_store(&want_process, 0);
+    pthread_mutex_unlock(&state.lock);
+}
+
+void cct_reading__want_process_share(void)
+{
+    if (!atomic_load_explicit(&want_process, memory_order_relaxed))
+        atomic_store(&want_process, 1);
+}
+
+void cct_reading__refresh(cct_reading *out)
+{
+    pthread_mutex_lock(&state.lock);
+    refresh_locked(cct_clock__mono_ns());
+    to_reading(state.joules, state.last_ns, out);
+    pthread_mutex_unlock(&state.lock);
+}
+
+void cct_reading__now(cct_reading *out)
+{
+    double joules[C_COUNT], watts[C_COUNT];
+    uint_fast64_t seq1, seq2;
+    uint64_t ns, now = cct_clock__mono_ns();
+
+    do {
+        seq1 = atomic_load_explicit(&published.seq, memory_order_acquire);
+        ns = atomic_load_explicit(&published.ns, memory_order_relaxed);
+        for (int i = 0; i < C_COUNT; i++) {
+            joules[i] = atomic_load_explicit(&published.joules[i], memory_order_relaxed);
+            watts[i] = atomic_load_explicit(&published.watts[i], memory_order_relaxed);
+        }
+        atomic_thread_fence(memory_order_acquire);
+        seq2 = atomic_load_explicit(&published.seq, memory_order_relaxed);
+    } while (seq1 != seq2 || (seq1 & 1));
+
+    if (now >= ns && now - ns >= CCT_READING_REUSE_NS && pthread_mutex_trylock(&state.lock) == 0) {
+        refresh_locked(now);
+        to_reading(state.joules, state.last_ns, out);
+        pthread_mutex_unlock(&state.lock);
+        return;
+    }
+    /* Fresh enough, or someone else is refreshing: extrapolate with the last power. */
+    double dt = now > ns ? (double)(now - ns) / 1e9 : 0.0;
+    for (int i = 0; i < C_COUNT; i++)
+        joules[i] += watts[i] * dt;
+    to_reading(joules, now > ns ? now : ns, out);
+}

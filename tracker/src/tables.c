@@ -1,0 +1,103 @@
+/*
+ * Lookups in the two data tables generated at build time from the CSV files of tracker/data: carbon
+ * intensity by country (sorted, binary search) and TDP by normalised CPU model name. The
+ * tables are compiled in so the tracker never opens a data file at run time.
+ */
+#include <ctype.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "internal.h"
+
+static int compare_country(const void *key, const void *elem)
+{
+    return strcmp((const char *)key, ((const cct_country *)elem)->iso3);
+}
+
+const cct_country *cct_intensity__find(const char *iso3)
+{
+    char upper[4];
+
+    if (!iso3 || strlen(iso3) != 3)
+        return NULL;
+    for (int i = 0; i < 3; i++)
+        upper[i] = (char)toupper((unsigned char)iso3[i]);
+    upper[3] = '\0';
+    return bsearch(upper, cct_country_table, cct_country_count, sizeof(cct_country),
+                   compare_country);
+}
+
+/* Drop every occurrence of `word` (already lowercase) from `s`, in place. */
+static void remove_all(char *s, const char *word)
+{
+    size_t wl = strlen(word);
+    char *p;
+
+    while ((p = strstr(s, word)) != NULL)
+        memmove(p, p + wl, strlen(p + wl) + 1);
+}
+
+static int is_word_boundary(char c)
+{
+    return c == '\0' || c == ' ';
+}
+
+void cct_tdp__normalise(const char *model, char *out, size_t cap)
+{
+    char tmp[256];
+    size_t j = 0;
+    char *at;
+
+    snprintf(tmp, sizeof(tmp), "%s", model ? model : "");
+    for (char *c = tmp; *c; c++)
+        *c = (char)tolower((unsigned char)*c);
+    at = strchr(tmp, '@');
+    if (at)
+        *at = '\0'; /* "@ 3.20ghz" */
+    remove_all(tmp, "(r)");
+    remove_all(tmp, "(tm)");
+    remove_all(tmp, "with radeon graphics");
+    /* Tokens to drop: "cpu", "processor", and AMD's "16-core". */
+    char *save = NULL;
+    if (cap == 0)
+        return;
+    out[0] = '\0';
+    for (char *tok = strtok_r(tmp, " \t\n", &save); tok; tok = strtok_r(NULL, " \t\n", &save)) {
+        size_t tl = strlen(tok);
+        if (strcmp(tok, "cpu") == 0 || strcmp(tok, "processor") == 0)
+            continue;
+        if (tl > 5 && strcmp(tok + tl - 5, "-core") == 0 && isdigit((unsigned char)tok[0]))
+            continue;
+        if (j + tl + 2 > cap)
+            break;
+        if (j > 0)
+            out[j++] = ' ';
+        memcpy(out + j, tok, tl);
+        j += tl;
+        out[j] = '\0';
+    }
+}
+
+double cct_tdp__lookup(const char *model, int *found)
+{
+    char norm[256];
+    const cct_cpu_tdp *best = NULL;
+    size_t best_len = 0;
+
+    cct_tdp__normalise(model, norm, sizeof(norm));
+    for (unsigned int i = 0; i < cct_cpu_tdp_count; i++) {
+        const char *key = cct_cpu_tdp_table[i].model;
+        size_t kl = strlen(key);
+        for (const char *p = strstr(norm, key); p; p = strstr(p + 1, key)) {
+            int starts = p == norm || p[-1] == ' ';
+            if (starts && is_word_boundary(p[kl]) && kl > best_len) {
+                best = &cct_cpu_tdp_table[i];
+                best_len = kl;
+                break;
+            }
+        }
+    }
+    *found = best != NULL;
+    return best ? best->tdp_w : CCT_DEFAULT_TDP_W;
+}

@@ -1,0 +1,362 @@
+/*
+ * The tracker lifecycle: new -> start -> (flush)* -> stop -> free. A tracker holds its
+ * config (strings copied into the same allocation), its start reading and its link in the
+ * sampler. Energy is the difference between two process-wide readings, so start() and
+ * stop() cost a clock read and a seqlock read, not a trip to /proc.
+ */
+#include <errno.h>
+#include <math.h>
+#include <stdatomic.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "api_module.h"
+#include "internal.h"
+
+enum tracker_state { STATE_NEW, STATE_RUNNING, STATE_STOPPED };
+
+struct cct_tracker {
+    cct_config cfg; /* its strings point into `strings` */
+    enum tracker_state state;
+    const cct_hardware *hw;
+    const cct_country *country; /* NULL: world average */
+    uint64_t start_ns;
+    double start_real;
+    cct_reading start_reading;
+    cct_sampler_link link;
+    char run_id[37];
+    char strings[]; /* the copied config strings, NUL-separated */
+};
+
+static atomic_int logged_hardware_notes;
+
+CCT_EXTERN(int) cct_config_init(cct_config *cfg, unsigned int version)
+{
+    static const cct_config defaults = CCT_CONFIG_INIT;
+
+    if (!cfg)
+        return cct_error__set(CCT_EINVALID, "cct_config_init: cfg is NULL");
+    if (version != CCT_CONFIG_VERSION)
+        return cct_error__set(CCT_EINVALID,
+                              "cct_config_init: version %u is not supported (this library "
+                              "has version %u)",
+                              version, CCT_CONFIG_VERSION);
+    *cfg = defaults;
+    return 0;
+}
+
+static int is_alpha3(const char *s)
+{
+    for (int i = 0; i < 3; i++) {
+        char c = s[i];
+        if (!((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z')))
+            return 0;
+    }
+    return s[3] == '\0';
+}
+
+static int validate(const cct_config *c)
+{
+    if (c->version != CCT_CONFIG_VERSION)
+        return cct_error__set(CCT_EINVALID,
+                              "config field version is %u, expected %u: initialise the config "
+                              "with CCT_CONFIG_INIT or cct_config_init()",
+                              c->version, CCT_CONFIG_VERSION);
+    if (c->measure_interval_ms == 0)
+        return cct_error__set(CCT_EINVALID, "config field measure_interval_ms must be > 0");
+    if (!isfinite(c->pue) || c->pue < 1.0)
+        return cct_error__set(CCT_EINVALID, "config field pue is %g: it must be >= 1.0", c->pue);
+    if (!isfinite(c->force_cpu_power_w) || c->force_cpu_power_w < 0)
+        return cct_error__set(CCT_EINVALID, "config field force_cpu_power_w must be >= 0");
+    if (!isfinite(c->force_ram_power_w) || c->force_ram_power_w < 0)
+        return cct_error__set(CCT_EINVALID, "config field force_ram_power_w must be >= 0");
+    if (c->tracking_mode != CCT_TRACKING_MACHINE && c->tracking_mode != CCT_TRACKING_PROCESS)
+        return cct_error__set(CCT_EINVALID, "config field tracking_mode is %d: use "
+                                            "CCT_TRACKING_MACHINE or CCT_TRACKING_PROCESS",
+                              (int)c->tracking_mode);
+    if (c->log_level < CCT_LOG_DEBUG || c->log_level > CCT_LOG_NONE)
+        return cct_error__set(CCT_EINVALID, "config field log_level is %d", (int)c->log_level);
+    if (c->country_iso_code && !is_alpha3(c->country_iso_code))
+        return cct_error__set(CCT_EINVALID,
+                              "config field country_iso_code \"%.16s\" is not an ISO 3166-1 "
+                              "alpha-3 code (three letters, e.g. \"FRA\")",
+                              c->country_iso_code);
+    if (c->save_to_file && (!c->output_dir || !*c->output_dir))
+        return cct_error__set(CCT_EINVALID, "config field output_dir is empty");
+    if (c->save_to_file && (!c->output_file || !*c->output_file || strchr(c->output_file, '/')))
+        return cct_error__set(CCT_EINVALID,
+                              "config field output_file must be a file name without '/'");
+    if (c->save_to_api && (!c->api_endpoint || !*c->api_endpoint))
+        return cct_error__set(CCT_EINVALID, "config field api_endpoint is required with "
+                                            "save_to_api");
+    if (c->save_to_api && c->api_call_interval == 0)
+        return cct_error__set(CCT_EINVALID, "config field api_call_interval must be > 0");
+    return 0;
+}
+
+/* Copy one config string into the tracker's tail; NULL stays NULL. */
+static const char *copy_string(char **cursor, const char *s)
+{
+    char *dst;
+    size_t len;
+
+    if (!s)
+        return NULL;
+    len = strlen(s) + 1;
+    dst = *cursor;
+    memcpy(dst, s, len);
+    *cursor += len;
+    return dst;
+}
+
+#define STRING_FIELDS(X)                                                                        \
+    X(project_name)                                                                             \
+    X(experiment_id)                                                                            \
+    X(output_dir)                                                                               \
+    X(output_file)                                                                              \
+    X(api_endpoint)                                                                             \
+    X(api_key)                                                                                  \
+    X(country_iso_code)                                                                         \
+    X(region)                                                                                   \
+    X(geo_endpoint)
+
+CCT_EXTERN(int) cct_tracker_new(cct_tracker **out, const cct_config *cfg)
+{
+    static const cct_config defaults = CCT_CONFIG_INIT;
+    cct_tracker *t;
+    size_t strings = 0;
+    char *cursor;
+    int rc;
+
+    if (!out)
+        return cct_error__set(CCT_EINVALID, "cct_tracker_new: out is NULL");
+    *out = NULL;
+    if (!cfg)
+        cfg = &defaults;
+    rc = validate(cfg);
+    if (rc != 0)
+        return rc;
+#define COUNT_STRING(f) strings += cfg->f ? strlen(cfg->f) + 1 : 0;
+    STRING_FIELDS(COUNT_STRING)
+#undef COUNT_STRING
+    t = calloc(1, sizeof(*t) + strings);
+    if (!t)
+        return cct_error__set(CCT_ENOMEM, "cct_tracker_new: out of memory");
+    t->cfg = *cfg;
+    cursor = t->strings;
+#define COPY_STRING(f) t->cfg.f = copy_string(&cursor, cfg->f);
+    STRING_FIELDS(COPY_STRING)
+#undef COPY_STRING
+    if (!t->cfg.project_name)
+        t->cfg.project_name = "cctracker";
+    /* The table is compiled in: looking the country up here is no I/O. */
+    t->country = t->cfg.country_iso_code ? cct_intensity__find(t->cfg.country_iso_code) : NULL;
+    t->state = STATE_NEW;
+    *out = t;
+    return 0;
+}
+
+static void log_hardware_notes_once(const cct_tracker *t)
+{
+    const cct_hardware *hw = t->hw;
+
+    if (atomic_exchange(&logged_hardware_notes, 1))
+        return;
+    if (hw->rapl_fallback_reason[0])
+        cct_log__write(t->cfg.log_fn, t->cfg.log_payload, t->cfg.log_level, CCT_LOG_WARNING,
+                       "RAPL unusable (%s); using the CPU load x TDP model instead",
+                       hw->rapl_fallback_reason);
+    if (hw->cpu_source == CCT_SOURCE_CPU_LOAD && !hw->tdp_known)
+        cct_log__write(t->cfg.log_fn, t->cfg.log_payload, t->cfg.log_level, CCT_LOG_WARNING,
+                       "CPU model \"%s\" is not in the TDP table; assuming %.0f W",
+                       hw->cpu_model, CCT_DEFAULT_TDP_W);
+    cct_log__write(t->cfg.log_fn, t->cfg.log_payload, t->cfg.log_level, CCT_LOG_INFO,
+                   "cpu: %s (%s), ram: %.1f GB (%.2f W model), gpus: %u", hw->cpu_model,
+                   cct_source_name(hw->cpu_source), hw->ram_total_gb, hw->ram_power_w,
+                   hw->gpu_count);
+}
+
+CCT_EXTERN(int) cct_tracker_start(cct_tracker *t)
+{
+    int rc;
+
+    if (!t)
+        return cct_error__set(CCT_EINVALID, "cct_tracker_start: tracker is NULL");
+    if (t->state == STATE_RUNNING)
+        return cct_error__set(CCT_ESTATE, "cct_tracker_start: tracker already started");
+    if (t->state == STATE_STOPPED)
+        return cct_error__set(CCT_ESTATE, "cct_tracker_start: tracker was stopped; create a "
+                                          "new tracker for a new run");
+    t->hw = cct_hardware__get();
+    if (!t->hw)
+        return cct_error__set(CCT_ENOSOURCE, "cct_tracker_start: hardware detection failed");
+    if (t->cfg.save_to_file && access(t->cfg.output_dir, W_OK | X_OK) != 0)
+        return cct_error__set(CCT_EINVALID, "config field output_dir \"%s\" is not a writable "
+                                            "directory: %s",
+                              t->cfg.output_dir, strerror(errno));
+    if (t->cfg.save_to_api) {
+        if (!cct_api__load())
+            return CCT_EUNAVAILABLE;
+        return cct_error__set(CCT_EUNAVAILABLE, "save_to_api: API output is not available in "
+                                                "this build yet");
+    }
+    log_hardware_notes_once(t);
+    if (t->cfg.tracking_mode == CCT_TRACKING_PROCESS)
+        cct_reading__want_process_share();
+
+    cct_uuid__v4(t->hw->seed, t->run_id);
+    cct_reading__now(&t->start_reading);
+    t->start_ns = t->start_reading.mono_ns;
+    t->start_real = cct_clock__real_s();
+    t->link.tracker = t;
+    t->link.interval_ns = (uint64_t)t->cfg.measure_interval_ms * 1000000ULL;
+    t->link.next_due_ns = t->start_ns + t->link.interval_ns;
+    t->link.measurements = 0;
+    t->link.measure_fn = t->cfg.measure_fn;
+    t->link.measure_payload = t->cfg.measure_payload;
+    rc = cct_sampler__add(&t->link);
+    if (rc != 0)
+        return rc;
+    t->state = STATE_RUNNING;
+    return 0;
+}
+
+static double joules_between(double from, double to)
+{
+    /* A reading extrapolated with the last power can run slightly ahead of the next real one;
+     * energy is never negative. */
+    return to > from ? to - from : 0.0;
+}
+
+static void copy_text(char *dst, size_t cap, const char *src)
+{
+    size_t len = src ? strlen(src) : 0;
+    if (len >= cap)
+        len = cap - 1;
+    if (len)
+        memcpy(dst, src, len);
+    dst[len] = '\0';
+}
+
+void cct_tracker__compute(const cct_tracker *t, const cct_reading *now, cct_emissions *out)
+{
+    const cct_hardware *hw = t->hw;
+    const cct_reading *s = &t->start_reading;
+    double duration = now->mono_ns > t->start_ns ? (double)(now->mono_ns - t->start_ns) / 1e9 : 0;
+    double cpu_j, ram_j, gpu_j, intensity;
+
+    memset(out, 0, sizeof(*out));
+    if (t->cfg.force_cpu_power_w > 0) {
+        cpu_j = t->cfg.force_cpu_power_w * duration;
+        out->cpu_source = CCT_SOURCE_CONSTANT;
+    } else {
+        cpu_j = t->cfg.tracking_mode == CCT_TRACKING_PROCESS
+                    ? joules_between(s->cpu_j_process, now->cpu_j_process)
+                    : joules_between(s->cpu_j_machine, now->cpu_j_machine);
+        out->cpu_source = hw->cpu_source;
+        if (hw->cpu_source == CCT_SOURCE_CPU_LOAD && !hw->tdp_known)
+            out->fallbacks |= CCT_FALLBACK_CPU_TDP;
+        if (hw->cpu_source == CCT_SOURCE_CPU_LOAD && hw->rapl_fallback_reason[0])
+            out->fallbacks |= CCT_FALLBACK_RAPL;
+    }
+    if (t->cfg.force_ram_power_w > 0) {
+        ram_j = t->cfg.force_ram_power_w * duration;
+        out->ram_source = CCT_SOURCE_CONSTANT;
+    } else if (t->cfg.rapl_include_dram && hw->rapl_has_dram) {
+        ram_j = joules_between(s->dram_j, now->dram_j);
+        out->ram_source = CCT_SOURCE_RAPL;
+    } else {
+        ram_j = joules_between(s->ram_j, now->ram_j);
+        out->ram_source = CCT_SOURCE_CONSTANT;
+    }
+    gpu_j = joules_between(s->gpu_j, now->gpu_j);
+    out->gpu_source = hw->gpu_count ? CCT_SOURCE_NVML : CCT_SOURCE_NONE;
+
+    intensity = t->country ? t->country->g_per_kwh : CCT_WORLD_INTENSITY_G_KWH;
+    if (!t->country)
+        out->fallbacks |= CCT_FALLBACK_INTENSITY;
+    out->timestamp = t->start_real + duration;
+    out->duration_s = duration;
+    out->cpu_energy_kwh = cpu_j / CCT_J_PER_KWH;
+    out->gpu_energy_kwh = gpu_j / CCT_J_PER_KWH;
+    out->ram_energy_kwh = ram_j / CCT_J_PER_KWH;
+    out->energy_kwh = (out->cpu_energy_kwh + out->gpu_energy_kwh + out->ram_energy_kwh) *
+                      t->cfg.pue;
+    out->emissions_kg = out->energy_kwh * intensity / 1000.0;
+    if (duration > 0) {
+        out->cpu_power_w = cpu_j / duration;
+        out->gpu_power_w = gpu_j / duration;
+        out->ram_power_w = ram_j / duration;
+        out->emissions_rate_kg_s = out->emissions_kg / duration;
+    }
+    out->carbon_intensity_g_kwh = intensity;
+    out->pue = t->cfg.pue;
+    out->ram_total_gb = hw->ram_total_gb;
+    out->longitude = NAN;
+    out->latitude = NAN;
+    out->cpu_count = hw->cpu_count;
+    out->gpu_count = hw->gpu_count;
+    out->tracking_mode = t->cfg.tracking_mode;
+    memcpy(out->run_id, t->run_id, sizeof(out->run_id));
+    if (t->country) {
+        copy_text(out->country_iso_code, sizeof(out->country_iso_code), t->country->iso3);
+        copy_text(out->country_name, sizeof(out->country_name), t->country->name);
+    }
+    copy_text(out->region, sizeof(out->region), t->cfg.region);
+    copy_text(out->cpu_model, sizeof(out->cpu_model), hw->cpu_model);
+    copy_text(out->gpu_model, sizeof(out->gpu_model), hw->gpu_model);
+}
+
+static int write_outputs(const cct_tracker *t, const cct_emissions *e)
+{
+    if (t->cfg.save_to_file)
+        return cct_csv__append(t->cfg.output_dir, t->cfg.output_file, t->cfg.project_name,
+                               t->cfg.experiment_id, e, t->hw);
+    return 0;
+}
+
+CCT_EXTERN(int) cct_tracker_flush(cct_tracker *t, cct_emissions *out)
+{
+    cct_reading now;
+    cct_emissions e;
+
+    if (!t)
+        return cct_error__set(CCT_EINVALID, "cct_tracker_flush: tracker is NULL");
+    if (t->state != STATE_RUNNING)
+        return cct_error__set(CCT_ESTATE, "cct_tracker_flush: tracker is not running");
+    cct_reading__now(&now);
+    cct_tracker__compute(t, &now, &e);
+    if (out)
+        *out = e;
+    return write_outputs(t, &e);
+}
+
+CCT_EXTERN(int) cct_tracker_stop(cct_tracker *t, cct_emissions *out)
+{
+    cct_reading now;
+    cct_emissions e;
+
+    if (!t)
+        return cct_error__set(CCT_EINVALID, "cct_tracker_stop: tracker is NULL");
+    if (t->state == STATE_NEW)
+        return cct_error__set(CCT_ESTATE, "cct_tracker_stop: tracker was never started");
+    if (t->state == STATE_STOPPED)
+        return cct_error__set(CCT_ESTATE, "cct_tracker_stop: tracker already stopped");
+    cct_sampler__remove(&t->link);
+    t->state = STATE_STOPPED;
+    cct_reading__now(&now);
+    cct_tracker__compute(t, &now, &e);
+    if (out)
+        *out = e;
+    return write_outputs(t, &e);
+}
+
+CCT_EXTERN(void) cct_tracker_free(cct_tracker *t)
+{
+    if (!t)
+        return;
+    if (t->state == STATE_RUNNING)
+        cct_sampler__remove(&t->link);
+    free(t);
+}
