@@ -165,6 +165,9 @@ void cct_reading__want_process_share(void);
 typedef struct cct_tracker cct_tracker;
 /* Fill `out` with the totals from the tracker's start to `now` (a reading). */
 void cct_tracker__compute(const cct_tracker *t, const cct_reading *now, cct_emissions *out);
+/* The sampler's periodic measurement: the measure callback, and an upload every
+ * api_call_interval measurements. Called with the tracker's shard locked. */
+void cct_tracker__tick(cct_tracker *t, const cct_reading *now, unsigned long measurements);
 
 /* ---- sampler.c: one process-wide thread for periodic measurements ---- */
 typedef struct cct_sampler_link {
@@ -174,8 +177,6 @@ typedef struct cct_sampler_link {
     uint64_t next_due_ns;
     uint64_t interval_ns;
     unsigned long measurements;
-    cct_measure_fn measure_fn;
-    void *measure_payload;
 } cct_sampler_link;
 int cct_sampler__add(cct_sampler_link *link);
 void cct_sampler__remove(cct_sampler_link *link);

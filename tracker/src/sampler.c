@@ -69,16 +69,12 @@ static uint64_t measure_due(uint64_t now)
         pthread_mutex_lock(&shards[i].lock);
         for (cct_sampler_link *l = shards[i].head; l; l = l->next) {
             if (l->next_due_ns <= now) {
-                cct_emissions sofar;
                 if (!have_reading) {
                     cct_reading__refresh(&reading);
                     have_reading = 1;
                 }
                 l->measurements++;
-                if (l->measure_fn) {
-                    cct_tracker__compute(l->tracker, &reading, &sofar);
-                    l->measure_fn(&sofar, l->measure_payload);
-                }
+                cct_tracker__tick(l->tracker, &reading, l->measurements);
                 l->next_due_ns += l->interval_ns;
                 if (l->next_due_ns <= now) /* fell behind: skip, do not burst */
                     l->next_due_ns = now + l->interval_ns;

@@ -6,6 +6,7 @@
  */
 #include <errno.h>
 #include <math.h>
+#include <pthread.h>
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
@@ -13,6 +14,8 @@
 
 #include "api_module.h"
 #include "internal.h"
+
+#define DEFAULT_GEO_ENDPOINT "https://get.geojs.io/v1/ip/geo.json"
 
 enum tracker_state { STATE_NEW, STATE_RUNNING, STATE_STOPPED };
 
@@ -26,6 +29,16 @@ struct cct_tracker {
     cct_reading start_reading;
     cct_sampler_link link;
     char run_id[37];
+    /* The network side, only when save_to_api or a geo lookup is on. `net_lock` guards what
+     * the sampler thread and the owner both touch: last_upload and the geo answer. */
+    const cct_api_module *api;
+    cct_api_session *session;
+    int net_lock_ready;
+    pthread_mutex_t net_lock;
+    cct_emissions last_upload;
+    int geo_pending;
+    unsigned int geo_fallbacks;
+    cct_geo geo;
     char strings[]; /* the copied config strings, NUL-separated */
 };
 
@@ -157,6 +170,8 @@ CCT_EXTERN(int) cct_tracker_new(cct_tracker **out, const cct_config *cfg)
     return 0;
 }
 
+static int start_network(cct_tracker *t, int needs_geo);
+
 static void log_hardware_notes_once(const cct_tracker *t)
 {
     const cct_hardware *hw = t->hw;
@@ -195,17 +210,17 @@ CCT_EXTERN(int) cct_tracker_start(cct_tracker *t)
         return cct_error__set(CCT_EINVALID, "config field output_dir \"%s\" is not a writable "
                                             "directory: %s",
                               t->cfg.output_dir, strerror(errno));
-    if (t->cfg.save_to_api) {
-        if (!cct_api__load())
-            return CCT_EUNAVAILABLE;
-        return cct_error__set(CCT_EUNAVAILABLE, "save_to_api: API output is not available in "
-                                                "this build yet");
+    cct_uuid__v4(t->hw->seed, t->run_id);
+    int needs_geo = !t->cfg.offline && !t->cfg.country_iso_code;
+    if (t->cfg.save_to_api || needs_geo) {
+        rc = start_network(t, needs_geo);
+        if (rc != 0)
+            return rc;
     }
     log_hardware_notes_once(t);
     if (t->cfg.tracking_mode == CCT_TRACKING_PROCESS)
         cct_reading__want_process_share();
 
-    cct_uuid__v4(t->hw->seed, t->run_id);
     cct_reading__now(&t->start_reading);
     t->start_ns = t->start_reading.mono_ns;
     t->start_real = cct_clock__real_s();
@@ -213,13 +228,75 @@ CCT_EXTERN(int) cct_tracker_start(cct_tracker *t)
     t->link.interval_ns = (uint64_t)t->cfg.measure_interval_ms * 1000000ULL;
     t->link.next_due_ns = t->start_ns + t->link.interval_ns;
     t->link.measurements = 0;
-    t->link.measure_fn = t->cfg.measure_fn;
-    t->link.measure_payload = t->cfg.measure_payload;
     rc = cct_sampler__add(&t->link);
     if (rc != 0)
         return rc;
     t->state = STATE_RUNNING;
     return 0;
+}
+
+/* Load the HTTP module (once per process), start the geo lookup in the background and open
+ * the API session. Sends nothing: the run is created with the first upload. */
+static int start_network(cct_tracker *t, int needs_geo)
+{
+    const cct_hardware *hw = t->hw;
+
+    t->api = cct_api__load();
+    if (!t->api)
+        return CCT_EUNAVAILABLE;
+    if (pthread_mutex_init(&t->net_lock, NULL) != 0)
+        return cct_error__set(CCT_ENOMEM, "cct_tracker_start: cannot create a mutex");
+    t->net_lock_ready = 1;
+    if (needs_geo) {
+        t->api->geo_start(t->cfg.geo_endpoint ? t->cfg.geo_endpoint : DEFAULT_GEO_ENDPOINT,
+                          t->cfg.api_timeout_ms);
+        t->geo_pending = 1;
+    }
+    if (t->cfg.save_to_api) {
+        cct_api_run_info info = {
+            .endpoint = t->cfg.api_endpoint,
+            .api_key = t->cfg.api_key,
+            .experiment_id = t->cfg.experiment_id,
+            .local_run_id = t->run_id,
+            .spool_dir = t->cfg.output_dir,
+            .timeout_ms = t->cfg.api_timeout_ms,
+            .os = hw->os,
+            .cpu_model = hw->cpu_model,
+            .gpu_model = hw->gpu_model,
+            .region = t->cfg.region,
+            .cpu_count = hw->cpu_count,
+            .gpu_count = hw->gpu_count,
+            .ram_total_gb = hw->ram_total_gb,
+            .longitude = NAN,
+            .latitude = NAN,
+            .tracking_mode = t->cfg.tracking_mode == CCT_TRACKING_PROCESS ? "process" : "machine",
+            .log_fn = t->cfg.log_fn,
+            .log_payload = t->cfg.log_payload,
+            .log_level = t->cfg.log_level,
+        };
+        t->session = t->api->session_new(&info);
+        if (!t->session)
+            return cct_error__set(CCT_ENOMEM, "cct_tracker_start: cannot open the API session "
+                                              "for %s",
+                                  t->cfg.api_endpoint);
+    }
+    return 0;
+}
+
+/* Take the geo answer if it came (wait at most wait_ms). Caller holds net_lock. */
+static void resolve_geo_locked(cct_tracker *t, unsigned int wait_ms)
+{
+    if (!t->geo_pending)
+        return;
+    if (t->api->geo_wait(&t->geo, wait_ms) == 0) {
+        t->country = cct_intensity__find(t->geo.country_iso_code);
+        t->geo_pending = 0;
+        t->geo_fallbacks = 0;
+    } else if (wait_ms > 0) {
+        /* Waited the whole bound: world average, and the result says why. */
+        t->geo_pending = 0;
+        t->geo_fallbacks = CCT_FALLBACK_GEO_TIMEOUT;
+    }
 }
 
 static double joules_between(double from, double to)
@@ -293,8 +370,13 @@ void cct_tracker__compute(const cct_tracker *t, const cct_reading *now, cct_emis
     out->carbon_intensity_g_kwh = intensity;
     out->pue = t->cfg.pue;
     out->ram_total_gb = hw->ram_total_gb;
-    out->longitude = NAN;
-    out->latitude = NAN;
+    out->longitude = t->country && !isnan(t->geo.longitude) && t->geo.country_iso_code[0]
+                         ? t->geo.longitude
+                         : NAN;
+    out->latitude = t->country && !isnan(t->geo.latitude) && t->geo.country_iso_code[0]
+                        ? t->geo.latitude
+                        : NAN;
+    out->fallbacks |= t->geo_fallbacks;
     out->cpu_count = hw->cpu_count;
     out->gpu_count = hw->gpu_count;
     out->tracking_mode = t->cfg.tracking_mode;
@@ -303,9 +385,64 @@ void cct_tracker__compute(const cct_tracker *t, const cct_reading *now, cct_emis
         copy_text(out->country_iso_code, sizeof(out->country_iso_code), t->country->iso3);
         copy_text(out->country_name, sizeof(out->country_name), t->country->name);
     }
-    copy_text(out->region, sizeof(out->region), t->cfg.region);
+    copy_text(out->region, sizeof(out->region),
+              t->cfg.region ? t->cfg.region : t->geo.region);
     copy_text(out->cpu_model, sizeof(out->cpu_model), hw->cpu_model);
     copy_text(out->gpu_model, sizeof(out->gpu_model), hw->gpu_model);
+}
+
+/* The delta since the last upload, as the API wants it. Caller holds net_lock. */
+static void upload_delta_locked(cct_tracker *t, const cct_emissions *now)
+{
+    const cct_emissions *prev = &t->last_upload;
+    cct_api_emission d;
+
+    d.timestamp = now->timestamp;
+    d.duration_s = now->duration_s - prev->duration_s;
+    d.emissions_kg = now->emissions_kg - prev->emissions_kg;
+    d.cpu_energy_kwh = now->cpu_energy_kwh - prev->cpu_energy_kwh;
+    d.gpu_energy_kwh = now->gpu_energy_kwh - prev->gpu_energy_kwh;
+    d.ram_energy_kwh = now->ram_energy_kwh - prev->ram_energy_kwh;
+    d.energy_kwh = now->energy_kwh - prev->energy_kwh;
+    d.cpu_power_w = d.duration_s > 0 ? d.cpu_energy_kwh * CCT_J_PER_KWH / d.duration_s : 0;
+    d.gpu_power_w = d.duration_s > 0 ? d.gpu_energy_kwh * CCT_J_PER_KWH / d.duration_s : 0;
+    d.ram_power_w = d.duration_s > 0 ? d.ram_energy_kwh * CCT_J_PER_KWH / d.duration_s : 0;
+    d.emissions_rate_kg_s = d.duration_s > 0 ? d.emissions_kg / d.duration_s : 0;
+    /* A short emission is still uploaded: nothing is dropped for being short. */
+    if (t->api->submit(t->session, &d) == 0)
+        t->last_upload = *now;
+    else
+        cct_log__write(t->cfg.log_fn, t->cfg.log_payload, t->cfg.log_level, CCT_LOG_ERROR,
+                       "cannot queue an upload to %s (out of memory)", t->cfg.api_endpoint);
+}
+
+/* The reading for `now`, with the geo answer taken first (waiting at most wait_ms). */
+static void measure(cct_tracker *t, const cct_reading *now, unsigned int geo_wait_ms,
+                    int upload, cct_emissions *out)
+{
+    if (!t->net_lock_ready) {
+        cct_tracker__compute(t, now, out);
+        return;
+    }
+    pthread_mutex_lock(&t->net_lock);
+    resolve_geo_locked(t, geo_wait_ms);
+    cct_tracker__compute(t, now, out);
+    if (upload && t->session)
+        upload_delta_locked(t, out);
+    pthread_mutex_unlock(&t->net_lock);
+}
+
+void cct_tracker__tick(cct_tracker *t, const cct_reading *now, unsigned long measurements)
+{
+    cct_emissions sofar;
+    int upload = t->session && measurements % t->cfg.api_call_interval == 0;
+
+    if (!t->cfg.measure_fn && !upload)
+        return;
+    /* The sampler never waits for the geo answer: it takes it only if it is there. */
+    measure(t, now, 0, upload, &sofar);
+    if (t->cfg.measure_fn)
+        t->cfg.measure_fn(&sofar, t->cfg.measure_payload);
 }
 
 static int write_outputs(const cct_tracker *t, const cct_emissions *e)
@@ -326,7 +463,7 @@ CCT_EXTERN(int) cct_tracker_flush(cct_tracker *t, cct_emissions *out)
     if (t->state != STATE_RUNNING)
         return cct_error__set(CCT_ESTATE, "cct_tracker_flush: tracker is not running");
     cct_reading__now(&now);
-    cct_tracker__compute(t, &now, &e);
+    measure(t, &now, t->cfg.api_timeout_ms, 1, &e);
     if (out)
         *out = e;
     return write_outputs(t, &e);
@@ -346,7 +483,7 @@ CCT_EXTERN(int) cct_tracker_stop(cct_tracker *t, cct_emissions *out)
     cct_sampler__remove(&t->link);
     t->state = STATE_STOPPED;
     cct_reading__now(&now);
-    cct_tracker__compute(t, &now, &e);
+    measure(t, &now, t->cfg.api_timeout_ms, 1, &e);
     if (out)
         *out = e;
     return write_outputs(t, &e);
@@ -358,5 +495,9 @@ CCT_EXTERN(void) cct_tracker_free(cct_tracker *t)
         return;
     if (t->state == STATE_RUNNING)
         cct_sampler__remove(&t->link);
+    if (t->session)
+        t->api->session_free(t->session, t->cfg.api_timeout_ms);
+    if (t->net_lock_ready)
+        pthread_mutex_destroy(&t->net_lock);
     free(t);
 }

@@ -1,10 +1,522 @@
 /*
  * libcctracker-api.so: the HTTP side of the tracker, the only code that links libcurl.
- * Loaded by api_loader.c on first use so offline processes never map libcurl.
+ * One worker thread per process does all network I/O: the geo lookup, lazy run creation
+ * (POST /runs before a run's first emission), emission uploads with jittered retries, and
+ * the replay of spooled emissions. Callers only queue work and, in session_free and
+ * geo_wait, wait for it with a bound.
  */
+#include <math.h>
+#include <pthread.h>
+#include <stdarg.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
 #include <curl/curl.h>
 
-#include "../api_module.h"
+#include "api_internal.h"
+
+#define MAX_ATTEMPTS 5
+#define BACKOFF_BASE_NS 100000000ULL /* 100 ms, doubled per attempt, jittered x[0.5, 1.5) */
+
+typedef struct job {
+    struct job *next;
+    cct_api_session *session;
+    cct_api_emission e;
+    int attempts;
+    uint64_t due_ns;
+} job;
+
+struct cct_api_session {
+    int refs;    /* owner + queued jobs; under W.lock */
+    int pending; /* jobs queued or in flight; under W.lock */
+    int freed;   /* the owner is gone: failures spool at once; under W.lock */
+    char *endpoint, *api_key, *spool_dir, *local_run_id;
+    unsigned int timeout_ms;
+    cJSON *run;          /* POST /runs body, immutable */
+    char run_id[128];    /* the server's id; worker thread only */
+    cct_log_fn log_fn;
+    void *log_payload;
+    cct_log_level log_level;
+};
+
+enum geo_state { GEO_NONE, GEO_QUEUED, GEO_RUNNING, GEO_DONE, GEO_FAILED };
+
+static struct {
+    pthread_mutex_t lock;
+    pthread_cond_t wake; /* the worker: new work */
+    pthread_cond_t done; /* waiters: a job finished or the geo answer came */
+    job *queue;          /* sorted by due_ns */
+    job *inflight;
+    int started;
+    pthread_t thread;
+    enum geo_state geo_state;
+    char geo_url[512];
+    unsigned int geo_timeout_ms;
+    cct_geo geo;
+    uint64_t rng;
+} W = {.lock = PTHREAD_MUTEX_INITIALIZER};
+
+static pthread_once_t init_once = PTHREAD_ONCE_INIT;
+static int init_ok;
+
+static uint64_t now_ns(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
+}
+
+static struct timespec deadline_ts(uint64_t ns)
+{
+    struct timespec ts = {(time_t)(ns / 1000000000ULL), (long)(ns % 1000000000ULL)};
+    return ts;
+}
+
+static void slog(const cct_api_session *s, cct_log_level level, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+static void slog(const cct_api_session *s, cct_log_level level, const char *fmt, ...)
+{
+    char line[768];
+    va_list ap;
+
+    if (level < s->log_level || s->log_level >= CCT_LOG_NONE)
+        return;
+    va_start(ap, fmt);
+    vsnprintf(line, sizeof(line), fmt, ap);
+    va_end(ap);
+    if (s->log_fn)
+        s->log_fn(level, line, s->log_payload);
+    else
+        fprintf(stderr, "cctracker: %s\n", line);
+}
+
+static void session_unref_locked(cct_api_session *s)
+{
+    if (--s->refs > 0)
+        return;
+    cJSON_Delete(s->run);
+    if (s->api_key)
+        memset(s->api_key, 0, strlen(s->api_key));
+    free(s->endpoint);
+    free(s->api_key);
+    free(s->spool_dir);
+    free(s->local_run_id);
+    free(s);
+}
+
+static void spool_job(const job *j)
+{
+    const cct_api_session *s = j->session;
+    cJSON *emission = cct_payload__emission(&j->e, NULL);
+
+    if (!emission || cct_spool__append(s->spool_dir, s->endpoint, s->run, s->local_run_id,
+                                       s->run_id[0] ? s->run_id : NULL, emission) != 0)
+        slog(s, CCT_LOG_ERROR, "could not spool an emission for %s to %s", s->endpoint,
+             s->spool_dir);
+    cJSON_Delete(emission);
+}
+
+/* POST /runs with `run`; the id goes to out. 0 ok, 1 retry, 2 final failure. */
+static int create_run(const cct_api_session *s, const cJSON *run, char *out, size_t cap)
+{
+    cct_http_reply reply;
+    char *body = cJSON_PrintUnformatted(run);
+    cJSON *answer = NULL, *id;
+    int rc = 2;
+
+    if (!body)
+        return 1;
+    cct_http__post(s->endpoint, "/runs", s->api_key, body, s->timeout_ms, &reply);
+    free(body);
+    if (reply.status != 201 && reply.status != 200) {
+        slog(s, CCT_LOG_WARNING, "POST %s/runs: %s", s->endpoint,
+             reply.status ? "HTTP error" : reply.error);
+        return cct_http__retryable(&reply) ? 1 : 2;
+    }
+    answer = cJSON_Parse(reply.body);
+    id = cJSON_GetObjectItemCaseSensitive(answer, "id");
+    if (cJSON_IsString(id) && id->valuestring[0]) {
+        snprintf(out, cap, "%s", id->valuestring);
+        rc = 0;
+    } else {
+        slog(s, CCT_LOG_ERROR, "POST %s/runs answered without an \"id\"", s->endpoint);
+    }
+    cJSON_Delete(answer);
+    return rc;
+}
+
+/* POST /emissions. 0 ok, 1 retry, 2 final failure. */
+static int post_emission(const cct_api_session *s, const cJSON *emission)
+{
+    cct_http_reply reply;
+    char *body = cJSON_PrintUnformatted(emission);
+
+    if (!body)
+        return 1;
+    cct_http__post(s->endpoint, "/emissions", s->api_key, body, s->timeout_ms, &reply);
+    free(body);
+    if (reply.status == 201 || reply.status == 200)
+        return 0;
+    if (reply.status)
+        slog(s, CCT_LOG_WARNING, "POST %s/emissions: HTTP %ld", s->endpoint, reply.status);
+    else
+        slog(s, CCT_LOG_WARNING, "POST %s/emissions: %s", s->endpoint, reply.error);
+    return cct_http__retryable(&reply) ? 1 : 2;
+}
+
+/* Replay what an earlier failure spooled for this endpoint, before new data goes out. The
+ * first failure stops the replay: the rest goes back to the spool untouched. */
+static void replay_spool(cct_api_session *s)
+{
+    char *claimed = cct_spool__claim(s->spool_dir, s->endpoint);
+    FILE *f;
+    char *line = NULL;
+    size_t cap = 0;
+    int api_down = 0;
+
+    if (!claimed)
+        return;
+    f = fopen(claimed, "re");
+    while (f && getline(&line, &cap, f) > 0) {
+        cJSON *entry = cJSON_Parse(line);
+        cJSON *run = cJSON_GetObjectItemCaseSensitive(entry, "run");
+        cJSON *local = cJSON_GetObjectItemCaseSensitive(entry, "local_run_id");
+        cJSON *rid = cJSON_GetObjectItemCaseSensitive(entry, "run_id");
+        cJSON *emission = cJSON_GetObjectItemCaseSensitive(entry, "emission");
+        char run_id[128] = "";
+        int rc = 1;
+
+        if (!cJSON_IsObject(run) || !cJSON_IsObject(emission) || !cJSON_IsString(local)) {
+            cJSON_Delete(entry);
+            continue; /* a torn line cannot be delivered; the rest can */
+        }
+        if (cJSON_IsString(rid))
+            snprintf(run_id, sizeof(run_id), "%s", rid->valuestring);
+        else if (strcmp(local->valuestring, s->local_run_id) == 0 && s->run_id[0])
+            snprintf(run_id, sizeof(run_id), "%s", s->run_id);
+        if (!api_down && !run_id[0])
+            rc = create_run(s, run, run_id, sizeof(run_id));
+        if (!api_down && run_id[0]) {
+            cJSON_DeleteItemFromObjectCaseSensitive(emission, "run_id");
+            cJSON_AddStringToObject(emission, "run_id", run_id);
+            rc = post_emission(s, emission);
+            cJSON_DeleteItemFromObjectCaseSensitive(emission, "run_id");
+        }
+        if (rc != 0) {
+            api_down = 1;
+            cct_spool__append(s->spool_dir, s->endpoint, run, local->valuestring,
+                              run_id[0] ? run_id : NULL, emission);
+        } else if (strcmp(local->valuestring, s->local_run_id) == 0 && !s->run_id[0]) {
+            snprintf(s->run_id, sizeof(s->run_id), "%s", run_id);
+        }
+        cJSON_Delete(entry);
+    }
+    free(line);
+    if (f)
+        fclose(f);
+    unlink(claimed);
+    free(claimed);
+}
+
+/* 0 delivered, 1 retry later, 2 give up (spool). */
+static int deliver(job *j)
+{
+    cct_api_session *s = j->session;
+    cJSON *emission;
+    int rc;
+
+    replay_spool(s);
+    if (!s->run_id[0]) {
+        /* Lazy run creation: the run exists on the server only once it has data. */
+        rc = create_run(s, s->run, s->run_id, sizeof(s->run_id));
+        if (rc != 0)
+            return rc;
+    }
+    emission = cct_payload__emission(&j->e, s->run_id);
+    if (!emission)
+        return 1;
+    rc = post_emission(s, emission);
+    cJSON_Delete(emission);
+    return rc;
+}
+
+static void insert_sorted_locked(job *j)
+{
+    job **p = &W.queue;
+    while (*p && (*p)->due_ns <= j->due_ns)
+        p = &(*p)->next;
+    j->next = *p;
+    *p = j;
+}
+
+static uint64_t backoff_ns(int attempts)
+{
+    /* xorshift jitter: spreads the retries of many processes hitting one API */
+    W.rng ^= W.rng << 13;
+    W.rng ^= W.rng >> 7;
+    W.rng ^= W.rng << 17;
+    double jitter = 0.5 + (double)(W.rng % 1000) / 1000.0;
+    return (uint64_t)((double)(BACKOFF_BASE_NS << (attempts - 1)) * jitter);
+}
+
+static void parse_geo(const char *body, cct_geo *g)
+{
+    cJSON *o = cJSON_Parse(body);
+    const char *fields[] = {"country_code3", "country", "region"};
+    char *dst[] = {g->country_iso_code, g->country_name, g->region};
+    size_t caps[] = {sizeof(g->country_iso_code), sizeof(g->country_name), sizeof(g->region)};
+    const char *coords[] = {"latitude", "longitude"};
+    double *cdst[] = {&g->latitude, &g->longitude};
+
+    memset(g, 0, sizeof(*g));
+    g->latitude = g->longitude = NAN;
+    for (int i = 0; i < 3; i++) {
+        cJSON *v = cJSON_GetObjectItemCaseSensitive(o, fields[i]);
+        if (cJSON_IsString(v))
+            snprintf(dst[i], caps[i], "%s", v->valuestring);
+    }
+    for (int i = 0; i < 2; i++) {
+        /* geojs sends coordinates as strings; accept numbers too */
+        cJSON *v = cJSON_GetObjectItemCaseSensitive(o, coords[i]);
+        if (cJSON_IsNumber(v))
+            *cdst[i] = v->valuedouble;
+        else if (cJSON_IsString(v))
+            *cdst[i] = strtod(v->valuestring, NULL);
+    }
+    cJSON_Delete(o);
+}
+
+static void *worker_main(void *arg)
+{
+    (void)arg;
+    pthread_mutex_lock(&W.lock);
+    for (;;) {
+        if (W.geo_state == GEO_QUEUED) {
+            cct_http_reply reply;
+            cct_geo g;
+            W.geo_state = GEO_RUNNING;
+            pthread_mutex_unlock(&W.lock);
+            cct_http__get(W.geo_url, W.geo_timeout_ms, &reply);
+            if (reply.status == 200)
+                parse_geo(reply.body, &g);
+            pthread_mutex_lock(&W.lock);
+            W.geo_state = reply.status == 200 && g.country_iso_code[0] ? GEO_DONE : GEO_FAILED;
+            if (W.geo_state == GEO_DONE)
+                W.geo = g;
+            pthread_cond_broadcast(&W.done);
+            continue;
+        }
+        if (!W.queue) {
+            pthread_cond_wait(&W.wake, &W.lock);
+            continue;
+        }
+        uint64_t now = now_ns();
+        if (W.queue->due_ns > now) {
+            struct timespec ts = deadline_ts(W.queue->due_ns);
+            pthread_cond_timedwait(&W.wake, &W.lock, &ts);
+            continue;
+        }
+        job *j = W.queue;
+        W.queue = j->next;
+        W.inflight = j;
+        pthread_mutex_unlock(&W.lock);
+        int rc = deliver(j);
+        pthread_mutex_lock(&W.lock);
+        W.inflight = NULL;
+        j->attempts++;
+        if (rc == 1 && !j->session->freed && j->attempts < MAX_ATTEMPTS) {
+            j->due_ns = now_ns() + backoff_ns(j->attempts);
+            insert_sorted_locked(j);
+            continue;
+        }
+        if (rc != 0) {
+            pthread_mutex_unlock(&W.lock);
+            spool_job(j);
+            pthread_mutex_lock(&W.lock);
+        }
+        j->session->pending--;
+        session_unref_locked(j->session);
+        free(j);
+        pthread_cond_broadcast(&W.done);
+    }
+    return NULL;
+}
+
+/* At exit, whatever is still queued or in flight goes to the spool: nothing is dropped. */
+static void spool_everything_at_exit(void)
+{
+    pthread_mutex_lock(&W.lock);
+    if (W.inflight)
+        spool_job(W.inflight);
+    for (job *j = W.queue; j; j = j->next)
+        spool_job(j);
+    W.queue = NULL;
+    /* Leave the lock held: the worker must not start another upload while exit runs. */
+}
+
+static void init_module(void)
+{
+    pthread_condattr_t attr;
+
+    if (cct_http__init() != 0)
+        return;
+    pthread_condattr_init(&attr);
+    pthread_condattr_setclock(&attr, CLOCK_MONOTONIC);
+    pthread_cond_init(&W.wake, &attr);
+    pthread_cond_init(&W.done, &attr);
+    pthread_condattr_destroy(&attr);
+    W.rng = now_ns() ^ ((uint64_t)getpid() << 20) ^ 0x9e3779b97f4a7c15ULL;
+    atexit(spool_everything_at_exit);
+    init_ok = 1;
+}
+
+static int ensure_worker_locked(void)
+{
+    if (W.started)
+        return 0;
+    if (pthread_create(&W.thread, NULL, worker_main, NULL) != 0)
+        return -1;
+    pthread_detach(W.thread);
+    W.started = 1;
+    return 0;
+}
+
+static char *dup_or_null(const char *s)
+{
+    return s ? strdup(s) : NULL;
+}
+
+static cct_api_session *session_new(const cct_api_run_info *info)
+{
+    cct_api_session *s;
+    struct timespec ts;
+
+    pthread_once(&init_once, init_module);
+    if (!init_ok)
+        return NULL;
+    s = calloc(1, sizeof(*s));
+    if (!s)
+        return NULL;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    s->refs = 1;
+    s->endpoint = dup_or_null(info->endpoint);
+    s->api_key = dup_or_null(info->api_key);
+    s->spool_dir = dup_or_null(info->spool_dir ? info->spool_dir : ".");
+    s->local_run_id = dup_or_null(info->local_run_id ? info->local_run_id : "");
+    s->timeout_ms = info->timeout_ms;
+    s->run = cct_payload__run(info, (double)ts.tv_sec + (double)ts.tv_nsec / 1e9);
+    s->log_fn = info->log_fn;
+    s->log_payload = info->log_payload;
+    s->log_level = info->log_level;
+    if (!s->endpoint || !s->spool_dir || !s->local_run_id || !s->run ||
+        (info->api_key && !s->api_key)) {
+        pthread_mutex_lock(&W.lock);
+        session_unref_locked(s);
+        pthread_mutex_unlock(&W.lock);
+        return NULL;
+    }
+    return s;
+}
+
+static int submit(cct_api_session *s, const cct_api_emission *e)
+{
+    job *j = calloc(1, sizeof(*j));
+    int rc = 0;
+
+    if (!j)
+        return -1;
+    j->session = s;
+    j->e = *e;
+    j->due_ns = now_ns();
+    pthread_mutex_lock(&W.lock);
+    if (ensure_worker_locked() != 0) {
+        rc = -1;
+        free(j);
+    } else {
+        s->refs++;
+        s->pending++;
+        insert_sorted_locked(j);
+        pthread_cond_signal(&W.wake);
+    }
+    pthread_mutex_unlock(&W.lock);
+    return rc;
+}
+
+static void session_free(cct_api_session *s, unsigned int wait_ms)
+{
+    uint64_t deadline = now_ns() + (uint64_t)wait_ms * 1000000ULL;
+    job *mine = NULL;
+
+    if (!s)
+        return;
+    pthread_mutex_lock(&W.lock);
+    s->freed = 1;
+    while (s->pending > 0 && now_ns() < deadline) {
+        struct timespec ts = deadline_ts(deadline);
+        pthread_cond_timedwait(&W.done, &W.lock, &ts);
+    }
+    /* Out of time: take this session's queued jobs back and spool them. */
+    for (job **p = &W.queue; *p;) {
+        if ((*p)->session == s) {
+            job *j = *p;
+            *p = j->next;
+            j->next = mine;
+            mine = j;
+        } else {
+            p = &(*p)->next;
+        }
+    }
+    pthread_mutex_unlock(&W.lock);
+    while (mine) {
+        job *j = mine;
+        mine = j->next;
+        spool_job(j);
+        pthread_mutex_lock(&W.lock);
+        s->pending--;
+        session_unref_locked(s);
+        pthread_mutex_unlock(&W.lock);
+        free(j);
+    }
+    pthread_mutex_lock(&W.lock);
+    session_unref_locked(s);
+    pthread_mutex_unlock(&W.lock);
+}
+
+static void geo_start(const char *url, unsigned int timeout_ms)
+{
+    pthread_once(&init_once, init_module);
+    if (!init_ok)
+        return;
+    pthread_mutex_lock(&W.lock);
+    if (W.geo_state == GEO_NONE && ensure_worker_locked() == 0) {
+        snprintf(W.geo_url, sizeof(W.geo_url), "%s", url);
+        W.geo_timeout_ms = timeout_ms;
+        W.geo_state = GEO_QUEUED;
+        pthread_cond_signal(&W.wake);
+    }
+    pthread_mutex_unlock(&W.lock);
+}
+
+static int geo_wait(cct_geo *out, unsigned int wait_ms)
+{
+    uint64_t deadline = now_ns() + (uint64_t)wait_ms * 1000000ULL;
+    int rc;
+
+    pthread_mutex_lock(&W.lock);
+    while ((W.geo_state == GEO_QUEUED || W.geo_state == GEO_RUNNING) && now_ns() < deadline) {
+        struct timespec ts = deadline_ts(deadline);
+        pthread_cond_timedwait(&W.done, &W.lock, &ts);
+    }
+    rc = W.geo_state == GEO_DONE ? 0 : -1;
+    if (rc == 0)
+        *out = W.geo;
+    pthread_mutex_unlock(&W.lock);
+    return rc;
+}
 
 static const char *describe(void)
 {
@@ -12,12 +524,11 @@ static const char *describe(void)
 }
 
 static const struct cct_api_module module = {
-    CCT_API_MODULE_ABI,
-    describe,
+    CCT_API_MODULE_ABI, describe, session_new, submit, session_free, geo_start, geo_wait,
 };
 
-__attribute__((visibility("default"))) const struct cct_api_module *cct_api_module_v1(void);
-const struct cct_api_module *cct_api_module_v1(void)
+__attribute__((visibility("default"))) const struct cct_api_module *cct_api_module_v2(void);
+const struct cct_api_module *cct_api_module_v2(void)
 {
     return &module;
 }

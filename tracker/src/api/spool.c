@@ -1,0 +1,77 @@
+/*
+ * The spool: emissions that could not be delivered (API down, hung, or the process exiting)
+ * are appended to a JSON-lines file in output_dir, one file per endpoint, and replayed by
+ * the next upload to that endpoint. A line carries the run payload so a run that was never
+ * created can still be created on replay. The api key is never written here.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "api_internal.h"
+
+void cct_spool__path(const char *dir, const char *endpoint, char *out, size_t cap)
+{
+    /* FNV-1a of the endpoint: a stable, file-name-safe key. */
+    unsigned long long h = 1469598103934665603ULL;
+    for (const char *p = endpoint; *p; p++) {
+        h ^= (unsigned char)*p;
+        h *= 1099511628211ULL;
+    }
+    snprintf(out, cap, "%s/.cctracker-spool-%016llx.jsonl", dir ? dir : ".", h);
+}
+
+int cct_spool__append(const char *dir, const char *endpoint, const cJSON *run,
+                      const char *local_run_id, const char *run_id, const cJSON *emission)
+{
+    char path[1100];
+    cJSON *line = cJSON_CreateObject();
+    char *text = NULL;
+    int fd = -1, rc = -1;
+
+    if (!line)
+        return -1;
+    cJSON_AddStringToObject(line, "endpoint", endpoint);
+    cJSON_AddStringToObject(line, "local_run_id", local_run_id ? local_run_id : "");
+    if (run_id)
+        cJSON_AddStringToObject(line, "run_id", run_id);
+    else
+        cJSON_AddNullToObject(line, "run_id");
+    cJSON_AddItemToObject(line, "run", cJSON_Duplicate(run, 1));
+    cJSON_AddItemToObject(line, "emission", cJSON_Duplicate(emission, 1));
+    text = cJSON_PrintUnformatted(line);
+    if (!text)
+        goto done;
+    size_t len = strlen(text);
+    text[len] = '\n'; /* replaces the NUL: written with its length, never as a string */
+    cct_spool__path(dir, endpoint, path, sizeof(path));
+    fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0600);
+    if (fd < 0)
+        goto done;
+    /* One write per line: lines from several processes never interleave. */
+    rc = write(fd, text, len + 1) == (ssize_t)(len + 1) ? 0 : -1;
+done:
+    if (fd >= 0)
+        close(fd);
+    free(text);
+    cJSON_Delete(line);
+    return rc;
+}
+
+char *cct_spool__claim(const char *dir, const char *endpoint)
+{
+    static atomic_uint counter;
+    char path[1100], claimed[1200];
+
+    cct_spool__path(dir, endpoint, path, sizeof(path));
+    snprintf(claimed, sizeof(claimed), "%s.replay-%ld-%u", path, (long)getpid(),
+             atomic_fetch_add(&counter, 1));
+    /* rename is atomic: of two processes replaying at once, one gets the lines. */
+    if (rename(path, claimed) != 0)
+        return NULL;
+    return strdup(claimed);
+}
