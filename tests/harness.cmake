@@ -1,2 +1,30 @@
 # Harness test suites (cmocka). Included from tests/CMakeLists.txt.
 ccb_add_cmocka_test(test_stats SOURCES test_stats.c LIBS ccb_core)
+# Scenario runner: the answer checks, the runner driven as a child, and a build against a
+# copied (then deliberately broken) tracker tree.
+if(CCBENCH_BUILD_SCENARIOS)
+  ccb_add_cmocka_test(test_check SOURCES test_check.c LIBS ccb_scenario_core)
+  ccb_add_cmocka_test(test_histogram SOURCES test_histogram.c LIBS ccb_scenario_core)
+  ccb_add_cmocka_test(test_scenarios SOURCES test_scenarios.c
+    LIBS ccb_scenario_core ccb_catalog PkgConfig::CJSON LABELS tsan)
+  add_dependencies(test_scenarios ccbench-scenario)
+  if(CCBENCH_SELFTEST_SCENARIOS)
+    target_compile_definitions(test_scenarios PRIVATE CCBENCH_SELFTEST_SCENARIOS=1)
+  endif()
+  add_test(NAME test_runner_copied_tracker
+    COMMAND bash ${CMAKE_CURRENT_SOURCE_DIR}/test_runner_copied_tracker.sh
+            ${PROJECT_SOURCE_DIR} ${CMAKE_COMMAND} ${CMAKE_C_COMPILER})
+  set_tests_properties(test_runner_copied_tracker PROPERTIES TIMEOUT 600 LABELS slow)
+endif()
+# The driver (issue 3): result files, and the ccbench binary driven as a user would.
+ccb_add_cmocka_test(test_results SOURCES test_results.c LIBS ccb_core LABELS unit)
+# Integration: drives build/bin/ccbench with the runner built beside it (label "cli", not
+# "tsan": it measures real processes and is not a threading test).
+ccb_add_cmocka_test(test_cli SOURCES test_cli.c LIBS ccb_core LABELS cli)
+add_dependencies(test_cli ccbench ccbench-spawn)
+if(TARGET ccbench-scenario)
+  add_dependencies(test_cli ccbench-scenario ccbench-floor)
+endif()
+if(CCBENCH_SELFTEST_SCENARIOS)
+  target_compile_definitions(test_cli PRIVATE CCBENCH_SELFTEST_SCENARIOS=1)
+endif()

@@ -118,6 +118,7 @@ void cct__reset_process_cache(void)
     pthread_mutex_lock(&detect_lock);
     cct_sampler__shutdown();
     cct_reading__reset();
+    cct_tracker__reset_notes();
     atomic_store(&detected, 0);
     pthread_mutex_unlock(&detect_lock);
 }

@@ -168,6 +168,8 @@ void cct_tracker__compute(const cct_tracker *t, const cct_reading *now, cct_emis
 /* The sampler's periodic measurement: the measure callback, and an upload every
  * api_call_interval measurements. Called with the tracker's shard locked. */
 void cct_tracker__tick(cct_tracker *t, const cct_reading *now, unsigned long measurements);
+/* Log the detection notes again at the next start() (after cct__reset_process_cache). */
+void cct_tracker__reset_notes(void);
 
 /* ---- sampler.c: one process-wide thread for periodic measurements ---- */
 typedef struct cct_sampler_link {

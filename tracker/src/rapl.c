@@ -70,7 +70,8 @@ static void add_control_type(cct_rapl *r, const char *base, const char *prefix, 
 
     if (list_domains(base, prefix, &names, &n) != 0)
         return;
-    qsort(names, (size_t)n, sizeof(*names), compare_names);
+    if (n > 1) /* names is NULL when there is none: qsort(NULL, 0) is undefined */
+        qsort(names, (size_t)n, sizeof(*names), compare_names);
     for (int i = 0; i < n && r->count < CCT_RAPL_MAX_DOMAINS; i++) {
         char path[700], name[32], key[32];
         cct_rapl_domain *d = &r->domains[r->count];

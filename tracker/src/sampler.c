@@ -145,6 +145,9 @@ int cct_sampler__add(cct_sampler_link *link)
 {
     int rc;
     struct shard *sh;
+    /* Read before the link is published: once it is in the list, the sampler thread may
+     * advance next_due_ns under the shard lock. */
+    uint64_t first_due = link->next_due_ns;
 
     pthread_once(&shards_once, init_shards);
     rc = ensure_started();
@@ -164,10 +167,10 @@ int cct_sampler__add(cct_sampler_link *link)
 
     /* Wake the thread only if it would otherwise sleep past this tracker's first due time:
      * in a loop of short lifecycles that is once per measure interval, not once per start. */
-    if (link->next_due_ns < atomic_load_explicit(&wake_at, memory_order_relaxed)) {
+    if (first_due < atomic_load_explicit(&wake_at, memory_order_relaxed)) {
         pthread_mutex_lock(&sampler.lock);
-        if (link->next_due_ns < atomic_load(&wake_at)) {
-            atomic_store(&wake_at, link->next_due_ns);
+        if (first_due < atomic_load(&wake_at)) {
+            atomic_store(&wake_at, first_due);
             pthread_cond_signal(&sampler.cond);
         }
         pthread_mutex_unlock(&sampler.lock);

@@ -170,6 +170,11 @@ CCT_EXTERN(int) cct_tracker_new(cct_tracker **out, const cct_config *cfg)
     return 0;
 }
 
+void cct_tracker__reset_notes(void)
+{
+    atomic_store(&logged_hardware_notes, 0);
+}
+
 static int start_network(cct_tracker *t, int needs_geo);
 
 static void log_hardware_notes_once(const cct_tracker *t)

@@ -2,12 +2,27 @@
  * UUID v4 run ids without a system call per id: a per-thread xorshift generator seeded
  * from the process seed (getrandom once, at hardware detection) and a thread counter.
  */
+#include <pthread.h>
 #include <stdatomic.h>
+#include <unistd.h>
 
 #include "internal.h"
 
 static _Atomic uint64_t thread_counter;
 static _Thread_local uint64_t rng_state;
+static pthread_once_t atfork_once = PTHREAD_ONCE_INIT;
+
+/* A forked child inherits the forking thread's generator and the thread counter: without a
+ * reseed (with its own pid mixed in), the parent and every child would hand out the same ids. */
+static void reseed_in_child(void)
+{
+    rng_state = 0;
+}
+
+static void register_atfork(void)
+{
+    pthread_atfork(NULL, NULL, reseed_in_child);
+}
 
 static uint64_t splitmix64(uint64_t *x)
 {
@@ -21,9 +36,11 @@ void cct_uuid__v4(uint64_t process_seed, char out[37])
 {
     uint64_t hi, lo;
 
+    pthread_once(&atfork_once, register_atfork);
     if (rng_state == 0) {
         uint64_t mix = process_seed ^ (atomic_fetch_add(&thread_counter, 1) + 1) *
                                           0xd1342543de82ef95ULL;
+        mix ^= (uint64_t)getpid() * 0x9e3779b97f4a7c15ULL; /* once per thread, not per id */
         rng_state = mix ? mix : 1;
     }
     hi = splitmix64(&rng_state);

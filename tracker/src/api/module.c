@@ -37,7 +37,9 @@ struct cct_api_session {
     char *endpoint, *api_key, *spool_dir, *local_run_id;
     unsigned int timeout_ms;
     cJSON *run;          /* POST /runs body, immutable */
-    char run_id[128];    /* the server's id; worker thread only */
+    /* The server's id: written by the worker under W.lock, read freely by the worker and
+     * under W.lock by other threads. */
+    char run_id[128];
     cct_log_fn log_fn;
     void *log_payload;
     cct_log_level log_level;
@@ -108,13 +110,14 @@ static void session_unref_locked(cct_api_session *s)
     free(s);
 }
 
-static void spool_job(const job *j)
+/* `run_id`: the session's run id as read by the caller ("" when the run does not exist). */
+static void spool_job(const job *j, const char *run_id)
 {
     const cct_api_session *s = j->session;
     cJSON *emission = cct_payload__emission(&j->e, NULL);
 
     if (!emission || cct_spool__append(s->spool_dir, s->endpoint, s->run, s->local_run_id,
-                                       s->run_id[0] ? s->run_id : NULL, emission) != 0)
+                                       run_id[0] ? run_id : NULL, emission) != 0)
         slog(s, CCT_LOG_ERROR, "could not spool an emission for %s to %s", s->endpoint,
              s->spool_dir);
     cJSON_Delete(emission);
@@ -168,6 +171,42 @@ static int post_emission(const cct_api_session *s, const cJSON *emission)
     return cct_http__retryable(&reply) ? 1 : 2;
 }
 
+#define REPLAY_RUNS 64
+
+/* The runs created during one replay, by local run id: the spooled lines of one run share it
+ * (one POST /runs per tracker, not one per line). */
+typedef struct replay_runs {
+    unsigned int count;
+    struct {
+        char local[64];
+        char id[128];
+    } runs[REPLAY_RUNS];
+} replay_runs;
+
+static const char *replay_run_find(const replay_runs *r, const char *local)
+{
+    for (unsigned int i = 0; i < r->count; i++) {
+        if (strcmp(r->runs[i].local, local) == 0)
+            return r->runs[i].id;
+    }
+    return NULL;
+}
+
+static void replay_run_add(replay_runs *r, const char *local, const char *id)
+{
+    unsigned int i = r->count < REPLAY_RUNS ? r->count++ : REPLAY_RUNS - 1;
+    snprintf(r->runs[i].local, sizeof(r->runs[i].local), "%s", local);
+    snprintf(r->runs[i].id, sizeof(r->runs[i].id), "%s", id);
+}
+
+/* Worker thread only: publish the run id to session_free, which spools under W.lock. */
+static void set_run_id(cct_api_session *s, const char *id)
+{
+    pthread_mutex_lock(&W.lock);
+    snprintf(s->run_id, sizeof(s->run_id), "%s", id);
+    pthread_mutex_unlock(&W.lock);
+}
+
 /* Replay what an earlier failure spooled for this endpoint, before new data goes out. The
  * first failure stops the replay: the rest goes back to the spool untouched. */
 static void replay_spool(cct_api_session *s)
@@ -177,6 +216,7 @@ static void replay_spool(cct_api_session *s)
     char *line = NULL;
     size_t cap = 0;
     int api_down = 0;
+    replay_runs created = {0}; /* 12 KB on the worker thread's stack */
 
     if (!claimed)
         return;
@@ -194,12 +234,18 @@ static void replay_spool(cct_api_session *s)
             cJSON_Delete(entry);
             continue; /* a torn line cannot be delivered; the rest can */
         }
+        const char *known = replay_run_find(&created, local->valuestring);
         if (cJSON_IsString(rid))
             snprintf(run_id, sizeof(run_id), "%s", rid->valuestring);
+        else if (known)
+            snprintf(run_id, sizeof(run_id), "%s", known);
         else if (strcmp(local->valuestring, s->local_run_id) == 0 && s->run_id[0])
             snprintf(run_id, sizeof(run_id), "%s", s->run_id);
-        if (!api_down && !run_id[0])
+        if (!api_down && !run_id[0]) {
             rc = create_run(s, run, run_id, sizeof(run_id));
+            if (rc == 0)
+                replay_run_add(&created, local->valuestring, run_id);
+        }
         if (!api_down && run_id[0]) {
             cJSON_DeleteItemFromObjectCaseSensitive(emission, "run_id");
             cJSON_AddStringToObject(emission, "run_id", run_id);
@@ -211,7 +257,7 @@ static void replay_spool(cct_api_session *s)
             cct_spool__append(s->spool_dir, s->endpoint, run, local->valuestring,
                               run_id[0] ? run_id : NULL, emission);
         } else if (strcmp(local->valuestring, s->local_run_id) == 0 && !s->run_id[0]) {
-            snprintf(s->run_id, sizeof(s->run_id), "%s", run_id);
+            set_run_id(s, run_id);
         }
         cJSON_Delete(entry);
     }
@@ -232,9 +278,11 @@ static int deliver(job *j)
     replay_spool(s);
     if (!s->run_id[0]) {
         /* Lazy run creation: the run exists on the server only once it has data. */
-        rc = create_run(s, s->run, s->run_id, sizeof(s->run_id));
+        char id[sizeof(s->run_id)];
+        rc = create_run(s, s->run, id, sizeof(id));
         if (rc != 0)
             return rc;
+        set_run_id(s, id);
     }
     emission = cct_payload__emission(&j->e, s->run_id);
     if (!emission)
@@ -335,7 +383,7 @@ static void *worker_main(void *arg)
         }
         if (rc != 0) {
             pthread_mutex_unlock(&W.lock);
-            spool_job(j);
+            spool_job(j, j->session->run_id);
             pthread_mutex_lock(&W.lock);
         }
         j->session->pending--;
@@ -351,9 +399,9 @@ static void spool_everything_at_exit(void)
 {
     pthread_mutex_lock(&W.lock);
     if (W.inflight)
-        spool_job(W.inflight);
+        spool_job(W.inflight, W.inflight->session->run_id);
     for (job *j = W.queue; j; j = j->next)
-        spool_job(j);
+        spool_job(j, j->session->run_id);
     W.queue = NULL;
     /* Leave the lock held: the worker must not start another upload while exit runs. */
 }
@@ -450,15 +498,18 @@ static void session_free(cct_api_session *s, unsigned int wait_ms)
 {
     uint64_t deadline = now_ns() + (uint64_t)wait_ms * 1000000ULL;
     job *mine = NULL;
+    char run_id[sizeof(s->run_id)];
 
     if (!s)
         return;
     pthread_mutex_lock(&W.lock);
-    s->freed = 1;
+    /* Retries go on during the wait (a 5xx burst shorter than wait_ms is delivered); only
+     * once the time is up do failures spool at once. */
     while (s->pending > 0 && now_ns() < deadline) {
         struct timespec ts = deadline_ts(deadline);
         pthread_cond_timedwait(&W.done, &W.lock, &ts);
     }
+    s->freed = 1;
     /* Out of time: take this session's queued jobs back and spool them. */
     for (job **p = &W.queue; *p;) {
         if ((*p)->session == s) {
@@ -470,11 +521,12 @@ static void session_free(cct_api_session *s, unsigned int wait_ms)
             p = &(*p)->next;
         }
     }
+    memcpy(run_id, s->run_id, sizeof(run_id)); /* the worker may be creating the run */
     pthread_mutex_unlock(&W.lock);
     while (mine) {
         job *j = mine;
         mine = j->next;
-        spool_job(j);
+        spool_job(j, run_id);
         pthread_mutex_lock(&W.lock);
         s->pending--;
         session_unref_locked(s);

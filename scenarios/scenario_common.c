@@ -1,0 +1,185 @@
+/*
+ * Helpers every scenario shares: the one tracker configuration all offline scenarios use, the
+ * output directory they write into (and check afterwards), and the timed lifecycle, so the
+ * instrument is the same code in every scenario.
+ */
+#include "scenario.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "protocol.h"
+
+void ccb_config_init(cct_config *cfg, const char *output_dir, int save_to_file)
+{
+    cct_config init = CCT_CONFIG_INIT;
+
+    *cfg = init;
+    cfg->offline = 1;
+    cfg->country_iso_code = CCB_COUNTRY;
+    cfg->log_level = CCT_LOG_NONE;
+    cfg->save_to_file = save_to_file;
+    if (output_dir)
+        cfg->output_dir = output_dir;
+}
+
+ccb_expect ccb_config_expect(const cct_config *cfg)
+{
+    ccb_expect x = {cfg->country_iso_code, cfg->pue};
+    return x;
+}
+
+int ccb_outdir_open(ccb_outdir *d, const char *given)
+{
+    const char *tmp = getenv("TMPDIR");
+    int n;
+
+    d->owned = 0;
+    if (given) {
+        n = snprintf(d->path, sizeof d->path, "%s", given);
+        if (n < 0 || (size_t)n >= sizeof d->path) {
+            fprintf(stderr, "ccbench-scenario: output_dir is too long\n");
+            return -1;
+        }
+        return 0;
+    }
+    if (!tmp || !*tmp)
+        tmp = "/tmp";
+    n = snprintf(d->path, sizeof d->path, "%s/ccbench-scenario-XXXXXX", tmp);
+    if (n < 0 || (size_t)n >= sizeof d->path || !mkdtemp(d->path)) {
+        fprintf(stderr, "ccbench-scenario: cannot create a temp dir under %s: %s\n", tmp,
+                strerror(errno));
+        return -1;
+    }
+    d->owned = 1;
+    return 0;
+}
+
+static int csv_path(const ccb_outdir *d, char *out, size_t cap)
+{
+    int n = snprintf(out, cap, "%s/emissions.csv", d->path);
+    return n < 0 || (size_t)n >= cap ? -1 : 0;
+}
+
+int ccb_outdir_rows(const ccb_outdir *d, size_t *rows, ccb_failure *f)
+{
+    char path[sizeof d->path + 32];
+
+    *rows = 0;
+    if (csv_path(d, path, sizeof path))
+        return ccb_failure_set(f, CCB_REASON_WRONG_ANSWER, "output_dir path too long");
+    if (access(path, F_OK) != 0)
+        return 0;
+    return ccb_check_csv_file(path, rows, f);
+}
+
+/* The first entry of an owned directory other than . and .., or "" when it is empty. */
+static int first_entry(const char *dir, char *name, size_t cap)
+{
+    DIR *dp = opendir(dir);
+    struct dirent *de;
+
+    name[0] = '\0';
+    if (!dp)
+        return -1;
+    for (;;) {
+        de = readdir(dp);
+        if (!de)
+            break;
+        if (strcmp(de->d_name, ".") != 0 && strcmp(de->d_name, "..") != 0) {
+            snprintf(name, cap, "%s", de->d_name);
+            break;
+        }
+    }
+    closedir(dp);
+    return 0;
+}
+
+int ccb_outdir_check(const ccb_outdir *d, int save_to_file, size_t rows_before, size_t rows_written,
+                     ccb_failure *f)
+{
+    char entry[256];
+    size_t rows = 0;
+
+    if (!save_to_file) {
+        if (d->owned && first_entry(d->path, entry, sizeof entry) == 0 && entry[0])
+            return ccb_failure_set(f, CCB_REASON_WRONG_ANSWER,
+                                   "save_to_file is 0 but the tracker wrote %s/%s", d->path, entry);
+        return 0;
+    }
+    if (ccb_outdir_rows(d, &rows, f))
+        return -1;
+    if (rows != rows_before + rows_written)
+        return ccb_failure_set(f, CCB_REASON_WRONG_ANSWER,
+                               "emissions.csv has %zu rows after %zu stop() calls (%zu before)",
+                               rows, rows_written, rows_before);
+    return 0;
+}
+
+void ccb_outdir_close(ccb_outdir *d)
+{
+    DIR *dp;
+    struct dirent *de;
+
+    if (!d->owned)
+        return;
+    /* Only what the tracker wrote lives here: plain files, no subdirectories. */
+    dp = opendir(d->path);
+    if (dp) {
+        for (;;) {
+            de = readdir(dp);
+            if (!de)
+                break;
+            if (strcmp(de->d_name, ".") != 0 && strcmp(de->d_name, "..") != 0)
+                unlinkat(dirfd(dp), de->d_name, 0);
+        }
+        closedir(dp);
+    }
+    if (rmdir(d->path) != 0)
+        fprintf(stderr, "ccbench-scenario: cannot remove %s: %s\n", d->path, strerror(errno));
+    d->owned = 0;
+}
+
+int ccb_lifecycle(const cct_config *cfg, cct_emissions *out, uint64_t t[5], ccb_failure *f)
+{
+    cct_tracker *tr = NULL;
+    const char *call = "cct_tracker_new";
+    int rc;
+
+    t[0] = ccb_now_ns();
+    rc = cct_tracker_new(&tr, cfg);
+    if (rc)
+        goto done;
+    t[1] = ccb_now_ns();
+    call = "cct_tracker_start";
+    rc = cct_tracker_start(tr);
+    if (rc)
+        goto done;
+    t[2] = ccb_now_ns();
+    call = "cct_tracker_stop";
+    rc = cct_tracker_stop(tr, out);
+    t[3] = ccb_now_ns();
+    if (rc)
+        goto done;
+    cct_tracker_free(tr);
+    tr = NULL;
+    t[4] = ccb_now_ns();
+done:
+    if (rc) {
+        /* Before free(), which may overwrite the thread-local message. */
+        ccb_check_rc(rc, call, f);
+        cct_tracker_free(tr);
+        return -1;
+    }
+    return 0;
+}
+
+ccb_instants ccb_lifecycle_instants(const uint64_t t[5])
+{
+    ccb_instants in = {t[1], t[2], t[2], t[3]};
+    return in;
+}

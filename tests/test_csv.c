@@ -1,0 +1,466 @@
+/*
+ * Tests for tracker/src/csv.c: CodeCarbon's 32 columns in order, the header once, RFC 4180
+ * quoting, and rows that never interleave when 8 threads and 2 processes append to one file.
+ * Rows are checked with an independent RFC 4180 parser below, never with the library's own
+ * column table.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "internal.h"
+#include "tracker_fixtures.h"
+
+/* CodeCarbon's emissions.csv, in order (DESIGN.md "CSV output"). */
+static const char *const codecarbon_columns[] = {
+    "timestamp",      "project_name",       "run_id",         "experiment_id",
+    "duration",       "emissions",          "emissions_rate", "cpu_power",
+    "gpu_power",      "ram_power",          "cpu_energy",     "gpu_energy",
+    "ram_energy",     "energy_consumed",    "country_name",   "country_iso_code",
+    "region",         "cloud_provider",     "cloud_region",   "os",
+    "python_version", "codecarbon_version", "cpu_count",      "cpu_model",
+    "gpu_count",      "gpu_model",          "longitude",      "latitude",
+    "ram_total_size", "tracking_mode",      "on_cloud",       "pue",
+};
+#define NCOL 32
+
+typedef struct fixture {
+    fx_tree tree;
+    cct_config cfg;
+    char csv[600];
+} fixture;
+
+static int setup(void **state)
+{
+    fixture *f = calloc(1, sizeof(*f));
+    fx_tree_init(&f->tree, "csv");
+    fx_config(&f->cfg);
+    f->cfg.save_to_file = 1;
+    f->cfg.output_dir = f->tree.out;
+    f->cfg.force_cpu_power_w = 42;
+    f->cfg.force_ram_power_w = 5;
+    snprintf(f->csv, sizeof(f->csv), "%s/emissions.csv", f->tree.out);
+    fx_tree_activate(&f->tree, NULL);
+    *state = f;
+    return 0;
+}
+
+static int teardown(void **state)
+{
+    fixture *f = *state;
+    fx_tree_free(&f->tree);
+    free(f);
+    return 0;
+}
+
+/* ---- an independent RFC 4180 line parser ---- */
+
+typedef struct fields {
+    int n;
+    char *v[64];
+} fields;
+
+static void fields_free(fields *fs)
+{
+    for (int i = 0; i < fs->n; i++)
+        free(fs->v[i]);
+    fs->n = 0;
+}
+
+/* Parse one record (no line break inside); -1 if malformed. */
+static int parse_record(const char *line, size_t len, fields *out)
+{
+    size_t i = 0;
+
+    out->n = 0;
+    for (;;) {
+        char *buf = malloc(len + 1);
+        size_t k = 0;
+        if (i < len && line[i] == '"') {
+            i++;
+            for (;;) {
+                if (i >= len) {
+                    free(buf);
+                    return -1; /* unterminated quote */
+                }
+                if (line[i] == '"') {
+                    if (i + 1 < len && line[i + 1] == '"') {
+                        buf[k++] = '"';
+                        i += 2;
+                        continue;
+                    }
+                    i++;
+                    break;
+                }
+                buf[k++] = line[i++];
+            }
+            if (i < len && line[i] != ',') {
+                free(buf);
+                return -1; /* text after a closing quote */
+            }
+        } else {
+            while (i < len && line[i] != ',') {
+                if (line[i] == '"') {
+                    free(buf);
+                    return -1; /* a quote inside an unquoted field */
+                }
+                buf[k++] = line[i++];
+            }
+        }
+        buf[k] = '\0';
+        if (out->n == (int)FX_N_ELEMS(out->v)) {
+            free(buf);
+            return -1;
+        }
+        out->v[out->n++] = buf;
+        if (i >= len)
+            return 0;
+        i++; /* the comma */
+    }
+}
+
+static char *header_line(void)
+{
+    static char h[1024];
+    h[0] = '\0';
+    for (int i = 0; i < NCOL; i++) {
+        if (i)
+            strcat(h, ",");
+        strcat(h, codecarbon_columns[i]);
+    }
+    return h;
+}
+
+/* Split the file into lines (each must end with '\n'). Returns the count; lines point into
+ * `text`, which is modified. */
+static size_t split_lines(char *text, size_t len, char ***out)
+{
+    size_t n = 0, cap = 64;
+    char **lines = malloc(cap * sizeof(*lines));
+
+    if (len > 0 && text[len - 1] != '\n')
+        fail_msg("file does not end with a newline");
+    for (char *p = text; p < text + len;) {
+        char *eol = memchr(p, '\n', (size_t)(text + len - p));
+        *eol = '\0';
+        if (n == cap)
+            lines = realloc(lines, (cap *= 2) * sizeof(*lines));
+        lines[n++] = p;
+        p = eol + 1;
+    }
+    *out = lines;
+    return n;
+}
+
+static void assert_number(const char *field, double expect)
+{
+    char *end;
+    errno = 0;
+    double v = strtod(field, &end);
+    if (end == field || *end != '\0' || errno != 0)
+        fail_msg("\"%s\" is not a number", field);
+    /* 15 significant digits are written: 1e-14 relative is rounding, not a different value. */
+    assert_within(v, expect, 1e-300, 1e-14);
+}
+
+static void assert_uuid_v4(const char *s)
+{
+    assert_int_equal(strlen(s), 36);
+    for (int i = 0; i < 36; i++) {
+        if (i == 8 || i == 13 || i == 18 || i == 23)
+            assert_int_equal(s[i], '-');
+        else if (!strchr("0123456789abcdef", s[i]))
+            fail_msg("run_id %s: '%c' at %d is not lowercase hex", s, s[i], i);
+    }
+    assert_int_equal(s[14], '4');
+    assert_non_null(strchr("89ab", s[19]));
+}
+
+static void test_csv__header_once_with_codecarbon_columns(void **state)
+{
+    fixture *f = *state;
+    char **lines;
+    size_t len;
+
+    fx_lifecycle(&f->cfg, NULL);
+    fx_lifecycle(&f->cfg, NULL);
+    char *text = fx_read_file(f->csv, &len);
+    size_t n = split_lines(text, len, &lines);
+    assert_int_equal(n, 3);
+    assert_string_equal(lines[0], header_line());
+    for (size_t i = 1; i < n; i++) {
+        fields fs;
+        assert_int_equal(parse_record(lines[i], strlen(lines[i]), &fs), 0);
+        assert_int_equal(fs.n, NCOL);
+        assert_string_not_equal(fs.v[0], "timestamp");
+        fields_free(&fs);
+    }
+    free(lines);
+    free(text);
+}
+
+static void test_csv__row_format_and_quoting(void **state)
+{
+    fixture *f = *state;
+    cct_tracker *t = NULL;
+    cct_emissions flushed, stopped;
+    char **lines;
+    size_t len;
+
+    f->cfg.project_name = "my,\"proj\"";
+    f->cfg.experiment_id = "exp-1";
+    f->cfg.region = "west,eu";
+    f->cfg.pue = 1.25;
+    assert_cct_ok(cct_tracker_new(&t, &f->cfg));
+    assert_cct_ok(cct_tracker_start(t));
+    fx_wait_mono(fx_mono_ns(), 2000000);
+    assert_cct_ok(cct_tracker_flush(t, &flushed));
+    fx_wait_mono(fx_mono_ns(), 2000000);
+    assert_cct_ok(cct_tracker_stop(t, &stopped));
+    cct_tracker_free(t);
+
+    char *text = fx_read_file(f->csv, &len);
+    /* RFC 4180: quoted because of the comma, the quotes doubled. */
+    assert_non_null(strstr(text, ",\"my,\"\"proj\"\"\","));
+    size_t n = split_lines(text, len, &lines);
+    assert_int_equal(n, 3);
+    assert_string_equal(lines[0], header_line());
+
+    const cct_emissions *es[] = {&flushed, &stopped};
+    for (int r = 0; r < 2; r++) {
+        const cct_emissions *e = es[r];
+        fields fs;
+        struct tm tm;
+        memset(&tm, 0, sizeof(tm));
+        assert_int_equal(parse_record(lines[r + 1], strlen(lines[r + 1]), &fs), 0);
+        assert_int_equal(fs.n, NCOL);
+        const char *end = strptime(fs.v[0], "%Y-%m-%dT%H:%M:%S", &tm);
+        if (!end || *end)
+            fail_msg("timestamp \"%s\" is not YYYY-MM-DDTHH:MM:SS", fs.v[0]);
+        assert_true(llabs((long long)timegm(&tm) - (long long)e->timestamp) <= 1);
+        assert_string_equal(fs.v[1], "my,\"proj\"");
+        assert_string_equal(fs.v[2], e->run_id);
+        assert_uuid_v4(fs.v[2]);
+        assert_string_equal(fs.v[3], "exp-1");
+        assert_number(fs.v[4], e->duration_s);
+        assert_number(fs.v[5], e->emissions_kg);
+        assert_number(fs.v[6], e->emissions_rate_kg_s);
+        assert_number(fs.v[7], e->cpu_power_w);
+        assert_number(fs.v[8], e->gpu_power_w);
+        assert_number(fs.v[9], e->ram_power_w);
+        assert_number(fs.v[10], e->cpu_energy_kwh);
+        assert_number(fs.v[11], e->gpu_energy_kwh);
+        assert_number(fs.v[12], e->ram_energy_kwh);
+        assert_number(fs.v[13], e->energy_kwh);
+        assert_string_equal(fs.v[14], "France");
+        assert_string_equal(fs.v[15], "FRA");
+        assert_string_equal(fs.v[16], "west,eu");
+        assert_string_equal(fs.v[17], ""); /* cloud_provider */
+        assert_string_equal(fs.v[18], ""); /* cloud_region */
+        assert_true(strlen(fs.v[19]) > 0); /* os */
+        assert_string_equal(fs.v[20], ""); /* python_version */
+        assert_string_equal(fs.v[21], CCT_VERSION);
+        assert_string_equal(fs.v[22], "4");
+        assert_string_equal(fs.v[23], FX_KNOWN_CPU);
+        assert_string_equal(fs.v[24], "0");
+        assert_string_equal(fs.v[25], "");
+        assert_string_equal(fs.v[26], ""); /* longitude unknown */
+        assert_string_equal(fs.v[27], ""); /* latitude unknown */
+        assert_number(fs.v[28], 16.0);
+        assert_string_equal(fs.v[29], "machine");
+        assert_string_equal(fs.v[30], "N");
+        assert_number(fs.v[31], 1.25);
+        /* A non-trivial figure: 42 W for the duration. */
+        assert_within(e->cpu_energy_kwh, 42 * e->duration_s / 3.6e6, 0, 1e-12);
+        fields_free(&fs);
+    }
+    /* One run: same run_id, time moves on. */
+    assert_string_equal(flushed.run_id, stopped.run_id);
+    assert_true(stopped.duration_s > flushed.duration_s);
+    free(lines);
+    free(text);
+}
+
+static void test_csv__unwritable_file_is_eio_naming_it(void **state)
+{
+    fixture *f = *state;
+    cct_tracker *t = NULL;
+
+    /* The output file is a directory: the row cannot be written, whoever we are. */
+    assert_int_equal(mkdir(f->csv, 0755), 0);
+    assert_cct_ok(cct_tracker_new(&t, &f->cfg));
+    assert_cct_ok(cct_tracker_start(t));
+    assert_cct_error(cct_tracker_stop(t, NULL), CCT_EIO, f->csv);
+    cct_tracker_free(t);
+}
+
+/* ---- 8 threads x 200 rows + 2 processes x 200 rows, one file ---- */
+
+#define THREADS 8
+#define PROCS 2
+#define ROWS 200
+#define WRITERS (THREADS + PROCS)
+
+typedef struct writer {
+    const fixture *f;
+    int id;
+    pthread_barrier_t *go;
+    int failures;
+    char error[512];
+} writer;
+
+/* A long experiment_id makes rows long enough that an interleaved write would show. */
+static char long_experiment[301];
+
+static int write_rows(const fixture *f, int id, char *error, size_t cap)
+{
+    char project[64];
+    cct_config cfg = f->cfg;
+
+    snprintf(project, sizeof(project), "writer %d, \"the\" writer", id);
+    cfg.project_name = project;
+    cfg.experiment_id = long_experiment;
+    for (int i = 0; i < ROWS; i++) {
+        cct_tracker *t = NULL;
+        int rc = cct_tracker_new(&t, &cfg);
+        if (rc == 0)
+            rc = cct_tracker_start(t);
+        if (rc == 0)
+            rc = cct_tracker_stop(t, NULL);
+        cct_tracker_free(t);
+        if (rc != 0) {
+            snprintf(error, cap, "writer %d row %d: %s: %s", id, i, cct_strerror(rc),
+                     cct_last_error_message());
+            return -1;
+        }
+    }
+    return 0;
+}
+
+static void *writer_thread(void *arg)
+{
+    writer *w = arg;
+    pthread_barrier_wait(w->go);
+    w->failures = write_rows(w->f, w->id, w->error, sizeof(w->error)) != 0;
+    return NULL;
+}
+
+static int compare_strings(const void *a, const void *b)
+{
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+static void test_csv__threads_and_processes_never_tear_a_row(void **state)
+{
+    fixture *f = *state;
+    pthread_t threads[THREADS];
+    writer writers[THREADS];
+    pthread_barrier_t go;
+    pid_t pids[PROCS];
+    int pipes[PROCS][2];
+    unsigned int per_writer[WRITERS] = {0};
+    char **lines;
+    size_t len;
+
+    memset(long_experiment, 'x', sizeof(long_experiment) - 1);
+    /* The parent tracked before forking: its children must still get their own run ids. */
+    fx_lifecycle(&f->cfg, NULL);
+    remove(f->csv);
+    /* Fork while single-threaded (TSan cannot follow a child of a multi-threaded parent that
+     * starts threads): the reset joins the sampler thread. */
+    cct__reset_process_cache();
+    for (int p = 0; p < PROCS; p++) {
+        assert_int_equal(pipe(pipes[p]), 0);
+        pids[p] = fork();
+        assert_true(pids[p] >= 0);
+        if (pids[p] == 0) {
+            char go_byte, error[512];
+            close(pipes[p][1]);
+            if (read(pipes[p][0], &go_byte, 1) != 1)
+                _exit(2);
+            if (write_rows(f, THREADS + p, error, sizeof(error)) != 0) {
+                fprintf(stderr, "child: %s\n", error);
+                _exit(1);
+            }
+            _exit(0);
+        }
+        close(pipes[p][0]);
+    }
+
+    assert_int_equal(pthread_barrier_init(&go, NULL, THREADS + 1), 0);
+    for (int i = 0; i < THREADS; i++) {
+        writers[i] = (writer){.f = f, .id = i, .go = &go};
+        assert_int_equal(pthread_create(&threads[i], NULL, writer_thread, &writers[i]), 0);
+    }
+    for (int p = 0; p < PROCS; p++) {
+        assert_int_equal(write(pipes[p][1], "g", 1), 1);
+        close(pipes[p][1]);
+    }
+    pthread_barrier_wait(&go);
+    for (int i = 0; i < THREADS; i++)
+        pthread_join(threads[i], NULL);
+    pthread_barrier_destroy(&go);
+    for (int p = 0; p < PROCS; p++) {
+        int status;
+        assert_int_equal(waitpid(pids[p], &status, 0), pids[p]);
+        if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
+            fail_msg("writer process %d failed (status %d)", p, status);
+    }
+    for (int i = 0; i < THREADS; i++)
+        if (writers[i].failures)
+            fail_msg("%s", writers[i].error);
+
+    char *text = fx_read_file(f->csv, &len);
+    size_t n = split_lines(text, len, &lines);
+    assert_int_equal(n, 1 + WRITERS * ROWS);
+    assert_string_equal(lines[0], header_line());
+    char **run_ids = calloc(n - 1, sizeof(*run_ids));
+    for (size_t i = 1; i < n; i++) {
+        fields fs;
+        int id;
+        if (parse_record(lines[i], strlen(lines[i]), &fs) != 0 || fs.n != NCOL)
+            fail_msg("line %zu is torn or malformed: %s", i + 1, lines[i]);
+        if (sscanf(fs.v[1], "writer %d,", &id) != 1 || id < 0 || id >= WRITERS)
+            fail_msg("line %zu: unexpected project_name \"%s\"", i + 1, fs.v[1]);
+        char expect[64];
+        snprintf(expect, sizeof(expect), "writer %d, \"the\" writer", id);
+        assert_string_equal(fs.v[1], expect);
+        assert_string_equal(fs.v[3], long_experiment);
+        assert_string_equal(fs.v[31], "1");
+        assert_uuid_v4(fs.v[2]);
+        run_ids[i - 1] = strdup(fs.v[2]);
+        per_writer[id]++;
+        fields_free(&fs);
+    }
+    for (int id = 0; id < WRITERS; id++)
+        if (per_writer[id] != ROWS)
+            fail_msg("writer %d has %u rows, expected %d", id, per_writer[id], ROWS);
+    /* Every lifecycle is its own run, whichever thread or process ran it. */
+    qsort(run_ids, n - 1, sizeof(*run_ids), compare_strings);
+    for (size_t i = 1; i < n - 1; i++)
+        if (strcmp(run_ids[i - 1], run_ids[i]) == 0)
+            fail_msg("run_id %s appears twice", run_ids[i]);
+    for (size_t i = 0; i < n - 1; i++)
+        free(run_ids[i]);
+    free(run_ids);
+    free(lines);
+    free(text);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup_teardown(test_csv__header_once_with_codecarbon_columns, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(test_csv__row_format_and_quoting, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_csv__unwritable_file_is_eio_naming_it, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(test_csv__threads_and_processes_never_tear_a_row, setup,
+                                        teardown),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
