@@ -3,6 +3,8 @@
  * its JSON writer (atomic: temp file + rename) and its strict reader. The reader rejects a
  * wrong schema, truncated JSON, or a missing/mistyped field with the file and field named.
  * Every pointer inside a ccb_result is owned by it and released by ccb_result_free().
+ * Additions to DESIGN.md's schema (optional for the reader): per metric "kind"
+ * ("timing"/"count"), per scenario "processes" (see harness/result-schema.md).
  */
 #ifndef CCB_RESULT_H
 #define CCB_RESULT_H
@@ -71,7 +73,10 @@ typedef struct ccb_result {
 ccb_result *ccb_result_new(void);
 void ccb_result_free(ccb_result *r);
 
-/* Append helpers; each returns the new element (zeroed, owned by the parent) or NULL. */
+/* Append helpers; each returns the new element (zeroed, owned by the parent) or NULL with
+ * ccb_error_message() set. Elements live in arrays that grow by realloc: a returned pointer
+ * is valid until the next add to the same parent (fill a scenario's metrics before holding
+ * pointers to them). samples_ok/samples_failed are the caller's to count. */
 ccb_scenario_result *ccb_result_add_scenario(ccb_result *r, const char *name);
 ccb_metric_result *ccb_scenario_add_metric(ccb_scenario_result *s, const ccb_metric_def *def);
 ccb_metric_result *ccb_scenario_find_metric(const ccb_scenario_result *s, const char *name);
@@ -83,6 +88,9 @@ int ccb_scenario_add_process(ccb_scenario_result *s, const ccb_process_meta *met
 int ccb_result_compute_stats(ccb_result *r);
 
 cJSON *ccb_result_to_json(const ccb_result *r);
+/* The file's text: like cJSON_Print(ccb_result_to_json(r)), but every number printed so it
+ * reads back as exactly the same double. malloc'd; NULL with a message when out of memory. */
+char *ccb_result_to_text(const ccb_result *r);
 /* Atomic write: PATH.tmp.<pid> then rename(). Names the path on error. */
 int ccb_result_write_file(const ccb_result *r, const char *path);
 /* Strict read. On error: -1, ccb_error_message() names the file and the field. */

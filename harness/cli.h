@@ -1,0 +1,50 @@
+/*
+ * Small helpers every subcommand shares: strict number parsing for option values, the
+ * output format and colour switches, and the edit distance behind "did you mean ...?".
+ * Each parser returns 0, or -1 with a message naming the option and what it accepts.
+ */
+#ifndef CCB_CLI_H
+#define CCB_CLI_H
+
+#include <stddef.h>
+
+struct option;
+
+typedef enum ccb_format {
+    CCB_FORMAT_TABLE = 0,
+    CCB_FORMAT_JSON = 1,
+    CCB_FORMAT_MARKDOWN = 2,
+} ccb_format;
+
+typedef enum ccb_color_mode {
+    CCB_COLOR_AUTO = 0,
+    CCB_COLOR_ALWAYS = 1,
+    CCB_COLOR_NEVER = 2,
+} ccb_color_mode;
+
+/* "table" | "json" | "markdown" (the value of OPTION, named in the error). */
+int ccb_cli_parse_format(const char *option, const char *text, ccb_format *out);
+/* "auto" | "always" | "never". */
+int ccb_cli_parse_color(const char *option, const char *text, ccb_color_mode *out);
+/* Colour on FD: decided once at start-up. auto = a TTY, TERM not "dumb", NO_COLOR unset or
+ * empty (https://no-color.org). */
+int ccb_cli_use_color(ccb_color_mode mode, int fd);
+
+/* A whole decimal integer in [min, max]; no sign games, no trailing junk. */
+int ccb_cli_parse_uint(const char *option, const char *text, unsigned long min, unsigned long max,
+                       unsigned long *out);
+/* A finite decimal number in (0, max]. */
+int ccb_cli_parse_positive(const char *option, const char *text, double max, double *out);
+
+/* Optimal string alignment distance (Levenshtein plus adjacent transpositions). */
+size_t ccb_cli_edit_distance(const char *a, const char *b);
+/* The one candidate WORD is a prefix of, else the candidate nearest to WORD if it is close
+ * enough to be a plausible typo, else NULL. */
+const char *ccb_cli_nearest(const char *word, const char *const *candidates, size_t count);
+
+/* The message for an option getopt_long rejected: unknown (with the nearest long option) or
+ * missing its value. COMMAND names the subcommand. Always returns -1. */
+int ccb_cli_option_error(const char *command, int opt, const char *arg,
+                         const struct option *longopts);
+
+#endif

@@ -1,0 +1,422 @@
+/*
+ * `ccbench run`: measure scenarios in fresh processes and write a result file. This file
+ * turns options into a plan (which scenarios, which parameters, how many processes), hands
+ * it to measure.c, then writes the result and shows the report. Exit status 3 when a
+ * scenario ended without one valid sample, 130 on ^C (and then no file at all).
+ */
+#include <getopt.h>
+#include <sched.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "catalog.h"
+#include "cli.h"
+#include "commands.h"
+#include "error.h"
+#include "gitref.h"
+#include "measure.h"
+#include "paths.h"
+#include "progress.h"
+#include "report.h"
+#include "result.h"
+#include "runner.h"
+#include "sysinfo.h"
+
+#define MAX_SCENARIOS 64
+#define DEFAULT_API_LATENCY_MS 50
+
+typedef struct run_options {
+    const ccb_scenario_def *selected[MAX_SCENARIOS];
+    size_t nselected;
+    ccb_profile profile;
+    unsigned long samples, threads, api_latency_ms; /* samples/threads 0: the profile's */
+    double duration_s;                              /* 0: the profile's */
+    const char *label, *out;
+    ccb_format format;
+    ccb_color_mode color;
+    int quiet;
+    long cpu; /* -1: not pinned */
+} run_options;
+
+static const struct option longopts[] = {
+    {"scenario", required_argument, NULL, 's'},
+    {"profile", required_argument, NULL, 'p'},
+    {"samples", required_argument, NULL, 'n'},
+    {"threads", required_argument, NULL, 't'},
+    {"duration", required_argument, NULL, 'd'},
+    {"api-latency-ms", required_argument, NULL, 'L'},
+    {"label", required_argument, NULL, 'l'},
+    {"out", required_argument, NULL, 'o'},
+    {"format", required_argument, NULL, 'f'},
+    {"quiet", no_argument, NULL, 'q'},
+    {"cpu", required_argument, NULL, 'c'},
+    {"color", required_argument, NULL, 'C'},
+    {NULL, 0, NULL, 0},
+};
+
+static int unknown_scenario(const char *name)
+{
+    size_t count = 0;
+    const ccb_scenario_def *all = ccb_catalog_scenarios(&count);
+    const char *names[MAX_SCENARIOS];
+    size_t n = 0;
+    for (size_t i = 0; i < count && n < MAX_SCENARIOS; i++)
+        names[n++] = all[i].name;
+    const char *near = ccb_cli_nearest(name, names, n);
+    if (near)
+        return ccb_error_set("run: unknown scenario '%s'. Did you mean '%s'?", name, near);
+    return ccb_error_set("run: unknown scenario '%s'. 'ccbench list' shows them all.", name);
+}
+
+/* --scenario a,b (repeatable): validated names, in the order given, each once. */
+static int add_scenarios(run_options *o, const char *arg)
+{
+    int rc = -1;
+    char *copy = strdup(arg), *save = NULL;
+    if (!copy)
+        return ccb_error_set("out of memory");
+    if (arg[0] == '\0' || arg[strlen(arg) - 1] == ',' || strstr(arg, ",,") || arg[0] == ',') {
+        ccb_error_set("run: --scenario '%s': expected NAME[,NAME...]", arg);
+        goto done;
+    }
+    for (char *name = strtok_r(copy, ",", &save); name; name = strtok_r(NULL, ",", &save)) {
+        const ccb_scenario_def *def = ccb_catalog_find(name);
+        if (!def) {
+            unknown_scenario(name);
+            goto done;
+        }
+        if (def->needs_mock_api && !ccb_measure_mock_api_available()) {
+            ccb_error_set("run: scenario %s needs the mock API server (harness/mockapi.c), "
+                          "which is not built into ccbench yet. Leave it out of --scenario.",
+                          name);
+            goto done;
+        }
+        int dup = 0;
+        for (size_t i = 0; i < o->nselected; i++)
+            dup |= o->selected[i] == def;
+        if (dup)
+            continue;
+        if (o->nselected == MAX_SCENARIOS) {
+            ccb_error_set("run: too many scenarios");
+            goto done;
+        }
+        o->selected[o->nselected++] = def;
+    }
+    rc = 0;
+done:
+    free(copy);
+    return rc;
+}
+
+static int check_cpu(long cpu)
+{
+    cpu_set_t allowed;
+    if (sched_getaffinity(0, sizeof(allowed), &allowed) != 0 || !CPU_ISSET((int)cpu, &allowed))
+        return ccb_error_set("run: --cpu %ld: CPU %ld is not available to ccbench (this "
+                             "machine lets it use %d CPUs: see nproc)",
+                             cpu, cpu, CPU_COUNT(&allowed));
+    return 0;
+}
+
+static int parse_options(int argc, char **argv, run_options *o)
+{
+    memset(o, 0, sizeof(*o));
+    o->profile = CCB_PROFILE_DEFAULT;
+    o->api_latency_ms = DEFAULT_API_LATENCY_MS;
+    o->cpu = -1;
+    opterr = 0;
+    optind = 0; /* GNU: re-initialise getopt */
+    for (;;) {
+        int opt = getopt_long(argc, argv, ":q", longopts, NULL);
+        if (opt == -1)
+            break;
+        unsigned long v = 0;
+        int profile = -1;
+        switch (opt) {
+        case 's':
+            if (add_scenarios(o, optarg) != 0)
+                return -1;
+            break;
+        case 'p':
+            profile = ccb_profile_parse(optarg);
+            if (profile < 0)
+                return ccb_error_set("run: --profile '%s': expected quick, default or full",
+                                     optarg);
+            o->profile = (ccb_profile)profile;
+            break;
+        case 'n':
+            if (ccb_cli_parse_uint("run: --samples", optarg, 1, 100000, &o->samples) != 0)
+                return -1;
+            break;
+        case 't':
+            if (ccb_cli_parse_uint("run: --threads", optarg, 1, 1024, &o->threads) != 0)
+                return -1;
+            break;
+        case 'd':
+            if (ccb_cli_parse_positive("run: --duration", optarg, 3600, &o->duration_s) != 0)
+                return -1;
+            break;
+        case 'L':
+            if (ccb_cli_parse_uint("run: --api-latency-ms", optarg, 0, 600000,
+                                   &o->api_latency_ms) != 0)
+                return -1;
+            break;
+        case 'l':
+            o->label = optarg;
+            break;
+        case 'o':
+            o->out = optarg;
+            break;
+        case 'f':
+            if (ccb_cli_parse_format("run: --format", optarg, &o->format) != 0)
+                return -1;
+            break;
+        case 'q':
+            o->quiet = 1;
+            break;
+        case 'c':
+            if (ccb_cli_parse_uint("run: --cpu", optarg, 0, CPU_SETSIZE - 1, &v) != 0 ||
+                check_cpu((long)v) != 0)
+                return -1;
+            o->cpu = (long)v;
+            break;
+        case 'C':
+            if (ccb_cli_parse_color("run: --color", optarg, &o->color) != 0)
+                return -1;
+            break;
+        default:
+            return ccb_cli_option_error("run", opt, argv[optind - 1], longopts);
+        }
+    }
+    if (optind < argc)
+        return ccb_error_set("run: unexpected argument '%s'. See 'ccbench help run'.",
+                             argv[optind]);
+    if (o->out && o->out[0] == '\0')
+        return ccb_error_set("run: --out needs a file name");
+    if (o->nselected == 0) {
+        /* The default set: what runs offline, without test-only failure injection. */
+        size_t count = 0;
+        const ccb_scenario_def *all = ccb_catalog_scenarios(&count);
+        for (size_t i = 0; i < count && o->nselected < MAX_SCENARIOS; i++) {
+            if (!all[i].selftest && (!all[i].needs_mock_api || ccb_measure_mock_api_available()))
+                o->selected[o->nselected++] = &all[i];
+        }
+    }
+    return 0;
+}
+
+static int add_param(cJSON *obj, const char *key, double value)
+{
+    return cJSON_AddNumberToObject(obj, key, value) ? 0 : ccb_error_set("out of memory");
+}
+
+/* Both the recorded and the passed parameters of one scenario, overrides applied. */
+static int plan_params(const run_options *o, const ccb_scenario_def *def, ccb_plan_item *item)
+{
+    const ccb_profile_params *pp = &def->profiles[o->profile];
+    unsigned int threads = pp->threads, duration_ms = pp->duration_ms;
+    if (threads && o->threads)
+        threads = (unsigned int)o->threads;
+    if (duration_ms && o->duration_s > 0)
+        duration_ms = (unsigned int)(o->duration_s * 1000 + 0.5);
+    item->samples = o->samples ? (unsigned int)o->samples : pp->processes;
+    /* The catalog's limit is for the profile's duration; a longer --duration extends it. */
+    item->timeout_ms =
+        def->timeout_ms + (duration_ms > pp->duration_ms ? duration_ms - pp->duration_ms : 0);
+    item->hint_ms = duration_ms;
+
+    item->params = cJSON_CreateObject();
+    item->runner_params = cJSON_CreateObject();
+    if (!item->params || !item->runner_params)
+        return ccb_error_set("out of memory");
+    if (add_param(item->params, "processes", item->samples) != 0)
+        return -1;
+    const struct {
+        const char *key;
+        unsigned int value;
+    } passed[] = {{"iterations", pp->iterations},
+                  {"warmup", pp->warmup},
+                  {"threads", threads},
+                  {"duration_ms", duration_ms}};
+    for (size_t i = 0; i < sizeof(passed) / sizeof(passed[0]); i++) {
+        if (passed[i].value == 0)
+            continue;
+        if (add_param(item->params, passed[i].key, passed[i].value) != 0 ||
+            add_param(item->runner_params, passed[i].key, passed[i].value) != 0)
+            return -1;
+    }
+    if (def->needs_mock_api &&
+        (add_param(item->params, "api_latency_ms", (double)o->api_latency_ms) != 0 ||
+         add_param(item->runner_params, "api_latency_ms", (double)o->api_latency_ms) != 0))
+        return -1;
+    if (o->cpu >= 0 && add_param(item->params, "cpu", (double)o->cpu) != 0)
+        return -1;
+    return 0;
+}
+
+/* Fill the result's header: who, where, what revision. */
+static int describe(const run_options *o, ccb_result *r, char **workdir, time_t when)
+{
+    char stamp[32];
+    ccb_paths_iso8601(stamp, sizeof(stamp), when);
+    r->ccbench_version = strdup(ccb_version());
+    r->created_at = strdup(stamp);
+    r->profile = strdup(ccb_profile_name(o->profile));
+    if (!r->ccbench_version || !r->created_at || !r->profile)
+        return ccb_error_set("out of memory");
+    if (ccb_sysinfo_collect(&r->machine) != 0)
+        return -1;
+    if (ccb_gitref_describe_cwd(&r->git, workdir) != 0) {
+        /* A broken repository must not cost the measurement: record "no git" and say so. */
+        fprintf(stderr, "ccbench: warning: %s; recording no git information\n",
+                ccb_error_message());
+        free(r->git.revision);
+        free(r->git.commit);
+        free(r->git.tracker_tree);
+        memset(&r->git, 0, sizeof(r->git));
+    }
+    const char *label = o->label;
+    char short_sha[13] = "";
+    if (!label && r->git.present && r->git.revision && strcmp(r->git.revision, "HEAD") != 0)
+        label = r->git.revision;
+    if (!label && r->git.present && r->git.commit) {
+        snprintf(short_sha, sizeof(short_sha), "%.12s", r->git.commit);
+        label = short_sha;
+    }
+    r->label = strdup(label ? label : "run");
+    return r->label ? 0 : ccb_error_set("out of memory");
+}
+
+/* Write the result to --out, or to DIR/<stamp>-<label>.json and DIR/latest.json. *path and
+ * *latest (NULL with --out) receive the paths for the closing message. */
+static int write_results(const run_options *o, const ccb_result *r, const char *dir, time_t when,
+                         char **path, char **latest)
+{
+    if (o->out) {
+        *path = strdup(o->out);
+        if (!*path)
+            return ccb_error_set("out of memory");
+        return ccb_result_write_file(r, *path);
+    }
+    if (ccb_paths_result_file(dir, when, r->label, path) != 0 ||
+        ccb_result_write_file(r, *path) != 0)
+        return -1;
+    if (asprintf(latest, "%s/latest.json", dir) < 0) {
+        *latest = NULL;
+        return ccb_error_set("out of memory");
+    }
+    return ccb_result_write_file(r, *latest);
+}
+
+/* The scenarios that ended without one valid sample, for the closing message. */
+static int check_valid(const ccb_result *r)
+{
+    char names[512] = "";
+    size_t len = 0, bad = 0;
+    for (size_t i = 0; i < r->nscenarios; i++) {
+        if (r->scenarios[i].samples_ok > 0)
+            continue;
+        len += (size_t)snprintf(names + len, len < sizeof(names) ? sizeof(names) - len : 0, "%s%s",
+                                bad ? ", " : "", r->scenarios[i].name);
+        if (len >= sizeof(names))
+            len = sizeof(names) - 1;
+        bad++;
+    }
+    if (bad == 0)
+        return 0;
+    return ccb_error_set("no valid sample for %s: see the failures in the report", names);
+}
+
+int cmd_run(int argc, char **argv)
+{
+    int status = CCB_EXIT_USAGE;
+    run_options o;
+    ccb_plan_item items[MAX_SCENARIOS];
+    size_t nitems = 0;
+    ccb_result *r = NULL;
+    char *workdir = NULL, *path = NULL, *latest = NULL, *results_dir = NULL;
+    char *executables[2] = {NULL, NULL}; /* [0] the scenario runner, [1] the floor */
+    time_t when = time(NULL);
+
+    memset(items, 0, sizeof(items));
+    if (parse_options(argc, argv, &o) != 0)
+        goto done;
+    int color = ccb_cli_use_color(o.color, STDOUT_FILENO);
+    if (o.out && ccb_paths_check_writable(o.out) != 0)
+        goto done;
+
+    /* A missing runner is a build problem: say so before measuring anything. */
+    status = CCB_EXIT_FAILURE;
+    for (size_t i = 0; i < o.nselected; i++) {
+        const ccb_scenario_def *def = o.selected[i];
+        int is_floor = strcmp(def->executable, CCB_FLOOR_EXECUTABLE) == 0;
+        if (!executables[is_floor] &&
+            ccb_runner_find_executable(def->executable, &executables[is_floor]) != 0)
+            goto done;
+        items[nitems].def = def;
+        items[nitems].executable = strdup(executables[is_floor]);
+        if (!items[nitems].executable || plan_params(&o, def, &items[nitems]) != 0) {
+            nitems++;
+            goto done;
+        }
+        nitems++;
+    }
+
+    r = ccb_result_new();
+    if (!r) {
+        ccb_error_set("out of memory");
+        goto done;
+    }
+    if (describe(&o, r, &workdir, when) != 0)
+        goto done;
+    /* Create the results directory now: a permission problem must not wait for the end. */
+    status = CCB_EXIT_USAGE;
+    if (!o.out && ccb_paths_results_dir(workdir, &results_dir) != 0)
+        goto done;
+
+    status = CCB_EXIT_FAILURE;
+    ccb_measure_outcome outcome = CCB_MEASURE_DONE;
+    if (ccb_measure_run(items, nitems, (int)o.cpu, ccb_progress_detect(o.quiet), r, &outcome) != 0)
+        goto done;
+    if (outcome == CCB_MEASURE_INTERRUPTED) {
+        ccb_error_set("interrupted: the children were stopped and no result was written");
+        status = CCB_EXIT_INTERRUPTED;
+        goto done;
+    }
+    if (ccb_result_compute_stats(r) != 0)
+        goto done;
+
+    /* The file first: a report piped into `head` must not cost the measurement. */
+    int write_failed = write_results(&o, r, results_dir, when, &path, &latest) != 0;
+    char write_error[1024] = "";
+    if (write_failed)
+        snprintf(write_error, sizeof(write_error), "%s", ccb_error_message());
+    if (ccb_report_write(stdout, r, o.format, color) != 0)
+        goto done;
+    if (write_failed) {
+        ccb_error_set("%s", write_error);
+        status = CCB_EXIT_USAGE;
+        goto done;
+    }
+    if (!o.quiet) {
+        if (latest)
+            fprintf(stderr, "ccbench: result written to %s (and %s)\n", path, latest);
+        else
+            fprintf(stderr, "ccbench: result written to %s\n", path);
+    }
+    status = check_valid(r) == 0 ? CCB_EXIT_OK : CCB_EXIT_FAILURE;
+done:
+    for (size_t i = 0; i < nitems; i++)
+        ccb_plan_item_release(&items[i]);
+    free(executables[0]);
+    free(executables[1]);
+    ccb_result_free(r);
+    free(workdir);
+    free(results_dir);
+    free(path);
+    free(latest);
+    return status;
+}

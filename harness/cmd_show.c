@@ -1,0 +1,54 @@
+/*
+ * `ccbench show FILE`: read a result file strictly and render it as a table, markdown or
+ * JSON. A malformed file exits 2 with the file and the first wrong field named.
+ */
+#include <getopt.h>
+#include <stdio.h>
+#include <unistd.h>
+
+#include "cli.h"
+#include "commands.h"
+#include "error.h"
+#include "report.h"
+#include "result.h"
+
+static const struct option longopts[] = {
+    {"format", required_argument, NULL, 'f'},
+    {"color", required_argument, NULL, 'C'},
+    {NULL, 0, NULL, 0},
+};
+
+int cmd_show(int argc, char **argv)
+{
+    ccb_format format = CCB_FORMAT_TABLE;
+    ccb_color_mode color = CCB_COLOR_AUTO;
+    ccb_result *r = NULL;
+    int status = CCB_EXIT_USAGE;
+
+    opterr = 0;
+    optind = 0;
+    for (;;) {
+        int opt = getopt_long(argc, argv, ":", longopts, NULL);
+        if (opt == -1)
+            break;
+        if (opt == 'f' && ccb_cli_parse_format("show: --format", optarg, &format) == 0)
+            continue;
+        if (opt == 'C' && ccb_cli_parse_color("show: --color", optarg, &color) == 0)
+            continue;
+        if (opt != 'f' && opt != 'C')
+            ccb_cli_option_error("show", opt, argv[optind - 1], longopts);
+        goto done;
+    }
+    if (optind != argc - 1) {
+        ccb_error_set(optind == argc ? "show: which file? Usage: ccbench show FILE"
+                                     : "show: one file at a time. Usage: ccbench show FILE");
+        goto done;
+    }
+    int use_color = ccb_cli_use_color(color, STDOUT_FILENO);
+    if (ccb_result_read_file(argv[optind], &r) != 0)
+        goto done;
+    status = ccb_report_write(stdout, r, format, use_color) == 0 ? CCB_EXIT_OK : CCB_EXIT_FAILURE;
+done:
+    ccb_result_free(r);
+    return status;
+}

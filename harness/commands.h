@@ -1,0 +1,14 @@
+/*
+ * The subcommands of ccbench, one cmd_<name>.c each. Each is the main() of its command:
+ * it gets argv starting at the command's name and returns the process exit status
+ * (CCB_EXIT_* of error.h), leaving a message in ccb_error_message() for main to print when
+ * it fails. main.c holds the dispatch table with their synopses and help.
+ */
+#ifndef CCB_COMMANDS_H
+#define CCB_COMMANDS_H
+
+int cmd_run(int argc, char **argv);
+int cmd_list(int argc, char **argv);
+int cmd_show(int argc, char **argv);
+
+#endif

@@ -1,0 +1,152 @@
+/*
+ * libgit2 plumbing for ccbench (see gitref.h): which commit and which `tracker/` tree a run
+ * measured, and whether the work tree had uncommitted changes. Later home of compare's
+ * revision resolving and checkouts, for the same reason: one file speaks git.
+ */
+#include "gitref.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "error.h"
+
+/* libgit2's own message for the last failure, for our messages. */
+static const char *git_message(void)
+{
+    const git_error *e = git_error_last();
+    return e && e->message ? e->message : "unknown libgit2 error";
+}
+
+int ccb_gitref_open(git_repository **out, const char *path)
+{
+    *out = NULL;
+    int rc = git_repository_open_ext(out, path, 0, NULL);
+    if (rc == GIT_ENOTFOUND)
+        return GIT_ENOTFOUND;
+    if (rc < 0)
+        return ccb_error_set("cannot open the git repository around '%s': %s", path, git_message());
+    return 0;
+}
+
+static char *oid_string(const git_oid *oid)
+{
+    char hex[GIT_OID_HEXSZ + 1];
+    git_oid_tostr(hex, sizeof(hex), oid);
+    return strdup(hex);
+}
+
+/* Branch name of an unborn HEAD ("main" in a repository with no commit yet). */
+static char *unborn_branch(git_repository *repo)
+{
+    git_reference *head = NULL;
+    char *name = NULL;
+    if (git_reference_lookup(&head, repo, "HEAD") == 0 &&
+        git_reference_type(head) == GIT_REFERENCE_SYMBOLIC) {
+        const char *target = git_reference_symbolic_target(head);
+        const char *prefix = "refs/heads/";
+        if (strncmp(target, prefix, strlen(prefix)) == 0)
+            target += strlen(prefix);
+        name = strdup(target);
+    }
+    git_reference_free(head);
+    return name;
+}
+
+static int is_dirty(git_repository *repo, int *dirty)
+{
+    git_status_options opts;
+    git_status_list *list = NULL;
+    /* The _init function rather than GIT_STATUS_OPTIONS_INIT, which -Wextra flags for the
+     * fields it leaves implicit. */
+    git_status_options_init(&opts, GIT_STATUS_OPTIONS_VERSION);
+    /* Untracked directories count as one entry: we only need to know "any", not which. */
+    opts.show = GIT_STATUS_SHOW_INDEX_AND_WORKDIR;
+    opts.flags = GIT_STATUS_OPT_INCLUDE_UNTRACKED;
+    if (git_status_list_new(&list, repo, &opts) < 0)
+        return ccb_error_set("cannot read the git status of the work tree: %s", git_message());
+    *dirty = git_status_list_entrycount(list) > 0;
+    git_status_list_free(list);
+    return 0;
+}
+
+int ccb_gitref_describe_head(git_repository *repo, ccb_git_info *out)
+{
+    int rc = -1;
+    git_reference *head = NULL;
+    git_commit *commit = NULL;
+    git_tree *tree = NULL;
+    git_tree_entry *entry = NULL;
+
+    out->present = 1;
+    int err = git_repository_head(&head, repo);
+    if (err == GIT_EUNBORNBRANCH || err == GIT_ENOTFOUND) {
+        out->revision = unborn_branch(repo);
+        if (!out->revision)
+            out->revision = strdup("HEAD");
+    } else if (err < 0) {
+        ccb_error_set("cannot read HEAD: %s", git_message());
+        goto done;
+    } else {
+        out->revision =
+            strdup(git_reference_is_branch(head) ? git_reference_shorthand(head) : "HEAD");
+        if (git_commit_lookup(&commit, repo, git_reference_target(head)) < 0 ||
+            git_commit_tree(&tree, commit) < 0) {
+            ccb_error_set("cannot read HEAD's commit: %s", git_message());
+            goto done;
+        }
+        out->commit = oid_string(git_commit_id(commit));
+        /* A revision without tracker/ (before it existed) simply has no tree to record. */
+        if (git_tree_entry_bypath(&entry, tree, "tracker") == 0 &&
+            git_tree_entry_type(entry) == GIT_OBJECT_TREE)
+            out->tracker_tree = oid_string(git_tree_entry_id(entry));
+    }
+    if (!out->revision) {
+        ccb_error_set("out of memory reading git information");
+        goto done;
+    }
+    if (is_dirty(repo, &out->dirty) != 0)
+        goto done;
+    rc = 0;
+done:
+    git_tree_entry_free(entry);
+    git_tree_free(tree);
+    git_commit_free(commit);
+    git_reference_free(head);
+    return rc;
+}
+
+int ccb_gitref_describe_cwd(ccb_git_info *out, char **workdir)
+{
+    int rc = -1;
+    git_repository *repo = NULL;
+    if (workdir)
+        *workdir = NULL;
+
+    int err = ccb_gitref_open(&repo, ".");
+    if (err == GIT_ENOTFOUND) {
+        out->present = 0;
+        rc = 0;
+        goto done;
+    }
+    if (err != 0)
+        goto done;
+    /* A bare repository has no work tree, so nothing in it can be what we measure. */
+    if (git_repository_is_bare(repo)) {
+        out->present = 0;
+        rc = 0;
+        goto done;
+    }
+    if (ccb_gitref_describe_head(repo, out) != 0)
+        goto done;
+    if (workdir) {
+        *workdir = strdup(git_repository_workdir(repo));
+        if (!*workdir) {
+            ccb_error_set("out of memory reading git information");
+            goto done;
+        }
+    }
+    rc = 0;
+done:
+    git_repository_free(repo);
+    return rc;
+}

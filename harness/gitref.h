@@ -1,0 +1,28 @@
+/*
+ * Git through libgit2 (never a `git` subprocess): what revision a result was measured at,
+ * and, for compare, resolving revisions and checking out their trees. ccbench never touches
+ * the user's HEAD, index, branches or working tree. git_libgit2_init() is main()'s job.
+ */
+#ifndef CCB_GITREF_H
+#define CCB_GITREF_H
+
+#include <git2.h>
+
+#include "result.h"
+
+/* Open the repository containing PATH (searching upward, as git does). Returns 0 and *out,
+ * GIT_ENOTFOUND when PATH is in no repository (not an error for `run`), or -1 with a message. */
+int ccb_gitref_open(git_repository **out, const char *path);
+
+/* Describe HEAD into *out (zeroed by the caller; strings then owned by the result):
+ * revision = branch shorthand or "HEAD" when detached, commit sha, the oid of HEAD's
+ * `tracker/` subtree, dirty = any staged, modified or untracked (not ignored) file. An unborn
+ * HEAD (no commit yet) leaves commit and tracker_tree NULL. */
+int ccb_gitref_describe_head(git_repository *repo, ccb_git_info *out);
+
+/* As above for the repository around the current directory; outside any repository *out
+ * stays "not present" (JSON nulls) and *workdir is NULL. *workdir (may be NULL) receives the
+ * malloc'd work tree root, with a trailing '/'. */
+int ccb_gitref_describe_cwd(ccb_git_info *out, char **workdir);
+
+#endif

@@ -1,0 +1,170 @@
+/*
+ * The measuring loop (see measure.h). One child at a time, never in parallel: two measured
+ * processes would compete for the same cores and each would measure the other.
+ */
+#include "measure.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "child.h"
+#include "error.h"
+#include "interrupt.h"
+#ifdef CCBENCH_HAVE_MOCKAPI
+#include "mockapi.h"
+#endif
+#include "paths.h"
+#include "runner.h"
+
+void ccb_plan_item_release(ccb_plan_item *item)
+{
+    free(item->executable);
+    cJSON_Delete(item->params);
+    cJSON_Delete(item->runner_params);
+    item->executable = NULL;
+    item->params = NULL;
+    item->runner_params = NULL;
+}
+
+/* The samples of one scenario. */
+static int measure_samples(ccb_plan_item *item, const ccb_runner_ctx *ctx, ccb_progress *progress,
+                           ccb_result *into, int *interrupted)
+{
+    ccb_scenario_result *s = ccb_result_add_scenario(into, item->def->name);
+    if (!s)
+        return -1;
+    cJSON_Delete(s->params);
+    s->params = item->params;
+    item->params = NULL;
+    for (size_t m = 0; m < item->def->metric_count; m++) {
+        if (!ccb_scenario_add_metric(s, &item->def->metrics[m]))
+            return -1;
+    }
+    for (unsigned int i = 0; i < item->samples; i++) {
+        ccb_sample_status status = CCB_SAMPLE_OK;
+        if (ccb_runner_sample(ctx, item->def, item->executable, item->runner_params,
+                              item->timeout_ms, i, s, &status) != 0)
+            return -1;
+        if (status == CCB_SAMPLE_INTERRUPTED || ccb_interrupt_requested()) {
+            *interrupted = 1;
+            return 0;
+        }
+        ccb_progress_sample(progress, status == CCB_SAMPLE_OK);
+    }
+    return 0;
+}
+
+/* What a scenario needs running while it is measured. */
+typedef struct services {
+#ifdef CCBENCH_HAVE_MOCKAPI
+    ccb_mockapi *api;
+#else
+    int none;
+#endif
+} services;
+
+int ccb_measure_mock_api_available(void)
+{
+#ifdef CCBENCH_HAVE_MOCKAPI
+    return 1;
+#else
+    return 0;
+#endif
+}
+
+/* What a scenario needs running while it is measured: the mock API for api_latency, on an
+ * ephemeral port whose URL becomes the runner's api_endpoint. Started after the signals are
+ * blocked, so its threads inherit the mask and ^C always reaches the waiting main thread. */
+static int services_start(ccb_plan_item *item, services *sv)
+{
+    if (!item->def->needs_mock_api)
+        return 0;
+#ifdef CCBENCH_HAVE_MOCKAPI
+    const cJSON *latency = cJSON_GetObjectItemCaseSensitive(item->runner_params, "api_latency_ms");
+    ccb_mockapi_config cfg = {
+        .port = 0,
+        .latency_ms = cJSON_IsNumber(latency) ? (unsigned int)latency->valuedouble : 0,
+        .api_key = NULL,
+        .geo_country = NULL,
+    };
+    if (ccb_mockapi_start(&cfg, &sv->api) != 0)
+        return -1;
+    cJSON *url = cJSON_CreateString(ccb_mockapi_url(sv->api));
+    cJSON_DeleteItemFromObjectCaseSensitive(item->runner_params, "api_endpoint");
+    if (!url || !cJSON_AddItemToObject(item->runner_params, "api_endpoint", url)) {
+        cJSON_Delete(url);
+        return ccb_error_set("out of memory");
+    }
+    return 0;
+#else
+    (void)sv;
+    return ccb_error_set("scenario %s needs the mock API server, which this build of ccbench "
+                         "does not include",
+                         item->def->name);
+#endif
+}
+
+static void services_stop(services *sv)
+{
+#ifdef CCBENCH_HAVE_MOCKAPI
+    ccb_mockapi_stop(sv->api);
+    sv->api = NULL;
+#else
+    (void)sv;
+#endif
+}
+
+/* One scenario: its result entry, then its samples. Returns 0 (with *interrupted) or -1. */
+static int measure_item(ccb_plan_item *item, const ccb_runner_ctx *ctx, ccb_progress *progress,
+                        ccb_result *into, int *interrupted)
+{
+    services sv;
+    memset(&sv, 0, sizeof(sv));
+    int rc = services_start(item, &sv);
+    if (rc == 0)
+        rc = measure_samples(item, ctx, progress, into, interrupted);
+    services_stop(&sv);
+    return rc;
+}
+
+int ccb_measure_run(ccb_plan_item *items, size_t count, int cpu, ccb_progress_mode mode,
+                    ccb_result *into, ccb_measure_outcome *outcome)
+{
+    int rc = -1, interrupted = 0, installed = 0, progress_ready = 0;
+    char *tmpdir = NULL, *helper = NULL;
+    ccb_progress progress;
+
+    *outcome = CCB_MEASURE_DONE;
+    if (ccb_child_find_helper(&helper) != 0 || ccb_paths_tempdir_create(&tmpdir) != 0)
+        goto done;
+    if (ccb_interrupt_install() != 0)
+        goto done;
+    installed = 1;
+    if (ccb_progress_init(&progress, mode, stderr, count) != 0)
+        goto done;
+    progress_ready = 1;
+    for (size_t i = 0; i < count; i++)
+        ccb_progress_plan(&progress, i, items[i].def->name, items[i].samples, items[i].hint_ms);
+
+    ccb_runner_ctx ctx = {.helper = helper, .tmpdir = tmpdir, .cpu = cpu};
+    for (size_t i = 0; i < count && !interrupted; i++) {
+        ccb_progress_begin(&progress, i);
+        if (measure_item(&items[i], &ctx, &progress, into, &interrupted) != 0)
+            goto done;
+        if (!interrupted)
+            ccb_progress_end(&progress);
+    }
+    /* A ^C that arrived after the last child exited still means "stop, write nothing". */
+    if (interrupted || ccb_interrupt_requested())
+        *outcome = CCB_MEASURE_INTERRUPTED;
+    rc = 0;
+done:
+    if (progress_ready)
+        ccb_progress_release(&progress);
+    if (installed)
+        ccb_interrupt_uninstall();
+    ccb_paths_tempdir_remove(tmpdir);
+    free(tmpdir);
+    free(helper);
+    return rc;
+}

@@ -1,0 +1,56 @@
+/*
+ * A real HTTP/1.1 server on 127.0.0.1 (libmicrohttpd) that speaks the part of CodeCarbon's
+ * API the tracker uses: POST /runs, POST /emissions, GET /geo.json. It checks every body
+ * as the real API's schemas would, injects latency and faults on demand, and counts what
+ * it saw, so the api_latency scenario and the tracker's tests measure against a real peer.
+ */
+#ifndef CCB_MOCKAPI_H
+#define CCB_MOCKAPI_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+typedef enum ccb_mock_fault {
+    CCB_MOCK_FAULT_NONE = 0,
+    CCB_MOCK_FAULT_5XX = 1,   /* answer 503 to the first `fault_count` requests */
+    CCB_MOCK_FAULT_RESET = 2, /* close the connection without answering (first fault_count) */
+    CCB_MOCK_FAULT_HANG = 3,  /* never answer (until the server stops) the first fault_count */
+} ccb_mock_fault;
+
+typedef struct ccb_mockapi_config {
+    unsigned int port;        /* 0: an ephemeral port */
+    unsigned int latency_ms;  /* added before every answer */
+    const char *api_key;      /* required x-api-token; NULL: any non-empty token */
+    const char *geo_country;  /* ISO-3 answered by /geo.json, default "FRA" */
+} ccb_mockapi_config;
+
+typedef struct ccb_mockapi_stats {
+    unsigned long requests_total;
+    unsigned long runs_created;
+    unsigned long emissions_accepted;
+    unsigned long emissions_duplicated; /* identical bodies accepted twice */
+    unsigned long geo_requests;
+    unsigned long connections;
+    unsigned long answers_4xx;
+    unsigned long answers_5xx;
+    uint64_t first_request_ns;  /* CLOCK_MONOTONIC, 0 if none */
+    uint64_t first_emission_ns; /* when the first emission was accepted, 0 if none */
+    char last_error[256];       /* the last 4xx detail */
+} ccb_mockapi_stats;
+
+typedef struct ccb_mockapi ccb_mockapi;
+
+int ccb_mockapi_start(const ccb_mockapi_config *cfg, ccb_mockapi **out);
+/* Stop serving (wakes hung requests) and free. NULL is a no-op. */
+void ccb_mockapi_stop(ccb_mockapi *m);
+unsigned int ccb_mockapi_port(const ccb_mockapi *m);
+/* "http://127.0.0.1:PORT"; valid until stop. */
+const char *ccb_mockapi_url(const ccb_mockapi *m);
+void ccb_mockapi_get_stats(ccb_mockapi *m, ccb_mockapi_stats *out);
+void ccb_mockapi_reset_stats(ccb_mockapi *m);
+/* Requests that arrived (since the last reset) before `mono_ns` (CLOCK_MONOTONIC). */
+unsigned long ccb_mockapi_requests_before(ccb_mockapi *m, uint64_t mono_ns);
+void ccb_mockapi_set_fault(ccb_mockapi *m, ccb_mock_fault fault, unsigned int count);
+void ccb_mockapi_set_latency(ccb_mockapi *m, unsigned int latency_ms);
+
+#endif

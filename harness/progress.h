@@ -1,0 +1,48 @@
+/*
+ * Progress of a run on stderr: on a terminal one redrawn line with a bar, the scenario,
+ * samples done and an estimate of the time left; otherwise (CI logs, pipes) one plain line
+ * when a scenario starts and one when it ends; nothing with --quiet. stdout stays clean for
+ * the report.
+ */
+#ifndef CCB_PROGRESS_H
+#define CCB_PROGRESS_H
+
+#include <stddef.h>
+#include <stdio.h>
+
+typedef enum ccb_progress_mode {
+    CCB_PROGRESS_QUIET = 0,
+    CCB_PROGRESS_LINES = 1,
+    CCB_PROGRESS_BAR = 2,
+} ccb_progress_mode;
+
+typedef struct ccb_progress_step {
+    const char *name; /* borrowed */
+    size_t samples, done, failed;
+    double hint_ms;  /* a lower bound per sample known in advance (throughput's duration) */
+    double spent_ms; /* wall time of the samples done */
+} ccb_progress_step;
+
+typedef struct ccb_progress {
+    ccb_progress_mode mode;
+    FILE *out;
+    ccb_progress_step *steps;
+    size_t nsteps, current;
+    double step_started_ms, sample_started_ms;
+    int drawn; /* a bar line is on screen and must be erased before other output */
+} ccb_progress;
+
+/* BAR when stderr is a terminal (and TERM is not "dumb"), LINES otherwise, QUIET if asked. */
+ccb_progress_mode ccb_progress_detect(int quiet);
+
+int ccb_progress_init(ccb_progress *p, ccb_progress_mode mode, FILE *out, size_t nsteps);
+void ccb_progress_plan(ccb_progress *p, size_t step, const char *name, size_t samples,
+                       double hint_ms);
+void ccb_progress_begin(ccb_progress *p, size_t step);
+void ccb_progress_sample(ccb_progress *p, int ok);
+void ccb_progress_end(ccb_progress *p);
+/* Erase the bar (call before writing anything else to the terminal). */
+void ccb_progress_clear(ccb_progress *p);
+void ccb_progress_release(ccb_progress *p);
+
+#endif

@@ -1,0 +1,346 @@
+/*
+ * Table, markdown and JSON renderings of a result (see report.h). Cells are formatted first
+ * and padded after, so colour codes never upset the alignment.
+ */
+#include "report.h"
+
+#include <errno.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "error.h"
+
+#define BOLD "\033[1m"
+#define RED "\033[31m"
+#define YELLOW "\033[33m"
+#define CYAN "\033[36m"
+#define DIM "\033[2m"
+#define RESET "\033[0m"
+
+enum {
+    COL_SCENARIO,
+    COL_METRIC,
+    COL_UNIT,
+    COL_N,
+    COL_MEDIAN,
+    COL_CI,
+    COL_MAD,
+    COL_P95,
+    COL_OUTLIERS,
+    COL_FAILED,
+    NCOLS
+};
+
+static const char *const headers[NCOLS] = {"scenario", "metric", "unit", "n",        "median",
+                                           "CI95",     "MAD",    "p95",  "outliers", "failed"};
+/* Right-aligned (numeric) columns. */
+static const int numeric[NCOLS] = {0, 0, 0, 1, 1, 0, 1, 1, 1, 1};
+
+typedef char cell[64];
+
+void ccb_report_format_number(char *buf, size_t size, double v)
+{
+    double a = fabs(v);
+    if (!isfinite(v))
+        snprintf(buf, size, "%g", v);
+    else if (a >= 1000 || (v == floor(v) && a < 1e15))
+        snprintf(buf, size, "%.0f", v);
+    else if (a >= 1)
+        snprintf(buf, size, "%.*f", 3 - (int)floor(log10(a)), v);
+    else
+        snprintf(buf, size, "%#.3g", v); /* '#' keeps "0.730", not "0.73" */
+}
+
+static void fill_row(cell *row, const ccb_scenario_result *s, const ccb_metric_result *m, int first)
+{
+    const ccb_summary *st = &m->stats;
+    snprintf(row[COL_SCENARIO], sizeof(cell), "%s", first ? s->name : "");
+    snprintf(row[COL_METRIC], sizeof(cell), "%s", m->name);
+    snprintf(row[COL_UNIT], sizeof(cell), "%s", m->unit);
+    snprintf(row[COL_N], sizeof(cell), "%zu", st->n);
+    if (st->n == 0) {
+        for (int c = COL_MEDIAN; c <= COL_OUTLIERS; c++)
+            snprintf(row[c], sizeof(cell), "-");
+    } else {
+        char lo[24], hi[24];
+        ccb_report_format_number(row[COL_MEDIAN], sizeof(cell), st->median);
+        ccb_report_format_number(lo, sizeof(lo), st->ci95_low);
+        ccb_report_format_number(hi, sizeof(hi), st->ci95_high);
+        snprintf(row[COL_CI], sizeof(cell), "[%s, %s]", lo, hi);
+        ccb_report_format_number(row[COL_MAD], sizeof(cell), st->mad);
+        ccb_report_format_number(row[COL_P95], sizeof(cell), st->p95);
+        snprintf(row[COL_OUTLIERS], sizeof(cell), "%zu", st->outliers);
+    }
+    if (first)
+        snprintf(row[COL_FAILED], sizeof(cell), "%zu", s->samples_failed);
+    else
+        row[COL_FAILED][0] = '\0';
+}
+
+/* All metric rows of R, plus one row for a scenario that has no metric at all. */
+static cell *build_rows(const ccb_result *r, size_t *nrows)
+{
+    size_t count = 0;
+    for (size_t i = 0; i < r->nscenarios; i++)
+        count += r->scenarios[i].nmetrics ? r->scenarios[i].nmetrics : 1;
+    cell *rows = calloc(count ? count * NCOLS : 1, sizeof(cell));
+    if (!rows)
+        return NULL;
+    size_t k = 0;
+    for (size_t i = 0; i < r->nscenarios; i++) {
+        const ccb_scenario_result *s = &r->scenarios[i];
+        for (size_t j = 0; j < s->nmetrics; j++, k++)
+            fill_row(&rows[k * NCOLS], s, &s->metrics[j], j == 0);
+        if (s->nmetrics == 0) {
+            cell *row = &rows[k * NCOLS];
+            snprintf(row[COL_SCENARIO], sizeof(cell), "%s", s->name);
+            snprintf(row[COL_FAILED], sizeof(cell), "%zu", s->samples_failed);
+            k++;
+        }
+    }
+    *nrows = count;
+    return rows;
+}
+
+/* Which scenario each row belongs to, for colouring. */
+static const ccb_scenario_result *row_scenario(const ccb_result *r, size_t row)
+{
+    for (size_t i = 0; i < r->nscenarios; i++) {
+        size_t n = r->scenarios[i].nmetrics ? r->scenarios[i].nmetrics : 1;
+        if (row < n)
+            return &r->scenarios[i];
+        row -= n;
+    }
+    return NULL;
+}
+
+static void print_cell(FILE *out, const char *text, int width, int right, const char *color)
+{
+    int pad = width - (int)strlen(text);
+    if (!text[0])
+        color = NULL;
+    if (right)
+        fprintf(out, "%*s", pad > 0 ? pad : 0, "");
+    fprintf(out, "%s%s%s", color ? color : "", text, color ? RESET : "");
+    if (!right)
+        fprintf(out, "%*s", pad > 0 ? pad : 0, "");
+}
+
+static void print_header(FILE *out, const ccb_result *r, int color)
+{
+    fprintf(out, "%sccbench %s%s: label %s, profile %s, %s\n", color ? BOLD : "",
+            r->ccbench_version, color ? RESET : "", r->label, r->profile, r->created_at);
+    if (r->git.present)
+        fprintf(out, "git: %s @ %.12s%s\n", r->git.revision ? r->git.revision : "?",
+                r->git.commit ? r->git.commit : "(no commit yet)",
+                r->git.dirty ? " (uncommitted changes)" : "");
+    else
+        fprintf(out, "git: not measured inside a git repository\n");
+    const ccb_machine_info *m = &r->machine;
+    fprintf(out, "machine: %s, %s %s, %s, %d CPUs, %ld MiB, %s, %s build\n\n", m->hostname, m->os,
+            m->kernel, m->cpu_model, m->cpus, m->mem_total_kb / 1024, m->compiler, m->build_type);
+}
+
+/* The reason counts and first detail of each distinct reason of S. */
+typedef void (*reason_fn)(FILE *out, const char *reason, size_t count, const char *detail,
+                          int color);
+
+static void for_each_reason(FILE *out, const ccb_scenario_result *s, reason_fn fn, int color)
+{
+    for (size_t i = 0; i < s->nfailures; i++) {
+        const char *reason = s->failures[i].reason;
+        int seen = 0;
+        for (size_t j = 0; j < i && !seen; j++)
+            seen = strcmp(s->failures[j].reason, reason) == 0;
+        if (seen)
+            continue;
+        size_t count = 0;
+        for (size_t j = i; j < s->nfailures; j++)
+            count += strcmp(s->failures[j].reason, reason) == 0;
+        fn(out, reason, count, s->failures[i].detail, color);
+    }
+}
+
+static void table_reason(FILE *out, const char *reason, size_t count, const char *detail, int color)
+{
+    fprintf(out, "    %s%s%s", color ? RED : "", reason, color ? RESET : "");
+    if (count > 1)
+        fprintf(out, " (x%zu, first shown)", count);
+    fputs(": ", out);
+    /* A log tail follows the first line; indent it so it reads as a quote. */
+    for (const char *p = detail; *p; p++) {
+        fputc(*p, out);
+        if (*p == '\n')
+            fprintf(out, "      %s|%s ", color ? DIM : "", color ? RESET : "");
+    }
+    fputc('\n', out);
+}
+
+static void print_failures_table(FILE *out, const ccb_result *r, int color)
+{
+    int any = 0;
+    for (size_t i = 0; i < r->nscenarios; i++)
+        any |= r->scenarios[i].nfailures > 0 || r->scenarios[i].samples_ok == 0;
+    if (!any)
+        return;
+    fprintf(out, "\n%sfailures:%s\n", color ? BOLD : "", color ? RESET : "");
+    for (size_t i = 0; i < r->nscenarios; i++) {
+        const ccb_scenario_result *s = &r->scenarios[i];
+        if (s->nfailures == 0 && s->samples_ok > 0)
+            continue;
+        size_t total = s->samples_ok + s->samples_failed;
+        fprintf(out, "  %s: %zu of %zu samples failed%s\n", s->name, s->samples_failed, total,
+                s->samples_ok == 0 ? " (no valid sample)" : "");
+        for_each_reason(out, s, table_reason, color);
+    }
+}
+
+static int write_table(FILE *out, const ccb_result *r, int color)
+{
+    size_t nrows = 0;
+    cell *rows = build_rows(r, &nrows);
+    if (!rows)
+        return ccb_error_set("out of memory rendering the report");
+    int width[NCOLS];
+    for (int c = 0; c < NCOLS; c++) {
+        width[c] = (int)strlen(headers[c]);
+        for (size_t k = 0; k < nrows; k++) {
+            int w = (int)strlen(rows[k * NCOLS + c]);
+            if (w > width[c])
+                width[c] = w;
+        }
+    }
+    print_header(out, r, color);
+    for (int c = 0; c < NCOLS; c++) {
+        print_cell(out, headers[c], width[c], numeric[c], color ? BOLD : NULL);
+        fputs(c + 1 < NCOLS ? "  " : "\n", out);
+    }
+    for (size_t k = 0; k < nrows; k++) {
+        const ccb_scenario_result *s = row_scenario(r, k);
+        for (int c = 0; c < NCOLS; c++) {
+            const char *text = rows[k * NCOLS + c];
+            const char *col = NULL;
+            if (color && c == COL_SCENARIO)
+                col = s && s->samples_ok == 0 ? RED : CYAN;
+            else if (color && c == COL_FAILED && text[0] && strcmp(text, "0") != 0)
+                col = RED;
+            else if (color && c == COL_OUTLIERS && text[0] && strcmp(text, "0") != 0 &&
+                     strcmp(text, "-") != 0)
+                col = YELLOW;
+            /* The last column needs no trailing padding. */
+            print_cell(out, text, c + 1 < NCOLS ? width[c] : (numeric[c] ? width[c] : 0),
+                       numeric[c], col);
+            fputs(c + 1 < NCOLS ? "  " : "\n", out);
+        }
+    }
+    print_failures_table(out, r, color);
+    free(rows);
+    return 0;
+}
+
+/* A markdown table cell: '|' would end the cell, a newline the row. */
+static void md_cell(FILE *out, const char *text)
+{
+    fputs("| ", out);
+    for (const char *p = text; *p; p++) {
+        if (*p == '|')
+            fputs("\\|", out);
+        else if (*p == '\n')
+            fputc(' ', out);
+        else
+            fputc(*p, out);
+    }
+    fputc(' ', out);
+}
+
+static void md_reason_block(FILE *out, const char *reason, size_t count, const char *detail,
+                            int color)
+{
+    /* Indent every log line so the fence stays inside the list item. */
+    size_t first = strcspn(detail, "\n");
+    fprintf(out, "  - `%s`", reason);
+    if (count > 1)
+        fprintf(out, " (x%zu, first shown)", count);
+    fprintf(out, ": %.*s\n", (int)first, detail);
+    if (detail[first] != '\n')
+        return;
+    fputs("\n    ```\n    ", out);
+    for (const char *p = detail + first + 1; *p; p++) {
+        fputc(*p, out);
+        if (*p == '\n')
+            fputs("    ", out);
+    }
+    fputs("\n    ```\n", out);
+}
+
+static int write_markdown(FILE *out, const ccb_result *r)
+{
+    size_t nrows = 0;
+    cell *rows = build_rows(r, &nrows);
+    if (!rows)
+        return ccb_error_set("out of memory rendering the report");
+    fprintf(out, "### ccbench: `%s` (profile %s)\n\n", r->label, r->profile);
+    if (r->git.present)
+        fprintf(out, "git `%s` @ `%.12s`%s · ", r->git.revision ? r->git.revision : "?",
+                r->git.commit ? r->git.commit : "no commit yet",
+                r->git.dirty ? " (uncommitted changes)" : "");
+    fprintf(out, "%s %s · %s · %d CPUs · %s · %s build · %s\n\n", r->machine.os, r->machine.kernel,
+            r->machine.cpu_model, r->machine.cpus, r->machine.compiler, r->machine.build_type,
+            r->created_at);
+    for (int c = 0; c < NCOLS; c++)
+        md_cell(out, headers[c]);
+    fputs("|\n", out);
+    for (int c = 0; c < NCOLS; c++)
+        fputs(numeric[c] ? "|---:" : "|---", out);
+    fputs("|\n", out);
+    for (size_t k = 0; k < nrows; k++) {
+        for (int c = 0; c < NCOLS; c++)
+            md_cell(out, rows[k * NCOLS + c]);
+        fputs("|\n", out);
+    }
+    int any = 0;
+    for (size_t i = 0; i < r->nscenarios; i++) {
+        const ccb_scenario_result *s = &r->scenarios[i];
+        if (s->nfailures == 0 && s->samples_ok > 0)
+            continue;
+        if (!any)
+            fputs("\n**Failures**\n\n", out);
+        any = 1;
+        fprintf(out, "- `%s`: %zu of %zu samples failed%s\n", s->name, s->samples_failed,
+                s->samples_ok + s->samples_failed, s->samples_ok == 0 ? " (no valid sample)" : "");
+        for_each_reason(out, s, md_reason_block, 0);
+    }
+    free(rows);
+    return 0;
+}
+
+static int write_json(FILE *out, const ccb_result *r)
+{
+    char *text = ccb_result_to_text(r);
+    if (!text)
+        return -1;
+    fputs(text, out);
+    fputc('\n', out);
+    free(text);
+    return 0;
+}
+
+int ccb_report_write(FILE *out, const ccb_result *r, ccb_format format, int color)
+{
+    int rc = -1;
+    switch (format) {
+    case CCB_FORMAT_TABLE:
+        rc = write_table(out, r, color);
+        break;
+    case CCB_FORMAT_MARKDOWN:
+        rc = write_markdown(out, r);
+        break;
+    case CCB_FORMAT_JSON:
+        rc = write_json(out, r);
+        break;
+    }
+    if (rc == 0 && (fflush(out) != 0 || ferror(out)))
+        rc = ccb_error_set("cannot write the report: %s", strerror(errno));
+    return rc;
+}

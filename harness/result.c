@@ -1,0 +1,516 @@
+/*
+ * Result files (schema ccbench-result/1, see result.h and result-schema.md): the in-memory
+ * model, its JSON form through cJSON and the atomic writer (result_read.c is the strict
+ * reader). The writer prints numbers so that they read back bit for bit: compare and history
+ * recompute statistics from the stored samples and must get what run got.
+ */
+#include "result.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "error.h"
+#include "protocol.h"
+
+/* ---------------------------------------------------------------------------------------- */
+/* The model */
+
+ccb_result *ccb_result_new(void)
+{
+    return calloc(1, sizeof(ccb_result));
+}
+
+static void free_scenario(ccb_scenario_result *s)
+{
+    free(s->name);
+    cJSON_Delete(s->params);
+    for (size_t i = 0; i < s->nfailures; i++) {
+        free(s->failures[i].reason);
+        free(s->failures[i].detail);
+    }
+    free(s->failures);
+    for (size_t i = 0; i < s->nmetrics; i++) {
+        free(s->metrics[i].name);
+        free(s->metrics[i].unit);
+        free(s->metrics[i].samples);
+    }
+    free(s->metrics);
+    free(s->processes);
+}
+
+void ccb_result_free(ccb_result *r)
+{
+    if (!r)
+        return;
+    free(r->ccbench_version);
+    free(r->created_at);
+    free(r->label);
+    free(r->profile);
+    free(r->git.revision);
+    free(r->git.commit);
+    free(r->git.tracker_tree);
+    free(r->machine.hostname);
+    free(r->machine.os);
+    free(r->machine.kernel);
+    free(r->machine.cpu_model);
+    free(r->machine.compiler);
+    free(r->machine.build_type);
+    for (size_t i = 0; i < r->nscenarios; i++)
+        free_scenario(&r->scenarios[i]);
+    free(r->scenarios);
+    free(r);
+}
+
+/* Grow *array by one zeroed element of SIZE bytes; returns it or NULL (array untouched). */
+static void *append_one(void **array, size_t *count, size_t size)
+{
+    char *grown = realloc(*array, (*count + 1) * size);
+    if (!grown)
+        return NULL;
+    *array = grown;
+    char *slot = grown + *count * size;
+    memset(slot, 0, size);
+    (*count)++;
+    return slot;
+}
+
+ccb_scenario_result *ccb_result_add_scenario(ccb_result *r, const char *name)
+{
+    char *copy = strdup(name);
+    cJSON *params = cJSON_CreateObject();
+    ccb_scenario_result *s = NULL;
+    if (copy && params)
+        s = append_one((void **)&r->scenarios, &r->nscenarios, sizeof(*s));
+    if (!s) {
+        free(copy);
+        cJSON_Delete(params);
+        ccb_error_set("out of memory adding scenario %s", name);
+        return NULL;
+    }
+    s->name = copy;
+    s->params = params;
+    return s;
+}
+
+ccb_metric_result *ccb_scenario_add_metric(ccb_scenario_result *s, const ccb_metric_def *def)
+{
+    char *name = strdup(def->name);
+    char *unit = strdup(def->unit);
+    ccb_metric_result *m = NULL;
+    if (name && unit)
+        m = append_one((void **)&s->metrics, &s->nmetrics, sizeof(*m));
+    if (!m) {
+        free(name);
+        free(unit);
+        ccb_error_set("out of memory adding metric %s", def->name);
+        return NULL;
+    }
+    m->name = name;
+    m->unit = unit;
+    m->direction = def->direction;
+    m->kind = def->kind;
+    return m;
+}
+
+ccb_metric_result *ccb_scenario_find_metric(const ccb_scenario_result *s, const char *name)
+{
+    for (size_t i = 0; i < s->nmetrics; i++) {
+        if (strcmp(s->metrics[i].name, name) == 0)
+            return &s->metrics[i];
+    }
+    return NULL;
+}
+
+int ccb_metric_add_sample(ccb_metric_result *m, double value)
+{
+    if (m->n == m->cap) {
+        size_t cap = m->cap ? m->cap * 2 : 16;
+        double *grown = realloc(m->samples, cap * sizeof(double));
+        if (!grown)
+            return ccb_error_set("out of memory adding a sample to %s", m->name);
+        m->samples = grown;
+        m->cap = cap;
+    }
+    m->samples[m->n++] = value;
+    return 0;
+}
+
+int ccb_scenario_add_failure(ccb_scenario_result *s, const char *reason, const char *detail)
+{
+    char *r = strdup(reason);
+    char *d = strdup(detail ? detail : "");
+    ccb_failure *f = NULL;
+    if (r && d)
+        f = append_one((void **)&s->failures, &s->nfailures, sizeof(*f));
+    if (!f) {
+        free(r);
+        free(d);
+        return ccb_error_set("out of memory recording a failure of %s", s->name);
+    }
+    f->reason = r;
+    f->detail = d;
+    return 0;
+}
+
+int ccb_scenario_add_process(ccb_scenario_result *s, const ccb_process_meta *meta)
+{
+    ccb_process_meta *p = append_one((void **)&s->processes, &s->nprocesses, sizeof(*p));
+    if (!p)
+        return ccb_error_set("out of memory recording a process of %s", s->name);
+    *p = *meta;
+    return 0;
+}
+
+int ccb_result_compute_stats(ccb_result *r)
+{
+    for (size_t i = 0; i < r->nscenarios; i++) {
+        for (size_t j = 0; j < r->scenarios[i].nmetrics; j++) {
+            ccb_metric_result *m = &r->scenarios[i].metrics[j];
+            if (ccb_stats_summarize(m->samples, m->n, CCB_STATS_DEFAULT_SEED, &m->stats) != 0)
+                return ccb_error_set("out of memory computing statistics of %s.%s",
+                                     r->scenarios[i].name, m->name);
+        }
+    }
+    return 0;
+}
+
+const ccb_scenario_result *ccb_result_find_scenario(const ccb_result *r, const char *name)
+{
+    for (size_t i = 0; i < r->nscenarios; i++) {
+        if (strcmp(r->scenarios[i].name, name) == 0)
+            return &r->scenarios[i];
+    }
+    return NULL;
+}
+
+/* ---------------------------------------------------------------------------------------- */
+/* Writer */
+
+static const char *kind_name(ccb_metric_kind k)
+{
+    return k == CCB_KIND_COUNT ? "count" : "timing";
+}
+
+/* cJSON_Add*ToObject return NULL on allocation failure; the builders below check the final
+ * tree once instead of after every field, so each helper records a failure in b->ok. */
+typedef struct builder {
+    int ok;
+    int exact; /* numbers as exact raw text (files), or as cJSON numbers (callers' trees) */
+} builder;
+static void add_string(cJSON *obj, const char *key, const char *value, builder *b)
+{
+    if (!(value ? cJSON_AddStringToObject(obj, key, value) : cJSON_AddNullToObject(obj, key)))
+        b->ok = 0;
+}
+
+/* cJSON prints "%1.15g" whenever that is within DBL_EPSILON of the value, which loses the
+ * last bits (0.1 * 3 comes back as 0.3). Files get the shortest text that strtod() turns
+ * back into exactly the same double, as a raw item; the in-memory tree keeps real numbers. */
+static cJSON *number(double value, const builder *b)
+{
+    if (!b->exact || !isfinite(value))
+        return cJSON_CreateNumber(value);
+    char text[40];
+    for (int precision = 15; precision <= 17; precision++) {
+        snprintf(text, sizeof(text), "%.*g", precision, value);
+        if (strtod(text, NULL) == value)
+            break;
+    }
+    return cJSON_CreateRaw(text);
+}
+
+static void add_number(cJSON *obj, const char *key, double value, builder *b)
+{
+    cJSON *item = number(value, b);
+    if (!item || !cJSON_AddItemToObject(obj, key, item)) {
+        cJSON_Delete(item);
+        b->ok = 0;
+    }
+}
+
+static void add_bool(cJSON *obj, const char *key, int value, builder *b)
+{
+    if (!cJSON_AddBoolToObject(obj, key, value))
+        b->ok = 0;
+}
+
+static cJSON *stats_to_json(const ccb_summary *st, builder *b)
+{
+    cJSON *o = cJSON_CreateObject();
+    if (!o) {
+        b->ok = 0;
+        return NULL;
+    }
+    add_number(o, "n", (double)st->n, b);
+    add_number(o, "min", st->min, b);
+    add_number(o, "max", st->max, b);
+    add_number(o, "mean", st->mean, b);
+    add_number(o, "median", st->median, b);
+    add_number(o, "stddev", st->stddev, b);
+    add_number(o, "mad", st->mad, b);
+    add_number(o, "p95", st->p95, b);
+    add_number(o, "p99", st->p99, b);
+    add_number(o, "ci95_low", st->ci95_low, b);
+    add_number(o, "ci95_high", st->ci95_high, b);
+    add_number(o, "outliers", (double)st->outliers, b);
+    return o;
+}
+
+static cJSON *metric_to_json(const ccb_metric_result *m, builder *b)
+{
+    cJSON *o = cJSON_CreateObject();
+    cJSON *samples = cJSON_CreateArray();
+    if (!o || !samples) {
+        cJSON_Delete(o);
+        cJSON_Delete(samples);
+        b->ok = 0;
+        return NULL;
+    }
+    add_string(o, "name", m->name, b);
+    add_string(o, "unit", m->unit, b);
+    add_string(o, "direction", ccb_direction_name(m->direction), b);
+    add_string(o, "kind", kind_name(m->kind), b);
+    for (size_t i = 0; i < m->n; i++) {
+        cJSON *v = number(m->samples[i], b);
+        if (!v || !cJSON_AddItemToArray(samples, v)) {
+            cJSON_Delete(v);
+            b->ok = 0;
+        }
+    }
+    cJSON_AddItemToObject(o, "samples", samples);
+    cJSON *st = stats_to_json(&m->stats, b);
+    if (st)
+        cJSON_AddItemToObject(o, "stats", st);
+    return o;
+}
+
+static cJSON *process_to_json(const ccb_process_meta *p, builder *b)
+{
+    cJSON *o = cJSON_CreateObject();
+    if (!o) {
+        b->ok = 0;
+        return NULL;
+    }
+    add_bool(o, "ok", p->ok, b);
+    add_number(o, "wall_ms", p->wall_ms, b);
+    add_number(o, "cpu_ms", p->cpu_ms, b);
+    add_number(o, "maxrss_kb", p->maxrss_kb, b);
+    add_number(o, "nvcsw", (double)p->nvcsw, b);
+    add_number(o, "nivcsw", (double)p->nivcsw, b);
+    add_number(o, "steal_ms", p->steal_ms, b);
+    return o;
+}
+
+/* Add ITEM to ARRAY, or record the failure (a NULL item already did). */
+static void push(cJSON *array, cJSON *item, builder *b)
+{
+    if (!item || !cJSON_AddItemToArray(array, item)) {
+        cJSON_Delete(item);
+        b->ok = 0;
+    }
+}
+
+static cJSON *scenario_to_json(const ccb_scenario_result *s, builder *b)
+{
+    cJSON *o = cJSON_CreateObject();
+    if (!o) {
+        b->ok = 0;
+        return NULL;
+    }
+    add_string(o, "name", s->name, b);
+    cJSON *params = s->params ? cJSON_Duplicate(s->params, 1) : cJSON_CreateObject();
+    if (!params || !cJSON_AddItemToObject(o, "params", params)) {
+        cJSON_Delete(params);
+        b->ok = 0;
+    }
+    add_number(o, "samples_ok", (double)s->samples_ok, b);
+    add_number(o, "samples_failed", (double)s->samples_failed, b);
+
+    cJSON *failures = cJSON_AddArrayToObject(o, "failures");
+    cJSON *metrics = cJSON_AddArrayToObject(o, "metrics");
+    cJSON *processes = cJSON_AddArrayToObject(o, "processes");
+    if (!failures || !metrics || !processes) {
+        b->ok = 0;
+        return o;
+    }
+    for (size_t i = 0; i < s->nfailures; i++) {
+        cJSON *f = cJSON_CreateObject();
+        if (f) {
+            add_string(f, "reason", s->failures[i].reason, b);
+            add_string(f, "detail", s->failures[i].detail, b);
+        }
+        push(failures, f, b);
+    }
+    for (size_t i = 0; i < s->nmetrics; i++)
+        push(metrics, metric_to_json(&s->metrics[i], b), b);
+    for (size_t i = 0; i < s->nprocesses; i++)
+        push(processes, process_to_json(&s->processes[i], b), b);
+    return o;
+}
+
+static cJSON *build(const ccb_result *r, int exact)
+{
+    builder state = {.ok = 1, .exact = exact}, *b = &state;
+    cJSON *root = cJSON_CreateObject();
+    if (!root)
+        goto fail;
+    add_string(root, "schema", CCB_RESULT_SCHEMA, b);
+    add_string(root, "ccbench_version", r->ccbench_version ? r->ccbench_version : "", b);
+    add_string(root, "created_at", r->created_at ? r->created_at : "", b);
+    add_string(root, "label", r->label ? r->label : "", b);
+
+    cJSON *git = cJSON_AddObjectToObject(root, "git");
+    if (git) {
+        const ccb_git_info *g = &r->git;
+        add_string(git, "revision", g->present ? g->revision : NULL, b);
+        add_string(git, "commit", g->present ? g->commit : NULL, b);
+        add_string(git, "tracker_tree", g->present ? g->tracker_tree : NULL, b);
+        if (g->present)
+            add_bool(git, "dirty", g->dirty, b);
+        else if (!cJSON_AddNullToObject(git, "dirty"))
+            b->ok = 0;
+    } else {
+        b->ok = 0;
+    }
+
+    cJSON *machine = cJSON_AddObjectToObject(root, "machine");
+    if (machine) {
+        const ccb_machine_info *m = &r->machine;
+        add_string(machine, "hostname", m->hostname ? m->hostname : "", b);
+        add_string(machine, "os", m->os ? m->os : "", b);
+        add_string(machine, "kernel", m->kernel ? m->kernel : "", b);
+        add_string(machine, "cpu_model", m->cpu_model ? m->cpu_model : "", b);
+        add_number(machine, "cpus", m->cpus, b);
+        add_number(machine, "mem_total_kb", (double)m->mem_total_kb, b);
+        add_string(machine, "compiler", m->compiler ? m->compiler : "", b);
+        add_string(machine, "build_type", m->build_type ? m->build_type : "", b);
+    } else {
+        b->ok = 0;
+    }
+
+    add_string(root, "profile", r->profile ? r->profile : "", b);
+    cJSON *scenarios = cJSON_AddArrayToObject(root, "scenarios");
+    if (!scenarios)
+        goto fail;
+    for (size_t i = 0; i < r->nscenarios; i++)
+        push(scenarios, scenario_to_json(&r->scenarios[i], b), b);
+    if (!b->ok)
+        goto fail;
+    return root;
+fail:
+    cJSON_Delete(root);
+    ccb_error_set("out of memory building the result JSON");
+    return NULL;
+}
+
+cJSON *ccb_result_to_json(const ccb_result *r)
+{
+    return build(r, 0);
+}
+
+char *ccb_result_to_text(const ccb_result *r)
+{
+    cJSON *json = build(r, 1);
+    if (!json)
+        return NULL;
+    char *text = cJSON_Print(json);
+    cJSON_Delete(json);
+    if (!text)
+        ccb_error_set("out of memory printing the result JSON");
+    return text;
+}
+
+/* fsync the directory holding PATH so the rename itself survives a crash. Best effort: some
+ * file systems refuse fsync on directories, and the data is already safe in the file. */
+static void sync_parent_dir(const char *path)
+{
+    char *copy = strdup(path);
+    if (!copy)
+        return;
+    char *slash = strrchr(copy, '/');
+    const char *dir = ".";
+    if (slash == copy)
+        dir = "/";
+    else if (slash) {
+        *slash = '\0';
+        dir = copy;
+    }
+    int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (fd >= 0) {
+        fsync(fd);
+        close(fd);
+    }
+    free(copy);
+}
+
+static int write_error(const char *path, int err)
+{
+    const char *hint = "";
+    if (err == ENOSPC || err == EDQUOT)
+        hint = " Free some space or pass --out FILE on another file system.";
+    else if (err == EACCES || err == EPERM || err == EROFS)
+        hint = " Check the directory's permissions or pass --out FILE.";
+    else if (err == ENOENT)
+        hint = " Does the directory exist?";
+    return ccb_error_set("cannot write %s: %s.%s", path, strerror(err), hint);
+}
+
+int ccb_result_write_file(const ccb_result *r, const char *path)
+{
+    int rc = -1, fd = -1;
+    char *text = NULL, *tmp = NULL;
+    text = ccb_result_to_text(r);
+    if (!text)
+        goto done;
+    if (asprintf(&tmp, "%s.tmp.%ld", path, (long)getpid()) < 0) {
+        tmp = NULL;
+        ccb_error_set("out of memory");
+        goto done;
+    }
+    fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+    if (fd < 0) {
+        write_error(path, errno);
+        goto done;
+    }
+    size_t len = strlen(text), off = 0;
+    while (off < len) {
+        ssize_t n = write(fd, text + off, len - off);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n < 0) {
+            write_error(path, errno);
+            goto done;
+        }
+        off += (size_t)n;
+    }
+    /* The trailing newline keeps `cat` and diff tools happy. */
+    if (write(fd, "\n", 1) != 1 || fsync(fd) != 0) {
+        write_error(path, errno);
+        goto done;
+    }
+    int fd_closing = fd;
+    fd = -1;
+    if (close(fd_closing) != 0) {
+        write_error(path, errno);
+        goto done;
+    }
+    if (rename(tmp, path) != 0) {
+        write_error(path, errno);
+        goto done;
+    }
+    sync_parent_dir(path);
+    rc = 0;
+done:
+    if (fd >= 0)
+        close(fd);
+    if (rc != 0 && tmp)
+        unlink(tmp);
+    free(tmp);
+    free(text);
+    return rc;
+}

@@ -1,0 +1,47 @@
+/*
+ * One process sample of a scenario: spawn `ccbench-scenario NAME --param k=v ... --result-fd
+ * 3` (or `ccbench-floor`), judge what came back (crash, timeout, exit status, bad JSON, a
+ * wrong answer the runner reported) and fold it into a ccb_scenario_result as samples or as a
+ * failure with its reason. The executable is an argument so that compare can interleave two
+ * builds sample by sample.
+ */
+#ifndef CCB_RUNNER_H
+#define CCB_RUNNER_H
+
+#include <stddef.h>
+
+#include <cjson/cJSON.h>
+
+#include "catalog.h"
+#include "result.h"
+
+#define CCB_SCENARIO_EXECUTABLE "ccbench-scenario"
+#define CCB_FLOOR_EXECUTABLE "ccbench-floor"
+
+typedef enum ccb_sample_status {
+    CCB_SAMPLE_OK = 0,          /* valid: samples added */
+    CCB_SAMPLE_FAILED = 1,      /* a failed sample: a failure with its reason added */
+    CCB_SAMPLE_INTERRUPTED = 2, /* ^C: nothing added; the caller stops */
+} ccb_sample_status;
+
+typedef struct ccb_runner_ctx {
+    const char *helper; /* ccbench-spawn (ccb_child_find_helper) */
+    const char *tmpdir; /* the run's temp dir: logs go there, children run there */
+    int cpu;            /* pin children to this CPU; -1: do not pin */
+} ccb_runner_ctx;
+
+/* Find EXECUTABLE (a bare name) in CCBENCH_SCENARIO_DIR, or else beside the running ccbench
+ * (/proc/self/exe). *out is the malloc'd absolute path. -1 with a message saying where it
+ * looked and how to fix it. */
+int ccb_runner_find_executable(const char *executable, char **out);
+
+/* Run sample number INDEX of DEF with the executable at PATH. RUNNER_PARAMS (an object; may
+ * be NULL) become `--param key=value`; TIMEOUT_MS bounds the process. The scenario result
+ * INTO must already hold DEF's metrics (ccb_scenario_add_metric). Parameters the runner
+ * reports back are merged into INTO->params. Returns 0 with *status, or -1 with a message
+ * when the harness itself failed (then the run should stop). */
+int ccb_runner_sample(const ccb_runner_ctx *ctx, const ccb_scenario_def *def, const char *path,
+                      const cJSON *runner_params, unsigned int timeout_ms, size_t index,
+                      ccb_scenario_result *into, ccb_sample_status *status);
+
+#endif
