@@ -1,0 +1,1065 @@
+/*
+ * The tracker's API output (issue 4) against the real mock API server (harness/mockapi.c,
+ * libmicrohttpd on 127.0.0.1): lazy run creation, one kept-alive connection, uploads every
+ * api_call_interval measurements, retries, the spool and its replay, a hung server, the
+ * mock's schema checks, the api_key never written anywhere, 8 threads x 50 trackers, the geo
+ * lookup, and the lazy loading of the HTTP module.
+ *
+ * Every tracker of this suite logs at CCT_LOG_DEBUG into one capture (g_log), so the api_key
+ * test also sees the lines of the failure tests. Cases that need a fresh process (the geo
+ * answer is cached per process; the module is loaded once per process) run in a child that
+ * re-executes this binary with "--child <case> <url>": fork + exec, so the child has none of
+ * the parent's threads and caches. Waits are bounded: a condition polled until a deadline.
+ */
+#include "tracker_fixtures.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <limits.h>
+#include <link.h>
+#include <signal.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <sys/types.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <cjson/cJSON.h>
+#include <curl/curl.h>
+
+#include "error.h" /* harness/error.h: the mock's error message */
+#include "internal.h"
+#include "mockapi.h"
+
+#define API_KEY "sk-TEST-SECRET-1234"
+#define MODULE_FILE "libcctracker-api.so"
+#define WAIT_MS 5000u /* bound of every wait for a condition */
+#define CHILD_BOUND_MS 30000u
+
+static fx_tree g_tree;
+/* Every log line of every tracker of the suite (parent process). Static and never freed: the
+ * uploader thread may still log while the process exits. */
+static fx_log g_log;
+
+/* ---- per-test fixture: an output dir and up to two mocks, cleaned up even on failure ---- */
+
+typedef struct api_fixture {
+    char *dir;
+    ccb_mockapi *mock[2];
+} api_fixture;
+
+static int api_setup(void **state)
+{
+    api_fixture *f = calloc(1, sizeof(*f));
+
+    assert_non_null(f);
+    f->dir = fx_temp_dir("api");
+    *state = f;
+    return 0;
+}
+
+static int api_teardown(void **state)
+{
+    api_fixture *f = *state;
+
+    for (size_t i = 0; i < FX_N_ELEMS(f->mock); i++)
+        ccb_mockapi_stop(f->mock[i]);
+    fx_remove_tree(f->dir);
+    free(f->dir);
+    free(f);
+    return 0;
+}
+
+/* ---- helpers ---- */
+
+static double ms_since(uint64_t t0)
+{
+    return (double)(fx_mono_ns() - t0) / 1e6;
+}
+
+static void pause_briefly(void)
+{
+    struct timespec ts = {0, 1000000}; /* 1 ms between two looks at a condition */
+    nanosleep(&ts, NULL);
+}
+
+/* A mock requiring API_KEY. With a fixed port (the API "coming back" on the port a tracker
+ * already used) the bind is retried a few times: a just-closed port may linger briefly. */
+static ccb_mockapi *mock_start(unsigned int port)
+{
+    ccb_mockapi_config cfg = {.port = port, .latency_ms = 0, .api_key = API_KEY};
+    ccb_mockapi *m = NULL;
+
+    for (int attempt = 0; attempt < 50; attempt++) {
+        if (ccb_mockapi_start(&cfg, &m) == 0)
+            return m;
+        if (port == 0)
+            break;
+        struct timespec ts = {0, 20000000};
+        nanosleep(&ts, NULL);
+    }
+    fail_msg("cannot start the mock API: %s", ccb_error_message());
+    return NULL;
+}
+
+/* A port nothing listens on: where a mock just was. */
+static unsigned int free_port(void)
+{
+    ccb_mockapi *m = mock_start(0);
+    unsigned int port = ccb_mockapi_port(m);
+
+    ccb_mockapi_stop(m);
+    return port;
+}
+
+/* An API tracker config: key, endpoint, spool in `dir`, every log line into g_log. */
+static void api_config(cct_config *cfg, const char *url, const char *dir)
+{
+    fx_config(cfg);
+    cfg->save_to_api = 1;
+    cfg->api_endpoint = url;
+    cfg->api_key = API_KEY;
+    cfg->output_dir = dir;
+    cfg->api_timeout_ms = 10000; /* generous: only the failure tests want it short */
+    cfg->log_fn = fx_log_fn;
+    cfg->log_payload = &g_log;
+    cfg->log_level = CCT_LOG_DEBUG;
+}
+
+/* Poll the mock's counters until `cond` (an expression over `st`) holds, WAIT_MS at most. */
+#define await_stats(m, st, cond)                                                                   \
+    do {                                                                                           \
+        uint64_t deadline_ = fx_mono_ns() + (uint64_t)WAIT_MS * 1000000ULL;                        \
+        for (;;) {                                                                                 \
+            ccb_mockapi_get_stats((m), &(st));                                                     \
+            if (cond)                                                                              \
+                break;                                                                             \
+            if (fx_mono_ns() > deadline_)                                                          \
+                fail_msg("no %s within %u ms (requests %lu, emissions %lu, runs %lu)", #cond,      \
+                         WAIT_MS, (st).requests_total, (st).emissions_accepted,                    \
+                         (st).runs_created);                                                       \
+            pause_briefly();                                                                       \
+        }                                                                                          \
+    } while (0)
+
+/* DESIGN.md: <output_dir>/.cctracker-spool-<FNV-1a of the endpoint, hex>.jsonl */
+static void spool_path(const char *dir, const char *endpoint, char *out, size_t cap)
+{
+    unsigned long long h = 1469598103934665603ULL;
+
+    for (const char *p = endpoint; *p; p++) {
+        h ^= (unsigned char)*p;
+        h *= 1099511628211ULL;
+    }
+    snprintf(out, cap, "%s/.cctracker-spool-%016llx.jsonl", dir, h);
+}
+
+/* Lines of a file, -1 if it does not exist. */
+static int count_lines(const char *path)
+{
+    FILE *f = fopen(path, "re");
+    int lines = 0, c;
+
+    if (!f)
+        return -1;
+    while ((c = fgetc(f)) != EOF)
+        lines += c == '\n';
+    fclose(f);
+    return lines;
+}
+
+/* The names in `dir` (but . and ..), space-separated into `names`; returns how many. */
+static unsigned int list_dir(const char *dir, char *names, size_t cap)
+{
+    DIR *d = opendir(dir);
+    struct dirent *e;
+    unsigned int n = 0;
+    size_t used = 0;
+
+    if (!d)
+        fail_msg("opendir %s: %s", dir, strerror(errno));
+    names[0] = '\0';
+    while ((e = readdir(d)) != NULL) {
+        if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
+            continue;
+        n++;
+        if (used < cap)
+            used += (size_t)snprintf(names + used, cap - used, "%s ", e->d_name);
+    }
+    closedir(d);
+    return n;
+}
+
+static void assert_dir_empty(const char *dir)
+{
+    char names[1024];
+    if (list_dir(dir, names, sizeof(names)) != 0)
+        fail_msg("%s should be empty (nothing spooled) but holds: %s", dir, names);
+}
+
+/* Wait until the spool holds `lines` lines and no replay is in progress: the uploader thread
+ * spools an upload that was in flight when free() returned once its request fails. */
+static void await_spool(const char *dir, const char *path, int lines)
+{
+    uint64_t deadline = fx_mono_ns() + (uint64_t)WAIT_MS * 1000000ULL;
+    char names[1024];
+
+    for (;;) {
+        int have = count_lines(path);
+        list_dir(dir, names, sizeof(names));
+        if (have == lines && !strstr(names, ".replay-"))
+            return;
+        if (fx_mono_ns() > deadline)
+            fail_msg("spool %s: %d lines, expected %d, within %u ms (dir: %s)", path, have, lines,
+                     WAIT_MS, names);
+        pause_briefly();
+    }
+}
+
+static int file_contains(const char *path, const char *needle)
+{
+    char *text = fx_read_file(path, NULL);
+    int found = strstr(text, needle) != NULL;
+    free(text);
+    return found;
+}
+
+static void assert_mock_clean(const ccb_mockapi_stats *st)
+{
+    if (st->answers_4xx != 0)
+        fail_msg("the mock rejected %lu payloads, last: %s", st->answers_4xx, st->last_error);
+    assert_int_equal(st->emissions_duplicated, 0);
+}
+
+static void lifecycle_flushes(const cct_config *cfg, unsigned int flushes)
+{
+    cct_tracker *t = NULL;
+
+    assert_cct_ok(cct_tracker_new(&t, cfg));
+    assert_cct_ok(cct_tracker_start(t));
+    for (unsigned int i = 0; i < flushes; i++)
+        assert_cct_ok(cct_tracker_flush(t, NULL));
+    assert_cct_ok(cct_tracker_stop(t, NULL));
+    cct_tracker_free(t);
+}
+
+/* Run "<this binary> --child <name> <arg>" and return its exit status; fails the test when
+ * it does not end within CHILD_BOUND_MS (then it is killed). */
+static int run_child(const char *name, const char *arg)
+{
+    char *const argv[] = {(char *)"test_api", (char *)"--child", (char *)name, (char *)arg, NULL};
+    uint64_t deadline = fx_mono_ns() + (uint64_t)CHILD_BOUND_MS * 1000000ULL;
+    int status = 0;
+    pid_t pid;
+
+    fflush(NULL);
+    pid = fork();
+    if (pid < 0)
+        fail_msg("fork: %s", strerror(errno));
+    if (pid == 0) {
+        execv("/proc/self/exe", argv);
+        _exit(127);
+    }
+    for (;;) {
+        pid_t done = waitpid(pid, &status, WNOHANG);
+        if (done == pid)
+            break;
+        if (done < 0 && errno != EINTR)
+            fail_msg("waitpid: %s", strerror(errno));
+        if (fx_mono_ns() > deadline) {
+            kill(pid, SIGKILL);
+            waitpid(pid, &status, 0);
+            fail_msg("child %s did not end within %u ms", name, CHILD_BOUND_MS);
+        }
+        pause_briefly();
+    }
+    if (!WIFEXITED(status))
+        fail_msg("child %s died of signal %d", name, WTERMSIG(status));
+    return WEXITSTATUS(status);
+}
+
+/* ---- 1. lazy run creation ---- */
+
+static void test_api__no_request_before_the_first_upload(void **state)
+{
+    api_fixture *f = *state;
+    cct_tracker *t = NULL, *other = NULL;
+    cct_config cfg, other_cfg;
+    ccb_mockapi_stats st;
+
+    f->mock[0] = mock_start(0);
+    f->mock[1] = mock_start(0);
+    api_config(&cfg, ccb_mockapi_url(f->mock[0]), f->dir);
+    assert_cct_ok(cct_tracker_new(&t, &cfg));
+    assert_cct_ok(cct_tracker_start(t));
+    ccb_mockapi_get_stats(f->mock[0], &st);
+    assert_int_equal(st.requests_total, 0);
+    assert_int_equal(st.connections, 0);
+
+    /* Anything start() had queued would go out first: uploads run in order on the one
+     * uploader thread. Once another tracker's upload has arrived, the first endpoint has
+     * had every chance to see a request. */
+    api_config(&other_cfg, ccb_mockapi_url(f->mock[1]), f->dir);
+    assert_cct_ok(cct_tracker_new(&other, &other_cfg));
+    assert_cct_ok(cct_tracker_start(other));
+    assert_cct_ok(cct_tracker_flush(other, NULL));
+    await_stats(f->mock[1], st, st.emissions_accepted >= 1);
+    ccb_mockapi_get_stats(f->mock[0], &st);
+    assert_int_equal(st.requests_total, 0);
+    assert_int_equal(st.connections, 0);
+
+    /* The check can fail: the first upload does reach this endpoint. */
+    assert_cct_ok(cct_tracker_flush(t, NULL));
+    await_stats(f->mock[0], st, st.emissions_accepted >= 1);
+    assert_int_equal(st.requests_total, 2); /* POST /runs, POST /emissions */
+    assert_int_equal(st.runs_created, 1);
+
+    assert_cct_ok(cct_tracker_stop(t, NULL));
+    cct_tracker_free(t);
+    assert_cct_ok(cct_tracker_stop(other, NULL));
+    cct_tracker_free(other);
+    ccb_mockapi_get_stats(f->mock[0], &st);
+    assert_int_equal(st.emissions_accepted, 2);
+    assert_int_equal(st.runs_created, 1);
+    assert_mock_clean(&st);
+    assert_dir_empty(f->dir);
+}
+
+/* ---- 2. one run, one connection ---- */
+
+static void test_api__20_uploads_make_one_run_on_one_connection(void **state)
+{
+    api_fixture *f = *state;
+    cct_config cfg;
+    ccb_mockapi_stats st;
+
+    f->mock[0] = mock_start(0);
+    api_config(&cfg, ccb_mockapi_url(f->mock[0]), f->dir);
+    lifecycle_flushes(&cfg, 19); /* 19 flushes + stop = 20 uploads; free waits for them */
+    ccb_mockapi_get_stats(f->mock[0], &st);
+    assert_int_equal(st.emissions_accepted, 20);
+    assert_int_equal(st.runs_created, 1);
+    assert_int_equal(st.requests_total, 21);
+    assert_int_equal(st.connections, 1);
+    assert_mock_clean(&st);
+    assert_dir_empty(f->dir);
+}
+
+/* ---- 3. the sampler uploads every api_call_interval measurements ---- */
+
+static void count_tick(const cct_emissions *sofar, void *payload)
+{
+    (void)sofar;
+    atomic_fetch_add((atomic_ulong *)payload, 1);
+}
+
+static void test_api__sampler_uploads_every_api_call_interval(void **state)
+{
+    api_fixture *f = *state;
+    cct_tracker *t = NULL;
+    cct_config cfg;
+    ccb_mockapi_stats st;
+    atomic_ulong ticks = 0;
+
+    f->mock[0] = mock_start(0);
+    api_config(&cfg, ccb_mockapi_url(f->mock[0]), f->dir);
+    cfg.measure_interval_ms = 5;
+    cfg.api_call_interval = 2;
+    cfg.measure_fn = count_tick;
+    cfg.measure_payload = &ticks;
+    assert_cct_ok(cct_tracker_new(&t, &cfg));
+    assert_cct_ok(cct_tracker_start(t));
+    /* No flush, no stop: only the sampler can upload. */
+    await_stats(f->mock[0], st, st.emissions_accepted >= 3);
+    assert_cct_ok(cct_tracker_stop(t, NULL)); /* unlinks after any tick in progress */
+    unsigned long measured = atomic_load(&ticks);
+    cct_tracker_free(t);
+
+    ccb_mockapi_get_stats(f->mock[0], &st);
+    assert_true(measured >= 6);
+    /* One upload per 2 measurements, plus the one of stop(): not one more, not one less. */
+    assert_int_equal(st.emissions_accepted, measured / 2 + 1);
+    assert_int_equal(st.runs_created, 1);
+    assert_int_equal(st.connections, 1);
+    assert_mock_clean(&st);
+}
+
+/* ---- 4. API down, then up: the spool and its replay ---- */
+
+static void test_api__api_down_then_up_delivers_every_emission_once(void **state)
+{
+    api_fixture *f = *state;
+    unsigned int port = free_port();
+    char url[64], spool[1100];
+    cct_config cfg;
+    cct_tracker *t = NULL;
+    ccb_mockapi_stats st;
+
+    snprintf(url, sizeof(url), "http://127.0.0.1:%u", port);
+    spool_path(f->dir, url, spool, sizeof(spool));
+    api_config(&cfg, url, f->dir);
+    cfg.api_timeout_ms = 300;
+    unsigned int logged_before = fx_log_count(&g_log, url);
+
+    assert_cct_ok(cct_tracker_new(&t, &cfg));
+    assert_cct_ok(cct_tracker_start(t));
+    for (int i = 0; i < 3; i++)
+        assert_cct_ok(cct_tracker_flush(t, NULL));
+    assert_cct_ok(cct_tracker_stop(t, NULL));
+    uint64_t t0 = fx_mono_ns();
+    cct_tracker_free(t);
+    double free_ms = ms_since(t0);
+    /* It waits for the pending uploads (retrying) for its bound, then spools them. */
+    if (free_ms < cfg.api_timeout_ms - 10.0 || free_ms > cfg.api_timeout_ms + 1500.0)
+        fail_msg("free() took %.0f ms with api_timeout_ms %u", free_ms, cfg.api_timeout_ms);
+
+    await_spool(f->dir, spool, 4);
+    assert_false(file_contains(spool, API_KEY));
+    {
+        char *text = fx_read_file(spool, NULL);
+        for (char *save = NULL, *line = strtok_r(text, "\n", &save); line;
+             line = strtok_r(NULL, "\n", &save)) {
+            cJSON *o = cJSON_Parse(line);
+            assert_non_null(o);
+            assert_true(cJSON_IsObject(cJSON_GetObjectItem(o, "run")));
+            assert_true(cJSON_IsNumber(
+                cJSON_GetObjectItem(cJSON_GetObjectItem(o, "emission"), "duration")));
+            cJSON_Delete(o);
+        }
+        free(text);
+    }
+    /* The failures were logged (naming the endpoint). */
+    assert_true(fx_log_count(&g_log, url) > logged_before);
+
+    /* The API comes back on the same port; the next upload to it replays the spool. */
+    f->mock[0] = mock_start(port);
+    api_config(&cfg, url, f->dir);
+    lifecycle_flushes(&cfg, 0);
+    ccb_mockapi_get_stats(f->mock[0], &st);
+    assert_int_equal(st.emissions_accepted, 5);
+    assert_int_equal(st.runs_created, 2); /* the spooled run, once, and the new one */
+    assert_mock_clean(&st);
+    assert_int_equal(count_lines(spool), -1);
+    assert_dir_empty(f->dir);
+}
+
+/* ---- 5. 5xx: retried and delivered ---- */
+
+static void test_api__5xx_is_retried_and_delivered(void **state)
+{
+    api_fixture *f = *state;
+    cct_config cfg;
+    ccb_mockapi_stats st;
+
+    f->mock[0] = mock_start(0);
+    ccb_mockapi_set_fault(f->mock[0], CCB_MOCK_FAULT_5XX, 3);
+    api_config(&cfg, ccb_mockapi_url(f->mock[0]), f->dir);
+    lifecycle_flushes(&cfg, 0); /* start, stop, free: free waits for the retries */
+    ccb_mockapi_get_stats(f->mock[0], &st);
+    assert_int_equal(st.answers_5xx, 3);
+    assert_int_equal(st.runs_created, 1);
+    assert_int_equal(st.emissions_accepted, 1);
+    assert_int_equal(st.requests_total, 5);
+    assert_mock_clean(&st);
+    assert_dir_empty(f->dir);
+}
+
+/* ---- 6. a hung server ---- */
+
+static void test_api__hung_server_blocks_nothing_and_the_data_is_spooled(void **state)
+{
+    api_fixture *f = *state;
+    cct_config cfg;
+    cct_tracker *t = NULL;
+    ccb_mockapi_stats st;
+    char spool[1100];
+    uint64_t t0;
+
+    f->mock[0] = mock_start(0);
+    /* Every request hangs until told otherwise, so a retry cannot slip through either. */
+    ccb_mockapi_set_fault(f->mock[0], CCB_MOCK_FAULT_HANG, 1000);
+    api_config(&cfg, ccb_mockapi_url(f->mock[0]), f->dir);
+    cfg.api_timeout_ms = 300;
+    spool_path(f->dir, cfg.api_endpoint, spool, sizeof(spool));
+
+    assert_cct_ok(cct_tracker_new(&t, &cfg));
+    t0 = fx_mono_ns();
+    assert_cct_ok(cct_tracker_start(t));
+    double start_ms = ms_since(t0);
+    t0 = fx_mono_ns();
+    assert_cct_ok(cct_tracker_stop(t, NULL));
+    double stop_ms = ms_since(t0);
+    await_stats(f->mock[0], st, st.requests_total >= 1); /* the upload is hanging now */
+    t0 = fx_mono_ns();
+    cct_tracker_free(t);
+    double free_ms = ms_since(t0);
+    if (start_ms > 100 || stop_ms > 100)
+        fail_msg("start() %.1f ms, stop() %.1f ms: they must not touch the network", start_ms,
+                 stop_ms);
+    if (free_ms < cfg.api_timeout_ms - 10.0 || free_ms > cfg.api_timeout_ms + 1000.0)
+        fail_msg("free() took %.0f ms with api_timeout_ms %u", free_ms, cfg.api_timeout_ms);
+
+    await_spool(f->dir, spool, 1);
+    assert_false(file_contains(spool, API_KEY));
+    ccb_mockapi_get_stats(f->mock[0], &st);
+    assert_int_equal(st.emissions_accepted, 0);
+    assert_int_equal(st.runs_created, 0);
+
+    /* The server recovers: the spooled emission is delivered by the next upload. */
+    ccb_mockapi_set_fault(f->mock[0], CCB_MOCK_FAULT_NONE, 0);
+    api_config(&cfg, ccb_mockapi_url(f->mock[0]), f->dir);
+    lifecycle_flushes(&cfg, 0);
+    ccb_mockapi_get_stats(f->mock[0], &st);
+    assert_int_equal(st.emissions_accepted, 2);
+    assert_int_equal(st.runs_created, 2);
+    assert_mock_clean(&st);
+    assert_dir_empty(f->dir);
+
+    /* Stopping the mock wakes the hung handlers (they would otherwise wait 120 s). */
+    t0 = fx_mono_ns();
+    ccb_mockapi_stop(f->mock[0]);
+    f->mock[0] = NULL;
+    assert_true(ms_since(t0) < 5000);
+}
+
+/* ---- 6b. free() times out in the middle of a run ---- */
+
+static void test_api__free_timing_out_mid_run_spools_the_rest_under_that_run(void **state)
+{
+    api_fixture *f = *state;
+    cct_config cfg;
+    cct_tracker *t = NULL;
+    ccb_mockapi_stats st;
+    char spool[1100];
+
+    /* 400 ms per request, free() waits 700 ms: the run is created (400 ms), the first
+     * emission is in flight when the wait ends (800 ms), the three others are spooled. The
+     * margins are wide so that no request times out on a loaded machine (a request the
+     * server handled but the client gave up on is sent again: at least once, by design). */
+    f->mock[0] = mock_start(0);
+    ccb_mockapi_set_latency(f->mock[0], 400);
+    api_config(&cfg, ccb_mockapi_url(f->mock[0]), f->dir);
+    cfg.api_timeout_ms = 700;
+    spool_path(f->dir, cfg.api_endpoint, spool, sizeof(spool));
+    assert_cct_ok(cct_tracker_new(&t, &cfg));
+    assert_cct_ok(cct_tracker_start(t));
+    for (int i = 0; i < 3; i++)
+        assert_cct_ok(cct_tracker_flush(t, NULL));
+    assert_cct_ok(cct_tracker_stop(t, NULL));
+    cct_tracker_free(t);
+    /* Each of the 4 emissions ends delivered or spooled, the one in flight last. */
+    {
+        uint64_t deadline = fx_mono_ns() + (uint64_t)WAIT_MS * 1000000ULL;
+        char names[1024];
+        int lines;
+        for (;;) {
+            ccb_mockapi_get_stats(f->mock[0], &st);
+            lines = count_lines(spool);
+            list_dir(f->dir, names, sizeof(names));
+            if ((lines < 0 ? 0 : lines) + (int)st.emissions_accepted == 4 &&
+                !strstr(names, ".replay-"))
+                break;
+            if (fx_mono_ns() > deadline)
+                fail_msg("%lu delivered and %d spooled of 4 within %u ms (dir: %s)",
+                         st.emissions_accepted, lines, WAIT_MS, names);
+            pause_briefly();
+        }
+        assert_true(st.emissions_accepted >= 1 && lines >= 1); /* timed out mid-run */
+    }
+    assert_false(file_contains(spool, API_KEY));
+    ccb_mockapi_get_stats(f->mock[0], &st);
+    assert_int_equal(st.runs_created, 1);
+
+    /* The spooled emissions go to the run that exists, without a second POST /runs for it,
+     * and nothing delivered before is sent again. */
+    ccb_mockapi_set_latency(f->mock[0], 0);
+    api_config(&cfg, ccb_mockapi_url(f->mock[0]), f->dir);
+    lifecycle_flushes(&cfg, 0);
+    ccb_mockapi_get_stats(f->mock[0], &st);
+    assert_int_equal(st.emissions_accepted, 5);
+    assert_int_equal(st.runs_created, 2);
+    assert_mock_clean(&st);
+    assert_dir_empty(f->dir);
+}
+
+/* ---- 7. the schema check: every payload passes it, and it rejects a bad one ---- */
+
+typedef struct http_answer {
+    long status;
+    char body[1024];
+} http_answer;
+
+static size_t keep_body(char *data, size_t size, size_t nmemb, void *userdata)
+{
+    http_answer *a = userdata;
+    size_t have = strlen(a->body), n = size * nmemb;
+    size_t take = n < sizeof(a->body) - 1 - have ? n : sizeof(a->body) - 1 - have;
+
+    memcpy(a->body + have, data, take);
+    a->body[have + take] = '\0';
+    return n;
+}
+
+static void post_json(const char *base, const char *path, const char *token, const cJSON *body,
+                      http_answer *a)
+{
+    char url[256], header[128];
+    char *json = cJSON_PrintUnformatted(body);
+    struct curl_slist *headers = curl_slist_append(NULL, "Content-Type: application/json");
+    CURL *h = curl_easy_init();
+
+    assert_non_null(json);
+    assert_non_null(h);
+    if (token) {
+        snprintf(header, sizeof(header), "x-api-token: %s", token);
+        headers = curl_slist_append(headers, header);
+    }
+    snprintf(url, sizeof(url), "%s%s", base, path);
+    memset(a, 0, sizeof(*a));
+    curl_easy_setopt(h, CURLOPT_URL, url);
+    curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
+    curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, 10000L);
+    curl_easy_setopt(h, CURLOPT_HTTPHEADER, headers);
+    curl_easy_setopt(h, CURLOPT_POSTFIELDS, json);
+    curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, keep_body);
+    curl_easy_setopt(h, CURLOPT_WRITEDATA, a);
+    CURLcode rc = curl_easy_perform(h);
+    if (rc != CURLE_OK)
+        fail_msg("POST %s: %s", url, curl_easy_strerror(rc));
+    curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &a->status);
+    curl_easy_cleanup(h);
+    curl_slist_free_all(headers);
+    free(json);
+}
+
+static cJSON *valid_run(void)
+{
+    cJSON *o = cJSON_CreateObject();
+    cJSON_AddStringToObject(o, "timestamp", "2024-01-01T00:00:00.000Z");
+    cJSON_AddStringToObject(o, "experiment_id", "e");
+    cJSON_AddStringToObject(o, "os", "Linux");
+    cJSON_AddStringToObject(o, "python_version", "");
+    cJSON_AddStringToObject(o, "codecarbon_version", "0.1.0");
+    cJSON_AddNumberToObject(o, "cpu_count", 4);
+    cJSON_AddStringToObject(o, "cpu_model", "cpu");
+    cJSON_AddNumberToObject(o, "gpu_count", 0);
+    cJSON_AddStringToObject(o, "gpu_model", "");
+    cJSON_AddNullToObject(o, "longitude");
+    cJSON_AddNumberToObject(o, "latitude", 48.8);
+    cJSON_AddStringToObject(o, "region", "");
+    cJSON_AddStringToObject(o, "provider", "");
+    cJSON_AddNumberToObject(o, "ram_total_size", 16);
+    cJSON_AddStringToObject(o, "tracking_mode", "machine");
+    return o;
+}
+
+static cJSON *valid_emission(const char *run_id)
+{
+    const char *numbers[] = {"duration",   "emissions_sum",  "emissions_rate", "cpu_power",
+                             "gpu_power",  "ram_power",      "cpu_energy",     "gpu_energy",
+                             "ram_energy", "energy_consumed"};
+    cJSON *o = cJSON_CreateObject();
+
+    cJSON_AddStringToObject(o, "timestamp", "2024-01-01T00:00:01.000Z");
+    cJSON_AddStringToObject(o, "run_id", run_id);
+    for (size_t i = 0; i < FX_N_ELEMS(numbers); i++)
+        cJSON_AddNumberToObject(o, numbers[i], 0.5 + (double)i);
+    return o;
+}
+
+static void test_api__payloads_pass_the_schema_check_and_the_check_checks(void **state)
+{
+    api_fixture *f = *state;
+    const char *url;
+    cct_config cfg;
+    ccb_mockapi_stats st;
+    http_answer a;
+    char run_id[64];
+
+    f->mock[0] = mock_start(0);
+    url = ccb_mockapi_url(f->mock[0]);
+    api_config(&cfg, url, f->dir);
+    cfg.experiment_id = "schema-check";
+    cfg.region = "Ile-de-France";
+    lifecycle_flushes(&cfg, 2);
+    ccb_mockapi_get_stats(f->mock[0], &st);
+    assert_int_equal(st.emissions_accepted, 3);
+    assert_int_equal(st.runs_created, 1);
+    assert_mock_clean(&st);
+
+    /* A complete body passes, so what follows is rejected for the one field changed. */
+    cJSON *run = valid_run();
+    post_json(url, "/runs", API_KEY, run, &a);
+    assert_int_equal(a.status, 201);
+    cJSON *answer = cJSON_Parse(a.body);
+    cJSON *id = cJSON_GetObjectItem(answer, "id");
+    assert_true(cJSON_IsString(id));
+    snprintf(run_id, sizeof(run_id), "%s", id->valuestring);
+    cJSON_Delete(answer);
+
+    cJSON_DeleteItemFromObject(run, "os");
+    post_json(url, "/runs", API_KEY, run, &a);
+    assert_int_equal(a.status, 422);
+    assert_non_null(strstr(a.body, "field os"));
+    cJSON_Delete(run);
+
+    cJSON *emission = valid_emission(run_id);
+    post_json(url, "/emissions", API_KEY, emission, &a);
+    assert_int_equal(a.status, 201);
+    cJSON_ReplaceItemInObject(emission, "duration", cJSON_CreateString("1.5"));
+    post_json(url, "/emissions", API_KEY, emission, &a);
+    assert_int_equal(a.status, 422);
+    assert_non_null(strstr(a.body, "field duration"));
+    cJSON_Delete(emission);
+
+    run = valid_run();
+    post_json(url, "/runs", NULL, run, &a);
+    assert_int_equal(a.status, 401);
+    assert_non_null(strstr(a.body, "x-api-token"));
+    post_json(url, "/runs", "sk-WRONG", run, &a);
+    assert_int_equal(a.status, 401);
+    cJSON_Delete(run);
+
+    ccb_mockapi_get_stats(f->mock[0], &st);
+    assert_int_equal(st.answers_4xx, 4);
+    assert_int_equal(st.runs_created, 2);
+    assert_int_equal(st.emissions_accepted, 4);
+}
+
+/* ---- 8. the api_key is written nowhere ---- */
+
+static void test_api__api_key_in_no_log_spool_or_csv(void **state)
+{
+    api_fixture *f = *state;
+    unsigned int port = free_port();
+    char url[64], spool[1100], csv[1100];
+    cct_config cfg;
+    cct_tracker *t = NULL;
+    ccb_mockapi_stats st;
+
+    snprintf(url, sizeof(url), "http://127.0.0.1:%u", port);
+    spool_path(f->dir, url, spool, sizeof(spool));
+    snprintf(csv, sizeof(csv), "%s/emissions.csv", f->dir);
+    unsigned int lines_before = g_log.lines;
+
+    /* A config error names the field, not the key. */
+    api_config(&cfg, NULL, f->dir);
+    assert_cct_error(cct_tracker_new(&t, &cfg), CCT_EINVALID, "api_endpoint");
+    assert_null(strstr(cct_last_error_message(), API_KEY));
+
+    /* API down: failures are logged (at DEBUG, everything) and the data spooled. */
+    api_config(&cfg, url, f->dir);
+    cfg.save_to_file = 1;
+    cfg.api_timeout_ms = 300;
+    lifecycle_flushes(&cfg, 1);
+    await_spool(f->dir, spool, 2);
+    assert_true(fx_log_count(&g_log, url) > 0);
+    assert_false(file_contains(spool, API_KEY));
+    assert_true(file_contains(spool, "\"emission\""));
+
+    /* API up: the replay and a new run, with the key the mock insists on. */
+    f->mock[0] = mock_start(port);
+    api_config(&cfg, url, f->dir);
+    cfg.save_to_file = 1;
+    lifecycle_flushes(&cfg, 0);
+    ccb_mockapi_get_stats(f->mock[0], &st);
+    assert_int_equal(st.emissions_accepted, 3); /* so the key was sent, in the header */
+    assert_mock_clean(&st);
+
+    /* The CSV has its header and three rows, and no key. */
+    assert_int_equal(count_lines(csv), 4);
+    assert_false(file_contains(csv, API_KEY));
+    assert_int_equal(count_lines(spool), -1);
+
+    /* Every line logged by every tracker of this suite so far, failures included. */
+    assert_true(g_log.lines > lines_before);
+    assert_int_equal(fx_log_count(&g_log, API_KEY), 0);
+    assert_null(strstr(cct_last_error_message(), API_KEY));
+}
+
+/* ---- 9. 8 threads x 50 trackers ---- */
+
+#define THREADS 8
+#define TRACKERS_PER_THREAD 50
+
+typedef struct many_arg {
+    const char *url;
+    const char *dir;
+    int failed;
+    char why[512];
+} many_arg;
+
+static void *many_trackers(void *p)
+{
+    many_arg *a = p;
+
+    for (int i = 0; i < TRACKERS_PER_THREAD && !a->failed; i++) {
+        cct_config cfg = CCT_CONFIG_INIT;
+        cct_tracker *t = NULL;
+        int rc;
+
+        cfg.offline = 1;
+        cfg.country_iso_code = "FRA";
+        cfg.save_to_file = 0;
+        cfg.save_to_api = 1;
+        cfg.api_endpoint = a->url;
+        cfg.api_key = API_KEY;
+        cfg.output_dir = a->dir;
+        cfg.api_timeout_ms = 60000;
+        cfg.log_fn = fx_log_fn;
+        cfg.log_payload = &g_log;
+        cfg.log_level = CCT_LOG_DEBUG;
+        if ((rc = cct_tracker_new(&t, &cfg)) != 0 || (rc = cct_tracker_start(t)) != 0 ||
+            (rc = cct_tracker_flush(t, NULL)) != 0 || (rc = cct_tracker_stop(t, NULL)) != 0) {
+            a->failed = 1;
+            snprintf(a->why, sizeof(a->why), "tracker %d: %s: %s", i, cct_strerror(rc),
+                     cct_last_error_message());
+        }
+        cct_tracker_free(t);
+    }
+    return NULL;
+}
+
+static void test_api__8_threads_x_50_trackers_deliver_everything(void **state)
+{
+    api_fixture *f = *state;
+    pthread_t threads[THREADS];
+    many_arg args[THREADS];
+    ccb_mockapi_stats st;
+
+    f->mock[0] = mock_start(0);
+    for (int i = 0; i < THREADS; i++) {
+        args[i] = (many_arg){.url = ccb_mockapi_url(f->mock[0]), .dir = f->dir};
+        assert_int_equal(pthread_create(&threads[i], NULL, many_trackers, &args[i]), 0);
+    }
+    for (int i = 0; i < THREADS; i++)
+        pthread_join(threads[i], NULL);
+    for (int i = 0; i < THREADS; i++) {
+        if (args[i].failed)
+            fail_msg("thread %d: %s", i, args[i].why);
+    }
+    ccb_mockapi_get_stats(f->mock[0], &st);
+    assert_int_equal(st.emissions_accepted, THREADS * TRACKERS_PER_THREAD * 2);
+    assert_int_equal(st.runs_created, THREADS * TRACKERS_PER_THREAD);
+    assert_int_equal(st.connections, 1); /* one uploader, one kept-alive handle */
+    assert_mock_clean(&st);
+    assert_dir_empty(f->dir);
+}
+
+/* ---- 10. geo lookup (one fresh process per case) ---- */
+
+static void test_api__geo_lookup_gives_the_country(void **state)
+{
+    api_fixture *f = *state;
+    ccb_mockapi_stats st;
+
+    f->mock[0] = mock_start(0);
+    assert_int_equal(run_child("geo-ok", ccb_mockapi_url(f->mock[0])), 0);
+    ccb_mockapi_get_stats(f->mock[0], &st);
+    assert_int_equal(st.geo_requests, 1);
+    assert_int_equal(st.requests_total, 1);
+}
+
+static void test_api__geo_lookup_hung_falls_back_to_the_world_average(void **state)
+{
+    api_fixture *f = *state;
+    ccb_mockapi_stats st;
+
+    f->mock[0] = mock_start(0);
+    ccb_mockapi_set_fault(f->mock[0], CCB_MOCK_FAULT_HANG, 1);
+    assert_int_equal(run_child("geo-hang", ccb_mockapi_url(f->mock[0])), 0);
+    ccb_mockapi_get_stats(f->mock[0], &st);
+    assert_int_equal(st.requests_total, 1);
+    assert_int_equal(st.geo_requests, 0); /* it hung before answering */
+    uint64_t t0 = fx_mono_ns();
+    ccb_mockapi_stop(f->mock[0]);
+    f->mock[0] = NULL;
+    assert_true(ms_since(t0) < 5000);
+}
+
+/* ---- 11. the HTTP module is loaded by an API tracker's start() (fresh process) ---- */
+
+static void test_api__save_to_api_loads_the_http_module_at_start(void **state)
+{
+    api_fixture *f = *state;
+    ccb_mockapi_stats st;
+
+    f->mock[0] = mock_start(0);
+    assert_int_equal(run_child("module", ccb_mockapi_url(f->mock[0])), 0);
+    ccb_mockapi_get_stats(f->mock[0], &st);
+    assert_int_equal(st.requests_total, 0); /* start() without an upload sends nothing */
+}
+
+/* ---- children: plain checks, the exit status says how it went ---- */
+
+#define CHILD_CHECK(cond, ...)                                                                     \
+    do {                                                                                           \
+        if (!(cond)) {                                                                             \
+            fprintf(stderr, "child %s:%d: %s is false: ", __FILE__, __LINE__, #cond);              \
+            fprintf(stderr, __VA_ARGS__);                                                          \
+            fputc('\n', stderr);                                                                   \
+            return 1;                                                                              \
+        }                                                                                          \
+    } while (0)
+
+static int mapped_cb(struct dl_phdr_info *info, size_t size, void *data)
+{
+    (void)size;
+    return info->dlpi_name && strstr(info->dlpi_name, (const char *)data) ? 1 : 0;
+}
+
+static int is_mapped(const char *name)
+{
+    return dl_iterate_phdr(mapped_cb, (void *)name);
+}
+
+static void child_config(cct_config *cfg)
+{
+    cct_config_init(cfg, CCT_CONFIG_VERSION);
+    cfg->save_to_file = 0;
+    cfg->log_level = CCT_LOG_NONE;
+}
+
+static int child_geo(const char *url, int hang)
+{
+    char geo_url[300];
+    cct_config cfg;
+    cct_tracker *t = NULL;
+    cct_emissions e;
+    int rc;
+
+    snprintf(geo_url, sizeof(geo_url), "%s/geo.json", url);
+    child_config(&cfg);
+    cfg.offline = 0;
+    cfg.country_iso_code = NULL;
+    cfg.geo_endpoint = geo_url;
+    cfg.api_timeout_ms = hang ? 300 : 10000;
+    CHILD_CHECK((rc = cct_tracker_new(&t, &cfg)) == 0, "%s", cct_last_error_message());
+    CHILD_CHECK((rc = cct_tracker_start(t)) == 0, "%s", cct_last_error_message());
+    uint64_t t0 = fx_mono_ns();
+    CHILD_CHECK((rc = cct_tracker_stop(t, &e)) == 0, "%s", cct_last_error_message());
+    double stop_ms = ms_since(t0);
+    cct_tracker_free(t);
+
+    if (!hang) {
+        const cct_country *fra = cct_intensity__find("FRA");
+        CHILD_CHECK(fra != NULL, "FRA not in the table");
+        CHILD_CHECK(strcmp(e.country_iso_code, "FRA") == 0, "country \"%s\"", e.country_iso_code);
+        CHILD_CHECK(strcmp(e.country_name, "France") == 0, "country name \"%s\"", e.country_name);
+        CHILD_CHECK(strcmp(e.region, "Mock Region") == 0, "region \"%s\"", e.region);
+        CHILD_CHECK(e.carbon_intensity_g_kwh == fra->g_per_kwh, "intensity %g, France %g",
+                    e.carbon_intensity_g_kwh, fra->g_per_kwh);
+        CHILD_CHECK(fabs(e.latitude - 48.8582) < 1e-9, "latitude %.10g", e.latitude);
+        CHILD_CHECK(fabs(e.longitude - 2.3387) < 1e-9, "longitude %.10g", e.longitude);
+        CHILD_CHECK(!(e.fallbacks & (CCT_FALLBACK_GEO_TIMEOUT | CCT_FALLBACK_INTENSITY)),
+                    "fallbacks 0x%x", e.fallbacks);
+    } else {
+        CHILD_CHECK(stop_ms >= 200 && stop_ms < 300 + 1000,
+                    "stop() took %.0f ms, api_timeout_ms 300", stop_ms);
+        CHILD_CHECK(e.fallbacks & CCT_FALLBACK_GEO_TIMEOUT, "fallbacks 0x%x", e.fallbacks);
+        CHILD_CHECK(e.fallbacks & CCT_FALLBACK_INTENSITY, "fallbacks 0x%x", e.fallbacks);
+        CHILD_CHECK(e.carbon_intensity_g_kwh == CCT_WORLD_INTENSITY_G_KWH, "intensity %g",
+                    e.carbon_intensity_g_kwh);
+        CHILD_CHECK(e.country_iso_code[0] == '\0', "country \"%s\"", e.country_iso_code);
+        CHILD_CHECK(isnan(e.latitude), "latitude %g", e.latitude);
+    }
+    return 0;
+}
+
+static int child_module(const char *url)
+{
+    cct_config cfg;
+    cct_tracker *t = NULL;
+
+    CHILD_CHECK(!is_mapped(MODULE_FILE), "mapped before any tracker");
+    /* An offline tracker without API output does not load it. */
+    child_config(&cfg);
+    cfg.offline = 1;
+    cfg.country_iso_code = "FRA";
+    CHILD_CHECK(cct_tracker_new(&t, &cfg) == 0, "%s", cct_last_error_message());
+    CHILD_CHECK(cct_tracker_start(t) == 0, "%s", cct_last_error_message());
+    CHILD_CHECK(cct_tracker_stop(t, NULL) == 0, "%s", cct_last_error_message());
+    cct_tracker_free(t);
+    CHILD_CHECK(!is_mapped(MODULE_FILE), "mapped by an offline tracker");
+
+    cfg.save_to_api = 1;
+    cfg.api_endpoint = url;
+    cfg.api_key = API_KEY;
+    CHILD_CHECK(cct_tracker_new(&t, &cfg) == 0, "%s", cct_last_error_message());
+    CHILD_CHECK(!is_mapped(MODULE_FILE), "mapped by cct_tracker_new (it does no I/O)");
+    CHILD_CHECK(cct_tracker_start(t) == 0, "%s", cct_last_error_message());
+    CHILD_CHECK(is_mapped(MODULE_FILE), "not mapped after start() of an API tracker");
+    cct_tracker_free(t); /* never stopped: nothing to upload */
+    return 0;
+}
+
+static int child_main(int argc, char **argv)
+{
+    if (argc != 2) {
+        fprintf(stderr, "usage: test_api --child geo-ok|geo-hang|module URL\n");
+        return 2;
+    }
+    if (strcmp(argv[0], "geo-ok") == 0)
+        return child_geo(argv[1], 0);
+    if (strcmp(argv[0], "geo-hang") == 0)
+        return child_geo(argv[1], 1);
+    if (strcmp(argv[0], "module") == 0)
+        return child_module(argv[1]);
+    fprintf(stderr, "test_api: unknown child case %s\n", argv[0]);
+    return 2;
+}
+
+/* ---- suite ---- */
+
+static int group_setup(void **state)
+{
+    cct_config cfg;
+    cct_tracker *t = NULL;
+
+    (void)state;
+    fx_log_init(&g_log);
+    fx_tree_init(&g_tree, "api-tree");
+    fx_tree_activate(&g_tree, NULL);
+    /* Detect the hardware and load the HTTP module now, so the timing checks of the tests
+     * measure start() and stop(), not the first detection. Nothing is sent: no upload. */
+    api_config(&cfg, "http://127.0.0.1:1", g_tree.out);
+    assert_cct_ok(cct_tracker_new(&t, &cfg));
+    assert_cct_ok(cct_tracker_start(t));
+    cct_tracker_free(t);
+    return 0;
+}
+
+static int group_teardown(void **state)
+{
+    (void)state;
+    fx_tree_free(&g_tree);
+    return 0;
+}
+
+#define API_TEST(fn) cmocka_unit_test_setup_teardown(fn, api_setup, api_teardown)
+
+int main(int argc, char **argv)
+{
+    if (argc >= 2 && strcmp(argv[1], "--child") == 0)
+        return child_main(argc - 2, argv + 2);
+
+    const struct CMUnitTest tests[] = {
+        API_TEST(test_api__no_request_before_the_first_upload),
+        API_TEST(test_api__20_uploads_make_one_run_on_one_connection),
+        API_TEST(test_api__sampler_uploads_every_api_call_interval),
+        API_TEST(test_api__api_down_then_up_delivers_every_emission_once),
+        API_TEST(test_api__5xx_is_retried_and_delivered),
+        API_TEST(test_api__hung_server_blocks_nothing_and_the_data_is_spooled),
+        API_TEST(test_api__free_timing_out_mid_run_spools_the_rest_under_that_run),
+        API_TEST(test_api__payloads_pass_the_schema_check_and_the_check_checks),
+        API_TEST(test_api__api_key_in_no_log_spool_or_csv),
+        API_TEST(test_api__8_threads_x_50_trackers_deliver_everything),
+        API_TEST(test_api__geo_lookup_gives_the_country),
+        API_TEST(test_api__geo_lookup_hung_falls_back_to_the_world_average),
+        API_TEST(test_api__save_to_api_loads_the_http_module_at_start),
+    };
+    curl_global_init(CURL_GLOBAL_DEFAULT);
+    return cmocka_run_group_tests(tests, group_setup, group_teardown);
+}
