@@ -36,7 +36,7 @@ static const command commands[] = {
      "measure scenarios in fresh processes and write a result file",
      "options:\n"
      "  --scenario NAME[,NAME]  scenarios to run, in this order (repeatable). Default: every\n"
-     "                          scenario that runs offline (see 'ccbench list')\n"
+     "                          scenario (see 'ccbench list')\n"
      "  --profile P             quick (< 20 s), default (< 2 min) or full (30 s sustained\n"
      "                          throughput, CodeCarbon's protocol). Default: default\n"
      "  --samples N             processes per scenario, overriding the profile\n"
@@ -82,6 +82,15 @@ static const command commands[] = {
      "\n"
      "The file is read strictly: another schema, truncated JSON or a missing or mistyped\n"
      "field exits 2 naming the file and the field.\n"},
+    {"mockapi", cmd_mockapi, "[--port N] [--latency-ms MS]",
+     "serve the mock CodeCarbon API on 127.0.0.1 until ^C",
+     "options:\n"
+     "  --port N                listen on 127.0.0.1:N (default 0: any free port)\n"
+     "  --latency-ms MS         delay added to every answer (default 0)\n"
+     "\n"
+     "Prints its URL on stdout. Speaks POST /runs, POST /emissions and GET /geo.json, checks\n"
+     "every body against CodeCarbon's API schema (422 naming the field) and requires an\n"
+     "x-api-token header (401). Never listens on any address but 127.0.0.1.\n"},
     {"help", cmd_help, "[COMMAND] | --help | --version", "this overview, or a command's options",
      "'ccbench CMD --help' is the same as 'ccbench help CMD'.\n"},
 };

@@ -4,6 +4,8 @@
  */
 #include "measure.h"
 
+#include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -104,6 +106,70 @@ static int services_start(ccb_plan_item *item, services *sv)
 #endif
 }
 
+#ifdef CCBENCH_HAVE_MOCKAPI
+static void mock_reset(void *payload)
+{
+    ccb_mockapi_reset_stats(payload);
+}
+
+static int mark(const cJSON *marks, const char *name, double *out)
+{
+    const cJSON *v = cJSON_GetObjectItemCaseSensitive(marks, name);
+    if (!cJSON_IsNumber(v))
+        return -1;
+    *out = v->valuedouble;
+    return 0;
+}
+
+/* What the server saw of one api_latency process, checked then turned into metrics. */
+static int mock_collect(void *payload, const ccb_scenario_def *def, const cJSON *marks,
+                        double *values, char *why, size_t cap)
+{
+    ccb_mockapi *api = payload;
+    ccb_mockapi_stats st;
+    double start_ns, due_ns, expected;
+
+    ccb_mockapi_get_stats(api, &st);
+    if (mark(marks, "start_begin_ns", &start_ns) || mark(marks, "first_upload_due_ns", &due_ns) ||
+        mark(marks, "uploads_expected", &expected)) {
+        snprintf(why, cap, "the runner reported no marks (start_begin_ns, first_upload_due_ns, "
+                           "uploads_expected)");
+        return 0;
+    }
+    /* A faster but wrong tracker is not an improvement: the server's view is an answer too. */
+    if (st.answers_4xx > 0) {
+        snprintf(why, cap, "the mock API rejected %lu request(s): %s", st.answers_4xx,
+                 st.last_error);
+        return 0;
+    }
+    if (st.emissions_accepted != (unsigned long)expected || st.emissions_duplicated > 0) {
+        snprintf(why, cap, "the mock API accepted %lu emission(s) (%lu duplicated), expected %.0f",
+                 st.emissions_accepted, st.emissions_duplicated, expected);
+        return 0;
+    }
+    for (size_t i = 0; i < def->metric_count; i++) {
+        const char *name = def->metrics[i].name;
+        if (def->metrics[i].origin != CCB_FROM_MOCK)
+            continue;
+        if (strcmp(name, "first_upload_ms") == 0)
+            values[i] = st.first_emission_ns > (uint64_t)start_ns
+                            ? ((double)st.first_emission_ns - start_ns) / 1e6
+                            : 0;
+        else if (strcmp(name, "requests_before_first_upload") == 0)
+            values[i] = (double)ccb_mockapi_requests_before(api, (uint64_t)due_ns);
+        else if (strcmp(name, "connections_opened") == 0)
+            values[i] = (double)st.connections;
+        else if (strcmp(name, "requests_total") == 0)
+            values[i] = (double)st.requests_total;
+        else if (strcmp(name, "runs_created") == 0)
+            values[i] = (double)st.runs_created;
+        else
+            return ccb_error_set("internal: the mock API does not measure %s", name);
+    }
+    return 1;
+}
+#endif
+
 static void services_stop(services *sv)
 {
 #ifdef CCBENCH_HAVE_MOCKAPI
@@ -121,8 +187,14 @@ static int measure_item(ccb_plan_item *item, const ccb_runner_ctx *ctx, ccb_prog
     services sv;
     memset(&sv, 0, sizeof(sv));
     int rc = services_start(item, &sv);
+    ccb_runner_ctx item_ctx = *ctx;
+#ifdef CCBENCH_HAVE_MOCKAPI
+    ccb_mock_reader reader = {mock_reset, mock_collect, sv.api};
+    if (sv.api)
+        item_ctx.mock = &reader;
+#endif
     if (rc == 0)
-        rc = measure_samples(item, ctx, progress, into, interrupted);
+        rc = measure_samples(item, &item_ctx, progress, into, interrupted);
     services_stop(&sv);
     return rc;
 }

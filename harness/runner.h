@@ -24,10 +24,22 @@ typedef enum ccb_sample_status {
     CCB_SAMPLE_INTERRUPTED = 2, /* ^C: nothing added; the caller stops */
 } ccb_sample_status;
 
+/* Metrics only a server can see (catalog origin CCB_FROM_MOCK). `reset` runs before each
+ * sample; `collect` after a valid one, with the runner's "marks" (may be NULL): it fills
+ * values[i] for every FROM_MOCK metric i of def and returns 1, or returns 0 with `why` when
+ * what the server saw makes the sample wrong, or -1 on a harness error. */
+typedef struct ccb_mock_reader {
+    void (*reset)(void *payload);
+    int (*collect)(void *payload, const ccb_scenario_def *def, const cJSON *marks,
+                   double *values, char *why, size_t why_cap);
+    void *payload;
+} ccb_mock_reader;
+
 typedef struct ccb_runner_ctx {
     const char *helper; /* ccbench-spawn (ccb_child_find_helper) */
     const char *tmpdir; /* the run's temp dir: logs go there, children run there */
     int cpu;            /* pin children to this CPU; -1: do not pin */
+    const ccb_mock_reader *mock; /* NULL unless the scenario needs the mock API */
 } ccb_runner_ctx;
 
 /* Find EXECUTABLE (a bare name) in CCBENCH_SCENARIO_DIR, or else beside the running ccbench

@@ -355,7 +355,7 @@ static void test_cli__bad_run_usage_exits_2(void **state)
         {ARGS("run", "--profile", "fast"), "--profile 'fast'"},
         {ARGS("run", "--scenario", "cold"), "Did you mean 'cold_init'?"},
         {ARGS("run", "--scenario", "cold_init,"), "--scenario"},
-        {ARGS("run", "--scenario", "api_latency"), "mock API"},
+        {ARGS("run", "--api-latency-ms", "abc"), "--api-latency-ms"},
         {ARGS("run", "--format", "xml"), "--format 'xml'"},
         {ARGS("run", "--duration", "-1"), "--duration '-1'"},
         {ARGS("run", "--cpu", "100000"), "--cpu"},
@@ -490,9 +490,10 @@ static void test_cli__run_quick_then_show(void **state)
     assert_string_equal(r->label, "e2e");
     assert_false(r->git.present); /* the temp dir is in no repository */
     assert_true(r->machine.cpus > 0);
-    const char *defaults[] = {"spawn_floor", "cold_init", "warm_lifecycle", "throughput"};
-    assert_int_equal(r->nscenarios, 4);
-    for (size_t i = 0; i < 4; i++) {
+    const char *defaults[] = {"spawn_floor", "cold_init", "warm_lifecycle", "throughput",
+                              "api_latency"};
+    assert_int_equal(r->nscenarios, 5);
+    for (size_t i = 0; i < 5; i++) {
         const ccb_scenario_result *s = find_scenario(r, defaults[i]);
         const ccb_scenario_def *def = ccb_catalog_find(defaults[i]);
         unsigned int processes = def->profiles[CCB_PROFILE_QUICK].processes;

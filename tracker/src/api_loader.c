@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "api_module.h"
 #include "internal.h"
@@ -45,6 +46,12 @@ static void load(void)
     } else {
         if (dladdr((void *)&cct_api__load, &info) && info.dli_fname) {
             snprintf(self_dir, sizeof(self_dir), "%s", info.dli_fname);
+            /* For the main executable dladdr reports argv[0], which may be relative to a
+             * directory the process has since left: the kernel knows the real path. */
+            if (self_dir[0] != '/') {
+                ssize_t n = readlink("/proc/self/exe", self_dir, sizeof(self_dir) - 1);
+                self_dir[n > 0 ? n : 0] = '\0';
+            }
             char *dir = dirname(self_dir);
             snprintf(path, sizeof(path), "%s/%s", dir, CCT_API_MODULE_FILE);
             h = try_open(path, tried, sizeof(tried));
