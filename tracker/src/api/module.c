@@ -60,7 +60,7 @@ static struct {
     unsigned int geo_timeout_ms;
     cct_geo geo;
     uint64_t rng;
-} W = {.lock = PTHREAD_MUTEX_INITIALIZER};
+} W;
 
 static pthread_once_t init_once = PTHREAD_ONCE_INIT;
 static int init_ok;
@@ -406,17 +406,37 @@ static void spool_everything_at_exit(void)
     /* Leave the lock held: the worker must not start another upload while exit runs. */
 }
 
-static void init_module(void)
+static void init_sync(void)
 {
     pthread_condattr_t attr;
 
-    if (cct_http__init() != 0)
-        return;
+    pthread_mutex_init(&W.lock, NULL);
     pthread_condattr_init(&attr);
     pthread_condattr_setclock(&attr, CLOCK_MONOTONIC);
     pthread_cond_init(&W.wake, &attr);
     pthread_cond_init(&W.done, &attr);
     pthread_condattr_destroy(&attr);
+}
+
+/* A forked child has no worker thread and maybe a lock held by one of the parent's threads.
+ * Its queue is the parent's work (the parent delivers it): the child starts empty, and
+ * redoes the geo lookup if the parent's was still under way. */
+static void atfork_child(void)
+{
+    init_sync();
+    W.started = 0;
+    W.queue = NULL;
+    W.inflight = NULL;
+    if (W.geo_state == GEO_QUEUED || W.geo_state == GEO_RUNNING)
+        W.geo_state = GEO_NONE;
+}
+
+static void init_module(void)
+{
+    if (cct_http__init() != 0)
+        return;
+    init_sync();
+    pthread_atfork(NULL, NULL, atfork_child);
     W.rng = now_ns() ^ ((uint64_t)getpid() << 20) ^ 0x9e3779b97f4a7c15ULL;
     atexit(spool_everything_at_exit);
     init_ok = 1;
