@@ -762,6 +762,41 @@ static void test_cli__interrupt_writes_nothing(void **state)
 }
 #endif
 
+/* `ccbench mockapi` serves until ^C, says where on stderr, and reports what it saw. */
+static void test_cli__mockapi_serves_until_interrupted(void **state)
+{
+    fixture *f = *state;
+    int err_fd = -1;
+    pid_t pid = spawn_ccbench(f, f->dir, NO_ENV, ARGS("mockapi", "--latency-ms", "1"), &err_fd);
+    char buf[4096] = "";
+    size_t len = 0;
+    while (!strstr(buf, "^C stops")) {
+        struct pollfd pfd = {.fd = err_fd, .events = POLLIN};
+        int n = poll(&pfd, 1, 30000);
+        if (n <= 0 || len + 1 >= sizeof(buf)) {
+            kill(pid, SIGKILL);
+            waitpid(pid, NULL, 0);
+            fail_msg("no start line from ccbench mockapi: %s", buf);
+        }
+        ssize_t got = read(err_fd, buf + len, sizeof(buf) - 1 - len);
+        if (got <= 0)
+            break;
+        len += (size_t)got;
+        buf[len] = '\0';
+    }
+    expect_contains(buf, "http://127.0.0.1:"); /* loopback only, with its port */
+    assert_int_equal(kill(pid, SIGINT), 0);
+    int status = wait_bounded(pid, 10);
+    close(err_fd);
+    assert_int_equal(status, 0);
+
+    proc p;
+    run(&p, f, ARGS("mockapi", "--port", "abc"));
+    expect_status(&p, 2);
+    expect_contains(p.err, "--port");
+    proc_free(&p);
+}
+
 /* ---------------------------------------------------------------------------------------- */
 /* git */
 
@@ -872,6 +907,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_cli__failures_do_not_stop_the_run, setup, teardown),
         cmocka_unit_test_setup_teardown(test_cli__interrupt_writes_nothing, setup, teardown),
 #endif
+        cmocka_unit_test_setup_teardown(test_cli__mockapi_serves_until_interrupted, setup,
+                                        teardown),
         cmocka_unit_test_setup_teardown(test_cli__records_git_commit_tree_and_dirty, setup,
                                         teardown),
     };
