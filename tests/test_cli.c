@@ -241,6 +241,27 @@ static void run(proc *p, const fixture *f, const char *const *args)
     run_in(p, f, NULL, NO_ENV, args);
 }
 
+/* Read the child's stderr pipe until it contains `want` (bounded: 30 s without output, or
+ * a full buffer, kills the child and fails the test). */
+static void read_stderr_until(pid_t pid, int err_fd, const char *want, char *buf, size_t cap)
+{
+    size_t len = 0;
+
+    buf[0] = '\0';
+    while (!strstr(buf, want)) {
+        struct pollfd pfd = {.fd = err_fd, .events = POLLIN};
+        int n = poll(&pfd, 1, 30000);
+        ssize_t got = n > 0 && len + 1 < cap ? read(err_fd, buf + len, cap - 1 - len) : -1;
+        if (got <= 0) {
+            kill(pid, SIGKILL);
+            waitpid(pid, NULL, 0);
+            fail_msg("ccbench never said \"%s\" on stderr: %s", want, buf);
+        }
+        len += (size_t)got;
+        buf[len] = '\0';
+    }
+}
+
 static void expect_status(const proc *p, int status)
 {
     if (p->status != status)
@@ -734,24 +755,8 @@ static void test_cli__interrupt_writes_nothing(void **state)
         f, f->dir, ENV(env),
         ARGS("run", "--scenario", "selftest_hang", "--samples", "20", "--out", out), &err_fd);
     /* Wait, bounded, for the run to be under way: the plain progress line says so. */
-    char buf[4096] = "";
-    size_t len = 0;
-    struct timespec start;
-    clock_gettime(CLOCK_MONOTONIC, &start);
-    while (!strstr(buf, "selftest_hang: running")) {
-        struct pollfd pfd = {.fd = err_fd, .events = POLLIN};
-        int n = poll(&pfd, 1, 30000);
-        if (n <= 0 || len + 1 >= sizeof(buf)) {
-            kill(pid, SIGKILL);
-            waitpid(pid, NULL, 0);
-            fail_msg("no progress line from ccbench: %s", buf);
-        }
-        ssize_t got = read(err_fd, buf + len, sizeof(buf) - 1 - len);
-        if (got <= 0)
-            break;
-        len += (size_t)got;
-        buf[len] = '\0';
-    }
+    char buf[4096];
+    read_stderr_until(pid, err_fd, "selftest_hang: running", buf, sizeof(buf));
     assert_int_equal(kill(pid, SIGINT), 0);
     /* 20 samples of 1 s each would take 20 s: well within 10 s means it stopped. */
     int status = wait_bounded(pid, 10);
@@ -768,22 +773,8 @@ static void test_cli__mockapi_serves_until_interrupted(void **state)
     fixture *f = *state;
     int err_fd = -1;
     pid_t pid = spawn_ccbench(f, f->dir, NO_ENV, ARGS("mockapi", "--latency-ms", "1"), &err_fd);
-    char buf[4096] = "";
-    size_t len = 0;
-    while (!strstr(buf, "^C stops")) {
-        struct pollfd pfd = {.fd = err_fd, .events = POLLIN};
-        int n = poll(&pfd, 1, 30000);
-        if (n <= 0 || len + 1 >= sizeof(buf)) {
-            kill(pid, SIGKILL);
-            waitpid(pid, NULL, 0);
-            fail_msg("no start line from ccbench mockapi: %s", buf);
-        }
-        ssize_t got = read(err_fd, buf + len, sizeof(buf) - 1 - len);
-        if (got <= 0)
-            break;
-        len += (size_t)got;
-        buf[len] = '\0';
-    }
+    char buf[4096];
+    read_stderr_until(pid, err_fd, "^C stops", buf, sizeof(buf));
     expect_contains(buf, "http://127.0.0.1:"); /* loopback only, with its port */
     assert_int_equal(kill(pid, SIGINT), 0);
     int status = wait_bounded(pid, 10);
