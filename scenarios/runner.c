@@ -386,7 +386,9 @@ int main(int argc, char **argv)
                     "-DCCBENCH_SELFTEST_SCENARIOS=ON\n",
                     name);
         else if (sample.def)
-            fprintf(stderr, "ccbench-scenario: scenario %s is not implemented by this runner\n",
+            fprintf(stderr,
+                    "ccbench-scenario: the catalog lists %s but this runner has no entry for "
+                    "it (scenario_table in scenarios/runner.c)\n",
                     name);
         else
             fprintf(stderr, "ccbench-scenario: unknown scenario %s (see --help)\n", name);
