@@ -27,6 +27,24 @@ int ccb_cli_parse_format(const char *option, const char *text, ccb_format *out)
     return 0;
 }
 
+int ccb_cli_parse_report_format(const char *option, const char *text, ccb_format *out)
+{
+    if (strcmp(text, "github-action-benchmark") == 0)
+        *out = CCB_FORMAT_GITHUB_ACTION_BENCHMARK;
+    else if (strcmp(text, "github-action-benchmark-bigger") == 0)
+        *out = CCB_FORMAT_GITHUB_ACTION_BENCHMARK_BIGGER;
+    else if (strcmp(text, "bencher") == 0)
+        *out = CCB_FORMAT_BENCHER;
+    else if (strcmp(text, "table") != 0 && strcmp(text, "json") != 0 &&
+             strcmp(text, "markdown") != 0)
+        return ccb_error_set("%s '%s': expected table, json, markdown, github-action-benchmark, "
+                             "github-action-benchmark-bigger or bencher",
+                             option, text);
+    else
+        return ccb_cli_parse_format(option, text, out);
+    return 0;
+}
+
 int ccb_cli_parse_color(const char *option, const char *text, ccb_color_mode *out)
 {
     if (strcmp(text, "auto") == 0)

@@ -14,6 +14,10 @@ typedef enum ccb_format {
     CCB_FORMAT_TABLE = 0,
     CCB_FORMAT_JSON = 1,
     CCB_FORMAT_MARKDOWN = 2,
+    /* Exports of one result (run, show only; see report.h). */
+    CCB_FORMAT_GITHUB_ACTION_BENCHMARK = 3,        /* customSmallerIsBetter array */
+    CCB_FORMAT_GITHUB_ACTION_BENCHMARK_BIGGER = 4, /* customBiggerIsBetter array */
+    CCB_FORMAT_BENCHER = 5,                        /* Bencher Metric Format */
 } ccb_format;
 
 typedef enum ccb_color_mode {
@@ -24,6 +28,9 @@ typedef enum ccb_color_mode {
 
 /* "table" | "json" | "markdown" (the value of OPTION, named in the error). */
 int ccb_cli_parse_format(const char *option, const char *text, ccb_format *out);
+/* The above, plus "github-action-benchmark", "github-action-benchmark-bigger" and "bencher":
+ * the formats of a single result (run, show). */
+int ccb_cli_parse_report_format(const char *option, const char *text, ccb_format *out);
 /* "auto" | "always" | "never". */
 int ccb_cli_parse_color(const char *option, const char *text, ccb_color_mode *out);
 /* Colour on FD: decided once at start-up. auto = a TTY, TERM not "dumb", NO_COLOR unset or

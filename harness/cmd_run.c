@@ -18,6 +18,7 @@
 #include "error.h"
 #include "gitref.h"
 #include "measure.h"
+#include "notes.h"
 #include "paths.h"
 #include "progress.h"
 #include "report.h"
@@ -38,6 +39,7 @@ typedef struct run_options {
     ccb_format format;
     ccb_color_mode color;
     int quiet;
+    int save_note; /* --save-note: also store the result as HEAD's git note */
     long cpu; /* -1: not pinned */
 } run_options;
 
@@ -52,6 +54,7 @@ static const struct option longopts[] = {
     {"out", required_argument, NULL, 'o'},
     {"format", required_argument, NULL, 'f'},
     {"quiet", no_argument, NULL, 'q'},
+    {"save-note", no_argument, NULL, 'S'},
     {"cpu", required_argument, NULL, 'c'},
     {"color", required_argument, NULL, 'C'},
     {NULL, 0, NULL, 0},
@@ -171,8 +174,11 @@ static int parse_options(int argc, char **argv, run_options *o)
             o->out = optarg;
             break;
         case 'f':
-            if (ccb_cli_parse_format("run: --format", optarg, &o->format) != 0)
+            if (ccb_cli_parse_report_format("run: --format", optarg, &o->format) != 0)
                 return -1;
+            break;
+        case 'S':
+            o->save_note = 1;
             break;
         case 'q':
             o->quiet = 1;
@@ -208,53 +214,15 @@ static int parse_options(int argc, char **argv, run_options *o)
     return 0;
 }
 
-static int add_param(cJSON *obj, const char *key, double value)
-{
-    return cJSON_AddNumberToObject(obj, key, value) ? 0 : ccb_error_set("out of memory");
-}
-
 /* Both the recorded and the passed parameters of one scenario, overrides applied. */
 static int plan_params(const run_options *o, const ccb_scenario_def *def, ccb_plan_item *item)
 {
-    const ccb_profile_params *pp = &def->profiles[o->profile];
-    unsigned int threads = pp->threads, duration_ms = pp->duration_ms;
-    if (threads && o->threads)
-        threads = (unsigned int)o->threads;
-    if (duration_ms && o->duration_s > 0)
-        duration_ms = (unsigned int)(o->duration_s * 1000 + 0.5);
-    item->samples = o->samples ? (unsigned int)o->samples : pp->processes;
-    /* The catalog's limit is for the profile's duration; a longer --duration extends it. */
-    item->timeout_ms =
-        def->timeout_ms + (duration_ms > pp->duration_ms ? duration_ms - pp->duration_ms : 0);
-    item->hint_ms = duration_ms;
-
-    item->params = cJSON_CreateObject();
-    item->runner_params = cJSON_CreateObject();
-    if (!item->params || !item->runner_params)
-        return ccb_error_set("out of memory");
-    if (add_param(item->params, "processes", item->samples) != 0)
-        return -1;
-    const struct {
-        const char *key;
-        unsigned int value;
-    } passed[] = {{"iterations", pp->iterations},
-                  {"warmup", pp->warmup},
-                  {"threads", threads},
-                  {"duration_ms", duration_ms}};
-    for (size_t i = 0; i < sizeof(passed) / sizeof(passed[0]); i++) {
-        if (passed[i].value == 0)
-            continue;
-        if (add_param(item->params, passed[i].key, passed[i].value) != 0 ||
-            add_param(item->runner_params, passed[i].key, passed[i].value) != 0)
-            return -1;
-    }
-    if (def->needs_mock_api &&
-        (add_param(item->params, "api_latency_ms", (double)o->api_latency_ms) != 0 ||
-         add_param(item->runner_params, "api_latency_ms", (double)o->api_latency_ms) != 0))
-        return -1;
-    if (o->cpu >= 0 && add_param(item->params, "cpu", (double)o->cpu) != 0)
-        return -1;
-    return 0;
+    ccb_plan_overrides ov = {.samples = o->samples,
+                             .threads = o->threads,
+                             .api_latency_ms = o->api_latency_ms,
+                             .duration_s = o->duration_s,
+                             .cpu = o->cpu};
+    return ccb_plan_item_init(item, def, o->profile, &ov);
 }
 
 /* Fill the result's header: who, where, what revision. */
@@ -309,6 +277,22 @@ static int write_results(const run_options *o, const ccb_result *r, const char *
         return ccb_error_set("out of memory");
     }
     return ccb_result_write_file(r, *latest);
+}
+
+/* --save-note: the result's JSON text as HEAD's note under refs/notes/ccbench. */
+static int save_note(const ccb_result *r, int quiet)
+{
+    char sha[GIT_OID_HEXSZ + 1];
+    char *text = ccb_result_to_text(r);
+    if (!text)
+        return -1;
+    int rc = ccb_notes_save_head(text, sha);
+    free(text);
+    if (rc == 0 && !quiet)
+        fprintf(stderr, "ccbench: result stored as the note of %.12s under %s (share it: git push "
+                        "origin %s)\n",
+                sha, CCB_NOTES_REF, CCB_NOTES_REF);
+    return rc;
 }
 
 /* The scenarios that ended without one valid sample, for the closing message. */
@@ -372,6 +356,12 @@ int cmd_run(int argc, char **argv)
     }
     if (describe(&o, r, &workdir, when) != 0)
         goto done;
+    if (o.save_note && (!r->git.present || !r->git.commit)) {
+        ccb_error_set("run: --save-note needs a git repository with a commit (the note goes "
+                      "on HEAD); run from a checkout, or leave --save-note out");
+        status = CCB_EXIT_USAGE;
+        goto done;
+    }
     /* Create the results directory now: a permission problem must not wait for the end. */
     status = CCB_EXIT_USAGE;
     if (!o.out && ccb_paths_results_dir(workdir, &results_dir) != 0)
@@ -406,6 +396,10 @@ int cmd_run(int argc, char **argv)
             fprintf(stderr, "ccbench: result written to %s (and %s)\n", path, latest);
         else
             fprintf(stderr, "ccbench: result written to %s\n", path);
+    }
+    if (o.save_note && save_note(r, o.quiet) != 0) {
+        status = CCB_EXIT_USAGE;
+        goto done;
     }
     status = check_valid(r) == 0 ? CCB_EXIT_OK : CCB_EXIT_FAILURE;
 done:

@@ -31,7 +31,7 @@ int cmd_show(int argc, char **argv)
         int opt = getopt_long(argc, argv, ":", longopts, NULL);
         if (opt == -1)
             break;
-        if (opt == 'f' && ccb_cli_parse_format("show: --format", optarg, &format) == 0)
+        if (opt == 'f' && ccb_cli_parse_report_format("show: --format", optarg, &format) == 0)
             continue;
         if (opt == 'C' && ccb_cli_parse_color("show: --color", optarg, &color) == 0)
             continue;

@@ -11,5 +11,9 @@ int cmd_run(int argc, char **argv);
 int cmd_list(int argc, char **argv);
 int cmd_show(int argc, char **argv);
 int cmd_mockapi(int argc, char **argv);
+int cmd_plot(int argc, char **argv);
+int cmd_history(int argc, char **argv);
+int cmd_compare(int argc, char **argv);
+int cmd_noise(int argc, char **argv);
 
 #endif

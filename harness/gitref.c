@@ -150,3 +150,88 @@ done:
     git_repository_free(repo);
     return rc;
 }
+
+int ccb_gitref_resolve(git_repository *repo, const char *spec, char *commit_hex, char *tree_hex)
+{
+    int rc = -1;
+    git_object *obj = NULL;
+    git_commit *commit = NULL;
+    git_tree *tree = NULL;
+    git_tree_entry *entry = NULL;
+
+    if (git_revparse_single(&obj, repo, spec) < 0) {
+        ccb_error_set("unknown revision '%s': %s. Give a branch, tag, sha, HEAD~N, WORKTREE "
+                      "or an existing result file.",
+                      spec, git_message());
+        rc = 2;
+        goto done;
+    }
+    if (git_object_peel((git_object **)&commit, obj, GIT_OBJECT_COMMIT) < 0) {
+        ccb_error_set("revision '%s' is not a commit: %s", spec, git_message());
+        rc = 2;
+        goto done;
+    }
+    git_oid_tostr(commit_hex, GIT_OID_HEXSZ + 1, git_commit_id(commit));
+    if (git_commit_tree(&tree, commit) < 0) {
+        ccb_error_set("cannot read the tree of '%s' (%s): %s", spec, commit_hex, git_message());
+        rc = 3;
+        goto done;
+    }
+    if (git_tree_entry_bypath(&entry, tree, "tracker") != 0 ||
+        git_tree_entry_type(entry) != GIT_OBJECT_TREE) {
+        ccb_error_set("revision '%s' (commit %.12s) has no tracker/ directory: there is no "
+                      "tracker to build at that revision",
+                      spec, commit_hex);
+        rc = 3;
+        goto done;
+    }
+    git_oid_tostr(tree_hex, GIT_OID_HEXSZ + 1, git_tree_entry_id(entry));
+    rc = 0;
+done:
+    git_tree_entry_free(entry);
+    git_tree_free(tree);
+    git_commit_free(commit);
+    git_object_free(obj);
+    return rc;
+}
+
+int ccb_gitref_checkout_tree(git_repository *repo, const char *tree_hex, const char *target)
+{
+    int rc = -1;
+    git_oid oid;
+    git_tree *tree = NULL;
+    git_index *empty = NULL;
+    git_checkout_options opts;
+
+    if (git_oid_fromstr(&oid, tree_hex) < 0 || git_tree_lookup(&tree, repo, &oid) < 0) {
+        ccb_error_set("cannot read tree %s: %s", tree_hex, git_message());
+        goto done;
+    }
+    if (git_index_new(&empty) < 0) {
+        ccb_error_set("cannot create an in-memory index: %s", git_message());
+        goto done;
+    }
+    git_checkout_options_init(&opts, GIT_CHECKOUT_OPTIONS_VERSION);
+    /* FORCE into an empty directory writes every file; DONT_UPDATE_INDEX keeps the user's
+     * .git/index untouched; the empty baseline keeps HEAD's tree out of the diff. */
+    opts.checkout_strategy = GIT_CHECKOUT_FORCE | GIT_CHECKOUT_DONT_UPDATE_INDEX;
+    opts.target_directory = target;
+    opts.baseline_index = empty;
+    if (git_checkout_tree(repo, (const git_object *)tree, &opts) < 0) {
+        ccb_error_set("cannot check out tree %s into %s: %s", tree_hex, target, git_message());
+        goto done;
+    }
+    rc = 0;
+done:
+    git_index_free(empty);
+    git_tree_free(tree);
+    return rc;
+}
+
+int ccb_gitref_is_dirty(git_repository *repo)
+{
+    int dirty = 0;
+    if (is_dirty(repo, &dirty) != 0)
+        return -1;
+    return dirty;
+}

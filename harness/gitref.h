@@ -25,4 +25,18 @@ int ccb_gitref_describe_head(git_repository *repo, ccb_git_info *out);
  * malloc'd work tree root, with a trailing '/'. */
 int ccb_gitref_describe_cwd(ccb_git_info *out, char **workdir);
 
+/* Resolve SPEC (anything git_revparse_single takes) in REPO, peel it to a commit, and find
+ * its `tracker/` tree. Fills commit_hex and tree_hex (41 bytes each). Returns 0; 2 when SPEC
+ * names no commit (the message names SPEC); 3 when the commit has no tracker/ directory. */
+int ccb_gitref_resolve(git_repository *repo, const char *spec, char *commit_hex, char *tree_hex);
+
+/* Write the files of tree TREE_HEX into the empty directory TARGET (git_checkout_tree with
+ * target_directory: a subtree's entries land directly under TARGET). The repository's HEAD,
+ * index and work tree are left alone: the index is never written and the baseline is an
+ * empty in-memory index, so nothing of the user's checkout takes part. */
+int ccb_gitref_checkout_tree(git_repository *repo, const char *tree_hex, const char *target);
+
+/* 1 when the work tree has staged, unstaged or untracked changes, else 0; -1 on error. */
+int ccb_gitref_is_dirty(git_repository *repo);
+
 #endif

@@ -32,7 +32,8 @@ static const command commands[] = {
     {"run", cmd_run,
      "[--scenario NAME[,NAME]] [--profile quick|default|full] [--samples N] [--threads N] "
      "[--duration SEC] [--api-latency-ms MS] [--label TEXT] [--out FILE] "
-     "[--format table|json|markdown] [--quiet] [--cpu N] [--color auto|always|never]",
+     "[--format table|json|markdown] [--quiet] [--cpu N] [--color auto|always|never] "
+     "[--save-note]",
      "measure scenarios in fresh processes and write a result file",
      "options:\n"
      "  --scenario NAME[,NAME]  scenarios to run, in this order (repeatable). Default: every\n"
@@ -45,8 +46,13 @@ static const command commands[] = {
      "  --api-latency-ms MS     latency the mock API adds to each request (default 50)\n"
      "  --label TEXT            names the result (default: the git branch)\n"
      "  --out FILE              write the result to FILE only\n"
-     "  --format F              report on stdout: table (default), json or markdown\n"
+     "  --format F              report on stdout: table (default), json or markdown; or an\n"
+     "                          export: github-action-benchmark (lower-is-better metrics,\n"
+     "                          tool customSmallerIsBetter), github-action-benchmark-bigger\n"
+     "                          (higher-is-better, customBiggerIsBetter) or bencher (BMF)\n"
      "  --quiet                 no progress and no closing message on stderr\n"
+     "  --save-note             also store the result as HEAD's git note under\n"
+     "                          refs/notes/ccbench (for 'ccbench history --notes')\n"
      "  --cpu N                 pin every measured process to CPU N\n"
      "  --color WHEN            colour the table: auto (default), always or never\n"
      "\n"
@@ -65,6 +71,60 @@ static const command commands[] = {
      "\n"
      "exit status: 0 done; 2 bad usage; 3 a scenario had no valid sample (or a runner is\n"
      "missing); 130 interrupted (no result written)\n"},
+    {"compare", cmd_compare,
+     "BASE [CANDIDATE] [--threshold PCT] [--threshold METRIC=PCT] [--profile P] "
+     "[--scenario ...] [--format table|json|markdown] [--no-fail] [--repo PATH] [--blocks N] "
+     "[--seed N] [--cpu N] [--noise] [--quiet] [--color auto|always|never]",
+     "compare two revisions (or result files) interleaved, with verdicts a CI can trust",
+     "operands: a git revision (branch, tag, sha, HEAD~1: anything git rev-parse takes),\n"
+     "WORKTREE (the work tree's tracker/ with uncommitted changes; CANDIDATE's default) or an\n"
+     "existing result file. Two files compare without building (unpaired, all cross pairs).\n"
+     "\n"
+     "options:\n"
+     "  --threshold PCT         smallest change that counts (default 5%): 5%, 10, 2.5%\n"
+     "  --threshold S.M=PCT     for one metric, e.g. warm_lifecycle.lifecycle_us=10% (repeatable)\n"
+     "  --profile P             quick, default or full: sample sizes and default --blocks\n"
+     "                          (6, 15, 30)\n"
+     "  --scenario NAME[,NAME]  scenarios to compare (default: every non-test scenario)\n"
+     "  --blocks N              ABBA blocks per round (each: 2 processes per side)\n"
+     "  --seed N                seed of the block orders (default: from the clock, printed)\n"
+     "  --cpu N                 pin every measured process to CPU N\n"
+     "  --noise                 first measure the candidate build's noise floor (A/A)\n"
+     "  --format F              table (default), markdown, or json (ccbench-compare/1)\n"
+     "  --no-fail               exit 0 even when a regression is confirmed\n"
+     "  --repo PATH             the git repository (default: found upward from the cwd)\n"
+     "  --quiet                 no progress on stderr\n"
+     "  --color WHEN            auto (default), always or never\n"
+     "\n"
+     "The runner is built from the CURRENT scenarios/ against each revision's tracker/\n"
+     "(checked out with libgit2 into .ccbench/src/<tree>; the user's HEAD, index, branches\n"
+     "and work tree are never touched), into .ccbench/build/<key>; a second compare of the\n"
+     "same revisions builds nothing. Both sides are built before anything is measured, then\n"
+     "run in randomised ABBA blocks, one process at a time, paired within blocks. Per metric:\n"
+     "ratio = candidate/baseline (median of paired log-ratios) with a 95% bootstrap CI,\n"
+     "Mann-Whitney p Holm-corrected across all metrics; regressed/improved need the whole CI\n"
+     "beyond 1, the ratio beyond the threshold and Holm p < 0.01; count metrics compare\n"
+     "exactly. A regression is re-measured in a fresh round and fails only if it regresses\n"
+     "again. Both sides' samples are saved under results/.\n"
+     "\n"
+     "environment:\n"
+     "  CCBENCH_CACHE_DIR       the build cache instead of <repo>/.ccbench\n"
+     "  CCBENCH_SOURCE_DIR      the ccbench sources the runner is built from\n"
+     "  CCBENCH_RESULTS_DIR     where the two result files go instead of results/\n"
+     "\n"
+     "exit status: 0 no confirmed regression (inconclusive never fails); 1 a confirmed\n"
+     "regression; 2 bad usage, unknown revision or malformed result file; 3 a build or a\n"
+     "scenario failed\n"},
+    {"noise", cmd_noise,
+     "[REV] [--profile P] [--scenario ...] [--blocks N] [--seed N] [--cpu N] [--repo PATH] "
+     "[--format table|json|markdown] [--quiet]",
+     "A/A run of one build against itself: the noise floor per metric",
+     "REV defaults to WORKTREE. The build is measured against itself in ABBA blocks exactly as\n"
+     "compare runs; per metric the widest bound of the ratio's 95% CI is the noise floor\n"
+     "(±X%) and the threshold a compare would need. It is stored beside the build\n"
+     "(.ccbench/build/<key>/noise.json) and compare warns when its threshold is below it.\n"
+     "\n"
+     "exit status: 0 done; 2 bad usage or unknown revision; 3 a build or a scenario failed\n"},
     {"list", cmd_list, "[--format table|json|markdown]",
      "scenarios, their metrics, units and directions",
      "options:\n"
@@ -77,11 +137,49 @@ static const command commands[] = {
      "compared exactly).\n"},
     {"show", cmd_show, "FILE [--format table|json|markdown]", "render a result file",
      "options:\n"
-     "  --format F              table (default), json or markdown\n"
+     "  --format F              table (default), json or markdown; or an export:\n"
+     "                          github-action-benchmark, github-action-benchmark-bigger or\n"
+     "                          bencher (see 'ccbench help run')\n"
      "  --color WHEN            auto (default), always or never\n"
      "\n"
      "The file is read strictly: another schema, truncated JSON or a missing or mistyped\n"
      "field exits 2 naming the file and the field.\n"},
+    {"plot", cmd_plot,
+     "FILE... [--kind distribution|history|compare] [--out PATH.png|.svg] "
+     "[--metric SCENARIO.METRIC] [--notes RANGE]",
+     "plot results with gnuplot: sample distributions or a metric's history",
+     "options:\n"
+     "  --kind K                distribution (default): box plots of each file's raw samples,\n"
+     "                          one box per file, one panel per metric. history: each\n"
+     "                          metric's median over the files in time order, with its 95%\n"
+     "                          CI band (same loader and machine filter as 'ccbench history').\n"
+     "                          compare: not built yet\n"
+     "  --out PATH              the image: .png (pngcairo) or .svg. Default:\n"
+     "                          ccbench-KIND.png in the current directory\n"
+     "  --metric S.M            one metric only (e.g. cold_init.init_us)\n"
+     "  --notes RANGE           --kind history over the git notes of RANGE instead of files\n"
+     "\n"
+     "The gnuplot script is written next to the image (PATH with .gp), self-contained (the\n"
+     "data inline), so it can be edited and rerun with 'gnuplot PATH.gp'. Axes whose values\n"
+     "span more than two decades are logarithmic.\n"
+     "\n"
+     "exit status: 0 done; 2 bad usage or input, or gnuplot not on PATH (the script is still\n"
+     "written; install it with: apt-get install gnuplot-nox); 3 gnuplot failed\n"},
+    {"history", cmd_history,
+     "[FILES... | --notes RANGE] [--metric SCENARIO.METRIC] [--format table|json|markdown]",
+     "a metric's median and CI over results or commits, oldest first",
+     "options:\n"
+     "  --notes RANGE           read results from git notes (refs/notes/ccbench, written by\n"
+     "                          'ccbench run --save-note') of RANGE: A..B, or one revision\n"
+     "                          for all of its history. Commits without a note are skipped\n"
+     "  --metric S.M            one metric only (default: every metric)\n"
+     "  --format F              table (default), markdown or json (schema ccbench-history/1)\n"
+     "\n"
+     "Files are ordered by their created_at, notes by commit order. Only results measured on\n"
+     "the same machine fingerprint as the newest one (CPU model, CPUs, kernel major version,\n"
+     "compiler) are shown; how many were skipped, and why, goes to stderr. Share notes with\n"
+     "'git push origin refs/notes/ccbench' and 'git fetch origin\n"
+     "refs/notes/ccbench:refs/notes/ccbench'.\n"},
     {"mockapi", cmd_mockapi, "[--port N] [--latency-ms MS]",
      "serve the mock CodeCarbon API on 127.0.0.1 until ^C",
      "options:\n"

@@ -28,10 +28,62 @@ void ccb_plan_item_release(ccb_plan_item *item)
     item->runner_params = NULL;
 }
 
-/* The samples of one scenario. */
-static int measure_samples(ccb_plan_item *item, const ccb_runner_ctx *ctx, ccb_progress *progress,
-                           ccb_result *into, int *interrupted)
+static int add_param(cJSON *obj, const char *key, double value)
 {
+    return cJSON_AddNumberToObject(obj, key, value) ? 0 : ccb_error_set("out of memory");
+}
+
+int ccb_plan_item_init(ccb_plan_item *item, const ccb_scenario_def *def, ccb_profile profile,
+                       const ccb_plan_overrides *ov)
+{
+    const ccb_profile_params *pp = &def->profiles[profile];
+    unsigned int threads = pp->threads, duration_ms = pp->duration_ms;
+    if (threads && ov->threads)
+        threads = (unsigned int)ov->threads;
+    if (duration_ms && ov->duration_s > 0)
+        duration_ms = (unsigned int)(ov->duration_s * 1000 + 0.5);
+    item->def = def;
+    item->samples = ov->samples ? (unsigned int)ov->samples : pp->processes;
+    /* The catalog's limit is for the profile's duration; a longer --duration extends it. */
+    item->timeout_ms =
+        def->timeout_ms + (duration_ms > pp->duration_ms ? duration_ms - pp->duration_ms : 0);
+    item->hint_ms = duration_ms;
+
+    item->params = cJSON_CreateObject();
+    item->runner_params = cJSON_CreateObject();
+    if (!item->params || !item->runner_params)
+        return ccb_error_set("out of memory");
+    if (add_param(item->params, "processes", item->samples) != 0)
+        return -1;
+    const struct {
+        const char *key;
+        unsigned int value;
+    } passed[] = {{"iterations", pp->iterations},
+                  {"warmup", pp->warmup},
+                  {"threads", threads},
+                  {"duration_ms", duration_ms}};
+    for (size_t i = 0; i < sizeof(passed) / sizeof(passed[0]); i++) {
+        if (passed[i].value == 0)
+            continue;
+        if (add_param(item->params, passed[i].key, passed[i].value) != 0 ||
+            add_param(item->runner_params, passed[i].key, passed[i].value) != 0)
+            return -1;
+    }
+    if (def->needs_mock_api &&
+        (add_param(item->params, "api_latency_ms", (double)ov->api_latency_ms) != 0 ||
+         add_param(item->runner_params, "api_latency_ms", (double)ov->api_latency_ms) != 0))
+        return -1;
+    if (ov->cpu >= 0 && add_param(item->params, "cpu", (double)ov->cpu) != 0)
+        return -1;
+    return 0;
+}
+
+/* The samples of one scenario (ccb_measure_item_fn of ccb_measure_run; payload: the result). */
+static int measure_samples(void *payload, size_t index, ccb_plan_item *item,
+                           const ccb_runner_ctx *ctx, ccb_progress *progress, int *interrupted)
+{
+    ccb_result *into = payload;
+    (void)index;
     ccb_scenario_result *s = ccb_result_add_scenario(into, item->def->name);
     if (!s)
         return -1;
@@ -180,9 +232,9 @@ static void services_stop(services *sv)
 #endif
 }
 
-/* One scenario: its result entry, then its samples. Returns 0 (with *interrupted) or -1. */
-static int measure_item(ccb_plan_item *item, const ccb_runner_ctx *ctx, ccb_progress *progress,
-                        ccb_result *into, int *interrupted)
+/* One scenario with its services running. Returns 0 (with *interrupted) or -1. */
+static int measure_item(ccb_measure_item_fn fn, void *payload, size_t index, ccb_plan_item *item,
+                        const ccb_runner_ctx *ctx, ccb_progress *progress, int *interrupted)
 {
     services sv;
     memset(&sv, 0, sizeof(sv));
@@ -194,13 +246,19 @@ static int measure_item(ccb_plan_item *item, const ccb_runner_ctx *ctx, ccb_prog
         item_ctx.mock = &reader;
 #endif
     if (rc == 0)
-        rc = measure_samples(item, &item_ctx, progress, into, interrupted);
+        rc = fn(payload, index, item, &item_ctx, progress, interrupted);
     services_stop(&sv);
     return rc;
 }
 
 int ccb_measure_run(ccb_plan_item *items, size_t count, int cpu, ccb_progress_mode mode,
                     ccb_result *into, ccb_measure_outcome *outcome)
+{
+    return ccb_measure_each(items, count, cpu, mode, measure_samples, into, outcome);
+}
+
+int ccb_measure_each(ccb_plan_item *items, size_t count, int cpu, ccb_progress_mode mode,
+                     ccb_measure_item_fn fn, void *payload, ccb_measure_outcome *outcome)
 {
     int rc = -1, interrupted = 0, installed = 0, progress_ready = 0;
     char *tmpdir = NULL, *helper = NULL;
@@ -221,7 +279,7 @@ int ccb_measure_run(ccb_plan_item *items, size_t count, int cpu, ccb_progress_mo
     ccb_runner_ctx ctx = {.helper = helper, .tmpdir = tmpdir, .cpu = cpu};
     for (size_t i = 0; i < count && !interrupted; i++) {
         ccb_progress_begin(&progress, i);
-        if (measure_item(&items[i], &ctx, &progress, into, &interrupted) != 0)
+        if (measure_item(fn, payload, i, &items[i], &ctx, &progress, &interrupted) != 0)
             goto done;
         if (!interrupted)
             ccb_progress_end(&progress);

@@ -13,6 +13,7 @@
 #include "catalog.h"
 #include "progress.h"
 #include "result.h"
+#include "runner.h"
 
 typedef struct ccb_plan_item {
     const ccb_scenario_def *def;
@@ -25,6 +26,19 @@ typedef struct ccb_plan_item {
 } ccb_plan_item;
 
 void ccb_plan_item_release(ccb_plan_item *item);
+
+/* What the command line changes of a profile's parameters (0 / -1: the profile's). */
+typedef struct ccb_plan_overrides {
+    unsigned long samples, threads, api_latency_ms;
+    double duration_s;
+    long cpu; /* recorded in the params when >= 0 */
+} ccb_plan_overrides;
+
+/* Fill ITEM's samples, timeout, hint, and both parameter objects for DEF at PROFILE with OV
+ * applied (the executable is the caller's). Shared by run, compare and noise so the three
+ * measure exactly the same thing. */
+int ccb_plan_item_init(ccb_plan_item *item, const ccb_scenario_def *def, ccb_profile profile,
+                       const ccb_plan_overrides *ov);
 
 /* 1 when this build serves the mock API (harness/mockapi.c linked, CCBENCH_HAVE_MOCKAPI):
  * then a scenario with needs_mock_api gets it started before its first sample, its URL as
@@ -41,5 +55,15 @@ typedef enum ccb_measure_outcome {
  * with a message when the harness itself failed. */
 int ccb_measure_run(ccb_plan_item *items, size_t count, int cpu, ccb_progress_mode progress,
                     ccb_result *into, ccb_measure_outcome *outcome);
+
+/* The loop behind ccb_measure_run with the samples of one item left to FN: the temp dir, ^C
+ * handling, progress (item->samples steps per item) and the item's services (mock API) are
+ * set up around each call. FN returns 0 (setting *interrupted on ^C) or -1 on a harness
+ * error; compare uses it to interleave two builds. */
+typedef int (*ccb_measure_item_fn)(void *payload, size_t index, ccb_plan_item *item,
+                                   const ccb_runner_ctx *ctx, ccb_progress *progress,
+                                   int *interrupted);
+int ccb_measure_each(ccb_plan_item *items, size_t count, int cpu, ccb_progress_mode progress,
+                     ccb_measure_item_fn fn, void *payload, ccb_measure_outcome *outcome);
 
 #endif

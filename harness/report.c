@@ -326,6 +326,105 @@ static int write_json(FILE *out, const ccb_result *r)
     return 0;
 }
 
+/*
+ * Exports for the dashboards people already run. Shapes as documented (checked 2026-11):
+ * - github-action-benchmark, "customSmallerIsBetter"/"customBiggerIsBetter" tools
+ *   (github.com/benchmark-action/github-action-benchmark, README "Examples"): a JSON array of
+ *   {"name", "unit", "value"} with optional "range" (a string, e.g. "± 329") and "extra"
+ *   (a string). One file feeds one `tool:`, so one direction: `github-action-benchmark`
+ *   holds the lower-is-better metrics (customSmallerIsBetter) and
+ *   `github-action-benchmark-bigger` the higher-is-better ones (customBiggerIsBetter); each
+ *   says on stderr how many it left to the other. Name "scenario.metric", value the median,
+ *   range "± half the 95% CI width", extra n, the CI and the commit.
+ * - Bencher Metric Format (bencher.dev/docs/reference/bencher-metric-format):
+ *   {"<benchmark>": {"<measure>": {"value", "lower_value", "upper_value"}}}, lower/upper
+ *   optional. Benchmark = scenario name, measure = metric name (Bencher creates a measure
+ *   for a new name), value = median, lower/upper = the 95% CI of the median.
+ */
+static int export_gab(FILE *out, const ccb_result *r, ccb_direction want)
+{
+    cJSON *array = cJSON_CreateArray();
+    size_t other = 0;
+    char *text = NULL;
+    int ok = array != NULL;
+    for (size_t i = 0; ok && i < r->nscenarios; i++) {
+        const ccb_scenario_result *s = &r->scenarios[i];
+        for (size_t j = 0; ok && j < s->nmetrics; j++) {
+            const ccb_metric_result *m = &s->metrics[j];
+            if (m->stats.n == 0)
+                continue;
+            if (m->direction != want) {
+                other++;
+                continue;
+            }
+            const ccb_summary *st = &m->stats;
+            char name[256], range[64], extra[256], lo[24], hi[24], half[24];
+            double h = fmax(st->ci95_high - st->median, st->median - st->ci95_low);
+            snprintf(name, sizeof(name), "%s.%s", s->name, m->name);
+            ccb_report_format_number(half, sizeof(half), h);
+            snprintf(range, sizeof(range), "\xc2\xb1 %s", half);
+            ccb_report_format_number(lo, sizeof(lo), st->ci95_low);
+            ccb_report_format_number(hi, sizeof(hi), st->ci95_high);
+            snprintf(extra, sizeof(extra), "n=%zu, median with 95%% CI [%s, %s], %s%s%.12s",
+                     st->n, lo, hi, ccb_direction_name(m->direction),
+                     r->git.present && r->git.commit ? ", commit " : "",
+                     r->git.present && r->git.commit ? r->git.commit : "");
+            cJSON *o = cJSON_CreateObject();
+            ok = o && cJSON_AddItemToArray(array, o) && cJSON_AddStringToObject(o, "name", name) &&
+                 cJSON_AddStringToObject(o, "unit", m->unit) &&
+                 cJSON_AddNumberToObject(o, "value", st->median) &&
+                 cJSON_AddStringToObject(o, "range", range) &&
+                 cJSON_AddStringToObject(o, "extra", extra);
+        }
+    }
+    text = ok ? cJSON_Print(array) : NULL;
+    cJSON_Delete(array);
+    if (!text)
+        return ccb_error_set("out of memory rendering the export");
+    fprintf(out, "%s\n", text);
+    free(text);
+    if (other)
+        fprintf(stderr,
+                "ccbench: %zu %s metrics left out: a github-action-benchmark file holds one "
+                "direction; use --format %s for them (tool: %s)\n",
+                other, want == CCB_LOWER_IS_BETTER ? "higher-is-better" : "lower-is-better",
+                want == CCB_LOWER_IS_BETTER ? "github-action-benchmark-bigger"
+                                            : "github-action-benchmark",
+                want == CCB_LOWER_IS_BETTER ? "customBiggerIsBetter" : "customSmallerIsBetter");
+    return 0;
+}
+
+static int export_bencher(FILE *out, const ccb_result *r)
+{
+    cJSON *root = cJSON_CreateObject();
+    char *text = NULL;
+    int ok = root != NULL;
+    for (size_t i = 0; ok && i < r->nscenarios; i++) {
+        const ccb_scenario_result *s = &r->scenarios[i];
+        cJSON *bench = NULL;
+        for (size_t j = 0; ok && j < s->nmetrics; j++) {
+            const ccb_metric_result *m = &s->metrics[j];
+            if (m->stats.n == 0)
+                continue;
+            if (!bench) {
+                bench = cJSON_AddObjectToObject(root, s->name);
+                ok = bench != NULL;
+            }
+            cJSON *measure = ok ? cJSON_AddObjectToObject(bench, m->name) : NULL;
+            ok = measure && cJSON_AddNumberToObject(measure, "value", m->stats.median) &&
+                 cJSON_AddNumberToObject(measure, "lower_value", m->stats.ci95_low) &&
+                 cJSON_AddNumberToObject(measure, "upper_value", m->stats.ci95_high);
+        }
+    }
+    text = ok ? cJSON_Print(root) : NULL;
+    cJSON_Delete(root);
+    if (!text)
+        return ccb_error_set("out of memory rendering the export");
+    fprintf(out, "%s\n", text);
+    free(text);
+    return 0;
+}
+
 int ccb_report_write(FILE *out, const ccb_result *r, ccb_format format, int color)
 {
     int rc = -1;
@@ -338,6 +437,15 @@ int ccb_report_write(FILE *out, const ccb_result *r, ccb_format format, int colo
         break;
     case CCB_FORMAT_JSON:
         rc = write_json(out, r);
+        break;
+    case CCB_FORMAT_GITHUB_ACTION_BENCHMARK:
+        rc = export_gab(out, r, CCB_LOWER_IS_BETTER);
+        break;
+    case CCB_FORMAT_GITHUB_ACTION_BENCHMARK_BIGGER:
+        rc = export_gab(out, r, CCB_HIGHER_IS_BETTER);
+        break;
+    case CCB_FORMAT_BENCHER:
+        rc = export_bencher(out, r);
         break;
     }
     if (rc == 0 && (fflush(out) != 0 || ferror(out)))

@@ -28,3 +28,17 @@ endif()
 if(CCBENCH_SELFTEST_SCENARIOS)
   target_compile_definitions(test_cli PRIVATE CCBENCH_SELFTEST_SCENARIOS=1)
 endif()
+# compare (issue 5): the statistics and verdict assembly, then the command against
+# throw-away repositories (label "slow": it builds two revisions, once, in a shared cache).
+ccb_add_cmocka_test(test_compare_stats SOURCES test_compare_stats.c LIBS ccb_core LABELS unit)
+ccb_add_cmocka_test(test_compare SOURCES test_compare.c LIBS ccb_core LABELS slow)
+add_dependencies(test_compare ccbench ccbench-spawn)
+if(TARGET ccbench-scenario)
+  add_dependencies(test_compare ccbench-scenario ccbench-floor)
+endif()
+# plot, history, notes and exports (issue 6): the ccbench binary and gnuplot, as a user runs them.
+ccb_add_cmocka_test(test_plot SOURCES test_plot.c LIBS ccb_core LABELS cli)
+add_dependencies(test_plot ccbench ccbench-spawn)
+if(TARGET ccbench-scenario)
+  add_dependencies(test_plot ccbench-scenario ccbench-floor)
+endif()

@@ -1,0 +1,504 @@
+/*
+ * The revision build cache (see build.h). Builds run cmake as a child with posix_spawn, its
+ * output to build/<key>/build.log; they happen before any measurement, never during one.
+ * The cache is keyed by content, so two branches with the same tracker/ share one build.
+ */
+#include "build.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <spawn.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "error.h"
+#include "gitref.h"
+#include "paths.h"
+#include "runner.h"
+#include "sysinfo.h"
+
+#ifndef CCBENCH_SOURCE_DIR
+#define CCBENCH_SOURCE_DIR ""
+#endif
+
+#define LOG_TAIL_LINES 20
+
+extern char **environ;
+
+/* ---------------------------------------------------------------------------------------- */
+/* Operands */
+
+int ccb_operand_classify(ccb_operand *op, const char *text)
+{
+    struct stat st;
+    memset(op, 0, sizeof(*op));
+    op->text = text;
+    if (text[0] == '\0') {
+        ccb_error_set("compare: an empty operand: give a revision, WORKTREE or a result file");
+        return 2;
+    }
+    if (strcmp(text, CCB_WORKTREE) == 0) {
+        op->kind = CCB_OPERAND_WORKTREE;
+        return 0;
+    }
+    if (stat(text, &st) == 0 && !S_ISDIR(st.st_mode)) {
+        op->kind = CCB_OPERAND_FILE;
+        /* The strict reader names the file and the field. */
+        return ccb_result_read_file(text, &op->file) == 0 ? 0 : 2;
+    }
+    op->kind = CCB_OPERAND_REVISION;
+    return 0;
+}
+
+void ccb_operand_release(ccb_operand *op)
+{
+    ccb_result_free(op->file);
+    free(op->tracker_dir);
+    free(op->build_dir);
+    free(op->exe[0]);
+    free(op->exe[1]);
+    memset(op, 0, sizeof(*op));
+}
+
+/* ---------------------------------------------------------------------------------------- */
+/* Content hashes: the blob ids git would give, combined in a sorted manifest. */
+
+typedef struct manifest {
+    char *buf;
+    size_t len, cap;
+} manifest;
+
+static int manifest_add(manifest *m, const char *line)
+{
+    size_t n = strlen(line) + 1; /* the NUL separates entries unambiguously */
+    if (m->len + n > m->cap) {
+        size_t cap = m->cap ? m->cap * 2 : 4096;
+        while (cap < m->len + n)
+            cap *= 2;
+        char *grown = realloc(m->buf, cap);
+        if (!grown)
+            return ccb_error_set("out of memory");
+        m->buf = grown;
+        m->cap = cap;
+    }
+    memcpy(m->buf + m->len, line, n);
+    m->len += n;
+    return 0;
+}
+
+static int hash_tree(manifest *m, const char *root, const char *rel)
+{
+    int rc = -1;
+    char *path = NULL;
+    struct dirent **names = NULL;
+    int count = -1;
+    struct stat st;
+
+    if (asprintf(&path, "%s/%s", root, rel) < 0) {
+        path = NULL;
+        return ccb_error_set("out of memory");
+    }
+    if (lstat(path, &st) != 0) {
+        rc = errno == ENOENT ? 0 : ccb_error_set("cannot read %s: %s", path, strerror(errno));
+        goto done;
+    }
+    if (S_ISREG(st.st_mode)) {
+        git_oid oid;
+        char hex[GIT_OID_HEXSZ + 1], line[PATH_MAX + 64];
+        if (git_odb_hashfile(&oid, path, GIT_OBJECT_BLOB) < 0) {
+            ccb_error_set("cannot hash %s: %s", path, strerror(errno));
+            goto done;
+        }
+        git_oid_tostr(hex, sizeof(hex), &oid);
+        snprintf(line, sizeof(line), "%s %c %s", rel, (st.st_mode & 0111) ? 'x' : '-', hex);
+        rc = manifest_add(m, line);
+        goto done;
+    }
+    if (!S_ISDIR(st.st_mode)) {
+        rc = 0; /* symlinks and sockets do not take part in a build here */
+        goto done;
+    }
+    count = scandir(path, &names, NULL, alphasort);
+    if (count < 0) {
+        ccb_error_set("cannot list %s: %s", path, strerror(errno));
+        goto done;
+    }
+    for (int i = 0; i < count; i++) {
+        const char *name = names[i]->d_name;
+        if (strcmp(name, ".") == 0 || strcmp(name, "..") == 0 || strcmp(name, ".git") == 0)
+            continue;
+        char child[PATH_MAX];
+        snprintf(child, sizeof(child), "%s/%s", rel, name);
+        if (hash_tree(m, root, child) != 0)
+            goto done;
+    }
+    rc = 0;
+done:
+    for (int i = 0; i < count; i++)
+        free(names[i]);
+    free(names);
+    free(path);
+    return rc;
+}
+
+static void hash_text(const char *data, size_t len, char *hex)
+{
+    git_oid oid;
+    git_odb_hash(&oid, data, len, GIT_OBJECT_BLOB);
+    git_oid_tostr(hex, GIT_OID_HEXSZ + 1, &oid);
+}
+
+int ccb_build_hash_paths(const char *root, const char *const *paths, size_t n, char *hex)
+{
+    manifest m = {0};
+    int rc = -1;
+    for (size_t i = 0; i < n; i++) {
+        if (hash_tree(&m, root, paths[i]) != 0)
+            goto done;
+    }
+    hash_text(m.buf ? m.buf : "", m.len, hex);
+    rc = 0;
+done:
+    free(m.buf);
+    return rc;
+}
+
+/* ---------------------------------------------------------------------------------------- */
+/* Context */
+
+static int mkdir_p(const char *path)
+{
+    char buf[PATH_MAX];
+    if (snprintf(buf, sizeof(buf), "%s", path) >= (int)sizeof(buf))
+        return ccb_error_set("path too long: %s", path);
+    for (char *p = buf + 1; *p; p++) {
+        if (*p != '/')
+            continue;
+        *p = '\0';
+        if (mkdir(buf, 0755) != 0 && errno != EEXIST)
+            return ccb_error_set("cannot create %s: %s", buf, strerror(errno));
+        *p = '/';
+    }
+    if (mkdir(buf, 0755) != 0 && errno != EEXIST)
+        return ccb_error_set("cannot create %s: %s", buf, strerror(errno));
+    return 0;
+}
+
+int ccb_build_ctx_open(ccb_build_ctx *ctx, const char *repo_path, ccb_progress_mode progress)
+{
+    memset(ctx, 0, sizeof(*ctx));
+    ctx->progress = progress;
+    const char *where = repo_path ? repo_path : ".";
+    int err = ccb_gitref_open(&ctx->repo, where);
+    if (err == GIT_ENOTFOUND) {
+        ccb_error_set("'%s' is in no git repository: run compare inside the ccbench checkout, "
+                      "give --repo PATH, or compare two result files",
+                      where);
+        return 2;
+    }
+    if (err != 0)
+        return 2;
+    if (git_repository_is_bare(ctx->repo)) {
+        ccb_error_set("%s is a bare repository: compare needs a work tree", where);
+        return 2;
+    }
+    ctx->workdir = strdup(git_repository_workdir(ctx->repo));
+    const char *cache = getenv("CCBENCH_CACHE_DIR");
+    if (cache && cache[0])
+        ctx->cache_dir = strdup(cache);
+    else if (ctx->workdir && asprintf(&ctx->cache_dir, "%s.ccbench", ctx->workdir) < 0)
+        ctx->cache_dir = NULL;
+    const char *src = getenv("CCBENCH_SOURCE_DIR");
+    ctx->source_dir = strdup(src && src[0] ? src : CCBENCH_SOURCE_DIR);
+    if (!ctx->workdir || !ctx->cache_dir || !ctx->source_dir) {
+        ccb_error_set("out of memory");
+        return 3;
+    }
+    char probe[PATH_MAX];
+    snprintf(probe, sizeof(probe), "%s/scenarios/CMakeLists.txt", ctx->source_dir);
+    if (access(probe, R_OK) != 0) {
+        ccb_error_set("cannot find the ccbench sources to build the runner from ('%s' has no "
+                      "scenarios/CMakeLists.txt): set CCBENCH_SOURCE_DIR to the ccbench checkout",
+                      ctx->source_dir);
+        return 3;
+    }
+    /* The instrument: the current scenarios and the build files around them. */
+    const char *const instrument[] = {"scenarios", "CMakeLists.txt", "cmake"};
+    if (ccb_build_hash_paths(ctx->source_dir, instrument, 3, ctx->scenarios_hash) != 0)
+        return 3;
+    if (mkdir_p(ctx->cache_dir) != 0)
+        return 3;
+    return 0;
+}
+
+void ccb_build_ctx_release(ccb_build_ctx *ctx)
+{
+    git_repository_free(ctx->repo);
+    free(ctx->workdir);
+    free(ctx->cache_dir);
+    free(ctx->source_dir);
+    memset(ctx, 0, sizeof(*ctx));
+}
+
+/* ---------------------------------------------------------------------------------------- */
+/* Resolve */
+
+static void progress_line(const ccb_build_ctx *ctx, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+static void progress_line(const ccb_build_ctx *ctx, const char *fmt, ...)
+{
+    if (ctx->progress == CCB_PROGRESS_QUIET)
+        return;
+    va_list ap;
+    va_start(ap, fmt);
+    fputs("ccbench: ", stderr);
+    vfprintf(stderr, fmt, ap);
+    fputc('\n', stderr);
+    va_end(ap);
+}
+
+/* src/<tree>/: checked out once into a temp name, then renamed, so a half-written checkout
+ * is never taken for a complete one. */
+static int checkout_source(ccb_build_ctx *ctx, ccb_operand *op)
+{
+    char *tmp = NULL;
+    int rc = 3;
+    struct stat st;
+    if (asprintf(&op->tracker_dir, "%s/src/%s", ctx->cache_dir, op->tracker_tree) < 0) {
+        op->tracker_dir = NULL;
+        ccb_error_set("out of memory");
+        return 3;
+    }
+    if (stat(op->tracker_dir, &st) == 0 && S_ISDIR(st.st_mode))
+        return 0;
+    if (asprintf(&tmp, "%s.tmp-%ld", op->tracker_dir, (long)getpid()) < 0) {
+        tmp = NULL;
+        ccb_error_set("out of memory");
+        goto done;
+    }
+    if (mkdir_p(tmp) != 0)
+        goto done;
+    progress_line(ctx, "checking out %s (tracker tree %.12s) into %s", op->text,
+                  op->tracker_tree, op->tracker_dir);
+    if (ccb_gitref_checkout_tree(ctx->repo, op->tracker_tree, tmp) != 0)
+        goto done;
+    if (rename(tmp, op->tracker_dir) != 0 && !(errno == ENOTEMPTY || errno == EEXIST)) {
+        ccb_error_set("cannot rename %s to %s: %s", tmp, op->tracker_dir, strerror(errno));
+        goto done;
+    }
+    rc = 0;
+done:
+    if (tmp && access(tmp, F_OK) == 0)
+        ccb_paths_tempdir_remove(tmp);
+    free(tmp);
+    return rc;
+}
+
+int ccb_build_resolve(ccb_build_ctx *ctx, ccb_operand *op)
+{
+    char tracker_id[64];
+    if (op->kind == CCB_OPERAND_REVISION) {
+        int rc = ccb_gitref_resolve(ctx->repo, op->text, op->commit, op->tracker_tree);
+        if (rc != 0)
+            return rc;
+        rc = checkout_source(ctx, op);
+        if (rc != 0)
+            return rc;
+        snprintf(tracker_id, sizeof(tracker_id), "tree:%s", op->tracker_tree);
+    } else {
+        ccb_git_info head;
+        memset(&head, 0, sizeof(head));
+        if (ccb_gitref_describe_head(ctx->repo, &head) != 0)
+            return 3;
+        snprintf(op->commit, sizeof(op->commit), "%s", head.commit ? head.commit : "");
+        snprintf(op->tracker_tree, sizeof(op->tracker_tree), "%s",
+                 head.tracker_tree ? head.tracker_tree : "");
+        op->dirty = head.dirty;
+        free(head.revision);
+        free(head.commit);
+        free(head.tracker_tree);
+        if (asprintf(&op->tracker_dir, "%stracker", ctx->workdir) < 0) {
+            op->tracker_dir = NULL;
+            ccb_error_set("out of memory");
+            return 3;
+        }
+        struct stat st;
+        if (stat(op->tracker_dir, &st) != 0 || !S_ISDIR(st.st_mode)) {
+            ccb_error_set("the work tree has no tracker/ directory (%s): there is no tracker to "
+                          "build for WORKTREE",
+                          op->tracker_dir);
+            return 3;
+        }
+        char hex[GIT_OID_HEXSZ + 1];
+        const char *const tracker[] = {"tracker"};
+        if (ccb_build_hash_paths(ctx->workdir, tracker, 1, hex) != 0)
+            return 3;
+        snprintf(tracker_id, sizeof(tracker_id), "content:%s", hex);
+    }
+    /* The key: what is built (tracker), with what (scenarios, compiler), and how. */
+    const char *cc = getenv("CC");
+    char *keytext = NULL;
+    if (asprintf(&keytext, "tracker %s\nscenarios %s\ncompiler %s CC=%s\nbuild_type Release\n",
+                 tracker_id, ctx->scenarios_hash, ccb_compiler(), cc ? cc : "") < 0) {
+        ccb_error_set("out of memory");
+        return 3;
+    }
+    hash_text(keytext, strlen(keytext), op->key);
+    free(keytext);
+    if (asprintf(&op->build_dir, "%s/build/%s", ctx->cache_dir, op->key) < 0 ||
+        asprintf(&op->exe[0], "%s/bin/%s", op->build_dir, CCB_SCENARIO_EXECUTABLE) < 0 ||
+        asprintf(&op->exe[1], "%s/bin/%s", op->build_dir, CCB_FLOOR_EXECUTABLE) < 0) {
+        ccb_error_set("out of memory");
+        return 3;
+    }
+    return 0;
+}
+
+/* ---------------------------------------------------------------------------------------- */
+/* Build */
+
+/* Run ARGV with stdout/stderr appended to LOGFD; 0 when it exits 0. */
+static int run_logged(char *const *argv, int logfd, int *exit_status)
+{
+    posix_spawn_file_actions_t fa;
+    pid_t pid = -1;
+    int err = posix_spawn_file_actions_init(&fa);
+    if (err == 0)
+        err = posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
+    if (err == 0)
+        err = posix_spawn_file_actions_adddup2(&fa, logfd, 1);
+    if (err == 0)
+        err = posix_spawn_file_actions_adddup2(&fa, logfd, 2);
+    if (err == 0)
+        err = posix_spawnp(&pid, argv[0], &fa, NULL, argv, environ);
+    posix_spawn_file_actions_destroy(&fa);
+    if (err != 0)
+        return ccb_error_set("cannot run %s: %s (is cmake installed? ./scripts/deps)", argv[0],
+                             strerror(err));
+    int status = 0;
+    while (waitpid(pid, &status, 0) < 0) {
+        if (errno != EINTR)
+            return ccb_error_set("waiting for %s: %s", argv[0], strerror(errno));
+    }
+    *exit_status = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+    return 0;
+}
+
+/* The last LOG_TAIL_LINES lines of PATH on stderr. */
+static void print_log_tail(const char *path)
+{
+    FILE *fp = fopen(path, "r");
+    if (!fp)
+        return;
+    char *lines[LOG_TAIL_LINES] = {NULL};
+    size_t next = 0, total = 0;
+    char *line = NULL;
+    size_t cap = 0;
+    while (getline(&line, &cap, fp) >= 0) {
+        free(lines[next]);
+        lines[next] = strdup(line);
+        next = (next + 1) % LOG_TAIL_LINES;
+        total++;
+    }
+    free(line);
+    fclose(fp);
+    fprintf(stderr, "---- last lines of %s ----\n", path);
+    size_t shown = total < LOG_TAIL_LINES ? total : LOG_TAIL_LINES;
+    for (size_t i = 0; i < shown; i++) {
+        size_t k = (next + LOG_TAIL_LINES - shown + i) % LOG_TAIL_LINES;
+        if (lines[k])
+            fputs(lines[k], stderr);
+    }
+    fputs("----\n", stderr);
+    for (size_t i = 0; i < LOG_TAIL_LINES; i++)
+        free(lines[i]);
+}
+
+static int write_stamp(const ccb_operand *op)
+{
+    char path[PATH_MAX], tmp[PATH_MAX + 32];
+    snprintf(path, sizeof(path), "%s/.complete", op->build_dir);
+    snprintf(tmp, sizeof(tmp), "%s.tmp.%ld", path, (long)getpid());
+    FILE *fp = fopen(tmp, "w");
+    if (!fp)
+        return ccb_error_set("cannot write %s: %s", tmp, strerror(errno));
+    fprintf(fp, "key %s\noperand %s\ncommit %s\ntracker %s\n", op->key, op->text, op->commit,
+            op->tracker_dir);
+    if (fclose(fp) != 0 || rename(tmp, path) != 0) {
+        unlink(tmp);
+        return ccb_error_set("cannot write %s: %s", path, strerror(errno));
+    }
+    return 0;
+}
+
+int ccb_build_ensure(ccb_build_ctx *ctx, ccb_operand *op)
+{
+    char stamp[PATH_MAX], log_path[PATH_MAX], def_tracker[PATH_MAX + 32];
+    snprintf(stamp, sizeof(stamp), "%s/.complete", op->build_dir);
+    if (access(stamp, F_OK) == 0 && access(op->exe[0], X_OK) == 0 &&
+        access(op->exe[1], X_OK) == 0) {
+        op->cached = 1;
+        progress_line(ctx, "%s: cached build %.12s (nothing to build)", op->text, op->key);
+        return 0;
+    }
+    if (mkdir_p(op->build_dir) != 0)
+        return 3;
+    snprintf(log_path, sizeof(log_path), "%s/build.log", op->build_dir);
+    int logfd = open(log_path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+    if (logfd < 0) {
+        ccb_error_set("cannot create %s: %s", log_path, strerror(errno));
+        return 3;
+    }
+    snprintf(def_tracker, sizeof(def_tracker), "-DCCBENCH_TRACKER_DIR=%s", op->tracker_dir);
+    char *configure[] = {"cmake",
+                         "-S",
+                         ctx->source_dir,
+                         "-B",
+                         op->build_dir,
+                         "-DCMAKE_BUILD_TYPE=Release",
+                         def_tracker,
+                         "-DCCBENCH_BUILD_HARNESS=OFF",
+                         "-DCCBENCH_SELFTEST_SCENARIOS=OFF",
+                         "-DBUILD_TESTING=OFF",
+                         NULL};
+    char *build[] = {"cmake",          "--build", op->build_dir, "--target", CCB_SCENARIO_EXECUTABLE,
+                     CCB_FLOOR_EXECUTABLE, "-j2",     NULL};
+    int rc = 3, status = 0;
+    progress_line(ctx, "%s: configuring (log: %s)", op->text, log_path);
+    if (run_logged(configure, logfd, &status) != 0)
+        goto done;
+    if (status == 0) {
+        progress_line(ctx, "%s: building ccbench-scenario against %s", op->text, op->tracker_dir);
+        if (run_logged(build, logfd, &status) != 0)
+            goto done;
+    }
+    if (status != 0) {
+        print_log_tail(log_path);
+        ccb_error_set("building the runner for '%s' failed (cmake exited %d): the full log is "
+                      "%s",
+                      op->text, status, log_path);
+        goto done;
+    }
+    if (write_stamp(op) != 0)
+        goto done;
+    progress_line(ctx, "%s: built", op->text);
+    rc = 0;
+done:
+    close(logfd);
+    return rc;
+}
+
+char *ccb_build_noise_path(const ccb_operand *op)
+{
+    char *path = NULL;
+    if (!op->build_dir || asprintf(&path, "%s/noise.json", op->build_dir) < 0)
+        return NULL;
+    return path;
+}

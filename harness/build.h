@@ -1,0 +1,69 @@
+/*
+ * The revision build cache of compare and noise: what an operand is (a result file, a git
+ * revision, WORKTREE), where its tracker sources come from (a libgit2 checkout of the
+ * revision's tracker/ tree into .ccbench/src/<tree oid>/, or the work tree itself), and the
+ * runner built from the CURRENT scenarios/ against them into .ccbench/build/<key>/. A build
+ * is reused when its `.complete` stamp exists, so a second compare builds nothing.
+ */
+#ifndef CCB_BUILD_H
+#define CCB_BUILD_H
+
+#include <git2.h>
+
+#include "progress.h"
+#include "result.h"
+
+#define CCB_WORKTREE "WORKTREE"
+
+typedef enum ccb_operand_kind {
+    CCB_OPERAND_FILE = 0,
+    CCB_OPERAND_REVISION = 1,
+    CCB_OPERAND_WORKTREE = 2,
+} ccb_operand_kind;
+
+typedef struct ccb_operand {
+    const char *text; /* as given, borrowed */
+    ccb_operand_kind kind;
+    ccb_result *file;                        /* FILE: the result read, owned */
+    char commit[41], tracker_tree[41];       /* REVISION (WORKTREE: HEAD's commit, may be "") */
+    int dirty;                               /* WORKTREE: uncommitted changes present */
+    char *tracker_dir;                       /* sources built, owned */
+    char key[41];                            /* build key */
+    char *build_dir, *exe[2];                /* exe[0] ccbench-scenario, exe[1] ccbench-floor */
+    int cached;                              /* the build was reused */
+} ccb_operand;
+
+typedef struct ccb_build_ctx {
+    git_repository *repo; /* owned */
+    char *workdir;        /* the repository's work tree root, with '/', owned */
+    char *cache_dir;      /* CCBENCH_CACHE_DIR or <workdir>/.ccbench, owned */
+    char *source_dir;     /* the ccbench sources the runner is built from, owned */
+    char scenarios_hash[41];
+    ccb_progress_mode progress;
+} ccb_build_ctx;
+
+/* FILE when TEXT names an existing file (read strictly: a malformed one is exit 2), WORKTREE
+ * for the word WORKTREE, else a revision to resolve later. Returns 0 or an exit status. */
+int ccb_operand_classify(ccb_operand *op, const char *text);
+void ccb_operand_release(ccb_operand *op);
+
+/* Open the repository (REPO_PATH, else upward from the cwd), the cache and the source dir.
+ * Returns 0 or an exit status (2: no repository; 3: no sources to build from). */
+int ccb_build_ctx_open(ccb_build_ctx *ctx, const char *repo_path, ccb_progress_mode progress);
+void ccb_build_ctx_release(ccb_build_ctx *ctx);
+
+/* Resolve a REVISION/WORKTREE operand and fill its key and paths (checking a revision's
+ * tracker/ out into the cache if needed). Returns 0, 2 (unknown revision) or 3. */
+int ccb_build_resolve(ccb_build_ctx *ctx, ccb_operand *op);
+/* Build it unless its stamp says it is built. Returns 0 or 3 (the log's tail on stderr). */
+int ccb_build_ensure(ccb_build_ctx *ctx, ccb_operand *op);
+
+/* The content hash of FILES under ROOT: each relative path (directories recursed in name
+ * order), its executable bit and its blob id, hashed together. Missing paths count as
+ * absent. Used for WORKTREE's tracker/ and the scenarios/ side of the key. */
+int ccb_build_hash_paths(const char *root, const char *const *paths, size_t n, char *hex);
+
+/* The noise floor known for a build (ccbench noise): <build_dir>/noise.json. */
+char *ccb_build_noise_path(const ccb_operand *op);
+
+#endif

@@ -1,0 +1,468 @@
+/*
+ * `ccbench compare BASE [CANDIDATE]`: is the candidate slower than the baseline, with an
+ * answer a CI gate can trust. Operands are resolved and BOTH built first (build.c), then
+ * measured interleaved in ABBA blocks (compare.c), analysed, and every regression is
+ * re-measured in a fresh round before it may fail the gate. Two result files compare
+ * directly. Exit: 0 no confirmed regression, 1 a confirmed one, 2 bad input, 3 build or
+ * scenario failure; a harness error is never 1.
+ */
+#include <getopt.h>
+#include <limits.h>
+#include <math.h>
+#include <sched.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "build.h"
+#include "cli.h"
+#include "commands.h"
+#include "compare.h"
+#include "compare_report.h"
+#include "error.h"
+#include "gitref.h"
+#include "noise.h"
+#include "paths.h"
+#include "result.h"
+#include "sysinfo.h"
+
+#define MAX_WARNINGS 64
+
+typedef struct compare_options {
+    const char *operand[2], *repo;
+    ccb_selection sel;
+    ccb_thresholds thresholds;
+    ccb_profile profile;
+    unsigned long blocks;
+    uint64_t seed;
+    int seed_given, quiet, no_fail, noise;
+    long cpu;
+    ccb_format format;
+    ccb_color_mode color;
+} compare_options;
+
+static const struct option longopts[] = {
+    {"threshold", required_argument, NULL, 't'}, {"profile", required_argument, NULL, 'p'},
+    {"scenario", required_argument, NULL, 's'},  {"format", required_argument, NULL, 'f'},
+    {"no-fail", no_argument, NULL, 'F'},         {"repo", required_argument, NULL, 'r'},
+    {"blocks", required_argument, NULL, 'b'},    {"seed", required_argument, NULL, 'S'},
+    {"cpu", required_argument, NULL, 'c'},       {"noise", no_argument, NULL, 'N'},
+    {"quiet", no_argument, NULL, 'q'},           {"color", required_argument, NULL, 'C'},
+    {NULL, 0, NULL, 0},
+};
+
+static int parse_options(int argc, char **argv, compare_options *o)
+{
+    memset(o, 0, sizeof(*o));
+    ccb_thresholds_init(&o->thresholds);
+    o->profile = CCB_PROFILE_DEFAULT;
+    o->cpu = -1;
+    opterr = 0;
+    optind = 0;
+    for (;;) {
+        int opt = getopt_long(argc, argv, ":q", longopts, NULL);
+        if (opt == -1)
+            break;
+        unsigned long v = 0;
+        int profile;
+        cpu_set_t allowed;
+        switch (opt) {
+        case 't':
+            if (ccb_thresholds_parse(&o->thresholds, optarg) != 0)
+                return -1;
+            break;
+        case 'p':
+            profile = ccb_profile_parse(optarg);
+            if (profile < 0)
+                return ccb_error_set("compare: --profile '%s': expected quick, default or full",
+                                     optarg);
+            o->profile = (ccb_profile)profile;
+            break;
+        case 's':
+            if (ccb_selection_add(&o->sel, "compare", optarg) != 0)
+                return -1;
+            break;
+        case 'f':
+            if (ccb_cli_parse_format("compare: --format", optarg, &o->format) != 0)
+                return -1;
+            if (o->format != CCB_FORMAT_TABLE && o->format != CCB_FORMAT_JSON &&
+                o->format != CCB_FORMAT_MARKDOWN)
+                return ccb_error_set("compare: --format '%s': expected table, json or markdown",
+                                     optarg);
+            break;
+        case 'F':
+            o->no_fail = 1;
+            break;
+        case 'r':
+            o->repo = optarg;
+            break;
+        case 'b':
+            if (ccb_cli_parse_uint("compare: --blocks", optarg, 2, 10000, &o->blocks) != 0)
+                return -1;
+            break;
+        case 'S':
+            if (ccb_cli_parse_uint("compare: --seed", optarg, 0, ULONG_MAX, &v) != 0)
+                return -1;
+            o->seed = v;
+            o->seed_given = 1;
+            break;
+        case 'c':
+            if (ccb_cli_parse_uint("compare: --cpu", optarg, 0, CPU_SETSIZE - 1, &v) != 0)
+                return -1;
+            if (sched_getaffinity(0, sizeof(allowed), &allowed) != 0 ||
+                !CPU_ISSET((int)v, &allowed))
+                return ccb_error_set("compare: --cpu %lu: CPU %lu is not available to ccbench "
+                                     "(see nproc)",
+                                     v, v);
+            o->cpu = (long)v;
+            break;
+        case 'N':
+            o->noise = 1;
+            break;
+        case 'q':
+            o->quiet = 1;
+            break;
+        case 'C':
+            if (ccb_cli_parse_color("compare: --color", optarg, &o->color) != 0)
+                return -1;
+            break;
+        default:
+            return ccb_cli_option_error("compare", opt, argv[optind - 1], longopts);
+        }
+    }
+    if (optind >= argc)
+        return ccb_error_set("compare: which baseline? Usage: ccbench compare BASE [CANDIDATE] "
+                             "(a revision, WORKTREE or a result file)");
+    o->operand[0] = argv[optind++];
+    o->operand[1] = optind < argc ? argv[optind++] : CCB_WORKTREE;
+    if (optind < argc)
+        return ccb_error_set("compare: unexpected argument '%s': compare takes BASE and "
+                             "CANDIDATE only",
+                             argv[optind]);
+    if (o->sel.n == 0)
+        ccb_selection_default(&o->sel);
+    if (!o->blocks)
+        o->blocks = ccb_compare_default_blocks(o->profile);
+    if (!o->seed_given) {
+        /* Reproducible by --seed: the seed is printed and recorded. */
+        struct timespec ts;
+        clock_gettime(CLOCK_REALTIME, &ts);
+        ccb_rng rng;
+        ccb_rng_seed(&rng, (uint64_t)ts.tv_sec * 1000000007ULL ^ (uint64_t)ts.tv_nsec ^
+                               ((uint64_t)getpid() << 32));
+        /* Kept below 2^53 so JSON readers that use doubles see it exactly too. */
+        o->seed = ccb_rng_next(&rng) >> 11;
+    }
+    return 0;
+}
+
+static const char *kind_name(ccb_operand_kind k)
+{
+    switch (k) {
+    case CCB_OPERAND_FILE:
+        return "file";
+    case CCB_OPERAND_REVISION:
+        return "revision";
+    case CCB_OPERAND_WORKTREE:
+        return "worktree";
+    }
+    return "revision";
+}
+
+/* The header of a side's result file, as `run` would write it. */
+static int describe(ccb_result *r, const ccb_operand *op, ccb_profile profile, time_t when)
+{
+    char stamp[32];
+    ccb_paths_iso8601(stamp, sizeof(stamp), when);
+    r->ccbench_version = strdup(ccb_version());
+    r->created_at = strdup(stamp);
+    r->profile = strdup(ccb_profile_name(profile));
+    r->label = strdup(op->text);
+    r->git.present = 1;
+    r->git.revision = strdup(op->text);
+    r->git.commit = op->commit[0] ? strdup(op->commit) : NULL;
+    r->git.tracker_tree = op->tracker_tree[0] ? strdup(op->tracker_tree) : NULL;
+    r->git.dirty = op->kind == CCB_OPERAND_WORKTREE && op->dirty;
+    if (!r->ccbench_version || !r->created_at || !r->profile || !r->label || !r->git.revision)
+        return ccb_error_set("out of memory");
+    return ccb_sysinfo_collect(&r->machine);
+}
+
+static int save_result(ccb_result *r, const char *workdir, time_t when, char **path)
+{
+    char *dir = NULL;
+    int rc = -1;
+    if (ccb_result_compute_stats(r) != 0 || ccb_paths_results_dir(workdir, &dir) != 0 ||
+        ccb_paths_result_file(dir, when, r->label, path) != 0 ||
+        ccb_result_write_file(r, *path) != 0)
+        goto done;
+    rc = 0;
+done:
+    free(dir);
+    return rc;
+}
+
+/* One side measured alone (the other side is a result file): unpaired, like two files. */
+static int measure_alone(const compare_options *o, const ccb_operand *op, ccb_progress_mode mode,
+                         ccb_result *into, int *scenario_failed, ccb_measure_outcome *outcome)
+{
+    ccb_plan_item items[CCB_COMPARE_MAX_SCENARIOS];
+    size_t nitems = 0;
+    int rc = -1;
+    memset(items, 0, sizeof(items));
+    ccb_plan_overrides ov = {.samples = 2UL * o->blocks, .api_latency_ms = 50, .cpu = o->cpu};
+    for (size_t i = 0; i < o->sel.n; i++) {
+        nitems++;
+        if (ccb_plan_item_init(&items[i], o->sel.defs[i], o->profile, &ov) != 0)
+            goto done;
+        int is_floor = strcmp(o->sel.defs[i]->executable, "ccbench-floor") == 0;
+        items[i].executable = strdup(op->exe[is_floor]);
+        if (!items[i].executable) {
+            ccb_error_set("out of memory");
+            goto done;
+        }
+    }
+    if (ccb_measure_run(items, nitems, (int)o->cpu, mode, into, outcome) != 0)
+        goto done;
+    *scenario_failed = 0;
+    for (size_t i = 0; i < into->nscenarios; i++)
+        *scenario_failed |= into->scenarios[i].samples_ok == 0;
+    rc = 0;
+done:
+    for (size_t i = 0; i < nitems; i++)
+        ccb_plan_item_release(&items[i]);
+    return rc;
+}
+
+/* Warnings for thresholds below a known noise floor. WARN receives malloc'd strings. */
+static size_t noise_warnings(const ccb_compare *cmp, char **warn, size_t cap)
+{
+    size_t n = 0;
+    for (size_t i = 0; i < cmp->n && n < cap; i++) {
+        const ccb_compare_metric *m = &cmp->metrics[i];
+        if (m->kind == CCB_KIND_COUNT || isnan(m->noise_floor) || m->threshold >= m->noise_floor)
+            continue;
+        if (asprintf(&warn[n], "%s.%s: threshold %g%% is below this build's measured noise "
+                               "floor ±%.1f%% (ccbench noise): raise it to at least %.1f%%",
+                     m->scenario, m->name, m->threshold * 100, m->noise_floor * 100,
+                     ceil(m->noise_floor * 200) / 2) >= 0)
+            n++;
+    }
+    return n;
+}
+
+int cmd_compare(int argc, char **argv)
+{
+    int status = CCB_EXIT_USAGE, scenario_failed = 0, color = 0;
+    compare_options o;
+    ccb_build_ctx ctx;
+    ccb_operand op[2];
+    ccb_compare cmp, round2, aa;
+    ccb_result *results[2] = {NULL, NULL}, *confirm_results[2] = {NULL, NULL};
+    char *saved[2] = {NULL, NULL}, *warn[MAX_WARNINGS];
+    size_t nwarn = 0;
+    time_t when = time(NULL);
+    ccb_measure_outcome outcome = CCB_MEASURE_DONE;
+
+    memset(&ctx, 0, sizeof(ctx));
+    memset(op, 0, sizeof(op));
+    ccb_compare_init(&cmp, 1);
+    ccb_compare_init(&round2, 1);
+    ccb_compare_init(&aa, 1);
+    if (parse_options(argc, argv, &o) != 0)
+        goto done;
+    color = ccb_cli_use_color(o.color, STDOUT_FILENO);
+    ccb_progress_mode mode = ccb_progress_detect(o.quiet);
+
+    for (int side = 0; side < 2; side++) {
+        status = ccb_operand_classify(&op[side], o.operand[side]);
+        if (status != 0)
+            goto done;
+    }
+    int files = (op[0].kind == CCB_OPERAND_FILE) + (op[1].kind == CCB_OPERAND_FILE);
+
+    if (files < 2) {
+        /* Resolve and build both sides before measuring anything. */
+        status = ccb_build_ctx_open(&ctx, o.repo, mode);
+        for (int side = 0; side < 2 && status == 0; side++) {
+            if (op[side].kind != CCB_OPERAND_FILE)
+                status = ccb_build_resolve(&ctx, &op[side]);
+        }
+        for (int side = 0; side < 2 && status == 0; side++) {
+            if (op[side].kind != CCB_OPERAND_FILE)
+                status = ccb_build_ensure(&ctx, &op[side]);
+        }
+        if (status != 0)
+            goto done;
+    }
+
+    status = CCB_EXIT_FAILURE;
+    if (files == 2) {
+        ccb_compare_init(&cmp, 0);
+        if (ccb_compare_from_results(&cmp, op[0].file, op[1].file) != 0) {
+            status = CCB_EXIT_USAGE;
+            goto done;
+        }
+    } else if (files == 1) {
+        int measured = op[0].kind == CCB_OPERAND_FILE;
+        results[measured] = ccb_result_new();
+        if (!results[measured] || describe(results[measured], &op[measured], o.profile, when) != 0)
+            goto done;
+        if (measure_alone(&o, &op[measured], mode, results[measured], &scenario_failed,
+                          &outcome) != 0)
+            goto done;
+        if (outcome == CCB_MEASURE_DONE) {
+            ccb_compare_init(&cmp, 0);
+            const ccb_result *base = measured ? op[0].file : results[0];
+            const ccb_result *cand = measured ? results[1] : op[1].file;
+            if (ccb_compare_from_results(&cmp, base, cand) != 0)
+                goto done;
+        }
+    } else {
+        const char *const exe[2][2] = {{op[0].exe[0], op[0].exe[1]},
+                                       {op[1].exe[0], op[1].exe[1]}};
+        if (o.noise) {
+            int aa_failed = 0;
+            if (!o.quiet)
+                fprintf(stderr, "ccbench: --noise: A/A run of %s first\n", op[1].text);
+            if (ccb_noise_measure(&op[1], &o.sel, o.profile, o.cpu, (unsigned int)o.blocks,
+                                  ccb_compare_derive_seed(o.seed ^ 0xaaULL), mode, &aa,
+                                  &aa_failed, &outcome) != 0)
+                goto done;
+            if (outcome == CCB_MEASURE_DONE && !aa_failed &&
+                ccb_noise_save(&op[1], &aa, ccb_profile_name(o.profile)) != 0)
+                goto done;
+        }
+        if (!o.quiet)
+            fprintf(stderr, "ccbench: compare: %lu ABBA blocks, seed %llu (reproduce with --seed "
+                            "%llu)\n",
+                    o.blocks, (unsigned long long)o.seed, (unsigned long long)o.seed);
+        for (int side = 0; side < 2; side++) {
+            results[side] = ccb_result_new();
+            if (!results[side] || describe(results[side], &op[side], o.profile, when) != 0)
+                goto done;
+        }
+        if (outcome == CCB_MEASURE_DONE &&
+            ccb_compare_round(&o.sel, o.profile, o.cpu, (unsigned int)o.blocks, o.seed, exe, mode,
+                              results, &cmp, &scenario_failed, &outcome) != 0)
+            goto done;
+    }
+    if (outcome == CCB_MEASURE_INTERRUPTED) {
+        ccb_error_set("interrupted: the children were stopped and nothing was written");
+        status = CCB_EXIT_INTERRUPTED;
+        goto done;
+    }
+    if (ccb_compare_analyse(&cmp, &o.thresholds) != 0)
+        goto done;
+
+    /* Confirm before failing: only the regressed metrics' scenarios, a fresh round. */
+    if (files == 0) {
+        const char *names[CCB_COMPARE_MAX_SCENARIOS];
+        size_t nre = ccb_compare_regressed_scenarios(&cmp, names, CCB_COMPARE_MAX_SCENARIOS);
+        if (nre > 0 && !scenario_failed) {
+            ccb_selection again = {.n = 0};
+            for (size_t i = 0; i < nre; i++)
+                again.defs[again.n++] = ccb_catalog_find(names[i]);
+            cmp.confirm_seed = ccb_compare_derive_seed(o.seed);
+            if (!o.quiet)
+                fprintf(stderr, "ccbench: %zu scenario(s) regressed: confirming in a fresh "
+                                "interleaved round (seed %llu)\n",
+                        nre, (unsigned long long)cmp.confirm_seed);
+            const char *const exe[2][2] = {{op[0].exe[0], op[0].exe[1]},
+                                           {op[1].exe[0], op[1].exe[1]}};
+            int failed2 = 0;
+            for (int side = 0; side < 2; side++) {
+                confirm_results[side] = ccb_result_new();
+                if (!confirm_results[side]) {
+                    ccb_error_set("out of memory");
+                    goto done;
+                }
+            }
+            if (ccb_compare_round(&again, o.profile, o.cpu, (unsigned int)o.blocks,
+                                  cmp.confirm_seed, exe, mode, confirm_results, &round2, &failed2,
+                                  &outcome) != 0)
+                goto done;
+            if (outcome == CCB_MEASURE_INTERRUPTED) {
+                ccb_error_set("interrupted during the confirm round: nothing was written");
+                status = CCB_EXIT_INTERRUPTED;
+                goto done;
+            }
+            /* Holm over the round-2 family: only the re-measured scenarios' metrics. */
+            if (ccb_compare_analyse(&round2, &o.thresholds) != 0)
+                goto done;
+            ccb_compare_apply_confirm(&cmp, &round2);
+            scenario_failed |= failed2;
+        }
+    } else {
+        ccb_compare_mark_unconfirmable(&cmp);
+    }
+
+    for (int side = 0; side < 2; side++) {
+        if (op[side].kind != CCB_OPERAND_FILE)
+            ccb_noise_load(&op[side], &cmp);
+    }
+    nwarn = noise_warnings(&cmp, warn, MAX_WARNINGS);
+
+    /* Results first: a report piped into `head` must not cost the measurement. */
+    for (int side = 0; side < 2; side++) {
+        if (results[side] && save_result(results[side], ctx.workdir, when, &saved[side]) != 0) {
+            fprintf(stderr, "ccbench: warning: %s\n", ccb_error_message());
+            free(saved[side]);
+            saved[side] = NULL;
+        }
+    }
+    ccb_compare_report rep = {.cmp = &cmp,
+                              .thresholds = &o.thresholds,
+                              .profile = files == 2 ? NULL : ccb_profile_name(o.profile),
+                              .warnings = (const char *const *)warn,
+                              .nwarnings = nwarn};
+    for (int side = 0; side < 2; side++) {
+        const ccb_git_info *g = op[side].file ? &op[side].file->git : NULL;
+        rep.side[side] = (ccb_compare_side_info){
+            .operand = op[side].text,
+            .kind = kind_name(op[side].kind),
+            .commit = g ? g->commit : op[side].commit,
+            .tracker_tree = g ? g->tracker_tree : op[side].tracker_tree,
+            .dirty = g ? g->dirty : op[side].dirty && op[side].kind == CCB_OPERAND_WORKTREE,
+            .result_path = saved[side],
+        };
+    }
+    if (ccb_compare_report_write(stdout, &rep, o.format, color) != 0)
+        goto done;
+    if (!o.quiet) {
+        for (int side = 0; side < 2; side++)
+            if (saved[side])
+                fprintf(stderr, "ccbench: %s samples written to %s\n", op[side].text,
+                        saved[side]);
+    }
+    if (scenario_failed) {
+        ccb_error_set("a scenario had no valid sample on one side: the compare cannot be "
+                      "trusted (see the failures in the saved results)");
+        status = CCB_EXIT_FAILURE;
+        goto done;
+    }
+    if (ccb_compare_has_failure(&cmp) && !o.no_fail) {
+        ccb_error_set("a metric regressed beyond its threshold%s (--no-fail to report only)",
+                      files == 0 ? " and was confirmed by a second round" : "");
+        status = CCB_EXIT_REGRESSION;
+        goto done;
+    }
+    status = CCB_EXIT_OK;
+done:
+    for (size_t i = 0; i < nwarn; i++)
+        free(warn[i]);
+    for (int side = 0; side < 2; side++) {
+        ccb_result_free(results[side]);
+        ccb_result_free(confirm_results[side]);
+        ccb_operand_release(&op[side]);
+        free(saved[side]);
+    }
+    ccb_compare_release(&cmp);
+    ccb_compare_release(&round2);
+    ccb_compare_release(&aa);
+    ccb_thresholds_release(&o.thresholds);
+    ccb_build_ctx_release(&ctx);
+    return status;
+}

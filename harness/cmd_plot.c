@@ -1,0 +1,160 @@
+/*
+ * `ccbench plot FILE... [--kind distribution|history|compare] [--out PATH.png|.svg]`: write a
+ * self-contained gnuplot script next to the image (PATH with .gp) and run gnuplot on it.
+ * Without gnuplot the script is still written and the exit status is 2 with the install line.
+ */
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+#include "commands.h"
+#include "error.h"
+#include "history.h"
+#include "notes.h"
+#include "plot.h"
+#include "result.h"
+
+static const struct option longopts[] = {
+    {"kind", required_argument, NULL, 'k'},
+    {"out", required_argument, NULL, 'o'},
+    {"metric", required_argument, NULL, 'm'},
+    {"notes", required_argument, NULL, 'N'},
+    {NULL, 0, NULL, 0},
+};
+
+/* The script text of KIND, in memory (one write, then rename: never a half script). */
+static int make_script(ccb_plot_kind kind, const ccb_plot_target *t, char **files, size_t nfiles,
+                       const char *notes, const char *metric, char **text, size_t *len)
+{
+    int rc = -1;
+    FILE *gp = NULL;
+    ccb_history h;
+    memset(&h, 0, sizeof(h));
+    *text = NULL;
+    *len = 0;
+
+    if (kind == CCB_PLOT_HISTORY) {
+        if (notes ? ccb_notes_load_range(&h, notes) : ccb_history_load_files(&h, files, nfiles))
+            goto done;
+        if (h.n == 0) {
+            ccb_error_set("plot: no result to plot%s", notes ? " (no commit in the range has a "
+                                                               "ccbench note)"
+                                                             : "");
+            goto done;
+        }
+        if (ccb_history_filter_machine(&h) != 0)
+            goto done;
+        char summary[1024];
+        ccb_history_skip_summary(&h, summary, sizeof(summary));
+        if (summary[0])
+            fprintf(stderr, "ccbench: plot: %s\n", summary);
+    } else {
+        /* distribution: the files in the order given (the first is the baseline). */
+        for (size_t i = 0; i < nfiles; i++) {
+            ccb_result *r = NULL;
+            if (ccb_result_read_file(files[i], &r) != 0 ||
+                ccb_history_add(&h, r, files[i], NULL) != 0)
+                goto done;
+        }
+    }
+    gp = open_memstream(text, len);
+    if (!gp) {
+        ccb_error_set("out of memory");
+        goto done;
+    }
+    if (kind == CCB_PLOT_HISTORY) {
+        rc = ccb_plot_history(gp, t, &h, metric);
+    } else {
+        const ccb_result **rs = calloc(h.n ? h.n : 1, sizeof(*rs));
+        if (!rs) {
+            ccb_error_set("out of memory");
+            goto done;
+        }
+        for (size_t i = 0; i < h.n; i++)
+            rs[i] = h.entries[i].result;
+        rc = ccb_plot_distribution(gp, t, rs, h.n, metric);
+        free(rs);
+    }
+done:
+    if (gp && fclose(gp) != 0 && rc == 0)
+        rc = ccb_error_set("out of memory writing the plot script");
+    if (rc != 0) {
+        free(*text);
+        *text = NULL;
+    }
+    ccb_history_release(&h);
+    return rc;
+}
+
+int cmd_plot(int argc, char **argv)
+{
+    int status = CCB_EXIT_USAGE;
+    ccb_plot_kind kind = CCB_PLOT_DISTRIBUTION;
+    const char *out = NULL, *metric = NULL, *notes = NULL;
+    char *text = NULL, *default_out = NULL;
+    size_t len = 0;
+    ccb_plot_target t;
+    memset(&t, 0, sizeof(t));
+
+    opterr = 0;
+    optind = 0;
+    for (;;) {
+        int opt = getopt_long(argc, argv, ":", longopts, NULL);
+        if (opt == -1)
+            break;
+        if (opt == 'k') {
+            if (ccb_plot_kind_parse(optarg, &kind) != 0)
+                goto done;
+        } else if (opt == 'o') {
+            out = optarg;
+        } else if (opt == 'm') {
+            metric = optarg;
+        } else if (opt == 'N') {
+            notes = optarg;
+        } else {
+            ccb_cli_option_error("plot", opt, argv[optind - 1], longopts);
+            goto done;
+        }
+    }
+    char **files = argv + optind;
+    size_t nfiles = (size_t)(argc - optind);
+    if (kind == CCB_PLOT_COMPARE) {
+        ccb_error_set("plot --kind compare needs a ccbench-compare/1 file (ccbench compare "
+                      "--format json), not built yet");
+        goto done;
+    }
+    if (notes && (kind != CCB_PLOT_HISTORY || nfiles > 0)) {
+        ccb_error_set("plot: --notes RANGE goes with --kind history and no FILE");
+        goto done;
+    }
+    if (!notes && nfiles == 0) {
+        ccb_error_set("plot: which result files? Usage: ccbench plot FILE... [--kind K] "
+                      "[--out PATH.png|.svg]");
+        goto done;
+    }
+    if (!out) {
+        if (asprintf(&default_out, "ccbench-%s.png",
+                     kind == CCB_PLOT_HISTORY ? "history" : "distribution") < 0) {
+            default_out = NULL;
+            ccb_error_set("out of memory");
+            goto done;
+        }
+        out = default_out;
+    }
+    if (ccb_plot_target_init(&t, out) != 0)
+        goto done;
+    if (make_script(kind, &t, files, nfiles, notes, metric, &text, &len) != 0)
+        goto done;
+    if (ccb_plot_write_script(&t, text, len) != 0)
+        goto done;
+    status = ccb_plot_run_gnuplot(&t);
+    if (status == CCB_EXIT_OK)
+        fprintf(stderr, "ccbench: plot written to %s (script: %s)\n", t.image, t.script);
+done:
+    free(text);
+    free(default_out);
+    ccb_plot_target_release(&t);
+    return status;
+}

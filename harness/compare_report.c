@@ -1,0 +1,397 @@
+/*
+ * Compare reports (see compare_report.h). Ratios are shown as signed percentages of change
+ * (candidate / baseline - 1), the form PR reviewers read fastest; the JSON keeps the ratio.
+ * The arrow shows which way the value moved (↑ larger, ↓ smaller); the colour and the verdict
+ * say whether that is good, since for a rate larger is better.
+ */
+#include "compare_report.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "error.h"
+#include "report.h"
+
+#define RED "\033[31m"
+#define GREEN "\033[32m"
+#define YELLOW "\033[33m"
+#define BOLD "\033[1m"
+#define RESET "\033[0m"
+
+#define NCOLS 7
+
+static const char *confirm_name(ccb_confirm c)
+{
+    switch (c) {
+    case CCB_CONFIRM_NONE:
+        return "none";
+    case CCB_CONFIRM_CONFIRMED:
+        return "confirmed";
+    case CCB_CONFIRM_REJECTED:
+        return "not_confirmed";
+    case CCB_CONFIRM_IMPOSSIBLE:
+        return "not_remeasurable";
+    }
+    return "none";
+}
+
+void ccb_compare_verdict_text(const ccb_compare_metric *m, char *buf, size_t size)
+{
+    if (m->nbase == 0 || m->ncand == 0) {
+        snprintf(buf, size, "no data");
+        return;
+    }
+    const char *arrow = "";
+    if (m->verdict == CCB_VERDICT_REGRESSED || m->verdict == CCB_VERDICT_IMPROVED)
+        arrow = m->cand_median > m->base_median ? " ↑" : " ↓";
+    switch (m->confirm) {
+    case CCB_CONFIRM_CONFIRMED:
+        snprintf(buf, size, "regressed%s (confirmed)", arrow);
+        return;
+    case CCB_CONFIRM_REJECTED:
+        snprintf(buf, size, "%s (regressed in round 1, not confirmed)",
+                 ccb_verdict_name(m->verdict));
+        return;
+    case CCB_CONFIRM_IMPOSSIBLE:
+        snprintf(buf, size, "regressed%s", arrow);
+        return;
+    case CCB_CONFIRM_NONE:
+        break;
+    }
+    if (m->verdict == CCB_VERDICT_INCONCLUSIVE && m->more_blocks > 0)
+        snprintf(buf, size, "inconclusive (~%zu more %s)", m->more_blocks,
+                 m->paired ? "blocks" : "samples");
+    else
+        snprintf(buf, size, "%s%s", ccb_verdict_name(m->verdict), arrow);
+}
+
+static const char *verdict_color(const ccb_compare_metric *m)
+{
+    switch (m->verdict) {
+    case CCB_VERDICT_REGRESSED:
+        return RED;
+    case CCB_VERDICT_IMPROVED:
+        return GREEN;
+    case CCB_VERDICT_INCONCLUSIVE:
+        return YELLOW;
+    case CCB_VERDICT_UNCHANGED:
+        break;
+    }
+    return "";
+}
+
+static void fmt_pct(char *buf, size_t size, double ratio)
+{
+    if (!isfinite(ratio))
+        snprintf(buf, size, "-");
+    else
+        snprintf(buf, size, "%+.1f%%", (ratio - 1) * 100);
+}
+
+static void fmt_p(char *buf, size_t size, double p)
+{
+    if (isnan(p))
+        snprintf(buf, size, "-");
+    else if (p < 0.0001)
+        snprintf(buf, size, "<0.0001");
+    else
+        snprintf(buf, size, "%.4f", p);
+}
+
+typedef struct row {
+    char c[NCOLS][96];
+} row;
+
+static void fill_row(row *r, const ccb_compare_metric *m)
+{
+    char a[32], b[32], lo[32], hi[32];
+    snprintf(r->c[0], sizeof(r->c[0]), "%s.%s", m->scenario, m->name);
+    ccb_report_format_number(a, sizeof(a), m->base_median);
+    ccb_report_format_number(b, sizeof(b), m->cand_median);
+    snprintf(r->c[1], sizeof(r->c[1]), "%s %s", m->nbase ? a : "-", m->unit);
+    snprintf(r->c[2], sizeof(r->c[2]), "%s %s", m->ncand ? b : "-", m->unit);
+    fmt_pct(r->c[3], sizeof(r->c[3]), m->ratio.ratio);
+    if (m->kind == CCB_KIND_COUNT) {
+        snprintf(r->c[4], sizeof(r->c[4]), "exact");
+    } else {
+        fmt_pct(lo, sizeof(lo), m->ratio.ci_low);
+        fmt_pct(hi, sizeof(hi), m->ratio.ci_high);
+        snprintf(r->c[4], sizeof(r->c[4]), "[%s, %s]", lo, hi);
+    }
+    fmt_p(r->c[5], sizeof(r->c[5]), m->p_holm);
+    ccb_compare_verdict_text(m, r->c[6], sizeof(r->c[6]));
+}
+
+/* Display width of UTF-8 text (the arrows are one column each). */
+static int width(const char *s)
+{
+    int w = 0;
+    for (; *s; s++)
+        w += ((unsigned char)*s & 0xC0) != 0x80;
+    return w;
+}
+
+static void side_line(FILE *out, const char *role, const ccb_compare_side_info *s)
+{
+    fprintf(out, "%s: %s", role, s->operand);
+    if (s->commit && s->commit[0])
+        fprintf(out, " (commit %.12s", s->commit);
+    if (s->tracker_tree && s->tracker_tree[0])
+        fprintf(out, "%stracker tree %.12s", s->commit && s->commit[0] ? ", " : " (",
+                s->tracker_tree);
+    if ((s->commit && s->commit[0]) || (s->tracker_tree && s->tracker_tree[0]))
+        fputc(')', out);
+    if (s->dirty)
+        fputs(" + uncommitted changes", out);
+    fputc('\n', out);
+}
+
+static void threshold_text(const ccb_compare_report *r, char *buf, size_t size)
+{
+    size_t len = (size_t)snprintf(buf, size, "%g%%", r->thresholds->global * 100);
+    for (size_t i = 0; i < r->thresholds->n && len < size; i++)
+        len += (size_t)snprintf(buf + len, size - len, ", %s %g%%", r->thresholds->overrides[i].key,
+                                r->thresholds->overrides[i].value * 100);
+}
+
+static void summary_counts(const ccb_compare *c, size_t counts[4])
+{
+    memset(counts, 0, 4 * sizeof(counts[0]));
+    for (size_t i = 0; i < c->n; i++)
+        counts[c->metrics[i].verdict]++;
+}
+
+static void notes(FILE *out, const ccb_compare_report *r, const char *bullet)
+{
+    const ccb_compare *c = r->cmp;
+    for (size_t i = 0; i < c->n; i++) {
+        const ccb_compare_metric *m = &c->metrics[i];
+        if (m->verdict == CCB_VERDICT_INCONCLUSIVE && c->paired)
+            fprintf(out, "%s%s.%s is inconclusive: its CI straddles the ±%g%% band; about %zu "
+                         "more blocks (--blocks %zu) would likely decide it.\n",
+                    bullet, m->scenario, m->name, m->threshold * 100, m->more_blocks,
+                    (size_t)c->blocks + m->more_blocks);
+        else if (m->verdict == CCB_VERDICT_INCONCLUSIVE)
+            fprintf(out, "%s%s.%s is inconclusive: its CI straddles the ±%g%% band; about %zu "
+                         "more samples per side would likely decide it.\n",
+                    bullet, m->scenario, m->name, m->threshold * 100, m->more_blocks);
+        if (m->confirm == CCB_CONFIRM_REJECTED)
+            fprintf(out, "%s%s.%s regressed in round 1 but not in the confirm round: a false "
+                         "alarm, it does not fail the gate.\n",
+                    bullet, m->scenario, m->name);
+        if (m->confirm == CCB_CONFIRM_CONFIRMED)
+            fprintf(out, "%s%s.%s regressed in round 1 and again in the confirm round.\n", bullet,
+                    m->scenario, m->name);
+        if (m->confirm == CCB_CONFIRM_IMPOSSIBLE)
+            fprintf(out, "%s%s.%s regressed (result files cannot be re-measured to confirm).\n",
+                    bullet, m->scenario, m->name);
+    }
+    for (size_t i = 0; i < r->nwarnings; i++)
+        fprintf(out, "%swarning: %s\n", bullet, r->warnings[i]);
+}
+
+static void header(FILE *out, const ccb_compare_report *r, const char *lead)
+{
+    const ccb_compare *c = r->cmp;
+    char thr[512];
+    threshold_text(r, thr, sizeof(thr));
+    fputs(lead, out);
+    side_line(out, "baseline", &r->side[0]);
+    fputs(lead, out);
+    side_line(out, "candidate", &r->side[1]);
+    fputs(lead, out);
+    if (c->paired)
+        fprintf(out, "%u ABBA blocks per round, seed %llu%s, profile %s, threshold %s\n",
+                c->blocks, (unsigned long long)c->seed,
+                c->confirm_ran ? " (confirm round: derived seed)" : "",
+                r->profile ? r->profile : "-", thr);
+    else
+        fprintf(out, "two result files: unpaired (all cross pairs), threshold %s\n", thr);
+}
+
+static int write_table(FILE *out, const ccb_compare_report *r, int color)
+{
+    static const char *const heads[NCOLS] = {"metric",    "baseline", "candidate", "change",
+                                             "95% CI",    "p (Holm)", "verdict"};
+    const ccb_compare *c = r->cmp;
+    row *rows = calloc(c->n ? c->n : 1, sizeof(*rows));
+    if (!rows)
+        return ccb_error_set("out of memory");
+    int w[NCOLS];
+    for (int k = 0; k < NCOLS; k++)
+        w[k] = width(heads[k]);
+    for (size_t i = 0; i < c->n; i++) {
+        fill_row(&rows[i], &c->metrics[i]);
+        for (int k = 0; k < NCOLS; k++)
+            if (width(rows[i].c[k]) > w[k])
+                w[k] = width(rows[i].c[k]);
+    }
+    header(out, r, "");
+    fputc('\n', out);
+    for (int k = 0; k < NCOLS; k++)
+        fprintf(out, "%s%s%-*s%s", k ? "  " : "", color ? BOLD : "", k == NCOLS - 1 ? 0 : w[k],
+                heads[k], color ? RESET : "");
+    fputc('\n', out);
+    for (size_t i = 0; i < c->n; i++) {
+        const ccb_compare_metric *m = &c->metrics[i];
+        for (int k = 0; k < NCOLS; k++) {
+            int pad = w[k] - width(rows[i].c[k]);
+            int right = k >= 1 && k <= 3;
+            const char *col = color && k == NCOLS - 1 ? verdict_color(m) : "";
+            fprintf(out, "%s%*s%s%s%s%*s", k ? "  " : "", right ? pad : 0, "", col, rows[i].c[k],
+                    col[0] ? RESET : "", (right || k == NCOLS - 1) ? 0 : pad, "");
+        }
+        fputc('\n', out);
+    }
+    size_t counts[4];
+    summary_counts(c, counts);
+    fprintf(out, "\n%zu metrics: %zu regressed, %zu improved, %zu unchanged, %zu inconclusive\n",
+            c->n, counts[CCB_VERDICT_REGRESSED], counts[CCB_VERDICT_IMPROVED],
+            counts[CCB_VERDICT_UNCHANGED], counts[CCB_VERDICT_INCONCLUSIVE]);
+    notes(out, r, "");
+    free(rows);
+    return 0;
+}
+
+static int write_markdown(FILE *out, const ccb_compare_report *r)
+{
+    const ccb_compare *c = r->cmp;
+    size_t counts[4];
+    summary_counts(c, counts);
+    fprintf(out, "### ccbench compare: %s → %s\n\n", r->side[0].operand, r->side[1].operand);
+    fprintf(out, "**%zu regressed**, %zu improved, %zu unchanged, %zu inconclusive\n\n",
+            counts[CCB_VERDICT_REGRESSED], counts[CCB_VERDICT_IMPROVED],
+            counts[CCB_VERDICT_UNCHANGED], counts[CCB_VERDICT_INCONCLUSIVE]);
+    header(out, r, "- ");
+    fputs("\n| metric | baseline | candidate | change | 95% CI | p (Holm) | verdict |\n", out);
+    fputs("|---|---:|---:|---:|---|---:|---|\n", out);
+    for (size_t i = 0; i < c->n; i++) {
+        row rw;
+        const ccb_compare_metric *m = &c->metrics[i];
+        fill_row(&rw, m);
+        const char *em = m->verdict == CCB_VERDICT_REGRESSED ? "**" : "";
+        fprintf(out, "| `%s` | %s | %s | %s | %s | %s | %s%s%s |\n", rw.c[0], rw.c[1], rw.c[2],
+                rw.c[3], rw.c[4], rw.c[5], em, rw.c[6], em);
+    }
+    fputc('\n', out);
+    notes(out, r, "- ");
+    return 0;
+}
+
+static cJSON *number_or_null(double v)
+{
+    return isfinite(v) ? cJSON_CreateNumber(v) : cJSON_CreateNull();
+}
+
+static cJSON *side_json(const ccb_compare_side_info *s)
+{
+    cJSON *o = cJSON_CreateObject();
+    if (!o)
+        return NULL;
+    cJSON_AddStringToObject(o, "operand", s->operand);
+    cJSON_AddStringToObject(o, "kind", s->kind);
+    if (s->commit && s->commit[0])
+        cJSON_AddStringToObject(o, "commit", s->commit);
+    else
+        cJSON_AddNullToObject(o, "commit");
+    if (s->tracker_tree && s->tracker_tree[0])
+        cJSON_AddStringToObject(o, "tracker_tree", s->tracker_tree);
+    else
+        cJSON_AddNullToObject(o, "tracker_tree");
+    cJSON_AddBoolToObject(o, "dirty", s->dirty);
+    if (s->result_path)
+        cJSON_AddStringToObject(o, "result_file", s->result_path);
+    else
+        cJSON_AddNullToObject(o, "result_file");
+    return o;
+}
+
+cJSON *ccb_compare_report_json(const ccb_compare_report *r)
+{
+    const ccb_compare *c = r->cmp;
+    cJSON *root = cJSON_CreateObject();
+    if (!root)
+        return NULL;
+    cJSON_AddStringToObject(root, "schema", "ccbench-compare/1");
+    cJSON_AddItemToObject(root, "baseline", side_json(&r->side[0]));
+    cJSON_AddItemToObject(root, "candidate", side_json(&r->side[1]));
+    cJSON_AddStringToObject(root, "mode", c->paired ? "interleaved" : "files");
+    if (r->profile)
+        cJSON_AddStringToObject(root, "profile", r->profile);
+    else
+        cJSON_AddNullToObject(root, "profile");
+    /* A seed is a 64-bit integer: a string keeps every bit (JSON numbers are doubles). */
+    char seed[32];
+    snprintf(seed, sizeof(seed), "%llu", (unsigned long long)c->seed);
+    cJSON_AddStringToObject(root, "seed", seed);
+    cJSON_AddNumberToObject(root, "blocks", c->blocks);
+    cJSON *confirm = cJSON_AddObjectToObject(root, "confirm_round");
+    if (confirm) {
+        cJSON_AddBoolToObject(confirm, "ran", c->confirm_ran);
+        snprintf(seed, sizeof(seed), "%llu", (unsigned long long)c->confirm_seed);
+        cJSON_AddStringToObject(confirm, "seed", seed);
+    }
+    cJSON *thr = cJSON_AddObjectToObject(root, "thresholds");
+    if (thr) {
+        cJSON_AddNumberToObject(thr, "default", r->thresholds->global);
+        cJSON *per = cJSON_AddObjectToObject(thr, "metrics");
+        for (size_t i = 0; per && i < r->thresholds->n; i++)
+            cJSON_AddNumberToObject(per, r->thresholds->overrides[i].key,
+                                    r->thresholds->overrides[i].value);
+    }
+    cJSON *metrics = cJSON_AddArrayToObject(root, "metrics");
+    for (size_t i = 0; metrics && i < c->n; i++) {
+        const ccb_compare_metric *m = &c->metrics[i];
+        cJSON *o = cJSON_CreateObject();
+        if (!o)
+            break;
+        cJSON_AddItemToArray(metrics, o);
+        cJSON_AddStringToObject(o, "scenario", m->scenario);
+        cJSON_AddStringToObject(o, "name", m->name);
+        cJSON_AddStringToObject(o, "unit", m->unit);
+        cJSON_AddStringToObject(o, "direction", ccb_direction_name(m->direction));
+        cJSON_AddStringToObject(o, "kind", m->kind == CCB_KIND_COUNT ? "count" : "timing");
+        cJSON_AddItemToObject(o, "baseline_median", number_or_null(m->base_median));
+        cJSON_AddNumberToObject(o, "baseline_n", (double)m->nbase);
+        cJSON_AddItemToObject(o, "candidate_median", number_or_null(m->cand_median));
+        cJSON_AddNumberToObject(o, "candidate_n", (double)m->ncand);
+        cJSON_AddItemToObject(o, "ratio", number_or_null(m->ratio.ratio));
+        cJSON_AddItemToObject(o, "ci_low", number_or_null(m->ratio.ci_low));
+        cJSON_AddItemToObject(o, "ci_high", number_or_null(m->ratio.ci_high));
+        cJSON_AddItemToObject(o, "p", number_or_null(m->p));
+        cJSON_AddItemToObject(o, "p_holm", number_or_null(m->p_holm));
+        cJSON_AddNumberToObject(o, "threshold", m->threshold);
+        cJSON_AddStringToObject(o, "verdict", ccb_verdict_name(m->verdict));
+        cJSON_AddStringToObject(o, "first_round_verdict", ccb_verdict_name(m->first_verdict));
+        if (m->confirm == CCB_CONFIRM_CONFIRMED || m->confirm == CCB_CONFIRM_REJECTED)
+            cJSON_AddBoolToObject(o, "confirmed", m->confirm == CCB_CONFIRM_CONFIRMED);
+        else
+            cJSON_AddNullToObject(o, "confirmed");
+        cJSON_AddStringToObject(o, "confirm", confirm_name(m->confirm));
+        cJSON_AddNumberToObject(o, "more_blocks_needed", (double)m->more_blocks);
+        cJSON_AddItemToObject(o, "noise_floor", number_or_null(m->noise_floor));
+    }
+    cJSON *warnings = cJSON_AddArrayToObject(root, "warnings");
+    for (size_t i = 0; warnings && i < r->nwarnings; i++)
+        cJSON_AddItemToArray(warnings, cJSON_CreateString(r->warnings[i]));
+    cJSON_AddBoolToObject(root, "failed", ccb_compare_has_failure(c));
+    return root;
+}
+
+int ccb_compare_report_write(FILE *out, const ccb_compare_report *r, ccb_format format,
+                             int color)
+{
+    if (format == CCB_FORMAT_TABLE)
+        return write_table(out, r, color);
+    if (format == CCB_FORMAT_MARKDOWN)
+        return write_markdown(out, r);
+    cJSON *json = ccb_compare_report_json(r);
+    char *text = json ? cJSON_Print(json) : NULL;
+    cJSON_Delete(json);
+    if (!text)
+        return ccb_error_set("out of memory rendering the compare as JSON");
+    fprintf(out, "%s\n", text);
+    cJSON_free(text);
+    return 0;
+}

@@ -1,0 +1,611 @@
+/*
+ * gnuplot scripts for `ccbench plot` and the bounded run of gnuplot (see plot.h). Text from
+ * result files (labels, names: possibly from a fetched git note) only ever goes into
+ * single-quoted gnuplot strings, where gnuplot does no backquote command substitution.
+ */
+#include "plot.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <math.h>
+#include <poll.h>
+#include <signal.h>
+#include <spawn.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "error.h"
+
+extern char **environ;
+
+#define GNUPLOT_TIMEOUT_MS 120000
+#define GNUPLOT_INSTALL "apt-get install gnuplot-nox"
+/* One colour per result (matplotlib's tab10: distinct, colour-blind-friendlier than rgb). */
+static const char *const palette[] = {"#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd",
+                                      "#8c564b", "#e377c2", "#7f7f7f", "#bcbd22", "#17becf"};
+#define NPALETTE (sizeof(palette) / sizeof(palette[0]))
+/* Values spanning more than this factor get a log axis. */
+#define LOG_SPAN 100.0
+
+int ccb_plot_kind_parse(const char *text, ccb_plot_kind *out)
+{
+    if (strcmp(text, "distribution") == 0)
+        *out = CCB_PLOT_DISTRIBUTION;
+    else if (strcmp(text, "history") == 0)
+        *out = CCB_PLOT_HISTORY;
+    else if (strcmp(text, "compare") == 0)
+        *out = CCB_PLOT_COMPARE;
+    else
+        return ccb_error_set("plot: --kind '%s': expected distribution, history or compare",
+                             text);
+    return 0;
+}
+
+/* PATH made absolute (its directory must exist), so the script renders from any cwd. */
+static char *absolute(const char *path)
+{
+    char *copy = strdup(path), *dir_real = NULL, *out = NULL;
+    if (!copy)
+        return NULL;
+    char *slash = strrchr(copy, '/');
+    const char *dir = ".", *base = copy;
+    if (slash == copy) {
+        dir = "/";
+        base = copy + 1;
+    } else if (slash) {
+        *slash = '\0';
+        dir = copy;
+        base = slash + 1;
+    }
+    dir_real = realpath(dir, NULL);
+    if (!dir_real)
+        ccb_error_set("plot: --out %s: directory '%s': %s", path, dir, strerror(errno));
+    else if (asprintf(&out, "%s%s%s", dir_real, strcmp(dir_real, "/") == 0 ? "" : "/", base) < 0)
+        out = NULL;
+    free(dir_real);
+    free(copy);
+    return out;
+}
+
+int ccb_plot_target_init(ccb_plot_target *t, const char *path)
+{
+    memset(t, 0, sizeof(*t));
+    size_t len = strlen(path);
+    const char *dot = strrchr(path, '.');
+    const char *slash = strrchr(path, '/');
+    if (!dot || (slash && dot < slash) || dot == path || (slash && dot == slash + 1) ||
+        (strcasecmp(dot, ".png") != 0 && strcasecmp(dot, ".svg") != 0))
+        return ccb_error_set("plot: --out '%s': expected a file name ending in .png or .svg",
+                             path);
+    t->svg = strcasecmp(dot, ".svg") == 0;
+    t->image = absolute(path);
+    if (!t->image)
+        return ccb_error_message()[0] ? -1 : ccb_error_set("out of memory");
+    len = strlen(t->image);
+    t->script = malloc(len + 1);
+    if (!t->script)
+        return ccb_error_set("out of memory");
+    memcpy(t->script, t->image, len + 1);
+    strcpy(t->script + len - 4, ".gp");
+    return 0;
+}
+
+void ccb_plot_target_release(ccb_plot_target *t)
+{
+    free(t->image);
+    free(t->script);
+    memset(t, 0, sizeof(*t));
+}
+
+/* ---------------------------------------------------------------------------------------- */
+/* Script pieces */
+
+/* TEXT as a single-quoted gnuplot string: '' for ', control characters as spaces. */
+static void gp_str(FILE *gp, const char *text)
+{
+    fputc('\'', gp);
+    for (const unsigned char *p = (const unsigned char *)text; *p; p++) {
+        if (*p == '\'')
+            fputs("''", gp);
+        else if (*p < 0x20 || *p == 0x7f)
+            fputc(' ', gp);
+        else
+            fputc(*p, gp);
+    }
+    fputc('\'', gp);
+}
+
+typedef struct layout {
+    size_t panels, cols, rows;
+    int width, height;
+} layout;
+
+static layout make_layout(size_t panels)
+{
+    layout l = {.panels = panels};
+    l.cols = panels <= 3 ? panels : panels == 4 ? 2 : panels <= 9 ? 3 : 4;
+    if (l.cols == 0)
+        l.cols = 1;
+    l.rows = (panels + l.cols - 1) / l.cols;
+    if (panels == 1) {
+        l.width = 1100;
+        l.height = 600;
+    } else {
+        l.width = (int)l.cols * 430;
+        l.height = (int)l.rows * 330 + 70;
+    }
+    return l;
+}
+
+/* Terminal, output (overridable with -e "outfile='...'"), and the multiplot with its title
+ * (TITLE1 on the first line, TITLE2 below, smaller). */
+static void preamble(FILE *gp, const ccb_plot_target *t, const layout *l, const char *title1,
+                     const char *title2)
+{
+    fprintf(gp, "# Written by ccbench; rerun with: gnuplot %s\n", t->script);
+    fputs("# Data is inline (the $name << EOD blocks); edit freely.\n", gp);
+    fputs("if (!exists(\"outfile\")) outfile = ", gp);
+    gp_str(gp, t->image);
+    fputc('\n', gp);
+    /* noenhanced: "cold_init" must not render as "cold" with a subscript "init". */
+    fprintf(gp, "set terminal %s noenhanced size %d,%d font 'sans,10' background '#ffffff'\n",
+            t->svg ? "svg" : "pngcairo", l->width, l->height);
+    fputs("set output outfile\n", gp);
+    fputs("set grid ytics lc rgb '#dddddd' lt 1\nset border 3\nset tics nomirror\n", gp);
+    fputs("set style fill solid 0.35 border -1\nset style boxplot outliers pointtype 7\n", gp);
+    fputs("set pointsize 0.5\nset key top left Left reverse samplen 2 box opaque\n", gp);
+    fprintf(gp, "set multiplot layout %zu,%zu title ", l->rows, l->cols);
+    gp_str(gp, title1);
+    fputs(".\"\\n\".", gp);
+    gp_str(gp, title2);
+    fputs(" font 'sans,12'\n", gp);
+}
+
+static const char *direction_text(ccb_direction d)
+{
+    return d == CCB_HIGHER_IS_BETTER ? "higher is better" : "lower is better";
+}
+
+/* Title and y label of one panel; a log axis when LO..HI spans more than LOG_SPAN. */
+static void panel_axes(FILE *gp, const ccb_series *s, double lo, double hi)
+{
+    char title[256], ylabel[128];
+    snprintf(title, sizeof(title), "%s.%s", s->scenario, s->metric);
+    snprintf(ylabel, sizeof(ylabel), "%s (%s)", s->unit, direction_text(s->direction));
+    fputs("set title ", gp);
+    gp_str(gp, title);
+    fputs(" font 'sans,11'\nset ylabel ", gp);
+    gp_str(gp, ylabel);
+    fputc('\n', gp);
+    if (lo > 0 && hi / lo > LOG_SPAN) {
+        fprintf(gp, "set logscale y\nset yrange [%.17g:%.17g]\n", lo / 1.5, hi * 1.5);
+    } else {
+        double pad = (hi - lo) * 0.08;
+        if (pad == 0)
+            pad = fabs(hi) > 0 ? fabs(hi) * 0.1 : 1;
+        /* Counts and times are never negative: do not invent a negative axis for them. */
+        double bottom = lo - pad < 0 && lo > 0 ? 0 : lo - pad;
+        fprintf(gp, "unset logscale y\nset yrange [%.17g:%.17g]\n", bottom, hi + pad);
+    }
+}
+
+static void xtics(FILE *gp, char labels[][96], size_t n, size_t first_x)
+{
+    fputs("set xtics (", gp);
+    for (size_t i = 0; i < n; i++) {
+        gp_str(gp, labels[i]);
+        fprintf(gp, " %zu%s", first_x + i, i + 1 < n ? ", " : "");
+    }
+    fputs(n > 3 ? ") rotate by -30\n" : ")\n", gp);
+}
+
+static void result_label(const ccb_result *r, char *buf, size_t size)
+{
+    ccb_history_entry e = {.result = (ccb_result *)r};
+    snprintf(e.commit, sizeof(e.commit), "%.12s",
+             r->git.present && r->git.commit ? r->git.commit : "");
+    ccb_history_entry_label(&e, buf, size);
+}
+
+/* Make equal labels distinct ("main", "main (2)"), or the boxes could not be told apart. */
+static void distinct_labels(char labels[][96], size_t n)
+{
+    for (size_t i = 1; i < n; i++) {
+        size_t same = 1;
+        for (size_t j = 0; j < i; j++)
+            same += strcmp(labels[i], labels[j]) == 0;
+        if (same > 1) {
+            char tmp[128];
+            snprintf(tmp, sizeof(tmp), "%.80s (%zu)", labels[i], same);
+            tmp[95] = '\0';
+            memcpy(labels[i], tmp, 96);
+        }
+    }
+}
+
+static void machine_line(char *buf, size_t size, const ccb_result *r, const char *extra)
+{
+    snprintf(buf, size, "%s, %d CPUs, Linux %s, %s, %s build%s%s", r->machine.cpu_model,
+             r->machine.cpus, r->machine.kernel, r->machine.compiler, r->machine.build_type,
+             extra[0] ? " - " : "", extra);
+}
+
+static int collect(const ccb_result *const *rs, size_t n, const char *filter, ccb_series **list,
+                   size_t *count)
+{
+    if (n == 0)
+        return ccb_error_set("plot: no results to plot");
+    return ccb_series_collect(rs, n, filter, list, count);
+}
+
+/* ---------------------------------------------------------------------------------------- */
+/* distribution */
+
+int ccb_plot_distribution(FILE *gp, const ccb_plot_target *t, const ccb_result *const *rs,
+                          size_t n, const char *filter)
+{
+    ccb_series *list = NULL;
+    size_t count = 0, panels = 0;
+    char(*labels)[96] = NULL;
+    if (collect(rs, n, filter, &list, &count) != 0)
+        return -1;
+    labels = calloc(n, sizeof(*labels));
+    if (!labels) {
+        free(list);
+        return ccb_error_set("out of memory");
+    }
+    for (size_t i = 0; i < n; i++)
+        result_label(rs[i], labels[i], sizeof(labels[i]));
+    distinct_labels(labels, n);
+
+    /* Only metrics with at least one sample get a panel. */
+    for (size_t k = 0; k < count; k++) {
+        int any = 0;
+        for (size_t i = 0; i < n && !any; i++) {
+            const ccb_metric_result *m = ccb_series_find(rs[i], &list[k]);
+            any = m && m->n > 0;
+        }
+        if (any)
+            list[panels++] = list[k];
+    }
+    if (panels == 0) {
+        free(labels);
+        free(list);
+        return ccb_error_set("plot: no metric has samples in these results");
+    }
+
+    layout l = make_layout(panels);
+    char title[512], sub[512], names[256] = "";
+    size_t len = 0;
+    for (size_t i = 0; i < n && len < sizeof(names); i++)
+        len += (size_t)snprintf(names + len, sizeof(names) - len, "%s%s", i ? " vs " : "",
+                                labels[i]);
+    snprintf(title, sizeof(title), "ccbench: sample distributions, %s (profile %s)", names,
+             rs[n - 1]->profile);
+    machine_line(sub, sizeof(sub), rs[n - 1], "box: quartiles, whiskers: 1.5 IQR, dots: outliers");
+    preamble(gp, t, &l, title, sub);
+    fputs("unset key\nset xtics nomirror scale 0\n", gp);
+
+    for (size_t k = 0; k < panels; k++) {
+        const ccb_series *s = &list[k];
+        double lo = INFINITY, hi = -INFINITY;
+        fprintf(gp, "\n# %s.%s [%s]\n", s->scenario, s->metric, s->unit);
+        for (size_t i = 0; i < n; i++) {
+            const ccb_metric_result *m = ccb_series_find(rs[i], s);
+            fprintf(gp, "$d%zu_%zu << EOD\n", k, i);
+            for (size_t j = 0; m && j < m->n; j++) {
+                fprintf(gp, "%.17g\n", m->samples[j]);
+                lo = fmin(lo, m->samples[j]);
+                hi = fmax(hi, m->samples[j]);
+            }
+            fputs("EOD\n", gp);
+        }
+        panel_axes(gp, s, lo, hi);
+        xtics(gp, labels, n, 1);
+        fprintf(gp, "set xrange [0.4:%zu.6]\nplot ", n);
+        for (size_t i = 0; i < n; i++) {
+            const ccb_metric_result *m = ccb_series_find(rs[i], s);
+            if (!m || m->n == 0)
+                continue; /* an empty datablock would make gnuplot stop with an error */
+            fprintf(gp, "%s$d%zu_%zu using (%zu):1 with boxplot lc rgb '%s' notitle",
+                    i ? ", \\\n     " : "", k, i, i + 1, palette[i % NPALETTE]);
+        }
+        fputc('\n', gp);
+    }
+    fputs("\nunset multiplot\n", gp);
+    free(labels);
+    free(list);
+    return ferror(gp) ? ccb_error_set("out of memory writing the plot script") : 0;
+}
+
+/* ---------------------------------------------------------------------------------------- */
+/* history */
+
+int ccb_plot_history(FILE *gp, const ccb_plot_target *t, const ccb_history *h,
+                     const char *filter)
+{
+    int rc = -1;
+    ccb_series *list = NULL;
+    size_t count = 0, panels = 0;
+    char(*labels)[96] = NULL;
+    const ccb_result **rs = calloc(h->n ? h->n : 1, sizeof(*rs));
+    labels = calloc(h->n ? h->n : 1, sizeof(*labels));
+    if (!rs || !labels) {
+        ccb_error_set("out of memory");
+        goto done;
+    }
+    for (size_t i = 0; i < h->n; i++) {
+        rs[i] = h->entries[i].result;
+        ccb_history_entry_label(&h->entries[i], labels[i], sizeof(labels[i]));
+    }
+    if (collect(rs, h->n, filter, &list, &count) != 0)
+        goto done;
+    for (size_t k = 0; k < count; k++) {
+        int any = 0;
+        for (size_t i = 0; i < h->n && !any; i++) {
+            const ccb_metric_result *m = ccb_series_find(rs[i], &list[k]);
+            any = m && m->stats.n > 0;
+        }
+        if (any)
+            list[panels++] = list[k];
+    }
+    if (panels == 0) {
+        ccb_error_set("plot: no metric has samples in these results");
+        goto done;
+    }
+
+    layout l = make_layout(panels);
+    char title[512], sub[512], skipped[128] = "";
+    const ccb_result *first = rs[0], *last = rs[h->n - 1];
+    snprintf(title, sizeof(title), "ccbench history: %zu results, %s .. %s", h->n,
+             first->created_at, last->created_at);
+    if (h->nskipped)
+        snprintf(skipped, sizeof(skipped), "%zu results from other machines left out, ",
+                 h->nskipped);
+    char extra[256];
+    /* One panel has a key; many panels share this legend line instead. */
+    snprintf(extra, sizeof(extra), "%s%s", skipped,
+             panels > 1 ? "line: median, band: 95% CI of the median" : "");
+    size_t elen = strlen(extra);
+    if (elen >= 2 && extra[elen - 2] == ',')
+        extra[elen - 2] = '\0';
+    machine_line(sub, sizeof(sub), last, extra);
+    preamble(gp, t, &l, title, sub);
+    if (panels > 1)
+        fputs("unset key\n", gp);
+
+    for (size_t k = 0; k < panels; k++) {
+        const ccb_series *s = &list[k];
+        double lo = INFINITY, hi = -INFINITY;
+        fprintf(gp, "\n# %s.%s [%s]: entry median ci95_low ci95_high\n$h%zu << EOD\n",
+                s->scenario, s->metric, s->unit, k);
+        for (size_t i = 0; i < h->n; i++) {
+            const ccb_metric_result *m = ccb_series_find(rs[i], s);
+            if (!m || m->stats.n == 0)
+                continue;
+            fprintf(gp, "%zu %.17g %.17g %.17g\n", i, m->stats.median, m->stats.ci95_low,
+                    m->stats.ci95_high);
+            lo = fmin(lo, fmin(m->stats.ci95_low, m->stats.median));
+            hi = fmax(hi, fmax(m->stats.ci95_high, m->stats.median));
+        }
+        fputs("EOD\n", gp);
+        panel_axes(gp, s, lo, hi);
+        xtics(gp, labels, h->n, 0);
+        fprintf(gp, "set xrange [-0.5:%zu.5]\n", h->n - 1);
+        fprintf(gp,
+                "plot $h%zu using 1:3:4 with filledcurves lc rgb '%s' fs transparent solid "
+                "0.25 noborder title '95%% CI', \\\n     $h%zu using 1:2 with linespoints pt 7 "
+                "ps 0.9 lw 2 lc rgb '%s' title 'median'\n",
+                k, palette[0], k, palette[0]);
+    }
+    fputs("\nunset multiplot\n", gp);
+    rc = ferror(gp) ? ccb_error_set("out of memory writing the plot script") : 0;
+done:
+    free(labels);
+    free(rs);
+    free(list);
+    return rc;
+}
+
+/* ---------------------------------------------------------------------------------------- */
+/* Files and gnuplot */
+
+int ccb_plot_write_script(const ccb_plot_target *t, const char *text, size_t len)
+{
+    int rc = -1, fd = -1;
+    char *tmp = NULL;
+    if (asprintf(&tmp, "%s.tmp.%ld", t->script, (long)getpid()) < 0) {
+        tmp = NULL;
+        return ccb_error_set("out of memory");
+    }
+    fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+    if (fd < 0) {
+        ccb_error_set("cannot write the plot script %s: %s", tmp, strerror(errno));
+        goto done;
+    }
+    for (size_t off = 0; off < len;) {
+        ssize_t w = write(fd, text + off, len - off);
+        if (w < 0 && errno == EINTR)
+            continue;
+        if (w <= 0) {
+            ccb_error_set("cannot write the plot script %s: %s", tmp, strerror(errno));
+            goto done;
+        }
+        off += (size_t)w;
+    }
+    if (close(fd) != 0) {
+        fd = -1;
+        ccb_error_set("cannot write the plot script %s: %s", tmp, strerror(errno));
+        goto done;
+    }
+    fd = -1;
+    if (rename(tmp, t->script) != 0) {
+        ccb_error_set("cannot rename %s to %s: %s", tmp, t->script, strerror(errno));
+        goto done;
+    }
+    rc = 0;
+done:
+    if (fd >= 0)
+        close(fd);
+    if (rc != 0)
+        unlink(tmp);
+    free(tmp);
+    return rc;
+}
+
+static long elapsed_ms(const struct timespec *start)
+{
+    struct timespec now;
+    clock_gettime(CLOCK_MONOTONIC, &now);
+    return (now.tv_sec - start->tv_sec) * 1000 + (now.tv_nsec - start->tv_nsec) / 1000000;
+}
+
+/* The last lines of gnuplot's output, for the message (its first error is what matters, and
+ * a script error is usually its last line). */
+static const char *tail(const char *text, size_t len)
+{
+    const char *p = len > 600 ? text + len - 600 : text;
+    return p;
+}
+
+int ccb_plot_run_gnuplot(const ccb_plot_target *t)
+{
+    int status = CCB_EXIT_FAILURE;
+    int fds[2] = {-1, -1};
+    char *tmp = NULL, *assign = NULL;
+    char output[4096];
+    size_t out_len = 0;
+    pid_t pid = -1;
+    posix_spawn_file_actions_t fa;
+    int fa_ready = 0;
+
+    output[0] = '\0';
+    if (asprintf(&tmp, "%s.tmp.%ld", t->image, (long)getpid()) < 0) {
+        tmp = NULL;
+        ccb_error_set("out of memory");
+        goto done;
+    }
+    /* The -e assignment is a gnuplot command: quote the path the same way as in the script. */
+    size_t cap = strlen(tmp) * 2 + 16, k = 0;
+    assign = malloc(cap);
+    if (!assign) {
+        ccb_error_set("out of memory");
+        goto done;
+    }
+    k += (size_t)snprintf(assign, cap, "outfile='");
+    for (const char *p = tmp; *p; p++) {
+        if (*p == '\'')
+            assign[k++] = '\'';
+        assign[k++] = *p;
+    }
+    assign[k++] = '\'';
+    assign[k] = '\0';
+
+    if (pipe2(fds, O_CLOEXEC) != 0) {
+        ccb_error_set("cannot make a pipe for gnuplot: %s", strerror(errno));
+        goto done;
+    }
+    posix_spawn_file_actions_init(&fa);
+    fa_ready = 1;
+    posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
+    posix_spawn_file_actions_adddup2(&fa, fds[1], 1);
+    posix_spawn_file_actions_adddup2(&fa, fds[1], 2);
+    char *argv[] = {(char *)"gnuplot", (char *)"-e", assign, t->script, NULL};
+    int rc = posix_spawnp(&pid, "gnuplot", &fa, NULL, argv, environ);
+    close(fds[1]);
+    fds[1] = -1;
+    if (rc == ENOENT) {
+        pid = -1;
+        ccb_error_set("plot: gnuplot is not on PATH. The script is written: %s. Install "
+                      "gnuplot (Debian/Ubuntu: %s) and run 'gnuplot %s', or run ccbench plot "
+                      "again",
+                      t->script, GNUPLOT_INSTALL, t->script);
+        status = CCB_EXIT_USAGE;
+        goto done;
+    }
+    if (rc != 0) {
+        pid = -1;
+        ccb_error_set("plot: cannot run gnuplot: %s", strerror(rc));
+        goto done;
+    }
+
+    struct timespec start;
+    clock_gettime(CLOCK_MONOTONIC, &start);
+    int timed_out = 0;
+    for (;;) {
+        long left = GNUPLOT_TIMEOUT_MS - elapsed_ms(&start);
+        if (left <= 0) {
+            timed_out = 1;
+            break;
+        }
+        struct pollfd pfd = {.fd = fds[0], .events = POLLIN};
+        int n = poll(&pfd, 1, (int)(left > INT_MAX ? INT_MAX : left));
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n <= 0)
+            continue;
+        char buf[1024];
+        ssize_t got = read(fds[0], buf, sizeof(buf));
+        if (got < 0 && errno == EINTR)
+            continue;
+        if (got <= 0)
+            break; /* EOF: gnuplot closed its output (it is exiting) */
+        /* Keep the last sizeof(output)-1 bytes (buf is smaller than output). */
+        size_t g = (size_t)got;
+        if (out_len + g > sizeof(output) - 1) {
+            size_t drop = out_len + g - (sizeof(output) - 1);
+            memmove(output, output + drop, out_len - drop);
+            out_len -= drop;
+        }
+        memcpy(output + out_len, buf, g);
+        out_len += g;
+        output[out_len] = '\0';
+    }
+    if (timed_out)
+        kill(pid, SIGKILL);
+    int wstatus = 0;
+    while (waitpid(pid, &wstatus, 0) < 0 && errno == EINTR)
+        ;
+    pid = -1;
+    if (timed_out) {
+        ccb_error_set("plot: gnuplot did not finish within %d s on %s; it was stopped",
+                      GNUPLOT_TIMEOUT_MS / 1000, t->script);
+        goto done;
+    }
+    struct stat st;
+    if (!WIFEXITED(wstatus) || WEXITSTATUS(wstatus) != 0 || stat(tmp, &st) != 0 ||
+        st.st_size == 0) {
+        ccb_error_set("plot: gnuplot failed on %s (%s %d): %s", t->script,
+                      WIFEXITED(wstatus) ? "exit status" : "signal",
+                      WIFEXITED(wstatus) ? WEXITSTATUS(wstatus) : WTERMSIG(wstatus),
+                      out_len ? tail(output, out_len) : "no output");
+        goto done;
+    }
+    if (rename(tmp, t->image) != 0) {
+        ccb_error_set("cannot rename %s to %s: %s", tmp, t->image, strerror(errno));
+        goto done;
+    }
+    status = CCB_EXIT_OK;
+done:
+    if (pid > 0) {
+        kill(pid, SIGKILL);
+        waitpid(pid, NULL, 0);
+    }
+    if (fa_ready)
+        posix_spawn_file_actions_destroy(&fa);
+    if (fds[0] >= 0)
+        close(fds[0]);
+    if (fds[1] >= 0)
+        close(fds[1]);
+    if (tmp && status != CCB_EXIT_OK)
+        unlink(tmp);
+    free(tmp);
+    free(assign);
+    return status;
+}

@@ -1,0 +1,51 @@
+/*
+ * gnuplot scripts of results, and running gnuplot on them (DESIGN.md "Plots"). Each kind is
+ * one function that writes a complete, self-contained script (data inline as heredoc
+ * datablocks) so a user can tweak and rerun it; the image is rendered by the external
+ * `gnuplot`, which ccbench never links. Adding a kind = one ccb_plot_<kind>() here.
+ */
+#ifndef CCB_PLOT_H
+#define CCB_PLOT_H
+
+#include <stddef.h>
+#include <stdio.h>
+
+#include "history.h"
+#include "result.h"
+
+typedef enum ccb_plot_kind {
+    CCB_PLOT_DISTRIBUTION = 0,
+    CCB_PLOT_HISTORY = 1,
+    CCB_PLOT_COMPARE = 2,
+} ccb_plot_kind;
+
+/* Where a plot goes: the image and its script (the image path with ".gp"). */
+typedef struct ccb_plot_target {
+    char *image;  /* absolute, owned */
+    char *script; /* absolute, owned */
+    int svg;      /* 1: svg terminal, 0: pngcairo */
+} ccb_plot_target;
+
+/* "history" | "distribution" | "compare". */
+int ccb_plot_kind_parse(const char *text, ccb_plot_kind *out);
+/* From --out PATH: ".png" or ".svg" (case-insensitive), else -1 with a message. */
+int ccb_plot_target_init(ccb_plot_target *t, const char *path);
+void ccb_plot_target_release(ccb_plot_target *t);
+
+/* Box plots of the raw samples of each of RS[0..N) (one box per result) for every metric
+ * FILTER selects, one panel per metric. */
+int ccb_plot_distribution(FILE *gp, const ccb_plot_target *t, const ccb_result *const *rs,
+                          size_t n, const char *filter);
+/* Each selected metric's median over H's entries with its 95% CI band, one panel each. */
+int ccb_plot_history(FILE *gp, const ccb_plot_target *t, const ccb_history *h,
+                     const char *filter);
+
+/* Write the script text atomically (temp file + rename) to t->script. */
+int ccb_plot_write_script(const ccb_plot_target *t, const char *text, size_t len);
+/* Run `gnuplot SCRIPT` (PATH lookup, output captured, at most 120 s), rendering into a temp
+ * file renamed to t->image on success. Returns CCB_EXIT_OK; CCB_EXIT_USAGE when gnuplot is
+ * not on PATH (the message has the install line); CCB_EXIT_FAILURE when it failed (its last
+ * output lines in the message). */
+int ccb_plot_run_gnuplot(const ccb_plot_target *t);
+
+#endif

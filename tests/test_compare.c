@@ -1,0 +1,639 @@
+/*
+ * `ccbench compare` driven as a user would, against a throw-away git repository made from
+ * this project's tracker/, scenarios/ and build files: A/A, a branch whose start() burns
+ * ~100 us (regressed and confirmed; the reverse improved), the user's repository left
+ * byte-identical, the error exits, and the build cache. Every revision is built once into a
+ * cache shared by the whole suite. Every child is waited for with a deadline, never a sleep.
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <ftw.h>
+#include <limits.h>
+#include <poll.h>
+#include <setjmp.h>
+#include <signal.h>
+#include <spawn.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include <cjson/cJSON.h>
+#include <git2.h>
+
+extern char **environ;
+
+#define ARGS(...) ((const char *const[]){__VA_ARGS__, NULL})
+#define NO_ENV ((const char *const[]){NULL})
+#define ENV(...) ((const char *const[]){__VA_ARGS__, NULL})
+#define DEADLINE_S 240
+
+static char ccbench_bin[PATH_MAX];
+typedef struct fixture {
+    char dir[256];
+} fixture;
+
+typedef struct proc {
+    int status; /* exit status, or 128 + the signal that killed it */
+    char *out, *err;
+} proc;
+
+static void proc_free(proc *p)
+{
+    free(p->out);
+    free(p->err);
+    p->out = p->err = NULL;
+}
+
+static char *read_file(const char *path)
+{
+    FILE *fp = fopen(path, "r");
+    if (!fp)
+        return NULL;
+    char *buf = NULL;
+    size_t cap = 0, len = 0;
+    for (;;) {
+        if (len + 4096 + 1 > cap) {
+            cap = cap ? cap * 2 : 8192;
+            buf = realloc(buf, cap);
+            assert_non_null(buf);
+        }
+        size_t n = fread(buf + len, 1, 4096, fp);
+        len += n;
+        if (n == 0)
+            break;
+    }
+    buf[len] = '\0';
+    fclose(fp);
+    return buf;
+}
+
+/* environ with OVERRIDES applied: "KEY=VALUE" sets, "KEY" alone removes. */
+static char **make_env(const char *const *overrides)
+{
+    size_t n = 0, k = 0, m = 0;
+    while (environ[n])
+        n++;
+    while (overrides[m])
+        m++;
+    char **env = calloc(n + m + 1, sizeof(char *));
+    assert_non_null(env);
+    for (size_t i = 0; i < n; i++) {
+        size_t keylen = strcspn(environ[i], "=");
+        int overridden = 0;
+        for (size_t j = 0; j < m && !overridden; j++)
+            overridden = strncmp(overrides[j], environ[i], keylen) == 0 &&
+                         (overrides[j][keylen] == '=' || overrides[j][keylen] == '\0');
+        if (!overridden)
+            env[k++] = environ[i];
+    }
+    for (size_t j = 0; j < m; j++) {
+        if (strchr(overrides[j], '='))
+            env[k++] = (char *)overrides[j];
+    }
+    return env;
+}
+
+static int open_pidfd(pid_t pid)
+{
+    return (int)syscall(SYS_pidfd_open, pid, 0);
+}
+
+/* Wait for PID at most TIMEOUT_S; on expiry kill it and fail the test. */
+static int wait_bounded(pid_t pid, int timeout_s)
+{
+    int pidfd = open_pidfd(pid);
+    assert_true(pidfd >= 0);
+    struct pollfd pfd = {.fd = pidfd, .events = POLLIN};
+    int n;
+    do {
+        n = poll(&pfd, 1, timeout_s * 1000);
+    } while (n < 0 && errno == EINTR);
+    close(pidfd);
+    if (n == 0) {
+        kill(pid, SIGKILL);
+        waitpid(pid, NULL, 0);
+        fail_msg("ccbench did not finish within %d s", timeout_s);
+    }
+    int status = 0;
+    assert_int_equal(waitpid(pid, &status, 0), pid);
+    return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+}
+
+/* Spawn ccbench ARGS in CWD (NULL: ours) with ENV overrides; stdout/stderr to files in DIR,
+ * or stderr to a pipe (*err_pipe) when ERR_PIPE is given. */
+static pid_t spawn_ccbench(const fixture *f, const char *cwd, const char *const *env,
+                           const char *const *args, int *err_pipe)
+{
+    size_t nargs = 0;
+    while (args[nargs])
+        nargs++;
+    char **argv = calloc(nargs + 2, sizeof(char *));
+    assert_non_null(argv);
+    argv[0] = (char *)"ccbench";
+    for (size_t i = 0; i < nargs; i++)
+        argv[i + 1] = (char *)args[i];
+    char **envp = make_env(env);
+
+    char out[400], err[400];
+    snprintf(out, sizeof(out), "%s/.stdout", f->dir);
+    snprintf(err, sizeof(err), "%s/.stderr", f->dir);
+    posix_spawn_file_actions_t fa;
+    posix_spawn_file_actions_init(&fa);
+    posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
+    posix_spawn_file_actions_addopen(&fa, 1, out, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    int fds[2] = {-1, -1};
+    if (err_pipe) {
+        assert_int_equal(pipe2(fds, O_CLOEXEC), 0);
+        posix_spawn_file_actions_adddup2(&fa, fds[1], 2);
+    } else {
+        posix_spawn_file_actions_addopen(&fa, 2, err, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    }
+    if (cwd)
+        posix_spawn_file_actions_addchdir_np(&fa, cwd);
+    pid_t pid = -1;
+    int rc = posix_spawn(&pid, ccbench_bin, &fa, NULL, argv, envp);
+    posix_spawn_file_actions_destroy(&fa);
+    free(argv);
+    free(envp);
+    if (rc != 0)
+        fail_msg("cannot run %s: %s", ccbench_bin, strerror(rc));
+    if (err_pipe) {
+        close(fds[1]);
+        *err_pipe = fds[0];
+    }
+    return pid;
+}
+
+static void run_in(proc *p, const fixture *f, const char *cwd, const char *const *env,
+                   const char *const *args)
+{
+    pid_t pid = spawn_ccbench(f, cwd ? cwd : f->dir, env, args, NULL);
+    p->status = wait_bounded(pid, DEADLINE_S);
+    char path[400];
+    snprintf(path, sizeof(path), "%s/.stdout", f->dir);
+    p->out = read_file(path);
+    snprintf(path, sizeof(path), "%s/.stderr", f->dir);
+    p->err = read_file(path);
+    assert_non_null(p->out);
+    assert_non_null(p->err);
+}
+
+static void expect_status(const proc *p, int status)
+{
+    if (p->status != status)
+        fail_msg("exit status %d, expected %d\nstdout:\n%s\nstderr:\n%s", p->status, status, p->out,
+                 p->err);
+}
+
+static void expect_contains(const char *text, const char *want)
+{
+    if (!strstr(text, want))
+        fail_msg("expected \"%s\" in:\n%s", want, text);
+}
+
+/* ---------------------------------------------------------------------------------------- */
+/* The suite's repository: main, slow (start() burns ~100 us), broken (does not compile),
+ * notracker (tracker/ deleted). One cache for every test. */
+
+static fixture suite;
+static char repo_dir[400], env_cache[500], env_source[500], env_results[500];
+
+static void sh(const char *const *argv)
+{
+    pid_t pid;
+    assert_int_equal(posix_spawnp(&pid, argv[0], NULL, NULL, (char *const *)argv, environ), 0);
+    assert_int_equal(wait_bounded(pid, 60), 0);
+}
+
+static void write_text(const char *path, const char *text)
+{
+    FILE *fp = fopen(path, "w");
+    assert_non_null(fp);
+    fputs(text, fp);
+    assert_int_equal(fclose(fp), 0);
+}
+
+static git_oid commit_index(git_repository *repo, const char *ref, const git_oid *parent_oid,
+                            const char *message)
+{
+    git_index *index = NULL;
+    git_oid tree_oid, oid;
+    git_tree *tree = NULL;
+    git_signature *sig = NULL;
+    git_commit *parent = NULL;
+    assert_int_equal(git_repository_index(&index, repo), 0);
+    assert_int_equal(git_index_write_tree(&tree_oid, index), 0);
+    assert_int_equal(git_tree_lookup(&tree, repo, &tree_oid), 0);
+    assert_int_equal(git_signature_now(&sig, "test", "test@example.com"), 0);
+    if (parent_oid)
+        assert_int_equal(git_commit_lookup(&parent, repo, parent_oid), 0);
+    const git_commit *parents[1] = {parent};
+    assert_int_equal(git_commit_create(&oid, repo, ref, sig, sig, NULL, message, tree,
+                                       parent ? 1 : 0, parents),
+                     0);
+    git_commit_free(parent);
+    git_signature_free(sig);
+    git_tree_free(tree);
+    git_index_free(index);
+    return oid;
+}
+
+static void index_update(git_repository *repo, const char *path, int remove_dir)
+{
+    git_index *index = NULL;
+    assert_int_equal(git_repository_index(&index, repo), 0);
+    if (remove_dir)
+        assert_int_equal(git_index_remove_directory(index, path, 0), 0);
+    else
+        assert_int_equal(git_index_add_bypath(index, path), 0);
+    assert_int_equal(git_index_write(index), 0);
+    git_index_free(index);
+}
+
+/* Commit a variant of tracker/src/tracker.c on branch REF without moving HEAD, then put the
+ * work tree and index back as main has them. */
+static void commit_variant(git_repository *repo, const git_oid *main_oid, const char *ref,
+                           const char *text)
+{
+    char path[600];
+    snprintf(path, sizeof(path), "%s/tracker/src/tracker.c", repo_dir);
+    char *orig = read_file(path);
+    assert_non_null(orig);
+    write_text(path, text);
+    index_update(repo, "tracker/src/tracker.c", 0);
+    commit_index(repo, ref, main_oid, ref);
+    write_text(path, orig);
+    index_update(repo, "tracker/src/tracker.c", 0);
+    free(orig);
+}
+
+static char *insert_after(const char *text, const char *anchor, const char *insert)
+{
+    const char *at = strstr(text, anchor);
+    if (!at)
+        return NULL;
+    size_t pre = (size_t)(at - text) + strlen(anchor);
+    char *out = malloc(strlen(text) + strlen(insert) + 1);
+    memcpy(out, text, pre);
+    strcpy(out + pre, insert);
+    strcat(out, text + pre);
+    return out;
+}
+
+static int group_setup(void **state)
+{
+    const char *build = getenv("CCB_TEST_BINARY_DIR");
+    const char *source = getenv("CCB_TEST_SOURCE_DIR");
+    if (!build || !source) {
+        fprintf(stderr, "CCB_TEST_BINARY_DIR/CCB_TEST_SOURCE_DIR unset: run through ctest\n");
+        return -1;
+    }
+    snprintf(ccbench_bin, sizeof(ccbench_bin), "%s/bin/ccbench", build);
+    git_libgit2_init();
+    const char *base = getenv("TMPDIR");
+    snprintf(suite.dir, sizeof(suite.dir), "%s/test_compare-XXXXXX", base && base[0] ? base : "/tmp");
+    if (!mkdtemp(suite.dir))
+        return -1;
+    snprintf(repo_dir, sizeof(repo_dir), "%s/repo", suite.dir);
+    snprintf(env_cache, sizeof(env_cache), "CCBENCH_CACHE_DIR=%s/cache", suite.dir);
+    snprintf(env_source, sizeof(env_source), "CCBENCH_SOURCE_DIR=%s", repo_dir);
+    snprintf(env_results, sizeof(env_results), "CCBENCH_RESULTS_DIR=%s/results", suite.dir);
+    mkdir(repo_dir, 0755);
+    const char *copy[] = {"tracker", "scenarios", "CMakeLists.txt", "CMakePresets.json", "cmake"};
+    for (size_t i = 0; i < sizeof(copy) / sizeof(copy[0]); i++) {
+        char from[600];
+        snprintf(from, sizeof(from), "%s/%s", source, copy[i]);
+        sh(ARGS("cp", "-a", from, repo_dir));
+    }
+    char path[600];
+    snprintf(path, sizeof(path), "%s/.gitignore", repo_dir);
+    write_text(path, "/build/\n/.ccbench/\n/results/\n");
+
+    git_repository *repo = NULL;
+    git_repository_init_options opts;
+    git_repository_init_options_init(&opts, GIT_REPOSITORY_INIT_OPTIONS_VERSION);
+    opts.flags = GIT_REPOSITORY_INIT_MKPATH;
+    opts.initial_head = "main";
+    assert_int_equal(git_repository_init_ext(&repo, repo_dir, &opts), 0);
+    git_index *index = NULL;
+    git_strarray all = {(char *[]){"*"}, 1};
+    assert_int_equal(git_repository_index(&index, repo), 0);
+    assert_int_equal(git_index_add_all(index, &all, 0, NULL, NULL), 0);
+    assert_int_equal(git_index_write(index), 0);
+    git_index_free(index);
+    git_oid main_oid = commit_index(repo, "HEAD", NULL, "main");
+
+    snprintf(path, sizeof(path), "%s/tracker/src/tracker.c", repo_dir);
+    char *orig = read_file(path);
+    const char *anchor = "CCT_EXTERN(int) cct_tracker_start(cct_tracker *t)\n{\n";
+    char *slow = insert_after(
+        orig, anchor,
+        "    {\n        struct timespec b_, n_;\n        clock_gettime(CLOCK_MONOTONIC, &b_);\n"
+        "        do\n            clock_gettime(CLOCK_MONOTONIC, &n_);\n"
+        "        while ((n_.tv_sec - b_.tv_sec) * 1000000000L + (n_.tv_nsec - b_.tv_nsec) < "
+        "100000L);\n    }\n");
+    if (!slow) {
+        fprintf(stderr, "FAIL: '%s' not found in tracker/src/tracker.c: update test_compare.c "
+                        "to the new code\n",
+                anchor);
+        return -1;
+    }
+    char *slow_inc = insert_after(slow, "#include", " <time.h>\n#include");
+    char *broken = insert_after(orig, anchor, "    this is not C;\n");
+    commit_variant(repo, &main_oid, "refs/heads/slow", slow_inc);
+    commit_variant(repo, &main_oid, "refs/heads/broken", broken);
+    free(slow);
+    free(slow_inc);
+    free(broken);
+    free(orig);
+    index_update(repo, "tracker", 1);
+    commit_index(repo, "refs/heads/notracker", &main_oid, "notracker");
+    /* Back to main's index. */
+    git_object *head = NULL;
+    assert_int_equal(git_revparse_single(&head, repo, "HEAD"), 0);
+    assert_int_equal(git_reset(repo, head, GIT_RESET_MIXED, NULL), 0);
+    git_object_free(head);
+    git_repository_free(repo);
+    *state = &suite;
+    return 0;
+}
+
+static int remove_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
+{
+    return flag == FTW_DP ? rmdir(path) : unlink(path);
+}
+
+static int group_teardown(void **state)
+{
+    nftw(suite.dir, remove_entry, 16, FTW_DEPTH | FTW_PHYS);
+    git_libgit2_shutdown();
+    return 0;
+}
+
+static void compare(proc *p, const char *const *args)
+{
+    run_in(p, &suite, repo_dir, ENV(env_cache, env_source, env_results), args);
+}
+
+/* The verdict of SCENARIO.METRIC in a ccbench-compare/1 document. */
+static void expect_verdict(const char *json_text, const char *scenario, const char *metric,
+                           const char *verdict, int confirmed)
+{
+    cJSON *root = cJSON_Parse(json_text);
+    if (!root)
+        fail_msg("not JSON:\n%s", json_text);
+    const cJSON *schema = cJSON_GetObjectItemCaseSensitive(root, "schema");
+    assert_true(cJSON_IsString(schema));
+    assert_string_equal(schema->valuestring, "ccbench-compare/1");
+    const cJSON *m, *found = NULL;
+    cJSON_ArrayForEach(m, cJSON_GetObjectItemCaseSensitive(root, "metrics"))
+    {
+        if (strcmp(cJSON_GetObjectItemCaseSensitive(m, "scenario")->valuestring, scenario) == 0 &&
+            strcmp(cJSON_GetObjectItemCaseSensitive(m, "name")->valuestring, metric) == 0)
+            found = m;
+    }
+    if (!found)
+        fail_msg("%s.%s missing:\n%s", scenario, metric, json_text);
+    const cJSON *v = cJSON_GetObjectItemCaseSensitive(found, "verdict");
+    if (strcmp(v->valuestring, verdict) != 0)
+        fail_msg("%s.%s: verdict %s, expected %s\n%s", scenario, metric, v->valuestring, verdict,
+                 json_text);
+    if (confirmed >= 0)
+        assert_true(cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(found, "confirmed")) ==
+                    (confirmed == 1));
+    cJSON_Delete(root);
+}
+
+#define QUICK "--profile", "quick", "--scenario", "warm_lifecycle", "--format", "json"
+
+static void test_compare__a_a_has_no_regression(void **state)
+{
+    proc p;
+    compare(&p, ARGS("compare", "main", "main", QUICK, "--blocks", "4"));
+    expect_status(&p, 0);
+    assert_null(strstr(p.out, "\"regressed\""));
+    expect_contains(p.err, "seed ");
+    proc_free(&p);
+}
+
+static void test_compare__slow_start_regresses_and_reverse_improves(void **state)
+{
+    proc p;
+    compare(&p, ARGS("compare", "main", "slow", QUICK, "--blocks", "6"));
+    expect_status(&p, 1);
+    expect_verdict(p.out, "warm_lifecycle", "lifecycle_us", "regressed", 1);
+    expect_contains(p.err, "confirming");
+    proc_free(&p);
+
+    compare(&p, ARGS("compare", "slow", "main", QUICK, "--blocks", "6"));
+    expect_status(&p, 0);
+    expect_verdict(p.out, "warm_lifecycle", "lifecycle_us", "improved", -1);
+    proc_free(&p);
+}
+
+/* Every .complete under the cache, with its mtime, into BUF. */
+static void stamps(char *buf, size_t cap)
+{
+    char dir[600];
+    snprintf(dir, sizeof(dir), "%s/cache/build", suite.dir);
+    DIR *d = opendir(dir);
+    assert_non_null(d);
+    size_t len = 0;
+    buf[0] = '\0';
+    struct dirent *e;
+    while ((e = readdir(d))) {
+        if (e->d_name[0] == '.')
+            continue;
+        char path[900];
+        struct stat st;
+        snprintf(path, sizeof(path), "%s/%s/.complete", dir, e->d_name);
+        if (stat(path, &st) == 0)
+            len += (size_t)snprintf(buf + len, cap - len, "%s %ld.%09ld\n", e->d_name,
+                                    (long)st.st_mtim.tv_sec, st.st_mtim.tv_nsec);
+    }
+    closedir(d);
+}
+
+static void test_compare__second_compare_builds_nothing(void **state)
+{
+    char before[4096], after[4096];
+    stamps(before, sizeof(before));
+    assert_true(strlen(before) > 0);
+    proc p;
+    compare(&p, ARGS("compare", "main", "slow", QUICK, "--blocks", "2", "--no-fail"));
+    expect_status(&p, 0);
+    expect_contains(p.err, "main: cached");
+    expect_contains(p.err, "slow: cached");
+    assert_null(strstr(p.err, "configuring"));
+    proc_free(&p);
+    stamps(after, sizeof(after));
+    assert_string_equal(before, after);
+}
+
+/* What the user's repository looks like: HEAD, the index bytes, the status, the stash. */
+static char *snapshot(void)
+{
+    char path[600], *out = NULL;
+    snprintf(path, sizeof(path), "%s/.git/HEAD", repo_dir);
+    char *head = read_file(path);
+    snprintf(path, sizeof(path), "%s/.git/index", repo_dir);
+    struct stat st;
+    assert_int_equal(stat(path, &st), 0);
+    char *index = read_file(path);
+    git_repository *repo = NULL;
+    assert_int_equal(git_repository_open(&repo, repo_dir), 0);
+    git_status_options opts;
+    git_status_options_init(&opts, GIT_STATUS_OPTIONS_VERSION);
+    opts.flags = GIT_STATUS_OPT_INCLUDE_UNTRACKED | GIT_STATUS_OPT_RECURSE_UNTRACKED_DIRS;
+    git_status_list *list = NULL;
+    assert_int_equal(git_status_list_new(&list, repo, &opts), 0);
+    size_t cap = 8192, len = 0;
+    char *status = calloc(1, cap);
+    for (size_t i = 0; i < git_status_list_entrycount(list); i++) {
+        const git_status_entry *e = git_status_byindex(list, i);
+        const git_diff_delta *d = e->index_to_workdir ? e->index_to_workdir : e->head_to_index;
+        len += (size_t)snprintf(status + len, cap - len, "%u %s\n", e->status,
+                                d ? d->new_file.path : "?");
+    }
+    git_status_list_free(list);
+    git_oid stash;
+    char stash_hex[41] = "none";
+    if (git_reference_name_to_id(&stash, repo, "refs/stash") == 0)
+        git_oid_tostr(stash_hex, sizeof(stash_hex), &stash);
+    git_repository_free(repo);
+    /* The index as bytes: hex of its size and a checksum is enough to see any change. */
+    unsigned long sum = 0;
+    for (off_t i = 0; i < st.st_size; i++)
+        sum = sum * 31 + (unsigned char)index[i];
+    assert_true(asprintf(&out, "HEAD %s\nindex %ld %lu\nstash %s\n%s", head, (long)st.st_size,
+                         sum, stash_hex, status) > 0);
+    free(head);
+    free(index);
+    free(status);
+    return out;
+}
+
+static void test_compare__user_repository_is_untouched(void **state)
+{
+    char path[600];
+    git_repository *repo = NULL;
+    git_signature *sig = NULL;
+    git_oid stash;
+    assert_int_equal(git_repository_open(&repo, repo_dir), 0);
+    assert_int_equal(git_signature_now(&sig, "test", "test@example.com"), 0);
+    /* A stash entry, then staged, unstaged and untracked changes. */
+    snprintf(path, sizeof(path), "%s/CMakePresets.json", repo_dir);
+    char *presets = read_file(path);
+    write_text(path, "{\"stashed\": true}\n");
+    assert_int_equal(git_stash_save(&stash, repo, sig, "test stash", GIT_STASH_DEFAULT), 0);
+    free(presets);
+    snprintf(path, sizeof(path), "%s/.gitignore", repo_dir);
+    write_text(path, "/build/\n/.ccbench/\n/results/\n# staged\n");
+    index_update(repo, ".gitignore", 0);
+    snprintf(path, sizeof(path), "%s/tracker/src/tracker.c", repo_dir);
+    char *tracker = read_file(path);
+    char *changed = malloc(strlen(tracker) + 32);
+    sprintf(changed, "%s/* unstaged */\n", tracker);
+    write_text(path, changed);
+    snprintf(path, sizeof(path), "%s/tracker/untracked.txt", repo_dir);
+    write_text(path, "untracked\n");
+
+    for (int detached = 0; detached < 2; detached++) {
+        if (detached) {
+            git_oid head;
+            assert_int_equal(git_reference_name_to_id(&head, repo, "HEAD"), 0);
+            assert_int_equal(git_repository_set_head_detached(repo, &head), 0);
+        }
+        char *before = snapshot();
+        if (detached)
+            expect_contains(before, "HEAD ");
+        proc p;
+        compare(&p, ARGS("compare", "main", "slow", QUICK, "--blocks", "2", "--no-fail"));
+        expect_status(&p, 0);
+        proc_free(&p);
+        char *after = snapshot();
+        assert_string_equal(before, after);
+        free(before);
+        free(after);
+    }
+    free(tracker);
+    free(changed);
+    git_signature_free(sig);
+    git_repository_free(repo);
+}
+
+static void test_compare__bad_operands(void **state)
+{
+    proc p;
+    compare(&p, ARGS("compare", "no-such-branch", "main", QUICK));
+    expect_status(&p, 2);
+    expect_contains(p.err, "no-such-branch");
+    proc_free(&p);
+
+    compare(&p, ARGS("compare", "main", "notracker", QUICK));
+    expect_status(&p, 3);
+    expect_contains(p.err, "no tracker/");
+    proc_free(&p);
+
+    compare(&p, ARGS("compare", "main", "broken", QUICK));
+    expect_status(&p, 3);
+    expect_contains(p.err, "last lines of");
+    expect_contains(p.err, "build.log");
+    expect_contains(p.err, "this is not C");
+    proc_free(&p);
+
+    char bad[600];
+    snprintf(bad, sizeof(bad), "%s/bad.json", suite.dir);
+    write_text(bad, "{\"schema\": \"ccbench-result/1\", \"label\": ");
+    compare(&p, ARGS("compare", bad, "main", QUICK));
+    expect_status(&p, 2);
+    expect_contains(p.err, "bad.json");
+    proc_free(&p);
+}
+
+static void test_compare__two_files_build_nothing(void **state)
+{
+    char a[600], b[600];
+    snprintf(a, sizeof(a), "%s/a.json", suite.dir);
+    snprintf(b, sizeof(b), "%s/b.json", suite.dir);
+    proc p;
+    const char *const files[2] = {a, b};
+    for (int i = 0; i < 2; i++) {
+        run_in(&p, &suite, suite.dir, NO_ENV,
+               ARGS("run", "--scenario", "spawn_floor", "--samples", "5", "--out", files[i],
+                    "--quiet"));
+        expect_status(&p, 0);
+        proc_free(&p);
+    }
+    /* Outside any repository, no cache: nothing to build with, so nothing may be built. */
+    run_in(&p, &suite, suite.dir, NO_ENV,
+           ARGS("compare", a, b, "--format", "json", "--threshold", "500"));
+    expect_status(&p, 0);
+    expect_contains(p.out, "\"mode\":\t\"files\"");
+    expect_verdict(p.out, "spawn_floor", "process_ms", "unchanged", -1);
+    assert_null(strstr(p.err, "configuring"));
+    proc_free(&p);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_compare__two_files_build_nothing),
+        cmocka_unit_test(test_compare__bad_operands),
+        cmocka_unit_test(test_compare__a_a_has_no_regression),
+        cmocka_unit_test(test_compare__slow_start_regresses_and_reverse_improves),
+        cmocka_unit_test(test_compare__second_compare_builds_nothing),
+        cmocka_unit_test(test_compare__user_repository_is_untouched),
+    };
+    return cmocka_run_group_tests(tests, group_setup, group_teardown);
+}

@@ -1,0 +1,753 @@
+/*
+ * `ccbench plot`, `history`, `run --save-note` and the export formats, driven as a user
+ * drives them: the files they write (PNG signature, SVG text, the gnuplot script), exit
+ * statuses and messages, and git notes in a throw-away repository made with libgit2.
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <ftw.h>
+#include <limits.h>
+#include <poll.h>
+#include <setjmp.h>
+#include <signal.h>
+#include <spawn.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include <cjson/cJSON.h>
+#include <git2.h>
+
+#include "catalog.h"
+#include "error.h"
+#include "result.h"
+
+extern char **environ;
+
+#define ARGS(...) ((const char *const[]){__VA_ARGS__, NULL})
+#define NO_ENV ((const char *const[]){NULL})
+#define ENV(...) ((const char *const[]){__VA_ARGS__, NULL})
+#define DEADLINE_S 120
+
+typedef struct fixture {
+    char dir[256];
+} fixture;
+
+typedef struct proc {
+    int status; /* exit status, or 128 + the signal that killed it */
+    char *out, *err;
+} proc;
+
+static char ccbench_bin[PATH_MAX];
+
+static int group_setup(void **state)
+{
+    const char *build = getenv("CCB_TEST_BINARY_DIR");
+    if (!build) {
+        fprintf(stderr, "CCB_TEST_BINARY_DIR is not set: run this test through ctest\n");
+        return -1;
+    }
+    if (snprintf(ccbench_bin, sizeof(ccbench_bin), "%s/bin/ccbench", build) >=
+        (int)sizeof(ccbench_bin))
+        return -1;
+    git_libgit2_init();
+    return 0;
+}
+
+static int group_teardown(void **state)
+{
+    git_libgit2_shutdown();
+    return 0;
+}
+
+static int setup(void **state)
+{
+    fixture *f = calloc(1, sizeof(*f));
+    assert_non_null(f);
+    const char *base = getenv("TMPDIR");
+    snprintf(f->dir, sizeof(f->dir), "%s/test_plot-XXXXXX", base && base[0] ? base : "/tmp");
+    assert_non_null(mkdtemp(f->dir));
+    *state = f;
+    return 0;
+}
+
+static int remove_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
+{
+    return flag == FTW_DP ? rmdir(path) : unlink(path);
+}
+
+static int teardown(void **state)
+{
+    fixture *f = *state;
+    nftw(f->dir, remove_entry, 16, FTW_DEPTH | FTW_PHYS);
+    free(f);
+    return 0;
+}
+
+static void proc_free(proc *p)
+{
+    free(p->out);
+    free(p->err);
+    p->out = p->err = NULL;
+}
+
+static char *read_file(const char *path)
+{
+    FILE *fp = fopen(path, "r");
+    if (!fp)
+        return NULL;
+    char *buf = NULL;
+    size_t cap = 0, len = 0;
+    for (;;) {
+        if (len + 4096 + 1 > cap) {
+            cap = cap ? cap * 2 : 8192;
+            buf = realloc(buf, cap);
+            assert_non_null(buf);
+        }
+        size_t n = fread(buf + len, 1, 4096, fp);
+        len += n;
+        if (n == 0)
+            break;
+    }
+    buf[len] = '\0';
+    fclose(fp);
+    return buf;
+}
+
+/* environ with OVERRIDES applied: "KEY=VALUE" sets, "KEY" alone removes. */
+static char **make_env(const char *const *overrides)
+{
+    size_t n = 0, k = 0, m = 0;
+    while (environ[n])
+        n++;
+    while (overrides[m])
+        m++;
+    char **env = calloc(n + m + 1, sizeof(char *));
+    assert_non_null(env);
+    for (size_t i = 0; i < n; i++) {
+        size_t keylen = strcspn(environ[i], "=");
+        int overridden = 0;
+        for (size_t j = 0; j < m && !overridden; j++)
+            overridden = strncmp(overrides[j], environ[i], keylen) == 0 &&
+                         (overrides[j][keylen] == '=' || overrides[j][keylen] == '\0');
+        if (!overridden)
+            env[k++] = environ[i];
+    }
+    for (size_t j = 0; j < m; j++) {
+        if (strchr(overrides[j], '='))
+            env[k++] = (char *)overrides[j];
+    }
+    return env;
+}
+
+static int open_pidfd(pid_t pid)
+{
+    return (int)syscall(SYS_pidfd_open, pid, 0);
+}
+
+/* Wait for PID at most TIMEOUT_S; on expiry kill it and fail the test. */
+static int wait_bounded(pid_t pid, int timeout_s)
+{
+    int pidfd = open_pidfd(pid);
+    assert_true(pidfd >= 0);
+    struct pollfd pfd = {.fd = pidfd, .events = POLLIN};
+    int n;
+    do {
+        n = poll(&pfd, 1, timeout_s * 1000);
+    } while (n < 0 && errno == EINTR);
+    close(pidfd);
+    if (n == 0) {
+        kill(pid, SIGKILL);
+        waitpid(pid, NULL, 0);
+        fail_msg("ccbench did not finish within %d s", timeout_s);
+    }
+    int status = 0;
+    assert_int_equal(waitpid(pid, &status, 0), pid);
+    return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+}
+
+/* Spawn ccbench ARGS in CWD (NULL: ours) with ENV overrides; stdout/stderr to files in DIR,
+ * or stderr to a pipe (*err_pipe) when ERR_PIPE is given. */
+static pid_t spawn_ccbench(const fixture *f, const char *cwd, const char *const *env,
+                           const char *const *args, int *err_pipe)
+{
+    size_t nargs = 0;
+    while (args[nargs])
+        nargs++;
+    char **argv = calloc(nargs + 2, sizeof(char *));
+    assert_non_null(argv);
+    argv[0] = (char *)"ccbench";
+    for (size_t i = 0; i < nargs; i++)
+        argv[i + 1] = (char *)args[i];
+    char **envp = make_env(env);
+
+    char out[400], err[400];
+    snprintf(out, sizeof(out), "%s/.stdout", f->dir);
+    snprintf(err, sizeof(err), "%s/.stderr", f->dir);
+    posix_spawn_file_actions_t fa;
+    posix_spawn_file_actions_init(&fa);
+    posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
+    posix_spawn_file_actions_addopen(&fa, 1, out, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    int fds[2] = {-1, -1};
+    if (err_pipe) {
+        assert_int_equal(pipe2(fds, O_CLOEXEC), 0);
+        posix_spawn_file_actions_adddup2(&fa, fds[1], 2);
+    } else {
+        posix_spawn_file_actions_addopen(&fa, 2, err, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    }
+    if (cwd)
+        posix_spawn_file_actions_addchdir_np(&fa, cwd);
+    pid_t pid = -1;
+    int rc = posix_spawn(&pid, ccbench_bin, &fa, NULL, argv, envp);
+    posix_spawn_file_actions_destroy(&fa);
+    free(argv);
+    free(envp);
+    if (rc != 0)
+        fail_msg("cannot run %s: %s", ccbench_bin, strerror(rc));
+    if (err_pipe) {
+        close(fds[1]);
+        *err_pipe = fds[0];
+    }
+    return pid;
+}
+
+static void run_in(proc *p, const fixture *f, const char *cwd, const char *const *env,
+                   const char *const *args)
+{
+    pid_t pid = spawn_ccbench(f, cwd ? cwd : f->dir, env, args, NULL);
+    p->status = wait_bounded(pid, DEADLINE_S);
+    char path[400];
+    snprintf(path, sizeof(path), "%s/.stdout", f->dir);
+    p->out = read_file(path);
+    snprintf(path, sizeof(path), "%s/.stderr", f->dir);
+    p->err = read_file(path);
+    assert_non_null(p->out);
+    assert_non_null(p->err);
+}
+
+static void run(proc *p, const fixture *f, const char *const *args)
+{
+    run_in(p, f, NULL, NO_ENV, args);
+}
+
+
+static void expect_status(const proc *p, int status)
+{
+    if (p->status != status)
+        fail_msg("exit status %d, expected %d\nstdout:\n%s\nstderr:\n%s", p->status, status, p->out,
+                 p->err);
+}
+
+static void expect_contains(const char *text, const char *want)
+{
+    if (!strstr(text, want))
+        fail_msg("expected \"%s\" in:\n%s", want, text);
+}
+
+
+
+static void path_in(char *buf, size_t size, const fixture *f, const char *name)
+{
+    snprintf(buf, size, "%s/%s", f->dir, name);
+}
+
+
+/* ---------------------------------------------------------------------------------------- */
+/* Fixtures: result files written through result.c, so the tests control every field. */
+
+static const ccb_metric_def metric_defs[] = {
+    {"init_us", "us", CCB_LOWER_IS_BETTER, CCB_FROM_RUNNER, CCB_KIND_TIMING, ""},
+    {"lifecycles_per_s", "1/s", CCB_HIGHER_IS_BETTER, CCB_FROM_RUNNER, CCB_KIND_TIMING, ""},
+    {"requests_total", "count", CCB_LOWER_IS_BETTER, CCB_FROM_MOCK, CCB_KIND_COUNT, ""},
+};
+#define NMETRICS 3
+static const char *const metric_labels[NMETRICS] = {
+    "cold_init.init_us", "cold_init.lifecycles_per_s", "api_latency.requests_total"};
+
+/* A result at CREATED (ISO 8601) labelled LABEL on CPU; samples scaled by SCALE. */
+static void write_fixture(const char *path, const char *label, const char *created,
+                          const char *cpu, double scale)
+{
+    ccb_result *r = ccb_result_new();
+    assert_non_null(r);
+    r->ccbench_version = strdup("0.1.0");
+    r->created_at = strdup(created);
+    r->label = strdup(label);
+    r->profile = strdup("quick");
+    r->machine.hostname = strdup("host");
+    r->machine.os = strdup("Linux");
+    r->machine.kernel = strdup("6.1.0-test");
+    r->machine.cpu_model = strdup(cpu);
+    r->machine.compiler = strdup("gcc 12.2.0");
+    r->machine.build_type = strdup("Release");
+    r->machine.cpus = 2;
+    ccb_scenario_result *cold = ccb_result_add_scenario(r, "cold_init");
+    assert_non_null(cold);
+    for (int k = 0; k < 2; k++) {
+        ccb_metric_result *m = ccb_scenario_add_metric(cold, &metric_defs[k]);
+        assert_non_null(m);
+        for (int i = 0; i < 12; i++)
+            assert_int_equal(ccb_metric_add_sample(m, (k ? 1e6 : 3.0) * scale * (1 + i * 0.01)), 0);
+    }
+    cold->samples_ok = 12;
+    ccb_scenario_result *api = ccb_result_add_scenario(r, "api_latency");
+    assert_non_null(api);
+    ccb_metric_result *m = ccb_scenario_add_metric(api, &metric_defs[2]);
+    assert_non_null(m);
+    for (int i = 0; i < 5; i++)
+        assert_int_equal(ccb_metric_add_sample(m, 5), 0);
+    api->samples_ok = 5;
+    assert_int_equal(ccb_result_compute_stats(r), 0);
+    if (ccb_result_write_file(r, path) != 0)
+        fail_msg("%s", ccb_error_message());
+    ccb_result_free(r);
+}
+
+static void two_fixtures(const fixture *f, char *a, char *b, size_t size)
+{
+    path_in(a, size, f, "base.json");
+    path_in(b, size, f, "cand.json");
+    write_fixture(a, "main", "2026-11-21T10:00:00Z", "Test CPU", 1.0);
+    write_fixture(b, "feature", "2026-11-21T11:00:00Z", "Test CPU", 1.2);
+}
+
+static int file_exists(const char *path)
+{
+    struct stat st;
+    return stat(path, &st) == 0 && st.st_size > 0;
+}
+
+static void expect_png(const char *path)
+{
+    static const unsigned char signature[8] = {0x89, 'P', 'N', 'G', '\r', '\n', 0x1a, '\n'};
+    unsigned char head[8] = {0};
+    FILE *fp = fopen(path, "rb");
+    if (!fp)
+        fail_msg("no image at %s", path);
+    assert_int_equal(fread(head, 1, sizeof(head), fp), sizeof(head));
+    fclose(fp);
+    assert_memory_equal(head, signature, sizeof(signature));
+}
+
+static void expect_svg(const char *path)
+{
+    char *text = read_file(path);
+    if (!text)
+        fail_msg("no image at %s", path);
+    const char *p = text;
+    while (*p == ' ' || *p == '\n' || *p == '\r' || *p == '\t')
+        p++;
+    assert_true(strncmp(p, "<?xml", 5) == 0 || strncmp(p, "<svg", 4) == 0);
+    expect_contains(text, "</svg>");
+    for (size_t i = 0; i < NMETRICS; i++)
+        expect_contains(text, metric_labels[i]);
+    free(text);
+}
+
+/* The script is self-contained: every metric's label, inline data, the output variable. */
+static void expect_script(const char *path)
+{
+    char *text = read_file(path);
+    if (!text)
+        fail_msg("no script at %s", path);
+    for (size_t i = 0; i < NMETRICS; i++)
+        expect_contains(text, metric_labels[i]);
+    expect_contains(text, "<< EOD");
+    expect_contains(text, "set output outfile");
+    assert_null(strstr(text, ".json")); /* no reference to the result files */
+    free(text);
+}
+
+/* ---------------------------------------------------------------------------------------- */
+/* plot */
+
+static void test_plot__distribution_png_and_svg(void **state)
+{
+    fixture *f = *state;
+    char a[400], b[400], png[400], svg[400], gp[400];
+    two_fixtures(f, a, b, sizeof(a));
+    path_in(png, sizeof(png), f, "dist.png");
+    proc p;
+    run(&p, f, ARGS("plot", a, b, "--out", png));
+    expect_status(&p, 0);
+    expect_contains(p.err, png);
+    proc_free(&p);
+    expect_png(png);
+    path_in(gp, sizeof(gp), f, "dist.gp");
+    expect_script(gp);
+    char *script = read_file(gp);
+    expect_contains(script, "with boxplot");
+    expect_contains(script, "'main'");
+    expect_contains(script, "'feature'");
+    expect_contains(script, "us (lower is better)");
+    free(script);
+
+    /* Relative --out, from the fixture dir. */
+    run(&p, f, ARGS("plot", a, b, "--kind", "distribution", "--out", "dist.svg"));
+    expect_status(&p, 0);
+    proc_free(&p);
+    path_in(svg, sizeof(svg), f, "dist.svg");
+    expect_svg(svg);
+}
+
+static void test_plot__history_png_and_svg(void **state)
+{
+    fixture *f = *state;
+    char a[400], b[400], c[400], png[400], svg[400], gp[400];
+    two_fixtures(f, a, b, sizeof(a));
+    path_in(c, sizeof(c), f, "third.json");
+    write_fixture(c, "next", "2026-11-21T12:00:00Z", "Test CPU", 0.9);
+    path_in(png, sizeof(png), f, "hist.png");
+    proc p;
+    /* Given out of order: history orders by created_at. */
+    run(&p, f, ARGS("plot", "--kind", "history", c, a, b, "--out", png));
+    expect_status(&p, 0);
+    proc_free(&p);
+    expect_png(png);
+    path_in(gp, sizeof(gp), f, "hist.gp");
+    expect_script(gp);
+    char *script = read_file(gp);
+    expect_contains(script, "filledcurves");
+    char *main_tic = strstr(script, "'main' 0");
+    char *next_tic = strstr(script, "'next' 2");
+    assert_non_null(main_tic);
+    assert_non_null(next_tic);
+    free(script);
+
+    path_in(svg, sizeof(svg), f, "hist.svg");
+    run(&p, f, ARGS("plot", "--kind", "history", a, b, c, "--out", svg, "--metric",
+                    "cold_init.init_us"));
+    expect_status(&p, 0);
+    proc_free(&p);
+    char *text = read_file(svg);
+    assert_non_null(text);
+    expect_contains(text, "</svg>");
+    expect_contains(text, "cold_init.init_us");
+    assert_null(strstr(text, "api_latency.requests_total")); /* --metric: that one only */
+    free(text);
+}
+
+static void test_plot__without_gnuplot_writes_the_script(void **state)
+{
+    fixture *f = *state;
+    char a[400], b[400], png[400], gp[400], empty[400], path_env[450];
+    two_fixtures(f, a, b, sizeof(a));
+    path_in(empty, sizeof(empty), f, "nobin");
+    assert_int_equal(mkdir(empty, 0755), 0);
+    snprintf(path_env, sizeof(path_env), "PATH=%s", empty);
+    path_in(png, sizeof(png), f, "x.png");
+    proc p;
+    run_in(&p, f, NULL, ENV(path_env), ARGS("plot", a, b, "--out", png));
+    expect_status(&p, 2);
+    expect_contains(p.err, "apt-get install gnuplot-nox");
+    expect_contains(p.err, "x.gp");
+    proc_free(&p);
+    path_in(gp, sizeof(gp), f, "x.gp");
+    expect_script(gp);
+    assert_false(file_exists(png));
+}
+
+static void test_plot__bad_usage_exits_2(void **state)
+{
+    fixture *f = *state;
+    char a[400], b[400];
+    two_fixtures(f, a, b, sizeof(a));
+    proc p;
+    run(&p, f, ARGS("plot", a, "--out", "x.pdf"));
+    expect_status(&p, 2);
+    expect_contains(p.err, ".png or .svg");
+    proc_free(&p);
+    run(&p, f, ARGS("plot", a, "--kind", "compare"));
+    expect_status(&p, 2);
+    expect_contains(p.err, "ccbench-compare/1");
+    proc_free(&p);
+    run(&p, f, ARGS("plot", a, "--metric", "cold_init.init_ux"));
+    expect_status(&p, 2);
+    expect_contains(p.err, "cold_init.init_us");
+    proc_free(&p);
+    run(&p, f, ARGS("plot", "--kind", "scatter", a));
+    expect_status(&p, 2);
+    proc_free(&p);
+    run(&p, f, ARGS("plot"));
+    expect_status(&p, 2);
+    proc_free(&p);
+}
+
+/* ---------------------------------------------------------------------------------------- */
+/* history */
+
+static void test_plot__history_skips_another_machine(void **state)
+{
+    fixture *f = *state;
+    char a[400], b[400], other[400];
+    two_fixtures(f, a, b, sizeof(a));
+    path_in(other, sizeof(other), f, "other.json");
+    write_fixture(other, "elsewhere", "2026-11-21T10:30:00Z", "Other CPU", 5.0);
+    proc p;
+    run(&p, f, ARGS("history", other, b, a, "--format", "json"));
+    expect_status(&p, 0);
+    expect_contains(p.err, "skipped 1 of 3");
+    expect_contains(p.err, "Other CPU");
+    cJSON *json = cJSON_Parse(p.out);
+    assert_non_null(json);
+    assert_string_equal(cJSON_GetObjectItemCaseSensitive(json, "schema")->valuestring,
+                        "ccbench-history/1");
+    const cJSON *entries = cJSON_GetObjectItemCaseSensitive(json, "entries");
+    assert_int_equal(cJSON_GetArraySize(entries), 2);
+    assert_string_equal(
+        cJSON_GetObjectItemCaseSensitive(cJSON_GetArrayItem(entries, 0), "label")->valuestring,
+        "main");
+    assert_string_equal(
+        cJSON_GetObjectItemCaseSensitive(cJSON_GetArrayItem(entries, 1), "label")->valuestring,
+        "feature");
+    const cJSON *skipped = cJSON_GetObjectItemCaseSensitive(json, "skipped");
+    assert_int_equal(cJSON_GetArraySize(skipped), 1);
+    const cJSON *reason = cJSON_GetObjectItemCaseSensitive(cJSON_GetArrayItem(skipped, 0), "reason");
+    assert_true(cJSON_IsString(reason));
+    expect_contains(reason->valuestring, "cpu_model");
+    const cJSON *metrics = cJSON_GetObjectItemCaseSensitive(json, "metrics");
+    assert_int_equal(cJSON_GetArraySize(metrics), NMETRICS);
+    const cJSON *points =
+        cJSON_GetObjectItemCaseSensitive(cJSON_GetArrayItem(metrics, 0), "points");
+    assert_int_equal(cJSON_GetArraySize(points), 2);
+    cJSON_Delete(json);
+    proc_free(&p);
+
+    run(&p, f, ARGS("history", a, b, "--metric", "cold_init.init_us"));
+    expect_status(&p, 0);
+    expect_contains(p.out, "cold_init.init_us (us, lower is better)");
+    expect_contains(p.out, "+20.0%");
+    assert_null(strstr(p.out, "requests_total"));
+    proc_free(&p);
+
+    run(&p, f, ARGS("history", a, b, "--format", "markdown"));
+    expect_status(&p, 0);
+    expect_contains(p.out, "#### `cold_init.lifecycles_per_s` (1/s, higher is better)");
+    proc_free(&p);
+}
+
+/* ---------------------------------------------------------------------------------------- */
+/* exports */
+
+static void test_plot__exports_have_documented_shapes(void **state)
+{
+    fixture *f = *state;
+    char a[400], b[400];
+    two_fixtures(f, a, b, sizeof(a));
+    proc p;
+
+    /* github-action-benchmark: [{"name", "unit", "value", "range", "extra"}], one direction. */
+    const char *formats[2] = {"github-action-benchmark", "github-action-benchmark-bigger"};
+    int counts[2] = {0, 0};
+    for (int k = 0; k < 2; k++) {
+        run(&p, f, ARGS("show", a, "--format", formats[k]));
+        expect_status(&p, 0);
+        expect_contains(p.err, "left out");
+        cJSON *json = cJSON_Parse(p.out);
+        assert_true(cJSON_IsArray(json));
+        const cJSON *item = NULL;
+        cJSON_ArrayForEach(item, json)
+        {
+            assert_true(cJSON_IsObject(item));
+            assert_true(cJSON_IsString(cJSON_GetObjectItemCaseSensitive(item, "name")));
+            assert_true(cJSON_IsString(cJSON_GetObjectItemCaseSensitive(item, "unit")));
+            assert_true(cJSON_IsNumber(cJSON_GetObjectItemCaseSensitive(item, "value")));
+            assert_true(cJSON_IsString(cJSON_GetObjectItemCaseSensitive(item, "range")));
+            assert_true(cJSON_IsString(cJSON_GetObjectItemCaseSensitive(item, "extra")));
+            const char *name = cJSON_GetObjectItemCaseSensitive(item, "name")->valuestring;
+            assert_int_equal(strcmp(name, "cold_init.lifecycles_per_s") == 0, k == 1);
+            counts[k]++;
+        }
+        cJSON_Delete(json);
+        proc_free(&p);
+    }
+    assert_int_equal(counts[0], 2);
+    assert_int_equal(counts[1], 1);
+
+    /* Bencher Metric Format: {"bench": {"measure": {"value", "lower_value", "upper_value"}}}. */
+    run(&p, f, ARGS("show", a, "--format", "bencher"));
+    expect_status(&p, 0);
+    cJSON *json = cJSON_Parse(p.out);
+    assert_true(cJSON_IsObject(json));
+    int measures = 0;
+    const cJSON *bench = NULL;
+    cJSON_ArrayForEach(bench, json)
+    {
+        assert_true(cJSON_IsObject(bench));
+        const cJSON *measure = NULL;
+        cJSON_ArrayForEach(measure, bench)
+        {
+            assert_true(cJSON_IsObject(measure));
+            const cJSON *v = cJSON_GetObjectItemCaseSensitive(measure, "value");
+            const cJSON *lo = cJSON_GetObjectItemCaseSensitive(measure, "lower_value");
+            const cJSON *hi = cJSON_GetObjectItemCaseSensitive(measure, "upper_value");
+            assert_true(cJSON_IsNumber(v) && cJSON_IsNumber(lo) && cJSON_IsNumber(hi));
+            assert_true(lo->valuedouble <= v->valuedouble && v->valuedouble <= hi->valuedouble);
+            measures++;
+        }
+    }
+    const cJSON *init = cJSON_GetObjectItemCaseSensitive(
+        cJSON_GetObjectItemCaseSensitive(json, "cold_init"), "init_us");
+    assert_non_null(init);
+    assert_int_equal(measures, NMETRICS);
+    cJSON_Delete(json);
+    proc_free(&p);
+
+    run(&p, f, ARGS("show", a, "--format", "xml"));
+    expect_status(&p, 2);
+    expect_contains(p.err, "bencher");
+    proc_free(&p);
+}
+
+/* ---------------------------------------------------------------------------------------- */
+/* git notes */
+
+static void write_text(const char *path, const char *text)
+{
+    FILE *fp = fopen(path, "w");
+    assert_non_null(fp);
+    fputs(text, fp);
+    assert_int_equal(fclose(fp), 0);
+}
+
+/* Commit the work tree's tracker/a.c with CONTENT on HEAD; the new commit's sha in HEX. */
+static void commit_file(git_repository *repo, const char *repo_dir, const char *content,
+                        char *hex)
+{
+    char path[500];
+    snprintf(path, sizeof(path), "%s/tracker/a.c", repo_dir);
+    write_text(path, content);
+    git_index *index = NULL;
+    git_tree *tree = NULL;
+    git_signature *sig = NULL;
+    git_reference *head = NULL;
+    git_commit *parent = NULL;
+    git_oid tree_oid, commit_oid;
+    assert_int_equal(git_repository_index(&index, repo), 0);
+    assert_int_equal(git_index_add_bypath(index, "tracker/a.c"), 0);
+    assert_int_equal(git_index_add_bypath(index, ".gitignore"), 0);
+    assert_int_equal(git_index_write(index), 0);
+    assert_int_equal(git_index_write_tree(&tree_oid, index), 0);
+    assert_int_equal(git_tree_lookup(&tree, repo, &tree_oid), 0);
+    assert_int_equal(git_signature_now(&sig, "test", "test@example.com"), 0);
+    int has_parent = git_repository_head(&head, repo) == 0;
+    if (has_parent)
+        assert_int_equal(git_commit_lookup(&parent, repo, git_reference_target(head)), 0);
+    const git_commit *parents[1] = {parent};
+    assert_int_equal(git_commit_create(&commit_oid, repo, "HEAD", sig, sig, NULL, content, tree,
+                                       has_parent ? 1 : 0, parents),
+                     0);
+    git_oid_tostr(hex, GIT_OID_HEXSZ + 1, &commit_oid);
+    git_commit_free(parent);
+    git_reference_free(head);
+    git_signature_free(sig);
+    git_tree_free(tree);
+    git_index_free(index);
+}
+
+static void test_plot__notes_round_trip(void **state)
+{
+    fixture *f = *state;
+    char repo_dir[400], sub[500], path[500], sha[3][GIT_OID_HEXSZ + 1];
+    path_in(repo_dir, sizeof(repo_dir), f, "repo");
+    git_repository *repo = NULL;
+    assert_int_equal(git_repository_init(&repo, repo_dir, 0), 0);
+    snprintf(sub, sizeof(sub), "%s/tracker", repo_dir);
+    assert_int_equal(mkdir(sub, 0755), 0);
+    snprintf(path, sizeof(path), "%s/.gitignore", repo_dir);
+    write_text(path, "/results/\n");
+
+    proc p;
+    for (int i = 0; i < 2; i++) {
+        commit_file(repo, repo_dir, i == 0 ? "int a;\n" : "int a = 1;\n", sha[i]);
+        run_in(&p, f, repo_dir, ENV("CCBENCH_RESULTS_DIR"),
+               ARGS("run", "--scenario", "spawn_floor", "--samples", "1", "--save-note"));
+        expect_status(&p, 0);
+        expect_contains(p.err, "refs/notes/ccbench");
+        proc_free(&p);
+        /* The note is there, on that commit, through libgit2. */
+        git_oid oid;
+        git_note *note = NULL;
+        assert_int_equal(git_oid_fromstr(&oid, sha[i]), 0);
+        assert_int_equal(git_note_read(&note, repo, "refs/notes/ccbench", &oid), 0);
+        expect_contains(git_note_message(note), "ccbench-result/1");
+        git_note_free(note);
+    }
+    commit_file(repo, repo_dir, "int a = 2;\n", sha[2]); /* no note on this one */
+
+    run_in(&p, f, repo_dir, NO_ENV, ARGS("history", "--notes", "HEAD", "--format", "json"));
+    expect_status(&p, 0);
+    expect_contains(p.err, "1 of 3 commits");
+    cJSON *json = cJSON_Parse(p.out);
+    assert_non_null(json);
+    const cJSON *entries = cJSON_GetObjectItemCaseSensitive(json, "entries");
+    assert_int_equal(cJSON_GetArraySize(entries), 2);
+    for (int i = 0; i < 2; i++) {
+        const cJSON *commit =
+            cJSON_GetObjectItemCaseSensitive(cJSON_GetArrayItem(entries, i), "commit");
+        assert_true(cJSON_IsString(commit));
+        assert_int_equal(strncmp(commit->valuestring, sha[i], 12), 0); /* oldest first */
+    }
+    cJSON_Delete(json);
+    proc_free(&p);
+
+    /* A range: the commits after the first. */
+    char range[100];
+    snprintf(range, sizeof(range), "%.12s..HEAD", sha[0]);
+    run_in(&p, f, repo_dir, NO_ENV, ARGS("history", "--notes", range));
+    expect_status(&p, 0);
+    expect_contains(p.out, "1 results");
+    char short_sha[13];
+    snprintf(short_sha, sizeof(short_sha), "%.12s", sha[1]);
+    expect_contains(p.out, short_sha);
+    proc_free(&p);
+
+    /* And as a plot. */
+    char png[500];
+    snprintf(png, sizeof(png), "%s/notes.png", f->dir);
+    run_in(&p, f, repo_dir, NO_ENV,
+           ARGS("plot", "--kind", "history", "--notes", "HEAD", "--out", png));
+    expect_status(&p, 0);
+    proc_free(&p);
+    expect_png(png);
+
+    run_in(&p, f, repo_dir, NO_ENV, ARGS("history", "--notes", "no-such-branch"));
+    expect_status(&p, 2);
+    expect_contains(p.err, "no-such-branch");
+    proc_free(&p);
+
+    /* Outside a repository: --save-note fails before measuring. */
+    run(&p, f, ARGS("run", "--scenario", "spawn_floor", "--samples", "1", "--save-note", "--out",
+                    "r.json"));
+    expect_status(&p, 2);
+    expect_contains(p.err, "--save-note");
+    proc_free(&p);
+    git_repository_free(repo);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup_teardown(test_plot__distribution_png_and_svg, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_plot__history_png_and_svg, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_plot__without_gnuplot_writes_the_script, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(test_plot__bad_usage_exits_2, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_plot__history_skips_another_machine, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(test_plot__exports_have_documented_shapes, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(test_plot__notes_round_trip, setup, teardown),
+    };
+    return cmocka_run_group_tests(tests, group_setup, group_teardown);
+}
