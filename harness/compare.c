@@ -245,8 +245,9 @@ int ccb_compare_from_results(ccb_compare *c, const ccb_result *base, const ccb_r
 int ccb_compare_analyse(ccb_compare *c, const ccb_thresholds *t)
 {
     int rc = -1;
-    double *p = malloc((c->n ? c->n : 1) * sizeof(*p));
-    double *adj = malloc((c->n ? c->n : 1) * sizeof(*adj));
+    /* Zeroed: the compiler cannot prove that holm reads only the first `family` entries. */
+    double *p = calloc(c->n ? c->n : 1, sizeof(*p));
+    double *adj = calloc(c->n ? c->n : 1, sizeof(*adj));
     size_t *idx = malloc((c->n ? c->n : 1) * sizeof(*idx));
     size_t family = 0;
     if (!p || !adj || !idx) {
