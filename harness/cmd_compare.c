@@ -33,6 +33,7 @@
 typedef struct compare_options {
     const char *operand[2], *repo;
     ccb_selection sel;
+    int sel_given; /* --scenario was given: it also filters result-file operands */
     ccb_thresholds thresholds;
     ccb_profile profile;
     unsigned long blocks;
@@ -141,6 +142,7 @@ static int parse_options(int argc, char **argv, compare_options *o)
         return ccb_error_set("compare: unexpected argument '%s': compare takes BASE and "
                              "CANDIDATE only",
                              argv[optind]);
+    o->sel_given = o->sel.n > 0;
     if (o->sel.n == 0)
         ccb_selection_default(&o->sel);
     if (!o->blocks)
@@ -301,7 +303,8 @@ int cmd_compare(int argc, char **argv)
     status = CCB_EXIT_FAILURE;
     if (files == 2) {
         ccb_compare_init(&cmp, 0);
-        if (ccb_compare_from_results(&cmp, op[0].file, op[1].file) != 0) {
+        if (ccb_compare_from_results(&cmp, op[0].file, op[1].file,
+                                     o.sel_given ? &o.sel : NULL) != 0) {
             status = CCB_EXIT_USAGE;
             goto done;
         }
@@ -317,7 +320,7 @@ int cmd_compare(int argc, char **argv)
             ccb_compare_init(&cmp, 0);
             const ccb_result *base = measured ? op[0].file : results[0];
             const ccb_result *cand = measured ? results[1] : op[1].file;
-            if (ccb_compare_from_results(&cmp, base, cand) != 0)
+            if (ccb_compare_from_results(&cmp, base, cand, NULL) != 0)
                 goto done;
         }
     } else {

@@ -212,12 +212,24 @@ int ccb_compare_add_block(ccb_compare_metric *m, const double base[2], const dou
     return added;
 }
 
-int ccb_compare_from_results(ccb_compare *c, const ccb_result *base, const ccb_result *cand)
+static int selected(const ccb_selection *only, const char *name)
+{
+    if (!only)
+        return 1;
+    for (size_t i = 0; i < only->n; i++) {
+        if (strcmp(only->defs[i]->name, name) == 0)
+            return 1;
+    }
+    return 0;
+}
+
+int ccb_compare_from_results(ccb_compare *c, const ccb_result *base, const ccb_result *cand,
+                             const ccb_selection *only)
 {
     for (size_t i = 0; i < base->nscenarios; i++) {
         const ccb_scenario_result *sb = &base->scenarios[i];
         const ccb_scenario_result *sc = ccb_result_find_scenario(cand, sb->name);
-        if (!sc)
+        if (!sc || !selected(only, sb->name))
             continue;
         for (size_t k = 0; k < sb->nmetrics; k++) {
             const ccb_metric_result *mb = &sb->metrics[k];

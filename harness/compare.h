@@ -92,9 +92,11 @@ double ccb_compare_reduce(const double *x, size_t n);
  * process) drops its pair. Returns the pairs added, or -1. */
 int ccb_compare_add_block(ccb_compare_metric *m, const double base[2], const double cand[2]);
 
-/* Two result files: every metric the two have in common, all samples, unpaired. -1 with a
- * message when they share no metric. */
-int ccb_compare_from_results(ccb_compare *c, const ccb_result *base, const ccb_result *cand);
+typedef struct ccb_selection ccb_selection;
+/* Two result files: every metric the two have in common (of the scenarios in ONLY, or all
+ * when ONLY is NULL), all samples, unpaired. -1 with a message when they share no metric. */
+int ccb_compare_from_results(ccb_compare *c, const ccb_result *base, const ccb_result *cand,
+                             const ccb_selection *only);
 
 /* Medians, ratio + CI (fixed seed), Mann-Whitney p, Holm over the timing metrics that have
  * data, thresholds, verdicts and the blocks an inconclusive one needs. */

@@ -36,4 +36,37 @@ cJSON *ccb_compare_report_json(const ccb_compare_report *r);
 /* "regressed", "unchanged (not confirmed)", ... as the table shows it. */
 void ccb_compare_verdict_text(const ccb_compare_metric *m, char *buf, size_t size);
 
+/* A ccbench-compare/1 file read back (compare_read.c), for `ccbench plot --kind compare`:
+ * what a picture of the compare needs. Every string is owned by the doc. */
+#define CCB_COMPARE_SCHEMA "ccbench-compare/1"
+
+typedef struct ccb_compare_doc_metric {
+    char *scenario, *name, *unit;
+    ccb_direction direction;
+    ccb_metric_kind kind;
+    double base_median, cand_median; /* NAN where the file has null (no data) */
+    double ratio, ci_low, ci_high;   /* NAN where null: no data, or 0 → x for a count */
+    size_t nbase, ncand;
+    double threshold; /* this metric's own (fraction) */
+    ccb_verdict verdict;
+    ccb_confirm confirm;
+} ccb_compare_doc_metric;
+
+typedef struct ccb_compare_doc {
+    char *operand[2]; /* [0] baseline, [1] candidate, as given to compare */
+    char *side_kind[2]; /* "revision", "worktree", "file" */
+    int paired;       /* mode "interleaved" (1) or "files" (0) */
+    char *profile;    /* NULL when the file has null (two files) */
+    char *seed;       /* decimal, as written (64 bits do not fit a JSON number) */
+    unsigned int blocks;
+    int confirm_ran, failed;
+    ccb_compare_doc_metric *metrics;
+    size_t n;
+} ccb_compare_doc;
+
+/* Strict read: the schema id, every field's presence and type (also those a plot does not
+ * use), and the enumerations. -1 with a message naming the file and the field. */
+int ccb_compare_doc_read_file(const char *path, ccb_compare_doc **out);
+void ccb_compare_doc_free(ccb_compare_doc *d);
+
 #endif

@@ -96,6 +96,10 @@ int ccb_result_write_file(const ccb_result *r, const char *path);
 /* Strict read. On error: -1, ccb_error_message() names the file and the field. */
 int ccb_result_read_file(const char *path, ccb_result **out);
 int ccb_result_from_json(const cJSON *json, const char *origin, ccb_result **out);
+/* PATH parsed as one JSON value (nothing after it). On error: -1 and a message naming the
+ * file, saying whether it is empty, truncated or malformed (and where); WHAT is what the file
+ * should be ("a ccbench result file"). *out is the caller's (cJSON_Delete). */
+int ccb_json_read_file(const char *path, const char *what, cJSON **out);
 
 const ccb_scenario_result *ccb_result_find_scenario(const ccb_result *r, const char *name);
 

@@ -461,8 +461,8 @@ done:
     return rc;
 }
 
-/* The whole of PATH into a NUL-terminated buffer. */
-static int slurp(const char *path, char **out, size_t *len)
+/* The whole of PATH (WHAT it should be, for messages) into a NUL-terminated buffer. */
+static int slurp(const char *path, const char *what, char **out, size_t *len)
 {
     int rc = -1;
     char *buf = NULL;
@@ -473,12 +473,11 @@ static int slurp(const char *path, char **out, size_t *len)
         goto done;
     }
     if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
-        ccb_error_set("%s: not a regular file. Pass a ccbench result file (.json).", path);
+        ccb_error_set("%s: not a regular file. Pass %s (.json).", path, what);
         goto done;
     }
     if (st.st_size > MAX_RESULT_BYTES) {
-        ccb_error_set("%s: %lld bytes is too large for a ccbench result file", path,
-                      (long long)st.st_size);
+        ccb_error_set("%s: %lld bytes is too large for %s", path, (long long)st.st_size, what);
         goto done;
     }
     size_t size = (size_t)st.st_size, off = 0;
@@ -511,7 +510,7 @@ done:
     return rc;
 }
 
-int ccb_result_read_file(const char *path, ccb_result **out)
+int ccb_json_read_file(const char *path, const char *what, cJSON **out)
 {
     char *text = NULL;
     size_t len = 0;
@@ -519,10 +518,10 @@ int ccb_result_read_file(const char *path, ccb_result **out)
     int rc = -1;
     *out = NULL;
 
-    if (slurp(path, &text, &len) != 0)
+    if (slurp(path, what, &text, &len) != 0)
         goto done;
     if (strspn(text, " \t\r\n") == len) {
-        ccb_error_set("%s: the file is empty. Is this a ccbench result file?", path);
+        ccb_error_set("%s: the file is empty. Is this %s?", path, what);
         goto done;
     }
     const char *end = NULL;
@@ -532,21 +531,33 @@ int ccb_result_read_file(const char *path, ccb_result **out)
         size_t at = end && end >= text ? (size_t)(end - text) : 0;
         if (at + 1 >= len)
             ccb_error_set("%s: not valid JSON: it ends in the middle of a value (truncated?). "
-                          "Is this a complete ccbench result file?",
-                          path);
+                          "Is this all of %s?",
+                          path, what);
         else
-            ccb_error_set("%s: not valid JSON: malformed at byte %zu. Is this a ccbench result "
-                          "file?",
-                          path, at);
+            ccb_error_set("%s: not valid JSON: malformed at byte %zu. Is this %s?", path, at,
+                          what);
         goto done;
     }
     if (end && strspn(end, " \t\r\n") != strlen(end)) {
         ccb_error_set("%s: not valid JSON (extra data after byte %zu)", path, (size_t)(end - text));
         goto done;
     }
-    rc = ccb_result_from_json(json, path, out);
+    *out = json;
+    json = NULL;
+    rc = 0;
 done:
     cJSON_Delete(json);
     free(text);
+    return rc;
+}
+
+int ccb_result_read_file(const char *path, ccb_result **out)
+{
+    cJSON *json = NULL;
+    *out = NULL;
+    if (ccb_json_read_file(path, "a ccbench result file", &json) != 0)
+        return -1;
+    int rc = ccb_result_from_json(json, path, out);
+    cJSON_Delete(json);
     return rc;
 }

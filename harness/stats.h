@@ -34,10 +34,11 @@ void ccb_rng_seed(ccb_rng *r, uint64_t seed);
 uint64_t ccb_rng_next(ccb_rng *r);
 size_t ccb_rng_below(ccb_rng *r, size_t bound); /* uniform in [0, bound), bound > 0 */
 
-/* Ratio candidate/baseline. Paired: the median of log(c[i]/b[i]) over pairs;
- * unpaired: the median over all cross pairs (Hodges-Lehmann on logs). Both with a
- * bootstrap 95% CI (resampling pairs, or each side independently). Values must be > 0;
- * non-positive values are skipped (counted in `skipped`). */
+/* Ratio candidate/baseline. Paired: the median of log(c[i]/b[i]) over pairs, with a
+ * bootstrap 95% CI (resampling pairs). Unpaired: the median over all cross pairs
+ * (Hodges-Lehmann on logs; a seeded subsample beyond CCB_HL_MAX_PAIRS pairs) with Moses'
+ * distribution-free 95% CI on the same differences, so the estimate is always inside its CI.
+ * Values must be > 0; non-positive values are skipped (counted in `skipped`). */
 typedef struct ccb_ratio {
     double ratio, ci_low, ci_high;
     size_t n_used, skipped;

@@ -251,7 +251,7 @@ static void test_compare_stats__files_are_unpaired_and_unconfirmable(void **stat
     ccb_thresholds t;
     ccb_thresholds_init(&t);
     ccb_compare_init(&c, 0);
-    assert_int_equal(ccb_compare_from_results(&c, a, b), 0);
+    assert_int_equal(ccb_compare_from_results(&c, a, b, NULL), 0);
     assert_int_equal(c.n, 1);
     assert_int_equal(ccb_compare_analyse(&c, &t), 0);
     assert_int_equal(c.metrics[0].verdict, CCB_VERDICT_REGRESSED);
@@ -264,8 +264,20 @@ static void test_compare_stats__files_are_unpaired_and_unconfirmable(void **stat
     ccb_result *other = ccb_result_new();
     assert_non_null(ccb_result_add_scenario(other, "cold_init"));
     ccb_compare_init(&c, 0);
-    assert_int_equal(ccb_compare_from_results(&c, a, other), -1);
+    assert_int_equal(ccb_compare_from_results(&c, a, other, NULL), -1);
     assert_non_null(strstr(ccb_error_message(), "in common"));
+    ccb_compare_release(&c);
+
+    /* --scenario filters file operands too: selecting only cold_init leaves nothing here. */
+    ccb_selection only = {.n = 0};
+    assert_int_equal(ccb_selection_add(&only, "compare", "cold_init"), 0);
+    ccb_compare_init(&c, 0);
+    assert_int_equal(ccb_compare_from_results(&c, a, b, &only), -1);
+    ccb_compare_release(&c);
+    assert_int_equal(ccb_selection_add(&only, "compare", "warm_lifecycle"), 0);
+    ccb_compare_init(&c, 0);
+    assert_int_equal(ccb_compare_from_results(&c, a, b, &only), 0);
+    assert_int_equal(c.n, 1);
     ccb_compare_release(&c);
     ccb_result_free(other);
     ccb_result_free(a);
