@@ -10,6 +10,7 @@
 
 #include "cli.h"
 #include "commands.h"
+#include "compare_report.h"
 #include "error.h"
 #include "history.h"
 #include "notes.h"
@@ -31,11 +32,16 @@ static int make_script(ccb_plot_kind kind, const ccb_plot_target *t, char **file
     int rc = -1;
     FILE *gp = NULL;
     ccb_history h;
+    ccb_compare_doc *doc = NULL;
     memset(&h, 0, sizeof(h));
     *text = NULL;
     *len = 0;
 
-    if (kind == CCB_PLOT_HISTORY) {
+    if (kind == CCB_PLOT_COMPARE) {
+        /* One compare file: nothing to merge or filter, the rows are the report's. */
+        if (ccb_compare_doc_read_file(files[0], &doc) != 0)
+            goto done;
+    } else if (kind == CCB_PLOT_HISTORY) {
         if (notes ? ccb_notes_load_range(&h, notes) : ccb_history_load_files(&h, files, nfiles))
             goto done;
         if (h.n == 0) {
@@ -64,7 +70,9 @@ static int make_script(ccb_plot_kind kind, const ccb_plot_target *t, char **file
         ccb_error_set("out of memory");
         goto done;
     }
-    if (kind == CCB_PLOT_HISTORY) {
+    if (kind == CCB_PLOT_COMPARE) {
+        rc = ccb_plot_compare(gp, t, doc);
+    } else if (kind == CCB_PLOT_HISTORY) {
         rc = ccb_plot_history(gp, t, &h, metric);
     } else {
         const ccb_result **rs = calloc(h.n ? h.n : 1, sizeof(*rs));
@@ -85,6 +93,7 @@ done:
         *text = NULL;
     }
     ccb_history_release(&h);
+    ccb_compare_doc_free(doc);
     return rc;
 }
 
@@ -120,9 +129,10 @@ int cmd_plot(int argc, char **argv)
     }
     char **files = argv + optind;
     size_t nfiles = (size_t)(argc - optind);
-    if (kind == CCB_PLOT_COMPARE) {
-        ccb_error_set("plot --kind compare needs a ccbench-compare/1 file (ccbench compare "
-                      "--format json), not built yet");
+    if (kind == CCB_PLOT_COMPARE && (nfiles != 1 || notes || metric)) {
+        ccb_error_set("plot --kind compare takes one %s file (ccbench compare BASE CANDIDATE "
+                      "--format json > FILE) and no --notes or --metric",
+                      CCB_COMPARE_SCHEMA);
         goto done;
     }
     if (notes && (kind != CCB_PLOT_HISTORY || nfiles > 0)) {
@@ -136,7 +146,9 @@ int cmd_plot(int argc, char **argv)
     }
     if (!out) {
         if (asprintf(&default_out, "ccbench-%s.png",
-                     kind == CCB_PLOT_HISTORY ? "history" : "distribution") < 0) {
+                     kind == CCB_PLOT_HISTORY   ? "history"
+                     : kind == CCB_PLOT_COMPARE ? "compare"
+                                                : "distribution") < 0) {
             default_out = NULL;
             ccb_error_set("out of memory");
             goto done;

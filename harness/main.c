@@ -147,13 +147,15 @@ static const command commands[] = {
     {"plot", cmd_plot,
      "FILE... [--kind distribution|history|compare] [--out PATH.png|.svg] "
      "[--metric SCENARIO.METRIC] [--notes RANGE]",
-     "plot results with gnuplot: sample distributions or a metric's history",
+     "plot results with gnuplot: sample distributions, a metric's history, or a compare",
      "options:\n"
      "  --kind K                distribution (default): box plots of each file's raw samples,\n"
      "                          one box per file, one panel per metric. history: each\n"
      "                          metric's median over the files in time order, with its 95%\n"
      "                          CI band (same loader and machine filter as 'ccbench history').\n"
-     "                          compare: not built yet\n"
+     "                          compare: FILE is a ccbench-compare/1 file (ccbench compare\n"
+     "                          A B --format json > FILE); a bar per metric: the ratio with\n"
+     "                          its 95% CI, its ±threshold band, coloured by verdict\n"
      "  --out PATH              the image: .png (pngcairo) or .svg. Default:\n"
      "                          ccbench-KIND.png in the current directory\n"
      "  --metric S.M            one metric only (e.g. cold_init.init_us)\n"
@@ -161,7 +163,7 @@ static const command commands[] = {
      "\n"
      "The gnuplot script is written next to the image (PATH with .gp), self-contained (the\n"
      "data inline), so it can be edited and rerun with 'gnuplot PATH.gp'. Axes whose values\n"
-     "span more than two decades are logarithmic.\n"
+     "span more than two decades are logarithmic (compare: ratios spanning more than 4x).\n"
      "\n"
      "exit status: 0 done; 2 bad usage or input, or gnuplot not on PATH (the script is still\n"
      "written; install it with: apt-get install gnuplot-nox); 3 gnuplot failed\n"},

@@ -414,6 +414,275 @@ done:
 }
 
 /* ---------------------------------------------------------------------------------------- */
+/* compare */
+
+/* Verdict colours: the same meaning as the table's (red bad, green good, orange undecided). */
+static const char *const verdict_colour[] = {
+    [CCB_VERDICT_UNCHANGED] = "#8c8c8c",
+    [CCB_VERDICT_IMPROVED] = "#2ca02c",
+    [CCB_VERDICT_REGRESSED] = "#d62728",
+    [CCB_VERDICT_INCONCLUSIVE] = "#ff7f0e",
+};
+/* Legend order: what a reviewer looks for first. */
+static const ccb_verdict verdict_order[] = {CCB_VERDICT_REGRESSED, CCB_VERDICT_IMPROVED,
+                                            CCB_VERDICT_INCONCLUSIVE, CCB_VERDICT_UNCHANGED};
+/* Ratios spanning more than this factor get a log x axis. */
+#define COMPARE_LOG_SPAN 4.0
+#define ROW_PX 30
+
+/* An operand as a reader knows it: a file by its name, a revision as given. */
+static const char *operand_text(const ccb_compare_doc *d, int side)
+{
+    const char *op = d->operand[side];
+    const char *slash = strrchr(op, '/');
+    return strcmp(d->side_kind[side], "file") == 0 && slash && slash[1] ? slash + 1 : op;
+}
+
+static void change_text(char *buf, size_t size, double ratio)
+{
+    snprintf(buf, size, "%+.1f%%", (ratio - 1) * 100);
+}
+
+/* The text right of a row: the change, its CI and the verdict (as `compare` prints them). */
+static void row_note(const ccb_compare_doc_metric *m, char *buf, size_t size)
+{
+    char ratio[32], lo[32], hi[32], a[32], b[32];
+    const char *verdict = ccb_verdict_name(m->verdict);
+    const char *confirm = m->confirm == CCB_CONFIRM_CONFIRMED  ? " (confirmed)"
+                          : m->confirm == CCB_CONFIRM_REJECTED ? " (not confirmed)"
+                                                               : "";
+    if (m->nbase == 0 || m->ncand == 0) {
+        snprintf(buf, size, "no data");
+    } else if (m->kind == CCB_KIND_COUNT) {
+        snprintf(a, sizeof(a), "%g", m->base_median);
+        snprintf(b, sizeof(b), "%g", m->cand_median);
+        snprintf(buf, size, "%s → %s (exact)  %s%s", a, b, verdict, confirm);
+    } else if (!isfinite(m->ratio)) {
+        snprintf(buf, size, "no ratio  %s%s", verdict, confirm);
+    } else {
+        change_text(ratio, sizeof(ratio), m->ratio);
+        if (isfinite(m->ci_low)) {
+            change_text(lo, sizeof(lo), m->ci_low);
+            change_text(hi, sizeof(hi), m->ci_high);
+            snprintf(buf, size, "%s [%s, %s]  %s%s", ratio, lo, hi, verdict, confirm);
+        } else {
+            snprintf(buf, size, "%s  %s%s", ratio, verdict, confirm);
+        }
+    }
+}
+
+/* Where a row's marker goes: its ratio, or 1 for an unchanged count whose ratio is 0/0. NAN
+ * when there is nothing to draw (no data, or a count from 0 to something). */
+static double row_ratio(const ccb_compare_doc_metric *m)
+{
+    if (m->nbase == 0 || m->ncand == 0)
+        return NAN;
+    if (isfinite(m->ratio))
+        return m->ratio;
+    if (m->kind == CCB_KIND_COUNT && m->base_median == m->cand_median)
+        return 1;
+    return NAN;
+}
+
+/* Tics at 1, 1.5, 2, 3, 5, 7 per decade over [LO, HI] (1, 2, 5 beyond two decades):
+ * gnuplot's own are one per decade, too sparse for ratios near 1. */
+static void log_xtics(FILE *gp, double lo, double hi)
+{
+    static const double fine[] = {1, 1.5, 2, 3, 5, 7}, coarse[] = {1, 2, 5};
+    int many = hi / lo > 100;
+    const double *steps = many ? coarse : fine;
+    size_t nsteps = many ? 3 : 6;
+    int first = 1;
+    fputs("set xtics (", gp);
+    for (int e = (int)floor(log10(lo)); e <= (int)ceil(log10(hi)); e++) {
+        for (size_t k = 0; k < nsteps; k++) {
+            double v = steps[k] * pow(10, e);
+            if (v < lo || v > hi)
+                continue;
+            fprintf(gp, "%s'%g×' %.17g", first ? "" : ", ", v, v);
+            first = 0;
+        }
+    }
+    fputs(")\n", gp);
+}
+
+int ccb_plot_compare(FILE *gp, const ccb_plot_target *t, const ccb_compare_doc *d)
+{
+    if (d->n == 0)
+        return ccb_error_set("plot: the compare has no metric");
+    const size_t n = d->n;
+    /* Metric i is row y = n - i: the file's (the report's) order, top to bottom. */
+    double lo = 1, hi = 1;
+    size_t counts[4] = {0};
+    for (size_t i = 0; i < n; i++) {
+        const ccb_compare_doc_metric *m = &d->metrics[i];
+        counts[m->verdict]++;
+        double r = row_ratio(m);
+        if (isfinite(r)) {
+            lo = fmin(lo, r);
+            hi = fmax(hi, r);
+        }
+        if (isfinite(r) && isfinite(m->ci_low)) {
+            lo = fmin(lo, m->ci_low);
+            hi = fmax(hi, m->ci_high);
+        }
+        if (m->kind == CCB_KIND_TIMING) {
+            lo = fmin(lo, 1 - m->threshold);
+            hi = fmax(hi, 1 + m->threshold);
+        }
+    }
+    int logx = lo > 0 && hi / lo > COMPARE_LOG_SPAN;
+
+    char title[512], sub[512], mode[256], gate[64];
+    snprintf(title, sizeof(title), "ccbench compare: %s (baseline) → %s (candidate)",
+             operand_text(d, 0), operand_text(d, 1));
+    if (d->paired)
+        snprintf(mode, sizeof(mode), "interleaved ABBA, %u blocks per round, seed %s%s%s%s",
+                 d->blocks, d->seed, d->profile ? ", profile " : "", d->profile ? d->profile : "",
+                 d->confirm_ran ? ", confirm round ran" : "");
+    else
+        snprintf(mode, sizeof(mode), "two result files, unpaired (no blocks, no seed)");
+    snprintf(gate, sizeof(gate), "gate: %s", d->failed ? "FAILS" : "passes");
+    snprintf(sub, sizeof(sub),
+             "%s  |  %zu regressed, %zu improved, %zu inconclusive, %zu "
+             "unchanged  |  %s",
+             mode, counts[CCB_VERDICT_REGRESSED], counts[CCB_VERDICT_IMPROVED],
+             counts[CCB_VERDICT_INCONCLUSIVE], counts[CCB_VERDICT_UNCHANGED], gate);
+
+    layout l = {.panels = 1, .cols = 1, .rows = 1, .width = 1400, .height = (int)n * ROW_PX + 230};
+    preamble(gp, t, &l, title, sub);
+
+    /* Data: one block per (verdict, kind) so each gets its colour and one legend entry. */
+    fputs("\n# Per metric row y: y ratio ci_low ci_high (ci = ratio when there is none)\n", gp);
+    fputs("# and $band: y low high, the metric's own +-threshold around 1 (timing metrics).\n", gp);
+    int have[4][2] = {{0}};
+    for (size_t v = 0; v < 4; v++) {
+        for (int kind = 0; kind < 2; kind++) {
+            int open = 0;
+            for (size_t i = 0; i < n; i++) {
+                const ccb_compare_doc_metric *m = &d->metrics[i];
+                double r = row_ratio(m);
+                if ((size_t)m->verdict != v || (int)m->kind != kind || !isfinite(r))
+                    continue;
+                if (!open)
+                    fprintf(gp, "$%s_%s << EOD\n", ccb_verdict_name((ccb_verdict)v),
+                            kind == CCB_KIND_COUNT ? "count" : "timing");
+                open = 1;
+                int ci = isfinite(m->ci_low);
+                fprintf(gp, "%zu %.17g %.17g %.17g  # %s.%s\n", n - i, r, ci ? m->ci_low : r,
+                        ci ? m->ci_high : r, m->scenario, m->name);
+            }
+            if (open)
+                fputs("EOD\n", gp);
+            have[v][kind] = open;
+        }
+    }
+    int have_band = 0;
+    for (size_t i = 0; i < n; i++) {
+        const ccb_compare_doc_metric *m = &d->metrics[i];
+        if (m->kind != CCB_KIND_TIMING)
+            continue;
+        if (!have_band)
+            fputs("$band << EOD\n", gp);
+        have_band = 1;
+        fprintf(gp, "%zu %.17g %.17g\n", n - i, 1 - m->threshold, 1 + m->threshold);
+    }
+    if (have_band)
+        fputs("EOD\n", gp);
+
+    /* Axes: metric names left, the change and verdict right, ratio along x. */
+    fputs("\nunset grid\nset grid xtics lc rgb '#e0e0e0' lt 1\nset border 1\n", gp);
+    fputs("set key at screen 0.5, screen 0.012 center bottom horizontal maxrows 2 samplen 1.5 "
+          "width 2 box opaque\n",
+          gp);
+    fprintf(gp, "set yrange [0.4:%zu.6]\nset ytics scale 0 nomirror font 'sans,11' (", n);
+    for (size_t i = 0; i < n; i++) {
+        const ccb_compare_doc_metric *m = &d->metrics[i];
+        char label[256];
+        snprintf(label, sizeof(label), "%s.%s%s%s", m->scenario, m->name,
+                 m->kind == CCB_KIND_COUNT ? " (count)" : "",
+                 m->direction == CCB_HIGHER_IS_BETTER ? " (higher is better)" : "");
+        gp_str(gp, label);
+        fprintf(gp, " %zu%s", n - i, i + 1 < n ? ", " : "");
+    }
+    fputs(")\n", gp);
+    for (size_t i = 0; i < n; i++) {
+        const ccb_compare_doc_metric *m = &d->metrics[i];
+        char note[256];
+        row_note(m, note, sizeof(note));
+        fprintf(gp, "set label %zu ", i + 1);
+        gp_str(gp, note);
+        fprintf(gp, " at graph 1.01, first %zu left font 'sans,10' tc rgb '%s'\n", n - i,
+                m->verdict == CCB_VERDICT_UNCHANGED ? "#555555" : verdict_colour[m->verdict]);
+        /* A thin rule between scenarios groups a scenario's metrics. */
+        if (i > 0 && strcmp(m->scenario, d->metrics[i - 1].scenario) != 0)
+            fprintf(gp,
+                    "set arrow from graph 0, first %zu.5 to graph 1, first %zu.5 nohead "
+                    "lc rgb '#cccccc' dt 2 back\n",
+                    n - i, n - i);
+    }
+    /* Room right for the notes, below for the x label and the legend under it. */
+    fputs("set rmargin 40\nset bmargin 7\n", gp);
+    if (logx) {
+        fprintf(gp, "set logscale x\nset xrange [%.17g:%.17g]\n", lo / 1.3, hi * 1.3);
+        log_xtics(gp, lo / 1.3, hi * 1.3);
+        fputs("set xlabel 'candidate / baseline (log scale; 1× = no change)'\n", gp);
+    } else {
+        double pad = (hi - lo) * 0.06;
+        fprintf(gp, "unset logscale x\nset xrange [%.17g:%.17g]\n", lo - pad, hi + pad);
+        fputs("set format x '%g×'\nset xlabel 'candidate / baseline (1× = no change)'\n", gp);
+    }
+    fputs("set arrow from first 1, graph 0 to first 1, graph 1 nohead lc rgb '#333333' lw 1.5 "
+          "front\n",
+          gp);
+
+    /* Band first (under everything), then bars, whiskers and count points per verdict. */
+    fputs("plot ", gp);
+    const char *sep = "";
+    if (have_band) {
+        fputs("$band using (1):1:2:3:($1-0.45):($1+0.45) with boxxyerror fs solid 0.15 "
+              "noborder lc rgb '#1f77b4' title '±threshold (no-change band)'",
+              gp);
+        sep = ", \\\n     ";
+    }
+    for (size_t k = 0; k < 4; k++) {
+        ccb_verdict v = verdict_order[k];
+        const char *name = ccb_verdict_name(v), *col = verdict_colour[v];
+        int titled = 0;
+        if (have[v][CCB_KIND_TIMING]) {
+            fprintf(gp,
+                    "%s$%s_timing using 2:1:($2<1?$2:1):($2<1?1:$2):($1-0.28):($1+0.28) "
+                    "with boxxyerror fs solid 0.35 noborder lc rgb '%s' title '%s'",
+                    sep, name, col, name);
+            sep = ", \\\n     ";
+            fprintf(gp,
+                    "%s$%s_timing using 2:1:3:4 with xerrorbars lw 2 pt 7 ps 1.1 "
+                    "lc rgb '%s' notitle",
+                    sep, name, col);
+            titled = 1;
+        }
+        if (have[v][CCB_KIND_COUNT]) {
+            fprintf(gp, "%s$%s_count using 2:1 with points pt 13 ps 2 lc rgb '%s' %s", sep, name,
+                    col, titled ? "notitle" : "title ");
+            if (!titled)
+                gp_str(gp, name);
+            sep = ", \\\n     ";
+        }
+    }
+    int any_count = 0;
+    for (size_t i = 0; i < n; i++)
+        any_count |= d->metrics[i].kind == CCB_KIND_COUNT;
+    if (any_count)
+        fprintf(gp, "%sNaN with points pt 13 ps 2 lc rgb '#333333' title 'count (exact, no CI)'",
+                sep);
+    /* Error-bar styles take data only: a line with a point stands for "ratio, 95% CI". */
+    fprintf(gp, "%sNaN with linespoints lw 2 pt 7 lc rgb '#333333' title 'ratio and 95%% CI'\n",
+            sep);
+    fputs("\nunset multiplot\n", gp);
+    return ferror(gp) ? ccb_error_set("out of memory writing the plot script") : 0;
+}
+
+/* ---------------------------------------------------------------------------------------- */
 /* Files and gnuplot */
 
 int ccb_plot_write_script(const ccb_plot_target *t, const char *text, size_t len)

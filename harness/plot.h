@@ -10,6 +10,7 @@
 #include <stddef.h>
 #include <stdio.h>
 
+#include "compare_report.h"
 #include "history.h"
 #include "result.h"
 
@@ -39,6 +40,10 @@ int ccb_plot_distribution(FILE *gp, const ccb_plot_target *t, const ccb_result *
 /* Each selected metric's median over H's entries with its 95% CI band, one panel each. */
 int ccb_plot_history(FILE *gp, const ccb_plot_target *t, const ccb_history *h,
                      const char *filter);
+
+/* A compare (ccbench-compare/1, read back): one row per metric, its ratio as a bar from 1 with
+ * the 95% CI as whiskers over its own ±threshold band, coloured by verdict; counts as points. */
+int ccb_plot_compare(FILE *gp, const ccb_plot_target *t, const ccb_compare_doc *d);
 
 /* Write the script text atomically (temp file + rename) to t->script. */
 int ccb_plot_write_script(const ccb_plot_target *t, const char *text, size_t len);

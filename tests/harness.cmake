@@ -42,3 +42,7 @@ add_dependencies(test_plot ccbench ccbench-spawn)
 if(TARGET ccbench-scenario)
   add_dependencies(test_plot ccbench-scenario ccbench-floor)
 endif()
+# scripts/ci-gate on two result files (CCBENCH_BIN: nothing built, nothing measured): exit
+# statuses passed through, the markdown report on stdout and in $GITHUB_STEP_SUMMARY.
+ccb_add_cmocka_test(test_ci_gate SOURCES test_ci_gate.c LIBS ccb_core LABELS cli)
+add_dependencies(test_ci_gate ccbench)

@@ -274,9 +274,10 @@ static const ccb_metric_def metric_defs[] = {
 static const char *const metric_labels[NMETRICS] = {
     "cold_init.init_us", "cold_init.lifecycles_per_s", "api_latency.requests_total"};
 
-/* A result at CREATED (ISO 8601) labelled LABEL on CPU; samples scaled by SCALE. */
-static void write_fixture(const char *path, const char *label, const char *created,
-                          const char *cpu, double scale)
+/* A result at CREATED (ISO 8601) labelled LABEL on CPU; samples scaled by SCALE, and those of
+ * cold_init.init_us by INIT_SCALE too. */
+static void write_fixture_init(const char *path, const char *label, const char *created,
+                               const char *cpu, double scale, double init_scale)
 {
     ccb_result *r = ccb_result_new();
     assert_non_null(r);
@@ -297,7 +298,8 @@ static void write_fixture(const char *path, const char *label, const char *creat
         ccb_metric_result *m = ccb_scenario_add_metric(cold, &metric_defs[k]);
         assert_non_null(m);
         for (int i = 0; i < 12; i++)
-            assert_int_equal(ccb_metric_add_sample(m, (k ? 1e6 : 3.0) * scale * (1 + i * 0.01)), 0);
+            assert_int_equal(
+                ccb_metric_add_sample(m, (k ? 1e6 : 3.0 * init_scale) * scale * (1 + i * 0.01)), 0);
     }
     cold->samples_ok = 12;
     ccb_scenario_result *api = ccb_result_add_scenario(r, "api_latency");
@@ -311,6 +313,13 @@ static void write_fixture(const char *path, const char *label, const char *creat
     if (ccb_result_write_file(r, path) != 0)
         fail_msg("%s", ccb_error_message());
     ccb_result_free(r);
+}
+
+/* A result at CREATED (ISO 8601) labelled LABEL on CPU; samples scaled by SCALE. */
+static void write_fixture(const char *path, const char *label, const char *created, const char *cpu,
+                          double scale)
+{
+    write_fixture_init(path, label, created, cpu, scale, 1.0);
 }
 
 static void two_fixtures(const fixture *f, char *a, char *b, size_t size)
@@ -481,6 +490,153 @@ static void test_plot__bad_usage_exits_2(void **state)
     run(&p, f, ARGS("plot"));
     expect_status(&p, 2);
     proc_free(&p);
+}
+
+/* A ccbench-compare/1 file made by the built `ccbench compare` of two result files, the
+ * candidate's cold_init.init_us 1.5 times the baseline's (regressed: compare exits 1), with
+ * a per-metric threshold of 20% for cold_init.init_us (the 5% default for the others). */
+static void compare_file_scaled(const fixture *f, double init_scale, char *path, size_t size)
+{
+    char a[400], b[400];
+    path_in(a, sizeof(a), f, "base.json");
+    path_in(b, sizeof(b), f, "cand.json");
+    write_fixture(a, "main", "2026-11-21T10:00:00Z", "Test CPU", 1.0);
+    write_fixture_init(b, "feature", "2026-11-21T11:00:00Z", "Test CPU", 1.0, init_scale);
+    proc p;
+    run(&p, f, ARGS("compare", a, b, "--format", "json", "--threshold", "cold_init.init_us=20%"));
+    expect_status(&p, 1);
+    path_in(path, size, f, "compare.json");
+    FILE *fp = fopen(path, "w");
+    assert_non_null(fp);
+    fputs(p.out, fp);
+    assert_int_equal(fclose(fp), 0);
+    proc_free(&p);
+}
+
+static void compare_file(const fixture *f, char *path, size_t size)
+{
+    compare_file_scaled(f, 1.5, path, size);
+}
+
+static void test_plot__compare_png_and_svg(void **state)
+{
+    fixture *f = *state;
+    char cmp[400], png[400], svg[400], gp[400];
+    compare_file(f, cmp, sizeof(cmp));
+    path_in(png, sizeof(png), f, "cmp.png");
+    proc p;
+    run(&p, f, ARGS("plot", cmp, "--kind", "compare", "--out", png));
+    expect_status(&p, 0);
+    expect_contains(p.err, png);
+    proc_free(&p);
+    expect_png(png);
+    path_in(gp, sizeof(gp), f, "cmp.gp");
+    char *script = read_file(gp);
+    assert_non_null(script);
+    for (size_t i = 0; i < NMETRICS; i++)
+        expect_contains(script, metric_labels[i]);
+    expect_contains(script, "set output outfile");
+    expect_contains(script, "base.json (baseline)");
+    expect_contains(script, "cand.json (candidate)");
+    expect_contains(script, "1 regressed");
+    expect_contains(script, "gate: FAILS");
+    /* init_us is the regressed one, drawn red; the count is a point, marked in its label. */
+    expect_contains(script, "$regressed_timing << EOD\n3 ");
+    expect_contains(script, "lc rgb '#d62728' title 'regressed'");
+    expect_contains(script, "api_latency.requests_total (count)");
+    expect_contains(script, "$unchanged_count << EOD\n1 1 ");
+    expect_contains(script, "+50.0%");
+    /* Each timing metric's own band: 20% for init_us, the 5% default for lifecycles_per_s. */
+    char row[128];
+    snprintf(row, sizeof(row), "\n3 %.17g %.17g\n", 1 - 0.20, 1 + 0.20);
+    expect_contains(script, row);
+    snprintf(row, sizeof(row), "\n2 %.17g %.17g\n", 1 - 0.05, 1 + 0.05);
+    expect_contains(script, row);
+    assert_null(strstr(script, "\nset logscale x")); /* 1.5x is not an order of magnitude */
+    assert_null(strstr(script, ".json\n"));          /* the data is inline, not read from files */
+    free(script);
+
+    path_in(svg, sizeof(svg), f, "cmp.svg");
+    run(&p, f, ARGS("plot", cmp, "--kind", "compare", "--out", svg));
+    expect_status(&p, 0);
+    proc_free(&p);
+    expect_svg(svg);
+
+    /* 20 times slower: ratios spanning more than an order of magnitude get a log axis. */
+    compare_file_scaled(f, 20.0, cmp, sizeof(cmp));
+    run(&p, f, ARGS("plot", cmp, "--kind", "compare", "--out", png));
+    expect_status(&p, 0);
+    proc_free(&p);
+    expect_png(png);
+    script = read_file(gp);
+    assert_non_null(script);
+    expect_contains(script, "\nset logscale x\n");
+    expect_contains(script, "'10×' 10");
+    free(script);
+}
+
+/* Rewrite the compare file at PATH with metrics[INDEX].KEY replaced by ITEM (NULL: removed). */
+static void edit_compare(const char *path, int index, const char *key, cJSON *item)
+{
+    char *text = read_file(path);
+    assert_non_null(text);
+    cJSON *json = cJSON_Parse(text);
+    free(text);
+    assert_non_null(json);
+    cJSON *metric = cJSON_GetArrayItem(cJSON_GetObjectItemCaseSensitive(json, "metrics"), index);
+    assert_non_null(metric);
+    cJSON_DeleteItemFromObjectCaseSensitive(metric, key);
+    if (item)
+        assert_true(cJSON_AddItemToObject(metric, key, item));
+    char *out = cJSON_Print(json);
+    assert_non_null(out);
+    FILE *fp = fopen(path, "w");
+    assert_non_null(fp);
+    fputs(out, fp);
+    assert_int_equal(fclose(fp), 0);
+    cJSON_free(out);
+    cJSON_Delete(json);
+}
+
+static void test_plot__compare_malformed_file_exits_2(void **state)
+{
+    fixture *f = *state;
+    char cmp[400], png[400];
+    compare_file(f, cmp, sizeof(cmp));
+    path_in(png, sizeof(png), f, "bad.png");
+    proc p;
+
+    edit_compare(cmp, 1, "ratio", cJSON_CreateString("1.2"));
+    run(&p, f, ARGS("plot", cmp, "--kind", "compare", "--out", png));
+    expect_status(&p, 2);
+    expect_contains(p.err, cmp);
+    expect_contains(p.err, "field metrics[1].ratio: expected a number or null, got a string");
+    proc_free(&p);
+    assert_false(file_exists(png));
+
+    edit_compare(cmp, 1, "ratio", cJSON_CreateNumber(1.0));
+    edit_compare(cmp, 0, "verdict", NULL);
+    run(&p, f, ARGS("plot", cmp, "--kind", "compare", "--out", png));
+    expect_status(&p, 2);
+    expect_contains(p.err, "field metrics[0].verdict: missing");
+    proc_free(&p);
+
+    edit_compare(cmp, 0, "verdict", cJSON_CreateString("worse"));
+    run(&p, f, ARGS("plot", cmp, "--kind", "compare", "--out", png));
+    expect_status(&p, 2);
+    expect_contains(p.err, "field metrics[0].verdict: is \"worse\", expected one of");
+    proc_free(&p);
+
+    /* Truncated JSON: named as such, exit 2. */
+    FILE *fp = fopen(cmp, "w");
+    assert_non_null(fp);
+    fputs("{\"schema\": \"ccbench-compare/1\", \"metrics\": [", fp);
+    assert_int_equal(fclose(fp), 0);
+    run(&p, f, ARGS("plot", cmp, "--kind", "compare", "--out", png));
+    expect_status(&p, 2);
+    expect_contains(p.err, "truncated");
+    proc_free(&p);
+    assert_false(file_exists(png));
 }
 
 /* ---------------------------------------------------------------------------------------- */
@@ -743,6 +899,9 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_plot__without_gnuplot_writes_the_script, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(test_plot__bad_usage_exits_2, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_plot__compare_png_and_svg, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_plot__compare_malformed_file_exits_2, setup,
+                                        teardown),
         cmocka_unit_test_setup_teardown(test_plot__history_skips_another_machine, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(test_plot__exports_have_documented_shapes, setup,
