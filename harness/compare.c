@@ -314,10 +314,13 @@ int ccb_compare_analyse(ccb_compare *c, const ccb_thresholds *t)
             m->verdict = ccb_stats_verdict_count(m->base_median, m->cand_median, hib);
         else
             m->verdict = ccb_stats_verdict(&m->ratio, m->p_holm, m->threshold, hib);
-        if (m->verdict == CCB_VERDICT_INCONCLUSIVE)
-            m->more_blocks =
-                ccb_stats_more_blocks_needed(&m->ratio, c->paired ? m->nbase / 2 : m->nbase,
-                                             m->threshold);
+        if (m->verdict == CCB_VERDICT_INCONCLUSIVE) {
+            size_t now = c->paired ? m->nbase / 2 : m->nbase;
+            m->more_blocks = ccb_stats_more_blocks_needed(&m->ratio, now, m->threshold);
+            /* A CI already narrow but a rank test not yet significant: suggest doubling. */
+            if (m->more_blocks == 0)
+                m->more_blocks = now;
+        }
         m->first_verdict = m->verdict;
         m->confirm = CCB_CONFIRM_NONE;
     }

@@ -167,15 +167,17 @@ static void notes(FILE *out, const ccb_compare_report *r, const char *bullet)
     const ccb_compare *c = r->cmp;
     for (size_t i = 0; i < c->n; i++) {
         const ccb_compare_metric *m = &c->metrics[i];
-        if (m->verdict == CCB_VERDICT_INCONCLUSIVE && c->paired)
-            fprintf(out, "%s%s.%s is inconclusive: its CI straddles the ±%g%% band; about %zu "
-                         "more blocks (--blocks %zu) would likely decide it.\n",
-                    bullet, m->scenario, m->name, m->threshold * 100, m->more_blocks,
-                    (size_t)c->blocks + m->more_blocks);
-        else if (m->verdict == CCB_VERDICT_INCONCLUSIVE)
-            fprintf(out, "%s%s.%s is inconclusive: its CI straddles the ±%g%% band; about %zu "
-                         "more samples per side would likely decide it.\n",
-                    bullet, m->scenario, m->name, m->threshold * 100, m->more_blocks);
+        if (m->verdict == CCB_VERDICT_INCONCLUSIVE) {
+            double lo = m->ratio.ci_low, hi = m->ratio.ci_high, t = m->threshold;
+            int straddles = ((lo < 1 + t && 1 + t < hi) || (lo < 1 - t && 1 - t < hi)) &&
+                            hi - lo > 2 * t;
+            fprintf(out, "%s%s.%s is inconclusive: %s; about %zu more %s would likely decide "
+                         "it.\n",
+                    bullet, m->scenario, m->name,
+                    straddles ? "its CI straddles the threshold band"
+                              : "its CI says changed but the rank test is not significant",
+                    m->more_blocks, c->paired ? "blocks" : "samples per side");
+        }
         if (m->confirm == CCB_CONFIRM_REJECTED)
             fprintf(out, "%s%s.%s regressed in round 1 but not in the confirm round: a false "
                          "alarm, it does not fail the gate.\n",

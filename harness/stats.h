@@ -65,7 +65,9 @@ typedef enum ccb_verdict {
 } ccb_verdict;
 
 /* Verdict of a timing metric (DESIGN.md "Statistics"): threshold as a fraction (0.05),
- * higher_is_better mirrors the rules, alpha is 0.01. */
+ * higher_is_better mirrors the rules, alpha is 0.01. One deliberate addition to DESIGN.md
+ * (docs/statistics.md): a CI wholly beyond 1 with the ratio beyond the threshold but Holm
+ * p >= alpha is inconclusive, not unchanged. */
 ccb_verdict ccb_stats_verdict(const ccb_ratio *r, double holm_p, double threshold,
                               int higher_is_better);
 /* Verdict of a count metric: exact comparison of the two medians. */

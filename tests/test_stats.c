@@ -440,11 +440,16 @@ static void test_stats__verdict_regressed_boundaries(void **state)
     assert_int_equal(verdict_of(1.049, 1.01, 1.09, 0.001, 0), CCB_VERDICT_UNCHANGED);
     /* Holm p must be strictly below 0.01. */
     assert_int_equal(verdict_of(1.06, 1.01, 1.09, 0.0099, 0), CCB_VERDICT_REGRESSED);
-    assert_int_equal(verdict_of(1.06, 1.01, 1.09, 0.01, 0), CCB_VERDICT_UNCHANGED);
-    /* A CI wholly above 1 + t without significance is not a straddle either: unchanged. */
-    assert_int_equal(verdict_of(1.2, 1.1, 1.3, 0.2, 0), CCB_VERDICT_UNCHANGED);
-    /* Straddling is strict: a CI starting exactly at 1 + t does not straddle it. */
-    assert_int_equal(verdict_of(1.1, 1.05, 1.2, 0.5, 0), CCB_VERDICT_UNCHANGED);
+    /* ... and when it is not, the CI and the test disagree: inconclusive, never unchanged. */
+    assert_int_equal(verdict_of(1.06, 1.01, 1.09, 0.01, 0), CCB_VERDICT_INCONCLUSIVE);
+    assert_int_equal(verdict_of(1.2, 1.1, 1.3, 0.2, 0), CCB_VERDICT_INCONCLUSIVE);
+    /* A CI above 1 with the ratio inside the band is a small, real change: unchanged. */
+    assert_int_equal(verdict_of(1.03, 1.01, 1.04, 0.2, 0), CCB_VERDICT_UNCHANGED);
+    /* Straddling is strict: a CI ending exactly at 1 - t does not straddle it. */
+    assert_int_equal(verdict_of(1.0, 1 - 0.05, 1.04, 0.5, 0), CCB_VERDICT_UNCHANGED);
+    /* Starting exactly at 1 + t is no straddle either, but the CI is beyond 1 and the test
+     * not significant: the evidence disagrees, inconclusive. */
+    assert_int_equal(verdict_of(1.1, 1.05, 1.2, 0.5, 0), CCB_VERDICT_INCONCLUSIVE);
 }
 
 static void test_stats__verdict_ci_touching_one(void **state)
@@ -466,7 +471,7 @@ static void test_stats__verdict_improved_boundaries(void **state)
     assert_int_equal(verdict_of(0.9, 0.85, 0.93, 0.001, 0), CCB_VERDICT_IMPROVED);
     assert_int_equal(verdict_of(nextafter(0.95, 0), 0.92, 0.97, 0.001, 0), CCB_VERDICT_IMPROVED);
     assert_int_equal(verdict_of(0.95, 0.92, 0.97, 0.001, 0), CCB_VERDICT_UNCHANGED);
-    assert_int_equal(verdict_of(0.9, 0.85, 0.93, 0.01, 0), CCB_VERDICT_UNCHANGED);
+    assert_int_equal(verdict_of(0.9, 0.85, 0.93, 0.01, 0), CCB_VERDICT_INCONCLUSIVE);
 }
 
 static void test_stats__verdict_inconclusive(void **state)
