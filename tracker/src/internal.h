@@ -87,6 +87,9 @@ double cct_cpuload__machine_power(double tdp_w, double load);
 /* ---- nvml.c ---- */
 #define CCT_NVML_MAX_DEVICES 16
 typedef struct cct_nvml cct_nvml;
+/* Whether an NVIDIA driver is loaded: without one, looking for libnvidia-ml costs a failed
+ * dlopen that probes ~100 library paths (~100 us of every cold start) for nothing. */
+int cct_nvml__driver_present(const char *procfs_root);
 /* dlopen NVML; NULL if absent or no device (that is not an error). */
 cct_nvml *cct_nvml__open(const char *library);
 void cct_nvml__close(cct_nvml *n);

@@ -5,8 +5,10 @@
  * library, which is how the tests drive this file with a fake NVML.
  */
 #include <dlfcn.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "internal.h"
 
@@ -29,6 +31,14 @@ struct cct_nvml {
         uint64_t last_ns;
     } dev[CCT_NVML_MAX_DEVICES];
 };
+
+int cct_nvml__driver_present(const char *procfs_root)
+{
+    char path[300];
+
+    snprintf(path, sizeof(path), "%s/driver/nvidia/version", procfs_root);
+    return access(path, F_OK) == 0 || access("/dev/nvidiactl", F_OK) == 0;
+}
 
 cct_nvml *cct_nvml__open(const char *library)
 {

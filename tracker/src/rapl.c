@@ -63,19 +63,17 @@ static int compare_names(const void *a, const void *b)
 /* `mirror`: this control type repeats domains of the previous one (mmio), so a name that
  * is already present is the same domain. Within one control type every domain is distinct,
  * even when two share a name (some multi-die parts name every die "package-0"). */
-static void add_control_type(cct_rapl *r, const char *base, const char *prefix, int mirror)
+static void add_control_type(cct_rapl *r, const char *base, char **names, int n,
+                             const char *prefix, int mirror)
 {
-    char **names = NULL;
-    int n = 0;
+    size_t plen = strlen(prefix);
 
-    if (list_domains(base, prefix, &names, &n) != 0)
-        return;
-    if (n > 1) /* names is NULL when there is none: qsort(NULL, 0) is undefined */
-        qsort(names, (size_t)n, sizeof(*names), compare_names);
     for (int i = 0; i < n && r->count < CCT_RAPL_MAX_DOMAINS; i++) {
         char path[700], name[32], key[32];
         cct_rapl_domain *d = &r->domains[r->count];
-        int subdomain = strchr(names[i] + strlen(prefix), ':') != NULL;
+        if (strncmp(names[i], prefix, plen) != 0)
+            continue;
+        int subdomain = strchr(names[i] + plen, ':') != NULL;
 
         snprintf(path, sizeof(path), "%s/%s/name", base, names[i]);
         if (cct_fs__read(NULL, path, name, sizeof(name)) <= 0)
@@ -110,9 +108,6 @@ static void add_control_type(cct_rapl *r, const char *base, const char *prefix, 
         }
         r->count++;
     }
-    for (int i = 0; i < n; i++)
-        free(names[i]);
-    free(names);
 }
 
 void cct_rapl__discover(cct_rapl *r, const char *sysfs_root)
@@ -122,9 +117,19 @@ void cct_rapl__discover(cct_rapl *r, const char *sysfs_root)
 
     memset(r, 0, sizeof(*r));
     snprintf(base, sizeof(base), "%s/class/powercap", sysfs_root);
-    /* intel-rapl first, so its package-0 wins over the mmio mirror of the same name. */
-    add_control_type(r, base, "intel-rapl:", 0);
-    add_control_type(r, base, "intel-rapl-mmio:", 1);
+    /* One directory scan for both control types (this runs in every process's first start).
+     * intel-rapl first, so its package-0 wins over the mmio mirror of the same name. */
+    char **names = NULL;
+    int n = 0;
+    if (list_domains(base, "intel-rapl", &names, &n) == 0) {
+        if (n > 1) /* names is NULL when there is none: qsort(NULL, 0) is undefined */
+            qsort(names, (size_t)n, sizeof(*names), compare_names);
+        add_control_type(r, base, names, n, "intel-rapl:", 0);
+        add_control_type(r, base, names, n, "intel-rapl-mmio:", 1);
+        for (int i = 0; i < n; i++)
+            free(names[i]);
+        free(names);
+    }
     for (int i = 0; i < r->count; i++) {
         packages += r->domains[i].kind == CCT_RAPL_PACKAGE;
         psys += r->domains[i].kind == CCT_RAPL_PSYS;

@@ -184,7 +184,12 @@ int cct_reading__init(cct_hardware *hw)
     }
     state.watts[C_RAM] = hw->ram_power_w;
     lib = getenv("CCT_NVML_LIBRARY");
-    state.nvml = cct_nvml__open(lib && *lib ? lib : "libnvidia-ml.so.1");
+    if (lib && *lib)
+        state.nvml = cct_nvml__open(lib);
+    else if (cct_nvml__driver_present(hw->procfs_root))
+        state.nvml = cct_nvml__open("libnvidia-ml.so.1");
+    else
+        state.nvml = NULL;
     hw->gpu_count = cct_nvml__count(state.nvml);
     snprintf(hw->gpu_model, sizeof(hw->gpu_model), "%s", cct_nvml__model(state.nvml));
     publish_locked();
