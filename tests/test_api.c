@@ -888,8 +888,13 @@ static void test_api__save_to_api_loads_the_http_module_at_start(void **state)
 
     f->mock[0] = mock_start(0);
     assert_int_equal(run_child("module", ccb_mockapi_url(f->mock[0])), 0);
+    assert_int_equal(run_child("module-missing", ccb_mockapi_url(f->mock[0])), 0);
     ccb_mockapi_get_stats(f->mock[0], &st);
-    assert_int_equal(st.requests_total, 0); /* start() without an upload sends nothing */
+    /* The module child's flush + stop: one lazily created run and two emissions; the
+     * missing-module child could send nothing. */
+    assert_int_equal(st.runs_created, 1);
+    assert_int_equal(st.emissions_accepted, 2);
+    assert_int_equal(st.requests_total, 3);
 }
 
 /* ---- children: plain checks, the exit status says how it went ---- */
@@ -990,8 +995,36 @@ static int child_module(const char *url)
     CHILD_CHECK(cct_tracker_new(&t, &cfg) == 0, "%s", cct_last_error_message());
     CHILD_CHECK(!is_mapped(MODULE_FILE), "mapped by cct_tracker_new (it does no I/O)");
     CHILD_CHECK(cct_tracker_start(t) == 0, "%s", cct_last_error_message());
-    CHILD_CHECK(is_mapped(MODULE_FILE), "not mapped after start() of an API tracker");
-    cct_tracker_free(t); /* never stopped: nothing to upload */
+    /* start() only asks for the module (it loads in the background); the first upload
+     * needs it, so after a flush it is mapped whoever loaded it. */
+    CHILD_CHECK(cct_tracker_flush(t, NULL) == 0, "%s", cct_last_error_message());
+    CHILD_CHECK(is_mapped(MODULE_FILE), "not mapped after the first upload of an API tracker");
+    CHILD_CHECK(cct_tracker_stop(t, NULL) == 0, "%s", cct_last_error_message());
+    cct_tracker_free(t);
+    return 0;
+}
+
+/* A missing module does not fail start() (it never waits for it) but the first upload says
+ * what is wrong and how to fix it. */
+static int child_module_missing(const char *url)
+{
+    cct_config cfg;
+    cct_tracker *t = NULL;
+    cct_emissions e;
+
+    setenv("CCT_API_MODULE", "/nonexistent/libcctracker-api.so", 1);
+    child_config(&cfg);
+    cfg.save_to_api = 1;
+    cfg.api_endpoint = url;
+    cfg.api_key = API_KEY;
+    CHILD_CHECK(cct_tracker_new(&t, &cfg) == 0, "%s", cct_last_error_message());
+    CHILD_CHECK(cct_tracker_start(t) == 0, "%s", cct_last_error_message());
+    int rc = cct_tracker_flush(t, &e);
+    CHILD_CHECK(rc == CCT_EUNAVAILABLE, "flush returned %d", rc);
+    CHILD_CHECK(strstr(cct_last_error_message(), "CCT_API_MODULE") != NULL, "%s",
+                cct_last_error_message());
+    CHILD_CHECK(e.energy_kwh >= 0 && e.run_id[0], "the measurement is still returned");
+    cct_tracker_free(t);
     return 0;
 }
 
@@ -1007,6 +1040,8 @@ static int child_main(int argc, char **argv)
         return child_geo(argv[1], 1);
     if (strcmp(argv[0], "module") == 0)
         return child_module(argv[1]);
+    if (strcmp(argv[0], "module-missing") == 0)
+        return child_module_missing(argv[1]);
     fprintf(stderr, "test_api: unknown child case %s\n", argv[0]);
     return 2;
 }

@@ -120,6 +120,9 @@ static void test_api_loader__network_tracker_maps_libcurl(void **state)
     f->cfg.api_timeout_ms = 200;
     assert_cct_ok(cct_tracker_new(&t, &f->cfg));
     assert_cct_ok(cct_tracker_start(t));
+    /* start() only asks for the module (the sampler thread loads it); wait for the load,
+     * bounded, as the first upload would. */
+    assert_non_null(cct_api__wait(5000));
     scan(&m);
     cct_tracker_free(t);
     if (!strstr(m.http, "libcurl"))

@@ -1,5 +1,7 @@
 /*
- * Loads the HTTP module the first time a tracker needs the network, once per process.
+ * Loads the HTTP module the first time a tracker needs the network, once per process, in the
+ * background: start() only asks (the sampler thread does the dlopen, ~5 ms of mapping libcurl
+ * and TLS libraries), and the first upload waits for it with a bound.
  * Search order: $CCT_API_MODULE (a path), then beside the object that contains this code
  * (the shared library, or the executable for a static link), then ../lib from there, then
  * the install libdir compiled in.
@@ -10,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "api_module.h"
@@ -19,10 +22,20 @@
 #define CCT_INSTALL_LIBDIR "/usr/local/lib"
 #endif
 
-static pthread_once_t load_once = PTHREAD_ONCE_INIT;
+/* Who loads: the sampler thread, asked by the first start() that needs the network, or any
+ * thread that needs the module before the sampler got to it (it claims the load and does it
+ * itself, so nobody waits for a thread that has not started). */
+enum { LOAD_IDLE, LOAD_REQUESTED, LOAD_RUNNING, LOAD_DONE };
+
+static pthread_mutex_t load_lock = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t load_cond;
+static pthread_once_t cond_once = PTHREAD_ONCE_INIT;
+static int load_state;
 static const cct_api_module *loaded;
 static char load_error[1024];
-
+static char geo_url[512]; /* a geo lookup to start as soon as the module is there */
+static unsigned int geo_timeout_ms;
+static int geo_wanted;
 static void *try_open(const char *path, char *tried, size_t cap)
 {
     void *h = dlopen(path, RTLD_NOW | RTLD_LOCAL);
@@ -33,7 +46,7 @@ static void *try_open(const char *path, char *tried, size_t cap)
     return h;
 }
 
-static void load(void)
+static void load_module(void)
 {
     char tried[900] = "";
     char path[1024], self_dir[768];
@@ -44,7 +57,7 @@ static void load(void)
     if (env && *env) {
         h = try_open(env, tried, sizeof(tried));
     } else {
-        if (dladdr((void *)&cct_api__load, &info) && info.dli_fname) {
+        if (dladdr((void *)&cct_api__wait, &info) && info.dli_fname) {
             snprintf(self_dir, sizeof(self_dir), "%s", info.dli_fname);
             /* For the main executable dladdr reports argv[0], which may be relative to a
              * directory the process has since left: the kernel knows the real path. */
@@ -83,10 +96,106 @@ static void load(void)
     loaded = m; /* kept for the life of the process: its threads may outlive any tracker */
 }
 
-const cct_api_module *cct_api__load(void)
+static void atfork_child(void)
 {
-    pthread_once(&load_once, load);
-    if (!loaded)
-        cct_error__set(CCT_EUNAVAILABLE, "%s", load_error);
-    return loaded;
+    /* A load under way in another thread of the parent will never finish in the child. */
+    pthread_mutex_init(&load_lock, NULL);
+    if (load_state != LOAD_DONE)
+        load_state = LOAD_IDLE;
+}
+
+static void init_cond(void)
+{
+    pthread_condattr_t attr;
+    pthread_condattr_init(&attr);
+    pthread_condattr_setclock(&attr, CLOCK_MONOTONIC);
+    pthread_cond_init(&load_cond, &attr);
+    pthread_condattr_destroy(&attr);
+    pthread_atfork(NULL, NULL, atfork_child);
+}
+
+/* Load on the calling thread; load_state is LOAD_RUNNING, claimed by the caller. */
+static void load_claimed(void)
+{
+    load_module();
+    pthread_mutex_lock(&load_lock);
+    load_state = LOAD_DONE;
+    int start_geo = loaded && geo_wanted;
+    pthread_cond_broadcast(&load_cond);
+    pthread_mutex_unlock(&load_lock);
+    if (start_geo)
+        loaded->geo_start(geo_url, geo_timeout_ms);
+}
+
+/* The sampler's deferred job: load unless someone already claimed it. */
+static void load_in_background(void)
+{
+    pthread_mutex_lock(&load_lock);
+    int mine = load_state == LOAD_REQUESTED || load_state == LOAD_IDLE;
+    if (mine)
+        load_state = LOAD_RUNNING;
+    pthread_mutex_unlock(&load_lock);
+    if (mine)
+        load_claimed();
+}
+
+void cct_api__request(const char *geo, unsigned int timeout_ms)
+{
+    int defer = 0, geo_now = 0;
+
+    pthread_once(&cond_once, init_cond);
+    pthread_mutex_lock(&load_lock);
+    if (geo && !geo_wanted) {
+        snprintf(geo_url, sizeof(geo_url), "%s", geo);
+        geo_timeout_ms = timeout_ms;
+        geo_wanted = 1;
+        geo_now = load_state == LOAD_DONE && loaded;
+    }
+    if (load_state == LOAD_IDLE) {
+        load_state = LOAD_REQUESTED;
+        defer = 1;
+    }
+    pthread_mutex_unlock(&load_lock);
+    if (defer && cct_sampler__defer(load_in_background) != 0)
+        load_in_background(); /* no sampler thread: load here rather than never */
+    if (geo_now)
+        loaded->geo_start(geo_url, geo_timeout_ms);
+}
+
+const cct_api_module *cct_api__peek(void)
+{
+    const cct_api_module *m;
+
+    pthread_mutex_lock(&load_lock);
+    m = load_state == LOAD_DONE ? loaded : NULL;
+    pthread_mutex_unlock(&load_lock);
+    return m;
+}
+
+const cct_api_module *cct_api__wait(unsigned int wait_ms)
+{
+    const cct_api_module *m = NULL;
+    uint64_t deadline = cct_clock__mono_ns() + (uint64_t)wait_ms * 1000000ULL;
+
+    pthread_once(&cond_once, init_cond);
+    pthread_mutex_lock(&load_lock);
+    if (load_state == LOAD_IDLE || load_state == LOAD_REQUESTED) {
+        load_state = LOAD_RUNNING;
+        pthread_mutex_unlock(&load_lock);
+        load_claimed();
+        pthread_mutex_lock(&load_lock);
+    }
+    while (load_state == LOAD_RUNNING && cct_clock__mono_ns() < deadline) {
+        struct timespec ts = {(time_t)(deadline / CCT_NS_PER_S), (long)(deadline % CCT_NS_PER_S)};
+        pthread_cond_timedwait(&load_cond, &load_lock, &ts);
+    }
+    if (load_state == LOAD_DONE)
+        m = loaded;
+    pthread_mutex_unlock(&load_lock);
+    if (!m)
+        cct_error__set(CCT_EUNAVAILABLE, "%s",
+                       load_state == LOAD_DONE ? load_error
+                                               : "the HTTP module is still loading; "
+                                                 "api_timeout_ms elapsed");
+    return m;
 }

@@ -186,6 +186,9 @@ typedef struct cct_sampler_link {
 int cct_sampler__add(cct_sampler_link *link);
 void cct_sampler__remove(cct_sampler_link *link);
 void cct_sampler__shutdown(void);
+/* Run fn once on the sampler thread (starting it if needed): slow one-off work that must not
+ * happen on a caller's thread. 0, or -1 if the thread cannot be started. */
+int cct_sampler__defer(void (*fn)(void));
 
 /* ---- csv.c ---- */
 #define CCT_CSV_COLUMNS 32
@@ -203,8 +206,14 @@ void cct_log__write(cct_log_fn fn, void *payload, cct_log_level min_level, cct_l
 
 /* ---- api_loader.c: the lazily loaded HTTP side ---- */
 typedef struct cct_api_module cct_api_module; /* api_module.h */
-/* dlopen the HTTP module once per process; NULL with an error set if it cannot be loaded. */
-const cct_api_module *cct_api__load(void);
+/* Ask for the HTTP module to be loaded in the background (once per process), and for a geo
+ * lookup from `geo_url` (NULL: none) as soon as it is. Never blocks. */
+void cct_api__request(const char *geo_url, unsigned int timeout_ms);
+/* The module if loaded, else NULL (never blocks). */
+const cct_api_module *cct_api__peek(void);
+/* The module, loading it here if nobody has started to, waiting at most wait_ms for a load
+ * under way; NULL with an error set (CCT_EUNAVAILABLE) otherwise. */
+const cct_api_module *cct_api__wait(unsigned int wait_ms);
 
 /* ---- tests only ---- */
 /* Forget the hardware cache, readings and sampler (no tracker may be running). */

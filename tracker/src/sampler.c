@@ -29,6 +29,7 @@ static struct {
     pthread_t thread;
     int running;
     int stopping;
+    void (*deferred)(void); /* one-off job for the thread (cct_sampler__defer) */
 } sampler = {.lock = PTHREAD_MUTEX_INITIALIZER};
 
 static atomic_int sampler_started;
@@ -48,6 +49,7 @@ static void atfork_child(void)
     pthread_mutex_init(&sampler.lock, NULL);
     sampler.running = 0;
     sampler.stopping = 0;
+    sampler.deferred = NULL;
     atomic_store(&sampler_started, 0);
     atomic_store(&wake_at, IDLE);
 }
@@ -92,6 +94,14 @@ static void *sampler_main(void *arg)
     (void)arg;
     pthread_mutex_lock(&sampler.lock);
     while (!sampler.stopping) {
+        if (sampler.deferred) {
+            void (*job)(void) = sampler.deferred;
+            sampler.deferred = NULL;
+            pthread_mutex_unlock(&sampler.lock);
+            job(); /* may take milliseconds: no lock held, trackers keep starting */
+            pthread_mutex_lock(&sampler.lock);
+            continue;
+        }
         uint64_t now = cct_clock__mono_ns();
         uint64_t wake = atomic_load(&wake_at);
         if (now < wake) {
@@ -178,6 +188,18 @@ int cct_sampler__add(cct_sampler_link *link)
     return 0;
 }
 
+int cct_sampler__defer(void (*fn)(void))
+{
+    pthread_once(&shards_once, init_shards);
+    if (ensure_started() != 0)
+        return -1;
+    pthread_mutex_lock(&sampler.lock);
+    sampler.deferred = fn;
+    pthread_cond_signal(&sampler.cond);
+    pthread_mutex_unlock(&sampler.lock);
+    return 0;
+}
+
 void cct_sampler__remove(cct_sampler_link *link)
 {
     struct shard *sh = &shards[link->shard];
@@ -207,6 +229,7 @@ void cct_sampler__shutdown(void)
     pthread_mutex_lock(&sampler.lock);
     sampler.running = 0;
     sampler.stopping = 0;
+    sampler.deferred = NULL; /* an unrun load stays claimable by cct_api__wait */
     pthread_cond_destroy(&sampler.cond);
     atomic_store(&sampler_started, 0);
     atomic_store(&wake_at, IDLE);

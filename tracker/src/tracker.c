@@ -240,60 +240,82 @@ CCT_EXTERN(int) cct_tracker_start(cct_tracker *t)
     return 0;
 }
 
-/* Load the HTTP module (once per process), start the geo lookup in the background and open
- * the API session. Sends nothing: the run is created with the first upload. */
+/* Ask for the HTTP module in the background (once per process) and for the geo lookup as
+ * soon as it is loaded. Sends nothing and waits for nothing: the API session is opened at
+ * the first upload (lazy run creation), which waits for the module at most api_timeout_ms. */
 static int start_network(cct_tracker *t, int needs_geo)
 {
-    const cct_hardware *hw = t->hw;
-
-    t->api = cct_api__load();
-    if (!t->api)
-        return CCT_EUNAVAILABLE;
     if (pthread_mutex_init(&t->net_lock, NULL) != 0)
         return cct_error__set(CCT_ENOMEM, "cct_tracker_start: cannot create a mutex");
     t->net_lock_ready = 1;
-    if (needs_geo) {
-        t->api->geo_start(t->cfg.geo_endpoint ? t->cfg.geo_endpoint : DEFAULT_GEO_ENDPOINT,
-                          t->cfg.api_timeout_ms);
-        t->geo_pending = 1;
-    }
-    if (t->cfg.save_to_api) {
-        cct_api_run_info info = {
-            .endpoint = t->cfg.api_endpoint,
-            .api_key = t->cfg.api_key,
-            .experiment_id = t->cfg.experiment_id,
-            .local_run_id = t->run_id,
-            .spool_dir = t->cfg.output_dir,
-            .timeout_ms = t->cfg.api_timeout_ms,
-            .os = hw->os,
-            .cpu_model = hw->cpu_model,
-            .gpu_model = hw->gpu_model,
-            .region = t->cfg.region,
-            .cpu_count = hw->cpu_count,
-            .gpu_count = hw->gpu_count,
-            .ram_total_gb = hw->ram_total_gb,
-            .longitude = NAN,
-            .latitude = NAN,
-            .tracking_mode = t->cfg.tracking_mode == CCT_TRACKING_PROCESS ? "process" : "machine",
-            .log_fn = t->cfg.log_fn,
-            .log_payload = t->cfg.log_payload,
-            .log_level = t->cfg.log_level,
-        };
-        t->session = t->api->session_new(&info);
-        if (!t->session)
-            return cct_error__set(CCT_ENOMEM, "cct_tracker_start: cannot open the API session "
-                                              "for %s",
-                                  t->cfg.api_endpoint);
-    }
+    t->geo_pending = needs_geo;
+    cct_api__request(needs_geo ? (t->cfg.geo_endpoint ? t->cfg.geo_endpoint
+                                                      : DEFAULT_GEO_ENDPOINT)
+                               : NULL,
+                     t->cfg.api_timeout_ms);
+    return 0;
+}
+
+/* The module: waited for at most wait_ms, or only if already loaded when wait_ms is 0. */
+static const cct_api_module *api_module(unsigned int wait_ms)
+{
+    return wait_ms ? cct_api__wait(wait_ms) : cct_api__peek();
+}
+
+/* Open the API session (the run's description) once the module is there. Caller holds
+ * net_lock. 0, or CCT_EUNAVAILABLE / CCT_ENOMEM; with wait_ms 0 and no module yet, 1 (later). */
+static int open_session_locked(cct_tracker *t, unsigned int wait_ms)
+{
+    const cct_hardware *hw = t->hw;
+
+    if (t->session)
+        return 0;
+    t->api = api_module(wait_ms);
+    if (!t->api)
+        return wait_ms ? CCT_EUNAVAILABLE : 1;
+    cct_api_run_info info = {
+        .endpoint = t->cfg.api_endpoint,
+        .api_key = t->cfg.api_key,
+        .experiment_id = t->cfg.experiment_id,
+        .local_run_id = t->run_id,
+        .spool_dir = t->cfg.output_dir,
+        .timeout_ms = t->cfg.api_timeout_ms,
+        .os = hw->os,
+        .cpu_model = hw->cpu_model,
+        .gpu_model = hw->gpu_model,
+        .region = t->cfg.region,
+        .cpu_count = hw->cpu_count,
+        .gpu_count = hw->gpu_count,
+        .ram_total_gb = hw->ram_total_gb,
+        .longitude = NAN,
+        .latitude = NAN,
+        .tracking_mode = t->cfg.tracking_mode == CCT_TRACKING_PROCESS ? "process" : "machine",
+        .log_fn = t->cfg.log_fn,
+        .log_payload = t->cfg.log_payload,
+        .log_level = t->cfg.log_level,
+    };
+    t->session = t->api->session_new(&info);
+    if (!t->session)
+        return cct_error__set(CCT_ENOMEM, "cannot open the API session for %s",
+                              t->cfg.api_endpoint);
     return 0;
 }
 
 /* Take the geo answer if it came (wait at most wait_ms). Caller holds net_lock. */
 static void resolve_geo_locked(cct_tracker *t, unsigned int wait_ms)
 {
+    const cct_api_module *m;
+    uint64_t begin = cct_clock__mono_ns();
+
     if (!t->geo_pending)
         return;
-    if (t->api->geo_wait(&t->geo, wait_ms) == 0) {
+    m = api_module(wait_ms);
+    if (m) {
+        /* One bound for the module load and the answer together. */
+        uint64_t spent_ms = (cct_clock__mono_ns() - begin) / 1000000ULL;
+        wait_ms = spent_ms < wait_ms ? wait_ms - (unsigned int)spent_ms : 0;
+    }
+    if (m && m->geo_wait(&t->geo, wait_ms) == 0) {
         t->country = cct_intensity__find(t->geo.country_iso_code);
         t->geo_pending = 0;
         t->geo_fallbacks = 0;
@@ -396,11 +418,17 @@ void cct_tracker__compute(const cct_tracker *t, const cct_reading *now, cct_emis
     copy_text(out->gpu_model, sizeof(out->gpu_model), hw->gpu_model);
 }
 
-/* The delta since the last upload, as the API wants it. Caller holds net_lock. */
-static void upload_delta_locked(cct_tracker *t, const cct_emissions *now)
+/* The delta since the last upload, as the API wants it. Caller holds net_lock. With wait_ms
+ * 0 (the sampler) an upload before the module is loaded is simply left for the next one:
+ * the delta keeps growing, nothing is lost. */
+static int upload_delta_locked(cct_tracker *t, const cct_emissions *now, unsigned int wait_ms)
 {
     const cct_emissions *prev = &t->last_upload;
     cct_api_emission d;
+    int rc = open_session_locked(t, wait_ms);
+
+    if (rc != 0)
+        return rc > 0 ? 0 : rc;
 
     d.timestamp = now->timestamp;
     d.duration_s = now->duration_s - prev->duration_s;
@@ -414,33 +442,38 @@ static void upload_delta_locked(cct_tracker *t, const cct_emissions *now)
     d.ram_power_w = d.duration_s > 0 ? d.ram_energy_kwh * CCT_J_PER_KWH / d.duration_s : 0;
     d.emissions_rate_kg_s = d.duration_s > 0 ? d.emissions_kg / d.duration_s : 0;
     /* A short emission is still uploaded: nothing is dropped for being short. */
-    if (t->api->submit(t->session, &d) == 0)
+    if (t->api->submit(t->session, &d) == 0) {
         t->last_upload = *now;
-    else
-        cct_log__write(t->cfg.log_fn, t->cfg.log_payload, t->cfg.log_level, CCT_LOG_ERROR,
-                       "cannot queue an upload to %s (out of memory)", t->cfg.api_endpoint);
+        return 0;
+    }
+    return cct_error__set(CCT_ENOMEM, "cannot queue an upload to %s (out of memory)",
+                          t->cfg.api_endpoint);
 }
 
-/* The reading for `now`, with the geo answer taken first (waiting at most wait_ms). */
-static void measure(cct_tracker *t, const cct_reading *now, unsigned int geo_wait_ms,
-                    int upload, cct_emissions *out)
+/* The reading for `now`, with the geo answer taken first and the upload queued after, each
+ * waiting at most wait_ms (0: only what is already there). Returns the upload's status. */
+static int measure(cct_tracker *t, const cct_reading *now, unsigned int wait_ms, int upload,
+                   cct_emissions *out)
 {
+    int rc = 0;
+
     if (!t->net_lock_ready) {
         cct_tracker__compute(t, now, out);
-        return;
+        return 0;
     }
     pthread_mutex_lock(&t->net_lock);
-    resolve_geo_locked(t, geo_wait_ms);
+    resolve_geo_locked(t, wait_ms);
     cct_tracker__compute(t, now, out);
-    if (upload && t->session)
-        upload_delta_locked(t, out);
+    if (upload && t->cfg.save_to_api)
+        rc = upload_delta_locked(t, out, wait_ms);
     pthread_mutex_unlock(&t->net_lock);
+    return rc;
 }
 
 void cct_tracker__tick(cct_tracker *t, const cct_reading *now, unsigned long measurements)
 {
     cct_emissions sofar;
-    int upload = t->session && measurements % t->cfg.api_call_interval == 0;
+    int upload = t->cfg.save_to_api && measurements % t->cfg.api_call_interval == 0;
 
     if (!t->cfg.measure_fn && !upload)
         return;
@@ -468,10 +501,11 @@ CCT_EXTERN(int) cct_tracker_flush(cct_tracker *t, cct_emissions *out)
     if (t->state != STATE_RUNNING)
         return cct_error__set(CCT_ESTATE, "cct_tracker_flush: tracker is not running");
     cct_reading__now(&now);
-    measure(t, &now, t->cfg.api_timeout_ms, 1, &e);
+    int rc = measure(t, &now, t->cfg.api_timeout_ms, 1, &e);
     if (out)
         *out = e;
-    return write_outputs(t, &e);
+    int wrote = write_outputs(t, &e);
+    return rc ? rc : wrote;
 }
 
 CCT_EXTERN(int) cct_tracker_stop(cct_tracker *t, cct_emissions *out)
@@ -488,10 +522,11 @@ CCT_EXTERN(int) cct_tracker_stop(cct_tracker *t, cct_emissions *out)
     cct_sampler__remove(&t->link);
     t->state = STATE_STOPPED;
     cct_reading__now(&now);
-    measure(t, &now, t->cfg.api_timeout_ms, 1, &e);
+    int rc = measure(t, &now, t->cfg.api_timeout_ms, 1, &e);
     if (out)
         *out = e;
-    return write_outputs(t, &e);
+    int wrote = write_outputs(t, &e);
+    return rc ? rc : wrote;
 }
 
 CCT_EXTERN(void) cct_tracker_free(cct_tracker *t)
