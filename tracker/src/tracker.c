@@ -305,10 +305,11 @@ static int open_session_locked(cct_tracker *t, unsigned int wait_ms)
 static void resolve_geo_locked(cct_tracker *t, unsigned int wait_ms)
 {
     const cct_api_module *m;
-    uint64_t begin = cct_clock__mono_ns();
+    uint64_t begin;
 
     if (!t->geo_pending)
         return;
+    begin = cct_clock__mono_ns();
     m = api_module(wait_ms);
     if (m) {
         /* One bound for the module load and the answer together. */
