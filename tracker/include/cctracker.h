@@ -173,14 +173,23 @@ CCT_EXTERN(int) cct_tracker_new(cct_tracker **out, const cct_config *cfg);
 /**
  * Start measuring. The first start() of a process detects the hardware (cached for every
  * later tracker) and starts the process-wide sampler thread; later ones only take a reading.
- * Never blocks on the network. Checks output_dir is writable when save_to_file is set.
+ * Never blocks on the network, and never waits for the HTTP module: with save_to_api (or a
+ * geo lookup) it only asks for the module to be loaded in the background. Checks output_dir
+ * is writable when save_to_file is set.
  */
 CCT_EXTERN(int) cct_tracker_start(cct_tracker *t);
 
-/** Measure now and write/upload the result, and keep running. `out` may be NULL. */
+/**
+ * Measure now and write/upload the result, and keep running. `out` may be NULL and is filled
+ * even on error. An upload waits at most api_timeout_ms for the HTTP module (only the first
+ * one of a process can) and returns CCT_EUNAVAILABLE if it cannot be loaded.
+ */
 CCT_EXTERN(int) cct_tracker_flush(cct_tracker *t, cct_emissions *out);
 
-/** Take the final reading, write/upload it, and stop. `out` may be NULL. Waits for nothing. */
+/**
+ * Take the final reading, write/upload it, and stop. `out` may be NULL and is filled even
+ * on error. Waits for nothing, except as flush() for an HTTP module still loading.
+ */
 CCT_EXTERN(int) cct_tracker_stop(cct_tracker *t, cct_emissions *out);
 
 /** Release a tracker (stopping it without output if it still runs). NULL is a no-op. */
