@@ -42,6 +42,13 @@ static const ccb_metric_def warm_lifecycle_metrics[] = {
      "lifecycles per second over a process's measured loop"},
 };
 
+static const ccb_metric_def warm_lifecycle_csv_metrics[] = {
+    {"lifecycle_us", "us", CCB_LOWER_IS_BETTER, CCB_FROM_RUNNER, CCB_KIND_TIMING,
+     "one new -> start -> stop -> free, a CSV row written at each stop"},
+    {"lifecycles_per_s", "1/s", CCB_HIGHER_IS_BETTER, CCB_FROM_RUNNER, CCB_KIND_TIMING,
+     "lifecycles per second over a process's measured loop"},
+};
+
 static const ccb_metric_def throughput_metrics[] = {
     {"lifecycles_per_s", "1/s", CCB_HIGHER_IS_BETTER, CCB_FROM_RUNNER, CCB_KIND_TIMING,
      "lifecycles per second, all threads together"},
@@ -87,6 +94,9 @@ static const ccb_scenario_def scenarios[] = {
      {{10, 0, 0, 0, 0}, {40, 0, 0, 0, 0}, {100, 0, 0, 0, 0}}},
     {"warm_lifecycle", "new/start/stop/free in a loop after warm-up, outputs off", 0, 0,
      30000, "ccbench-scenario", warm_lifecycle_metrics, COUNT_OF(warm_lifecycle_metrics),
+     {{3, 1000, 200, 0, 0}, {6, 2000, 500, 0, 0}, {10, 5000, 1000, 0, 0}}},
+    {"warm_lifecycle_csv", "warm_lifecycle with CSV output on (one row per stop)", 0, 0,
+     30000, "ccbench-scenario", warm_lifecycle_csv_metrics, COUNT_OF(warm_lifecycle_csv_metrics),
      {{3, 1000, 200, 0, 0}, {6, 2000, 500, 0, 0}, {10, 5000, 1000, 0, 0}}},
     {"throughput", "N threads doing lifecycles for a sustained duration", 0, 0, 60000,
      "ccbench-scenario", throughput_metrics, COUNT_OF(throughput_metrics),

@@ -50,6 +50,13 @@ static const param_def warm_lifecycle_params[] = {
     NUM(save_to_file, 0, 0, 1),
     STR(output_dir),
 };
+/* The same loop with CodeCarbon's CSV written at every stop: one row per lifecycle. */
+static const param_def warm_lifecycle_csv_params[] = {
+    NUM(iterations, FROM_CATALOG, 1, 100000),
+    NUM(warmup, FROM_CATALOG, 0, 100000000),
+    NUM(save_to_file, 1, 0, 1),
+    STR(output_dir),
+};
 /* A worker holds a 42 KiB histogram; 1024 threads is far beyond any useful contention test. */
 static const param_def throughput_params[] = {
     NUM(threads, FROM_CATALOG, 1, 1024),
@@ -72,6 +79,7 @@ static const struct scenario_entry {
 } scenario_table[] = {
     {"cold_init", ccb_scenario_cold_init, PARAMS(cold_init_params)},
     {"warm_lifecycle", ccb_scenario_warm_lifecycle, PARAMS(warm_lifecycle_params)},
+    {"warm_lifecycle_csv", ccb_scenario_warm_lifecycle, PARAMS(warm_lifecycle_csv_params)},
     {"throughput", ccb_scenario_throughput, PARAMS(throughput_params)},
     {"api_latency", ccb_scenario_api_latency, PARAMS(api_latency_params)},
 #ifdef CCBENCH_SELFTEST_SCENARIOS

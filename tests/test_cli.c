@@ -511,10 +511,10 @@ static void test_cli__run_quick_then_show(void **state)
     assert_string_equal(r->label, "e2e");
     assert_false(r->git.present); /* the temp dir is in no repository */
     assert_true(r->machine.cpus > 0);
-    const char *defaults[] = {"spawn_floor", "cold_init", "warm_lifecycle", "throughput",
-                              "api_latency"};
-    assert_int_equal(r->nscenarios, 5);
-    for (size_t i = 0; i < 5; i++) {
+    const char *defaults[] = {"spawn_floor",        "cold_init",  "warm_lifecycle",
+                              "warm_lifecycle_csv", "throughput", "api_latency"};
+    assert_int_equal(r->nscenarios, 6);
+    for (size_t i = 0; i < 6; i++) {
         const ccb_scenario_result *s = find_scenario(r, defaults[i]);
         const ccb_scenario_def *def = ccb_catalog_find(defaults[i]);
         unsigned int processes = def->profiles[CCB_PROFILE_QUICK].processes;
