@@ -36,6 +36,7 @@ static char load_error[1024];
 static char geo_url[512]; /* a geo lookup to start as soon as the module is there */
 static unsigned int geo_timeout_ms;
 static int geo_wanted;
+static int geo_started;
 static void *try_open(const char *path, char *tried, size_t cap)
 {
     void *h = dlopen(path, RTLD_NOW | RTLD_LOCAL);
@@ -93,7 +94,9 @@ static void load_module(void)
         dlclose(h);
         return;
     }
+    pthread_mutex_lock(&load_lock);
     loaded = m; /* kept for the life of the process: its threads may outlive any tracker */
+    pthread_mutex_unlock(&load_lock);
 }
 
 static void atfork_child(void)
@@ -114,17 +117,42 @@ static void init_cond(void)
     pthread_atfork(NULL, NULL, atfork_child);
 }
 
-/* Load on the calling thread; load_state is LOAD_RUNNING, claimed by the caller. */
+/* Start the wanted geo lookup once the module is loaded, exactly once whoever gets here
+ * first: the loader before it publishes the module, or a waiter that asked later. */
+static void start_geo_if_wanted(void)
+{
+    char url[sizeof(geo_url)];
+    unsigned int timeout = 0;
+    const cct_api_module *m = NULL;
+
+    pthread_mutex_lock(&load_lock);
+    if (loaded && geo_wanted && !geo_started) {
+        geo_started = 1;
+        m = loaded;
+        memcpy(url, geo_url, sizeof(url));
+        timeout = geo_timeout_ms;
+    }
+    pthread_mutex_unlock(&load_lock);
+    if (m)
+        m->geo_start(url, timeout);
+}
+
+void cct_api__start_geo(void)
+{
+    start_geo_if_wanted();
+}
+
+/* Load on the calling thread; load_state is LOAD_RUNNING, claimed by the caller. The geo
+ * lookup starts before the module is published, so nobody waits for an answer that was
+ * never asked for. */
 static void load_claimed(void)
 {
     load_module();
+    start_geo_if_wanted();
     pthread_mutex_lock(&load_lock);
     load_state = LOAD_DONE;
-    int start_geo = loaded && geo_wanted;
     pthread_cond_broadcast(&load_cond);
     pthread_mutex_unlock(&load_lock);
-    if (start_geo)
-        loaded->geo_start(geo_url, geo_timeout_ms);
 }
 
 /* The sampler's deferred job: load unless someone already claimed it. */
@@ -141,7 +169,7 @@ static void load_in_background(void)
 
 void cct_api__request(const char *geo, unsigned int timeout_ms)
 {
-    int defer = 0, geo_now = 0;
+    int defer = 0;
 
     pthread_once(&cond_once, init_cond);
     pthread_mutex_lock(&load_lock);
@@ -149,7 +177,6 @@ void cct_api__request(const char *geo, unsigned int timeout_ms)
         snprintf(geo_url, sizeof(geo_url), "%s", geo);
         geo_timeout_ms = timeout_ms;
         geo_wanted = 1;
-        geo_now = load_state == LOAD_DONE && loaded;
     }
     if (load_state == LOAD_IDLE) {
         load_state = LOAD_REQUESTED;
@@ -158,8 +185,7 @@ void cct_api__request(const char *geo, unsigned int timeout_ms)
     pthread_mutex_unlock(&load_lock);
     if (defer && cct_sampler__defer(load_in_background) != 0)
         load_in_background(); /* no sampler thread: load here rather than never */
-    if (geo_now)
-        loaded->geo_start(geo_url, geo_timeout_ms);
+    start_geo_if_wanted(); /* the module may be loaded already (by an earlier tracker) */
 }
 
 const cct_api_module *cct_api__peek(void)

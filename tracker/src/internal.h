@@ -209,6 +209,8 @@ typedef struct cct_api_module cct_api_module; /* api_module.h */
 /* Ask for the HTTP module to be loaded in the background (once per process), and for a geo
  * lookup from `geo_url` (NULL: none) as soon as it is. Never blocks. */
 void cct_api__request(const char *geo_url, unsigned int timeout_ms);
+/* Make sure the requested geo lookup has been started (idempotent; module loaded). */
+void cct_api__start_geo(void);
 /* The module if loaded, else NULL (never blocks). */
 const cct_api_module *cct_api__peek(void);
 /* The module, loading it here if nobody has started to, waiting at most wait_ms for a load

@@ -316,6 +316,8 @@ static void resolve_geo_locked(cct_tracker *t, unsigned int wait_ms)
         uint64_t spent_ms = (cct_clock__mono_ns() - begin) / 1000000ULL;
         wait_ms = spent_ms < wait_ms ? wait_ms - (unsigned int)spent_ms : 0;
     }
+    if (m)
+        cct_api__start_geo();
     if (m && m->geo_wait(&t->geo, wait_ms) == 0) {
         t->country = cct_intensity__find(t->geo.country_iso_code);
         t->geo_pending = 0;

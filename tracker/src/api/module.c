@@ -578,6 +578,9 @@ static int geo_wait(cct_geo *out, unsigned int wait_ms)
     uint64_t deadline = now_ns() + (uint64_t)wait_ms * 1000000ULL;
     int rc;
 
+    pthread_once(&init_once, init_module); /* orders this thread after the lock's init */
+    if (!init_ok)
+        return -1;
     pthread_mutex_lock(&W.lock);
     while ((W.geo_state == GEO_QUEUED || W.geo_state == GEO_RUNNING) && now_ns() < deadline) {
         struct timespec ts = deadline_ts(deadline);
