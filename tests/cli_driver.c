@@ -29,8 +29,9 @@
 extern char **environ;
 
 char ccbench_bin[PATH_MAX];
+int cli_deadline_s = 120;
 
-int group_setup(void **state)
+int cli_group_setup(void **state)
 {
     const char *build = getenv("CCB_TEST_BINARY_DIR");
     if (!build) {
@@ -44,13 +45,13 @@ int group_setup(void **state)
     return 0;
 }
 
-int group_teardown(void **state)
+int cli_group_teardown(void **state)
 {
     git_libgit2_shutdown();
     return 0;
 }
 
-int setup(void **state)
+int cli_setup(void **state)
 {
     fixture *f = calloc(1, sizeof(*f));
     assert_non_null(f);
@@ -66,7 +67,7 @@ static int remove_entry(const char *path, const struct stat *st, int flag, struc
     return flag == FTW_DP ? rmdir(path) : unlink(path);
 }
 
-int teardown(void **state)
+int cli_teardown(void **state)
 {
     fixture *f = *state;
     nftw(f->dir, remove_entry, 16, FTW_DEPTH | FTW_PHYS);
@@ -159,7 +160,7 @@ int wait_bounded(pid_t pid, int timeout_s)
 /* Spawn ccbench ARGS in CWD (NULL: ours) with ENV overrides; stdout/stderr to files in DIR,
  * or stderr to a pipe (*err_pipe) when ERR_PIPE is given. */
 pid_t spawn_ccbench(const fixture *f, const char *cwd, const char *const *env,
-                           const char *const *args, int *err_pipe)
+                    const char *const *args, int *err_pipe)
 {
     size_t nargs = 0;
     while (args[nargs])
@@ -202,10 +203,10 @@ pid_t spawn_ccbench(const fixture *f, const char *cwd, const char *const *env,
 }
 
 void run_in(proc *p, const fixture *f, const char *cwd, const char *const *env,
-                   const char *const *args)
+            const char *const *args)
 {
     pid_t pid = spawn_ccbench(f, cwd ? cwd : f->dir, env, args, NULL);
-    p->status = wait_bounded(pid, DEADLINE_S);
+    p->status = wait_bounded(pid, cli_deadline_s);
     char path[400];
     snprintf(path, sizeof(path), "%s/.stdout", f->dir);
     p->out = read_file(path);

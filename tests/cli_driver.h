@@ -15,7 +15,6 @@
 #define ARGS(...) ((const char *const[]){__VA_ARGS__, NULL})
 #define NO_ENV ((const char *const[]){NULL})
 #define ENV(...) ((const char *const[]){__VA_ARGS__, NULL})
-#define DEADLINE_S 120
 
 typedef struct fixture {
     char dir[256];
@@ -26,13 +25,16 @@ typedef struct proc {
     char *out, *err;
 } proc;
 
+/* Bound on one ccbench run in run_in() (default 120 s; a suite that builds may raise it). */
+extern int cli_deadline_s;
+
 /* Absolute path of the ccbench under test (set by group_setup from CCB_TEST_BINARY_DIR). */
 extern char ccbench_bin[PATH_MAX];
 
-int group_setup(void **state);
-int group_teardown(void **state);
-int setup(void **state);
-int teardown(void **state);
+int cli_group_setup(void **state);
+int cli_group_teardown(void **state);
+int cli_setup(void **state);
+int cli_teardown(void **state);
 void proc_free(proc *p);
 char *read_file(const char *path);
 char **make_env(const char *const *overrides);

@@ -31,7 +31,7 @@ endif()
 # compare (issue 5): the statistics and verdict assembly, then the command against
 # throw-away repositories (label "slow": it builds two revisions, once, in a shared cache).
 ccb_add_cmocka_test(test_compare_stats SOURCES test_compare_stats.c LIBS ccb_core LABELS unit)
-ccb_add_cmocka_test(test_compare SOURCES test_compare.c LIBS ccb_core LABELS slow)
+ccb_add_cmocka_test(test_compare SOURCES test_compare.c cli_driver.c LIBS ccb_core LABELS slow)
 add_dependencies(test_compare ccbench ccbench-spawn)
 if(TARGET ccbench-scenario)
   add_dependencies(test_compare ccbench-scenario ccbench-floor)

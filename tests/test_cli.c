@@ -35,7 +35,6 @@
 
 #include "cli_driver.h"
 
-
 /* ---------------------------------------------------------------------------------------- */
 /* Dispatch, help, version */
 
@@ -618,30 +617,36 @@ static void test_cli__records_git_commit_tree_and_dirty(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test_setup_teardown(test_cli__version, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_cli__help_lists_every_command, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_cli__command_help_is_help_command, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_cli__unknown_command_suggests_nearest, setup,
-                                        teardown),
-        cmocka_unit_test_setup_teardown(test_cli__bad_run_usage_exits_2, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_cli__list_prints_every_metric, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_cli__show_malformed_file_names_the_field, setup,
-                                        teardown),
-        cmocka_unit_test_setup_teardown(test_cli__run_quick_then_show, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_cli__overrides_are_recorded, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_cli__results_dir_and_latest, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_cli__missing_runner_exits_3, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_cli__runner_output_is_checked_strictly, setup,
-                                        teardown),
+        cmocka_unit_test_setup_teardown(test_cli__version, cli_setup, cli_teardown),
+        cmocka_unit_test_setup_teardown(test_cli__help_lists_every_command, cli_setup,
+                                        cli_teardown),
+        cmocka_unit_test_setup_teardown(test_cli__command_help_is_help_command, cli_setup,
+                                        cli_teardown),
+        cmocka_unit_test_setup_teardown(test_cli__unknown_command_suggests_nearest, cli_setup,
+                                        cli_teardown),
+        cmocka_unit_test_setup_teardown(test_cli__bad_run_usage_exits_2, cli_setup, cli_teardown),
+        cmocka_unit_test_setup_teardown(test_cli__list_prints_every_metric, cli_setup,
+                                        cli_teardown),
+        cmocka_unit_test_setup_teardown(test_cli__show_malformed_file_names_the_field, cli_setup,
+                                        cli_teardown),
+        cmocka_unit_test_setup_teardown(test_cli__run_quick_then_show, cli_setup, cli_teardown),
+        cmocka_unit_test_setup_teardown(test_cli__overrides_are_recorded, cli_setup, cli_teardown),
+        cmocka_unit_test_setup_teardown(test_cli__results_dir_and_latest, cli_setup, cli_teardown),
+        cmocka_unit_test_setup_teardown(test_cli__missing_runner_exits_3, cli_setup, cli_teardown),
+        cmocka_unit_test_setup_teardown(test_cli__runner_output_is_checked_strictly, cli_setup,
+                                        cli_teardown),
 #ifdef CCBENCH_SELFTEST_SCENARIOS
-        cmocka_unit_test_setup_teardown(test_cli__each_failure_is_recorded, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_cli__failures_do_not_stop_the_run, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_cli__interrupt_writes_nothing, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_cli__each_failure_is_recorded, cli_setup,
+                                        cli_teardown),
+        cmocka_unit_test_setup_teardown(test_cli__failures_do_not_stop_the_run, cli_setup,
+                                        cli_teardown),
+        cmocka_unit_test_setup_teardown(test_cli__interrupt_writes_nothing, cli_setup,
+                                        cli_teardown),
 #endif
-        cmocka_unit_test_setup_teardown(test_cli__mockapi_serves_until_interrupted, setup,
-                                        teardown),
-        cmocka_unit_test_setup_teardown(test_cli__records_git_commit_tree_and_dirty, setup,
-                                        teardown),
+        cmocka_unit_test_setup_teardown(test_cli__mockapi_serves_until_interrupted, cli_setup,
+                                        cli_teardown),
+        cmocka_unit_test_setup_teardown(test_cli__records_git_commit_tree_and_dirty, cli_setup,
+                                        cli_teardown),
     };
-    return cmocka_run_group_tests(tests, group_setup, group_teardown);
+    return cmocka_run_group_tests(tests, cli_group_setup, cli_group_teardown);
 }

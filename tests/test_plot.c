@@ -34,8 +34,6 @@
 
 #include "cli_driver.h"
 
-
-
 /* ---------------------------------------------------------------------------------------- */
 /* Fixtures: result files written through result.c, so the tests control every field. */
 
@@ -208,8 +206,8 @@ static void test_plot__history_png_and_svg(void **state)
     free(script);
 
     path_in(svg, sizeof(svg), f, "hist.svg");
-    run(&p, f, ARGS("plot", "--kind", "history", a, b, c, "--out", svg, "--metric",
-                    "cold_init.init_us"));
+    run(&p, f,
+        ARGS("plot", "--kind", "history", a, b, c, "--out", svg, "--metric", "cold_init.init_us"));
     expect_status(&p, 0);
     proc_free(&p);
     char *text = read_file(svg);
@@ -442,7 +440,8 @@ static void test_plot__history_skips_another_machine(void **state)
         "feature");
     const cJSON *skipped = cJSON_GetObjectItemCaseSensitive(json, "skipped");
     assert_int_equal(cJSON_GetArraySize(skipped), 1);
-    const cJSON *reason = cJSON_GetObjectItemCaseSensitive(cJSON_GetArrayItem(skipped, 0), "reason");
+    const cJSON *reason =
+        cJSON_GetObjectItemCaseSensitive(cJSON_GetArrayItem(skipped, 0), "reason");
     assert_true(cJSON_IsString(reason));
     expect_contains(reason->valuestring, "cpu_model");
     const cJSON *metrics = cJSON_GetObjectItemCaseSensitive(json, "metrics");
@@ -551,8 +550,7 @@ static void write_text(const char *path, const char *text)
 }
 
 /* Commit the work tree's tracker/a.c with CONTENT on HEAD; the new commit's sha in HEX. */
-static void commit_file(git_repository *repo, const char *repo_dir, const char *content,
-                        char *hex)
+static void commit_file(git_repository *repo, const char *repo_dir, const char *content, char *hex)
 {
     char path[500];
     snprintf(path, sizeof(path), "%s/tracker/a.c", repo_dir);
@@ -657,8 +655,9 @@ static void test_plot__notes_round_trip(void **state)
     proc_free(&p);
 
     /* Outside a repository: --save-note fails before measuring. */
-    run(&p, f, ARGS("run", "--scenario", "spawn_floor", "--samples", "1", "--save-note", "--out",
-                    "r.json"));
+    run(&p, f,
+        ARGS("run", "--scenario", "spawn_floor", "--samples", "1", "--save-note", "--out",
+             "r.json"));
     expect_status(&p, 2);
     expect_contains(p.err, "--save-note");
     proc_free(&p);
@@ -668,19 +667,20 @@ static void test_plot__notes_round_trip(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test_setup_teardown(test_plot__distribution_png_and_svg, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_plot__history_png_and_svg, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_plot__without_gnuplot_writes_the_script, setup,
-                                        teardown),
-        cmocka_unit_test_setup_teardown(test_plot__bad_usage_exits_2, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_plot__compare_png_and_svg, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_plot__compare_malformed_file_exits_2, setup,
-                                        teardown),
-        cmocka_unit_test_setup_teardown(test_plot__history_skips_another_machine, setup,
-                                        teardown),
-        cmocka_unit_test_setup_teardown(test_plot__exports_have_documented_shapes, setup,
-                                        teardown),
-        cmocka_unit_test_setup_teardown(test_plot__notes_round_trip, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_plot__distribution_png_and_svg, cli_setup,
+                                        cli_teardown),
+        cmocka_unit_test_setup_teardown(test_plot__history_png_and_svg, cli_setup, cli_teardown),
+        cmocka_unit_test_setup_teardown(test_plot__without_gnuplot_writes_the_script, cli_setup,
+                                        cli_teardown),
+        cmocka_unit_test_setup_teardown(test_plot__bad_usage_exits_2, cli_setup, cli_teardown),
+        cmocka_unit_test_setup_teardown(test_plot__compare_png_and_svg, cli_setup, cli_teardown),
+        cmocka_unit_test_setup_teardown(test_plot__compare_malformed_file_exits_2, cli_setup,
+                                        cli_teardown),
+        cmocka_unit_test_setup_teardown(test_plot__history_skips_another_machine, cli_setup,
+                                        cli_teardown),
+        cmocka_unit_test_setup_teardown(test_plot__exports_have_documented_shapes, cli_setup,
+                                        cli_teardown),
+        cmocka_unit_test_setup_teardown(test_plot__notes_round_trip, cli_setup, cli_teardown),
     };
-    return cmocka_run_group_tests(tests, group_setup, group_teardown);
+    return cmocka_run_group_tests(tests, cli_group_setup, cli_group_teardown);
 }
