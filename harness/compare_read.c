@@ -35,23 +35,6 @@ static int field_error(const reader *rd, const char *key, const char *fmt, ...)
                          what);
 }
 
-static const char *type_name(const cJSON *item)
-{
-    if (cJSON_IsNull(item))
-        return "null";
-    if (cJSON_IsBool(item))
-        return "a boolean";
-    if (cJSON_IsNumber(item))
-        return "a number";
-    if (cJSON_IsString(item))
-        return "a string";
-    if (cJSON_IsArray(item))
-        return "an array";
-    if (cJSON_IsObject(item))
-        return "an object";
-    return "something else";
-}
-
 /* OBJ's member KEY checked with IS (NULL_OK: null is accepted too); NULL with a message. */
 static const cJSON *typed(const reader *rd, const cJSON *obj, const char *key,
                           cJSON_bool (*is)(const cJSON *const), int null_ok, const char *expected)
@@ -64,7 +47,7 @@ static const cJSON *typed(const reader *rd, const cJSON *obj, const char *key,
     }
     if (!is(item) && !(null_ok && cJSON_IsNull(item))) {
         field_error(rd, key, "expected %s%s, got %s", expected, null_ok ? " or null" : "",
-                    type_name(item));
+                    ccb_json_type_name(item));
         return NULL;
     }
     return item;
@@ -304,7 +287,7 @@ static int read_metrics(reader *rd, const cJSON *root, ccb_compare_doc *d)
     {
         if (!cJSON_IsObject(item))
             return ccb_error_set("%s: field metrics[%zu]: expected an object, got %s", rd->origin,
-                                 d->n, type_name(item));
+                                 d->n, ccb_json_type_name(item));
         ccb_compare_doc_metric *m = &d->metrics[d->n++];
         m->ratio = m->ci_low = m->ci_high = m->base_median = m->cand_median = NAN;
         size_t mark = path_push(rd, "metrics[%zu]", d->n - 1);
@@ -324,7 +307,7 @@ static int read_doc(reader *rd, const cJSON *json, ccb_compare_doc *d)
 
     if (!cJSON_IsObject(json)) {
         ccb_error_set("%s: expected a JSON object at the top level, got %s. Is this a %s file?",
-                      rd->origin, type_name(json), CCB_COMPARE_SCHEMA);
+                      rd->origin, ccb_json_type_name(json), CCB_COMPARE_SCHEMA);
         goto done;
     }
     if (get_string(rd, json, "schema", 0, &schema) != 0)
@@ -358,7 +341,7 @@ static int read_doc(reader *rd, const cJSON *json, ccb_compare_doc *d)
     {
         if (!cJSON_IsString(w)) {
             ccb_error_set("%s: field warnings[%zu]: expected a string, got %s", rd->origin, i,
-                          type_name(w));
+                          ccb_json_type_name(w));
             goto done;
         }
         i++;

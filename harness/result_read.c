@@ -56,7 +56,7 @@ static int field_error(const reader *rd, const char *key, const char *what)
     return ccb_error_set("%s: field %s%s%s: %s", rd->origin, rd->path, sep, key, what);
 }
 
-static const char *type_name(const cJSON *item)
+const char *ccb_json_type_name(const cJSON *item)
 {
     if (cJSON_IsNull(item))
         return "null";
@@ -76,7 +76,7 @@ static const char *type_name(const cJSON *item)
 static int type_error(const reader *rd, const char *key, const char *expected, const cJSON *got)
 {
     char what[128];
-    snprintf(what, sizeof(what), "expected %s, got %s", expected, type_name(got));
+    snprintf(what, sizeof(what), "expected %s, got %s", expected, ccb_json_type_name(got));
     return field_error(rd, key, what);
 }
 
@@ -248,7 +248,7 @@ static int read_metric(reader *rd, const cJSON *o, void *parent)
         if (!cJSON_IsNumber(v) || !isfinite(v->valuedouble)) {
             char what[96];
             snprintf(what, sizeof(what), "expected an array of numbers (element %zu is %s)", m->n,
-                     type_name(v));
+                     ccb_json_type_name(v));
             field_error(rd, "samples", what);
             goto done;
         }
@@ -428,7 +428,7 @@ int ccb_result_from_json(const cJSON *json, const char *origin, ccb_result **out
     if (!cJSON_IsObject(json)) {
         ccb_error_set("%s: expected a JSON object at the top level, got %s. Is this a "
                       "ccbench result file?",
-                      origin, type_name(json));
+                      origin, ccb_json_type_name(json));
         goto done;
     }
     if (get_string(&rd, json, "schema", 0, &schema))
