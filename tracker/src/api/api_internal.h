@@ -38,5 +38,7 @@ int cct_spool__append(const char *dir, const char *endpoint, const cJSON *run,
  * caller reads it with cct_spool__read_claimed and removes it. */
 char *cct_spool__claim(const char *dir, const char *endpoint);
 void cct_spool__path(const char *dir, const char *endpoint, char *out, size_t cap);
+/* The spool at `path` opened for appending under an exclusive flock (see spool.c); -1. */
+int cct_spool__open_locked(const char *path);
 
 #endif

@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -221,6 +222,9 @@ static void replay_spool(cct_api_session *s)
     if (!claimed)
         return;
     f = fopen(claimed, "re");
+    /* Wait for an append that opened the file before we renamed it to finish its line. */
+    if (f)
+        flock(fileno(f), LOCK_EX);
     while (f && getline(&line, &cap, f) > 0) {
         cJSON *entry = cJSON_Parse(line);
         cJSON *run = cJSON_GetObjectItemCaseSensitive(entry, "run");

@@ -10,6 +10,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "api_internal.h"
@@ -23,6 +25,29 @@ void cct_spool__path(const char *dir, const char *endpoint, char *out, size_t ca
         h *= 1099511628211ULL;
     }
     snprintf(out, cap, "%s/.cctracker-spool-%016llx.jsonl", dir ? dir : ".", h);
+}
+
+/* Open the spool for appending, with an exclusive lock, and only while `path` still names the
+ * file we locked: a replay claims the spool by renaming it, so an append that opened the old
+ * file just before would otherwise write into a file already read (and lose the line). The
+ * replayer takes the same lock on the claimed file before reading it. */
+int cct_spool__open_locked(const char *path)
+{
+    for (int attempt = 0; attempt < 8; attempt++) {
+        struct stat held, named;
+        int fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0600);
+        if (fd < 0)
+            return -1;
+        if (flock(fd, LOCK_EX) != 0) {
+            close(fd);
+            return -1;
+        }
+        if (fstat(fd, &held) == 0 && stat(path, &named) == 0 && held.st_ino == named.st_ino &&
+            held.st_dev == named.st_dev)
+            return fd; /* the lock is released by close() */
+        close(fd); /* claimed (renamed) meanwhile: append to the new spool instead */
+    }
+    return -1;
 }
 
 int cct_spool__append(const char *dir, const char *endpoint, const cJSON *run,
@@ -49,7 +74,7 @@ int cct_spool__append(const char *dir, const char *endpoint, const cJSON *run,
     size_t len = strlen(text);
     text[len] = '\n'; /* replaces the NUL: written with its length, never as a string */
     cct_spool__path(dir, endpoint, path, sizeof(path));
-    fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0600);
+    fd = cct_spool__open_locked(path);
     if (fd < 0)
         goto done;
     /* One write per line: lines from several processes never interleave. */
