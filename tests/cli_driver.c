@@ -136,7 +136,8 @@ static int open_pidfd(pid_t pid)
     return (int)syscall(SYS_pidfd_open, pid, 0);
 }
 
-/* Wait for PID at most TIMEOUT_S; on expiry kill it and fail the test. */
+/* Wait for PID at most TIMEOUT_S; on expiry kill it (its whole process group when it leads
+ * one, e.g. a script and the ccbench it runs) and fail the test. */
 int wait_bounded(pid_t pid, int timeout_s)
 {
     int pidfd = open_pidfd(pid);
@@ -148,9 +149,10 @@ int wait_bounded(pid_t pid, int timeout_s)
     } while (n < 0 && errno == EINTR);
     close(pidfd);
     if (n == 0) {
-        kill(pid, SIGKILL);
+        if (kill(-pid, SIGKILL) != 0)
+            kill(pid, SIGKILL);
         waitpid(pid, NULL, 0);
-        fail_msg("ccbench did not finish within %d s", timeout_s);
+        fail_msg("process %d did not finish within %d s", (int)pid, timeout_s);
     }
     int status = 0;
     assert_int_equal(waitpid(pid, &status, 0), pid);
@@ -274,4 +276,12 @@ const ccb_scenario_result *find_scenario(const ccb_result *r, const char *name)
 void path_in(char *buf, size_t size, const fixture *f, const char *name)
 {
     snprintf(buf, size, "%s/%s", f->dir, name);
+}
+
+void write_text(const char *path, const char *text)
+{
+    FILE *fp = fopen(path, "w");
+    assert_non_null(fp);
+    fputs(text, fp);
+    assert_int_equal(fclose(fp), 0);
 }

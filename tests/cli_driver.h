@@ -51,4 +51,7 @@ ccb_result *read_result(const char *path);
 const ccb_scenario_result *find_scenario(const ccb_result *r, const char *name);
 void path_in(char *buf, size_t size, const fixture *f, const char *name);
 
+/* Write TEXT to PATH (replacing it), failing the test on any error. */
+void write_text(const char *path, const char *text);
+
 #endif

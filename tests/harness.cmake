@@ -44,5 +44,5 @@ if(TARGET ccbench-scenario)
 endif()
 # scripts/ci-gate on two result files (CCBENCH_BIN: nothing built, nothing measured): exit
 # statuses passed through, the markdown report on stdout and in $GITHUB_STEP_SUMMARY.
-ccb_add_cmocka_test(test_ci_gate SOURCES test_ci_gate.c LIBS ccb_core LABELS cli)
+ccb_add_cmocka_test(test_ci_gate SOURCES test_ci_gate.c cli_driver.c LIBS ccb_core LABELS cli)
 add_dependencies(test_ci_gate ccbench)

@@ -26,22 +26,17 @@
 #include <cmocka.h>
 
 #include "catalog.h"
+#include "cli_driver.h"
 #include "error.h"
 #include "result.h"
 
-extern char **environ;
-
 #define DEADLINE_S 60
 
-typedef struct fixture {
+/* This suite's own fixture: three result files in a temp dir. */
+typedef struct gate_fixture {
     char dir[256];
     char base[320], same[320], slower[320];
-} fixture;
-
-typedef struct proc {
-    int status; /* exit status, or 128 + the signal that killed it */
-    char *out, *err;
-} proc;
+} gate_fixture;
 
 static char gate[PATH_MAX], bin_env[PATH_MAX + 16];
 
@@ -100,7 +95,7 @@ static void write_result(const char *path, double scale)
 
 static int setup(void **state)
 {
-    fixture *f = calloc(1, sizeof(*f));
+    gate_fixture *f = calloc(1, sizeof(*f));
     assert_non_null(f);
     const char *tmp = getenv("TMPDIR");
     snprintf(f->dir, sizeof(f->dir), "%s/test_ci_gate-XXXXXX", tmp && tmp[0] ? tmp : "/tmp");
@@ -124,86 +119,15 @@ static int remove_entry(const char *path, const struct stat *st, int flag, struc
 
 static int teardown(void **state)
 {
-    fixture *f = *state;
+    gate_fixture *f = *state;
     nftw(f->dir, remove_entry, 16, FTW_DEPTH | FTW_PHYS);
     free(f);
     return 0;
 }
 
-static char *read_file(const char *path)
-{
-    FILE *fp = fopen(path, "r");
-    if (!fp)
-        return NULL;
-    char *buf = NULL;
-    size_t cap = 0, len = 0;
-    for (;;) {
-        if (len + 4096 + 1 > cap) {
-            cap = cap ? cap * 2 : 8192;
-            buf = realloc(buf, cap);
-            assert_non_null(buf);
-        }
-        size_t n = fread(buf + len, 1, 4096, fp);
-        len += n;
-        if (n == 0)
-            break;
-    }
-    buf[len] = '\0';
-    fclose(fp);
-    return buf;
-}
-
-/* environ with OVERRIDES applied: "KEY=VALUE" sets, "KEY" alone removes. */
-static char **make_env(const char *const *overrides)
-{
-    size_t n = 0, k = 0, m = 0;
-    while (environ[n])
-        n++;
-    while (overrides[m])
-        m++;
-    char **env = calloc(n + m + 1, sizeof(char *));
-    assert_non_null(env);
-    for (size_t i = 0; i < n; i++) {
-        size_t keylen = strcspn(environ[i], "=");
-        int overridden = 0;
-        for (size_t j = 0; j < m && !overridden; j++)
-            overridden = strncmp(overrides[j], environ[i], keylen) == 0 &&
-                         (overrides[j][keylen] == '=' || overrides[j][keylen] == '\0');
-        if (!overridden)
-            env[k++] = environ[i];
-    }
-    for (size_t j = 0; j < m; j++) {
-        if (strchr(overrides[j], '='))
-            env[k++] = (char *)overrides[j];
-    }
-    return env;
-}
-
-/* Wait for PID at most TIMEOUT_S (a pidfd polled: no sleeping); on expiry kill its process
- * group (the script and the ccbench it runs) and fail the test. */
-static int wait_bounded(pid_t pid, int timeout_s)
-{
-    int pidfd = (int)syscall(SYS_pidfd_open, pid, 0);
-    assert_true(pidfd >= 0);
-    struct pollfd pfd = {.fd = pidfd, .events = POLLIN};
-    int n;
-    do {
-        n = poll(&pfd, 1, timeout_s * 1000);
-    } while (n < 0 && errno == EINTR);
-    close(pidfd);
-    if (n == 0) {
-        kill(-pid, SIGKILL);
-        waitpid(pid, NULL, 0);
-        fail_msg("ci-gate did not finish within %d s", timeout_s);
-    }
-    int status = 0;
-    assert_int_equal(waitpid(pid, &status, 0), pid);
-    return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-}
-
 /* Run `scripts/ci-gate BASE CANDIDATE` with CCBENCH_BIN and ENV overrides; its stdout and
  * stderr into P. */
-static void run_gate(proc *p, const fixture *f, const char *const *env, const char *base,
+static void run_gate(proc *p, const gate_fixture *f, const char *const *env, const char *base,
                      const char *candidate)
 {
     size_t m = 0;
@@ -246,31 +170,10 @@ static void run_gate(proc *p, const fixture *f, const char *const *env, const ch
     assert_non_null(p->err);
 }
 
-static void proc_free(proc *p)
-{
-    free(p->out);
-    free(p->err);
-    p->out = p->err = NULL;
-}
-
-static void expect_status(const proc *p, int status)
-{
-    if (p->status != status)
-        fail_msg("exit status %d, expected %d\nstdout:\n%s\nstderr:\n%s", p->status, status, p->out,
-                 p->err);
-}
-
-static void expect_contains(const char *text, const char *want)
-{
-    if (!strstr(text, want))
-        fail_msg("expected \"%s\" in:\n%s", want, text);
-}
-
-#define NO_ENV ((const char *const[]){NULL})
 
 static void test_ci_gate__identical_results_pass(void **state)
 {
-    fixture *f = *state;
+    gate_fixture *f = *state;
     proc p;
     run_gate(&p, f, NO_ENV, f->base, f->same);
     expect_status(&p, 0);
@@ -283,7 +186,7 @@ static void test_ci_gate__identical_results_pass(void **state)
 
 static void test_ci_gate__regression_exits_1(void **state)
 {
-    fixture *f = *state;
+    gate_fixture *f = *state;
     proc p;
     run_gate(&p, f, NO_ENV, f->base, f->slower);
     expect_status(&p, 1);
@@ -296,7 +199,7 @@ static void test_ci_gate__regression_exits_1(void **state)
 
 static void test_ci_gate__harness_error_is_2_not_1(void **state)
 {
-    fixture *f = *state;
+    gate_fixture *f = *state;
     char missing[400];
     snprintf(missing, sizeof(missing), "%s/no-such-result.json", f->dir);
     proc p;
@@ -320,7 +223,7 @@ static void test_ci_gate__harness_error_is_2_not_1(void **state)
 
 static void test_ci_gate__appends_to_github_step_summary(void **state)
 {
-    fixture *f = *state;
+    gate_fixture *f = *state;
     char summary[400], env[450];
     snprintf(summary, sizeof(summary), "%s/step-summary.md", f->dir);
     FILE *fp = fopen(summary, "w");

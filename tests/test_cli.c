@@ -530,14 +530,6 @@ static void test_cli__mockapi_serves_until_interrupted(void **state)
 /* ---------------------------------------------------------------------------------------- */
 /* git */
 
-static void write_text(const char *path, const char *text)
-{
-    FILE *fp = fopen(path, "w");
-    assert_non_null(fp);
-    fputs(text, fp);
-    assert_int_equal(fclose(fp), 0);
-}
-
 static void test_cli__records_git_commit_tree_and_dirty(void **state)
 {
     fixture *f = *state;

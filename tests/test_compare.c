@@ -47,14 +47,6 @@ static void sh(const char *const *argv)
     assert_int_equal(wait_bounded(pid, 60), 0);
 }
 
-static void write_text(const char *path, const char *text)
-{
-    FILE *fp = fopen(path, "w");
-    assert_non_null(fp);
-    fputs(text, fp);
-    assert_int_equal(fclose(fp), 0);
-}
-
 static git_oid commit_index(git_repository *repo, const char *ref, const git_oid *parent_oid,
                             const char *message)
 {
@@ -219,17 +211,19 @@ static void compare(proc *p, const char *const *args)
 }
 
 /* The verdict of SCENARIO.METRIC in a ccbench-compare/1 document. */
-static void expect_verdict(const char *json_text, const char *scenario, const char *metric,
-                           const char *verdict, int confirmed)
+/* The compare JSON parsed (schema checked) and its entry for SCENARIO.METRIC; the caller
+ * frees *root. Fails the test when either is missing. */
+static const cJSON *compare_metric(const char *json_text, const char *scenario,
+                                   const char *metric, cJSON **root)
 {
-    cJSON *root = cJSON_Parse(json_text);
-    if (!root)
+    *root = cJSON_Parse(json_text);
+    if (!*root)
         fail_msg("not JSON:\n%s", json_text);
-    const cJSON *schema = cJSON_GetObjectItemCaseSensitive(root, "schema");
+    const cJSON *schema = cJSON_GetObjectItemCaseSensitive(*root, "schema");
     assert_true(cJSON_IsString(schema));
     assert_string_equal(schema->valuestring, "ccbench-compare/1");
     const cJSON *m, *found = NULL;
-    cJSON_ArrayForEach(m, cJSON_GetObjectItemCaseSensitive(root, "metrics"))
+    cJSON_ArrayForEach(m, cJSON_GetObjectItemCaseSensitive(*root, "metrics"))
     {
         if (strcmp(cJSON_GetObjectItemCaseSensitive(m, "scenario")->valuestring, scenario) == 0 &&
             strcmp(cJSON_GetObjectItemCaseSensitive(m, "name")->valuestring, metric) == 0)
@@ -237,6 +231,14 @@ static void expect_verdict(const char *json_text, const char *scenario, const ch
     }
     if (!found)
         fail_msg("%s.%s missing:\n%s", scenario, metric, json_text);
+    return found;
+}
+
+static void expect_verdict(const char *json_text, const char *scenario, const char *metric,
+                           const char *verdict, int confirmed)
+{
+    cJSON *root;
+    const cJSON *found = compare_metric(json_text, scenario, metric, &root);
     const cJSON *v = cJSON_GetObjectItemCaseSensitive(found, "verdict");
     if (strcmp(v->valuestring, verdict) != 0)
         fail_msg("%s.%s: verdict %s, expected %s\n%s", scenario, metric, v->valuestring, verdict,
@@ -444,16 +446,8 @@ static void expect_status_in(const proc *p, int a, int b)
 /* A metric of a compare of a file with itself: ratio exactly 1, never a verdict of change. */
 static void expect_ratio_one(const char *json_text, const char *scenario, const char *metric)
 {
-    cJSON *root = cJSON_Parse(json_text);
-    const cJSON *m, *found = NULL;
-    assert_non_null(root);
-    cJSON_ArrayForEach(m, cJSON_GetObjectItemCaseSensitive(root, "metrics"))
-    {
-        if (strcmp(cJSON_GetObjectItemCaseSensitive(m, "scenario")->valuestring, scenario) == 0 &&
-            strcmp(cJSON_GetObjectItemCaseSensitive(m, "name")->valuestring, metric) == 0)
-            found = m;
-    }
-    assert_non_null(found);
+    cJSON *root;
+    const cJSON *found = compare_metric(json_text, scenario, metric, &root);
     const cJSON *ratio = cJSON_GetObjectItemCaseSensitive(found, "ratio");
     const cJSON *verdict = cJSON_GetObjectItemCaseSensitive(found, "verdict");
     assert_true(cJSON_IsNumber(ratio));

@@ -20,17 +20,12 @@ typedef struct fixture {
 static int setup(void **state)
 {
     fixture *f = calloc(1, sizeof(*f));
-    char path[600];
 
-    f->library = getenv("FAKE_NVML_LIBRARY");
-    if (!f->library || !*f->library)
-        fail_msg("FAKE_NVML_LIBRARY is not set (run through ctest)");
     fx_tree_init(&f->tree, "emissions");
+    f->library = fx_fake_nvml_begin(&f->tree);
     fx_config(&f->cfg);
     f->cfg.force_cpu_power_w = 100;
     f->cfg.force_ram_power_w = 10;
-    snprintf(path, sizeof(path), "%s/nvml-state", f->tree.dir);
-    setenv("FAKE_NVML_STATE", path, 1);
     fx_write_file(f->tree.dir, "nvml-state", "count 1\nname Fake GPU\nenergy0 0\n");
     *state = f;
     return 0;
@@ -39,7 +34,7 @@ static int setup(void **state)
 static int teardown(void **state)
 {
     fixture *f = *state;
-    unsetenv("FAKE_NVML_STATE");
+    fx_fake_nvml_end();
     fx_tree_free(&f->tree);
     free(f);
     return 0;

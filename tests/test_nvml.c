@@ -20,15 +20,10 @@ typedef struct fixture {
 static int setup(void **state)
 {
     fixture *f = calloc(1, sizeof(*f));
-    char path[600];
 
-    f->library = getenv("FAKE_NVML_LIBRARY");
-    if (!f->library || !*f->library)
-        fail_msg("FAKE_NVML_LIBRARY is not set (run through ctest)");
     fx_tree_init(&f->tree, "nvml");
+    f->library = fx_fake_nvml_begin(&f->tree);
     fx_config(&f->cfg);
-    snprintf(path, sizeof(path), "%s/nvml-state", f->tree.dir);
-    setenv("FAKE_NVML_STATE", path, 1);
     *state = f;
     return 0;
 }
@@ -36,7 +31,7 @@ static int setup(void **state)
 static int teardown(void **state)
 {
     fixture *f = *state;
-    unsetenv("FAKE_NVML_STATE");
+    fx_fake_nvml_end();
     fx_tree_free(&f->tree);
     free(f);
     return 0;

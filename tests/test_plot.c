@@ -541,14 +541,6 @@ static void test_plot__exports_have_documented_shapes(void **state)
 /* ---------------------------------------------------------------------------------------- */
 /* git notes */
 
-static void write_text(const char *path, const char *text)
-{
-    FILE *fp = fopen(path, "w");
-    assert_non_null(fp);
-    fputs(text, fp);
-    assert_int_equal(fclose(fp), 0);
-}
-
 /* Commit the work tree's tracker/a.c with CONTENT on HEAD; the new commit's sha in HEX. */
 static void commit_file(git_repository *repo, const char *repo_dir, const char *content, char *hex)
 {

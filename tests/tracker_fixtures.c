@@ -299,3 +299,20 @@ unsigned int fx_log_count(fx_log *l, const char *needle)
     pthread_mutex_unlock(&l->lock);
     return count;
 }
+
+const char *fx_fake_nvml_begin(const fx_tree *t)
+{
+    char path[600];
+    const char *library = getenv("FAKE_NVML_LIBRARY");
+
+    if (!library || !*library)
+        fail_msg("FAKE_NVML_LIBRARY is not set (run through ctest)");
+    snprintf(path, sizeof(path), "%s/nvml-state", t->dir);
+    setenv("FAKE_NVML_STATE", path, 1);
+    return library;
+}
+
+void fx_fake_nvml_end(void)
+{
+    unsetenv("FAKE_NVML_STATE");
+}

@@ -94,6 +94,12 @@ void fx_tree_free(fx_tree *t);
  * be running. */
 void fx_tree_activate(const fx_tree *t, const char *nvml_library);
 
+/* The fake libnvidia-ml built by the tests (FAKE_NVML_LIBRARY, failing the test when ctest did
+ * not set it), answering from the state file "nvml-state" of the tree (FAKE_NVML_STATE).
+ * fx_fake_nvml_end() forgets the state file. */
+const char *fx_fake_nvml_begin(const fx_tree *t);
+void fx_fake_nvml_end(void);
+
 void fx_write_cpuinfo(const fx_tree *t, const char *model, unsigned int cpus);
 /* /proc/stat "cpu" line (jiffies) followed by per-CPU lines. */
 void fx_write_stat(const fx_tree *t, unsigned long long user, unsigned long long nice,
