@@ -94,7 +94,8 @@ static int check_nonneg(double v, const char *field, ccb_failure *f)
 
 static int close_enough(double got, double want)
 {
-    return fabs(got - want) <= REL_TOLERANCE * fmax(fabs(got), fabs(want));
+    double scale = fabs(got) > fabs(want) ? fabs(got) : fabs(want);
+    return fabs(got - want) <= REL_TOLERANCE * scale;
 }
 
 /* The char arrays of cct_emissions are filled by the tracker: never trust a terminator. */

@@ -37,7 +37,9 @@ typedef struct param_def {
 #define PARAMS(a) a, sizeof(a) / sizeof((a)[0])
 #define NO_PARAMS NULL, 0
 
-static const param_def cold_init_params[] = {
+/* cold_init and first_sample: one fresh process, one lifecycle; only first_sample waits
+ * for a measurement, but both configure the sampler's period. */
+static const param_def fresh_process_params[] = {
     NUM(measure_interval_ms, 1, 1, 3600000),
     NUM(save_to_file, 0, 0, 1),
     STR(output_dir),
@@ -77,7 +79,8 @@ static const struct scenario_entry {
     const param_def *params;
     size_t param_count;
 } scenario_table[] = {
-    {"cold_init", ccb_scenario_cold_init, PARAMS(cold_init_params)},
+    {"cold_init", ccb_scenario_cold_init, PARAMS(fresh_process_params)},
+    {"first_sample", ccb_scenario_first_sample, PARAMS(fresh_process_params)},
     {"warm_lifecycle", ccb_scenario_warm_lifecycle, PARAMS(warm_lifecycle_params)},
     {"warm_lifecycle_csv", ccb_scenario_warm_lifecycle, PARAMS(warm_lifecycle_csv_params)},
     {"throughput", ccb_scenario_throughput, PARAMS(throughput_params)},

@@ -26,7 +26,7 @@ typedef struct ccb_params {
     unsigned long duration_ms;
     unsigned long measure_interval_ms;
     unsigned long save_to_file;
-    const char *output_dir; /**< NULL: the scenario makes (and removes) a temp dir. */
+    const char *output_dir; /**< NULL: ccb_outdir_open picks one (see there). */
     const char *api_endpoint; /**< api_latency: the driver's mock API. */
     unsigned long api_latency_ms; /**< api_latency: the mock's injected latency (recorded). */
     unsigned long uploads;  /**< api_latency: flushes before stop (each one upload). */
@@ -59,6 +59,7 @@ int ccb_sample_mark(ccb_sample *s, const char *name, uint64_t value);
 typedef int (*ccb_scenario_fn)(const ccb_params *p, ccb_sample *s);
 
 int ccb_scenario_cold_init(const ccb_params *p, ccb_sample *s);
+int ccb_scenario_first_sample(const ccb_params *p, ccb_sample *s);
 int ccb_scenario_warm_lifecycle(const ccb_params *p, ccb_sample *s);
 int ccb_scenario_throughput(const ccb_params *p, ccb_sample *s);
 int ccb_scenario_api_latency(const ccb_params *p, ccb_sample *s);
@@ -80,24 +81,29 @@ void ccb_config_init(cct_config *cfg, const char *output_dir, int save_to_file);
 ccb_expect ccb_config_expect(const cct_config *cfg);
 
 /**
- * The directory a scenario writes into: `given` if set, else a fresh mkdtemp directory
- * (TMPDIR or /tmp) that ccb_outdir_close removes with its files.
+ * The directory a scenario's tracker is configured with: `given` if set; else, with
+ * save_to_file, a fresh mkdtemp directory (TMPDIR or /tmp) that ccb_outdir_close removes with
+ * its files; else a path under TMPDIR that does not exist and must still not exist afterwards
+ * (nothing is created, so the measured process does no directory I/O of ours).
  */
 typedef struct ccb_outdir {
     char path[4096];
-    int owned;
+    int owned;  /**< A mkdtemp directory of ours. */
+    int absent; /**< A path that must not exist (save_to_file 0, no output_dir given). */
 } ccb_outdir;
-int ccb_outdir_open(ccb_outdir *d, const char *given);
+int ccb_outdir_open(ccb_outdir *d, const char *given, int save_to_file);
 /**
  * Check the directory after the scenario: with save_to_file the CSV must be well-formed and
- * hold `rows_before + rows_written` rows; without, an owned directory must be empty (a
- * tracker told not to write wrote nothing). Records a failure in `f`. Returns 0 or -1.
+ * hold `rows_before + rows_written` rows; without, an absent path must still not exist and an
+ * owned directory must be empty (a tracker told not to write wrote nothing). Records a
+ * failure (wrong_answer, naming the path) in `f`. Returns 0 or -1.
  */
 int ccb_outdir_check(const ccb_outdir *d, int save_to_file, size_t rows_before, size_t rows_written,
                      ccb_failure *f);
 /** Data rows already in the CSV of the directory (0 if there is no file); -1 on a bad file. */
 int ccb_outdir_rows(const ccb_outdir *d, size_t *rows, ccb_failure *f);
-/** Remove an owned directory and the files the tracker wrote into it. */
+/** Remove an owned directory and the files the tracker wrote into it; remove whatever was
+ * created at an absent path (best effort). */
 void ccb_outdir_close(ccb_outdir *d);
 
 /**

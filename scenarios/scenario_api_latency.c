@@ -37,7 +37,9 @@ int ccb_scenario_api_latency(const ccb_params *p, ccb_sample *s)
                         "api_latency needs --param api_endpoint=URL (the driver's mock API)");
         return 0;
     }
-    if (ccb_outdir_open(&dir, p->output_dir))
+    /* A real directory although nothing is saved to file: it is where the tracker spools
+     * an upload that could not be delivered, and that must stay possible. */
+    if (ccb_outdir_open(&dir, p->output_dir, 1))
         goto done;
     ccb_config_init(&cfg, dir.path, 0);
     cfg.save_to_api = 1;

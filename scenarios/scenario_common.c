@@ -1,7 +1,7 @@
 /*
  * Helpers every scenario shares: the one tracker configuration all offline scenarios use, the
- * output directory they write into (and check afterwards), and the timed lifecycle, so the
- * instrument is the same code in every scenario.
+ * output directory (created only when the tracker is to write; checked afterwards), and the
+ * timed lifecycle, so the instrument is the same code in every scenario.
  */
 #include "scenario.h"
 
@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "protocol.h"
@@ -33,12 +34,45 @@ ccb_expect ccb_config_expect(const cct_config *cfg)
     return x;
 }
 
-int ccb_outdir_open(ccb_outdir *d, const char *given)
+/* TMPDIR, else /tmp: where the runner's own paths go. */
+static const char *tmp_root(void)
 {
     const char *tmp = getenv("TMPDIR");
+    return tmp && *tmp ? tmp : "/tmp";
+}
+
+/*
+ * A path under the temp root that does not exist, for a tracker told not to write: nothing is
+ * created, so the measured process pays one lstat() here instead of mkdtemp + opendir + rmdir.
+ * The pid keeps concurrent runners apart; the clock and the attempt number step over a stale
+ * path left by an earlier process of the same pid.
+ */
+static int absent_path(ccb_outdir *d, const char *tmp)
+{
+    struct stat st;
+
+    for (unsigned int attempt = 0; attempt < 16; attempt++) {
+        int n =
+            snprintf(d->path, sizeof d->path, "%s/ccbench-scenario-absent-%ld-%llx-%u", tmp,
+                     (long)getpid(), (unsigned long long)(ccb_now_ns() & 0xffffffffffULL), attempt);
+        if (n < 0 || (size_t)n >= sizeof d->path) {
+            fprintf(stderr, "ccbench-scenario: TMPDIR %s is too long\n", tmp);
+            return -1;
+        }
+        if (lstat(d->path, &st) != 0 && errno == ENOENT)
+            return 0;
+    }
+    fprintf(stderr, "ccbench-scenario: no free absent path under %s (last: %s)\n", tmp, d->path);
+    return -1;
+}
+
+int ccb_outdir_open(ccb_outdir *d, const char *given, int save_to_file)
+{
+    const char *tmp = tmp_root();
     int n;
 
     d->owned = 0;
+    d->absent = 0;
     if (given) {
         n = snprintf(d->path, sizeof d->path, "%s", given);
         if (n < 0 || (size_t)n >= sizeof d->path) {
@@ -47,8 +81,12 @@ int ccb_outdir_open(ccb_outdir *d, const char *given)
         }
         return 0;
     }
-    if (!tmp || !*tmp)
-        tmp = "/tmp";
+    if (!save_to_file) {
+        if (absent_path(d, tmp))
+            return -1;
+        d->absent = 1;
+        return 0;
+    }
     n = snprintf(d->path, sizeof d->path, "%s/ccbench-scenario-XXXXXX", tmp);
     if (n < 0 || (size_t)n >= sizeof d->path || !mkdtemp(d->path)) {
         fprintf(stderr, "ccbench-scenario: cannot create a temp dir under %s: %s\n", tmp,
@@ -106,6 +144,19 @@ int ccb_outdir_check(const ccb_outdir *d, int save_to_file, size_t rows_before, 
     size_t rows = 0;
 
     if (!save_to_file) {
+        if (d->absent) {
+            struct stat st;
+
+            if (lstat(d->path, &st) == 0)
+                return ccb_failure_set(f, CCB_REASON_WRONG_ANSWER,
+                                       "save_to_file is 0 but the tracker created %s", d->path);
+            /* Anything but "not there" (EACCES, ENOTDIR, ...) proves nothing either way. */
+            if (errno != ENOENT)
+                return ccb_failure_set(f, CCB_REASON_WRONG_ANSWER,
+                                       "save_to_file is 0; cannot check that %s is absent: %s",
+                                       d->path, strerror(errno));
+            return 0;
+        }
         if (d->owned && first_entry(d->path, entry, sizeof entry) == 0 && entry[0])
             return ccb_failure_set(f, CCB_REASON_WRONG_ANSWER,
                                    "save_to_file is 0 but the tracker wrote %s/%s", d->path, entry);
@@ -120,25 +171,48 @@ int ccb_outdir_check(const ccb_outdir *d, int save_to_file, size_t rows_before, 
     return 0;
 }
 
-void ccb_outdir_close(ccb_outdir *d)
+/* Unlink the plain files of a directory the tracker wrote into (it makes no subdirectories). */
+static void empty_dir(const char *path)
 {
-    DIR *dp;
+    DIR *dp = opendir(path);
     struct dirent *de;
 
+    if (!dp)
+        return;
+    for (;;) {
+        de = readdir(dp);
+        if (!de)
+            break;
+        if (strcmp(de->d_name, ".") != 0 && strcmp(de->d_name, "..") != 0)
+            unlinkat(dirfd(dp), de->d_name, 0);
+    }
+    closedir(dp);
+}
+
+void ccb_outdir_close(ccb_outdir *d)
+{
+    struct stat st;
+
+    if (d->absent) {
+        /* Best effort: whatever a misbehaving tracker created there (ccb_outdir_check has
+         * failed the sample for it) must not pile up in TMPDIR. */
+        if (lstat(d->path, &st) == 0) {
+            if (S_ISDIR(st.st_mode)) {
+                empty_dir(d->path);
+                if (rmdir(d->path) != 0)
+                    fprintf(stderr, "ccbench-scenario: cannot remove %s: %s\n", d->path,
+                            strerror(errno));
+            } else if (unlink(d->path) != 0) {
+                fprintf(stderr, "ccbench-scenario: cannot remove %s: %s\n", d->path,
+                        strerror(errno));
+            }
+        }
+        d->absent = 0;
+        return;
+    }
     if (!d->owned)
         return;
-    /* Only what the tracker wrote lives here: plain files, no subdirectories. */
-    dp = opendir(d->path);
-    if (dp) {
-        for (;;) {
-            de = readdir(dp);
-            if (!de)
-                break;
-            if (strcmp(de->d_name, ".") != 0 && strcmp(de->d_name, "..") != 0)
-                unlinkat(dirfd(dp), de->d_name, 0);
-        }
-        closedir(dp);
-    }
+    empty_dir(d->path);
     if (rmdir(d->path) != 0)
         fprintf(stderr, "ccbench-scenario: cannot remove %s: %s\n", d->path, strerror(errno));
     d->owned = 0;

@@ -48,7 +48,7 @@ int ccb_scenario_selftest_wrong(const ccb_params *p, ccb_sample *s)
     double v;
     int ret = -1;
 
-    if (ccb_outdir_open(&dir, NULL))
+    if (ccb_outdir_open(&dir, NULL, 0))
         goto done;
     ccb_config_init(&cfg, dir.path, 0);
     expect = ccb_config_expect(&cfg);

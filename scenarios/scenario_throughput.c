@@ -108,7 +108,7 @@ int ccb_scenario_throughput(const ccb_params *p, ccb_sample *s)
         goto done;
     }
     memset(workers, 0, nthreads * sizeof *workers);
-    if (ccb_outdir_open(&dir, NULL))
+    if (ccb_outdir_open(&dir, NULL, 0))
         goto done;
     ccb_config_init(&cfg, dir.path, 0);
     sh.cfg = &cfg;

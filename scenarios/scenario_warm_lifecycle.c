@@ -46,7 +46,7 @@ int ccb_scenario_warm_lifecycle(const ccb_params *p, ccb_sample *s)
     prefault(em, n * sizeof *em);
     prefault(t, n * sizeof *t);
     prefault(us, n * sizeof *us);
-    if (ccb_outdir_open(&dir, p->output_dir))
+    if (ccb_outdir_open(&dir, p->output_dir, (int)p->save_to_file))
         goto done;
     ccb_config_init(&cfg, dir.path, (int)p->save_to_file);
     expect = ccb_config_expect(&cfg);

@@ -250,10 +250,11 @@ static void test_cli__run_quick_then_show(void **state)
     assert_string_equal(r->label, "e2e");
     assert_false(r->git.present); /* the temp dir is in no repository */
     assert_true(r->machine.cpus > 0);
-    const char *defaults[] = {"spawn_floor",        "cold_init",  "warm_lifecycle",
+    const char *defaults[] = {"spawn_floor",        "cold_init",  "first_sample", "warm_lifecycle",
                               "warm_lifecycle_csv", "throughput", "api_latency"};
-    assert_int_equal(r->nscenarios, 6);
-    for (size_t i = 0; i < 6; i++) {
+    const size_t ndefaults = sizeof defaults / sizeof defaults[0];
+    assert_int_equal(r->nscenarios, ndefaults);
+    for (size_t i = 0; i < ndefaults; i++) {
         const ccb_scenario_result *s = find_scenario(r, defaults[i]);
         const ccb_scenario_def *def = ccb_catalog_find(defaults[i]);
         unsigned int processes = def->profiles[CCB_PROFILE_QUICK].processes;
@@ -276,7 +277,7 @@ static void test_cli__run_quick_then_show(void **state)
 
     run(&p, f, ARGS("show", out));
     expect_status(&p, 0);
-    for (size_t i = 0; i < 4; i++)
+    for (size_t i = 0; i < ndefaults; i++)
         expect_contains(p.out, defaults[i]);
     expect_contains(p.out, "median");
     assert_null(strstr(p.out, "\033[")); /* not a TTY: no colour */

@@ -2,7 +2,8 @@
  * Tests of the built runner, driven as the driver drives it: spawn
  * $CCB_TEST_BINARY_DIR/bin/ccbench-scenario with a pipe as result fd, read the one JSON
  * object to EOF, reap the child, and check the sample against the catalog. Every wait is
- * bounded (poll with a deadline, then kill); nothing sleeps to synchronise.
+ * bounded (poll with a deadline, then kill); nothing sleeps to synchronise. The output-dir
+ * helpers the scenarios share (scenario_common.c) are also tested in this process.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -16,6 +17,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -26,6 +28,7 @@
 #include "catalog.h"
 #include "check.h"
 #include "protocol.h"
+#include "scenario.h"
 
 /* Far above any scenario here (the slowest is ~1 s under ASan), far below ctest's limit. */
 #define CHILD_DEADLINE_MS 120000
@@ -54,10 +57,10 @@ static int64_t now_ms(void)
 
 /*
  * Run ccbench-scenario with `args` (NULL-terminated), adding "--result-fd N" for a pipe
- * unless `no_fd`. Reads the pipe to EOF within the deadline (else kills the child), then
- * reaps it.
+ * unless `no_fd`, with TMPDIR set to `tmpdir` in the child if not NULL. Reads the pipe to EOF
+ * within the deadline (else kills the child), then reaps it.
  */
-static void run_runner(child_run *r, int no_fd, const char *const *args)
+static void run_runner(child_run *r, int no_fd, const char *tmpdir, const char *const *args)
 {
     const char *bin_dir = getenv("CCB_TEST_BINARY_DIR");
     char exe[4096], fdtext[16];
@@ -90,6 +93,8 @@ static void run_runner(child_run *r, int no_fd, const char *const *args)
     if (pid == 0) {
         /* The write end crosses exec; the read end (CLOEXEC) does not. */
         fcntl(fds[1], F_SETFD, 0);
+        if (tmpdir && setenv("TMPDIR", tmpdir, 1) != 0)
+            _exit(126);
         execv(exe, (char *const *)argv);
         _exit(127);
     }
@@ -131,7 +136,14 @@ static void run_runner(child_run *r, int no_fd, const char *const *args)
 #define RUN(r, ...)                                                                                \
     do {                                                                                           \
         const char *const args_[] = {__VA_ARGS__, NULL};                                           \
-        run_runner((r), 0, args_);                                                                 \
+        run_runner((r), 0, NULL, args_);                                                           \
+    } while (0)
+
+/* RUN with TMPDIR=tmpdir in the child. */
+#define RUN_IN(r, tmpdir, ...)                                                                     \
+    do {                                                                                           \
+        const char *const args_[] = {__VA_ARGS__, NULL};                                           \
+        run_runner((r), 0, (tmpdir), args_);                                                       \
     } while (0)
 
 static void assert_exit(const child_run *r, int code)
@@ -212,34 +224,199 @@ static void test_scenarios__cold_init(void **state)
     m = assert_ok_sample(&r, "cold_init");
     assert_true(metric1(m, "libs_loaded") >= 1);
     assert_true(metric1(m, "curl_loaded") == 0); /* offline: no libcurl mapped */
-    assert_true(metric1(m, "first_sample_us") < 5e6);
+    /* The wait for a periodic measurement is first_sample's, not cold_init's. */
+    assert_null(ccb_catalog_metric(ccb_catalog_find("cold_init"), "first_sample_us"));
+    assert_null(cJSON_GetObjectItemCaseSensitive(m, "first_sample_us"));
     assert_true(param(&r, "measure_interval_ms") == 1);
     assert_true(param(&r, "save_to_file") == 0);
     child_run_free(&r);
 }
 
-static void test_scenarios__cold_init_writes_a_good_csv(void **state)
+static void test_scenarios__first_sample(void **state)
 {
-    char dir[] = "/tmp/ccb-test-scen-XXXXXX", path[64], arg[80];
-    ccb_failure f;
-    size_t rows = 0;
     child_run r;
+    const cJSON *m;
+
+    RUN(&r, "first_sample");
+    m = assert_ok_sample(&r, "first_sample");
+    /* start -> delivery of the first measurement: after start, within the runner's 5 s wait. */
+    assert_true(metric1(m, "first_sample_us") > 0);
+    assert_true(metric1(m, "first_sample_us") < 5e6);
+    assert_true(param(&r, "measure_interval_ms") == 1);
+    assert_true(param(&r, "save_to_file") == 0);
+    child_run_free(&r);
+
+    RUN(&r, "first_sample", "--param", "measure_interval_ms=3");
+    m = assert_ok_sample(&r, "first_sample");
+    assert_true(metric1(m, "first_sample_us") > 0);
+    assert_true(param(&r, "measure_interval_ms") == 3);
+    child_run_free(&r);
+}
+
+/* Both one-lifecycle scenarios write exactly one well-formed row when told to. */
+static void test_scenarios__one_lifecycle_writes_a_good_csv(void **state)
+{
+    static const char *const names[] = {"cold_init", "first_sample"};
+
+    for (size_t i = 0; i < sizeof names / sizeof names[0]; i++) {
+        char dir[] = "/tmp/ccb-test-scen-XXXXXX", path[64], arg[80];
+        ccb_failure f;
+        size_t rows = 0;
+        child_run r;
+
+        assert_non_null(mkdtemp(dir));
+        snprintf(arg, sizeof arg, "output_dir=%s", dir);
+        RUN(&r, names[i], "--param", "save_to_file=1", "--param", arg, "--param",
+            "measure_interval_ms=2");
+        assert_ok_sample(&r, names[i]);
+        assert_true(param(&r, "measure_interval_ms") == 2);
+        assert_string_equal(cJSON_GetStringValue(get(get(r.json, "params"), "output_dir")), dir);
+        snprintf(path, sizeof path, "%s/emissions.csv", dir);
+        memset(&f, 0, sizeof f);
+        if (ccb_check_csv_file(path, &rows, &f))
+            fail_msg("%s: %s", names[i], f.detail);
+        assert_int_equal(rows, 1);
+        unlink(path);
+        rmdir(dir);
+        child_run_free(&r);
+    }
+}
+
+/* A fresh directory to point TMPDIR at, its mtime set far in the past: creating or removing
+ * any entry in it moves the mtime to now, so "nothing was created" is checkable after the
+ * fact (emptiness alone would not catch a directory made and removed again). */
+static void make_watched_dir(char *dir)
+{
+    const struct timespec times[2] = {{0, UTIME_OMIT}, {1, 0}};
 
     assert_non_null(mkdtemp(dir));
-    snprintf(arg, sizeof arg, "output_dir=%s", dir);
-    RUN(&r, "cold_init", "--param", "save_to_file=1", "--param", arg, "--param",
-        "measure_interval_ms=2");
+    assert_int_equal(utimensat(AT_FDCWD, dir, times, 0), 0);
+}
+
+static void assert_untouched(const char *dir, const char *what)
+{
+    struct stat st;
+
+    assert_int_equal(stat(dir, &st), 0);
+    if (st.st_mtim.tv_sec != 1 || st.st_mtim.tv_nsec != 0)
+        fail_msg("%s created or removed an entry in TMPDIR=%s", what, dir);
+}
+
+/* save_to_file=0 and no output_dir: the runner creates nothing at all under TMPDIR (the
+ * measured process pays for no directory I/O of the instrument) and leaves nothing behind. */
+static void test_scenarios__no_output_creates_nothing(void **state)
+{
+    static const char *const names[] = {"cold_init", "first_sample"};
+    char dir[] = "/tmp/ccb-test-tmpdir-XXXXXX";
+    child_run r;
+
+    make_watched_dir(dir);
+    for (size_t i = 0; i < sizeof names / sizeof names[0]; i++) {
+        RUN_IN(&r, dir, names[i]);
+        assert_ok_sample(&r, names[i]);
+        child_run_free(&r);
+        assert_untouched(dir, names[i]);
+    }
+    /* With save_to_file=1 the runner does make a directory there, and removes it again. */
+    RUN_IN(&r, dir, "cold_init", "--param", "save_to_file=1");
     assert_ok_sample(&r, "cold_init");
-    assert_true(param(&r, "measure_interval_ms") == 2);
-    assert_string_equal(cJSON_GetStringValue(get(get(r.json, "params"), "output_dir")), dir);
-    snprintf(path, sizeof path, "%s/emissions.csv", dir);
-    memset(&f, 0, sizeof f);
-    if (ccb_check_csv_file(path, &rows, &f))
-        fail_msg("%s", f.detail);
-    assert_int_equal(rows, 1);
-    unlink(path);
-    rmdir(dir);
     child_run_free(&r);
+    assert_int_equal(rmdir(dir), 0); /* fails (ENOTEMPTY) if anything was left behind */
+}
+
+typedef struct tmpdir_fixture {
+    char dir[64];
+    char *saved; /* TMPDIR before the test, or NULL */
+    int had;
+} tmpdir_fixture;
+
+static int tmpdir_setup(void **state)
+{
+    tmpdir_fixture *fx = calloc(1, sizeof *fx);
+    const char *old = getenv("TMPDIR");
+
+    if (!fx)
+        return -1;
+    snprintf(fx->dir, sizeof fx->dir, "/tmp/ccb-test-absent-XXXXXX");
+    fx->had = old != NULL;
+    fx->saved = old ? strdup(old) : NULL;
+    if (!mkdtemp(fx->dir) || (old && !fx->saved) || setenv("TMPDIR", fx->dir, 1) != 0) {
+        free(fx->saved);
+        free(fx);
+        return -1;
+    }
+    *state = fx;
+    return 0;
+}
+
+static int tmpdir_teardown(void **state)
+{
+    tmpdir_fixture *fx = *state;
+
+    if (fx->had)
+        setenv("TMPDIR", fx->saved, 1);
+    else
+        unsetenv("TMPDIR");
+    rmdir(fx->dir); /* best effort: the test asserts it empty */
+    free(fx->saved);
+    free(fx);
+    return 0;
+}
+
+/* Whatever a tracker told save_to_file=0 created at the absent path fails the sample with
+ * the path named, and is cleaned up; untouched, the check passes. A directory with a file in
+ * it, then a plain file, stand for the tracker's doing. */
+static void test_scenarios__absent_output_dir_is_checked(void **state)
+{
+    const tmpdir_fixture *fx = *state;
+    const size_t dirlen = strlen(fx->dir);
+    ccb_outdir d;
+    char file[sizeof d.path + 32], expected[sizeof file + 64];
+    struct stat st;
+    ccb_failure f;
+    int fd;
+
+    for (int as_dir = 1; as_dir >= 0; as_dir--) {
+        assert_int_equal(ccb_outdir_open(&d, NULL, 0), 0);
+        assert_true(d.absent);
+        assert_false(d.owned);
+        assert_int_equal(strncmp(d.path, fx->dir, dirlen), 0);
+        assert_int_equal(d.path[dirlen], '/');
+        assert_int_equal(lstat(d.path, &st), -1);
+        assert_int_equal(errno, ENOENT);
+        memset(&f, 0, sizeof f);
+        assert_int_equal(ccb_outdir_check(&d, 0, 0, 0, &f), 0);
+        assert_false(f.failed);
+
+        if (as_dir) {
+            assert_int_equal(mkdir(d.path, 0700), 0);
+            snprintf(file, sizeof file, "%s/emissions.csv", d.path);
+        } else {
+            snprintf(file, sizeof file, "%s", d.path);
+        }
+        fd = open(file, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+        assert_true(fd >= 0);
+        close(fd);
+
+        assert_int_equal(ccb_outdir_check(&d, 0, 0, 0, &f), -1);
+        assert_true(f.failed);
+        assert_string_equal(f.reason, CCB_REASON_WRONG_ANSWER);
+        snprintf(expected, sizeof expected, "save_to_file is 0 but the tracker created %s", d.path);
+        assert_string_equal(f.detail, expected);
+
+        ccb_outdir_close(&d);
+        assert_int_equal(lstat(file, &st), -1);
+        assert_int_equal(lstat(d.path, &st), -1);
+        assert_int_equal(errno, ENOENT);
+    }
+    /* Given a directory, nothing is checked for absence (the caller owns it). */
+    assert_int_equal(ccb_outdir_open(&d, fx->dir, 0), 0);
+    assert_false(d.absent);
+    assert_false(d.owned);
+    assert_string_equal(d.path, fx->dir);
+    ccb_outdir_close(&d);
+    assert_int_equal(stat(fx->dir, &st), 0); /* a given directory is never removed */
+    assert_int_equal(rmdir(fx->dir), 0);     /* and nothing was left in TMPDIR */
 }
 
 static void test_scenarios__warm_lifecycle(void **state)
@@ -313,6 +490,8 @@ static void test_scenarios__bad_usage_exits_2(void **state)
         {"cold_init", "--param", "measure_interval_ms=abc", NULL},
         {"cold_init", "--param", "measure_interval_ms=0", NULL},
         {"cold_init", "--param", "measure_interval_ms=-1", NULL},
+        {"first_sample", "--param", "measure_interval_ms=0", NULL},
+        {"first_sample", "--param", "iterations=5", NULL},
         {"warm_lifecycle", "--param", "threads=2", NULL}, /* another scenario's parameter */
         {"throughput", "--param", "threads=2", "--param", "threads=3", NULL},
         {"cold_init", "--bogus", NULL},
@@ -321,14 +500,14 @@ static void test_scenarios__bad_usage_exits_2(void **state)
     child_run r;
 
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
-        run_runner(&r, 0, cases[i]);
+        run_runner(&r, 0, NULL, cases[i]);
         assert_exit(&r, 2);
         assert_int_equal(r.len, 0); /* no result written */
         child_run_free(&r);
     }
     /* No result fd at all. */
     const char *const no_fd[] = {"cold_init", NULL};
-    run_runner(&r, 1, no_fd);
+    run_runner(&r, 1, NULL, no_fd);
     assert_exit(&r, 2);
     child_run_free(&r);
 }
@@ -370,7 +549,11 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_scenarios__cold_init),
-        cmocka_unit_test(test_scenarios__cold_init_writes_a_good_csv),
+        cmocka_unit_test(test_scenarios__first_sample),
+        cmocka_unit_test(test_scenarios__one_lifecycle_writes_a_good_csv),
+        cmocka_unit_test(test_scenarios__no_output_creates_nothing),
+        cmocka_unit_test_setup_teardown(test_scenarios__absent_output_dir_is_checked, tmpdir_setup,
+                                        tmpdir_teardown),
         cmocka_unit_test(test_scenarios__warm_lifecycle),
         cmocka_unit_test(test_scenarios__warm_lifecycle_csv_rows),
         cmocka_unit_test(test_scenarios__throughput),
