@@ -222,6 +222,52 @@ static void test_cpuload__tdp_lookup_agrees_with_a_scan_of_every_row(void **stat
     assert_int_equal(found, 0);
 }
 
+/* On the machine's own /proc the tracker takes the CPU model from CPUID (x86), the CPU count
+ * from sysconf and MemTotal from sysinfo(): each must say what the files say. */
+static void test_cpuload__real_machine_detection_matches_proc_files(void **state)
+{
+    static char text[1 << 16];
+    char model[128] = "";
+    unsigned int processors = 0;
+    unsigned long long mem_kb = 0;
+    const cct_hardware *hw;
+    FILE *f;
+    (void)state;
+
+    unsetenv("CCT_PROCFS_ROOT");
+    unsetenv("CCT_SYSFS_ROOT");
+    cct__reset_process_cache();
+    hw = cct_hardware__get();
+    assert_non_null(hw);
+
+    f = fopen("/proc/cpuinfo", "r");
+    assert_non_null(f);
+    while (fgets(text, sizeof(text), f)) {
+        char *colon = strchr(text, ':');
+        if (strncmp(text, "processor", 9) == 0)
+            processors++;
+        if (!model[0] && colon && strncmp(text, "model name", 10) == 0) {
+            colon += 1 + strspn(colon + 1, " \t");
+            colon[strcspn(colon, "\n")] = '\0';
+            snprintf(model, sizeof(model), "%s", colon);
+        }
+    }
+    fclose(f);
+    f = fopen("/proc/meminfo", "r");
+    assert_non_null(f);
+    while (fgets(text, sizeof(text), f))
+        if (sscanf(text, "MemTotal: %llu kB", &mem_kb) == 1)
+            break;
+    fclose(f);
+
+    if (model[0]) /* some architectures print no "model name" */
+        assert_string_equal(hw->cpu_model, model);
+    assert_int_equal(hw->cpu_count, processors);
+    assert_true(mem_kb > 0);
+    assert_int_equal(hw->mem_total_kb, mem_kb);
+    cct__reset_process_cache();
+}
+
 static void test_cpuload__machine_mode_power_from_stat_delta(void **state)
 {
     fixture *f = *state;
@@ -285,6 +331,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_cpuload__machine_mode_power_from_stat_delta, setup,
                                         teardown),
         cmocka_unit_test(test_cpuload__tdp_lookup_agrees_with_a_scan_of_every_row),
+        cmocka_unit_test(test_cpuload__real_machine_detection_matches_proc_files),
         cmocka_unit_test_setup_teardown(test_cpuload__unknown_model_gives_85_w_and_fallback, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(test_cpuload__process_mode_power_is_tdp_times_share, setup,
