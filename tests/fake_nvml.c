@@ -58,7 +58,7 @@ static void load(fake_state *s)
         unsigned long long v;
         line[strcspn(line, "\n")] = '\0';
         if (strncmp(line, "name ", 5) == 0)
-            snprintf(s->name, sizeof(s->name), "%s", line + 5);
+            snprintf(s->name, sizeof(s->name), "%.*s", (int)sizeof(s->name) - 1, line + 5);
         else if (sscanf(line, "count %llu", &v) == 1)
             s->count = (unsigned int)v;
         else if (sscanf(line, "init_ok %llu", &v) == 1)

@@ -10,6 +10,7 @@
  */
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "internal.h"
 #include "tracker_fixtures.h"
@@ -167,6 +168,106 @@ static void test_cpuload__tdp_table_lookup(void **state)
     assert_int_equal(found, 0);
 }
 
+/* The lookup's definition, written the slow obvious way: the longest table name found as
+ * whole words in the normalised model, the first in table order among equally long ones. */
+static double reference_tdp(const char *model, int *found)
+{
+    char norm[256];
+    const cct_cpu_tdp *best = NULL;
+    size_t best_len = 0;
+
+    cct_tdp__normalise(model, norm, sizeof(norm));
+    for (unsigned int i = 0; i < cct_cpu_tdp_count; i++) {
+        const char *key = cct_cpu_tdp_table[i].model;
+        size_t kl = strlen(key);
+        for (const char *p = strstr(norm, key); p; p = strstr(p + 1, key)) {
+            if ((p == norm || p[-1] == ' ') && (p[kl] == '\0' || p[kl] == ' ') && kl > best_len) {
+                best = &cct_cpu_tdp_table[i];
+                best_len = kl;
+                break;
+            }
+        }
+    }
+    *found = best != NULL;
+    return best ? best->tdp_w : 85.0;
+}
+
+static void test_cpuload__tdp_lookup_agrees_with_a_scan_of_every_row(void **state)
+{
+    /* Each name dressed as /proc/cpuinfo writes it, plus names that must not match or must
+     * pick the longer of two candidates. */
+    static const char *const dressings[][2] = {
+        {"", ""},  {"Intel(R) ", " CPU @ 2.10GHz"}, {"", " 16-Core Processor"},
+        {"", "x"}, {"x", ""},                       {"", " 7302"}};
+    char model[400];
+    int found, want_found;
+    unsigned int matched = 0;
+    (void)state;
+
+    for (unsigned int i = 0; i < cct_cpu_tdp_count; i++) {
+        for (size_t d = 0; d < sizeof(dressings) / sizeof(dressings[0]); d++) {
+            snprintf(model, sizeof(model), "%s%s%s", dressings[d][0], cct_cpu_tdp_table[i].model,
+                     dressings[d][1]);
+            double want = reference_tdp(model, &want_found);
+            double got = cct_tdp__lookup(model, &found);
+            if (got != want || found != want_found)
+                fail_msg("\"%s\": lookup %g (found %d), a full scan says %g (found %d)", model,
+                         got, found, want, want_found);
+            matched += (unsigned int)found;
+        }
+    }
+    /* Every row is found at least when it is the whole model name. */
+    assert_true(matched >= cct_cpu_tdp_count);
+    assert_within(cct_tdp__lookup("", &found), 85, 0, 0);
+    assert_int_equal(found, 0);
+}
+
+/* On the machine's own /proc the tracker takes the CPU model from CPUID (x86), the CPU count
+ * from sysconf and MemTotal from sysinfo(): each must say what the files say. */
+static void test_cpuload__real_machine_detection_matches_proc_files(void **state)
+{
+    static char text[1 << 16];
+    char model[128] = "";
+    unsigned int processors = 0;
+    unsigned long long mem_kb = 0;
+    const cct_hardware *hw;
+    FILE *f;
+    (void)state;
+
+    unsetenv("CCT_PROCFS_ROOT");
+    unsetenv("CCT_SYSFS_ROOT");
+    cct__reset_process_cache();
+    hw = cct_hardware__get();
+    assert_non_null(hw);
+
+    f = fopen("/proc/cpuinfo", "r");
+    assert_non_null(f);
+    while (fgets(text, sizeof(text), f)) {
+        char *colon = strchr(text, ':');
+        if (strncmp(text, "processor", 9) == 0)
+            processors++;
+        if (!model[0] && colon && strncmp(text, "model name", 10) == 0) {
+            colon += 1 + strspn(colon + 1, " \t");
+            colon[strcspn(colon, "\n")] = '\0';
+            snprintf(model, sizeof(model), "%s", colon);
+        }
+    }
+    fclose(f);
+    f = fopen("/proc/meminfo", "r");
+    assert_non_null(f);
+    while (fgets(text, sizeof(text), f))
+        if (sscanf(text, "MemTotal: %llu kB", &mem_kb) == 1)
+            break;
+    fclose(f);
+
+    if (model[0]) /* some architectures print no "model name" */
+        assert_string_equal(hw->cpu_model, model);
+    assert_int_equal(hw->cpu_count, processors);
+    assert_true(mem_kb > 0);
+    assert_int_equal(hw->mem_total_kb, mem_kb);
+    cct__reset_process_cache();
+}
+
 static void test_cpuload__machine_mode_power_from_stat_delta(void **state)
 {
     fixture *f = *state;
@@ -229,6 +330,8 @@ int main(void)
         cmocka_unit_test(test_cpuload__tdp_table_lookup),
         cmocka_unit_test_setup_teardown(test_cpuload__machine_mode_power_from_stat_delta, setup,
                                         teardown),
+        cmocka_unit_test(test_cpuload__tdp_lookup_agrees_with_a_scan_of_every_row),
+        cmocka_unit_test(test_cpuload__real_machine_detection_matches_proc_files),
         cmocka_unit_test_setup_teardown(test_cpuload__unknown_model_gives_85_w_and_fallback, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(test_cpuload__process_mode_power_is_tdp_times_share, setup,

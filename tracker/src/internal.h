@@ -115,6 +115,8 @@ typedef struct cct_cpu_tdp {
 } cct_cpu_tdp;
 extern const cct_cpu_tdp cct_cpu_tdp_table[];
 extern const unsigned int cct_cpu_tdp_count;
+/* Indices into cct_cpu_tdp_table in strcmp order of the model (unique names). */
+extern const unsigned short cct_cpu_tdp_by_model[];
 
 const cct_country *cct_intensity__find(const char *iso3);
 void cct_tdp__normalise(const char *model, char *out, size_t cap);

@@ -79,23 +79,50 @@ void cct_tdp__normalise(const char *model, char *out, size_t cap)
     }
 }
 
+/* A span of the normalised model against a table name, in strcmp order of the two strings. */
+typedef struct span {
+    const char *text;
+    size_t len;
+} span;
+
+static int compare_span(const void *key, const void *elem)
+{
+    const span *k = key;
+    const char *model = cct_cpu_tdp_table[*(const unsigned short *)elem].model;
+    int c = strncmp(k->text, model, k->len);
+
+    if (c != 0)
+        return c;
+    return model[k->len] == '\0' ? 0 : -1; /* a proper prefix sorts first */
+}
+
+/* The longest table name that is a run of whole words of the normalised model (the first in
+ * table order among equally long ones). Every run of words is bisected in the sorted index:
+ * a model name has a handful of words, so that is ~20 lookups of ~9 comparisons each. */
 double cct_tdp__lookup(const char *model, int *found)
 {
     char norm[256];
     const cct_cpu_tdp *best = NULL;
     size_t best_len = 0;
+    unsigned int best_index = 0;
 
     cct_tdp__normalise(model, norm, sizeof(norm));
-    for (unsigned int i = 0; i < cct_cpu_tdp_count; i++) {
-        const char *key = cct_cpu_tdp_table[i].model;
-        size_t kl = strlen(key);
-        for (const char *p = strstr(norm, key); p; p = strstr(p + 1, key)) {
-            int starts = p == norm || p[-1] == ' ';
-            if (starts && is_word_boundary(p[kl]) && kl > best_len) {
-                best = &cct_cpu_tdp_table[i];
-                best_len = kl;
-                break;
+    for (const char *from = norm; *from; from++) {
+        if (from != norm && from[-1] != ' ')
+            continue;
+        for (const char *to = from + 1;; to++) {
+            if (!is_word_boundary(*to))
+                continue;
+            span key = {from, (size_t)(to - from)};
+            const unsigned short *hit = bsearch(&key, cct_cpu_tdp_by_model, cct_cpu_tdp_count,
+                                                sizeof(*cct_cpu_tdp_by_model), compare_span);
+            if (hit && (key.len > best_len || (key.len == best_len && *hit < best_index))) {
+                best = &cct_cpu_tdp_table[*hit];
+                best_len = key.len;
+                best_index = *hit;
             }
+            if (*to == '\0')
+                break;
         }
     }
     *found = best != NULL;

@@ -29,18 +29,29 @@ struct cct_tracker {
     cct_reading start_reading;
     cct_sampler_link link;
     char run_id[37];
-    /* The network side, only when save_to_api or a geo lookup is on. `net_lock` guards what
-     * the sampler thread and the owner both touch: last_upload and the geo answer. */
+    struct tracker_net *net; /* NULL unless the config needs the network (needs_network) */
+    char strings[];          /* the copied config strings, NUL-separated */
+};
+
+/* The network side of a tracker, in the same allocation after the strings, and only when
+ * save_to_api or a geo lookup is on: an offline tracker is a third of the size (~400 bytes),
+ * so its allocation rarely touches a fresh page. `lock` guards what the sampler thread and
+ * the owner both touch: last_upload and the geo answer. */
+struct tracker_net {
     const cct_api_module *api;
     cct_api_session *session;
-    int net_lock_ready;
-    pthread_mutex_t net_lock;
+    int lock_ready;
+    pthread_mutex_t lock;
     cct_emissions last_upload;
     int geo_pending;
     unsigned int geo_fallbacks;
     cct_geo geo;
-    char strings[]; /* the copied config strings, NUL-separated */
 };
+
+static int needs_network(const cct_config *c)
+{
+    return c->save_to_api || (!c->offline && !c->country_iso_code);
+}
 
 static atomic_int logged_hardware_notes;
 
@@ -153,9 +164,15 @@ CCT_EXTERN(int) cct_tracker_new(cct_tracker **out, const cct_config *cfg)
 #define COUNT_STRING(f) strings += cfg->f ? strlen(cfg->f) + 1 : 0;
     STRING_FIELDS(COUNT_STRING)
 #undef COUNT_STRING
-    t = calloc(1, sizeof(*t) + strings);
+    size_t size = sizeof(*t) + strings, net_at = 0;
+    if (needs_network(cfg)) {
+        net_at = (size + _Alignof(struct tracker_net) - 1) & ~(_Alignof(struct tracker_net) - 1);
+        size = net_at + sizeof(struct tracker_net);
+    }
+    t = calloc(1, size);
     if (!t)
         return cct_error__set(CCT_ENOMEM, "cct_tracker_new: out of memory");
+    t->net = net_at ? (struct tracker_net *)(void *)((char *)t + net_at) : NULL;
     t->cfg = *cfg;
     cursor = t->strings;
 #define COPY_STRING(f) t->cfg.f = copy_string(&cursor, cfg->f);
@@ -217,7 +234,7 @@ CCT_EXTERN(int) cct_tracker_start(cct_tracker *t)
                               t->cfg.output_dir, strerror(errno));
     cct_uuid__v4(t->hw->seed, t->run_id);
     int needs_geo = !t->cfg.offline && !t->cfg.country_iso_code;
-    if (t->cfg.save_to_api || needs_geo) {
+    if (t->net) { /* needs_network(): save_to_api or needs_geo */
         rc = start_network(t, needs_geo);
         if (rc != 0)
             return rc;
@@ -245,10 +262,10 @@ CCT_EXTERN(int) cct_tracker_start(cct_tracker *t)
  * the first upload (lazy run creation), which waits for the module at most api_timeout_ms. */
 static int start_network(cct_tracker *t, int needs_geo)
 {
-    if (pthread_mutex_init(&t->net_lock, NULL) != 0)
+    if (pthread_mutex_init(&t->net->lock, NULL) != 0)
         return cct_error__set(CCT_ENOMEM, "cct_tracker_start: cannot create a mutex");
-    t->net_lock_ready = 1;
-    t->geo_pending = needs_geo;
+    t->net->lock_ready = 1;
+    t->net->geo_pending = needs_geo;
     cct_api__request(needs_geo ? (t->cfg.geo_endpoint ? t->cfg.geo_endpoint
                                                       : DEFAULT_GEO_ENDPOINT)
                                : NULL,
@@ -263,15 +280,15 @@ static const cct_api_module *api_module(unsigned int wait_ms)
 }
 
 /* Open the API session (the run's description) once the module is there. Caller holds
- * net_lock. 0, or CCT_EUNAVAILABLE / CCT_ENOMEM; with wait_ms 0 and no module yet, 1 (later). */
+ * net->lock. 0, or CCT_EUNAVAILABLE / CCT_ENOMEM; with wait_ms 0 and no module yet, 1 (later). */
 static int open_session_locked(cct_tracker *t, unsigned int wait_ms)
 {
     const cct_hardware *hw = t->hw;
 
-    if (t->session)
+    if (t->net->session)
         return 0;
-    t->api = api_module(wait_ms);
-    if (!t->api)
+    t->net->api = api_module(wait_ms);
+    if (!t->net->api)
         return wait_ms ? CCT_EUNAVAILABLE : 1;
     cct_api_run_info info = {
         .endpoint = t->cfg.api_endpoint,
@@ -294,20 +311,20 @@ static int open_session_locked(cct_tracker *t, unsigned int wait_ms)
         .log_payload = t->cfg.log_payload,
         .log_level = t->cfg.log_level,
     };
-    t->session = t->api->session_new(&info);
-    if (!t->session)
+    t->net->session = t->net->api->session_new(&info);
+    if (!t->net->session)
         return cct_error__set(CCT_ENOMEM, "cannot open the API session for %s",
                               t->cfg.api_endpoint);
     return 0;
 }
 
-/* Take the geo answer if it came (wait at most wait_ms). Caller holds net_lock. */
+/* Take the geo answer if it came (wait at most wait_ms). Caller holds net->lock. */
 static void resolve_geo_locked(cct_tracker *t, unsigned int wait_ms)
 {
     const cct_api_module *m;
     uint64_t begin;
 
-    if (!t->geo_pending)
+    if (!t->net->geo_pending)
         return;
     begin = cct_clock__mono_ns();
     m = api_module(wait_ms);
@@ -318,14 +335,14 @@ static void resolve_geo_locked(cct_tracker *t, unsigned int wait_ms)
     }
     if (m)
         cct_api__start_geo();
-    if (m && m->geo_wait(&t->geo, wait_ms) == 0) {
-        t->country = cct_intensity__find(t->geo.country_iso_code);
-        t->geo_pending = 0;
-        t->geo_fallbacks = 0;
+    if (m && m->geo_wait(&t->net->geo, wait_ms) == 0) {
+        t->country = cct_intensity__find(t->net->geo.country_iso_code);
+        t->net->geo_pending = 0;
+        t->net->geo_fallbacks = 0;
     } else if (wait_ms > 0) {
         /* Waited the whole bound: world average, and the result says why. */
-        t->geo_pending = 0;
-        t->geo_fallbacks = CCT_FALLBACK_GEO_TIMEOUT;
+        t->net->geo_pending = 0;
+        t->net->geo_fallbacks = CCT_FALLBACK_GEO_TIMEOUT;
     }
 }
 
@@ -400,13 +417,11 @@ void cct_tracker__compute(const cct_tracker *t, const cct_reading *now, cct_emis
     out->carbon_intensity_g_kwh = intensity;
     out->pue = t->cfg.pue;
     out->ram_total_gb = hw->ram_total_gb;
-    out->longitude = t->country && !isnan(t->geo.longitude) && t->geo.country_iso_code[0]
-                         ? t->geo.longitude
-                         : NAN;
-    out->latitude = t->country && !isnan(t->geo.latitude) && t->geo.country_iso_code[0]
-                        ? t->geo.latitude
-                        : NAN;
-    out->fallbacks |= t->geo_fallbacks;
+    const cct_geo *geo = t->net && t->net->geo.country_iso_code[0] ? &t->net->geo : NULL;
+    out->longitude = t->country && geo && !isnan(geo->longitude) ? geo->longitude : NAN;
+    out->latitude = t->country && geo && !isnan(geo->latitude) ? geo->latitude : NAN;
+    if (t->net)
+        out->fallbacks |= t->net->geo_fallbacks;
     out->cpu_count = hw->cpu_count;
     out->gpu_count = hw->gpu_count;
     out->tracking_mode = t->cfg.tracking_mode;
@@ -416,17 +431,17 @@ void cct_tracker__compute(const cct_tracker *t, const cct_reading *now, cct_emis
         copy_text(out->country_name, sizeof(out->country_name), t->country->name);
     }
     copy_text(out->region, sizeof(out->region),
-              t->cfg.region ? t->cfg.region : t->geo.region);
+              t->cfg.region ? t->cfg.region : t->net ? t->net->geo.region : NULL);
     copy_text(out->cpu_model, sizeof(out->cpu_model), hw->cpu_model);
     copy_text(out->gpu_model, sizeof(out->gpu_model), hw->gpu_model);
 }
 
-/* The delta since the last upload, as the API wants it. Caller holds net_lock. With wait_ms
+/* The delta since the last upload, as the API wants it. Caller holds net->lock. With wait_ms
  * 0 (the sampler) an upload before the module is loaded is simply left for the next one:
  * the delta keeps growing, nothing is lost. */
 static int upload_delta_locked(cct_tracker *t, const cct_emissions *now, unsigned int wait_ms)
 {
-    const cct_emissions *prev = &t->last_upload;
+    const cct_emissions *prev = &t->net->last_upload;
     cct_api_emission d;
     int rc = open_session_locked(t, wait_ms);
 
@@ -445,8 +460,8 @@ static int upload_delta_locked(cct_tracker *t, const cct_emissions *now, unsigne
     d.ram_power_w = d.duration_s > 0 ? d.ram_energy_kwh * CCT_J_PER_KWH / d.duration_s : 0;
     d.emissions_rate_kg_s = d.duration_s > 0 ? d.emissions_kg / d.duration_s : 0;
     /* A short emission is still uploaded: nothing is dropped for being short. */
-    if (t->api->submit(t->session, &d) == 0) {
-        t->last_upload = *now;
+    if (t->net->api->submit(t->net->session, &d) == 0) {
+        t->net->last_upload = *now;
         return 0;
     }
     return cct_error__set(CCT_ENOMEM, "cannot queue an upload to %s (out of memory)",
@@ -460,16 +475,16 @@ static int measure(cct_tracker *t, const cct_reading *now, unsigned int wait_ms,
 {
     int rc = 0;
 
-    if (!t->net_lock_ready) {
+    if (!t->net || !t->net->lock_ready) {
         cct_tracker__compute(t, now, out);
         return 0;
     }
-    pthread_mutex_lock(&t->net_lock);
+    pthread_mutex_lock(&t->net->lock);
     resolve_geo_locked(t, wait_ms);
     cct_tracker__compute(t, now, out);
     if (upload && t->cfg.save_to_api)
         rc = upload_delta_locked(t, out, wait_ms);
-    pthread_mutex_unlock(&t->net_lock);
+    pthread_mutex_unlock(&t->net->lock);
     return rc;
 }
 
@@ -538,9 +553,9 @@ CCT_EXTERN(void) cct_tracker_free(cct_tracker *t)
         return;
     if (t->state == STATE_RUNNING)
         cct_sampler__remove(&t->link);
-    if (t->session)
-        t->api->session_free(t->session, t->cfg.api_timeout_ms);
-    if (t->net_lock_ready)
-        pthread_mutex_destroy(&t->net_lock);
+    if (t->net && t->net->session)
+        t->net->api->session_free(t->net->session, t->cfg.api_timeout_ms);
+    if (t->net && t->net->lock_ready)
+        pthread_mutex_destroy(&t->net->lock);
     free(t);
 }
