@@ -127,6 +127,38 @@ static void test_cpuload__stat_parser_fields(void **state)
     assert_int_equal(cct_cpuload__read_machine(f->tree.proc, &times), -1);
 }
 
+static void test_cpuload__stat_counts_online_cpus(void **state)
+{
+    static const char text[] = "cpu  10 20 30 40\ncpu0 1 2 3 4\ncpu1 1 2 3 4\ncpu7 1 2 3 4\n"
+                               "intr 5 6 7\nctxt 9\n";
+    fixture *f = *state;
+    cct_cpu_times times;
+    char buf[256];
+    unsigned int online = 99;
+
+    fx_write_file(f->tree.proc, "stat", "%s", text);
+    assert_int_equal(
+        cct_cpuload__read_machine_online(f->tree.proc, buf, sizeof(buf), &times, &online), 0);
+    assert_int_equal(online, 3); /* lines, not the highest number: CPUs can be offline */
+    assert_int_equal(times.busy, 60);
+
+    /* The buffer ends inside the per-CPU lines: the count is unknown, the baseline is not. */
+    online = 99;
+    assert_int_equal(cct_cpuload__read_machine_online(f->tree.proc, buf, 40, &times, &online), 0);
+    assert_int_equal(online, 0);
+    assert_int_equal(times.total, 100);
+
+    /* A file that ends right after the per-CPU lines proves nothing either. */
+    fx_write_file(f->tree.proc, "stat", "cpu  10 20 30 40\ncpu0 1 2 3 4\n");
+    assert_int_equal(
+        cct_cpuload__read_machine_online(f->tree.proc, buf, sizeof(buf), &times, &online), 0);
+    assert_int_equal(online, 0);
+
+    fx_write_file(f->tree.proc, "stat", "intr 1 2 3\n");
+    assert_int_equal(
+        cct_cpuload__read_machine_online(f->tree.proc, buf, sizeof(buf), &times, &online), -1);
+}
+
 static void test_cpuload__self_stat_parser(void **state)
 {
     fixture *f = *state;
@@ -331,6 +363,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_cpuload__machine_mode_power_from_stat_delta, setup,
                                         teardown),
         cmocka_unit_test(test_cpuload__tdp_lookup_agrees_with_a_scan_of_every_row),
+        cmocka_unit_test_setup_teardown(test_cpuload__stat_counts_online_cpus, setup, teardown),
         cmocka_unit_test(test_cpuload__real_machine_detection_matches_proc_files),
         cmocka_unit_test_setup_teardown(test_cpuload__unknown_model_gives_85_w_and_fallback, setup,
                                         teardown),

@@ -8,15 +8,13 @@
 
 #include "internal.h"
 
-int cct_cpuload__read_machine(const char *procfs_root, cct_cpu_times *out)
+/* The aggregate "cpu " line, which comes first. */
+static int parse_aggregate(const char *buf, cct_cpu_times *out)
 {
-    char buf[512];
     uint64_t v[10] = {0};
-    char *p, *end;
+    const char *p;
+    char *end;
 
-    /* The aggregate "cpu " line comes first; 512 bytes always hold it. */
-    if (cct_fs__read(procfs_root, "/stat", buf, sizeof(buf)) <= 0)
-        return -1;
     if (strncmp(buf, "cpu ", 4) != 0)
         return -1;
     p = buf + 4;
@@ -35,6 +33,40 @@ int cct_cpuload__read_machine(const char *procfs_root, cct_cpu_times *out)
     out->busy = busy;
     out->steal = v[7];
     out->total = busy + v[3] + v[4] + v[7];
+    return 0;
+}
+
+int cct_cpuload__read_machine(const char *procfs_root, cct_cpu_times *out)
+{
+    char buf[512]; /* always holds the aggregate line */
+
+    if (cct_fs__read(procfs_root, "/stat", buf, sizeof(buf)) <= 0)
+        return -1;
+    return parse_aggregate(buf, out);
+}
+
+int cct_cpuload__read_machine_online(const char *procfs_root, char *buf, size_t cap,
+                                     cct_cpu_times *out, unsigned int *online)
+{
+    long n = cct_fs__read(procfs_root, "/stat", buf, cap);
+    unsigned int count = 0;
+    const char *line;
+
+    *online = 0;
+    if (n <= 0 || parse_aggregate(buf, out) != 0)
+        return -1;
+    /* The kernel prints one "cpuN" line per online CPU right after the aggregate line; the
+     * count is known only if a line of another kind follows inside the buffer. */
+    for (line = strchr(buf, '\n'); line; line = strchr(line, '\n')) {
+        line++;
+        if (strncmp(line, "cpu", 3) == 0 && line[3] >= '0' && line[3] <= '9') {
+            count++;
+        } else {
+            if (*line != '\0')
+                *online = count;
+            break;
+        }
+    }
     return 0;
 }
 

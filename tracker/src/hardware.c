@@ -116,12 +116,10 @@ static int cpu_model_from_cpuid(char *out, size_t cap)
 
 static void detect_cpu(cct_hardware *h)
 {
-    if (real_procfs(h) && cpu_model_from_cpuid(h->cpu_model, sizeof(h->cpu_model)) == 0) {
-        /* Online CPUs, the set cpuinfo lists. */
-        long online = sysconf(_SC_NPROCESSORS_ONLN);
-        h->cpu_count = online > 0 ? (unsigned int)online : 1;
+    /* With the model from CPUID, cpu_count stays 0 here: the reading's first /proc/stat
+     * read counts the online CPUs (cct_reading__init), and detect() falls back to sysconf. */
+    if (real_procfs(h) && cpu_model_from_cpuid(h->cpu_model, sizeof(h->cpu_model)) == 0)
         return;
-    }
     parse_cpuinfo(h);
 }
 
@@ -173,7 +171,13 @@ static int detect(cct_hardware *h)
         strcpy(h->os, "Linux");
     if (getrandom(&h->seed, sizeof(h->seed), GRND_NONBLOCK) != (ssize_t)sizeof(h->seed))
         h->seed = cct_clock__mono_ns() ^ ((uint64_t)getpid() << 32);
-    return cct_reading__init(h);
+    if (cct_reading__init(h) != 0)
+        return -1;
+    if (h->cpu_count == 0) {
+        long online = sysconf(_SC_NPROCESSORS_ONLN);
+        h->cpu_count = online > 0 ? (unsigned int)online : 1;
+    }
+    return 0;
 }
 
 const cct_hardware *cct_hardware__get(void)

@@ -79,6 +79,10 @@ typedef struct cct_cpu_times {
     uint64_t steal;
 } cct_cpu_times;
 int cct_cpuload__read_machine(const char *procfs_root, cct_cpu_times *out);
+/* The same, reading the file into buf (cap bytes), and the number of online CPUs (its
+ * per-CPU lines) in *online, or 0 when they did not all fit. */
+int cct_cpuload__read_machine_online(const char *procfs_root, char *buf, size_t cap,
+                                     cct_cpu_times *out, unsigned int *online);
 /* utime + stime of this process, in jiffies. */
 int cct_cpuload__read_self(const char *procfs_root, uint64_t *out);
 /* The machine-mode model: TDP x (0.1 + 0.9 x load^3), load in [0,1]. */

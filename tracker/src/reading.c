@@ -173,7 +173,14 @@ int cct_reading__init(cct_hardware *hw)
     state.last_ns = cct_clock__mono_ns();
     state.load_base_ns = state.last_ns;
     state.self_valid = 0;
-    if (cct_cpuload__read_machine(hw->procfs_root, &times) == 0) {
+    /* One read gives the load baseline and, when detection has no CPU count yet, the
+     * online CPUs: cheaper than sysconf, which reads sysfs (~20 us on a first call). */
+    static char stat_text[16384]; /* guarded by state.lock; ~250 CPUs' lines */
+    unsigned int online;
+    if (cct_cpuload__read_machine_online(hw->procfs_root, stat_text, sizeof(stat_text), &times,
+                                         &online) == 0) {
+        if (hw->cpu_count == 0)
+            hw->cpu_count = online;
         state.load_base = times;
         /* Until a first window completes, the load since boot is the best estimate. */
         if (!state.use_rapl && times.total > 0)
