@@ -5,8 +5,10 @@
  * column table.
  */
 #include <errno.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -165,6 +167,80 @@ static void assert_number(const char *field, double expect)
         fail_msg("\"%s\" is not a number", field);
     /* 15 significant digits are written: 1e-14 relative is rounding, not a different value. */
     assert_within(v, expect, 1e-300, 1e-14);
+    /* ... and written exactly as printf("%.15g") writes them (the tracker does not use it). */
+    char want[64];
+    snprintf(want, sizeof(want), "%.15g", expect);
+    assert_string_equal(field, want);
+}
+
+/* cct_fmt__g15 against printf for one value: byte for byte. */
+static void assert_g15(double v)
+{
+    char got[64], want[64];
+    size_t n = cct_fmt__g15(v, got, sizeof(got));
+
+    snprintf(want, sizeof(want), "%.15g", v);
+    if (n != strlen(want) || strcmp(got, want) != 0)
+        fail_msg("%.17g: cct_fmt__g15 wrote \"%s\" (%zu), printf writes \"%s\"", v, got, n, want);
+}
+
+static uint64_t next_random(uint64_t *s)
+{
+    /* splitmix64: a fixed sequence, so a failure names a value that reproduces. */
+    uint64_t z = (*s += 0x9e3779b97f4a7c15ULL);
+    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+    z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+    return z ^ (z >> 31);
+}
+
+static void test_csv__number_format_matches_printf(void **state)
+{
+    static const double edges[] = {0.0, -0.0, 1.0, -1.0, 0.1, 0.5, 1.5, 2.5, 1e-5, 9.99999999999999e-5,
+                                   9.999999999999995e-5, 1e-4, 0.0001234, 123456789012345.5,
+                                   999999999999999.4, 999999999999999.5, 1e15, 1e16, 1e21,
+                                   1e-300, 5e-324, 1.7976931348623157e308, 42 * 0.5 / 3.6e6,
+                                   8.77, 475.0, 1.25, 16.0, 3.0e-12, 2.2250738585072014e-308};
+    uint64_t seed = 20261121;
+    (void)state;
+
+    for (size_t i = 0; i < sizeof(edges) / sizeof(edges[0]); i++)
+        assert_g15(edges[i]);
+    assert_g15(1.0 / 0.0);
+    assert_g15(-1.0 / 0.0);
+    /* Powers of ten and their neighbours: where the exponent and %g's notation switch. */
+    for (int k = -40; k <= 40; k++) {
+        char text[16];
+        snprintf(text, sizeof(text), "1e%d", k);
+        double p = strtod(text, NULL);
+        uint64_t bits;
+        memcpy(&bits, &p, sizeof(bits));
+        for (int d = -3; d <= 3; d++) {
+            uint64_t b = bits + (uint64_t)(int64_t)d;
+            double v;
+            memcpy(&v, &b, sizeof(v));
+            assert_g15(v);
+            assert_g15(-v);
+        }
+    }
+    /* Exact halves at the 16th digit: N.5 x 10^k, the ties printf rounds to even. */
+    for (int i = 0; i < 20000; i++) {
+        uint64_t n = 100000000000000ULL + next_random(&seed) % 900000000000000ULL;
+        double v = (double)n + 0.5; /* exact below 2^52 */
+        assert_g15(v);
+        assert_g15(v / 1024.0); /* still exact: a power of two */
+    }
+    /* Any bit pattern, and the magnitudes a tracker writes (1e-16 .. 1e6), log-uniform. */
+    for (int i = 0; i < 200000; i++) {
+        uint64_t b = next_random(&seed);
+        double v;
+        memcpy(&v, &b, sizeof(v));
+        if (v == v) /* not NaN: the CSV writes NaN as an empty field */
+            assert_g15(v);
+        double u = (double)(next_random(&seed) >> 11) / 9007199254740992.0;
+        char text[32];
+        snprintf(text, sizeof(text), "%.17ge%d", 1.0 + u * 9.0, (int)(next_random(&seed) % 23) - 16);
+        assert_g15(strtod(text, NULL));
+    }
 }
 
 static void assert_uuid_v4(const char *s)
@@ -242,6 +318,13 @@ static void test_csv__row_format_and_quoting(void **state)
         if (!end || *end)
             fail_msg("timestamp \"%s\" is not YYYY-MM-DDTHH:MM:SS", fs.v[0]);
         assert_true(llabs((long long)timegm(&tm) - (long long)e->timestamp) <= 1);
+        {
+            char want[32];
+            struct tm utc;
+            time_t secs = (time_t)e->timestamp;
+            strftime(want, sizeof(want), "%Y-%m-%dT%H:%M:%S", gmtime_r(&secs, &utc));
+            assert_string_equal(fs.v[0], want);
+        }
         assert_string_equal(fs.v[1], "my,\"proj\"");
         assert_string_equal(fs.v[2], e->run_id);
         assert_uuid_v4(fs.v[2]);
@@ -457,6 +540,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_csv__header_once_with_codecarbon_columns, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(test_csv__row_format_and_quoting, setup, teardown),
+        cmocka_unit_test(test_csv__number_format_matches_printf),
         cmocka_unit_test_setup_teardown(test_csv__unwritable_file_is_eio_naming_it, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(test_csv__threads_and_processes_never_tear_a_row, setup,

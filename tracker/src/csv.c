@@ -8,7 +8,6 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <math.h>
-#include <stdarg.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <string.h>
@@ -67,24 +66,62 @@ static void put_text(row *r, const char *s)
     put_raw(r, "\"", 1);
 }
 
-static void put_format(row *r, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static void put_format(row *r, const char *fmt, ...)
-{
-    char tmp[64];
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(tmp, sizeof(tmp), fmt, ap);
-    va_end(ap);
-    put_text(r, tmp);
-}
-
-/* Doubles keep 15 significant digits: kWh figures are tiny and must not round to 0. */
+/* Doubles keep 15 significant digits: kWh figures are tiny and must not round to 0.
+ * Formatted by cct_fmt__g15, not printf: eleven numbers per row. */
 static void put_number(row *r, double v)
 {
-    if (isnan(v))
+    char tmp[40];
+
+    if (isnan(v) || cct_fmt__g15(v, tmp, sizeof(tmp)) == 0)
         put_text(r, "");
     else
-        put_format(r, "%.15g", v);
+        put_text(r, tmp);
+}
+
+static void put_uint(row *r, unsigned int v)
+{
+    char tmp[16];
+    char *p = tmp + sizeof(tmp);
+
+    *--p = '\0';
+    do {
+        *--p = (char)('0' + v % 10);
+        v /= 10;
+    } while (v);
+    put_text(r, p);
+}
+
+/* ISO 8601 in UTC to the second, as strftime("%Y-%m-%dT%H:%M:%S") would print it. */
+static void put_timestamp(row *r, double timestamp)
+{
+    char stamp[32];
+    struct tm tm;
+    time_t secs = (time_t)timestamp;
+
+    if (!gmtime_r(&secs, &tm)) {
+        put_text(r, "");
+        return;
+    }
+    if (tm.tm_year + 1900 < 1000 || tm.tm_year + 1900 > 9999) { /* not 4 digits */
+        strftime(stamp, sizeof(stamp), "%Y-%m-%dT%H:%M:%S", &tm);
+        put_text(r, stamp);
+        return;
+    }
+    int year = tm.tm_year + 1900;
+    int fields[5] = {tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec};
+    static const char separators[5] = {'-', 'T', ':', ':', '\0'};
+    char *o = stamp;
+    *o++ = (char)('0' + year / 1000);
+    *o++ = (char)('0' + year / 100 % 10);
+    *o++ = (char)('0' + year / 10 % 10);
+    *o++ = (char)('0' + year % 10);
+    *o++ = '-';
+    for (int i = 0; i < 5; i++) {
+        *o++ = (char)('0' + fields[i] / 10);
+        *o++ = (char)('0' + fields[i] % 10);
+        *o++ = separators[i];
+    }
+    put_text(r, stamp);
 }
 
 static void build_header(row *r)
@@ -99,15 +136,9 @@ static void build_header(row *r)
 static void build_row(row *r, const char *project_name, const char *experiment_id,
                       const cct_emissions *e, const cct_hardware *hw)
 {
-    char stamp[32];
-    struct tm tm;
-    time_t secs = (time_t)e->timestamp;
-
-    gmtime_r(&secs, &tm);
-    strftime(stamp, sizeof(stamp), "%Y-%m-%dT%H:%M:%S", &tm);
     r->len = 0;
     r->overflow = 0;
-    put_text(r, stamp);
+    put_timestamp(r, e->timestamp);
     put_text(r, project_name);
     put_text(r, e->run_id);
     put_text(r, experiment_id ? experiment_id : "");
@@ -129,9 +160,9 @@ static void build_row(row *r, const char *project_name, const char *experiment_i
     put_text(r, hw->os);
     put_text(r, "");     /* python_version: not Python */
     put_text(r, CCT_VERSION); /* codecarbon_version holds cctracker's version */
-    put_format(r, "%u", e->cpu_count);
+    put_uint(r, e->cpu_count);
     put_text(r, e->cpu_model);
-    put_format(r, "%u", e->gpu_count);
+    put_uint(r, e->gpu_count);
     put_text(r, e->gpu_model);
     put_number(r, e->longitude);
     put_number(r, e->latitude);

@@ -203,6 +203,10 @@ extern const char *const cct_csv_columns[CCT_CSV_COLUMNS];
 int cct_csv__append(const char *dir, const char *file, const char *project_name,
                     const char *experiment_id, const cct_emissions *e, const cct_hardware *hw);
 
+/* ---- numfmt.c ---- */
+/* printf("%.15g", v) into out (cap >= 32 for the fast path); the length, 0 on failure. */
+size_t cct_fmt__g15(double v, char *out, size_t cap);
+
 /* ---- uuid.c ---- */
 void cct_uuid__v4(uint64_t process_seed, char out[37]);
 
