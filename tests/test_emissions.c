@@ -177,7 +177,8 @@ static void test_emissions__table_covers_eu_and_large_producers(void **state)
             fail_msg("%s is not in the carbon intensity table", need[i]);
         assert_string_equal(c->iso3, need[i]);
     }
-    /* Sorted (the lookup is a binary search), plausible, and every row findable. */
+    /* Sorted (the lookup's letter index assumes it), plausible, and every row findable,
+     * in either case. */
     assert_true(cct_country_count >= FX_N_ELEMS(need));
     for (unsigned int i = 0; i < cct_country_count; i++) {
         const cct_country *c = &cct_country_table[i];
@@ -187,8 +188,18 @@ static void test_emissions__table_covers_eu_and_large_producers(void **state)
         assert_true(c->year >= 2015 && c->year <= 2030);
         assert_true(c->name && *c->name);
         assert_ptr_equal(cct_intensity__find(c->iso3), c);
+        char lower[4] = {(char)(c->iso3[0] | 0x20), (char)(c->iso3[1] | 0x20),
+                         (char)(c->iso3[2] | 0x20), '\0'};
+        assert_ptr_equal(cct_intensity__find(lower), c);
     }
-    assert_null(cct_intensity__find("ZZZ"));
+    /* Not codes, or codes of no row: before the first, after the last, a letter no code
+     * starts with, the wrong length, not letters. */
+    static const char *const absent[] = {"AAA", "ZZZ", "XKX", "QQQ", "", "F",  "FR",
+                                         "FRAN", "1AB", "@AB", "[AB", "FR1"};
+    for (size_t i = 0; i < FX_N_ELEMS(absent); i++)
+        if (cct_intensity__find(absent[i]))
+            fail_msg("\"%s\" found in the table", absent[i]);
+    assert_null(cct_intensity__find(NULL));
 }
 
 int main(void)

@@ -113,6 +113,10 @@ typedef struct cct_country {
 /* Sorted by iso3. */
 extern const cct_country cct_country_table[];
 extern const unsigned int cct_country_count;
+/* The table's codes, 4 bytes each ("FRA\0"), and for each letter A..Z the index of the first
+ * code starting with it (index 26: the count). */
+extern const char cct_country_iso3[][4];
+extern const unsigned short cct_country_by_letter[27];
 typedef struct cct_cpu_tdp {
     const char *model; /* normalised, see cct_tdp__normalise */
     double tdp_w;

@@ -10,22 +10,25 @@
 
 #include "internal.h"
 
-static int compare_country(const void *key, const void *elem)
-{
-    return strcmp((const char *)key, ((const cct_country *)elem)->iso3);
-}
-
+/* The codes starting with the same letter are adjacent and few (at most ~20): comparing
+ * them in order reads one or two cache lines. */
 const cct_country *cct_intensity__find(const char *iso3)
 {
     char upper[4];
 
-    if (!iso3 || strlen(iso3) != 3)
+    if (!iso3 || !iso3[0] || !iso3[1] || !iso3[2] || iso3[3])
         return NULL;
     for (int i = 0; i < 3; i++)
         upper[i] = (char)toupper((unsigned char)iso3[i]);
     upper[3] = '\0';
-    return bsearch(upper, cct_country_table, cct_country_count, sizeof(cct_country),
-                   compare_country);
+    if (upper[0] < 'A' || upper[0] > 'Z')
+        return NULL;
+    unsigned int letter = (unsigned int)(upper[0] - 'A');
+    for (unsigned int i = cct_country_by_letter[letter]; i < cct_country_by_letter[letter + 1];
+         i++)
+        if (memcmp(cct_country_iso3[i], upper, 4) == 0)
+            return &cct_country_table[i];
+    return NULL;
 }
 
 /* Drop every occurrence of `word` (already lowercase) from `s`, in place. */
