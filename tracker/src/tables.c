@@ -18,8 +18,10 @@ const cct_country *cct_intensity__find(const char *iso3)
 
     if (!iso3 || !iso3[0] || !iso3[1] || !iso3[2] || iso3[3])
         return NULL;
+    /* ASCII only: codes are not text in the user's locale (and toupper's locale table is
+     * one more cold cache line in a fresh process). */
     for (int i = 0; i < 3; i++)
-        upper[i] = (char)toupper((unsigned char)iso3[i]);
+        upper[i] = iso3[i] >= 'a' && iso3[i] <= 'z' ? (char)(iso3[i] - 'a' + 'A') : iso3[i];
     upper[3] = '\0';
     if (upper[0] < 'A' || upper[0] > 'Z')
         return NULL;
