@@ -1,7 +1,8 @@
 /*
- * Lookups in the two data tables generated at build time from the CSV files of tracker/data: carbon
- * intensity by country (sorted, binary search) and TDP by normalised CPU model name. The
- * tables are compiled in so the tracker never opens a data file at run time.
+ * Lookups in the two data tables generated at build time from the CSV files of tracker/data:
+ * carbon intensity by country (a letter index into packed codes) and TDP by normalised CPU
+ * model name (a sorted index, bisected). The tables are compiled in so the tracker never
+ * opens a data file at run time.
  */
 #include <ctype.h>
 #include <stdio.h>
