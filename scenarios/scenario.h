@@ -117,4 +117,21 @@ int ccb_lifecycle(const cct_config *cfg, cct_emissions *out, uint64_t t[5], ccb_
 /** The check window of a lifecycle timed by ccb_lifecycle. */
 ccb_instants ccb_lifecycle_instants(const uint64_t t[5]);
 
+/**
+ * The beginning of a one-lifecycle scenario: new() timed into t_new[0..1], start() into
+ * t_start[0..1], each return code checked. Returns 0, or -1 with the failure in `f` (*tr
+ * is then NULL or a tracker for the caller to free).
+ */
+int ccb_new_and_start(const cct_config *cfg, cct_tracker **tr, uint64_t t_new[2],
+                      uint64_t t_start[2], ccb_failure *f);
+
+/**
+ * The end of a one-lifecycle scenario: stop() timed into t_stop[0..1], its return code
+ * checked, the tracker freed (*tr = NULL), then stop()'s answer checked against the window
+ * from t_start[0] (before start) to t_stop[1]. Returns 0, or -1 with the failure in `f`
+ * ("stop(): " prefixed to a wrong answer).
+ */
+int ccb_stop_and_check(cct_tracker **tr, const uint64_t t_start[2], uint64_t t_stop[2],
+                       const ccb_expect *x, cct_emissions *out, ccb_failure *f);
+
 #endif

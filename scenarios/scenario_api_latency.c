@@ -26,8 +26,7 @@ int ccb_scenario_api_latency(const ccb_params *p, ccb_sample *s)
     cct_tracker *tr = NULL;
     cct_emissions em;
     ccb_expect expect;
-    ccb_instants in;
-    uint64_t t_new0, t_new1, t_start0, t_start1, t_due = 0, t_stop0, t_stop1;
+    uint64_t t_new[2], t_start[2], t_due = 0, t_stop[2];
     double v;
     int ret = -1, rc;
 
@@ -50,15 +49,7 @@ int ccb_scenario_api_latency(const ccb_params *p, ccb_sample *s)
     cfg.api_timeout_ms = 30000;
     expect = ccb_config_expect(&cfg);
 
-    t_new0 = ccb_now_ns();
-    rc = cct_tracker_new(&tr, &cfg);
-    t_new1 = ccb_now_ns();
-    if (ccb_check_rc(rc, "cct_tracker_new", &s->failure))
-        goto measured;
-    t_start0 = ccb_now_ns();
-    rc = cct_tracker_start(tr);
-    t_start1 = ccb_now_ns();
-    if (ccb_check_rc(rc, "cct_tracker_start", &s->failure))
+    if (ccb_new_and_start(&cfg, &tr, t_new, t_start, &s->failure))
         goto measured;
     for (unsigned long i = 0; i < p->uploads; i++) {
         cct_emissions sofar;
@@ -68,35 +59,24 @@ int ccb_scenario_api_latency(const ccb_params *p, ccb_sample *s)
         if (ccb_check_rc(rc, "cct_tracker_flush", &s->failure))
             goto measured;
     }
-    t_stop0 = ccb_now_ns();
+    /* free() (inside) waits, bounded, for the queued uploads: the mock has them all after. */
+    if (ccb_stop_and_check(&tr, t_start, t_stop, &expect, &em, &s->failure))
+        goto measured;
     if (!t_due)
-        t_due = t_stop0;
-    rc = cct_tracker_stop(tr, &em);
-    t_stop1 = ccb_now_ns();
-    if (ccb_check_rc(rc, "cct_tracker_stop", &s->failure))
-        goto measured;
-    /* free() waits (bounded) for the queued uploads: the mock has them all afterwards. */
-    cct_tracker_free(tr);
-    tr = NULL;
-
-    in = (ccb_instants){t_start0, t_start1, t_stop0, t_stop1};
-    if (ccb_check_emissions(&em, &in, &expect, &s->failure)) {
-        ccb_failure_prefix(&s->failure, "stop(): ");
-        goto measured;
-    }
+        t_due = t_stop[0];
     if (ccb_outdir_check(&dir, 0, 0, 0, &s->failure))
         goto measured; /* a spool file here means an upload did not arrive */
 
-    v = us_between(t_new0, t_new1);
+    v = us_between(t_new[0], t_new[1]);
     if (ccb_sample_add(s, "init_us", &v, 1))
         goto done;
-    v = us_between(t_start0, t_start1);
+    v = us_between(t_start[0], t_start[1]);
     if (ccb_sample_add(s, "start_us", &v, 1))
         goto done;
-    v = us_between(t_stop0, t_stop1);
+    v = us_between(t_stop[0], t_stop[1]);
     if (ccb_sample_add(s, "stop_us", &v, 1))
         goto done;
-    if (ccb_sample_mark(s, "start_begin_ns", t_start0) ||
+    if (ccb_sample_mark(s, "start_begin_ns", t_start[0]) ||
         ccb_sample_mark(s, "first_upload_due_ns", t_due) ||
         ccb_sample_mark(s, "uploads_expected", p->uploads + 1))
         goto done;

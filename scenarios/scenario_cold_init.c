@@ -39,12 +39,11 @@ int ccb_scenario_cold_init(const ccb_params *p, ccb_sample *s)
     cct_tracker *tr = NULL;
     cct_emissions em;
     ccb_expect expect;
-    ccb_instants in;
     loaded libs = {0, 0};
-    uint64_t t_new0, t_new1, t_start0, t_start1, t_stop0, t_stop1;
+    uint64_t t_new[2], t_start[2], t_stop[2];
     size_t rows_before = 0;
     double v;
-    int ret = -1, rc;
+    int ret = -1;
 
     memset(&em, 0, sizeof em);
     if (ccb_outdir_open(&dir, p->output_dir, (int)p->save_to_file))
@@ -56,42 +55,22 @@ int ccb_scenario_cold_init(const ccb_params *p, ccb_sample *s)
     if (p->save_to_file && ccb_outdir_rows(&dir, &rows_before, &s->failure))
         goto measured;
 
-    t_new0 = ccb_now_ns();
-    rc = cct_tracker_new(&tr, &cfg);
-    t_new1 = ccb_now_ns();
-    if (ccb_check_rc(rc, "cct_tracker_new", &s->failure))
+    if (ccb_new_and_start(&cfg, &tr, t_new, t_start, &s->failure))
         goto measured;
-    t_start0 = ccb_now_ns();
-    rc = cct_tracker_start(tr);
-    t_start1 = ccb_now_ns();
-    if (ccb_check_rc(rc, "cct_tracker_start", &s->failure))
+    if (ccb_stop_and_check(&tr, t_start, t_stop, &expect, &em, &s->failure))
         goto measured;
-    t_stop0 = ccb_now_ns();
-    rc = cct_tracker_stop(tr, &em);
-    t_stop1 = ccb_now_ns();
-    if (ccb_check_rc(rc, "cct_tracker_stop", &s->failure))
-        goto measured;
-    cct_tracker_free(tr);
-    tr = NULL;
     /* After free: what the whole lifecycle left mapped in the process. */
     dl_iterate_phdr(count_object, &libs);
-
-    /* The answer, outside every timed region. */
-    in = (ccb_instants){t_start0, t_start1, t_stop0, t_stop1};
-    if (ccb_check_emissions(&em, &in, &expect, &s->failure)) {
-        ccb_failure_prefix(&s->failure, "stop(): ");
-        goto measured;
-    }
     if (ccb_outdir_check(&dir, (int)p->save_to_file, rows_before, 1, &s->failure))
         goto measured;
 
-    v = us_between(t_new0, t_new1);
+    v = us_between(t_new[0], t_new[1]);
     if (ccb_sample_add(s, "init_us", &v, 1))
         goto done;
-    v = us_between(t_start0, t_start1);
+    v = us_between(t_start[0], t_start[1]);
     if (ccb_sample_add(s, "start_us", &v, 1))
         goto done;
-    v = us_between(t_stop0, t_stop1);
+    v = us_between(t_stop[0], t_stop[1]);
     if (ccb_sample_add(s, "stop_us", &v, 1))
         goto done;
     v = libs.objects;

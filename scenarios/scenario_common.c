@@ -257,3 +257,41 @@ ccb_instants ccb_lifecycle_instants(const uint64_t t[5])
     ccb_instants in = {t[1], t[2], t[2], t[3]};
     return in;
 }
+
+int ccb_new_and_start(const cct_config *cfg, cct_tracker **tr, uint64_t t_new[2],
+                      uint64_t t_start[2], ccb_failure *f)
+{
+    int rc;
+
+    t_new[0] = ccb_now_ns();
+    rc = cct_tracker_new(tr, cfg);
+    t_new[1] = ccb_now_ns();
+    if (ccb_check_rc(rc, "cct_tracker_new", f))
+        return -1;
+    t_start[0] = ccb_now_ns();
+    rc = cct_tracker_start(*tr);
+    t_start[1] = ccb_now_ns();
+    return ccb_check_rc(rc, "cct_tracker_start", f) ? -1 : 0;
+}
+
+int ccb_stop_and_check(cct_tracker **tr, const uint64_t t_start[2], uint64_t t_stop[2],
+                       const ccb_expect *x, cct_emissions *out, ccb_failure *f)
+{
+    ccb_instants in;
+    int rc;
+
+    t_stop[0] = ccb_now_ns();
+    rc = cct_tracker_stop(*tr, out);
+    t_stop[1] = ccb_now_ns();
+    if (ccb_check_rc(rc, "cct_tracker_stop", f))
+        return -1;
+    /* free() may wait (bounded) for queued uploads: they have all left after it. */
+    cct_tracker_free(*tr);
+    *tr = NULL;
+    in = (ccb_instants){t_start[0], t_start[1], t_stop[0], t_stop[1]};
+    if (ccb_check_emissions(out, &in, x, f)) {
+        ccb_failure_prefix(f, "stop(): ");
+        return -1;
+    }
+    return 0;
+}

@@ -67,10 +67,10 @@ int ccb_scenario_first_sample(const ccb_params *p, ccb_sample *s)
     cct_emissions em;
     ccb_expect expect;
     ccb_instants in;
-    uint64_t t_start0, t_start1, t_stop0, t_stop1;
+    uint64_t t_new[2], t_start[2], t_stop[2];
     size_t rows_before = 0;
     double v;
-    int sync_ready = 0, ret = -1, rc;
+    int sync_ready = 0, ret = -1;
 
     memset(&fs, 0, sizeof fs);
     memset(&em, 0, sizeof em);
@@ -92,13 +92,7 @@ int ccb_scenario_first_sample(const ccb_params *p, ccb_sample *s)
     if (p->save_to_file && ccb_outdir_rows(&dir, &rows_before, &s->failure))
         goto measured;
 
-    rc = cct_tracker_new(&tr, &cfg);
-    if (ccb_check_rc(rc, "cct_tracker_new", &s->failure))
-        goto measured;
-    t_start0 = ccb_now_ns();
-    rc = cct_tracker_start(tr);
-    t_start1 = ccb_now_ns();
-    if (ccb_check_rc(rc, "cct_tracker_start", &s->failure))
+    if (ccb_new_and_start(&cfg, &tr, t_new, t_start, &s->failure))
         goto measured;
     if (!wait_first(&fs)) {
         ccb_failure_set(&s->failure, CCB_REASON_TRACKER_ERROR,
@@ -106,23 +100,12 @@ int ccb_scenario_first_sample(const ccb_params *p, ccb_sample *s)
                         FIRST_SAMPLE_TIMEOUT_S, p->measure_interval_ms);
         goto measured;
     }
-    /* stop() is timed only to bound the check of its answer's duration. */
-    t_stop0 = ccb_now_ns();
-    rc = cct_tracker_stop(tr, &em);
-    t_stop1 = ccb_now_ns();
-    if (ccb_check_rc(rc, "cct_tracker_stop", &s->failure))
+    /* stop() is timed only to bound the check of its answer's duration. The answers come
+     * after every timed region: the final one, then the first periodic one (taken between
+     * start and its delivery), which must belong to the same run. */
+    if (ccb_stop_and_check(&tr, t_start, t_stop, &expect, &em, &s->failure))
         goto measured;
-    cct_tracker_free(tr);
-    tr = NULL;
-
-    /* The answers, outside every timed region: the final one, then the first periodic one
-     * (taken between start and its delivery), which must belong to the same run. */
-    in = (ccb_instants){t_start0, t_start1, t_stop0, t_stop1};
-    if (ccb_check_emissions(&em, &in, &expect, &s->failure)) {
-        ccb_failure_prefix(&s->failure, "stop(): ");
-        goto measured;
-    }
-    in = (ccb_instants){t_start0, t_start0, t_start0, fs.at_ns};
+    in = (ccb_instants){t_start[0], t_start[0], t_start[0], fs.at_ns};
     if (ccb_check_emissions(&fs.sofar, &in, &expect, &s->failure)) {
         ccb_failure_prefix(&s->failure, "first measurement: ");
         goto measured;
@@ -136,7 +119,7 @@ int ccb_scenario_first_sample(const ccb_params *p, ccb_sample *s)
     if (ccb_outdir_check(&dir, (int)p->save_to_file, rows_before, 1, &s->failure))
         goto measured;
 
-    v = (double)(fs.at_ns - t_start0) / 1e3;
+    v = (double)(fs.at_ns - t_start[0]) / 1e3;
     if (ccb_sample_add(s, "first_sample_us", &v, 1))
         goto done;
 measured:

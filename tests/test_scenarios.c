@@ -254,6 +254,20 @@ static void test_scenarios__first_sample(void **state)
     child_run_free(&r);
 }
 
+/* The data rows of DIR/emissions.csv, which must be a well-formed CodeCarbon CSV. */
+static size_t csv_rows_in(const char *dir, const char *what)
+{
+    char path[256];
+    ccb_failure f;
+    size_t rows = 0;
+
+    snprintf(path, sizeof path, "%s/emissions.csv", dir);
+    memset(&f, 0, sizeof f);
+    if (ccb_check_csv_file(path, &rows, &f))
+        fail_msg("%s: %s", what, f.detail);
+    return rows;
+}
+
 /* Both one-lifecycle scenarios write exactly one well-formed row when told to. */
 static void test_scenarios__one_lifecycle_writes_a_good_csv(void **state)
 {
@@ -261,8 +275,6 @@ static void test_scenarios__one_lifecycle_writes_a_good_csv(void **state)
 
     for (size_t i = 0; i < sizeof names / sizeof names[0]; i++) {
         char dir[] = "/tmp/ccb-test-scen-XXXXXX", path[64], arg[80];
-        ccb_failure f;
-        size_t rows = 0;
         child_run r;
 
         assert_non_null(mkdtemp(dir));
@@ -272,11 +284,8 @@ static void test_scenarios__one_lifecycle_writes_a_good_csv(void **state)
         assert_ok_sample(&r, names[i]);
         assert_true(param(&r, "measure_interval_ms") == 2);
         assert_string_equal(cJSON_GetStringValue(get(get(r.json, "params"), "output_dir")), dir);
+        assert_int_equal(csv_rows_in(dir, names[i]), 1);
         snprintf(path, sizeof path, "%s/emissions.csv", dir);
-        memset(&f, 0, sizeof f);
-        if (ccb_check_csv_file(path, &rows, &f))
-            fail_msg("%s: %s", names[i], f.detail);
-        assert_int_equal(rows, 1);
         unlink(path);
         rmdir(dir);
         child_run_free(&r);
@@ -457,8 +466,6 @@ static void test_scenarios__warm_lifecycle(void **state)
 static void test_scenarios__warm_lifecycle_csv_rows(void **state)
 {
     char dir[] = "/tmp/ccb-test-scen-XXXXXX", path[64], arg[80];
-    ccb_failure f;
-    size_t rows = 0;
     child_run r;
 
     assert_non_null(mkdtemp(dir));
@@ -466,20 +473,16 @@ static void test_scenarios__warm_lifecycle_csv_rows(void **state)
     RUN(&r, "warm_lifecycle", "--param", "iterations=20", "--param", "warmup=3", "--param",
         "save_to_file=1", "--param", arg);
     assert_ok_sample(&r, "warm_lifecycle");
-    snprintf(path, sizeof path, "%s/emissions.csv", dir);
-    memset(&f, 0, sizeof f);
-    if (ccb_check_csv_file(path, &rows, &f))
-        fail_msg("%s", f.detail);
-    assert_int_equal(rows, 23); /* warm-up rows too: every stop() writes one */
+    /* warm-up rows too: every stop() writes one */
+    assert_int_equal(csv_rows_in(dir, "warm_lifecycle"), 23);
     child_run_free(&r);
 
     /* A second process appends to the same file: the runner counts only its own rows. */
     RUN(&r, "warm_lifecycle", "--param", "iterations=4", "--param", "warmup=0", "--param",
         "save_to_file=1", "--param", arg);
     assert_ok_sample(&r, "warm_lifecycle");
-    memset(&f, 0, sizeof f);
-    assert_int_equal(ccb_check_csv_file(path, &rows, &f), 0);
-    assert_int_equal(rows, 27);
+    assert_int_equal(csv_rows_in(dir, "warm_lifecycle, second process"), 27);
+    snprintf(path, sizeof path, "%s/emissions.csv", dir);
     unlink(path);
     rmdir(dir);
     child_run_free(&r);
