@@ -1,6 +1,7 @@
 /*
- * The revision build cache (see build.h). Builds run cmake as a child with posix_spawn, its
- * output to build/<key>/build.log; they happen before any measurement, never during one.
+ * The revision build cache (see build.h). Builds run cmake through the child runner (child.c:
+ * its own process group, killed at CCBENCH_BUILD_TIMEOUT_S or on ^C), its output to
+ * build/<key>/build.log; they happen before any measurement, never during one.
  * The cache is keyed by content, so two branches with the same tracker/ share one build.
  */
 #include "build.h"
@@ -9,16 +10,16 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
-#include <spawn.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
+#include "child.h"
 #include "error.h"
+#include "interrupt.h"
 #include "gitref.h"
 #include "paths.h"
 #include "runner.h"
@@ -29,8 +30,9 @@
 #endif
 
 #define LOG_TAIL_LINES 20
+/* A runner builds in ~5 s here; ten minutes is a hang, not a slow machine. */
+#define DEFAULT_BUILD_TIMEOUT_S 600
 
-extern char **environ;
 
 /* ---------------------------------------------------------------------------------------- */
 /* Operands */
@@ -191,10 +193,33 @@ static int mkdir_p(const char *path)
     return 0;
 }
 
+/* The build's time limit: CCBENCH_BUILD_TIMEOUT_S, else DEFAULT_BUILD_TIMEOUT_S. A runner
+ * builds in seconds; a cmake that waits on a lock or a compiler that hangs must not hang
+ * compare (or a CI job) with it. 0, or -1 with the variable named. */
+static int build_timeout_s(unsigned int *out)
+{
+    const char *text = getenv("CCBENCH_BUILD_TIMEOUT_S");
+    char *end;
+    unsigned long v;
+
+    *out = DEFAULT_BUILD_TIMEOUT_S;
+    if (!text || !*text)
+        return 0;
+    errno = 0;
+    v = strtoul(text, &end, 10);
+    if (errno || *end || v == 0 || v > 86400 || text[0] == '-')
+        return ccb_error_set("CCBENCH_BUILD_TIMEOUT_S=%s: expected whole seconds, 1 to 86400",
+                             text);
+    *out = (unsigned int)v;
+    return 0;
+}
+
 int ccb_build_ctx_open(ccb_build_ctx *ctx, const char *repo_path, ccb_progress_mode progress)
 {
     memset(ctx, 0, sizeof(*ctx));
     ctx->progress = progress;
+    if (build_timeout_s(&ctx->timeout_s) != 0)
+        return CCB_EXIT_USAGE;
     const char *where = repo_path ? repo_path : ".";
     int err = ccb_gitref_open(&ctx->repo, where);
     if (err == GIT_ENOTFOUND) {
@@ -364,31 +389,88 @@ int ccb_build_resolve(ccb_build_ctx *ctx, ccb_operand *op)
 /* ---------------------------------------------------------------------------------------- */
 /* Build */
 
-/* Run ARGV with stdout/stderr appended to LOGFD; 0 when it exits 0. */
-static int run_logged(char *const *argv, int logfd, int *exit_status)
+/* NAME's absolute path from PATH (the spawn helper takes absolute paths only). */
+static char *find_on_path(const char *name)
 {
-    posix_spawn_file_actions_t fa;
-    pid_t pid = -1;
-    int err = posix_spawn_file_actions_init(&fa);
-    if (err == 0)
-        err = posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
-    if (err == 0)
-        err = posix_spawn_file_actions_adddup2(&fa, logfd, 1);
-    if (err == 0)
-        err = posix_spawn_file_actions_adddup2(&fa, logfd, 2);
-    if (err == 0)
-        err = posix_spawnp(&pid, argv[0], &fa, NULL, argv, environ);
-    posix_spawn_file_actions_destroy(&fa);
-    if (err != 0)
-        return ccb_error_set("cannot run %s: %s (is cmake installed? ./scripts/deps)", argv[0],
-                             strerror(err));
-    int status = 0;
-    while (waitpid(pid, &status, 0) < 0) {
-        if (errno != EINTR)
-            return ccb_error_set("waiting for %s: %s", argv[0], strerror(errno));
+    const char *path = getenv("PATH");
+    char *copy, *save = NULL, *found = NULL;
+
+    if (!path || !*path)
+        path = "/usr/local/bin:/usr/bin:/bin";
+    copy = strdup(path);
+    if (!copy)
+        return NULL;
+    for (char *dir = strtok_r(copy, ":", &save); dir && !found; dir = strtok_r(NULL, ":", &save)) {
+        char *candidate = NULL;
+        if (asprintf(&candidate, "%s/%s", *dir ? dir : ".", name) < 0)
+            break;
+        if (access(candidate, X_OK) == 0)
+            found = candidate;
+        else
+            free(candidate);
     }
-    *exit_status = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-    return 0;
+    free(copy);
+    return found;
+}
+
+/*
+ * Run ARGV (argv[0] found on PATH) with stdout/stderr appended to LOG_PATH, in a process
+ * group of its own killed at the time limit or on ^C. CCB_EXIT_OK with *exit_status set;
+ * CCB_EXIT_FAILURE (cannot run, time limit) or CCB_EXIT_INTERRUPTED with the message set.
+ */
+static int run_logged(const ccb_operand *op, char *const *argv, const char *log_path,
+                      unsigned int timeout_s, int *exit_status)
+{
+    ccb_child_result res;
+    char *helper = NULL, *exe = find_on_path(argv[0]);
+    int rc = CCB_EXIT_FAILURE;
+
+    if (!exe) {
+        ccb_error_set("cannot run %s: not found on PATH (is cmake installed? ./scripts/deps)",
+                      argv[0]);
+        return rc;
+    }
+    if (ccb_child_find_helper(&helper) != 0)
+        goto done;
+    ccb_child_spec spec = {.helper = helper,
+                           .path = exe,
+                           .argv = argv,
+                           .timeout_ms = timeout_s * 1000u,
+                           .cpu = -1,
+                           .log_path = log_path,
+                           .log_append = 1};
+    if (ccb_child_run(&spec, &res) != 0)
+        goto done;
+    ccb_child_result_release(&res);
+    switch (res.end) {
+    case CCB_CHILD_EXITED:
+        *exit_status = res.status;
+        rc = CCB_EXIT_OK;
+        break;
+    case CCB_CHILD_SIGNALED:
+        *exit_status = 128 + res.status;
+        rc = CCB_EXIT_OK;
+        break;
+    case CCB_CHILD_TIMED_OUT:
+        ccb_error_set("building the runner for '%s' did not finish within %u s (%s was killed; "
+                      "raise CCBENCH_BUILD_TIMEOUT_S if the machine is just slow): the log so "
+                      "far is %s",
+                      op->text, timeout_s, argv[0], log_path);
+        break;
+    case CCB_CHILD_INTERRUPTED:
+        ccb_error_set("interrupted while building the runner for '%s': the build was stopped "
+                      "and nothing was measured",
+                      op->text);
+        rc = CCB_EXIT_INTERRUPTED;
+        break;
+    case CCB_CHILD_SPAWN_FAILED:
+        ccb_error_set("cannot run %s: %s", exe, strerror(res.status));
+        break;
+    }
+done:
+    free(helper);
+    free(exe);
+    return rc;
 }
 
 /* The last LOG_TAIL_LINES lines of PATH on stderr. */
@@ -448,14 +530,16 @@ int ccb_build_ensure(ccb_build_ctx *ctx, ccb_operand *op)
         progress_line(ctx, "%s: cached build %.12s (nothing to build)", op->text, op->key);
         return 0;
     }
+    unsigned int timeout_s = ctx->timeout_s;
     if (mkdir_p(op->build_dir) != 0)
-        return 3;
+        return CCB_EXIT_FAILURE;
     snprintf(log_path, sizeof(log_path), "%s/build.log", op->build_dir);
     int logfd = open(log_path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
     if (logfd < 0) {
         ccb_error_set("cannot create %s: %s", log_path, strerror(errno));
-        return 3;
+        return CCB_EXIT_FAILURE;
     }
+    close(logfd); /* truncated: both steps append to it */
     snprintf(def_tracker, sizeof(def_tracker), "-DCCBENCH_TRACKER_DIR=%s", op->tracker_dir);
     char *configure[] = {"cmake",
                          "-S",
@@ -470,29 +554,33 @@ int ccb_build_ensure(ccb_build_ctx *ctx, ccb_operand *op)
                          NULL};
     char *build[] = {"cmake",          "--build", op->build_dir, "--target", CCB_SCENARIO_EXECUTABLE,
                      CCB_FLOOR_EXECUTABLE, "-j2",     NULL};
-    int rc = 3, status = 0;
+    int rc, status = 0;
+    /* A ^C must stop the build's process group (it is not ours), not just ccbench. */
+    if (ccb_interrupt_install() != 0)
+        return CCB_EXIT_FAILURE;
     progress_line(ctx, "%s: configuring (log: %s)", op->text, log_path);
-    if (run_logged(configure, logfd, &status) != 0)
-        goto done;
-    if (status == 0) {
+    rc = run_logged(op, configure, log_path, timeout_s, &status);
+    if (rc == CCB_EXIT_OK && status == 0) {
         progress_line(ctx, "%s: building ccbench-scenario against %s", op->text, op->tracker_dir);
-        if (run_logged(build, logfd, &status) != 0)
-            goto done;
+        rc = run_logged(op, build, log_path, timeout_s, &status);
+    }
+    ccb_interrupt_uninstall();
+    if (rc != CCB_EXIT_OK) {
+        if (rc == CCB_EXIT_FAILURE)
+            print_log_tail(log_path);
+        return rc;
     }
     if (status != 0) {
         print_log_tail(log_path);
         ccb_error_set("building the runner for '%s' failed (cmake exited %d): the full log is "
                       "%s",
                       op->text, status, log_path);
-        goto done;
+        return CCB_EXIT_FAILURE;
     }
     if (write_stamp(op) != 0)
-        goto done;
+        return CCB_EXIT_FAILURE;
     progress_line(ctx, "%s: built", op->text);
-    rc = 0;
-done:
-    close(logfd);
-    return rc;
+    return CCB_EXIT_OK;
 }
 
 char *ccb_build_noise_path(const ccb_operand *op)

@@ -40,6 +40,7 @@ typedef struct ccb_build_ctx {
     char *source_dir;     /* the ccbench sources the runner is built from, owned */
     char scenarios_hash[41];
     ccb_progress_mode progress;
+    unsigned int timeout_s; /* per cmake step: CCBENCH_BUILD_TIMEOUT_S, default 600 */
 } ccb_build_ctx;
 
 /* FILE when TEXT names an existing file (read strictly: a malformed one is exit 2), WORKTREE

@@ -347,7 +347,9 @@ int ccb_child_run(const ccb_child_spec *spec, ccb_child_result *out)
     if (outbuf_init(&result, spec->max_output) != 0 || outbuf_init(&status, 512) != 0)
         goto done;
 
-    logfd = move_high(open(spec->log_path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600));
+    logfd = move_high(open(spec->log_path,
+                           O_WRONLY | O_CREAT | O_CLOEXEC | (spec->log_append ? O_APPEND : O_TRUNC),
+                           0600));
     if (logfd < 0) {
         ccb_error_set("cannot create the child's log %s: %s", spec->log_path, strerror(errno));
         goto done;

@@ -21,6 +21,7 @@ typedef struct ccb_child_spec {
     unsigned int timeout_ms; /* spawn to reap, then SIGKILL to the process group */
     int cpu;                 /* pin the child to this CPU; -1: do not pin */
     const char *log_path;    /* stdout and stderr, created or truncated */
+    int log_append;          /* 1: append to log_path instead of truncating it */
     const char *cwd;         /* the child's working directory; NULL: ours */
     size_t max_output;       /* bytes kept from the pipe; more sets output_overflow */
 } ccb_child_spec;

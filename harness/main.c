@@ -109,6 +109,8 @@ static const command commands[] = {
      "\n"
      "environment:\n"
      "  CCBENCH_CACHE_DIR       the build cache instead of <repo>/.ccbench\n"
+     "  CCBENCH_BUILD_TIMEOUT_S time limit of each cmake step (default 600): a hung build\n"
+     "                          is killed with its process group, exit 3\n"
      "  CCBENCH_SOURCE_DIR      the ccbench sources the runner is built from\n"
      "  CCBENCH_RESULTS_DIR     where the two result files go instead of results/\n"
      "\n"

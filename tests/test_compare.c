@@ -436,6 +436,66 @@ static void test_compare__bad_operands(void **state)
     proc_free(&p);
 }
 
+/* Whether PID is gone: no such process, or a zombie nobody has reaped yet (it is dead). */
+static int process_gone(long pid)
+{
+    char path[64], state = '?';
+    if (kill((pid_t)pid, 0) != 0)
+        return errno == ESRCH;
+    snprintf(path, sizeof(path), "/proc/%ld/stat", pid);
+    FILE *fp = fopen(path, "r");
+    if (!fp)
+        return 1;
+    int n = fscanf(fp, "%*d (%*[^)]) %c", &state);
+    fclose(fp);
+    return n == 1 && (state == 'Z' || state == 'X');
+}
+
+/* A build that hangs (a cmake that never returns) is killed at CCBENCH_BUILD_TIMEOUT_S with
+ * its whole process group, and compare fails with exit 3 naming the limit and the log. */
+static void test_compare__hung_build_is_killed_at_the_time_limit(void **state)
+{
+    char fake_dir[600], script[700], pid_file[700], env_path[5000], env_cache_hung[700];
+    char text[900];
+    proc p;
+    long pid = 0;
+    (void)state;
+
+    snprintf(fake_dir, sizeof(fake_dir), "%s/fake-cmake", suite.dir);
+    assert_int_equal(mkdir(fake_dir, 0755), 0);
+    snprintf(script, sizeof(script), "%s/cmake", fake_dir);
+    snprintf(pid_file, sizeof(pid_file), "%s/pid", fake_dir);
+    snprintf(text, sizeof(text), "#!/bin/sh\necho $$ > '%s'\nexec sleep 600\n", pid_file);
+    write_text(script, text);
+    assert_int_equal(chmod(script, 0755), 0);
+    snprintf(env_path, sizeof(env_path), "PATH=%s:%s", fake_dir, getenv("PATH"));
+    /* A cache of its own: the suite's cache already holds finished builds of main. */
+    snprintf(env_cache_hung, sizeof(env_cache_hung), "CCBENCH_CACHE_DIR=%s/cache-hung",
+             suite.dir);
+
+    run_in(&p, &suite, repo_dir,
+           ENV(env_path, "CCBENCH_BUILD_TIMEOUT_S=2", env_cache_hung, env_source, env_results),
+           ARGS("compare", "main", "slow", QUICK));
+    expect_status(&p, 3);
+    expect_contains(p.err, "did not finish within 2 s");
+    expect_contains(p.err, "CCBENCH_BUILD_TIMEOUT_S");
+    expect_contains(p.err, "build.log");
+    proc_free(&p);
+
+    FILE *fp = fopen(pid_file, "r");
+    assert_non_null(fp); /* the fake cmake did run */
+    assert_int_equal(fscanf(fp, "%ld", &pid), 1);
+    fclose(fp);
+    if (!process_gone(pid))
+        fail_msg("the hung build (pid %ld) is still running after compare returned", pid);
+
+    run_in(&p, &suite, repo_dir, ENV("CCBENCH_BUILD_TIMEOUT_S=soon", env_cache, env_source),
+           ARGS("compare", "main", "slow", QUICK));
+    expect_status(&p, 2);
+    expect_contains(p.err, "CCBENCH_BUILD_TIMEOUT_S=soon");
+    proc_free(&p);
+}
+
 /* Either status is a correct answer (e.g. two noisy runs may or may not differ). */
 static void expect_status_in(const proc *p, int a, int b)
 {
@@ -492,6 +552,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_compare__two_files_build_nothing),
         cmocka_unit_test(test_compare__bad_operands),
+        cmocka_unit_test(test_compare__hung_build_is_killed_at_the_time_limit),
         cmocka_unit_test(test_compare__a_a_has_no_regression),
         cmocka_unit_test(test_compare__slow_start_regresses_and_reverse_improves),
         cmocka_unit_test(test_compare__second_compare_builds_nothing),
