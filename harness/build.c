@@ -32,6 +32,7 @@
 #define LOG_TAIL_LINES 20
 /* A runner builds in ~5 s here; ten minutes is a hang, not a slow machine. */
 #define DEFAULT_BUILD_TIMEOUT_S 600
+#define COMPILER_QUERY_TIMEOUT_MS 10000
 
 
 /* ---------------------------------------------------------------------------------------- */
@@ -326,6 +327,44 @@ done:
     return rc;
 }
 
+/*
+ * The compiler cmake will build the runner with, as it names itself: the first line of
+ * `$CC --version` (cmake's choice too: $CC, else cc). Part of the build key, so that a
+ * compiler upgrade rebuilds both sides instead of comparing a fresh build with a stale one.
+ * "unknown" if it cannot be asked (the build then fails with its own message).
+ */
+static void compiler_identity(char *out, size_t cap)
+{
+    char *helper = NULL;
+    char *argv[] = {"sh", "-c", "${CC:-cc} --version 2>/dev/null >&3", NULL};
+    ccb_child_result res;
+
+    snprintf(out, cap, "unknown");
+    if (ccb_child_find_helper(&helper) != 0) {
+        ccb_error_clear();
+        goto done;
+    }
+    ccb_child_spec spec = {.helper = helper,
+                           .path = "/bin/sh",
+                           .argv = argv,
+                           .result_pipe = 1,
+                           .timeout_ms = COMPILER_QUERY_TIMEOUT_MS,
+                           .cpu = -1,
+                           .log_path = "/dev/null",
+                           .max_output = 4096};
+    if (ccb_child_run(&spec, &res) != 0) {
+        ccb_error_clear();
+        goto done;
+    }
+    if (res.end == CCB_CHILD_EXITED && res.status == 0 && res.output_len > 0) {
+        size_t len = strcspn(res.output, "\n");
+        snprintf(out, cap, "%.*s", (int)len, res.output);
+    }
+    ccb_child_result_release(&res);
+done:
+    free(helper);
+}
+
 int ccb_build_resolve(ccb_build_ctx *ctx, ccb_operand *op)
 {
     char tracker_id[64];
@@ -370,8 +409,10 @@ int ccb_build_resolve(ccb_build_ctx *ctx, ccb_operand *op)
     /* The key: what is built (tracker), with what (scenarios, compiler), and how. */
     const char *cc = getenv("CC");
     char *keytext = NULL;
+    if (!ctx->compiler[0])
+        compiler_identity(ctx->compiler, sizeof(ctx->compiler));
     if (asprintf(&keytext, "tracker %s\nscenarios %s\ncompiler %s CC=%s\nbuild_type Release\n",
-                 tracker_id, ctx->scenarios_hash, ccb_compiler(), cc ? cc : "") < 0) {
+                 tracker_id, ctx->scenarios_hash, ctx->compiler, cc ? cc : "") < 0) {
         ccb_error_set("out of memory");
         return 3;
     }

@@ -41,6 +41,7 @@ typedef struct ccb_build_ctx {
     char scenarios_hash[41];
     ccb_progress_mode progress;
     unsigned int timeout_s; /* per cmake step: CCBENCH_BUILD_TIMEOUT_S, default 600 */
+    char compiler[256];     /* `$CC --version`'s first line, asked once (build key) */
 } ccb_build_ctx;
 
 /* FILE when TEXT names an existing file (read strictly: a malformed one is exit 2), WORKTREE

@@ -496,6 +496,41 @@ static void test_compare__hung_build_is_killed_at_the_time_limit(void **state)
     proc_free(&p);
 }
 
+/* The build key holds the compiler's own version line: the same sources built by a compiler
+ * that says something else (an upgrade) are built again, never taken from the cache. */
+static void test_compare__another_compiler_version_rebuilds(void **state)
+{
+    char fake_dir[600], script[700], text[6000], env_path[5000];
+    proc p;
+    (void)state;
+
+    /* Cached first (the suite's earlier tests built main; this makes sure). */
+    compare(&p, ARGS("compare", "main", "main", QUICK, "--blocks", "2", "--scenario", "spawn_floor",
+                     "--no-fail"));
+    expect_status(&p, 0);
+    proc_free(&p);
+
+    snprintf(fake_dir, sizeof(fake_dir), "%s/fake-cc", suite.dir);
+    assert_int_equal(mkdir(fake_dir, 0755), 0);
+    snprintf(script, sizeof(script), "%s/cc", fake_dir);
+    snprintf(text, sizeof(text),
+             "#!/bin/sh\n"
+             "if [ \"$1\" = --version ]; then echo 'cc (ccbench test) 99.0'; exit 0; fi\n"
+             "PATH='%s' exec cc \"$@\"\n",
+             getenv("PATH"));
+    write_text(script, text);
+    assert_int_equal(chmod(script, 0755), 0);
+    snprintf(env_path, sizeof(env_path), "PATH=%s:%s", fake_dir, getenv("PATH"));
+
+    run_in(&p, &suite, repo_dir, ENV(env_path, env_cache, env_source, env_results),
+           ARGS("compare", "main", "main", QUICK, "--blocks", "2", "--scenario", "spawn_floor",
+                "--no-fail"));
+    expect_status(&p, 0);
+    /* Built once (the second operand, the same build, is then cached). */
+    expect_contains(p.err, "main: configuring");
+    proc_free(&p);
+}
+
 /* Either status is a correct answer (e.g. two noisy runs may or may not differ). */
 static void expect_status_in(const proc *p, int a, int b)
 {
@@ -557,6 +592,7 @@ int main(void)
         cmocka_unit_test(test_compare__slow_start_regresses_and_reverse_improves),
         cmocka_unit_test(test_compare__second_compare_builds_nothing),
         cmocka_unit_test(test_compare__user_repository_is_untouched),
+        cmocka_unit_test(test_compare__another_compiler_version_rebuilds),
     };
     return cmocka_run_group_tests(tests, group_setup, group_teardown);
 }
