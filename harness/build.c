@@ -292,6 +292,131 @@ static void progress_line(const ccb_build_ctx *ctx, const char *fmt, ...)
 
 /* src/<tree>/: checked out once into a temp name, then renamed, so a half-written checkout
  * is never taken for a complete one. */
+/* Copy one regular file, keeping its execute bits. */
+static int copy_file(const char *from, const char *to, mode_t mode)
+{
+    char buf[65536];
+    int in = open(from, O_RDONLY | O_CLOEXEC), out = -1, rc = -1;
+    ssize_t n = 0;
+
+    if (in < 0)
+        return ccb_error_set("cannot read %s: %s", from, strerror(errno));
+    out = open(to, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, (mode & 0111) ? 0755 : 0644);
+    if (out < 0) {
+        ccb_error_set("cannot create %s: %s", to, strerror(errno));
+        goto done;
+    }
+    while ((n = read(in, buf, sizeof(buf))) != 0) {
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n < 0) {
+            ccb_error_set("cannot read %s: %s", from, strerror(errno));
+            goto done;
+        }
+        for (ssize_t off = 0; off < n;) {
+            ssize_t w = write(out, buf + off, (size_t)(n - off));
+            if (w < 0 && errno == EINTR)
+                continue;
+            if (w < 0) {
+                ccb_error_set("cannot write %s: %s (disk full?)", to, strerror(errno));
+                goto done;
+            }
+            off += w;
+        }
+    }
+    if (close(out) != 0) {
+        out = -1;
+        ccb_error_set("cannot write %s: %s (disk full?)", to, strerror(errno));
+        goto done;
+    }
+    out = -1;
+    rc = 0;
+done:
+    if (out >= 0)
+        close(out);
+    close(in);
+    return rc;
+}
+
+/* Copy what hash_tree hashes (directories and regular files, no .git) from FROM to TO. */
+static int copy_tree(const char *from, const char *to)
+{
+    struct dirent **names = NULL;
+    int count, rc = -1;
+
+    if (mkdir(to, 0755) != 0 && errno != EEXIST)
+        return ccb_error_set("cannot create %s: %s", to, strerror(errno));
+    count = scandir(from, &names, NULL, alphasort);
+    if (count < 0)
+        return ccb_error_set("cannot list %s: %s", from, strerror(errno));
+    for (int i = 0; i < count; i++) {
+        const char *name = names[i]->d_name;
+        char src[PATH_MAX], dst[PATH_MAX];
+        struct stat st;
+        if (strcmp(name, ".") == 0 || strcmp(name, "..") == 0 || strcmp(name, ".git") == 0)
+            continue;
+        snprintf(src, sizeof(src), "%s/%s", from, name);
+        snprintf(dst, sizeof(dst), "%s/%s", to, name);
+        if (lstat(src, &st) != 0) {
+            if (errno == ENOENT)
+                continue; /* deleted while we list: not part of the snapshot */
+            ccb_error_set("cannot read %s: %s", src, strerror(errno));
+            goto done;
+        }
+        if ((S_ISDIR(st.st_mode) && copy_tree(src, dst) != 0) ||
+            (S_ISREG(st.st_mode) && copy_file(src, dst, st.st_mode) != 0))
+            goto done;
+    }
+    rc = 0;
+done:
+    for (int i = 0; i < count; i++)
+        free(names[i]);
+    free(names);
+    return rc;
+}
+
+/*
+ * WORKTREE: the work tree's tracker/ copied into the cache and built from there, keyed by the
+ * hash of the copy. Building the work tree in place would let an edit made during the build
+ * (or between hashing and building) put a build of other sources under this key.
+ */
+static int snapshot_worktree(ccb_build_ctx *ctx, ccb_operand *op, char *hex)
+{
+    char *tmp = NULL, *from = NULL, *inner = NULL;
+    int rc = 3;
+    struct stat st;
+    const char *const tracker[] = {"tracker"};
+
+    if (asprintf(&tmp, "%s/src/worktree.tmp-%ld", ctx->cache_dir, (long)getpid()) < 0 ||
+        asprintf(&from, "%stracker", ctx->workdir) < 0 || asprintf(&inner, "%s/tracker", tmp) < 0) {
+        ccb_error_set("out of memory");
+        goto done;
+    }
+    if (access(tmp, F_OK) == 0)
+        ccb_paths_tempdir_remove(tmp); /* left by a crashed run of this pid */
+    if (mkdir_p(tmp) != 0 || copy_tree(from, inner) != 0 ||
+        ccb_build_hash_paths(tmp, tracker, 1, hex) != 0)
+        goto done;
+    if (asprintf(&op->tracker_dir, "%s/src/content-%s", ctx->cache_dir, hex) < 0) {
+        op->tracker_dir = NULL;
+        ccb_error_set("out of memory");
+        goto done;
+    }
+    if (!(stat(op->tracker_dir, &st) == 0 && S_ISDIR(st.st_mode)) &&
+        rename(inner, op->tracker_dir) != 0 && !(errno == ENOTEMPTY || errno == EEXIST)) {
+        ccb_error_set("cannot rename %s to %s: %s", inner, op->tracker_dir, strerror(errno));
+        goto done;
+    }
+    rc = 0;
+done:
+    if (tmp && access(tmp, F_OK) == 0)
+        ccb_paths_tempdir_remove(tmp);
+    free(tmp);
+    free(from);
+    free(inner);
+    return rc;
+}
+
 static int checkout_source(ccb_build_ctx *ctx, ccb_operand *op)
 {
     char *tmp = NULL;
@@ -388,21 +513,17 @@ int ccb_build_resolve(ccb_build_ctx *ctx, ccb_operand *op)
         free(head.revision);
         free(head.commit);
         free(head.tracker_tree);
-        if (asprintf(&op->tracker_dir, "%stracker", ctx->workdir) < 0) {
-            op->tracker_dir = NULL;
-            ccb_error_set("out of memory");
-            return 3;
-        }
+        char where[PATH_MAX];
         struct stat st;
-        if (stat(op->tracker_dir, &st) != 0 || !S_ISDIR(st.st_mode)) {
+        snprintf(where, sizeof(where), "%stracker", ctx->workdir);
+        if (stat(where, &st) != 0 || !S_ISDIR(st.st_mode)) {
             ccb_error_set("the work tree has no tracker/ directory (%s): there is no tracker to "
                           "build for WORKTREE",
-                          op->tracker_dir);
+                          where);
             return 3;
         }
         char hex[GIT_OID_HEXSZ + 1];
-        const char *const tracker[] = {"tracker"};
-        if (ccb_build_hash_paths(ctx->workdir, tracker, 1, hex) != 0)
+        if (snapshot_worktree(ctx, op, hex) != 0)
             return 3;
         snprintf(tracker_id, sizeof(tracker_id), "content:%s", hex);
     }

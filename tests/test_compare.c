@@ -531,6 +531,57 @@ static void test_compare__another_compiler_version_rebuilds(void **state)
     proc_free(&p);
 }
 
+/* The snapshot directory a WORKTREE build used, from compare's progress line. */
+static void snapshot_dir(const char *err, char *out, size_t cap)
+{
+    const char *at = strstr(err, "WORKTREE: building ccbench-scenario against ");
+    assert_non_null(at);
+    at += strlen("WORKTREE: building ccbench-scenario against ");
+    size_t len = strcspn(at, "\n");
+    assert_true(len < cap);
+    snprintf(out, cap, "%.*s", (int)len, at);
+    expect_contains(out, "/cache/src/content-");
+}
+
+/* WORKTREE is built from a copy of tracker/ taken when compare starts, under the copy's hash:
+ * the work tree edited afterwards is a new build, and the old copy stays as it was built. */
+static void test_compare__worktree_is_built_from_a_snapshot(void **state)
+{
+    char work_file[600], snap1[700], snap2[700], copy_file[800];
+    proc p;
+    (void)state;
+
+    snprintf(work_file, sizeof(work_file), "%s/tracker/src/tracker.c", repo_dir);
+    char *original = read_file(work_file);
+    compare(&p, ARGS("compare", "main", "WORKTREE", QUICK, "--blocks", "2", "--scenario",
+                     "spawn_floor", "--no-fail"));
+    expect_status(&p, 0);
+    snapshot_dir(p.err, snap1, sizeof(snap1));
+    proc_free(&p);
+    snprintf(copy_file, sizeof(copy_file), "%s/src/tracker.c", snap1);
+    char *copied = read_file(copy_file);
+    assert_string_equal(copied, original);
+    free(copied);
+
+    char *edited = malloc(strlen(original) + 64);
+    sprintf(edited, "%s/* edited after the first compare */\n", original);
+    write_text(work_file, edited);
+    compare(&p, ARGS("compare", "main", "WORKTREE", QUICK, "--blocks", "2", "--scenario",
+                     "spawn_floor", "--no-fail"));
+    expect_status(&p, 0);
+    expect_contains(p.err, "WORKTREE: configuring");
+    snapshot_dir(p.err, snap2, sizeof(snap2));
+    proc_free(&p);
+    assert_string_not_equal(snap1, snap2);
+    copied = read_file(copy_file);
+    assert_string_equal(copied, original); /* the first snapshot did not follow the edit */
+    free(copied);
+
+    write_text(work_file, original);
+    free(edited);
+    free(original);
+}
+
 /* Either status is a correct answer (e.g. two noisy runs may or may not differ). */
 static void expect_status_in(const proc *p, int a, int b)
 {
@@ -593,6 +644,7 @@ int main(void)
         cmocka_unit_test(test_compare__second_compare_builds_nothing),
         cmocka_unit_test(test_compare__user_repository_is_untouched),
         cmocka_unit_test(test_compare__another_compiler_version_rebuilds),
+        cmocka_unit_test(test_compare__worktree_is_built_from_a_snapshot),
     };
     return cmocka_run_group_tests(tests, group_setup, group_teardown);
 }
