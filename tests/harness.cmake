@@ -20,7 +20,7 @@ endif()
 ccb_add_cmocka_test(test_results SOURCES test_results.c LIBS ccb_core LABELS unit)
 # Integration: drives build/bin/ccbench with the runner built beside it (label "cli", not
 # "tsan": it measures real processes and is not a threading test).
-ccb_add_cmocka_test(test_cli SOURCES test_cli.c cli_driver.c LIBS ccb_core LABELS cli)
+ccb_add_cmocka_test(test_cli SOURCES test_cli.c cli_driver.c tinyfs.c LIBS ccb_core LABELS cli)
 add_dependencies(test_cli ccbench ccbench-spawn)
 if(TARGET ccbench-scenario)
   add_dependencies(test_cli ccbench-scenario ccbench-floor)

@@ -34,6 +34,7 @@
 #include "result.h"
 
 #include "cli_driver.h"
+#include "tinyfs.h"
 
 /* ---------------------------------------------------------------------------------------- */
 /* Dispatch, help, version */
@@ -349,6 +350,48 @@ static void test_cli__results_dir_and_latest(void **state)
     ccb_result_free(r);
 }
 
+/* The disk fills up: the run says so, with what to do, and the result already at --out is
+ * left exactly as it was (the new one goes to a temp file renamed over it only when whole). */
+static void test_cli__full_disk_keeps_the_previous_result(void **state)
+{
+    fixture *f = *state;
+    char dir[300], why[300], out[400], listing[1024] = "";
+    proc p;
+    (void)f;
+
+    if (tinyfs_mount(dir, sizeof(dir), 64, why, sizeof(why)) != 0)
+        skip(); /* not root: no way to make a full file system here */
+    snprintf(out, sizeof(out), "%s/r.json", dir);
+    run(&p, f, ARGS("run", "--scenario", "spawn_floor", "--samples", "2", "--out", out));
+    expect_status(&p, 0);
+    proc_free(&p);
+    char *before = read_file(out);
+    assert_int_equal(tinyfs_fill(dir), 0);
+
+    run(&p, f, ARGS("run", "--scenario", "spawn_floor", "--samples", "3", "--out", out));
+    expect_status(&p, 2);
+    expect_contains(p.err, out);
+    expect_contains(p.err, "No space left on device");
+    expect_contains(p.err, "Free some space or pass --out");
+    proc_free(&p);
+
+    char *after = read_file(out);
+    assert_string_equal(after, before);
+    DIR *dp = opendir(dir);
+    struct dirent *de;
+    assert_non_null(dp);
+    while ((de = readdir(dp)) != NULL) {
+        strncat(listing, de->d_name, sizeof(listing) - strlen(listing) - 2);
+        strcat(listing, " ");
+    }
+    closedir(dp);
+    if (strstr(listing, ".tmp"))
+        fail_msg("a temp file was left behind: %s", listing);
+    free(before);
+    free(after);
+    tinyfs_unmount(dir);
+}
+
 static void test_cli__missing_runner_exits_3(void **state)
 {
     proc p;
@@ -625,6 +668,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_cli__run_quick_then_show, cli_setup, cli_teardown),
         cmocka_unit_test_setup_teardown(test_cli__overrides_are_recorded, cli_setup, cli_teardown),
         cmocka_unit_test_setup_teardown(test_cli__results_dir_and_latest, cli_setup, cli_teardown),
+        cmocka_unit_test_setup_teardown(test_cli__full_disk_keeps_the_previous_result, cli_setup,
+                                        cli_teardown),
         cmocka_unit_test_setup_teardown(test_cli__missing_runner_exits_3, cli_setup, cli_teardown),
         cmocka_unit_test_setup_teardown(test_cli__runner_output_is_checked_strictly, cli_setup,
                                         cli_teardown),

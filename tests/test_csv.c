@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "internal.h"
+#include "tinyfs.h"
 #include "tracker_fixtures.h"
 
 /* CodeCarbon's emissions.csv, in order (DESIGN.md "CSV output"). */
@@ -399,6 +400,53 @@ typedef struct writer {
 /* A long experiment_id makes rows long enough that an interleaved write would show. */
 static char long_experiment[301];
 
+/* The disk fills up: rows go on landing while the file's last page has room, then stop()
+ * says CCT_EIO naming the file and why, and the file holds exactly the rows written before,
+ * no torn row (a row the disk could hold only part of is taken back off the end). */
+static void test_csv__full_disk_is_eio_and_leaves_no_torn_row(void **state)
+{
+    fixture *f = *state;
+    cct_tracker *t = NULL;
+    char dir[300], why[300], csv[400];
+    size_t len_before = 0, len_after;
+    char *before = NULL;
+    int rc = 0, rows = 0;
+
+    if (tinyfs_mount(dir, sizeof(dir), 64, why, sizeof(why)) != 0)
+        skip(); /* not root: no way to make a full file system here */
+    f->cfg.output_dir = dir;
+    snprintf(csv, sizeof(csv), "%s/emissions.csv", dir);
+    assert_cct_ok(cct_tracker_new(&t, &f->cfg));
+    assert_cct_ok(cct_tracker_start(t));
+    assert_cct_ok(cct_tracker_stop(t, NULL));
+    cct_tracker_free(t);
+    assert_int_equal(tinyfs_fill(dir), 0);
+
+    /* A page holds ~8 rows: one of the next 20 must need space there is not. */
+    for (rows = 0; rows < 20 && rc == 0; rows++) {
+        free(before);
+        before = fx_read_file(csv, &len_before);
+        assert_cct_ok(cct_tracker_new(&t, &f->cfg));
+        assert_cct_ok(cct_tracker_start(t));
+        rc = cct_tracker_stop(t, NULL);
+        cct_tracker_free(t);
+    }
+    if (rc == 0)
+        fail_msg("20 rows written to a full file system");
+    assert_int_equal(rc, CCT_EIO);
+    if (!strstr(cct_last_error_message(), csv) ||
+        !strstr(cct_last_error_message(), "No space left on device"))
+        fail_msg("the message does not name the file and why: %s", cct_last_error_message());
+
+    char *after = fx_read_file(csv, &len_after);
+    assert_int_equal(len_after, len_before);
+    assert_memory_equal(after, before, len_before);
+    assert_true(len_after > 0 && after[len_after - 1] == '\n');
+    free(before);
+    free(after);
+    tinyfs_unmount(dir);
+}
+
 static int write_rows(const fixture *f, int id, char *error, size_t cap)
 {
     char project[64];
@@ -541,6 +589,8 @@ int main(void)
                                         teardown),
         cmocka_unit_test_setup_teardown(test_csv__row_format_and_quoting, setup, teardown),
         cmocka_unit_test(test_csv__number_format_matches_printf),
+        cmocka_unit_test_setup_teardown(test_csv__full_disk_is_eio_and_leaves_no_torn_row, setup,
+                                        teardown),
         cmocka_unit_test_setup_teardown(test_csv__unwritable_file_is_eio_naming_it, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(test_csv__threads_and_processes_never_tear_a_row, setup,

@@ -2,7 +2,7 @@
 
 # Shared helpers: temp dirs, fake sysfs/procfs trees, assert_cct_ok. The suites link the static
 # library, so they may call the internal functions of tracker/src/internal.h.
-add_library(cct_test_fixtures STATIC tracker_fixtures.c)
+add_library(cct_test_fixtures STATIC tracker_fixtures.c tinyfs.c)
 target_include_directories(cct_test_fixtures
   PUBLIC ${CMAKE_CURRENT_SOURCE_DIR} ${CCBENCH_TRACKER_DIR}/src)
 target_link_libraries(cct_test_fixtures PUBLIC cctracker_static PkgConfig::CMOCKA

@@ -173,8 +173,10 @@ static void build_row(row *r, const char *project_name, const char *experiment_i
     put_raw(r, "\n", 1);
 }
 
-static int write_all(int fd, const char *buf, size_t len)
+/* Write all of buf; on failure *done says how much of it reached the file. */
+static int write_all(int fd, const char *buf, size_t len, size_t *done)
 {
+    *done = 0;
     while (len > 0) {
         ssize_t n = write(fd, buf, len);
         if (n < 0) {
@@ -184,8 +186,29 @@ static int write_all(int fd, const char *buf, size_t len)
         }
         buf += n;
         len -= (size_t)n;
+        *done += (size_t)n;
     }
     return 0;
+}
+
+/*
+ * A row that did not fit (the disk filled up in the middle of it): take its first part back
+ * off the end of the file, so the CSV never holds a torn row. Only if the file still ends
+ * with it: an append by another process since then would be cut too. Returns the note for
+ * the error message.
+ */
+static const char *retract_partial_row(int fd, size_t written)
+{
+    struct stat st;
+    off_t end;
+
+    if (written == 0)
+        return "";
+    end = lseek(fd, 0, SEEK_CUR); /* O_APPEND: just after our bytes */
+    if (end >= (off_t)written && fstat(fd, &st) == 0 && st.st_size == end &&
+        ftruncate(fd, end - (off_t)written) == 0)
+        return " (the partial row was removed)";
+    return " (a partial row remains: another process appended after it)";
 }
 
 /* Create `path` holding just the header, unless someone else already did. */
@@ -202,7 +225,8 @@ static int create_with_header(const char *dir, const char *path)
     fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
     if (fd < 0)
         return cct_error__set(CCT_EIO, "cannot create %s: %s", tmp, strerror(errno));
-    if (write_all(fd, header.buf, header.len) != 0) {
+    size_t written;
+    if (write_all(fd, header.buf, header.len, &written) != 0) {
         rc = cct_error__set(CCT_EIO, "cannot write %s: %s", tmp, strerror(errno));
         close(fd);
         goto done;
@@ -212,7 +236,7 @@ static int create_with_header(const char *dir, const char *path)
         /* A filesystem without hard links: exclusive create is the next best thing. */
         fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_APPEND | O_CLOEXEC, 0644);
         if (fd >= 0) {
-            if (write_all(fd, header.buf, header.len) != 0)
+            if (write_all(fd, header.buf, header.len, &written) != 0)
                 rc = cct_error__set(CCT_EIO, "cannot write %s: %s", path, strerror(errno));
             close(fd);
         } else if (errno != EEXIST) {
@@ -244,8 +268,12 @@ int cct_csv__append(const char *dir, const char *file, const char *project_name,
     }
     if (fd < 0)
         return cct_error__set(CCT_EIO, "cannot open %s: %s", path, strerror(errno));
-    if (write_all(fd, r.buf, r.len) != 0)
-        rc = cct_error__set(CCT_EIO, "cannot write %s: %s", path, strerror(errno));
+    size_t written;
+    if (write_all(fd, r.buf, r.len, &written) != 0) {
+        int err = errno;
+        const char *note = retract_partial_row(fd, written);
+        rc = cct_error__set(CCT_EIO, "cannot write %s: %s%s", path, strerror(err), note);
+    }
     close(fd);
     return rc;
 }

@@ -77,8 +77,18 @@ int cct_spool__append(const char *dir, const char *endpoint, const cJSON *run,
     fd = cct_spool__open_locked(path);
     if (fd < 0)
         goto done;
-    /* One write per line: lines from several processes never interleave. */
-    rc = write(fd, text, len + 1) == (ssize_t)(len + 1) ? 0 : -1;
+    /* One write per line: lines from several processes never interleave. A line the disk
+     * could hold only part of is cut off again (we hold the lock: nobody appended since), or
+     * the next line appended would be glued to it and lost on replay too. */
+    struct stat st;
+    off_t size0 = fstat(fd, &st) == 0 ? st.st_size : -1;
+    ssize_t n = write(fd, text, len + 1);
+    rc = n == (ssize_t)(len + 1) ? 0 : -1;
+    if (rc != 0 && n > 0 && size0 >= 0) {
+        if (ftruncate(fd, size0) != 0) {
+            /* Left as it is: the replayer skips a torn line (and loses the next one). */
+        }
+    }
 done:
     if (fd >= 0)
         close(fd);
