@@ -160,6 +160,20 @@ nomem:
     return -1;
 }
 
+int ccb_sample_add_call_times(ccb_sample *s, const uint64_t t_new[2], const uint64_t t_start[2],
+                              const uint64_t t_stop[2])
+{
+    const char *const names[] = {"init_us", "start_us", "stop_us"};
+    const uint64_t *const spans[] = {t_new, t_start, t_stop};
+
+    for (int i = 0; i < 3; i++) {
+        double us = (double)(spans[i][1] - spans[i][0]) / 1e3;
+        if (ccb_sample_add(s, names[i], &us, 1))
+            return -1;
+    }
+    return 0;
+}
+
 static const struct scenario_entry *find_entry(const char *name)
 {
     for (size_t i = 0; i < SCENARIO_COUNT; i++) {

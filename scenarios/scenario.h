@@ -50,6 +50,10 @@ typedef struct ccb_sample {
 int ccb_sample_add(ccb_sample *s, const char *metric, const double *values, size_t n);
 /** Record a named instant (CLOCK_MONOTONIC ns) or count for the driver in "marks". */
 int ccb_sample_mark(ccb_sample *s, const char *name, uint64_t value);
+/** init_us, start_us and stop_us from the instants ccb_new_and_start and ccb_stop_and_check
+ * took. 0, or -1 (out of memory). */
+int ccb_sample_add_call_times(ccb_sample *s, const uint64_t t_new[2], const uint64_t t_start[2],
+                              const uint64_t t_stop[2]);
 
 /**
  * A scenario: run once, fill `s`. Returns 0 when it produced a sample (ok or failed), or -1

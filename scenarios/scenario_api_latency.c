@@ -14,11 +14,6 @@
 /* The driver's mock accepts this token; it is not a secret, and never logged anyway. */
 #define MOCK_TOKEN "ccbench-mock-token"
 
-static double us_between(uint64_t a, uint64_t b)
-{
-    return (double)(b - a) / 1e3;
-}
-
 int ccb_scenario_api_latency(const ccb_params *p, ccb_sample *s)
 {
     ccb_outdir dir = {.owned = 0};
@@ -27,7 +22,6 @@ int ccb_scenario_api_latency(const ccb_params *p, ccb_sample *s)
     cct_emissions em;
     ccb_expect expect;
     uint64_t t_new[2], t_start[2], t_due = 0, t_stop[2];
-    double v;
     int ret = -1, rc;
 
     memset(&em, 0, sizeof em);
@@ -67,14 +61,7 @@ int ccb_scenario_api_latency(const ccb_params *p, ccb_sample *s)
     if (ccb_outdir_check(&dir, 0, 0, 0, &s->failure))
         goto measured; /* a spool file here means an upload did not arrive */
 
-    v = us_between(t_new[0], t_new[1]);
-    if (ccb_sample_add(s, "init_us", &v, 1))
-        goto done;
-    v = us_between(t_start[0], t_start[1]);
-    if (ccb_sample_add(s, "start_us", &v, 1))
-        goto done;
-    v = us_between(t_stop[0], t_stop[1]);
-    if (ccb_sample_add(s, "stop_us", &v, 1))
+    if (ccb_sample_add_call_times(s, t_new, t_start, t_stop))
         goto done;
     if (ccb_sample_mark(s, "start_begin_ns", t_start[0]) ||
         ccb_sample_mark(s, "first_upload_due_ns", t_due) ||

@@ -27,11 +27,6 @@ static int count_object(struct dl_phdr_info *info, size_t size, void *data)
     return 0;
 }
 
-static double us_between(uint64_t a, uint64_t b)
-{
-    return (double)(b - a) / 1e3;
-}
-
 int ccb_scenario_cold_init(const ccb_params *p, ccb_sample *s)
 {
     ccb_outdir dir = {.owned = 0};
@@ -64,14 +59,7 @@ int ccb_scenario_cold_init(const ccb_params *p, ccb_sample *s)
     if (ccb_outdir_check(&dir, (int)p->save_to_file, rows_before, 1, &s->failure))
         goto measured;
 
-    v = us_between(t_new[0], t_new[1]);
-    if (ccb_sample_add(s, "init_us", &v, 1))
-        goto done;
-    v = us_between(t_start[0], t_start[1]);
-    if (ccb_sample_add(s, "start_us", &v, 1))
-        goto done;
-    v = us_between(t_stop[0], t_stop[1]);
-    if (ccb_sample_add(s, "stop_us", &v, 1))
+    if (ccb_sample_add_call_times(s, t_new, t_start, t_stop))
         goto done;
     v = libs.objects;
     if (ccb_sample_add(s, "libs_loaded", &v, 1))
