@@ -693,6 +693,10 @@ int ccb_build_ensure(ccb_build_ctx *ctx, ccb_operand *op)
         return 0;
     }
     unsigned int timeout_s = ctx->timeout_s;
+    /* No .complete stamp: whatever is there is from a build that did not finish (killed at the
+     * time limit, ^C, a crash). A compiler killed mid-write leaves a truncated object with a
+     * fresh mtime that make would take as up to date, so start from an empty directory. */
+    ccb_paths_tempdir_remove(op->build_dir);
     if (mkdir_p(op->build_dir) != 0)
         return CCB_EXIT_FAILURE;
     snprintf(log_path, sizeof(log_path), "%s/build.log", op->build_dir);

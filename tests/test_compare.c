@@ -582,6 +582,42 @@ static void test_compare__worktree_is_built_from_a_snapshot(void **state)
     free(original);
 }
 
+/* A build that never finished (no .complete: killed at the time limit, ^C, a crash) is not
+ * resumed: a compiler killed mid-write leaves a truncated file with a fresh mtime that make
+ * would take as up to date. Here: a finished build made to look like such a one. */
+static void test_compare__unfinished_build_is_rebuilt_from_scratch(void **state)
+{
+    char env_cache_partial[700], build_dir[700], path[800];
+    proc p;
+    (void)state;
+
+    snprintf(env_cache_partial, sizeof(env_cache_partial),
+             "CCBENCH_CACHE_DIR=%s/cache-partial", suite.dir);
+    run_in(&p, &suite, repo_dir, ENV(env_cache_partial, env_source, env_results),
+           ARGS("compare", "main", "main", QUICK, "--blocks", "2", "--scenario", "spawn_floor",
+                "--no-fail"));
+    expect_status(&p, 0);
+    const char *at = strstr(p.err, "main: configuring (log: ");
+    assert_non_null(at);
+    at += strlen("main: configuring (log: ");
+    size_t len = strcspn(at, ")");
+    assert_true(len > strlen("/build.log") && len < sizeof(build_dir));
+    snprintf(build_dir, sizeof(build_dir), "%.*s", (int)(len - strlen("/build.log")), at);
+    proc_free(&p);
+
+    snprintf(path, sizeof(path), "%s/.complete", build_dir);
+    assert_int_equal(unlink(path), 0);
+    snprintf(path, sizeof(path), "%s/lib/libccb_scenario_core.a", build_dir);
+    write_text(path, "!<arch>\n"); /* what ar leaves when killed: newer than its objects */
+
+    run_in(&p, &suite, repo_dir, ENV(env_cache_partial, env_source, env_results),
+           ARGS("compare", "main", "main", QUICK, "--blocks", "2", "--scenario", "spawn_floor",
+                "--no-fail"));
+    expect_status(&p, 0);
+    expect_contains(p.err, "main: configuring");
+    proc_free(&p);
+}
+
 /* Either status is a correct answer (e.g. two noisy runs may or may not differ). */
 static void expect_status_in(const proc *p, int a, int b)
 {
@@ -639,6 +675,7 @@ int main(void)
         cmocka_unit_test(test_compare__two_files_build_nothing),
         cmocka_unit_test(test_compare__bad_operands),
         cmocka_unit_test(test_compare__hung_build_is_killed_at_the_time_limit),
+        cmocka_unit_test(test_compare__unfinished_build_is_rebuilt_from_scratch),
         cmocka_unit_test(test_compare__a_a_has_no_regression),
         cmocka_unit_test(test_compare__slow_start_regresses_and_reverse_improves),
         cmocka_unit_test(test_compare__second_compare_builds_nothing),
