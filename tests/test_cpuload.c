@@ -148,6 +148,16 @@ static void test_cpuload__stat_counts_online_cpus(void **state)
     assert_int_equal(online, 0);
     assert_int_equal(times.total, 100);
 
+    /* Cut inside the prefix of the next per-CPU line ("\nc", "\ncp", "\ncpu"): unknown,
+     * never the CPUs seen so far. "cpu  10 20 30 40\n" is 17 bytes, each cpuN line 13. */
+    for (size_t cap = 17 + 13 + 2; cap <= 17 + 13 + 4; cap++) {
+        online = 99;
+        assert_int_equal(
+            cct_cpuload__read_machine_online(f->tree.proc, buf, cap + 1, &times, &online), 0);
+        if (online != 0)
+            fail_msg("a buffer of %zu bytes counted %u CPUs", cap, online);
+    }
+
     /* A file that ends right after the per-CPU lines proves nothing either. */
     fx_write_file(f->tree.proc, "stat", "cpu  10 20 30 40\ncpu0 1 2 3 4\n");
     assert_int_equal(

@@ -515,6 +515,7 @@ static void test_scenarios__bad_usage_exits_2(void **state)
         {"cold_init", "--param", "measure_interval_ms=0", NULL},
         {"cold_init", "--param", "measure_interval_ms=-1", NULL},
         {"first_sample", "--param", "measure_interval_ms=0", NULL},
+        {"first_sample", "--param", "measure_interval_ms=4001", NULL}, /* past its 5 s wait */
         {"first_sample", "--param", "iterations=5", NULL},
         {"warm_lifecycle", "--param", "threads=2", NULL}, /* another scenario's parameter */
         {"throughput", "--param", "threads=2", "--param", "threads=3", NULL},

@@ -62,7 +62,9 @@ int cct_cpuload__read_machine_online(const char *procfs_root, char *buf, size_t 
         if (strncmp(line, "cpu", 3) == 0 && line[3] >= '0' && line[3] <= '9') {
             count++;
         } else {
-            if (*line != '\0')
+            /* Only a whole line of another kind ends the list: a buffer cut inside "cpu12"
+             * leaves "c", "cp" or "cpu", which are not. */
+            if (strchr(line, '\n'))
                 *online = count;
             break;
         }

@@ -23,8 +23,8 @@
  * standing default). It needs only /proc/meminfo; a per-DIMM model would need the DIMM count,
  * which Linux does not expose without root (dmidecode), so it would be a guess either way. */
 #define CCT_RAM_W_PER_GB 0.3725
-/* statfs f_type of a FUSE file system (linux/magic.h), e.g. lxcfs's /proc/meminfo. */
-#define CCT_FUSE_SUPER_MAGIC 0x65735546
+/* statfs f_type of procfs (linux/magic.h). */
+#define CCT_PROC_SUPER_MAGIC 0x9fa0
 
 static pthread_mutex_t detect_lock = PTHREAD_MUTEX_INITIALIZER;
 static atomic_int detected;
@@ -124,15 +124,16 @@ static void detect_cpu(cct_hardware *h)
 }
 
 /* MemTotal without generating /proc/meminfo: sysinfo() reads the same kernel counter
- * (totalram_pages). Not when /proc/meminfo is a FUSE file: lxcfs puts the container's limit
- * there, and that is the figure CodeCarbon (psutil) would report. 0 or -1. */
+ * (totalram_pages). Only when /proc/meminfo is procfs's own file: lxcfs (FUSE) or a bind
+ * mount put a container's limit there, and that is the figure CodeCarbon (psutil) would
+ * report. 0 or -1. */
 static int mem_total_from_sysinfo(const cct_hardware *h, uint64_t *kb)
 {
     struct statfs fs;
     struct sysinfo si;
 
     if (!real_procfs(h) || statfs("/proc/meminfo", &fs) != 0 ||
-        fs.f_type == CCT_FUSE_SUPER_MAGIC || sysinfo(&si) != 0 || si.totalram == 0)
+        fs.f_type != CCT_PROC_SUPER_MAGIC || sysinfo(&si) != 0 || si.totalram == 0)
         return -1;
     *kb = (uint64_t)si.totalram * (si.mem_unit ? si.mem_unit : 1) / 1024;
     return 0;
