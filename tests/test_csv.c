@@ -5,6 +5,8 @@
  * column table.
  */
 #include <errno.h>
+#include <locale.h>
+#include <fenv.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -192,6 +194,52 @@ static uint64_t next_random(uint64_t *s)
     z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
     z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
     return z ^ (z >> 31);
+}
+
+/* printf follows the rounding mode (fesetround): so must the CSV's numbers. And they always
+ * use '.', whatever LC_NUMERIC says: a "0,5" would split a comma-separated field in two. */
+static void test_csv__number_format_rounding_mode_and_locale(void **state)
+{
+    static const double values[] = {0.1, 2.0 / 3.0, 123456.789, -0.7, 1.5e-20, 42 * 0.5 / 3.6e6,
+                                     8.77, 1.0e300 / 7.0};
+    static const int modes[] = {FE_UPWARD, FE_DOWNWARD, FE_TOWARDZERO};
+    char dir[] = "/tmp/ccb-test-locale-XXXXXX", cmd[300], got[64], want[64];
+    (void)state;
+
+    for (size_t m = 0; m < sizeof(modes) / sizeof(modes[0]); m++) {
+        assert_int_equal(fesetround(modes[m]), 0);
+        for (size_t i = 0; i < sizeof(values) / sizeof(values[0]); i++)
+            assert_g15(values[i]);
+        assert_int_equal(fesetround(FE_TONEAREST), 0);
+    }
+
+    /* A locale with a decimal comma, built for the test (Debian ships its sources). */
+    assert_non_null(mkdtemp(dir));
+    snprintf(cmd, sizeof(cmd), "localedef -i de_DE -f UTF-8 %s/de_DE.UTF-8 >/dev/null 2>&1", dir);
+    if (system(cmd) != 0) {
+        fprintf(stderr, "note: localedef could not build de_DE here: locale part skipped\n");
+        snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
+        assert_int_equal(system(cmd), 0);
+        return;
+    }
+    setenv("LOCPATH", dir, 1);
+    assert_non_null(setlocale(LC_NUMERIC, "de_DE.UTF-8"));
+    assert_string_equal(localeconv()->decimal_point, ",");
+    locale_t c = newlocale(LC_NUMERIC_MASK, "C", (locale_t)0);
+    assert_non_null(c);
+    for (size_t i = 0; i < sizeof(values) / sizeof(values[0]); i++) {
+        locale_t old = uselocale(c);
+        snprintf(want, sizeof(want), "%.15g", values[i]);
+        uselocale(old);
+        assert_true(cct_fmt__g15(values[i], got, sizeof(got)) > 0);
+        assert_string_equal(got, want);
+        assert_null(strchr(got, ','));
+    }
+    freelocale(c);
+    setlocale(LC_NUMERIC, "C");
+    unsetenv("LOCPATH");
+    snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
+    assert_int_equal(system(cmd), 0);
 }
 
 static void test_csv__number_format_matches_printf(void **state)
@@ -589,6 +637,7 @@ int main(void)
                                         teardown),
         cmocka_unit_test_setup_teardown(test_csv__row_format_and_quoting, setup, teardown),
         cmocka_unit_test(test_csv__number_format_matches_printf),
+        cmocka_unit_test(test_csv__number_format_rounding_mode_and_locale),
         cmocka_unit_test_setup_teardown(test_csv__full_disk_is_eio_and_leaves_no_torn_row, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(test_csv__unwritable_file_is_eio_naming_it, setup,

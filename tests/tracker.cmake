@@ -24,7 +24,7 @@ cct_add_tracker_test(test_nvml ENV ${CCT_FAKE_NVML_ENV})
 add_dependencies(test_nvml fake_nvml)
 cct_add_tracker_test(test_emissions ENV ${CCT_FAKE_NVML_ENV})
 add_dependencies(test_emissions fake_nvml)
-cct_add_tracker_test(test_csv LABELS tsan)
+cct_add_tracker_test(test_csv m LABELS tsan) # m: fesetround
 cct_add_tracker_test(test_tracker LABELS tsan)
 cct_add_tracker_test(test_sampler LABELS tsan)
 # Its own executable: nothing else in the process may map libcurl, libssl or libcrypto.

@@ -10,8 +10,15 @@
  * values, and everything else (infinities, |p| > 27, a long double without 64 bits), go to
  * snprintf. The output is byte for byte the same (tests/test_csv.c checks it against
  * snprintf over a few hundred thousand doubles of every magnitude).
+ *
+ * Two conditions of printf's own are kept: the fast path runs only on x86's 64-bit long
+ * double and in round-to-nearest (printf follows fesetround; so does the fallback). And the
+ * decimal point is always '.': the CSV is comma-separated and CodeCarbon's, so a program that
+ * set a German LC_NUMERIC must not get "0,5" split across two columns (printf would).
  */
 #include <float.h>
+#include <locale.h>
+#include <pthread.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
@@ -21,13 +28,47 @@
 #define SIG_DIGITS 15
 #define MAX_EXACT_POW10 27 /* 5^27 < 2^64: 10^27 is exact in a 64-bit mantissa */
 
+static locale_t c_numeric;
+static pthread_once_t c_numeric_once = PTHREAD_ONCE_INIT;
+
+static void make_c_numeric(void)
+{
+    c_numeric = newlocale(LC_NUMERIC_MASK, "C", (locale_t)0);
+}
+
+/* printf("%.15g") with the C locale's decimal point, whatever the process's locale. */
 static size_t with_snprintf(double v, char *out, size_t cap)
 {
-    int n = snprintf(out, cap, "%.15g", v);
+    locale_t previous = (locale_t)0;
+    int n;
+
+    pthread_once(&c_numeric_once, make_c_numeric);
+    if (c_numeric)
+        previous = uselocale(c_numeric);
+    n = snprintf(out, cap, "%.15g", v);
+    if (previous)
+        uselocale(previous);
     return n > 0 && (size_t)n < cap ? (size_t)n : 0;
 }
 
-#if LDBL_MANT_DIG >= 64
+#if (defined(__x86_64__) || defined(__i386__)) && LDBL_MANT_DIG == 64
+#define CCT_FAST_G15 1
+
+/* Round to nearest in both the x87 unit (the fast path's arithmetic) and SSE (what glibc's
+ * printf reads): fesetround sets both. */
+static int rounding_is_nearest(void)
+{
+    unsigned short x87;
+    __asm__ volatile("fnstcw %0" : "=m"(x87));
+#if defined(__SSE__)
+    unsigned int mxcsr;
+    __asm__ volatile("stmxcsr %0" : "=m"(mxcsr));
+    if ((mxcsr >> 13) & 3u)
+        return 0;
+#endif
+    return ((x87 >> 10) & 3u) == 0;
+}
+
 static const long double pow10_exact[MAX_EXACT_POW10 + 1] = {
     1e0L,  1e1L,  1e2L,  1e3L,  1e4L,  1e5L,  1e6L,  1e7L,  1e8L,  1e9L,
     1e10L, 1e11L, 1e12L, 1e13L, 1e14L, 1e15L, 1e16L, 1e17L, 1e18L, 1e19L,
@@ -115,12 +156,13 @@ static size_t format_digits(int negative, uint64_t n, int e, char *out)
 
 size_t cct_fmt__g15(double v, char *out, size_t cap)
 {
-#if LDBL_MANT_DIG >= 64
+#ifdef CCT_FAST_G15
     const uint64_t low = 100000000000000ULL, high = 1000000000000000ULL; /* 10^14, 10^15 */
     int negative = v < 0;
     double a = negative ? -v : v;
 
-    if (cap < 32 || !(a > 0) || a > DBL_MAX) /* zero, NaN, infinities */
+    /* zero, NaN, infinities, another rounding mode */
+    if (cap < 32 || !(a > 0) || a > DBL_MAX || !rounding_is_nearest())
         return with_snprintf(v, out, cap);
     int e = decimal_exponent_estimate(a);
     for (int tries = 0; tries < 4; tries++) {
