@@ -124,8 +124,21 @@ static int hash_tree(manifest *m, const char *root, const char *rel)
         rc = manifest_add(m, line);
         goto done;
     }
+    if (S_ISLNK(st.st_mode)) {
+        /* As git stores one: the link text, not what it points to. */
+        char target[PATH_MAX], line[2 * PATH_MAX + 8];
+        ssize_t n = readlink(path, target, sizeof(target) - 1);
+        if (n < 0) {
+            ccb_error_set("cannot read the link %s: %s", path, strerror(errno));
+            goto done;
+        }
+        target[n] = '\0';
+        snprintf(line, sizeof(line), "%s l %s", rel, target);
+        rc = manifest_add(m, line);
+        goto done;
+    }
     if (!S_ISDIR(st.st_mode)) {
-        rc = 0; /* symlinks and sockets do not take part in a build here */
+        rc = 0; /* sockets and fifos do not take part in a build */
         goto done;
     }
     count = scandir(path, &names, NULL, alphasort);
@@ -338,7 +351,9 @@ done:
     return rc;
 }
 
-/* Copy what hash_tree hashes (directories and regular files, no .git) from FROM to TO. */
+/* Copy what hash_tree hashes (directories, regular files, symlinks as links; no .git) from
+ * FROM to TO. A relative link leaving tracker/ does not resolve in the copy, as in a revision's
+ * checkout. */
 static int copy_tree(const char *from, const char *to)
 {
     struct dirent **names = NULL;
@@ -362,6 +377,15 @@ static int copy_tree(const char *from, const char *to)
                 continue; /* deleted while we list: not part of the snapshot */
             ccb_error_set("cannot read %s: %s", src, strerror(errno));
             goto done;
+        }
+        if (S_ISLNK(st.st_mode)) {
+            char target[PATH_MAX];
+            ssize_t n = readlink(src, target, sizeof(target) - 1);
+            if (n < 0 || (target[n] = '\0', symlink(target, dst) != 0)) {
+                ccb_error_set("cannot copy the link %s: %s", src, strerror(errno));
+                goto done;
+            }
+            continue;
         }
         if ((S_ISDIR(st.st_mode) && copy_tree(src, dst) != 0) ||
             (S_ISREG(st.st_mode) && copy_file(src, dst, st.st_mode) != 0))

@@ -553,11 +553,28 @@ static void test_compare__worktree_is_built_from_a_snapshot(void **state)
 
     snprintf(work_file, sizeof(work_file), "%s/tracker/src/tracker.c", repo_dir);
     char *original = read_file(work_file);
+    /* A data file the build reads, replaced by a symlink to a copy outside the repository:
+     * the snapshot keeps the link (it was dropped, and the build failed). */
+    char data[700], data_copy[700], link_in_snapshot[800];
+    snprintf(data, sizeof(data), "%s/tracker/data/cpu_power.csv", repo_dir);
+    snprintf(data_copy, sizeof(data_copy), "%s/cpu_power-elsewhere.csv", suite.dir);
+    char *data_text = read_file(data);
+    write_text(data_copy, data_text);
+    assert_int_equal(unlink(data), 0);
+    assert_int_equal(symlink(data_copy, data), 0);
+
     compare(&p, ARGS("compare", "main", "WORKTREE", QUICK, "--blocks", "2", "--scenario",
                      "spawn_floor", "--no-fail"));
     expect_status(&p, 0);
     snapshot_dir(p.err, snap1, sizeof(snap1));
     proc_free(&p);
+    struct stat st;
+    snprintf(link_in_snapshot, sizeof(link_in_snapshot), "%s/data/cpu_power.csv", snap1);
+    assert_int_equal(lstat(link_in_snapshot, &st), 0);
+    assert_true(S_ISLNK(st.st_mode));
+    assert_int_equal(unlink(data), 0);
+    write_text(data, data_text);
+    free(data_text);
     snprintf(copy_file, sizeof(copy_file), "%s/src/tracker.c", snap1);
     char *copied = read_file(copy_file);
     assert_string_equal(copied, original);

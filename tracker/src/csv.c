@@ -236,8 +236,10 @@ static int create_with_header(const char *dir, const char *path)
         /* A filesystem without hard links: exclusive create is the next best thing. */
         fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_APPEND | O_CLOEXEC, 0644);
         if (fd >= 0) {
-            if (write_all(fd, header.buf, header.len, &written) != 0)
+            if (write_all(fd, header.buf, header.len, &written) != 0) {
                 rc = cct_error__set(CCT_EIO, "cannot write %s: %s", path, strerror(errno));
+                unlink(path); /* ours (O_EXCL): rows must never follow a torn header */
+            }
             close(fd);
         } else if (errno != EEXIST) {
             rc = cct_error__set(CCT_EIO, "cannot create %s: %s", path, strerror(errno));
