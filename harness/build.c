@@ -399,6 +399,15 @@ done:
     return rc;
 }
 
+/* Move a finished temp directory into place; another compare that got there first (the
+ * same content) is as good. 0 or -1. */
+static int publish_dir(const char *tmp, const char *final)
+{
+    if (rename(tmp, final) != 0 && !(errno == ENOTEMPTY || errno == EEXIST))
+        return ccb_error_set("cannot rename %s to %s: %s", tmp, final, strerror(errno));
+    return 0;
+}
+
 /*
  * WORKTREE: the work tree's tracker/ copied into the cache and built from there, keyed by the
  * hash of the copy. Building the work tree in place would let an edit made during the build
@@ -427,10 +436,8 @@ static int snapshot_worktree(ccb_build_ctx *ctx, ccb_operand *op, char *hex)
         goto done;
     }
     if (!(stat(op->tracker_dir, &st) == 0 && S_ISDIR(st.st_mode)) &&
-        rename(inner, op->tracker_dir) != 0 && !(errno == ENOTEMPTY || errno == EEXIST)) {
-        ccb_error_set("cannot rename %s to %s: %s", inner, op->tracker_dir, strerror(errno));
+        publish_dir(inner, op->tracker_dir) != 0)
         goto done;
-    }
     rc = 0;
 done:
     if (tmp && access(tmp, F_OK) == 0)
@@ -464,10 +471,8 @@ static int checkout_source(ccb_build_ctx *ctx, ccb_operand *op)
                   op->tracker_tree, op->tracker_dir);
     if (ccb_gitref_checkout_tree(ctx->repo, op->tracker_tree, tmp) != 0)
         goto done;
-    if (rename(tmp, op->tracker_dir) != 0 && !(errno == ENOTEMPTY || errno == EEXIST)) {
-        ccb_error_set("cannot rename %s to %s: %s", tmp, op->tracker_dir, strerror(errno));
+    if (publish_dir(tmp, op->tracker_dir) != 0)
         goto done;
-    }
     rc = 0;
 done:
     if (tmp && access(tmp, F_OK) == 0)
