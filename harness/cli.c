@@ -6,12 +6,14 @@
 #include "cli.h"
 
 #include <errno.h>
+#include <sched.h>
 #include <getopt.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
+#include "catalog.h"
 #include "error.h"
 
 int ccb_cli_parse_format(const char *option, const char *text, ccb_format *out)
@@ -87,6 +89,30 @@ int ccb_cli_parse_uint(const char *option, const char *text, unsigned long min, 
         return ccb_error_set("%s '%s': expected a whole number from %lu to %lu", option, text, min,
                              max);
     *out = value;
+    return 0;
+}
+
+int ccb_cli_parse_cpu(const char *option, const char *text, long *out)
+{
+    unsigned long v;
+    cpu_set_t allowed;
+
+    if (ccb_cli_parse_uint(option, text, 0, CPU_SETSIZE - 1, &v) != 0)
+        return -1;
+    if (sched_getaffinity(0, sizeof(allowed), &allowed) != 0 || !CPU_ISSET((int)v, &allowed))
+        return ccb_error_set("%s %lu: CPU %lu is not available to ccbench (this machine lets it "
+                             "use %d CPUs: see nproc)",
+                             option, v, v, CPU_COUNT(&allowed));
+    *out = (long)v;
+    return 0;
+}
+
+int ccb_cli_parse_profile(const char *option, const char *text, int *out)
+{
+    int profile = ccb_profile_parse(text);
+    if (profile < 0)
+        return ccb_error_set("%s '%s': expected quick, default or full", option, text);
+    *out = profile;
     return 0;
 }
 

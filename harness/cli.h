@@ -40,6 +40,10 @@ int ccb_cli_use_color(ccb_color_mode mode, int fd);
 /* A whole decimal integer in [min, max]; no sign games, no trailing junk. */
 int ccb_cli_parse_uint(const char *option, const char *text, unsigned long min, unsigned long max,
                        unsigned long *out);
+/* --cpu: a CPU number this process may run on (its affinity mask), into *out. 0 or -1. */
+int ccb_cli_parse_cpu(const char *option, const char *text, long *out);
+/* --profile: quick, default or full, into *out (a ccb_profile). 0 or -1. */
+int ccb_cli_parse_profile(const char *option, const char *text, int *out);
 /* A finite decimal number in (0, max]. */
 int ccb_cli_parse_positive(const char *option, const char *text, double max, double *out);
 

@@ -9,7 +9,6 @@
 #include <getopt.h>
 #include <limits.h>
 #include <math.h>
-#include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -68,17 +67,14 @@ static int parse_options(int argc, char **argv, compare_options *o)
             break;
         unsigned long v = 0;
         int profile;
-        cpu_set_t allowed;
         switch (opt) {
         case 't':
             if (ccb_thresholds_parse(&o->thresholds, optarg) != 0)
                 return -1;
             break;
         case 'p':
-            profile = ccb_profile_parse(optarg);
-            if (profile < 0)
-                return ccb_error_set("compare: --profile '%s': expected quick, default or full",
-                                     optarg);
+            if (ccb_cli_parse_profile("compare: --profile", optarg, &profile) != 0)
+                return -1;
             o->profile = (ccb_profile)profile;
             break;
         case 's':
@@ -110,14 +106,8 @@ static int parse_options(int argc, char **argv, compare_options *o)
             o->seed_given = 1;
             break;
         case 'c':
-            if (ccb_cli_parse_uint("compare: --cpu", optarg, 0, CPU_SETSIZE - 1, &v) != 0)
+            if (ccb_cli_parse_cpu("compare: --cpu", optarg, &o->cpu) != 0)
                 return -1;
-            if (sched_getaffinity(0, sizeof(allowed), &allowed) != 0 ||
-                !CPU_ISSET((int)v, &allowed))
-                return ccb_error_set("compare: --cpu %lu: CPU %lu is not available to ccbench "
-                                     "(see nproc)",
-                                     v, v);
-            o->cpu = (long)v;
             break;
         case 'N':
             o->noise = 1;
@@ -147,16 +137,8 @@ static int parse_options(int argc, char **argv, compare_options *o)
         ccb_selection_default(&o->sel);
     if (!o->blocks)
         o->blocks = ccb_compare_default_blocks(o->profile);
-    if (!o->seed_given) {
-        /* Reproducible by --seed: the seed is printed and recorded. */
-        struct timespec ts;
-        clock_gettime(CLOCK_REALTIME, &ts);
-        ccb_rng rng;
-        ccb_rng_seed(&rng, (uint64_t)ts.tv_sec * 1000000007ULL ^ (uint64_t)ts.tv_nsec ^
-                               ((uint64_t)getpid() << 32));
-        /* Kept below 2^53 so JSON readers that use doubles see it exactly too. */
-        o->seed = ccb_rng_next(&rng) >> 11;
-    }
+    if (!o->seed_given)
+        o->seed = ccb_compare_default_seed();
     return 0;
 }
 

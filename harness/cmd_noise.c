@@ -8,7 +8,6 @@
 #include <limits.h>
 #include <getopt.h>
 #include <math.h>
-#include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -171,10 +170,8 @@ static int parse_options(int argc, char **argv, noise_options *o)
                 return -1;
             break;
         case 'p':
-            profile = ccb_profile_parse(optarg);
-            if (profile < 0)
-                return ccb_error_set("noise: --profile '%s': expected quick, default or full",
-                                     optarg);
+            if (ccb_cli_parse_profile("noise: --profile", optarg, &profile) != 0)
+                return -1;
             o->profile = (ccb_profile)profile;
             break;
         case 'b':
@@ -188,9 +185,8 @@ static int parse_options(int argc, char **argv, noise_options *o)
             o->seed_given = 1;
             break;
         case 'c':
-            if (ccb_cli_parse_uint("noise: --cpu", optarg, 0, CPU_SETSIZE - 1, &v) != 0)
+            if (ccb_cli_parse_cpu("noise: --cpu", optarg, &o->cpu) != 0)
                 return -1;
-            o->cpu = (long)v;
             break;
         case 'r':
             o->repo = optarg;
@@ -218,7 +214,7 @@ static int parse_options(int argc, char **argv, noise_options *o)
     if (!o->blocks)
         o->blocks = ccb_compare_default_blocks(o->profile);
     if (!o->seed_given)
-        o->seed = (uint64_t)time(NULL) * 2654435761ULL ^ (uint64_t)getpid();
+        o->seed = ccb_compare_default_seed();
     return 0;
 }
 

@@ -5,7 +5,6 @@
  * scenario ended without one valid sample, 130 on ^C (and then no file at all).
  */
 #include <getopt.h>
-#include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -114,16 +113,6 @@ done:
     return rc;
 }
 
-static int check_cpu(long cpu)
-{
-    cpu_set_t allowed;
-    if (sched_getaffinity(0, sizeof(allowed), &allowed) != 0 || !CPU_ISSET((int)cpu, &allowed))
-        return ccb_error_set("run: --cpu %ld: CPU %ld is not available to ccbench (this "
-                             "machine lets it use %d CPUs: see nproc)",
-                             cpu, cpu, CPU_COUNT(&allowed));
-    return 0;
-}
-
 static int parse_options(int argc, char **argv, run_options *o)
 {
     memset(o, 0, sizeof(*o));
@@ -136,7 +125,6 @@ static int parse_options(int argc, char **argv, run_options *o)
         int opt = getopt_long(argc, argv, ":q", longopts, NULL);
         if (opt == -1)
             break;
-        unsigned long v = 0;
         int profile = -1;
         switch (opt) {
         case 's':
@@ -144,10 +132,8 @@ static int parse_options(int argc, char **argv, run_options *o)
                 return -1;
             break;
         case 'p':
-            profile = ccb_profile_parse(optarg);
-            if (profile < 0)
-                return ccb_error_set("run: --profile '%s': expected quick, default or full",
-                                     optarg);
+            if (ccb_cli_parse_profile("run: --profile", optarg, &profile) != 0)
+                return -1;
             o->profile = (ccb_profile)profile;
             break;
         case 'n':
@@ -184,10 +170,8 @@ static int parse_options(int argc, char **argv, run_options *o)
             o->quiet = 1;
             break;
         case 'c':
-            if (ccb_cli_parse_uint("run: --cpu", optarg, 0, CPU_SETSIZE - 1, &v) != 0 ||
-                check_cpu((long)v) != 0)
+            if (ccb_cli_parse_cpu("run: --cpu", optarg, &o->cpu) != 0)
                 return -1;
-            o->cpu = (long)v;
             break;
         case 'C':
             if (ccb_cli_parse_color("run: --color", optarg, &o->color) != 0)

@@ -9,6 +9,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
+#include <unistd.h>
 
 #include "cli.h"
 #include "error.h"
@@ -585,6 +587,17 @@ void ccb_selection_default(ccb_selection *s)
         if (!all[i].selftest && (!all[i].needs_mock_api || ccb_measure_mock_api_available()))
             s->defs[s->n++] = &all[i];
     }
+}
+
+uint64_t ccb_compare_default_seed(void)
+{
+    struct timespec ts;
+    ccb_rng rng;
+
+    clock_gettime(CLOCK_REALTIME, &ts);
+    ccb_rng_seed(&rng, (uint64_t)ts.tv_sec * 1000000007ULL ^ (uint64_t)ts.tv_nsec ^
+                           ((uint64_t)getpid() << 32));
+    return ccb_rng_next(&rng) >> 11;
 }
 
 unsigned int ccb_compare_default_blocks(ccb_profile profile)

@@ -141,6 +141,9 @@ void ccb_selection_default(ccb_selection *s);
 
 /* Blocks per round when --blocks is not given. */
 unsigned int ccb_compare_default_blocks(ccb_profile profile);
+/* A seed for the block order when none is given: from the clock and pid, below 2^53 so JSON
+ * readers that use doubles see it exactly (it is printed and recorded: --seed replays it). */
+uint64_t ccb_compare_default_seed(void);
 
 /* One interleaved round over SEL: plans the items (PROFILE, CPU), measures, and appends the
  * pairs to CMP and the samples to RESULTS. *scenario_failed receives 1 when a scenario ended
