@@ -13,98 +13,13 @@
 #include <string.h>
 
 #include "error.h"
-
-/* Where the reader is: the file and the JSON path of the current object ("metrics[2]"). */
-typedef struct reader {
-    const char *origin;
-    char path[64];
-} reader;
-
-static int field_error(const reader *rd, const char *key, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-
-/* "FILE: field metrics[2].ratio: WHAT" */
-static int field_error(const reader *rd, const char *key, const char *fmt, ...)
-{
-    char what[256];
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(what, sizeof(what), fmt, ap);
-    va_end(ap);
-    return ccb_error_set("%s: field %s%s%s: %s", rd->origin, rd->path, rd->path[0] ? "." : "", key,
-                         what);
-}
-
-/* OBJ's member KEY checked with IS (NULL_OK: null is accepted too); NULL with a message. */
-static const cJSON *typed(const reader *rd, const cJSON *obj, const char *key,
-                          cJSON_bool (*is)(const cJSON *const), int null_ok, const char *expected)
-{
-    const cJSON *item = cJSON_GetObjectItemCaseSensitive(obj, key);
-    if (!item) {
-        field_error(rd, key, "missing. Is this a %s file (ccbench compare --format json)?",
-                    CCB_COMPARE_SCHEMA);
-        return NULL;
-    }
-    if (!is(item) && !(null_ok && cJSON_IsNull(item))) {
-        field_error(rd, key, "expected %s%s, got %s", expected, null_ok ? " or null" : "",
-                    ccb_json_type_name(item));
-        return NULL;
-    }
-    return item;
-}
-
-static int get_string(const reader *rd, const cJSON *obj, const char *key, int null_ok, char **out)
-{
-    const cJSON *item = typed(rd, obj, key, cJSON_IsString, null_ok, "a string");
-    *out = NULL;
-    if (!item)
-        return -1;
-    if (cJSON_IsNull(item))
-        return 0;
-    *out = strdup(item->valuestring);
-    return *out ? 0 : ccb_error_set("out of memory reading %s", rd->origin);
-}
-
-/* A finite number; null (NULL_OK) reads as NAN. */
-static int get_number(const reader *rd, const cJSON *obj, const char *key, int null_ok, double *out)
-{
-    const cJSON *item = typed(rd, obj, key, cJSON_IsNumber, null_ok, "a number");
-    if (!item)
-        return -1;
-    if (cJSON_IsNull(item)) {
-        *out = NAN;
-        return 0;
-    }
-    if (!isfinite(item->valuedouble))
-        return field_error(rd, key, "expected a finite number");
-    *out = item->valuedouble;
-    return 0;
-}
-
-/* A whole number in [0, MAX]. */
-static int get_count(const reader *rd, const cJSON *obj, const char *key, double max, double *out)
-{
-    if (get_number(rd, obj, key, 0, out) != 0)
-        return -1;
-    if (*out < 0 || *out > max || floor(*out) != *out)
-        return field_error(rd, key, "expected a whole number in [0, %.0f], got %g", max, *out);
-    return 0;
-}
-
-static int get_bool(const reader *rd, const cJSON *obj, const char *key, int null_ok, int *out)
-{
-    const cJSON *item = typed(rd, obj, key, cJSON_IsBool, null_ok, "true or false");
-    if (!item)
-        return -1;
-    *out = cJSON_IsTrue(item);
-    return 0;
-}
+#include "json_reader.h"
 
 /* A string that must be one of NAMES[0..N) (NULL entries skipped); *out gets its index. */
-static int get_enum(const reader *rd, const cJSON *obj, const char *key, const char *const *names,
-                    size_t n, int *out)
+static int get_enum(const ccb_jreader *rd, const cJSON *obj, const char *key,
+                    const char *const *names, size_t n, int *out)
 {
-    const cJSON *item = typed(rd, obj, key, cJSON_IsString, 0, "a string");
+    const cJSON *item = ccb_jr_typed(rd, obj, key, cJSON_IsString, 0, "a string");
     if (!item)
         return -1;
     char expected[256] = "";
@@ -120,32 +35,19 @@ static int get_enum(const reader *rd, const cJSON *obj, const char *key, const c
             len += (size_t)snprintf(expected + len, sizeof(expected) - len, "%s\"%s\"",
                                     len ? ", " : "", names[i]);
     }
-    return field_error(rd, key, "is \"%.64s\", expected one of %s", item->valuestring, expected);
+    return ccb_jr_error(rd, key, "is \"%.64s\", expected one of %s", item->valuestring, expected);
 }
 
 /* A digit string that fits 64 bits (a seed). */
-static int get_seed(const reader *rd, const cJSON *obj, const char *key, char **out)
+static int get_seed(const ccb_jreader *rd, const cJSON *obj, const char *key, char **out)
 {
-    if (get_string(rd, obj, key, 0, out) != 0)
+    if (ccb_jr_string(rd, obj, key, 0, out) != 0)
         return -1;
     size_t len = strlen(*out);
     if (len == 0 || len > 20 || strspn(*out, "0123456789") != len ||
         (len == 20 && strcmp(*out, "18446744073709551615") > 0))
-        return field_error(rd, key, "expected a 64-bit unsigned integer as a decimal string");
+        return ccb_jr_error(rd, key, "expected a 64-bit unsigned integer as a decimal string");
     return 0;
-}
-
-static size_t path_push(reader *rd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-
-/* Append ".key" or "[i]" to the path; returns the length to restore. */
-static size_t path_push(reader *rd, const char *fmt, ...)
-{
-    size_t len = strlen(rd->path);
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(rd->path + len, sizeof(rd->path) - len, fmt, ap);
-    va_end(ap);
-    return len;
 }
 
 static const char *const verdict_names[] = {
@@ -173,15 +75,16 @@ static const char *const modes[] = {"files", "interleaved"};
 #define COUNT(a) (sizeof(a) / sizeof((a)[0]))
 
 /* The object KEY of OBJ, with the path pushed (restore with *mark). */
-static const cJSON *enter(reader *rd, const cJSON *obj, const char *key, size_t *mark)
+static const cJSON *enter(ccb_jreader *rd, const cJSON *obj, const char *key, size_t *mark)
 {
-    const cJSON *o = typed(rd, obj, key, cJSON_IsObject, 0, "an object");
+    const cJSON *o = ccb_jr_typed(rd, obj, key, cJSON_IsObject, 0, "an object");
     if (o)
-        *mark = path_push(rd, "%s%s", rd->path[0] ? "." : "", key);
+        *mark = ccb_jr_push(rd, "%s%s", rd->path[0] ? "." : "", key);
     return o;
 }
 
-static int read_side(reader *rd, const cJSON *root, const char *key, ccb_compare_doc *d, int side)
+static int read_side(ccb_jreader *rd, const cJSON *root, const char *key, ccb_compare_doc *d,
+                     int side)
 {
     size_t mark = 0;
     char *commit = NULL, *tree = NULL, *result_file = NULL;
@@ -189,17 +92,18 @@ static int read_side(reader *rd, const cJSON *root, const char *key, ccb_compare
     const cJSON *o = enter(rd, root, key, &mark);
     if (!o)
         return -1;
-    if (get_string(rd, o, "operand", 0, &d->operand[side]) ||
+    if (ccb_jr_string(rd, o, "operand", 0, &d->operand[side]) ||
         get_enum(rd, o, "kind", side_kinds, COUNT(side_kinds), &kind) ||
-        get_string(rd, o, "commit", 1, &commit) || get_string(rd, o, "tracker_tree", 1, &tree) ||
-        get_bool(rd, o, "dirty", 0, &dirty) || get_string(rd, o, "result_file", 1, &result_file))
+        ccb_jr_string(rd, o, "commit", 1, &commit) ||
+        ccb_jr_string(rd, o, "tracker_tree", 1, &tree) || ccb_jr_bool(rd, o, "dirty", 0, &dirty) ||
+        ccb_jr_string(rd, o, "result_file", 1, &result_file))
         goto done;
     d->side_kind[side] = strdup(side_kinds[kind]);
     if (!d->side_kind[side]) {
         ccb_error_set("out of memory reading %s", rd->origin);
         goto done;
     }
-    rd->path[mark] = '\0';
+    ccb_jr_pop(rd, mark);
     rc = 0;
 done:
     free(commit);
@@ -208,12 +112,12 @@ done:
     return rc;
 }
 
-static int read_thresholds(reader *rd, const cJSON *root)
+static int read_thresholds(ccb_jreader *rd, const cJSON *root)
 {
     size_t mark = 0, mark2 = 0;
     double v = 0;
     const cJSON *o = enter(rd, root, "thresholds", &mark);
-    if (!o || get_number(rd, o, "default", 0, &v) != 0)
+    if (!o || ccb_jr_number(rd, o, "default", 0, &v) != 0)
         return -1;
     const cJSON *per = enter(rd, o, "metrics", &mark2);
     if (!per)
@@ -221,47 +125,49 @@ static int read_thresholds(reader *rd, const cJSON *root)
     const cJSON *item = NULL;
     cJSON_ArrayForEach(item, per)
     {
-        if (get_number(rd, per, item->string, 0, &v) != 0)
+        if (ccb_jr_number(rd, per, item->string, 0, &v) != 0)
             return -1;
     }
-    rd->path[mark] = '\0';
+    ccb_jr_pop(rd, mark);
     return 0;
 }
 
-static int read_metric(reader *rd, const cJSON *o, ccb_compare_doc_metric *m)
+static int read_metric(ccb_jreader *rd, const cJSON *o, ccb_compare_doc_metric *m)
 {
     int direction = 0, kind = 0, verdict = 0, first = 0, confirm = 0, confirmed = 0;
     double nbase = 0, ncand = 0, p = 0, more = 0, noise = 0;
-    if (get_string(rd, o, "scenario", 0, &m->scenario) || get_string(rd, o, "name", 0, &m->name) ||
-        get_string(rd, o, "unit", 0, &m->unit) ||
+    if (ccb_jr_string(rd, o, "scenario", 0, &m->scenario) ||
+        ccb_jr_string(rd, o, "name", 0, &m->name) || ccb_jr_string(rd, o, "unit", 0, &m->unit) ||
         get_enum(rd, o, "direction", direction_names, COUNT(direction_names), &direction) ||
         get_enum(rd, o, "kind", kind_names, COUNT(kind_names), &kind) ||
-        get_number(rd, o, "baseline_median", 1, &m->base_median) ||
-        get_count(rd, o, "baseline_n", 9007199254740992.0, &nbase) ||
-        get_number(rd, o, "candidate_median", 1, &m->cand_median) ||
-        get_count(rd, o, "candidate_n", 9007199254740992.0, &ncand) ||
-        get_number(rd, o, "ratio", 1, &m->ratio) || get_number(rd, o, "ci_low", 1, &m->ci_low) ||
-        get_number(rd, o, "ci_high", 1, &m->ci_high) || get_number(rd, o, "p", 1, &p) ||
-        get_number(rd, o, "p_holm", 1, &p) || get_number(rd, o, "threshold", 0, &m->threshold) ||
+        ccb_jr_number(rd, o, "baseline_median", 1, &m->base_median) ||
+        ccb_jr_count(rd, o, "baseline_n", 9007199254740992.0, &nbase) ||
+        ccb_jr_number(rd, o, "candidate_median", 1, &m->cand_median) ||
+        ccb_jr_count(rd, o, "candidate_n", 9007199254740992.0, &ncand) ||
+        ccb_jr_number(rd, o, "ratio", 1, &m->ratio) ||
+        ccb_jr_number(rd, o, "ci_low", 1, &m->ci_low) ||
+        ccb_jr_number(rd, o, "ci_high", 1, &m->ci_high) || ccb_jr_number(rd, o, "p", 1, &p) ||
+        ccb_jr_number(rd, o, "p_holm", 1, &p) ||
+        ccb_jr_number(rd, o, "threshold", 0, &m->threshold) ||
         get_enum(rd, o, "verdict", verdict_names, COUNT(verdict_names), &verdict) ||
         get_enum(rd, o, "first_round_verdict", verdict_names, COUNT(verdict_names), &first) ||
-        get_bool(rd, o, "confirmed", 1, &confirmed) ||
+        ccb_jr_bool(rd, o, "confirmed", 1, &confirmed) ||
         get_enum(rd, o, "confirm", confirm_names, COUNT(confirm_names), &confirm) ||
-        get_count(rd, o, "more_blocks_needed", 9007199254740992.0, &more) ||
-        get_number(rd, o, "noise_floor", 1, &noise))
+        ccb_jr_count(rd, o, "more_blocks_needed", 9007199254740992.0, &more) ||
+        ccb_jr_number(rd, o, "noise_floor", 1, &noise))
         return -1;
     if (m->threshold < 0 || m->threshold >= 10)
-        return field_error(rd, "threshold", "%g is not a fraction in [0, 10)", m->threshold);
+        return ccb_jr_error(rd, "threshold", "%g is not a fraction in [0, 10)", m->threshold);
     /* Ratios are positive (they go on a log axis); the CI is both bounds or neither. */
     const char *const ratio_keys[3] = {"ratio", "ci_low", "ci_high"};
     const double ratios[3] = {m->ratio, m->ci_low, m->ci_high};
     for (int k = 0; k < 3; k++) {
         if (isfinite(ratios[k]) && ratios[k] <= 0)
-            return field_error(rd, ratio_keys[k], "%g: a ratio must be > 0", ratios[k]);
+            return ccb_jr_error(rd, ratio_keys[k], "%g: a ratio must be > 0", ratios[k]);
     }
     if (isfinite(m->ci_low) != isfinite(m->ci_high) ||
         (isfinite(m->ci_low) && m->ci_low > m->ci_high))
-        return field_error(rd, "ci_low", "expected ci_low <= ci_high, both numbers or both null");
+        return ccb_jr_error(rd, "ci_low", "expected ci_low <= ci_high, both numbers or both null");
     m->direction = (ccb_direction)direction;
     m->kind = (ccb_metric_kind)kind;
     m->nbase = (size_t)nbase;
@@ -271,14 +177,14 @@ static int read_metric(reader *rd, const cJSON *o, ccb_compare_doc_metric *m)
     return 0;
 }
 
-static int read_metrics(reader *rd, const cJSON *root, ccb_compare_doc *d)
+static int read_metrics(ccb_jreader *rd, const cJSON *root, ccb_compare_doc *d)
 {
-    const cJSON *arr = typed(rd, root, "metrics", cJSON_IsArray, 0, "an array");
+    const cJSON *arr = ccb_jr_typed(rd, root, "metrics", cJSON_IsArray, 0, "an array");
     if (!arr)
         return -1;
     int n = cJSON_GetArraySize(arr);
     if (n == 0)
-        return field_error(rd, "metrics", "empty: the compare has no metric to show");
+        return ccb_jr_error(rd, "metrics", "empty: the compare has no metric to show");
     d->metrics = calloc((size_t)n, sizeof(*d->metrics));
     if (!d->metrics)
         return ccb_error_set("out of memory reading %s", rd->origin);
@@ -290,15 +196,15 @@ static int read_metrics(reader *rd, const cJSON *root, ccb_compare_doc *d)
                                  d->n, ccb_json_type_name(item));
         ccb_compare_doc_metric *m = &d->metrics[d->n++];
         m->ratio = m->ci_low = m->ci_high = m->base_median = m->cand_median = NAN;
-        size_t mark = path_push(rd, "metrics[%zu]", d->n - 1);
+        size_t mark = ccb_jr_push(rd, "metrics[%zu]", d->n - 1);
         if (read_metric(rd, item, m) != 0)
             return -1;
-        rd->path[mark] = '\0';
+        ccb_jr_pop(rd, mark);
     }
     return 0;
 }
 
-static int read_doc(reader *rd, const cJSON *json, ccb_compare_doc *d)
+static int read_doc(ccb_jreader *rd, const cJSON *json, ccb_compare_doc *d)
 {
     char *schema = NULL, *seed = NULL;
     int rc = -1, mode = 0;
@@ -310,7 +216,7 @@ static int read_doc(reader *rd, const cJSON *json, ccb_compare_doc *d)
                       rd->origin, ccb_json_type_name(json), CCB_COMPARE_SCHEMA);
         goto done;
     }
-    if (get_string(rd, json, "schema", 0, &schema) != 0)
+    if (ccb_jr_string(rd, json, "schema", 0, &schema) != 0)
         goto done;
     if (strcmp(schema, CCB_COMPARE_SCHEMA) != 0) {
         ccb_error_set("%s: field schema: is \"%s\", expected \"%s\" (make one with: ccbench "
@@ -320,19 +226,20 @@ static int read_doc(reader *rd, const cJSON *json, ccb_compare_doc *d)
     }
     if (read_side(rd, json, "baseline", d, 0) || read_side(rd, json, "candidate", d, 1) ||
         get_enum(rd, json, "mode", modes, COUNT(modes), &mode) ||
-        get_string(rd, json, "profile", 1, &d->profile) || get_seed(rd, json, "seed", &d->seed) ||
-        get_count(rd, json, "blocks", 4294967295.0, &blocks))
+        ccb_jr_string(rd, json, "profile", 1, &d->profile) ||
+        get_seed(rd, json, "seed", &d->seed) ||
+        ccb_jr_count(rd, json, "blocks", 4294967295.0, &blocks))
         goto done;
     d->paired = mode == 1;
     d->blocks = (unsigned int)blocks;
     const cJSON *confirm = enter(rd, json, "confirm_round", &mark);
-    if (!confirm || get_bool(rd, confirm, "ran", 0, &d->confirm_ran) ||
+    if (!confirm || ccb_jr_bool(rd, confirm, "ran", 0, &d->confirm_ran) ||
         get_seed(rd, confirm, "seed", &seed))
         goto done;
-    rd->path[mark] = '\0';
+    ccb_jr_pop(rd, mark);
     if (read_thresholds(rd, json) || read_metrics(rd, json, d))
         goto done;
-    const cJSON *warnings = typed(rd, json, "warnings", cJSON_IsArray, 0, "an array");
+    const cJSON *warnings = ccb_jr_typed(rd, json, "warnings", cJSON_IsArray, 0, "an array");
     if (!warnings)
         goto done;
     size_t i = 0;
@@ -346,7 +253,7 @@ static int read_doc(reader *rd, const cJSON *json, ccb_compare_doc *d)
         }
         i++;
     }
-    if (get_bool(rd, json, "failed", 0, &d->failed))
+    if (ccb_jr_bool(rd, json, "failed", 0, &d->failed))
         goto done;
     rc = 0;
 done:
@@ -370,7 +277,10 @@ int ccb_compare_doc_read_file(const char *path, ccb_compare_doc **out)
         ccb_error_set("out of memory reading %s", path);
         goto done;
     }
-    reader rd = {.origin = path, .path = ""};
+    ccb_jreader rd = {.origin = path,
+                      .missing_hint =
+                          "Is this a " CCB_COMPARE_SCHEMA " file (ccbench compare --format json)?",
+                      .path = ""};
     if (read_doc(&rd, json, d) != 0)
         goto done;
     *out = d;

@@ -100,8 +100,6 @@ int ccb_result_from_json(const cJSON *json, const char *origin, ccb_result **out
  * file, saying whether it is empty, truncated or malformed (and where); WHAT is what the file
  * should be ("a ccbench result file"). *out is the caller's (cJSON_Delete). */
 int ccb_json_read_file(const char *path, const char *what, cJSON **out);
-/* "a number", "a string", ... for messages such as "expected an array, got a string". */
-const char *ccb_json_type_name(const cJSON *item);
 
 const ccb_scenario_result *ccb_result_find_scenario(const ccb_result *r, const char *name);
 

@@ -19,154 +19,35 @@
 #include <unistd.h>
 
 #include "error.h"
+#include "json_reader.h"
 #include "protocol.h"
 
 /* A result file bigger than this is not one of ours (a full run is a few MB). */
 #define MAX_RESULT_BYTES (256L * 1024 * 1024)
 
-/* Where the reader is: the file (for messages) and the JSON path of the current object,
- * e.g. "scenarios[1].metrics[0]". */
-typedef struct reader {
-    const char *origin;
-    char path[256];
-} reader;
+#define MAX_EXACT_COUNT 9007199254740992.0 /* 2^53: exact in a double */
 
-static size_t path_push(reader *rd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-
-/* Append ".key" or "[i]" to the path; returns the length to restore with path_pop. */
-static size_t path_push(reader *rd, const char *fmt, ...)
-{
-    size_t len = strlen(rd->path);
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(rd->path + len, sizeof(rd->path) - len, fmt, ap);
-    va_end(ap);
-    return len;
-}
-
-static void path_pop(reader *rd, size_t len)
-{
-    rd->path[len] = '\0';
-}
-
-/* "FILE: field scenarios[0].name: WHAT" */
-static int field_error(const reader *rd, const char *key, const char *what)
-{
-    const char *sep = rd->path[0] && key[0] != '\0' ? "." : "";
-    return ccb_error_set("%s: field %s%s%s: %s", rd->origin, rd->path, sep, key, what);
-}
-
-const char *ccb_json_type_name(const cJSON *item)
-{
-    if (cJSON_IsNull(item))
-        return "null";
-    if (cJSON_IsBool(item))
-        return "a boolean";
-    if (cJSON_IsNumber(item))
-        return "a number";
-    if (cJSON_IsString(item))
-        return "a string";
-    if (cJSON_IsArray(item))
-        return "an array";
-    if (cJSON_IsObject(item))
-        return "an object";
-    return "something else";
-}
-
-static int type_error(const reader *rd, const char *key, const char *expected, const cJSON *got)
-{
-    char what[128];
-    snprintf(what, sizeof(what), "expected %s, got %s", expected, ccb_json_type_name(got));
-    return field_error(rd, key, what);
-}
-
-/* The member KEY of OBJ, or NULL with "missing" set. */
-static const cJSON *member(const reader *rd, const cJSON *obj, const char *key)
-{
-    const cJSON *item = cJSON_GetObjectItemCaseSensitive(obj, key);
-    if (!item)
-        field_error(rd, key, "missing. Is this a ccbench result file?");
-    return item;
-}
-
-static int get_string(const reader *rd, const cJSON *obj, const char *key, int nullable, char **out)
-{
-    const cJSON *item = member(rd, obj, key);
-    if (!item)
-        return -1;
-    if (nullable && cJSON_IsNull(item)) {
-        *out = NULL;
-        return 0;
-    }
-    if (!cJSON_IsString(item))
-        return type_error(rd, key, nullable ? "a string or null" : "a string", item);
-    *out = strdup(item->valuestring);
-    return *out ? 0 : ccb_error_set("out of memory reading %s", rd->origin);
-}
-
-static int get_number(const reader *rd, const cJSON *obj, const char *key, double *out)
-{
-    const cJSON *item = member(rd, obj, key);
-    if (!item)
-        return -1;
-    if (!cJSON_IsNumber(item) || !isfinite(item->valuedouble))
-        return type_error(rd, key, "a number", item);
-    *out = item->valuedouble;
-    return 0;
-}
-
-/* A count: a whole number in [0, 2^53] (exact in a double). */
-static int get_count(const reader *rd, const cJSON *obj, const char *key, double *out)
+static int get_size(const ccb_jreader *rd, const cJSON *obj, const char *key, size_t *out)
 {
     double v = 0;
-    if (get_number(rd, obj, key, &v) != 0)
-        return -1;
-    if (v < 0 || v > 9007199254740992.0 || floor(v) != v)
-        return field_error(rd, key, "expected a whole number >= 0");
-    *out = v;
-    return 0;
-}
-
-static int get_size(const reader *rd, const cJSON *obj, const char *key, size_t *out)
-{
-    double v = 0;
-    if (get_count(rd, obj, key, &v) != 0)
+    if (ccb_jr_count(rd, obj, key, MAX_EXACT_COUNT, &v) != 0)
         return -1;
     *out = (size_t)v;
     return 0;
 }
 
-static int get_bool(const reader *rd, const cJSON *obj, const char *key, int *out)
-{
-    const cJSON *item = member(rd, obj, key);
-    if (!item)
-        return -1;
-    if (!cJSON_IsBool(item))
-        return type_error(rd, key, "true or false", item);
-    *out = cJSON_IsTrue(item);
-    return 0;
-}
-
-static const cJSON *get_typed(const reader *rd, const cJSON *obj, const char *key,
-                              cJSON_bool (*is)(const cJSON *const), const char *expected)
-{
-    const cJSON *item = member(rd, obj, key);
-    if (item && !is(item)) {
-        type_error(rd, key, expected, item);
-        return NULL;
-    }
-    return item;
-}
-
-static int read_stats(reader *rd, const cJSON *o, ccb_summary *st, size_t nsamples)
+static int read_stats(ccb_jreader *rd, const cJSON *o, ccb_summary *st, size_t nsamples)
 {
     double n = 0, outliers = 0;
-    if (get_count(rd, o, "n", &n) || get_number(rd, o, "min", &st->min) ||
-        get_number(rd, o, "max", &st->max) || get_number(rd, o, "mean", &st->mean) ||
-        get_number(rd, o, "median", &st->median) || get_number(rd, o, "stddev", &st->stddev) ||
-        get_number(rd, o, "mad", &st->mad) || get_number(rd, o, "p95", &st->p95) ||
-        get_number(rd, o, "p99", &st->p99) || get_number(rd, o, "ci95_low", &st->ci95_low) ||
-        get_number(rd, o, "ci95_high", &st->ci95_high) || get_count(rd, o, "outliers", &outliers))
+    if (ccb_jr_count(rd, o, "n", MAX_EXACT_COUNT, &n) || ccb_jr_number(rd, o, "min", 0, &st->min) ||
+        ccb_jr_number(rd, o, "max", 0, &st->max) || ccb_jr_number(rd, o, "mean", 0, &st->mean) ||
+        ccb_jr_number(rd, o, "median", 0, &st->median) ||
+        ccb_jr_number(rd, o, "stddev", 0, &st->stddev) ||
+        ccb_jr_number(rd, o, "mad", 0, &st->mad) || ccb_jr_number(rd, o, "p95", 0, &st->p95) ||
+        ccb_jr_number(rd, o, "p99", 0, &st->p99) ||
+        ccb_jr_number(rd, o, "ci95_low", 0, &st->ci95_low) ||
+        ccb_jr_number(rd, o, "ci95_high", 0, &st->ci95_high) ||
+        ccb_jr_count(rd, o, "outliers", MAX_EXACT_COUNT, &outliers))
         return -1;
     st->n = (size_t)n;
     st->outliers = (size_t)outliers;
@@ -174,24 +55,24 @@ static int read_stats(reader *rd, const cJSON *o, ccb_summary *st, size_t nsampl
     if (st->n != nsamples) {
         char what[96];
         snprintf(what, sizeof(what), "is %zu but there are %zu samples", st->n, nsamples);
-        return field_error(rd, "n", what);
+        return ccb_jr_error(rd, "n", "%s", what);
     }
     return 0;
 }
 
 /* One element of a scenario's "metrics", appended to S. */
-static int read_metric(reader *rd, const cJSON *o, void *parent)
+static int read_metric(ccb_jreader *rd, const cJSON *o, void *parent)
 {
     ccb_scenario_result *s = parent;
     char *name = NULL, *unit = NULL, *direction = NULL;
     ccb_metric_def def = {NULL, NULL, CCB_LOWER_IS_BETTER, CCB_FROM_RUNNER, CCB_KIND_TIMING, NULL};
     ccb_metric_result *m = NULL;
     int rc = -1;
-    if (get_string(rd, o, "name", 0, &name) || get_string(rd, o, "unit", 0, &unit) ||
-        get_string(rd, o, "direction", 0, &direction))
+    if (ccb_jr_string(rd, o, "name", 0, &name) || ccb_jr_string(rd, o, "unit", 0, &unit) ||
+        ccb_jr_string(rd, o, "direction", 0, &direction))
         goto done;
     if (ccb_scenario_find_metric(s, name)) {
-        field_error(rd, "name", "the same metric appears twice in this scenario");
+        ccb_jr_error(rd, "name", "the same metric appears twice in this scenario");
         goto done;
     }
     if (strcmp(direction, "lower_is_better") == 0) {
@@ -199,7 +80,7 @@ static int read_metric(reader *rd, const cJSON *o, void *parent)
     } else if (strcmp(direction, "higher_is_better") == 0) {
         def.direction = CCB_HIGHER_IS_BETTER;
     } else {
-        field_error(rd, "direction", "expected lower_is_better or higher_is_better");
+        ccb_jr_error(rd, "direction", "expected lower_is_better or higher_is_better");
         goto done;
     }
 
@@ -212,7 +93,7 @@ static int read_metric(reader *rd, const cJSON *o, void *parent)
         } else if (cJSON_IsString(kind) && strcmp(kind->valuestring, "count") == 0) {
             def.kind = CCB_KIND_COUNT;
         } else {
-            field_error(rd, "kind", "expected \"timing\" or \"count\"");
+            ccb_jr_error(rd, "kind", "expected \"timing\" or \"count\"");
             goto done;
         }
     } else {
@@ -226,13 +107,9 @@ static int read_metric(reader *rd, const cJSON *o, void *parent)
     if (!m)
         goto done;
 
-    const cJSON *samples = member(rd, o, "samples");
+    const cJSON *samples = ccb_jr_typed(rd, o, "samples", cJSON_IsArray, 0, "an array of numbers");
     if (!samples)
         goto done;
-    if (!cJSON_IsArray(samples)) {
-        field_error(rd, "samples", "expected an array of numbers");
-        goto done;
-    }
     size_t count = (size_t)cJSON_GetArraySize(samples);
     if (count > 0) {
         m->samples = malloc(count * sizeof(double));
@@ -249,18 +126,18 @@ static int read_metric(reader *rd, const cJSON *o, void *parent)
             char what[96];
             snprintf(what, sizeof(what), "expected an array of numbers (element %zu is %s)", m->n,
                      ccb_json_type_name(v));
-            field_error(rd, "samples", what);
+            ccb_jr_error(rd, "samples", "%s", what);
             goto done;
         }
         m->samples[m->n++] = v->valuedouble;
     }
 
-    const cJSON *stats = get_typed(rd, o, "stats", cJSON_IsObject, "an object");
+    const cJSON *stats = ccb_jr_typed(rd, o, "stats", cJSON_IsObject, 0, "an object");
     if (!stats)
         goto done;
-    size_t mark = path_push(rd, ".stats");
+    size_t mark = ccb_jr_push(rd, ".stats");
     int st = read_stats(rd, stats, &m->stats, m->n);
-    path_pop(rd, mark);
+    ccb_jr_pop(rd, mark);
     if (st != 0)
         goto done;
     rc = 0;
@@ -272,15 +149,17 @@ done:
 }
 
 /* One element of a scenario's "processes", appended to S. */
-static int read_process(reader *rd, const cJSON *o, void *parent)
+static int read_process(ccb_jreader *rd, const cJSON *o, void *parent)
 {
     ccb_process_meta p;
     double nvcsw = 0, nivcsw = 0;
     memset(&p, 0, sizeof(p));
-    if (get_bool(rd, o, "ok", &p.ok) || get_number(rd, o, "wall_ms", &p.wall_ms) ||
-        get_number(rd, o, "cpu_ms", &p.cpu_ms) || get_number(rd, o, "maxrss_kb", &p.maxrss_kb) ||
-        get_count(rd, o, "nvcsw", &nvcsw) || get_count(rd, o, "nivcsw", &nivcsw) ||
-        get_number(rd, o, "steal_ms", &p.steal_ms))
+    if (ccb_jr_bool(rd, o, "ok", 0, &p.ok) || ccb_jr_number(rd, o, "wall_ms", 0, &p.wall_ms) ||
+        ccb_jr_number(rd, o, "cpu_ms", 0, &p.cpu_ms) ||
+        ccb_jr_number(rd, o, "maxrss_kb", 0, &p.maxrss_kb) ||
+        ccb_jr_count(rd, o, "nvcsw", MAX_EXACT_COUNT, &nvcsw) ||
+        ccb_jr_count(rd, o, "nivcsw", MAX_EXACT_COUNT, &nivcsw) ||
+        ccb_jr_number(rd, o, "steal_ms", 0, &p.steal_ms))
         return -1;
     p.nvcsw = (long)nvcsw;
     p.nivcsw = (long)nivcsw;
@@ -288,12 +167,12 @@ static int read_process(reader *rd, const cJSON *o, void *parent)
 }
 
 /* One element of a scenario's "failures", appended to S. */
-static int read_failure(reader *rd, const cJSON *o, void *parent)
+static int read_failure(ccb_jreader *rd, const cJSON *o, void *parent)
 {
     char *reason = NULL, *detail = NULL;
     int rc = -1;
-    if (get_string(rd, o, "reason", 0, &reason) == 0 &&
-        get_string(rd, o, "detail", 0, &detail) == 0)
+    if (ccb_jr_string(rd, o, "reason", 0, &reason) == 0 &&
+        ccb_jr_string(rd, o, "detail", 0, &detail) == 0)
         rc = ccb_scenario_add_failure(parent, reason, detail);
     free(reason);
     free(detail);
@@ -302,26 +181,25 @@ static int read_failure(reader *rd, const cJSON *o, void *parent)
 
 /* Read array KEY of O: READ gets each element (which must be an object) with the path set to
  * KEY[i], and appends what it read to PARENT. */
-typedef int (*read_fn)(reader *rd, const cJSON *o, void *parent);
+typedef int (*read_fn)(ccb_jreader *rd, const cJSON *o, void *parent);
 
-static int read_array(reader *rd, const cJSON *o, const char *key, int optional, void *parent,
+static int read_array(ccb_jreader *rd, const cJSON *o, const char *key, int optional, void *parent,
                       read_fn read)
 {
-    const cJSON *array = cJSON_GetObjectItemCaseSensitive(o, key);
-    if (!array && optional)
+    if (optional && !cJSON_GetObjectItemCaseSensitive(o, key))
         return 0;
+    const cJSON *array = ccb_jr_typed(rd, o, key, cJSON_IsArray, 0, "an array");
     if (!array)
-        return field_error(rd, key, "missing. Is this a ccbench result file?");
-    if (!cJSON_IsArray(array))
-        return type_error(rd, key, "an array", array);
+        return -1;
     size_t i = 0;
     const cJSON *item = NULL;
     cJSON_ArrayForEach(item, array)
     {
-        size_t mark = path_push(rd, "%s%s[%zu]", rd->path[0] ? "." : "", key, i);
-        int rc =
-            cJSON_IsObject(item) ? read(rd, item, parent) : type_error(rd, "", "an object", item);
-        path_pop(rd, mark);
+        size_t mark = ccb_jr_push(rd, "%s%s[%zu]", rd->path[0] ? "." : "", key, i);
+        int rc = cJSON_IsObject(item)
+                     ? read(rd, item, parent)
+                     : ccb_jr_error(rd, "", "expected an object, got %s", ccb_json_type_name(item));
+        ccb_jr_pop(rd, mark);
         if (rc != 0)
             return -1;
         i++;
@@ -330,18 +208,18 @@ static int read_array(reader *rd, const cJSON *o, const char *key, int optional,
 }
 
 /* One element of "scenarios", appended to the result. */
-static int read_scenario(reader *rd, const cJSON *o, void *parent)
+static int read_scenario(ccb_jreader *rd, const cJSON *o, void *parent)
 {
     ccb_result *r = parent;
     char *name = NULL;
     int rc = -1;
-    if (get_string(rd, o, "name", 0, &name))
+    if (ccb_jr_string(rd, o, "name", 0, &name))
         goto done;
     if (ccb_result_find_scenario(r, name)) {
-        field_error(rd, "name", "the same scenario appears twice");
+        ccb_jr_error(rd, "name", "the same scenario appears twice");
         goto done;
     }
-    const cJSON *params = get_typed(rd, o, "params", cJSON_IsObject, "an object");
+    const cJSON *params = ccb_jr_typed(rd, o, "params", cJSON_IsObject, 0, "an object");
     if (!params)
         goto done;
     ccb_scenario_result *s = ccb_result_add_scenario(r, name);
@@ -365,61 +243,58 @@ done:
     return rc;
 }
 
-static int read_git(reader *rd, const cJSON *o, void *out)
+static int read_git(ccb_jreader *rd, const cJSON *o, void *out)
 {
     ccb_git_info *g = out;
-    if (get_string(rd, o, "revision", 1, &g->revision) ||
-        get_string(rd, o, "commit", 1, &g->commit) ||
-        get_string(rd, o, "tracker_tree", 1, &g->tracker_tree))
+    if (ccb_jr_string(rd, o, "revision", 1, &g->revision) ||
+        ccb_jr_string(rd, o, "commit", 1, &g->commit) ||
+        ccb_jr_string(rd, o, "tracker_tree", 1, &g->tracker_tree))
         return -1;
-    const cJSON *dirty = member(rd, o, "dirty");
+    const cJSON *dirty = ccb_jr_typed(rd, o, "dirty", cJSON_IsBool, 1, "true or false");
     if (!dirty)
         return -1;
-    if (cJSON_IsNull(dirty)) {
-        g->dirty = 0;
-    } else if (cJSON_IsBool(dirty)) {
-        g->dirty = cJSON_IsTrue(dirty);
-    } else {
-        return type_error(rd, "dirty", "true, false or null", dirty);
-    }
+    g->dirty = cJSON_IsTrue(dirty);
     /* Written outside a repository, every field is null. */
     g->present = g->revision || g->commit || !cJSON_IsNull(dirty);
     return 0;
 }
 
-static int read_machine(reader *rd, const cJSON *o, void *out)
+static int read_machine(ccb_jreader *rd, const cJSON *o, void *out)
 {
     ccb_machine_info *m = out;
     double cpus = 0, mem = 0;
-    if (get_string(rd, o, "hostname", 0, &m->hostname) || get_string(rd, o, "os", 0, &m->os) ||
-        get_string(rd, o, "kernel", 0, &m->kernel) ||
-        get_string(rd, o, "cpu_model", 0, &m->cpu_model) || get_count(rd, o, "cpus", &cpus) ||
-        get_count(rd, o, "mem_total_kb", &mem) || get_string(rd, o, "compiler", 0, &m->compiler) ||
-        get_string(rd, o, "build_type", 0, &m->build_type))
+    if (ccb_jr_string(rd, o, "hostname", 0, &m->hostname) ||
+        ccb_jr_string(rd, o, "os", 0, &m->os) || ccb_jr_string(rd, o, "kernel", 0, &m->kernel) ||
+        ccb_jr_string(rd, o, "cpu_model", 0, &m->cpu_model) ||
+        ccb_jr_count(rd, o, "cpus", MAX_EXACT_COUNT, &cpus) ||
+        ccb_jr_count(rd, o, "mem_total_kb", MAX_EXACT_COUNT, &mem) ||
+        ccb_jr_string(rd, o, "compiler", 0, &m->compiler) ||
+        ccb_jr_string(rd, o, "build_type", 0, &m->build_type))
         return -1;
     if (cpus > INT_MAX)
-        return field_error(rd, "cpus", "is too large");
+        return ccb_jr_error(rd, "cpus", "is too large");
     m->cpus = (int)cpus;
     m->mem_total_kb = (long)mem;
     return 0;
 }
 
 /* Read object KEY of O with FN, the path set to KEY. */
-static int read_object(reader *rd, const cJSON *o, const char *key,
-                       int (*fn)(reader *, const cJSON *, void *), void *out)
+static int read_object(ccb_jreader *rd, const cJSON *o, const char *key,
+                       int (*fn)(ccb_jreader *, const cJSON *, void *), void *out)
 {
-    const cJSON *obj = get_typed(rd, o, key, cJSON_IsObject, "an object");
+    const cJSON *obj = ccb_jr_typed(rd, o, key, cJSON_IsObject, 0, "an object");
     if (!obj)
         return -1;
-    size_t mark = path_push(rd, "%s%s", rd->path[0] ? "." : "", key);
+    size_t mark = ccb_jr_push(rd, "%s%s", rd->path[0] ? "." : "", key);
     int rc = fn(rd, obj, out);
-    path_pop(rd, mark);
+    ccb_jr_pop(rd, mark);
     return rc;
 }
 
 int ccb_result_from_json(const cJSON *json, const char *origin, ccb_result **out)
 {
-    reader rd = {.origin = origin, .path = ""};
+    ccb_jreader rd = {
+        .origin = origin, .missing_hint = "Is this a ccbench result file?", .path = ""};
     ccb_result *r = NULL;
     char *schema = NULL;
     int rc = -1;
@@ -431,7 +306,7 @@ int ccb_result_from_json(const cJSON *json, const char *origin, ccb_result **out
                       origin, ccb_json_type_name(json));
         goto done;
     }
-    if (get_string(&rd, json, "schema", 0, &schema))
+    if (ccb_jr_string(&rd, json, "schema", 0, &schema))
         goto done;
     if (strcmp(schema, CCB_RESULT_SCHEMA) != 0) {
         ccb_error_set("%s: field schema: is \"%s\", expected \"%s\". Was it written by another "
@@ -444,12 +319,12 @@ int ccb_result_from_json(const cJSON *json, const char *origin, ccb_result **out
         ccb_error_set("out of memory reading %s", origin);
         goto done;
     }
-    if (get_string(&rd, json, "ccbench_version", 0, &r->ccbench_version) ||
-        get_string(&rd, json, "created_at", 0, &r->created_at) ||
-        get_string(&rd, json, "label", 0, &r->label) ||
+    if (ccb_jr_string(&rd, json, "ccbench_version", 0, &r->ccbench_version) ||
+        ccb_jr_string(&rd, json, "created_at", 0, &r->created_at) ||
+        ccb_jr_string(&rd, json, "label", 0, &r->label) ||
         read_object(&rd, json, "git", read_git, &r->git) ||
         read_object(&rd, json, "machine", read_machine, &r->machine) ||
-        get_string(&rd, json, "profile", 0, &r->profile) ||
+        ccb_jr_string(&rd, json, "profile", 0, &r->profile) ||
         read_array(&rd, json, "scenarios", 0, r, read_scenario))
         goto done;
     *out = r;
@@ -534,8 +409,7 @@ int ccb_json_read_file(const char *path, const char *what, cJSON **out)
                           "Is this all of %s?",
                           path, what);
         else
-            ccb_error_set("%s: not valid JSON: malformed at byte %zu. Is this %s?", path, at,
-                          what);
+            ccb_error_set("%s: not valid JSON: malformed at byte %zu. Is this %s?", path, at, what);
         goto done;
     }
     if (end && strspn(end, " \t\r\n") != strlen(end)) {
