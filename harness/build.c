@@ -268,9 +268,10 @@ int ccb_build_ctx_open(ccb_build_ctx *ctx, const char *repo_path, ccb_progress_m
                       ctx->source_dir);
         return 3;
     }
-    /* The instrument: the current scenarios and the build files around them. */
-    const char *const instrument[] = {"scenarios", "CMakeLists.txt", "cmake"};
-    if (ccb_build_hash_paths(ctx->source_dir, instrument, 3, ctx->scenarios_hash) != 0)
+    /* The instrument: the current scenarios, what they share with the driver (common/) and
+     * the build files around them. */
+    const char *const instrument[] = {"scenarios", "common", "CMakeLists.txt", "cmake"};
+    if (ccb_build_hash_paths(ctx->source_dir, instrument, 4, ctx->scenarios_hash) != 0)
         return 3;
     if (mkdir_p(ctx->cache_dir) != 0)
         return 3;

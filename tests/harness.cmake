@@ -6,7 +6,7 @@ if(CCBENCH_BUILD_SCENARIOS)
   ccb_add_cmocka_test(test_check SOURCES test_check.c LIBS ccb_scenario_core)
   ccb_add_cmocka_test(test_histogram SOURCES test_histogram.c LIBS ccb_scenario_core)
   ccb_add_cmocka_test(test_scenarios SOURCES test_scenarios.c
-    LIBS ccb_scenario_core ccb_catalog PkgConfig::CJSON LABELS tsan)
+    LIBS ccb_scenario_core ccb_common PkgConfig::CJSON LABELS tsan)
   add_dependencies(test_scenarios ccbench-scenario)
   if(CCBENCH_SELFTEST_SCENARIOS)
     target_compile_definitions(test_scenarios PRIVATE CCBENCH_SELFTEST_SCENARIOS=1)
