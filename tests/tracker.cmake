@@ -35,15 +35,18 @@ add_test(NAME test_install
   COMMAND bash ${CMAKE_CURRENT_SOURCE_DIR}/test_install.sh ${CMAKE_BINARY_DIR})
 set_tests_properties(test_install PROPERTIES LABELS slow TIMEOUT 300)
 
-# The tracker's API output against the real mock API server. The mock is compiled in
-# directly (not through ccb_core) so this suite builds with the harness off.
+# The tracker's API output against the real mock API server: ccb_mockapi (with util/ under
+# it), not the whole driver, built here on its own when the harness is off.
 if(NOT TARGET PkgConfig::MHD)
   ccb_require_pkg(MHD libmicrohttpd libmicrohttpd-dev)
 endif()
+if(NOT TARGET ccb_mockapi)
+  add_subdirectory(${PROJECT_SOURCE_DIR}/harness/util ${CMAKE_BINARY_DIR}/harness/util)
+  include(${PROJECT_SOURCE_DIR}/harness/measure/mockapi.cmake)
+endif()
 ccb_add_cmocka_test(test_api
-  SOURCES test_api.c ${PROJECT_SOURCE_DIR}/harness/mockapi.c ${PROJECT_SOURCE_DIR}/harness/error.c
-  LIBS cct_test_fixtures cctracker_static PkgConfig::MHD PkgConfig::CJSON CURL::libcurl
+  SOURCES test_api.c
+  LIBS cct_test_fixtures cctracker_static ccb_mockapi CURL::libcurl
   LABELS tsan
   ENV CCT_API_MODULE=$<TARGET_FILE:cctracker_api>)
-target_include_directories(test_api PRIVATE ${PROJECT_SOURCE_DIR}/harness)
 add_dependencies(test_api cctracker_api)

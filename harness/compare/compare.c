@@ -15,7 +15,7 @@
 #include "cli.h"
 #include "error.h"
 #include "interrupt.h"
-#include "runner.h"
+#include "sample.h"
 
 /* ---------------------------------------------------------------------------------------- */
 /* Thresholds */

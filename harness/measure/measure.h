@@ -1,7 +1,7 @@
 /*
  * Measuring a planned list of scenarios into a result: a temp dir for the children, ^C
  * handling, progress, and every sample of every scenario one process at a time, through
- * runner.c. Separate from cmd_run.c so the other measuring commands (noise) reuse it.
+ * sample.c. Separate from cmd_run.c so the other measuring commands (noise) reuse it.
  */
 #ifndef CCB_MEASURE_H
 #define CCB_MEASURE_H
@@ -13,7 +13,7 @@
 #include "catalog.h"
 #include "progress.h"
 #include "result.h"
-#include "runner.h"
+#include "sample.h"
 
 typedef struct ccb_plan_item {
     const ccb_scenario_def *def;

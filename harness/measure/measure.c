@@ -16,7 +16,7 @@
 #include "mockapi.h"
 #endif
 #include "paths.h"
-#include "runner.h"
+#include "sample.h"
 
 void ccb_plan_item_release(ccb_plan_item *item)
 {

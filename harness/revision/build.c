@@ -22,7 +22,7 @@
 #include "interrupt.h"
 #include "gitref.h"
 #include "paths.h"
-#include "runner.h"
+#include "sample.h"
 #include "sysinfo.h"
 
 #ifndef CCBENCH_SOURCE_DIR

@@ -5,8 +5,8 @@
  * failure with its reason. The executable is an argument so that compare can interleave two
  * builds sample by sample.
  */
-#ifndef CCB_RUNNER_H
-#define CCB_RUNNER_H
+#ifndef CCB_SAMPLE_H
+#define CCB_SAMPLE_H
 
 #include <stddef.h>
 

@@ -22,7 +22,7 @@
 #include "progress.h"
 #include "report.h"
 #include "result.h"
-#include "runner.h"
+#include "sample.h"
 #include "sysinfo.h"
 
 #define MAX_SCENARIOS 64

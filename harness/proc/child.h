@@ -3,7 +3,7 @@
  * own process group, stdout/stderr to a log file, a result pipe on fd 3) through the tiny
  * ccbench-spawn helper, which reaps it with wait4() right next to it (see spawn_main.c for
  * why); read the pipe, enforce the time limit and ^C by killing the group. It knows nothing
- * of scenarios or JSON: runner.c gives the output meaning.
+ * of scenarios or JSON: sample.c gives the output meaning.
  */
 #ifndef CCB_CHILD_H
 #define CCB_CHILD_H

@@ -1,10 +1,10 @@
 /*
- * One process sample (see runner.h): argv from the parameters, child.c to run it, then a
+ * One process sample (see sample.h): argv from the parameters, child.c to run it, then a
  * strict reading of its one JSON object (protocol.h). Anything short of a well-formed
  * ok=true answer with every runner metric present as finite numbers is a failed sample,
  * never a fast one, and its reason says which of crash/timeout/exit_status/bad_output.
  */
-#include "runner.h"
+#include "sample.h"
 
 #include <errno.h>
 #include <fcntl.h>
