@@ -91,7 +91,7 @@ static int add_scenarios(run_options *o, const char *arg)
             goto done;
         }
         if (def->needs_mock_api && !ccb_measure_mock_api_available()) {
-            ccb_error_set("run: scenario %s needs the mock API server (harness/mockapi.c), "
+            ccb_error_set("run: scenario %s needs the mock API server (harness/measure/mockapi.c), "
                           "which is not built into ccbench yet. Leave it out of --scenario.",
                           name);
             goto done;

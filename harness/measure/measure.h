@@ -40,7 +40,7 @@ typedef struct ccb_plan_overrides {
 int ccb_plan_item_init(ccb_plan_item *item, const ccb_scenario_def *def, ccb_profile profile,
                        const ccb_plan_overrides *ov);
 
-/* 1 when this build serves the mock API (harness/mockapi.c linked, CCBENCH_HAVE_MOCKAPI):
+/* 1 when this build serves the mock API (harness/measure/mockapi.c linked, CCBENCH_HAVE_MOCKAPI):
  * then a scenario with needs_mock_api gets it started before its first sample, its URL as
  * the runner's api_endpoint, and stopped after its last. */
 int ccb_measure_mock_api_available(void);

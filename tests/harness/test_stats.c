@@ -1,5 +1,5 @@
 /*
- * Tests for harness/stats.c. Expected numbers were worked out independently of the C code:
+ * Tests for harness/model/stats.c. Expected numbers were worked out independently of the C code:
  * by hand where short, otherwise with the plain-Python reference reproduced at the end of
  * this file (no numpy/scipy: it re-implements numpy's "linear" percentile and scipy's
  * asymptotic Mann-Whitney formula, and counts U pair by pair instead of by ranks).

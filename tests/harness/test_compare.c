@@ -134,7 +134,8 @@ static int group_setup(void **state)
     snprintf(env_source, sizeof(env_source), "CCBENCH_SOURCE_DIR=%s", repo_dir);
     snprintf(env_results, sizeof(env_results), "CCBENCH_RESULTS_DIR=%s/results", suite.dir);
     mkdir(repo_dir, 0755);
-    const char *copy[] = {"tracker", "scenarios", "CMakeLists.txt", "CMakePresets.json", "cmake"};
+    const char *copy[] = {"tracker", "scenarios", "common", "CMakeLists.txt", "CMakePresets.json",
+                          "cmake"};
     for (size_t i = 0; i < sizeof(copy) / sizeof(copy[0]); i++) {
         char from[600];
         snprintf(from, sizeof(from), "%s/%s", source, copy[i]);

@@ -1,5 +1,5 @@
 /*
- * Result files (harness/result.c): a write -> read round trip keeps every value bit for bit,
+ * Result files (harness/model/result.c): a write -> read round trip keeps every value bit for bit,
  * the writer is atomic and names the path when it cannot write, and the strict reader turns
  * each kind of malformed file into -1 and a message naming the file and the field.
  */
