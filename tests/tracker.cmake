@@ -42,7 +42,7 @@ if(NOT TARGET PkgConfig::MHD)
 endif()
 ccb_add_cmocka_test(test_api
   SOURCES test_api.c ${PROJECT_SOURCE_DIR}/harness/mockapi.c ${PROJECT_SOURCE_DIR}/harness/error.c
-  LIBS cct_test_fixtures cctracker_static PkgConfig::MHD PkgConfig::CJSON CURL::libcurl
+  LIBS cct_test_fixtures cctracker_static PkgConfig::MHD PkgConfig::CJSON CURL::libcurl m
   LABELS tsan
   ENV CCT_API_MODULE=$<TARGET_FILE:cctracker_api>)
 target_include_directories(test_api PRIVATE ${PROJECT_SOURCE_DIR}/harness)

@@ -213,6 +213,8 @@ size_t cct_fmt__g15(double v, char *out, size_t cap);
 
 /* ---- uuid.c ---- */
 void cct_uuid__v4(uint64_t process_seed, char out[37]);
+/* Whether `s` is a UUID in a form CodeCarbon's server accepts (see uuid.c); NULL is not. */
+int cct_uuid__valid(const char *s);
 
 /* ---- log.c ---- */
 void cct_log__write(cct_log_fn fn, void *payload, cct_log_level min_level, cct_log_level level,
@@ -234,5 +236,8 @@ const cct_api_module *cct_api__wait(unsigned int wait_ms);
 /* ---- tests only ---- */
 /* Forget the hardware cache, readings and sampler (no tracker may be running). */
 void cct__reset_process_cache(void);
+/* Make a started tracker's run look `ns` older (its start moved back; the energy read so far
+ * is unchanged): how the API tests get uploads whole seconds apart without waiting. */
+void cct__age_tracker(cct_tracker *t, uint64_t ns);
 
 #endif
