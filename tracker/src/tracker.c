@@ -585,12 +585,50 @@ void cct_tracker__tick(cct_tracker *t, const cct_reading *now, unsigned long mea
         t->cfg.measure_fn(&sofar, t->cfg.measure_payload);
 }
 
-static int write_outputs(const cct_tracker *t, const cct_emissions *e)
+/* An average of an integral over the run, as a percentage (scale 100) or as is. */
+static double average(double from, double to, double seconds, double scale)
 {
-    if (t->cfg.save_to_file)
-        return cct_csv__append(t->cfg.output_dir, t->cfg.output_file, t->cfg.project_name,
-                               t->cfg.experiment_id, e, t->hw);
-    return 0;
+    double v = to > from ? (to - from) / seconds * scale : 0.0;
+    return v;
+}
+
+void cct_tracker__usage(const cct_tracker *t, const cct_reading *now, cct_usage *out)
+{
+    const cct_reading *s = &t->start_reading;
+    double run_s = (double)(now->mono_ns - s->mono_ns) / 1e9;
+
+    out->cpu_utilization_percent = NAN;
+    out->ram_utilization_percent = NAN;
+    out->ram_used_gb = NAN;
+    /* No GPU: none used (CodeCarbon writes 0 too). With one, NVML's utilisation is not read
+     * (an extra call per device per reading): unknown, an empty cell. */
+    out->gpu_utilization_percent = t->hw->gpu_count ? NAN : 0.0;
+    if (now->mono_ns <= s->mono_ns)
+        return;
+    out->cpu_utilization_percent = average(s->load_s, now->load_s, run_s, 100.0);
+    if (out->cpu_utilization_percent > 100.0)
+        out->cpu_utilization_percent = 100.0;
+    if (s->mem_since_ns) {
+        out->ram_utilization_percent = average(s->mem_util_s, now->mem_util_s, run_s, 100.0);
+        out->ram_used_gb = average(s->mem_used_gb_s, now->mem_used_gb_s, run_s, 1.0);
+    } else if (now->mem_since_ns && now->mono_ns > now->mem_since_ns) {
+        /* First read during the run: the average from then on (the integrals start at 0). */
+        double known_s = (double)(now->mono_ns - now->mem_since_ns) / 1e9;
+        out->ram_utilization_percent = average(0, now->mem_util_s, known_s, 100.0);
+        out->ram_used_gb = average(0, now->mem_used_gb_s, known_s, 1.0);
+    }
+    if (out->ram_utilization_percent > 100.0)
+        out->ram_utilization_percent = 100.0;
+}
+
+static int write_outputs(const cct_tracker *t, const cct_reading *now, const cct_emissions *e)
+{
+    cct_usage usage;
+
+    if (!t->cfg.save_to_file)
+        return 0;
+    cct_tracker__usage(t, now, &usage);
+    return cct_csv__append(&t->cfg, e, &usage, t->hw);
 }
 
 CCT_EXTERN(int) cct_tracker_flush(cct_tracker *t, cct_emissions *out)
@@ -606,7 +644,7 @@ CCT_EXTERN(int) cct_tracker_flush(cct_tracker *t, cct_emissions *out)
     int rc = measure(t, &now, t->cfg.api_timeout_ms, UPLOAD, &e);
     if (out)
         *out = e;
-    int wrote = write_outputs(t, &e);
+    int wrote = write_outputs(t, &now, &e);
     return rc ? rc : wrote;
 }
 
@@ -627,7 +665,7 @@ CCT_EXTERN(int) cct_tracker_stop(cct_tracker *t, cct_emissions *out)
     int rc = measure(t, &now, t->cfg.api_timeout_ms, UPLOAD_FINAL, &e);
     if (out)
         *out = e;
-    int wrote = write_outputs(t, &e);
+    int wrote = write_outputs(t, &now, &e);
     return rc ? rc : wrote;
 }
 
