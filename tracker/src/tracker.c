@@ -585,11 +585,11 @@ void cct_tracker__tick(cct_tracker *t, const cct_reading *now, unsigned long mea
         t->cfg.measure_fn(&sofar, t->cfg.measure_payload);
 }
 
-/* An average of an integral over the run, as a percentage (scale 100) or as is. */
+/* The average over `seconds` of an integral read at two instants, times `scale` (100 for a
+ * percentage); never negative (an extrapolated reading may run ahead of the next one). */
 static double average(double from, double to, double seconds, double scale)
 {
-    double v = to > from ? (to - from) / seconds * scale : 0.0;
-    return v;
+    return to > from ? (to - from) / seconds * scale : 0.0;
 }
 
 void cct_tracker__usage(const cct_tracker *t, const cct_reading *now, cct_usage *out)
