@@ -24,16 +24,50 @@
 /* Slack on the duration window, for the tracker and us reading the clock a few ns apart. */
 #define DURATION_SLACK_S 1e-6
 
+/* CodeCarbon 3.3's EmissionsData fields, in order (codecarbon/output_methods/
+ * emissions_data.py, mlco2/codecarbon b05965e). */
 const char *const ccb_csv_columns[CCB_CSV_COLUMNS] = {
-    "timestamp",      "project_name",       "run_id",         "experiment_id",
-    "duration",       "emissions",          "emissions_rate", "cpu_power",
-    "gpu_power",      "ram_power",          "cpu_energy",     "gpu_energy",
-    "ram_energy",     "energy_consumed",    "country_name",   "country_iso_code",
-    "region",         "cloud_provider",     "cloud_region",   "os",
-    "python_version", "codecarbon_version", "cpu_count",      "cpu_model",
-    "gpu_count",      "gpu_model",          "longitude",      "latitude",
-    "ram_total_size", "tracking_mode",      "on_cloud",       "pue",
+    "timestamp",          "project_name",      "run_id",
+    "experiment_id",      "duration",          "emissions",
+    "emissions_rate",     "cpu_power",         "gpu_power",
+    "ram_power",          "cpu_energy",        "gpu_energy",
+    "ram_energy",         "energy_consumed",   "water_consumed",
+    "country_name",       "country_iso_code",  "region",
+    "cloud_provider",     "cloud_region",      "os",
+    "python_version",     "codecarbon_version", "cpu_count",
+    "cpu_model",          "gpu_count",         "gpu_model",
+    "longitude",          "latitude",          "ram_total_size",
+    "tracking_mode",      "cpu_utilization_percent", "gpu_utilization_percent",
+    "ram_utilization_percent", "ram_used_gb",  "on_cloud",
+    "pue",                "wue",
 };
+
+/* The columns whose values are checked in every row: the utilisations are percentages,
+ * empty when not measured; the memory in use a size. */
+static double csv_value_max(size_t column)
+{
+    const char *name = ccb_csv_columns[column];
+    if (strcmp(name, "cpu_utilization_percent") == 0 ||
+        strcmp(name, "gpu_utilization_percent") == 0 ||
+        strcmp(name, "ram_utilization_percent") == 0)
+        return 100.0;
+    if (strcmp(name, "ram_used_gb") == 0)
+        return HUGE_VAL;
+    return -1.0; /* not checked */
+}
+
+/* 0 if `v` is empty or a number in [0, max]. */
+static int csv_value_ok(const char *v, double max)
+{
+    char *end;
+    double x;
+
+    if (!*v)
+        return 0;
+    errno = 0;
+    x = strtod(v, &end);
+    return *end == '\0' && errno == 0 && x >= 0 && x <= max ? 0 : -1;
+}
 
 int ccb_failure_set(ccb_failure *f, const char *reason, const char *fmt, ...)
 {
@@ -289,13 +323,16 @@ int ccb_check_csv_text(const char *text, size_t len, size_t *rows, ccb_failure *
     while (pos < len) {
         size_t fields = 0;
         enum field_end end = END_COMMA;
+        char bad[160] = ""; /* a value out of range, said once the row's shape is known good */
 
         while (end == END_COMMA) {
             char name[64];
             int is_header = record == 0, truncated;
             const char *why = NULL;
+            double max = fields < CCB_CSV_COLUMNS ? csv_value_max(fields) : -1.0;
+            int copy = is_header || max >= 0;
 
-            if (next_field(text, len, &pos, is_header ? name : NULL, sizeof name, &truncated, &end,
+            if (next_field(text, len, &pos, copy ? name : NULL, sizeof name, &truncated, &end,
                            &why)) {
                 return ccb_failure_set(
                     f, CCB_REASON_WRONG_ANSWER, "emissions.csv %s%zu, field %zu: %s",
@@ -308,6 +345,9 @@ int ccb_check_csv_text(const char *text, size_t len, size_t *rows, ccb_failure *
                                        "\"%s\"",
                                        fields + 1, name, ccb_csv_columns[fields]);
             }
+            if (!is_header && max >= 0 && !bad[0] && (truncated || csv_value_ok(name, max) != 0))
+                snprintf(bad, sizeof bad, "%s is \"%s\", expected empty or a number in [0, %g]",
+                         ccb_csv_columns[fields], name, max);
             fields++;
         }
         if (fields != CCB_CSV_COLUMNS) {
@@ -325,6 +365,9 @@ int ccb_check_csv_text(const char *text, size_t len, size_t *rows, ccb_failure *
             return ccb_failure_set(f, CCB_REASON_WRONG_ANSWER,
                                    "emissions.csv %s%zu does not end with a line break (torn)",
                                    record == 0 ? "header" : "row ", record == 0 ? 0 : record);
+        if (bad[0])
+            return ccb_failure_set(f, CCB_REASON_WRONG_ANSWER, "emissions.csv row %zu: %s",
+                                   record, bad);
         record++;
     }
     *rows = record - 1;

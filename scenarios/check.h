@@ -66,14 +66,15 @@ int ccb_check_emissions(const cct_emissions *e, const ccb_instants *t, const ccb
 /** 1 if `s` is a canonical (lowercase, 8-4-4-4-12) UUID version 4, variant 10xx. */
 int ccb_is_uuid_v4(const char *s);
 
-/** The 32 columns of CodeCarbon's emissions.csv, in order. */
-#define CCB_CSV_COLUMNS 32
+/** The 38 columns of CodeCarbon 3.3's emissions.csv, in order. */
+#define CCB_CSV_COLUMNS 38
 extern const char *const ccb_csv_columns[CCB_CSV_COLUMNS];
 
 /**
  * An emissions.csv held in memory, parsed as RFC 4180 (quoted fields, "" escapes, CRLF or LF):
- * the header must name exactly ccb_csv_columns in order, every row must hold 32 fields and end
- * with a line break (a row without one was torn). `*rows` gets the data row count. Returns 0,
+ * the header must name exactly ccb_csv_columns in order, every row must hold 38 fields and end
+ * with a line break (a row without one was torn); the utilisation columns are empty or in
+ * [0, 100], ram_used_gb empty or >= 0. `*rows` gets the data row count. Returns 0,
  * or -1 with reason "wrong_answer".
  */
 int ccb_check_csv_text(const char *text, size_t len, size_t *rows, ccb_failure *f);

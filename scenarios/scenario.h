@@ -29,7 +29,8 @@ typedef struct ccb_params {
     const char *output_dir; /**< NULL: ccb_outdir_open picks one (see there). */
     const char *api_endpoint; /**< api_latency: the driver's mock API. */
     unsigned long api_latency_ms; /**< api_latency: the mock's injected latency (recorded). */
-    unsigned long uploads;  /**< api_latency: flushes before stop (each one upload). */
+    unsigned long uploads;  /**< api_latency: flushes before stop (each uploads once a whole
+                               second has passed since the last upload). */
 } ccb_params;
 
 /** The process sample a scenario produces. */

@@ -15,6 +15,8 @@ typedef enum ccb_mock_fault {
     CCB_MOCK_FAULT_5XX = 1,   /* answer 503 to the first `fault_count` requests */
     CCB_MOCK_FAULT_RESET = 2, /* close the connection without answering (first fault_count) */
     CCB_MOCK_FAULT_HANG = 3,  /* never answer (until the server stops) the first fault_count */
+    CCB_MOCK_FAULT_422 = 4,   /* refuse the next fault_count POST /emissions as the real server
+                                 refuses a schema error (422 naming field duration) */
 } ccb_mock_fault;
 
 typedef struct ccb_mockapi_config {
@@ -35,7 +37,9 @@ typedef struct ccb_mockapi_stats {
     unsigned long answers_5xx;
     uint64_t first_request_ns;  /* CLOCK_MONOTONIC, 0 if none */
     uint64_t first_emission_ns; /* when the first emission was accepted, 0 if none */
-    char last_error[256];       /* the last 4xx detail */
+    unsigned long long duration_s_total; /* sum of the accepted emissions' durations */
+    double energy_kwh_total;             /* sum of their energy_consumed */
+    char last_error[256];       /* the last 4xx detail ("field duration: Input should be...") */
 } ccb_mockapi_stats;
 
 typedef struct ccb_mockapi ccb_mockapi;

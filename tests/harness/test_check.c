@@ -22,22 +22,24 @@
 #define N_ELEMS(a) (sizeof(a) / sizeof((a)[0]))
 #define S_NS 1000000000ull
 
+/* CodeCarbon 3.3's 38 columns. */
 static const char header[] =
     "timestamp,project_name,run_id,experiment_id,duration,emissions,emissions_rate,cpu_power,"
-    "gpu_power,ram_power,cpu_energy,gpu_energy,ram_energy,energy_consumed,country_name,"
-    "country_iso_code,region,cloud_provider,cloud_region,os,python_version,codecarbon_version,"
-    "cpu_count,cpu_model,gpu_count,gpu_model,longitude,latitude,ram_total_size,tracking_mode,"
-    "on_cloud,pue";
+    "gpu_power,ram_power,cpu_energy,gpu_energy,ram_energy,energy_consumed,water_consumed,"
+    "country_name,country_iso_code,region,cloud_provider,cloud_region,os,python_version,"
+    "codecarbon_version,cpu_count,cpu_model,gpu_count,gpu_model,longitude,latitude,"
+    "ram_total_size,tracking_mode,cpu_utilization_percent,gpu_utilization_percent,"
+    "ram_utilization_percent,ram_used_gb,on_cloud,pue,wue";
 
-/* A row of 32 fields, quoting and all: a model name with a comma, a quote and a line break. */
+/* A row of 38 fields, quoting and all: a model name with a comma, a quote and a line break. */
 static const char row_a[] =
     "2026-11-21T10:00:00,cctracker,3f2c9a4e-1b7d-4c2a-9e8f-0123456789ab,,0.5,1.2e-08,2.4e-08,"
-    "42,0,3,5.8e-06,0,4e-07,6.2e-06,France,FRA,,,,Linux,,0.1.0,4,"
-    "\"Intel(R) Xeon(R), \"\"fast\"\"\nedition\",0,,,,15.6,machine,N,1.0";
+    "42,0,3,5.8e-06,0,4e-07,6.2e-06,0,France,FRA,,,,Linux,,0.1.0,4,"
+    "\"Intel(R) Xeon(R), \"\"fast\"\"\nedition\",0,,,,15.6,machine,50,0,88.1,11.5,N,1.0,0";
 static const char row_b[] =
     "2026-11-21T10:00:01,cctracker,7d1e2b3c-4a5f-4e6d-8c7b-abcdefabcdef,exp,0.25,1e-09,4e-09,"
-    "42,0,3,1e-06,0,1e-07,1.1e-06,France,FRA,,,,Linux,,0.1.0,4,plain cpu,0,,,,15.6,machine,N,"
-    "1.0";
+    "42,0,3,1e-06,0,1e-07,1.1e-06,0,France,FRA,,,,Linux,,0.1.0,4,plain cpu,0,,,,15.6,machine,"
+    "12.5,,,,N,1.0,0";
 
 static cct_emissions good_emissions(void)
 {
@@ -304,7 +306,9 @@ static void test_check__csv_accepts_a_good_file(void **state)
     snprintf(text, sizeof text, "%s\n", header);
     assert_int_equal(check_text(text, &rows, &f), 0);
     assert_int_equal(rows, 0);
-    assert_string_equal(ccb_csv_columns[31], "pue");
+    assert_string_equal(ccb_csv_columns[14], "water_consumed");
+    assert_string_equal(ccb_csv_columns[36], "pue");
+    assert_string_equal(ccb_csv_columns[37], "wue");
 }
 
 static void test_check__csv_rejects_a_torn_row(void **state)
@@ -317,7 +321,7 @@ static void test_check__csv_rejects_a_torn_row(void **state)
     /* Cut inside the quoted field: the quote never closes. */
     snprintf(text, sizeof text, "%s\n%.160s", header, row_a);
     assert_csv_rejected(text, "unterminated");
-    /* All 32 fields but no line break: the end of the write is missing. */
+    /* All 38 fields but no line break: the end of the write is missing. */
     snprintf(text, sizeof text, "%s\n%s", header, row_b);
     assert_csv_rejected(text, "torn");
     /* Two rows interleaved onto one line. */
@@ -330,11 +334,29 @@ static void test_check__csv_rejects_a_wrong_column_count(void **state)
     char text[4096];
 
     snprintf(text, sizeof text, "%s\n%s,extra\n", header, row_b);
-    assert_csv_rejected(text, "33 fields");
+    assert_csv_rejected(text, "39 fields");
     snprintf(text, sizeof text, "%s\n%s\n%s\n", header, row_b, strchr(row_b, ',') + 1);
-    assert_csv_rejected(text, "row 2 has 31 fields");
+    assert_csv_rejected(text, "row 2 has 37 fields");
     snprintf(text, sizeof text, "%s\n%s\n\n", header, row_b);
     assert_csv_rejected(text, "row 2 has 1 fields");
+}
+
+static void test_check__csv_rejects_a_utilisation_out_of_range(void **state)
+{
+    char text[4096], row[1024];
+    const char *cut;
+
+    /* row_b with cpu_utilization_percent (12.5, the 32nd field) replaced. */
+    cut = strstr(row_b, "machine,12.5,") + strlen("machine,");
+    snprintf(row, sizeof row, "%.*s150%s", (int)(cut - row_b), row_b, cut + strlen("12.5"));
+    snprintf(text, sizeof text, "%s\n%s\n", header, row);
+    assert_csv_rejected(text, "cpu_utilization_percent is \"150\"");
+    snprintf(row, sizeof row, "%.*s-1%s", (int)(cut - row_b), row_b, cut + strlen("12.5"));
+    snprintf(text, sizeof text, "%s\n%s\n", header, row);
+    assert_csv_rejected(text, "cpu_utilization_percent");
+    snprintf(row, sizeof row, "%.*sbusy%s", (int)(cut - row_b), row_b, cut + strlen("12.5"));
+    snprintf(text, sizeof text, "%s\n%s\n", header, row);
+    assert_csv_rejected(text, "cpu_utilization_percent");
 }
 
 static void test_check__csv_rejects_a_wrong_header(void **state)
@@ -346,16 +368,22 @@ static void test_check__csv_rejects_a_wrong_header(void **state)
     /* emissions and duration swapped. */
     swapped = "timestamp,project_name,run_id,experiment_id,emissions,duration,emissions_rate,"
               "cpu_power,gpu_power,ram_power,cpu_energy,gpu_energy,ram_energy,energy_consumed,"
-              "country_name,country_iso_code,region,cloud_provider,cloud_region,os,"
-              "python_version,codecarbon_version,cpu_count,cpu_model,gpu_count,gpu_model,"
-              "longitude,latitude,ram_total_size,tracking_mode,on_cloud,pue\n";
+              "water_consumed,country_name,country_iso_code,region,cloud_provider,cloud_region,"
+              "os,python_version,codecarbon_version,cpu_count,cpu_model,gpu_count,gpu_model,"
+              "longitude,latitude,ram_total_size,tracking_mode,cpu_utilization_percent,"
+              "gpu_utilization_percent,ram_utilization_percent,ram_used_gb,on_cloud,pue,wue\n";
     assert_csv_rejected(swapped, "column 5");
-    /* One column short (pue missing). */
+    /* One column short (wue missing). */
     snprintf(text, sizeof text, "%.*s\n%s\n", (int)(strlen(header) - 4), header, row_b);
-    assert_csv_rejected(text, "header has 31 columns");
+    assert_csv_rejected(text, "header has 37 columns");
     /* One extra. */
     snprintf(text, sizeof text, "%s,extra\n", header);
-    assert_csv_rejected(text, "header has 33 columns");
+    assert_csv_rejected(text, "header has 39 columns");
+    /* CodeCarbon <= 3.0's 32 columns: the 15th is country_name, not water_consumed. */
+    assert_csv_rejected("timestamp,project_name,run_id,experiment_id,duration,emissions,"
+                        "emissions_rate,cpu_power,gpu_power,ram_power,cpu_energy,gpu_energy,"
+                        "ram_energy,energy_consumed,country_name\n",
+                        "column 15");
     /* A data row where the header should be. */
     snprintf(text, sizeof text, "%s\n", row_b);
     assert_csv_rejected(text, "header column 1");
@@ -413,6 +441,7 @@ int main(void)
         cmocka_unit_test(test_check__csv_rejects_a_torn_row),
         cmocka_unit_test(test_check__csv_rejects_a_wrong_column_count),
         cmocka_unit_test(test_check__csv_rejects_a_wrong_header),
+        cmocka_unit_test(test_check__csv_rejects_a_utilisation_out_of_range),
         cmocka_unit_test(test_check__csv_file),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

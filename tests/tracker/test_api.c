@@ -1,5 +1,5 @@
 /*
- * The tracker's API output (issue 4) against the real mock API server (harness/mockapi.c,
+ * The tracker's API output (issue 4) against the real mock API server (harness/measure/mockapi.c,
  * libmicrohttpd on 127.0.0.1): lazy run creation, one kept-alive connection, uploads every
  * api_call_interval measurements, retries, the spool and its replay, a hung server, the
  * mock's schema checks, the api_key never written anywhere, 8 threads x 50 trackers, the geo
@@ -21,6 +21,7 @@
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <sys/stat.h>
 #include <sys/types.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -29,11 +30,13 @@
 #include <cjson/cJSON.h>
 #include <curl/curl.h>
 
-#include "error.h" /* harness/error.h: the mock's error message */
+#include "error.h" /* harness/util/error.h: the mock's error message */
 #include "internal.h"
 #include "mockapi.h"
 
 #define API_KEY "sk-TEST-SECRET-1234"
+#define EXPERIMENT "8edb03e1-9a28-452a-9c93-a3b6560136d7"
+#define SECOND_NS 1000000000ULL
 #define MODULE_FILE "libcctracker-api.so"
 #define WAIT_MS 5000u /* bound of every wait for a condition */
 #define CHILD_BOUND_MS 30000u
@@ -121,6 +124,7 @@ static void api_config(cct_config *cfg, const char *url, const char *dir)
     cfg->save_to_api = 1;
     cfg->api_endpoint = url;
     cfg->api_key = API_KEY;
+    cfg->experiment_id = EXPERIMENT;
     cfg->output_dir = dir;
     cfg->api_timeout_ms = 10000; /* generous: only the failure tests want it short */
     cfg->log_fn = fx_log_fn;
@@ -233,6 +237,14 @@ static void assert_mock_clean(const ccb_mockapi_stats *st)
     assert_int_equal(st->emissions_duplicated, 0);
 }
 
+/* The API counts whole seconds: a flush uploads only once a second has passed since the
+ * last upload. Each flush here comes a (simulated) second after the one before. */
+static void flush_a_second_later(cct_tracker *t, cct_emissions *out)
+{
+    cct__age_tracker(t, SECOND_NS);
+    assert_cct_ok(cct_tracker_flush(t, out));
+}
+
 static void lifecycle_flushes(const cct_config *cfg, unsigned int flushes)
 {
     cct_tracker *t = NULL;
@@ -240,7 +252,7 @@ static void lifecycle_flushes(const cct_config *cfg, unsigned int flushes)
     assert_cct_ok(cct_tracker_new(&t, cfg));
     assert_cct_ok(cct_tracker_start(t));
     for (unsigned int i = 0; i < flushes; i++)
-        assert_cct_ok(cct_tracker_flush(t, NULL));
+        flush_a_second_later(t, NULL);
     assert_cct_ok(cct_tracker_stop(t, NULL));
     cct_tracker_free(t);
 }
@@ -304,14 +316,14 @@ static void test_api__no_request_before_the_first_upload(void **state)
     api_config(&other_cfg, ccb_mockapi_url(f->mock[1]), f->dir);
     assert_cct_ok(cct_tracker_new(&other, &other_cfg));
     assert_cct_ok(cct_tracker_start(other));
-    assert_cct_ok(cct_tracker_flush(other, NULL));
+    flush_a_second_later(other, NULL);
     await_stats(f->mock[1], st, st.emissions_accepted >= 1);
     ccb_mockapi_get_stats(f->mock[0], &st);
     assert_int_equal(st.requests_total, 0);
     assert_int_equal(st.connections, 0);
 
     /* The check can fail: the first upload does reach this endpoint. */
-    assert_cct_ok(cct_tracker_flush(t, NULL));
+    flush_a_second_later(t, NULL);
     await_stats(f->mock[0], st, st.emissions_accepted >= 1);
     assert_int_equal(st.requests_total, 2); /* POST /runs, POST /emissions */
     assert_int_equal(st.runs_created, 1);
@@ -349,10 +361,19 @@ static void test_api__20_uploads_make_one_run_on_one_connection(void **state)
 
 /* ---- 3. the sampler uploads every api_call_interval measurements ---- */
 
+typedef struct ticker {
+    atomic_ulong ticks;
+    cct_tracker *t;
+} ticker;
+
+/* Each measurement a (simulated) second after the last, so that every upload the sampler
+ * makes has whole seconds to send. On the sampler thread, which alone reads the start then. */
 static void count_tick(const cct_emissions *sofar, void *payload)
 {
+    ticker *k = payload;
     (void)sofar;
-    atomic_fetch_add((atomic_ulong *)payload, 1);
+    cct__age_tracker(k->t, SECOND_NS);
+    atomic_fetch_add(&k->ticks, 1);
 }
 
 static void test_api__sampler_uploads_every_api_call_interval(void **state)
@@ -361,20 +382,21 @@ static void test_api__sampler_uploads_every_api_call_interval(void **state)
     cct_tracker *t = NULL;
     cct_config cfg;
     ccb_mockapi_stats st;
-    atomic_ulong ticks = 0;
+    ticker k = {0};
 
     f->mock[0] = mock_start(0);
     api_config(&cfg, ccb_mockapi_url(f->mock[0]), f->dir);
     cfg.measure_interval_ms = 5;
     cfg.api_call_interval = 2;
     cfg.measure_fn = count_tick;
-    cfg.measure_payload = &ticks;
+    cfg.measure_payload = &k;
     assert_cct_ok(cct_tracker_new(&t, &cfg));
+    k.t = t;
     assert_cct_ok(cct_tracker_start(t));
     /* No flush, no stop: only the sampler can upload. */
     await_stats(f->mock[0], st, st.emissions_accepted >= 3);
     assert_cct_ok(cct_tracker_stop(t, NULL)); /* unlinks after any tick in progress */
-    unsigned long measured = atomic_load(&ticks);
+    unsigned long measured = atomic_load(&k.ticks);
     cct_tracker_free(t);
 
     ccb_mockapi_get_stats(f->mock[0], &st);
@@ -406,7 +428,7 @@ static void test_api__api_down_then_up_delivers_every_emission_once(void **state
     assert_cct_ok(cct_tracker_new(&t, &cfg));
     assert_cct_ok(cct_tracker_start(t));
     for (int i = 0; i < 3; i++)
-        assert_cct_ok(cct_tracker_flush(t, NULL));
+        flush_a_second_later(t, NULL);
     assert_cct_ok(cct_tracker_stop(t, NULL));
     uint64_t t0 = fx_mono_ns();
     cct_tracker_free(t);
@@ -546,7 +568,7 @@ static void test_api__free_timing_out_mid_run_spools_the_rest_under_that_run(voi
     assert_cct_ok(cct_tracker_new(&t, &cfg));
     assert_cct_ok(cct_tracker_start(t));
     for (int i = 0; i < 3; i++)
-        assert_cct_ok(cct_tracker_flush(t, NULL));
+        flush_a_second_later(t, NULL);
     assert_cct_ok(cct_tracker_stop(t, NULL));
     cct_tracker_free(t);
     /* Each of the 4 emissions ends delivered or spooled, the one in flight last. */
@@ -638,7 +660,7 @@ static cJSON *valid_run(void)
 {
     cJSON *o = cJSON_CreateObject();
     cJSON_AddStringToObject(o, "timestamp", "2024-01-01T00:00:00.000Z");
-    cJSON_AddStringToObject(o, "experiment_id", "e");
+    cJSON_AddStringToObject(o, "experiment_id", EXPERIMENT);
     cJSON_AddStringToObject(o, "os", "Linux");
     cJSON_AddStringToObject(o, "python_version", "");
     cJSON_AddStringToObject(o, "codecarbon_version", "0.1.0");
@@ -657,37 +679,111 @@ static cJSON *valid_run(void)
 
 static cJSON *valid_emission(const char *run_id)
 {
-    const char *numbers[] = {"duration",   "emissions_sum",  "emissions_rate", "cpu_power",
-                             "gpu_power",  "ram_power",      "cpu_energy",     "gpu_energy",
-                             "ram_energy", "energy_consumed"};
+    const char *numbers[] = {"emissions_sum", "emissions_rate", "cpu_power",  "gpu_power",
+                             "ram_power",     "cpu_energy",     "gpu_energy", "ram_energy",
+                             "energy_consumed"};
     cJSON *o = cJSON_CreateObject();
 
     cJSON_AddStringToObject(o, "timestamp", "2024-01-01T00:00:01.000Z");
     cJSON_AddStringToObject(o, "run_id", run_id);
+    cJSON_AddNumberToObject(o, "duration", 15);
     for (size_t i = 0; i < FX_N_ELEMS(numbers); i++)
         cJSON_AddNumberToObject(o, numbers[i], 0.5 + (double)i);
     return o;
 }
 
-static void test_api__payloads_pass_the_schema_check_and_the_check_checks(void **state)
+/* One body of the table below: `field` set to the JSON `value` (NULL: removed). */
+typedef struct schema_case {
+    const char *path;  /* "/runs" or "/emissions" */
+    const char *field;
+    const char *value;
+    long status;       /* 201 or 422 */
+    const char *type;  /* pydantic's error type for a 422 */
+} schema_case;
+
+/* CodeCarbon's RunCreate and EmissionCreate (carbonserver/carbonserver/api/schemas.py,
+ * mlco2/codecarbon b05965e), validated by pydantic v2 in lax mode: what it takes and what
+ * it refuses, field by field. */
+static const schema_case schema_cases[] = {
+    /* POST /runs: timestamp and experiment_id required, the rest optional and nullable. */
+    {"/runs", "timestamp", NULL, 422, "missing"},
+    {"/runs", "timestamp", "\"yesterday\"", 422, "datetime_from_date_parsing"},
+    {"/runs", "timestamp", "\"2024-02-30T00:00:00\"", 422, "datetime_from_date_parsing"},
+    {"/runs", "timestamp", "\"2024-01-01 12:30\"", 201, NULL},
+    {"/runs", "timestamp", "\"2024-01-01T12:30:00+02:00\"", 201, NULL},
+    {"/runs", "timestamp", "1704067200", 201, NULL},
+    {"/runs", "experiment_id", NULL, 422, "missing"},
+    {"/runs", "experiment_id", "\"\"", 422, "uuid_parsing"},
+    {"/runs", "experiment_id", "\"schema-check\"", 422, "uuid_parsing"},
+    {"/runs", "experiment_id", "42", 422, "uuid_type"},
+    {"/runs", "experiment_id", "\"8EDB03E19A28452A9C93A3B6560136D7\"", 201, NULL},
+    {"/runs", "experiment_id", "\"{8edb03e1-9a28-452a-9c93-a3b6560136d7}\"", 201, NULL},
+    {"/runs", "cpu_count", "4.5", 422, "int_from_float"},
+    {"/runs", "cpu_count", "\"four\"", 422, "int_parsing"},
+    {"/runs", "cpu_count", "\"4\"", 201, NULL},
+    {"/runs", "cpu_count", "null", 201, NULL},
+    {"/runs", "gpu_count", "[1]", 422, "int_type"},
+    {"/runs", "os", "5", 422, "string_type"},
+    {"/runs", "os", NULL, 201, NULL},
+    {"/runs", "longitude", "\"east\"", 422, "float_parsing"},
+    {"/runs", "ram_total_size", "{}", 422, "float_type"},
+    {"/runs", "unknown_field", "1", 201, NULL}, /* extra fields are ignored */
+    /* POST /emissions: duration an integer > 0; energies >= 0 or null but present;
+     * utilisations optional, 0..100; wue optional, >= 0. */
+    {"/emissions", "duration", "1.5", 422, "int_from_float"},
+    {"/emissions", "duration", "0", 422, "greater_than"},
+    {"/emissions", "duration", "-3", 422, "greater_than"},
+    {"/emissions", "duration", NULL, 422, "missing"},
+    {"/emissions", "duration", "null", 422, "int_type"},
+    {"/emissions", "duration", "2.0", 201, NULL},
+    {"/emissions", "duration", "\"2\"", 201, NULL},
+    {"/emissions", "run_id", "\"run-1\"", 422, "uuid_parsing"},
+    {"/emissions", "run_id", NULL, 422, "missing"},
+    {"/emissions", "timestamp", "\"2024-01-01T25:00:00Z\"", 422, "datetime_from_date_parsing"},
+    {"/emissions", "timestamp", "true", 422, "datetime_type"},
+    {"/emissions", "emissions_sum", "-0.001", 422, "greater_than_equal"},
+    {"/emissions", "emissions_rate", "-1e-9", 422, "greater_than_equal"},
+    {"/emissions", "energy_consumed", NULL, 422, "missing"},
+    {"/emissions", "energy_consumed", "null", 201, NULL},
+    {"/emissions", "cpu_power", "-1", 422, "greater_than_equal"},
+    {"/emissions", "gpu_power", "\"x\"", 422, "float_parsing"},
+    {"/emissions", "ram_power", NULL, 422, "missing"},
+    {"/emissions", "cpu_energy", "-2", 422, "greater_than_equal"},
+    {"/emissions", "gpu_energy", "[]", 422, "float_type"},
+    {"/emissions", "ram_energy", "-0.5", 422, "greater_than_equal"},
+    {"/emissions", "cpu_utilization_percent", "100.5", 422, "less_than_equal"},
+    {"/emissions", "cpu_utilization_percent", "100", 201, NULL},
+    {"/emissions", "gpu_utilization_percent", "-1", 422, "greater_than_equal"},
+    {"/emissions", "ram_utilization_percent", "null", 201, NULL},
+    {"/emissions", "wue", "-0.1", 422, "greater_than_equal"},
+    {"/emissions", "wue", "1.2", 201, NULL},
+};
+
+/* The first error of a FastAPI 422 answer: its type and its field (loc ["body", field]). */
+static void first_error(const char *body, char *type, char *field, size_t cap)
+{
+    cJSON *o = cJSON_Parse(body);
+    cJSON *e = cJSON_GetArrayItem(cJSON_GetObjectItem(o, "detail"), 0);
+    cJSON *loc = cJSON_GetObjectItem(e, "loc");
+    cJSON *t = cJSON_GetObjectItem(e, "type");
+
+    type[0] = field[0] = '\0';
+    if (cJSON_IsString(t))
+        snprintf(type, cap, "%s", t->valuestring);
+    if (cJSON_GetArraySize(loc) == 2 && cJSON_IsString(cJSON_GetArrayItem(loc, 1)))
+        snprintf(field, cap, "%s", cJSON_GetArrayItem(loc, 1)->valuestring);
+    cJSON_Delete(o);
+}
+
+static void test_api__mock_checks_the_real_servers_rules_field_by_field(void **state)
 {
     api_fixture *f = *state;
     const char *url;
-    cct_config cfg;
-    ccb_mockapi_stats st;
     http_answer a;
-    char run_id[64];
+    char run_id[64], type[64], field[64];
 
     f->mock[0] = mock_start(0);
     url = ccb_mockapi_url(f->mock[0]);
-    api_config(&cfg, url, f->dir);
-    cfg.experiment_id = "schema-check";
-    cfg.region = "Ile-de-France";
-    lifecycle_flushes(&cfg, 2);
-    ccb_mockapi_get_stats(f->mock[0], &st);
-    assert_int_equal(st.emissions_accepted, 3);
-    assert_int_equal(st.runs_created, 1);
-    assert_mock_clean(&st);
 
     /* A complete body passes, so what follows is rejected for the one field changed. */
     cJSON *run = valid_run();
@@ -698,34 +794,326 @@ static void test_api__payloads_pass_the_schema_check_and_the_check_checks(void *
     assert_true(cJSON_IsString(id));
     snprintf(run_id, sizeof(run_id), "%s", id->valuestring);
     cJSON_Delete(answer);
-
-    cJSON_DeleteItemFromObject(run, "os");
-    post_json(url, "/runs", API_KEY, run, &a);
-    assert_int_equal(a.status, 422);
-    assert_non_null(strstr(a.body, "field os"));
     cJSON_Delete(run);
 
+    for (size_t i = 0; i < FX_N_ELEMS(schema_cases); i++) {
+        const schema_case *c = &schema_cases[i];
+        cJSON *body = strcmp(c->path, "/runs") == 0 ? valid_run() : valid_emission(run_id);
+        cJSON_DeleteItemFromObject(body, c->field);
+        if (c->value) {
+            cJSON *v = cJSON_Parse(c->value);
+            assert_non_null(v);
+            cJSON_AddItemToObject(body, c->field, v);
+        }
+        post_json(url, c->path, API_KEY, body, &a);
+        cJSON_Delete(body);
+        if (a.status != c->status)
+            fail_msg("POST %s with %s = %s: HTTP %ld, expected %ld (%s)", c->path, c->field,
+                     c->value ? c->value : "(absent)", a.status, c->status, a.body);
+        if (c->status != 422)
+            continue;
+        first_error(a.body, type, field, sizeof(type));
+        if (strcmp(field, c->field) != 0 || strcmp(type, c->type) != 0)
+            fail_msg("POST %s with %s = %s: error %s on \"%s\", expected %s on \"%s\" (%s)",
+                     c->path, c->field, c->value ? c->value : "(absent)", type, field, c->type,
+                     c->field, a.body);
+    }
+
+    /* Not JSON, not an object. */
+    {
+        cJSON *text = cJSON_CreateString("not an object");
+        post_json(url, "/emissions", API_KEY, text, &a);
+        assert_int_equal(a.status, 422);
+        assert_non_null(strstr(a.body, "model_attributes_type"));
+        cJSON_Delete(text);
+    }
+
+    /* Every error of a body is listed, as FastAPI does. */
     cJSON *emission = valid_emission(run_id);
-    post_json(url, "/emissions", API_KEY, emission, &a);
-    assert_int_equal(a.status, 201);
-    cJSON_ReplaceItemInObject(emission, "duration", cJSON_CreateString("1.5"));
+    cJSON_ReplaceItemInObject(emission, "duration", cJSON_CreateNumber(0.5));
+    cJSON_ReplaceItemInObject(emission, "cpu_energy", cJSON_CreateNumber(-1));
     post_json(url, "/emissions", API_KEY, emission, &a);
     assert_int_equal(a.status, 422);
-    assert_non_null(strstr(a.body, "field duration"));
+    assert_non_null(strstr(a.body, "\"duration\""));
+    assert_non_null(strstr(a.body, "\"cpu_energy\""));
     cJSON_Delete(emission);
 
+    /* The token: 401 without it or with another, but a bad body is 422 first (FastAPI
+     * validates the body before the endpoint checks the token). */
     run = valid_run();
     post_json(url, "/runs", NULL, run, &a);
     assert_int_equal(a.status, 401);
     assert_non_null(strstr(a.body, "x-api-token"));
     post_json(url, "/runs", "sk-WRONG", run, &a);
     assert_int_equal(a.status, 401);
+    cJSON_DeleteItemFromObject(run, "experiment_id");
+    post_json(url, "/runs", NULL, run, &a);
+    assert_int_equal(a.status, 422);
     cJSON_Delete(run);
 
+    /* An emission for a run the server does not know: 403, as the real one answers. */
+    emission = valid_emission("11111111-2222-4333-8444-555555555555");
+    post_json(url, "/emissions", API_KEY, emission, &a);
+    assert_int_equal(a.status, 403);
+    cJSON_Delete(emission);
+}
+
+static void test_api__tracker_payloads_pass_the_real_rules(void **state)
+{
+    api_fixture *f = *state;
+    cct_config cfg;
+    ccb_mockapi_stats st;
+
+    f->mock[0] = mock_start(0);
+    api_config(&cfg, ccb_mockapi_url(f->mock[0]), f->dir);
+    cfg.region = "Ile-de-France";
+    cfg.force_cpu_power_w = 30;
+    lifecycle_flushes(&cfg, 2);
+    cfg.tracking_mode = CCT_TRACKING_PROCESS;
+    cfg.experiment_id = "{" EXPERIMENT "}"; /* another form the server takes */
+    lifecycle_flushes(&cfg, 0);
     ccb_mockapi_get_stats(f->mock[0], &st);
-    assert_int_equal(st.answers_4xx, 4);
-    assert_int_equal(st.runs_created, 2);
     assert_int_equal(st.emissions_accepted, 4);
+    assert_int_equal(st.runs_created, 2);
+    assert_mock_clean(&st);
+}
+
+/* ---- 7b. experiment_id: required, a UUID ---- */
+
+static void test_api__api_tracker_without_a_uuid_experiment_id_is_einvalid(void **state)
+{
+    api_fixture *f = *state;
+    const char *bad[] = {NULL, "", "schema-check", "8edb03e1-9a28-452a-9c93-a3b6560136d",
+                         "8edb03e1x9a28-452a-9c93-a3b6560136d7", "{" EXPERIMENT};
+    const char *good[] = {EXPERIMENT, "8EDB03E19A28452A9C93A3B6560136D7", "{" EXPERIMENT "}",
+                          "urn:uuid:" EXPERIMENT};
+    cct_tracker *t = NULL;
+    cct_config cfg;
+
+    api_config(&cfg, "http://127.0.0.1:1", f->dir);
+    for (size_t i = 0; i < FX_N_ELEMS(bad); i++) {
+        cfg.experiment_id = bad[i];
+        assert_cct_error(cct_tracker_new(&t, &cfg), CCT_EINVALID, "experiment_id");
+        assert_null(t);
+    }
+    for (size_t i = 0; i < FX_N_ELEMS(good); i++) {
+        cfg.experiment_id = good[i];
+        assert_cct_ok(cct_tracker_new(&t, &cfg));
+        cct_tracker_free(t);
+        t = NULL;
+    }
+    /* Without save_to_api it is free text, as CodeCarbon's CSV column is. */
+    cfg.save_to_api = 0;
+    cfg.experiment_id = "schema-check";
+    assert_cct_ok(cct_tracker_new(&t, &cfg));
+    cct_tracker_free(t);
+}
+
+/* ---- 7c. whole seconds: a sub-second delta is carried, a short run still uploaded ---- */
+
+static void test_api__subsecond_deltas_are_carried_and_nothing_is_lost(void **state)
+{
+    api_fixture *f = *state;
+    cct_config cfg;
+    cct_tracker *t = NULL;
+    cct_emissions e;
+    ccb_mockapi_stats st;
+
+    f->mock[0] = mock_start(0);
+    api_config(&cfg, ccb_mockapi_url(f->mock[0]), f->dir);
+    cfg.force_cpu_power_w = 100; /* energy in every instant, so a lost delta would show */
+
+    /* A run shorter than a second: its flushes send nothing, the stop sends 1 s with the
+     * run's true energy (CodeCarbon would drop it). */
+    assert_cct_ok(cct_tracker_new(&t, &cfg));
+    assert_cct_ok(cct_tracker_start(t));
+    for (int i = 0; i < 3; i++)
+        assert_cct_ok(cct_tracker_flush(t, NULL));
+    assert_cct_ok(cct_tracker_stop(t, &e));
+    cct_tracker_free(t);
+    assert_true(e.duration_s < 1.0 && e.energy_kwh > 0);
+    ccb_mockapi_get_stats(f->mock[0], &st);
+    assert_int_equal(st.emissions_accepted, 1);
+    assert_int_equal(st.duration_s_total, 1);
+    assert_within(st.energy_kwh_total, e.energy_kwh, 0, 1e-9);
+    assert_mock_clean(&st);
+
+    /* 1.5 s, then 0.7 s (carried), then 0.6 s: whole seconds sent as they accrue, the rest
+     * rounded up at the stop; the durations add up to the run's, rounded up. */
+    ccb_mockapi_reset_stats(f->mock[0]);
+    assert_cct_ok(cct_tracker_new(&t, &cfg));
+    assert_cct_ok(cct_tracker_start(t));
+    cct__age_tracker(t, 1500000000ULL);
+    assert_cct_ok(cct_tracker_flush(t, NULL)); /* 1 s sent, ~0.5 s carried */
+    cct__age_tracker(t, 300000000ULL);
+    assert_cct_ok(cct_tracker_flush(t, NULL)); /* ~0.8 s pending: nothing sent */
+    cct__age_tracker(t, 600000000ULL);
+    assert_cct_ok(cct_tracker_flush(t, NULL)); /* ~1.4 s pending: 1 s sent */
+    cct__age_tracker(t, 400000000ULL);
+    assert_cct_ok(cct_tracker_stop(t, &e)); /* ~0.8 s left: 1 s */
+    cct_tracker_free(t);
+    ccb_mockapi_get_stats(f->mock[0], &st);
+    assert_true(e.duration_s > 2.8 && e.duration_s < 3.5);
+    assert_int_equal(st.emissions_accepted, 3);
+    assert_int_equal(st.duration_s_total, 3);
+    assert_within(st.energy_kwh_total, e.energy_kwh, 0, 1e-9);
+    assert_mock_clean(&st);
+}
+
+/* ---- 7d. a refusal (4xx) goes to the dead-letter file, never retried ---- */
+
+/* The dead-letter file beside the spool: <spool file>.dead. */
+static void dead_path(const char *dir, const char *endpoint, char *out, size_t cap)
+{
+    char spool[1100];
+
+    spool_path(dir, endpoint, spool, sizeof(spool));
+    snprintf(out, cap, "%s.dead", spool);
+}
+
+static void test_api__a_refused_emission_is_dead_lettered_once_and_never_resent(void **state)
+{
+    api_fixture *f = *state;
+    char spool[1100], dead[1200];
+    cct_config cfg;
+    ccb_mockapi_stats st;
+    struct stat sb;
+
+    f->mock[0] = mock_start(0);
+    api_config(&cfg, ccb_mockapi_url(f->mock[0]), f->dir);
+    spool_path(f->dir, cfg.api_endpoint, spool, sizeof(spool));
+    dead_path(f->dir, cfg.api_endpoint, dead, sizeof(dead));
+    unsigned int logged_before = fx_log_count(&g_log, dead);
+
+    /* The server refuses the emission for its schema: stop() is still fine, the emission is
+     * kept with the server's message, and nothing waits for a retry. */
+    ccb_mockapi_set_fault(f->mock[0], CCB_MOCK_FAULT_422, 1);
+    lifecycle_flushes(&cfg, 0);
+    ccb_mockapi_get_stats(f->mock[0], &st);
+    assert_int_equal(st.answers_4xx, 1);
+    assert_int_equal(st.emissions_accepted, 0);
+    assert_int_equal(st.requests_total, 2); /* POST /runs, POST /emissions: no retry */
+    assert_int_equal(count_lines(spool), -1);
+    assert_int_equal(count_lines(dead), 1);
+    assert_int_equal(stat(dead, &sb), 0);
+    assert_int_equal(sb.st_mode & 0777, 0600);
+    assert_false(file_contains(dead, API_KEY));
+    {
+        char *text = fx_read_file(dead, NULL);
+        cJSON *o = cJSON_Parse(text);
+        assert_non_null(o);
+        assert_int_equal(cJSON_GetObjectItem(o, "status")->valueint, 422);
+        assert_string_equal(cJSON_GetObjectItem(o, "request")->valuestring, "POST /emissions");
+        assert_non_null(strstr(cJSON_GetObjectItem(o, "message")->valuestring,
+                               "field duration: Input should be a valid integer"));
+        assert_true(cJSON_IsObject(cJSON_GetObjectItem(o, "run")));
+        assert_true(cJSON_IsNumber(
+            cJSON_GetObjectItem(cJSON_GetObjectItem(o, "emission"), "energy_consumed")));
+        assert_true(cJSON_IsString(cJSON_GetObjectItem(o, "run_id")));
+        cJSON_Delete(o);
+        free(text);
+    }
+    /* Logged once, naming the field and the file. */
+    assert_int_equal(fx_log_count(&g_log, dead), logged_before + 1);
+    assert_true(fx_log_count(&g_log, "field duration") >= 1);
+
+    /* The next upload does not send it again: one run, one emission, nothing more. */
+    ccb_mockapi_reset_stats(f->mock[0]);
+    lifecycle_flushes(&cfg, 0);
+    ccb_mockapi_get_stats(f->mock[0], &st);
+    assert_int_equal(st.requests_total, 2);
+    assert_int_equal(st.emissions_accepted, 1);
+    assert_mock_clean(&st);
+    assert_int_equal(count_lines(dead), 1);
+}
+
+static void test_api__a_wrong_key_keeps_the_emission_in_the_spool(void **state)
+{
+    api_fixture *f = *state;
+    char spool[1100], dead[1200];
+    cct_config cfg;
+    ccb_mockapi_stats st;
+
+    /* 401 (and 403) are about the key, which can be fixed: spooled, not dead-lettered. */
+    f->mock[0] = mock_start(0);
+    api_config(&cfg, ccb_mockapi_url(f->mock[0]), f->dir);
+    cfg.api_key = "sk-WRONG";
+    spool_path(f->dir, cfg.api_endpoint, spool, sizeof(spool));
+    dead_path(f->dir, cfg.api_endpoint, dead, sizeof(dead));
+    lifecycle_flushes(&cfg, 0);
+    await_spool(f->dir, spool, 1);
+    assert_int_equal(count_lines(dead), -1);
+
+    cfg.api_key = API_KEY;
+    lifecycle_flushes(&cfg, 0);
+    ccb_mockapi_get_stats(f->mock[0], &st);
+    assert_int_equal(st.emissions_accepted, 2);
+    assert_int_equal(count_lines(spool), -1);
+    assert_dir_empty(f->dir);
+}
+
+static void test_api__corrupt_spool_lines_are_kept_in_the_dead_letter_file(void **state)
+{
+    api_fixture *f = *state;
+    char spool[1100], dead[1200], line[2048];
+    cct_config cfg;
+    ccb_mockapi_stats st;
+
+    f->mock[0] = mock_start(0);
+    api_config(&cfg, ccb_mockapi_url(f->mock[0]), f->dir);
+    spool_path(f->dir, cfg.api_endpoint, spool, sizeof(spool));
+    dead_path(f->dir, cfg.api_endpoint, dead, sizeof(dead));
+    /* A good line (a run never created), a torn one and one that is not JSON at all. */
+    {
+        cJSON *entry = cJSON_CreateObject();
+        cJSON *emission = valid_emission("x");
+        cJSON_DeleteItemFromObject(emission, "run_id");
+        cJSON_AddStringToObject(entry, "endpoint", cfg.api_endpoint);
+        cJSON_AddStringToObject(entry, "local_run_id", "11111111-2222-4333-8444-555555555555");
+        cJSON_AddNullToObject(entry, "run_id");
+        cJSON_AddItemToObject(entry, "run", valid_run());
+        cJSON_AddItemToObject(entry, "emission", emission);
+        char *good = cJSON_PrintUnformatted(entry);
+        snprintf(line, sizeof(line), "%s\n{\"endpoint\": \"%s\", \"run\": {\"tim\nnot json\n",
+                 good, cfg.api_endpoint);
+        free(good);
+        cJSON_Delete(entry);
+        FILE *out = fopen(spool, "we");
+        assert_non_null(out);
+        fputs(line, out);
+        fclose(out);
+    }
+    unsigned int logged_before = fx_log_count(&g_log, "unreadable line");
+
+    lifecycle_flushes(&cfg, 0);
+    ccb_mockapi_get_stats(f->mock[0], &st);
+    assert_int_equal(st.emissions_accepted, 2); /* the good spooled line and the new one */
+    assert_mock_clean(&st);
+    assert_int_equal(count_lines(spool), -1);
+    assert_int_equal(count_lines(dead), 2);
+    assert_true(file_contains(dead, "unreadable spool line"));
+    assert_true(file_contains(dead, "not json"));
+    assert_int_equal(fx_log_count(&g_log, "unreadable line"), logged_before + 1);
+}
+
+static void test_api__the_dead_letter_file_is_never_opened_through_a_symlink(void **state)
+{
+    api_fixture *f = *state;
+    char dead[1200], target[1200];
+    cct_config cfg;
+
+    f->mock[0] = mock_start(0);
+    api_config(&cfg, ccb_mockapi_url(f->mock[0]), f->dir);
+    dead_path(f->dir, cfg.api_endpoint, dead, sizeof(dead));
+    snprintf(target, sizeof(target), "%s/elsewhere", f->dir);
+    fx_write_file(f->dir, "elsewhere", "untouched\n");
+    assert_int_equal(symlink(target, dead), 0);
+    ccb_mockapi_set_fault(f->mock[0], CCB_MOCK_FAULT_422, 1);
+    lifecycle_flushes(&cfg, 0);
+    char *text = fx_read_file(target, NULL);
+    assert_string_equal(text, "untouched\n");
+    free(text);
+    assert_true(fx_log_count(&g_log, "could not be kept") >= 1);
 }
 
 /* ---- 8. the api_key is written nowhere ---- */
@@ -806,13 +1194,16 @@ static void *many_trackers(void *p)
         cfg.save_to_api = 1;
         cfg.api_endpoint = a->url;
         cfg.api_key = API_KEY;
+        cfg.experiment_id = EXPERIMENT;
         cfg.output_dir = a->dir;
         cfg.api_timeout_ms = 60000;
         cfg.log_fn = fx_log_fn;
         cfg.log_payload = &g_log;
         cfg.log_level = CCT_LOG_DEBUG;
-        if ((rc = cct_tracker_new(&t, &cfg)) != 0 || (rc = cct_tracker_start(t)) != 0 ||
-            (rc = cct_tracker_flush(t, NULL)) != 0 || (rc = cct_tracker_stop(t, NULL)) != 0) {
+        if ((rc = cct_tracker_new(&t, &cfg)) == 0 && (rc = cct_tracker_start(t)) == 0)
+            cct__age_tracker(t, SECOND_NS); /* so that the flush uploads too */
+        if (rc != 0 || (rc = cct_tracker_flush(t, NULL)) != 0 ||
+            (rc = cct_tracker_stop(t, NULL)) != 0) {
             a->failed = 1;
             snprintf(a->why, sizeof(a->why), "tracker %d: %s: %s", i, cct_strerror(rc),
                      cct_last_error_message());
@@ -992,9 +1383,11 @@ static int child_module(const char *url)
     cfg.save_to_api = 1;
     cfg.api_endpoint = url;
     cfg.api_key = API_KEY;
+    cfg.experiment_id = EXPERIMENT;
     CHILD_CHECK(cct_tracker_new(&t, &cfg) == 0, "%s", cct_last_error_message());
     CHILD_CHECK(!is_mapped(MODULE_FILE), "mapped by cct_tracker_new (it does no I/O)");
     CHILD_CHECK(cct_tracker_start(t) == 0, "%s", cct_last_error_message());
+    cct__age_tracker(t, SECOND_NS); /* a whole second: the flush uploads */
     /* start() only asks for the module (it loads in the background); the first upload
      * needs it, so after a flush it is mapped whoever loaded it. */
     CHILD_CHECK(cct_tracker_flush(t, NULL) == 0, "%s", cct_last_error_message());
@@ -1017,6 +1410,7 @@ static int child_module_missing(const char *url)
     cfg.save_to_api = 1;
     cfg.api_endpoint = url;
     cfg.api_key = API_KEY;
+    cfg.experiment_id = EXPERIMENT;
     CHILD_CHECK(cct_tracker_new(&t, &cfg) == 0, "%s", cct_last_error_message());
     CHILD_CHECK(cct_tracker_start(t) == 0, "%s", cct_last_error_message());
     int rc = cct_tracker_flush(t, &e);
@@ -1088,7 +1482,14 @@ int main(int argc, char **argv)
         API_TEST(test_api__5xx_is_retried_and_delivered),
         API_TEST(test_api__hung_server_blocks_nothing_and_the_data_is_spooled),
         API_TEST(test_api__free_timing_out_mid_run_spools_the_rest_under_that_run),
-        API_TEST(test_api__payloads_pass_the_schema_check_and_the_check_checks),
+        API_TEST(test_api__mock_checks_the_real_servers_rules_field_by_field),
+        API_TEST(test_api__tracker_payloads_pass_the_real_rules),
+        API_TEST(test_api__api_tracker_without_a_uuid_experiment_id_is_einvalid),
+        API_TEST(test_api__subsecond_deltas_are_carried_and_nothing_is_lost),
+        API_TEST(test_api__a_refused_emission_is_dead_lettered_once_and_never_resent),
+        API_TEST(test_api__a_wrong_key_keeps_the_emission_in_the_spool),
+        API_TEST(test_api__corrupt_spool_lines_are_kept_in_the_dead_letter_file),
+        API_TEST(test_api__the_dead_letter_file_is_never_opened_through_a_symlink),
         API_TEST(test_api__api_key_in_no_log_spool_or_csv),
         API_TEST(test_api__8_threads_x_50_trackers_deliver_everything),
         API_TEST(test_api__geo_lookup_gives_the_country),

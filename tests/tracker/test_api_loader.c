@@ -117,6 +117,7 @@ static void test_api_loader__network_tracker_maps_libcurl(void **state)
 
     f->cfg.save_to_api = 1;
     f->cfg.api_endpoint = "http://127.0.0.1:9"; /* nothing is sent: start() sends nothing */
+    f->cfg.experiment_id = "8edb03e1-9a28-452a-9c93-a3b6560136d7";
     f->cfg.api_timeout_ms = 200;
     assert_cct_ok(cct_tracker_new(&t, &f->cfg));
     assert_cct_ok(cct_tracker_start(t));

@@ -1,6 +1,8 @@
 /*
- * Tests for tracker/src/csv.c: CodeCarbon's 32 columns in order, the header once, RFC 4180
- * quoting, and rows that never interleave when 8 threads and 2 processes append to one file.
+ * Tests for tracker/src/csv.c: CodeCarbon 3.3's 38 columns in order, the header once, RFC 4180
+ * quoting, the utilisation and memory columns measured, a file with another header moved
+ * aside (never appended under), and rows that never interleave when 8 threads and 2
+ * processes append to one file.
  * Rows are checked with an independent RFC 4180 parser below, never with the library's own
  * column table.
  */
@@ -20,18 +22,32 @@
 #include "tinyfs.h"
 #include "tracker_fixtures.h"
 
-/* CodeCarbon's emissions.csv, in order (DESIGN.md "CSV output"). */
+/* CodeCarbon 3.3's emissions.csv, in order: the fields of EmissionsData
+ * (codecarbon/output_methods/emissions_data.py, mlco2/codecarbon b05965e). */
 static const char *const codecarbon_columns[] = {
-    "timestamp",      "project_name",       "run_id",         "experiment_id",
-    "duration",       "emissions",          "emissions_rate", "cpu_power",
-    "gpu_power",      "ram_power",          "cpu_energy",     "gpu_energy",
-    "ram_energy",     "energy_consumed",    "country_name",   "country_iso_code",
-    "region",         "cloud_provider",     "cloud_region",   "os",
-    "python_version", "codecarbon_version", "cpu_count",      "cpu_model",
-    "gpu_count",      "gpu_model",          "longitude",      "latitude",
-    "ram_total_size", "tracking_mode",      "on_cloud",       "pue",
+    "timestamp",       "project_name",     "run_id",
+    "experiment_id",   "duration",         "emissions",
+    "emissions_rate",  "cpu_power",        "gpu_power",
+    "ram_power",       "cpu_energy",       "gpu_energy",
+    "ram_energy",      "energy_consumed",  "water_consumed",
+    "country_name",    "country_iso_code", "region",
+    "cloud_provider",  "cloud_region",     "os",
+    "python_version",  "codecarbon_version", "cpu_count",
+    "cpu_model",       "gpu_count",        "gpu_model",
+    "longitude",       "latitude",         "ram_total_size",
+    "tracking_mode",   "cpu_utilization_percent", "gpu_utilization_percent",
+    "ram_utilization_percent", "ram_used_gb", "on_cloud",
+    "pue",             "wue",
 };
-#define NCOL 32
+#define NCOL 38
+
+/* What psutil's virtual_memory() says of the fixture's meminfo: CodeCarbon's RAM columns. */
+#define USED_GB                                                                                    \
+    ((double)(FX_MEM_TOTAL_KB - FX_MEM_FREE_KB - FX_MEM_BUFFERS_KB - FX_MEM_CACHED_KB -          \
+              FX_MEM_SRECLAIMABLE_KB) /                                                            \
+     1048576.0)
+#define USED_PERCENT                                                                               \
+    (100.0 * (double)(FX_MEM_TOTAL_KB - FX_MEM_AVAILABLE_KB) / (double)FX_MEM_TOTAL_KB)
 
 typedef struct fixture {
     fx_tree tree;
@@ -342,9 +358,10 @@ static void test_csv__row_format_and_quoting(void **state)
     f->cfg.pue = 1.25;
     assert_cct_ok(cct_tracker_new(&t, &f->cfg));
     assert_cct_ok(cct_tracker_start(t));
-    fx_wait_mono(fx_mono_ns(), 2000000);
+    /* Past the load window: the flush's reading reads /proc/stat and /proc/meminfo. */
+    fx_wait_mono(fx_mono_ns(), FX_FRESH_NS);
     assert_cct_ok(cct_tracker_flush(t, &flushed));
-    fx_wait_mono(fx_mono_ns(), 2000000);
+    fx_wait_mono(fx_mono_ns(), FX_FRESH_NS);
     assert_cct_ok(cct_tracker_stop(t, &stopped));
     cct_tracker_free(t);
 
@@ -388,24 +405,32 @@ static void test_csv__row_format_and_quoting(void **state)
         assert_number(fs.v[11], e->gpu_energy_kwh);
         assert_number(fs.v[12], e->ram_energy_kwh);
         assert_number(fs.v[13], e->energy_kwh);
-        assert_string_equal(fs.v[14], "France");
-        assert_string_equal(fs.v[15], "FRA");
-        assert_string_equal(fs.v[16], "west,eu");
-        assert_string_equal(fs.v[17], ""); /* cloud_provider */
-        assert_string_equal(fs.v[18], ""); /* cloud_region */
-        assert_true(strlen(fs.v[19]) > 0); /* os */
-        assert_string_equal(fs.v[20], ""); /* python_version */
-        assert_string_equal(fs.v[21], CCT_VERSION);
-        assert_string_equal(fs.v[22], "4");
-        assert_string_equal(fs.v[23], FX_KNOWN_CPU);
-        assert_string_equal(fs.v[24], "0");
-        assert_string_equal(fs.v[25], "");
-        assert_string_equal(fs.v[26], ""); /* longitude unknown */
-        assert_string_equal(fs.v[27], ""); /* latitude unknown */
-        assert_number(fs.v[28], 16.0);
-        assert_string_equal(fs.v[29], "machine");
-        assert_string_equal(fs.v[30], "N");
-        assert_number(fs.v[31], 1.25);
+        assert_string_equal(fs.v[14], "0"); /* water_consumed: wue is 0 */
+        assert_string_equal(fs.v[15], "France");
+        assert_string_equal(fs.v[16], "FRA");
+        assert_string_equal(fs.v[17], "west,eu");
+        assert_string_equal(fs.v[18], ""); /* cloud_provider */
+        assert_string_equal(fs.v[19], ""); /* cloud_region */
+        assert_true(strlen(fs.v[20]) > 0); /* os */
+        assert_string_equal(fs.v[21], ""); /* python_version */
+        assert_string_equal(fs.v[22], CCT_VERSION);
+        assert_string_equal(fs.v[23], "4");
+        assert_string_equal(fs.v[24], FX_KNOWN_CPU);
+        assert_string_equal(fs.v[25], "0");
+        assert_string_equal(fs.v[26], "");
+        assert_string_equal(fs.v[27], ""); /* longitude unknown */
+        assert_string_equal(fs.v[28], ""); /* latitude unknown */
+        assert_number(fs.v[29], 16.0);
+        assert_string_equal(fs.v[30], "machine");
+        /* The fixture's /proc/stat never moves: the load since boot, 50%, all along. */
+        assert_within(strtod(fs.v[31], NULL), 50.0, 0, 1e-9);
+        assert_string_equal(fs.v[32], "0"); /* no GPU: none used */
+        /* The memory in use as psutil reads the fixture's meminfo, first read in this run. */
+        assert_within(strtod(fs.v[33], NULL), USED_PERCENT, 0, 1e-9);
+        assert_within(strtod(fs.v[34], NULL), USED_GB, 0, 1e-9);
+        assert_string_equal(fs.v[35], "N");
+        assert_number(fs.v[36], 1.25);
+        assert_string_equal(fs.v[37], "0"); /* wue, not modelled */
         /* A non-trivial figure: 42 W for the duration. */
         assert_within(e->cpu_energy_kwh, 42 * e->duration_s / 3.6e6, 0, 1e-12);
         fields_free(&fs);
@@ -415,6 +440,233 @@ static void test_csv__row_format_and_quoting(void **state)
     assert_true(stopped.duration_s > flushed.duration_s);
     free(lines);
     free(text);
+}
+
+/* Field `index` of the last row of the CSV at `path`, malloc'd. */
+static char *last_row_field(const char *path, int index)
+{
+    char **lines;
+    size_t len;
+    fields fs;
+    char *text = fx_read_file(path, &len);
+    size_t n = split_lines(text, len, &lines);
+
+    assert_true(n >= 2);
+    assert_string_equal(lines[0], header_line());
+    assert_int_equal(parse_record(lines[n - 1], strlen(lines[n - 1]), &fs), 0);
+    assert_int_equal(fs.n, NCOL);
+    char *v = strdup(fs.v[index]);
+    fields_free(&fs);
+    free(lines);
+    free(text);
+    return v;
+}
+
+static void assert_last_row_number(const char *path, int index, double expect)
+{
+    char *v = last_row_field(path, index);
+    char *end;
+    double got = strtod(v, &end);
+    if (end == v || *end)
+        fail_msg("column %s: \"%s\" is not a number", codecarbon_columns[index], v);
+    assert_within(got, expect, 0, 1e-9);
+    free(v);
+}
+
+static void assert_last_row_empty(const char *path, int index)
+{
+    char *v = last_row_field(path, index);
+    if (v[0])
+        fail_msg("column %s: \"%s\", expected an empty cell", codecarbon_columns[index], v);
+    free(v);
+}
+
+/* One lifecycle spanning a load window (so its stop reads what a window reads). */
+static void lifecycle_over_a_window(const cct_config *cfg)
+{
+    cct_tracker *t = NULL;
+
+    assert_cct_ok(cct_tracker_new(&t, cfg));
+    assert_cct_ok(cct_tracker_start(t));
+    fx_wait_mono(fx_mono_ns(), FX_FRESH_NS);
+    assert_cct_ok(cct_tracker_stop(t, NULL));
+    cct_tracker_free(t);
+}
+
+enum { COL_CPU_UTIL = 31, COL_GPU_UTIL = 32, COL_RAM_UTIL = 33, COL_RAM_USED = 34 };
+
+static void test_csv__utilisation_is_the_load_read_over_the_run(void **state)
+{
+    fixture *f = *state;
+    cct_reading r;
+
+    /* The fixture's /proc/stat: 50% busy since boot, which the first run reports. */
+    fx_lifecycle(&f->cfg, NULL);
+    assert_last_row_number(f->csv, COL_CPU_UTIL, 50.0);
+    /* The machine then runs at 25%, window after window: a reading past the window reads
+     * it (the CPU load model reads /proc/stat anyway), and a run inside it reports 25%. */
+    fx_write_stat(&f->tree, 600, 0, 0, 800, 0, 0, 0, 0);
+    fx_wait_mono(fx_mono_ns(), FX_FRESH_NS);
+    cct_reading__now(&r);
+    fx_write_stat(&f->tree, 700, 0, 0, 1100, 0, 0, 0, 0);
+    lifecycle_over_a_window(&f->cfg);
+    assert_last_row_number(f->csv, COL_CPU_UTIL, 25.0);
+    assert_last_row_number(f->csv, COL_GPU_UTIL, 0.0);
+    assert_last_row_number(f->csv, COL_RAM_UTIL, USED_PERCENT);
+    assert_last_row_number(f->csv, COL_RAM_USED, USED_GB);
+
+    /* Half the memory freed: the next run, inside the new figure, reports it. */
+    fx_write_file(f->tree.proc, "meminfo",
+                  "MemTotal: %llu kB\nMemFree: %llu kB\nMemAvailable: %llu kB\nBuffers: 0 kB\n"
+                  "Cached: 0 kB\n",
+                  FX_MEM_TOTAL_KB, FX_MEM_TOTAL_KB / 2, FX_MEM_TOTAL_KB / 2);
+    fx_write_stat(&f->tree, 800, 0, 0, 1400, 0, 0, 0, 0);
+    fx_wait_mono(fx_mono_ns(), FX_FRESH_NS);
+    cct_reading__now(&r);
+    fx_write_stat(&f->tree, 900, 0, 0, 1700, 0, 0, 0, 0);
+    lifecycle_over_a_window(&f->cfg);
+    assert_last_row_number(f->csv, COL_RAM_UTIL, 50.0);
+    assert_last_row_number(f->csv, COL_RAM_USED, 8.0);
+}
+
+/* With RAPL (machine mode) the power needs no load: the hot path reads neither /proc/stat
+ * nor /proc/meminfo, and the columns come from the sampler's periodic reading. */
+static void test_csv__with_rapl_only_the_sampler_reads_load_and_memory(void **state)
+{
+    fixture *f = *state;
+    cct_reading r;
+
+    fx_write_rapl(&f->tree, "intel-rapl:0", "package-0", 1000000, 262143328850ULL);
+    fx_tree_activate(&f->tree, NULL);
+    fx_lifecycle(&f->cfg, NULL);                         /* detection: 50% since boot */
+    fx_write_stat(&f->tree, 600, 0, 0, 800, 0, 0, 0, 0); /* 25% from here on */
+    lifecycle_over_a_window(&f->cfg);
+    /* Not re-read: the load since boot, and no memory figure yet (an empty cell). */
+    assert_last_row_number(f->csv, COL_CPU_UTIL, 50.0);
+    assert_last_row_empty(f->csv, COL_RAM_UTIL);
+    assert_last_row_empty(f->csv, COL_RAM_USED);
+
+    cct_reading__refresh(&r); /* the sampler's tick */
+    fx_write_stat(&f->tree, 700, 0, 0, 1100, 0, 0, 0, 0);
+    lifecycle_over_a_window(&f->cfg);
+    assert_last_row_number(f->csv, COL_CPU_UTIL, 25.0);
+    assert_last_row_number(f->csv, COL_RAM_UTIL, USED_PERCENT);
+    assert_last_row_number(f->csv, COL_RAM_USED, USED_GB);
+}
+
+/* ---- a file with another header is never appended under ---- */
+
+static fx_log g_log;
+
+static void logged_config(fixture *f)
+{
+    f->cfg.log_fn = fx_log_fn;
+    f->cfg.log_payload = &g_log;
+    f->cfg.log_level = CCT_LOG_WARNING;
+}
+
+static void assert_file_is(const char *path, const char *expect)
+{
+    char *text = fx_read_file(path, NULL);
+    assert_string_equal(text, expect);
+    free(text);
+}
+
+/* The file holds our header and `rows` rows of 38 fields. */
+static void assert_ours(const char *path, size_t rows)
+{
+    char **lines;
+    size_t len;
+    char *text = fx_read_file(path, &len);
+    size_t n = split_lines(text, len, &lines);
+
+    assert_int_equal(n, rows + 1);
+    assert_string_equal(lines[0], header_line());
+    for (size_t i = 1; i < n; i++) {
+        fields fs;
+        assert_int_equal(parse_record(lines[i], strlen(lines[i]), &fs), 0);
+        assert_int_equal(fs.n, NCOL);
+        fields_free(&fs);
+    }
+    free(lines);
+    free(text);
+}
+
+static void test_csv__a_32_column_file_is_moved_to_bak_and_logged(void **state)
+{
+    fixture *f = *state;
+    char legacy[2048] = "", bak[700];
+    static const char *const old_columns[] = {
+        "timestamp",      "project_name",       "run_id",         "experiment_id",
+        "duration",       "emissions",          "emissions_rate", "cpu_power",
+        "gpu_power",      "ram_power",          "cpu_energy",     "gpu_energy",
+        "ram_energy",     "energy_consumed",    "country_name",   "country_iso_code",
+        "region",         "cloud_provider",     "cloud_region",   "os",
+        "python_version", "codecarbon_version", "cpu_count",      "cpu_model",
+        "gpu_count",      "gpu_model",          "longitude",      "latitude",
+        "ram_total_size", "tracking_mode",      "on_cloud",       "pue",
+    };
+
+    /* What CodeCarbon <= 3.0 (and cctracker 0.1) wrote: 32 columns, one row. */
+    for (size_t i = 0; i < FX_N_ELEMS(old_columns); i++) {
+        strcat(legacy, old_columns[i]);
+        strcat(legacy, i + 1 < FX_N_ELEMS(old_columns) ? "," : "\n");
+    }
+    strcat(legacy, "2024-01-01T00:00:00,p,r,e,1,0,0,1,0,0,0,0,0,0,France,FRA,,,,Linux,,2.8,4,"
+                   "cpu,0,,,,16,machine,N,1\n");
+    fx_write_file(f->tree.out, "emissions.csv", "%s", legacy);
+    logged_config(f);
+    unsigned int before = fx_log_count(&g_log, "emissions.csv.bak");
+
+    fx_lifecycle(&f->cfg, NULL);
+    fx_lifecycle(&f->cfg, NULL);
+    snprintf(bak, sizeof(bak), "%s.bak", f->csv);
+    assert_file_is(bak, legacy); /* moved whole, not a byte added */
+    assert_ours(f->csv, 2);
+    assert_int_equal(fx_log_count(&g_log, "emissions.csv.bak"), before + 1);
+    assert_int_equal(fx_log_count(&g_log, "32 columns"), 1);
+}
+
+static void test_csv__a_foreign_header_is_moved_aside_keeping_older_backups(void **state)
+{
+    fixture *f = *state;
+    char bak[700], bak0[700], bak1[700], swapped[2048] = "";
+
+    snprintf(bak, sizeof(bak), "%s.bak", f->csv);
+    snprintf(bak0, sizeof(bak0), "%s_0.bak", f->csv);
+    snprintf(bak1, sizeof(bak1), "%s_1.bak", f->csv);
+    fx_write_file(f->tree.out, "emissions.csv.bak", "an older backup\n");
+    fx_write_file(f->tree.out, "emissions.csv", "a,b,c\n1,2,3\n");
+    logged_config(f);
+
+    fx_lifecycle(&f->cfg, NULL);
+    assert_file_is(bak, "an older backup\n");
+    assert_file_is(bak0, "a,b,c\n1,2,3\n");
+    assert_ours(f->csv, 1);
+
+    /* Our 38 names in another order: CodeCarbon would append under it (it compares sorted
+     * names), which puts values in the wrong columns. Moved aside too. */
+    for (int i = 0; i < NCOL; i++) {
+        int k = i == 1 ? 2 : i == 2 ? 1 : i;
+        strcat(swapped, codecarbon_columns[k]);
+        strcat(swapped, i + 1 < NCOL ? "," : "\n");
+    }
+    fx_write_file(f->tree.out, "emissions.csv", "%s", swapped);
+    fx_lifecycle(&f->cfg, NULL);
+    assert_file_is(bak1, swapped);
+    assert_ours(f->csv, 1);
+}
+
+static void test_csv__an_empty_file_gets_the_header_then_the_row(void **state)
+{
+    fixture *f = *state;
+    char names[700];
+
+    fx_write_file(f->tree.out, "emissions.csv", "%s", "");
+    fx_lifecycle(&f->cfg, NULL);
+    assert_ours(f->csv, 1);
+    snprintf(names, sizeof(names), "%s.bak", f->csv);
+    assert_int_equal(access(names, F_OK), -1);
 }
 
 static void test_csv__unwritable_file_is_eio_naming_it(void **state)
@@ -609,7 +861,7 @@ static void test_csv__threads_and_processes_never_tear_a_row(void **state)
         snprintf(expect, sizeof(expect), "writer %d, \"the\" writer", id);
         assert_string_equal(fs.v[1], expect);
         assert_string_equal(fs.v[3], long_experiment);
-        assert_string_equal(fs.v[31], "1");
+        assert_string_equal(fs.v[36], "1");
         assert_uuid_v4(fs.v[2]);
         run_ids[i - 1] = strdup(fs.v[2]);
         per_writer[id]++;
@@ -632,10 +884,21 @@ static void test_csv__threads_and_processes_never_tear_a_row(void **state)
 
 int main(void)
 {
+    fx_log_init(&g_log);
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_csv__header_once_with_codecarbon_columns, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(test_csv__row_format_and_quoting, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_csv__utilisation_is_the_load_read_over_the_run,
+                                        setup, teardown),
+        cmocka_unit_test_setup_teardown(test_csv__with_rapl_only_the_sampler_reads_load_and_memory,
+                                        setup, teardown),
+        cmocka_unit_test_setup_teardown(test_csv__a_32_column_file_is_moved_to_bak_and_logged,
+                                        setup, teardown),
+        cmocka_unit_test_setup_teardown(
+            test_csv__a_foreign_header_is_moved_aside_keeping_older_backups, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_csv__an_empty_file_gets_the_header_then_the_row,
+                                        setup, teardown),
         cmocka_unit_test(test_csv__number_format_matches_printf),
         cmocka_unit_test(test_csv__number_format_rounding_mode_and_locale),
         cmocka_unit_test_setup_teardown(test_csv__full_disk_is_eio_and_leaves_no_torn_row, setup,

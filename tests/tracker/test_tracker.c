@@ -183,6 +183,7 @@ static void test_tracker__invalid_config_names_the_field(void **state)
     c = f->cfg, c.save_to_api = 1, c.api_endpoint = NULL;
     expect_invalid(&c, "api_endpoint");
     c = f->cfg, c.save_to_api = 1, c.api_endpoint = "http://127.0.0.1:9", c.api_call_interval = 0;
+    c.experiment_id = "8edb03e1-9a28-452a-9c93-a3b6560136d7";
     expect_invalid(&c, "api_call_interval");
 
     /* cct_config_init checks the version too. */

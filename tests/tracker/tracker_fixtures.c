@@ -127,9 +127,11 @@ void fx_tree_init(fx_tree *t, const char *tag)
     fx_mkdirs(t->out);
     fx_write_cpuinfo(t, FX_KNOWN_CPU, FX_CPU_COUNT);
     fx_write_file(t->proc, "meminfo",
-                  "MemTotal:       %llu kB\nMemFree:         1000000 kB\n"
-                  "MemAvailable:    2000000 kB\n",
-                  FX_MEM_TOTAL_KB);
+                  "MemTotal:       %llu kB\nMemFree:        %llu kB\nMemAvailable:   %llu kB\n"
+                  "Buffers:        %llu kB\nCached:         %llu kB\nSwapCached:     7 kB\n"
+                  "Slab:           %llu kB\nSReclaimable:   %llu kB\n",
+                  FX_MEM_TOTAL_KB, FX_MEM_FREE_KB, FX_MEM_AVAILABLE_KB, FX_MEM_BUFFERS_KB,
+                  FX_MEM_CACHED_KB, FX_MEM_SRECLAIMABLE_KB * 2, FX_MEM_SRECLAIMABLE_KB);
     fx_write_stat(t, 500, 0, 0, 500, 0, 0, 0, 0);
     fx_write_self_stat(t, 10, 5);
 }

@@ -84,6 +84,12 @@ typedef struct fx_tree {
 #define FX_CPU_COUNT 4
 /* MemTotal of the default meminfo: exactly 16 GiB. */
 #define FX_MEM_TOTAL_KB 16777216ULL
+/* The rest of the default meminfo: what psutil's virtual_memory() (CodeCarbon's RAM use) reads. */
+#define FX_MEM_FREE_KB 1000000ULL
+#define FX_MEM_AVAILABLE_KB 2000000ULL
+#define FX_MEM_BUFFERS_KB 500000ULL
+#define FX_MEM_CACHED_KB 3000000ULL
+#define FX_MEM_SRECLAIMABLE_KB 200000ULL
 
 /* A tree with cpuinfo (FX_KNOWN_CPU x FX_CPU_COUNT), meminfo, /stat (50% load) and
  * /self/stat, an empty sysfs (no RAPL) and an output dir. */

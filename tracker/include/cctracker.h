@@ -93,7 +93,7 @@ typedef void (*cct_measure_fn)(const struct cct_emissions *sofar, void *payload)
 typedef struct cct_config {
     unsigned int version;            /**< CCT_CONFIG_VERSION. */
     const char *project_name;        /**< Default "cctracker". */
-    const char *experiment_id;       /**< Default NULL (empty). */
+    const char *experiment_id;       /**< Default NULL; with save_to_api, a UUID (required). */
     unsigned int measure_interval_ms; /**< Sampling period, default 15000; 0 is invalid. */
     unsigned int api_call_interval;  /**< Measurements between API uploads, default 8. */
     const char *output_dir;          /**< Default ".". */
@@ -182,13 +182,17 @@ CCT_EXTERN(int) cct_tracker_start(cct_tracker *t);
 /**
  * Measure now and write/upload the result, and keep running. `out` may be NULL and is filled
  * even on error. An upload waits at most api_timeout_ms for the HTTP module (only the first
- * one of a process can) and returns CCT_EUNAVAILABLE if it cannot be loaded.
+ * one of a process can) and returns CCT_EUNAVAILABLE if it cannot be loaded. The API counts
+ * whole seconds: an upload sends the whole seconds since the last one and carries the rest,
+ * so one less than 1 s after the last sends nothing (its data goes with the next upload).
  */
 CCT_EXTERN(int) cct_tracker_flush(cct_tracker *t, cct_emissions *out);
 
 /**
  * Take the final reading, write/upload it, and stop. `out` may be NULL and is filled even
- * on error. Waits for nothing, except as flush() for an HTTP module still loading.
+ * on error. Waits for nothing, except as flush() for an HTTP module still loading. The final
+ * upload sends what is left rounded up to whole seconds, at least 1 s (a run shorter than
+ * 1 s is uploaded as 1 s with its true energy).
  */
 CCT_EXTERN(int) cct_tracker_stop(cct_tracker *t, cct_emissions *out);
 

@@ -1,16 +1,22 @@
 /*
- * CSV output with CodeCarbon's 32 columns, names and order, so tools that read CodeCarbon's
- * emissions.csv read ours. A row is built in memory and appended with ONE write(2) on an
- * O_APPEND descriptor: rows from many threads or processes never interleave. The header is
- * written once even when several processes create the file at the same moment: it is
- * written to a private temp file that is link()ed into place, which fails for all but one.
+ * CSV output with CodeCarbon 3.3's 38 columns, names and order (EmissionsData in
+ * codecarbon/output_methods/emissions_data.py, mlco2/codecarbon b05965e), so tools that read
+ * CodeCarbon's emissions.csv read ours. A row is built in memory and appended with ONE
+ * write(2) on an O_APPEND descriptor: rows from many threads or processes never interleave.
+ * The header is written once even when several processes create the file at the same
+ * moment: it is written to a private temp file that is link()ed into place, which fails for
+ * all but one. Rows are never appended under another header (an older CodeCarbon's 32
+ * columns, another tool's file): that file is moved aside to <name>.bak first, and logged,
+ * as CodeCarbon's FileOutput does (output_methods/file.py, core/util.py backup()).
  */
 #include <errno.h>
 #include <fcntl.h>
 #include <math.h>
+#include <pthread.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -18,14 +24,19 @@
 #include "internal.h"
 
 const char *const cct_csv_columns[CCT_CSV_COLUMNS] = {
-    "timestamp",       "project_name",     "run_id",         "experiment_id",
-    "duration",        "emissions",        "emissions_rate", "cpu_power",
-    "gpu_power",       "ram_power",        "cpu_energy",     "gpu_energy",
-    "ram_energy",      "energy_consumed",  "country_name",   "country_iso_code",
-    "region",          "cloud_provider",   "cloud_region",   "os",
-    "python_version",  "codecarbon_version", "cpu_count",    "cpu_model",
-    "gpu_count",       "gpu_model",        "longitude",      "latitude",
-    "ram_total_size",  "tracking_mode",    "on_cloud",       "pue",
+    "timestamp",          "project_name",      "run_id",
+    "experiment_id",      "duration",          "emissions",
+    "emissions_rate",     "cpu_power",         "gpu_power",
+    "ram_power",          "cpu_energy",        "gpu_energy",
+    "ram_energy",         "energy_consumed",   "water_consumed",
+    "country_name",       "country_iso_code",  "region",
+    "cloud_provider",     "cloud_region",      "os",
+    "python_version",     "codecarbon_version", "cpu_count",
+    "cpu_model",          "gpu_count",         "gpu_model",
+    "longitude",          "latitude",          "ram_total_size",
+    "tracking_mode",      "cpu_utilization_percent", "gpu_utilization_percent",
+    "ram_utilization_percent", "ram_used_gb",  "on_cloud",
+    "pue",                "wue",
 };
 
 #define ROW_MAX 4096
@@ -67,7 +78,7 @@ static void put_text(row *r, const char *s)
 }
 
 /* Doubles keep 15 significant digits: kWh figures are tiny and must not round to 0.
- * Formatted by cct_fmt__g15, not printf: eleven numbers per row. */
+ * Formatted by cct_fmt__g15, not printf: fourteen numbers per row. */
 static void put_number(row *r, double v)
 {
     char tmp[40];
@@ -134,7 +145,7 @@ static void build_header(row *r)
 }
 
 static void build_row(row *r, const char *project_name, const char *experiment_id,
-                      const cct_emissions *e, const cct_hardware *hw)
+                      const cct_emissions *e, const cct_usage *u, const cct_hardware *hw)
 {
     r->len = 0;
     r->overflow = 0;
@@ -152,6 +163,7 @@ static void build_row(row *r, const char *project_name, const char *experiment_i
     put_number(r, e->gpu_energy_kwh);
     put_number(r, e->ram_energy_kwh);
     put_number(r, e->energy_kwh);
+    put_text(r, "0"); /* water_consumed: wue x energy, and wue is 0 (not modelled) */
     put_text(r, e->country_name);
     put_text(r, e->country_iso_code);
     put_text(r, e->region);
@@ -168,8 +180,13 @@ static void build_row(row *r, const char *project_name, const char *experiment_i
     put_number(r, e->latitude);
     put_number(r, e->ram_total_gb);
     put_text(r, e->tracking_mode == CCT_TRACKING_PROCESS ? "process" : "machine");
+    put_number(r, u->cpu_utilization_percent);
+    put_number(r, u->gpu_utilization_percent);
+    put_number(r, u->ram_utilization_percent);
+    put_number(r, u->ram_used_gb);
     put_text(r, "N");    /* on_cloud */
     put_number(r, e->pue);
+    put_text(r, "0");    /* wue: water usage effectiveness, not modelled (CodeCarbon's default) */
     put_raw(r, "\n", 1);
 }
 
@@ -250,32 +267,192 @@ done:
     return rc;
 }
 
-int cct_csv__append(const char *dir, const char *file, const char *project_name,
-                    const char *experiment_id, const cct_emissions *e, const cct_hardware *hw)
+/* Whether the file starts with our header line ("\n" or "\r\n" after it). 1 yes, 0 no,
+ * -1 when it cannot be read (errno set). An empty file reads as 0 bytes in *len. */
+static int has_our_header(int fd, const row *header, size_t *len)
+{
+    char buf[ROW_MAX];
+    size_t want = header->len + 1, got = 0; /* the header and one more byte for "\r\n" */
+
+    while (got < want) {
+        ssize_t n = pread(fd, buf + got, want - got, (off_t)got);
+        if (n < 0) {
+            if (errno == EINTR)
+                continue;
+            return -1;
+        }
+        if (n == 0)
+            break;
+        got += (size_t)n;
+    }
+    *len = got;
+    if (got < header->len)
+        return 0;
+    if (memcmp(buf, header->buf, header->len - 1) != 0)
+        return 0; /* header->buf ends with "\n" */
+    return buf[header->len - 1] == '\n' ||
+           (buf[header->len - 1] == '\r' && got > header->len && buf[header->len] == '\n');
+}
+
+/* A short description of the first line of a file that is not ours, for the log. */
+static void describe_first_line(int fd, char *out, size_t cap)
+{
+    char buf[ROW_MAX];
+    ssize_t n = pread(fd, buf, sizeof(buf) - 1, 0);
+    unsigned int columns = 1;
+
+    if (n <= 0) {
+        snprintf(out, cap, "no header");
+        return;
+    }
+    buf[n] = '\0';
+    buf[strcspn(buf, "\r\n")] = '\0';
+    for (const char *p = buf; *p; p++)
+        columns += *p == ',';
+    snprintf(out, cap, "a header of %u column%s%s", columns, columns == 1 ? "" : "s",
+             columns == 32 && strncmp(buf, "timestamp,project_name,", 23) == 0
+                 ? " (as CodeCarbon <= 3.0 and cctracker 0.1 wrote)"
+                 : "");
+}
+
+/*
+ * Move the file that `fd` holds aside, to <path>.bak, or <path>_N.bak when that is taken
+ * (CodeCarbon's names), never replacing a backup. Under an exclusive flock of the file, and
+ * only while `path` still names it: of several processes finding the same foreign file, one
+ * moves it and the others find the new one. 0 (moved, or already gone: try again), or an
+ * error code.
+ */
+static int move_aside(int fd, const char *path, const cct_config *cfg)
+{
+    struct stat held, named;
+    char bak[1100], what[128];
+    int rc = 0;
+
+    if (flock(fd, LOCK_EX) != 0)
+        return cct_error__set(CCT_EIO, "cannot lock %s: %s", path, strerror(errno));
+    if (fstat(fd, &held) != 0 || stat(path, &named) != 0 || held.st_ino != named.st_ino ||
+        held.st_dev != named.st_dev)
+        goto done; /* someone moved it already */
+    describe_first_line(fd, what, sizeof(what));
+    for (int i = -1; i < 1000; i++) {
+        if (i < 0)
+            snprintf(bak, sizeof(bak), "%s.bak", path);
+        else
+            snprintf(bak, sizeof(bak), "%s_%d.bak", path, i);
+        if (renameat2(AT_FDCWD, path, AT_FDCWD, bak, RENAME_NOREPLACE) == 0)
+            break;
+        if (errno == EEXIST) {
+            bak[0] = '\0';
+            continue;
+        }
+        if (errno != EINVAL && errno != ENOSYS) {
+            rc = cct_error__set(CCT_EIO, "cannot move %s (%s, not CodeCarbon 3.3's 38 columns) "
+                                         "aside to %s: %s",
+                                path, what, bak, strerror(errno));
+            goto done;
+        }
+        /* A file system without RENAME_NOREPLACE: a hard link never replaces either. */
+        if (link(path, bak) == 0) {
+            unlink(path);
+            break;
+        }
+        if (errno != EEXIST) {
+            rc = cct_error__set(CCT_EIO, "cannot move %s aside to %s: %s", path, bak,
+                                strerror(errno));
+            goto done;
+        }
+        bak[0] = '\0';
+    }
+    if (!bak[0]) {
+        rc = cct_error__set(CCT_EIO, "cannot move %s aside: %s.bak and 1000 more are taken",
+                            path, path);
+        goto done;
+    }
+    cct_log__write(cfg->log_fn, cfg->log_payload, cfg->log_level, CCT_LOG_WARNING,
+                   "%s has %s, not CodeCarbon 3.3's 38 columns: moved to %s, and a new file "
+                   "begun",
+                   path, what, bak);
+done:
+    flock(fd, LOCK_UN);
+    return rc;
+}
+
+/* The header, built once: it never changes. */
+static row header_row;
+static pthread_once_t header_once = PTHREAD_ONCE_INIT;
+
+static void make_header(void)
+{
+    build_header(&header_row);
+}
+
+int cct_csv__append(const cct_config *cfg, const cct_emissions *e, const cct_usage *u,
+                    const cct_hardware *hw)
 {
     char path[1024];
     row r;
-    int fd, rc = 0;
+    int rc = 0;
 
-    snprintf(path, sizeof(path), "%s/%s", dir, file);
-    build_row(&r, project_name, experiment_id, e, hw);
+    pthread_once(&header_once, make_header);
+    snprintf(path, sizeof(path), "%s/%s", cfg->output_dir, cfg->output_file);
+    build_row(&r, cfg->project_name, cfg->experiment_id, e, u, hw);
     if (r.overflow)
         return cct_error__set(CCT_EINVALID, "CSV row for %s longer than %d bytes", path, ROW_MAX);
-    fd = open(path, O_WRONLY | O_APPEND | O_CLOEXEC);
-    if (fd < 0 && errno == ENOENT) {
-        rc = create_with_header(dir, path);
-        if (rc != 0)
+    /* A few rounds at most: each either appends, or creates the file, or moves a foreign
+     * one aside (another process may do the same meanwhile: then look again). */
+    for (int attempt = 0; attempt < 4; attempt++) {
+        size_t have = 0, written;
+        /* Read and write: the header is checked (one pread) before every row. */
+        int fd = open(path, O_RDWR | O_APPEND | O_CLOEXEC);
+        if (fd < 0 && errno == ENOENT) {
+            rc = create_with_header(cfg->output_dir, path);
+            if (rc != 0)
+                return rc;
+            continue;
+        }
+        if (fd < 0)
+            return cct_error__set(CCT_EIO, "cannot open %s: %s", path, strerror(errno));
+        int ours = has_our_header(fd, &header_row, &have);
+        if (ours < 0) {
+            rc = cct_error__set(CCT_EIO, "cannot read %s: %s", path, strerror(errno));
+            close(fd);
             return rc;
-        fd = open(path, O_WRONLY | O_APPEND | O_CLOEXEC);
+        }
+        if (!ours && have == 0) {
+            /* An empty file (made by someone else): header and row in one write, under the
+             * lock, unless another process wrote its header meanwhile. */
+            if (flock(fd, LOCK_EX) == 0 && has_our_header(fd, &header_row, &have) == 0 &&
+                have == 0) {
+                char both[2 * ROW_MAX];
+                memcpy(both, header_row.buf, header_row.len);
+                memcpy(both + header_row.len, r.buf, r.len);
+                if (write_all(fd, both, header_row.len + r.len, &written) != 0) {
+                    int err = errno;
+                    const char *note = retract_partial_row(fd, written);
+                    rc = cct_error__set(CCT_EIO, "cannot write %s: %s%s", path, strerror(err),
+                                        note);
+                }
+                close(fd);
+                return rc;
+            }
+            close(fd); /* the lock goes with it; look again */
+            continue;
+        }
+        if (!ours) {
+            rc = move_aside(fd, path, cfg);
+            close(fd);
+            if (rc != 0)
+                return rc;
+            continue;
+        }
+        if (write_all(fd, r.buf, r.len, &written) != 0) {
+            int err = errno;
+            const char *note = retract_partial_row(fd, written);
+            rc = cct_error__set(CCT_EIO, "cannot write %s: %s%s", path, strerror(err), note);
+        }
+        close(fd);
+        return rc;
     }
-    if (fd < 0)
-        return cct_error__set(CCT_EIO, "cannot open %s: %s", path, strerror(errno));
-    size_t written;
-    if (write_all(fd, r.buf, r.len, &written) != 0) {
-        int err = errno;
-        const char *note = retract_partial_row(fd, written);
-        rc = cct_error__set(CCT_EIO, "cannot write %s: %s%s", path, strerror(err), note);
-    }
-    close(fd);
-    return rc;
+    return cct_error__set(CCT_EIO, "cannot append to %s: it was replaced %d times in a row", path,
+                          4);
 }

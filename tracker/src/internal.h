@@ -88,6 +88,14 @@ int cct_cpuload__read_self(const char *procfs_root, uint64_t *out);
 /* The machine-mode model: TDP x (0.1 + 0.9 x load^3), load in [0,1]. */
 double cct_cpuload__machine_power(double tdp_w, double load);
 
+/* ---- meminfo.c ---- */
+typedef struct cct_meminfo {
+    double used_gb;       /* psutil's "used", GiB (CodeCarbon's ram_used_gb) */
+    double used_fraction; /* 1 - MemAvailable / MemTotal (ram_utilization_percent / 100) */
+} cct_meminfo;
+/* One read of /proc/meminfo; 0, or -1 when it cannot be read or parsed. */
+int cct_meminfo__read(const char *procfs_root, cct_meminfo *out);
+
 /* ---- nvml.c ---- */
 #define CCT_NVML_MAX_DEVICES 16
 typedef struct cct_nvml cct_nvml;
@@ -162,6 +170,13 @@ typedef struct cct_reading {
     double ram_j;  /* the RAM model */
     double dram_j; /* RAPL dram domains (0 without them) */
     double gpu_j;
+    /* Integrals over time of what the CSV averages over a run (reading.c): CPU load
+     * (fraction x s), memory in use (GiB x s) and its share (fraction x s), the last two
+     * zero before mem_since_ns, the first /proc/meminfo reading (0: none yet). */
+    double load_s;
+    double mem_used_gb_s;
+    double mem_util_s;
+    uint64_t mem_since_ns;
 } cct_reading;
 /* Initialise the reading state (called once by hardware detection). */
 int cct_reading__init(cct_hardware *hw);
@@ -169,7 +184,8 @@ void cct_reading__reset(void);
 /* A reading for now: reused and extrapolated if the last one is younger than
  * CCT_READING_REUSE_NS, else taken fresh (or extrapolated if another thread is taking it). */
 void cct_reading__now(cct_reading *out);
-/* Always re-read the sources (the sampler's periodic tick). */
+/* Always re-read the sources (the sampler's periodic tick), the load and memory in use too
+ * (once the load window has passed), whatever the power source. */
 void cct_reading__refresh(cct_reading *out);
 /* Ask the reading to track this process's CPU share from now on (process mode). */
 void cct_reading__want_process_share(void);
@@ -200,12 +216,25 @@ void cct_sampler__shutdown(void);
  * happen on a caller's thread. 0, or -1 if the thread cannot be started. */
 int cct_sampler__defer(void (*fn)(void));
 
+/* What CodeCarbon 3.3's CSV has beyond cct_emissions, averaged over the run; NaN when not
+ * measured (an empty cell). Kept out of cct_emissions, whose size is part of the ABI. */
+typedef struct cct_usage {
+    double cpu_utilization_percent; /* the machine's CPU load */
+    double gpu_utilization_percent; /* 0 without a GPU; not measured with one */
+    double ram_utilization_percent; /* 100 x (1 - MemAvailable / MemTotal) */
+    double ram_used_gb;             /* psutil's "used" (meminfo.c) */
+} cct_usage;
+/* The averages from the tracker's start to `now` (a reading). */
+void cct_tracker__usage(const cct_tracker *t, const cct_reading *now, cct_usage *out);
+
 /* ---- csv.c ---- */
-#define CCT_CSV_COLUMNS 32
+#define CCT_CSV_COLUMNS 38
 extern const char *const cct_csv_columns[CCT_CSV_COLUMNS];
-/* Append one row (and the header if the file is new) with one write(2). */
-int cct_csv__append(const char *dir, const char *file, const char *project_name,
-                    const char *experiment_id, const cct_emissions *e, const cct_hardware *hw);
+/* Append one row (and the header if the file is new) with one write(2), to
+ * cfg->output_dir/cfg->output_file. A file whose first line is not this header is moved
+ * aside first (<file>.bak, as CodeCarbon does) and logged through cfg's log settings. */
+int cct_csv__append(const cct_config *cfg, const cct_emissions *e, const cct_usage *u,
+                    const cct_hardware *hw);
 
 /* ---- numfmt.c ---- */
 /* printf("%.15g", v) into out (cap >= 32 for the fast path); the length, 0 on failure. */
@@ -213,6 +242,8 @@ size_t cct_fmt__g15(double v, char *out, size_t cap);
 
 /* ---- uuid.c ---- */
 void cct_uuid__v4(uint64_t process_seed, char out[37]);
+/* Whether `s` is a UUID in a form CodeCarbon's server accepts (see uuid.c); NULL is not. */
+int cct_uuid__valid(const char *s);
 
 /* ---- log.c ---- */
 void cct_log__write(cct_log_fn fn, void *payload, cct_log_level min_level, cct_log_level level,
@@ -234,5 +265,8 @@ const cct_api_module *cct_api__wait(unsigned int wait_ms);
 /* ---- tests only ---- */
 /* Forget the hardware cache, readings and sampler (no tracker may be running). */
 void cct__reset_process_cache(void);
+/* Make a started tracker's run look `ns` older (its start moved back; the energy read so far
+ * is unchanged): how the API tests get uploads whole seconds apart without waiting. */
+void cct__age_tracker(cct_tracker *t, uint64_t ns);
 
 #endif

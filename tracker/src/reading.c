@@ -22,7 +22,11 @@
  * and /proc/stat is not read at all. */
 #define LOAD_WINDOW_NS 10000000ULL
 
-enum { C_CPU_M, C_CPU_P, C_RAM, C_DRAM, C_GPU, C_COUNT };
+/* Channels integrated over time: energies (J, from W), and what the CSV averages over a run
+ * (CodeCarbon 3.3's utilisation columns): the machine's CPU load (fraction), the memory in
+ * use (GiB) and its share (fraction). Their "power" is the last value read, extrapolated as
+ * the energies are, so a run's average costs the hot path no read of its own. */
+enum { C_CPU_M, C_CPU_P, C_RAM, C_DRAM, C_GPU, C_LOAD, C_MEM_USED, C_MEM_UTIL, C_COUNT };
 
 static struct {
     pthread_mutex_t lock; /* guards everything but the published snapshot */
@@ -37,6 +41,7 @@ static struct {
     double joules[C_COUNT];
     double watts[C_COUNT];
     uint64_t last_ns;
+    uint64_t mem_since_ns; /* first /proc/meminfo reading (0: none yet; C_MEM_* are 0 till then) */
 } state = {.lock = PTHREAD_MUTEX_INITIALIZER};
 
 /* The published snapshot. Every field is atomic so readers and the writer never race;
@@ -44,6 +49,7 @@ static struct {
 static struct {
     atomic_uint_fast64_t seq;
     atomic_uint_fast64_t ns;
+    atomic_uint_fast64_t mem_since_ns;
     _Atomic double joules[C_COUNT];
     _Atomic double watts[C_COUNT];
 } published;
@@ -57,6 +63,7 @@ static void publish_locked(void)
     atomic_store_explicit(&published.seq, seq + 1, memory_order_relaxed);
     atomic_thread_fence(memory_order_release);
     atomic_store_explicit(&published.ns, state.last_ns, memory_order_relaxed);
+    atomic_store_explicit(&published.mem_since_ns, state.mem_since_ns, memory_order_relaxed);
     for (int i = 0; i < C_COUNT; i++) {
         atomic_store_explicit(&published.joules[i], state.joules[i], memory_order_relaxed);
         atomic_store_explicit(&published.watts[i], state.watts[i], memory_order_relaxed);
@@ -64,25 +71,37 @@ static void publish_locked(void)
     atomic_store_explicit(&published.seq, seq + 2, memory_order_release);
 }
 
-/* Recompute CPU load (machine power) and process share when the window is long enough. */
-static void update_load_locked(uint64_t now)
+/* Recompute CPU load (machine power) and process share when the window is long enough, and
+ * the memory in use with them. RAPL in machine mode needs no load for its power: then only
+ * the sampler's periodic reading (`periodic`) reads them, never the hot path. */
+static void update_load_locked(uint64_t now, int periodic)
 {
     cct_cpu_times times;
+    cct_meminfo mem;
     uint64_t self = 0;
     int track_self = atomic_load_explicit(&want_process, memory_order_relaxed);
 
     if (now - state.load_base_ns < LOAD_WINDOW_NS)
         return;
-    if (!state.use_rapl || track_self) {
+    if (!state.use_rapl || track_self || periodic) {
         if (cct_cpuload__read_machine(state.hw->procfs_root, &times) != 0)
             return; /* keep the last power; the log said why at detection */
     } else {
         return;
     }
+    if (cct_meminfo__read(state.hw->procfs_root, &mem) == 0) {
+        state.watts[C_MEM_USED] = mem.used_gb;
+        state.watts[C_MEM_UTIL] = mem.used_fraction;
+        /* The value is integrated from the last reading on (refresh_locked), so that is
+         * where the integral starts. */
+        if (!state.mem_since_ns)
+            state.mem_since_ns = state.last_ns ? state.last_ns : now;
+    }
     int have_self = track_self && cct_cpuload__read_self(state.hw->procfs_root, &self) == 0;
     uint64_t dtotal = times.total - state.load_base.total;
     if (dtotal > 0) {
         double load = (double)(times.busy - state.load_base.busy) / (double)dtotal;
+        state.watts[C_LOAD] = load;
         if (!state.use_rapl)
             state.watts[C_CPU_M] = cct_cpuload__machine_power(state.hw->tdp_w, load);
         if (have_self && state.self_valid) {
@@ -102,7 +121,7 @@ static void update_load_locked(uint64_t now)
     }
 }
 
-static void refresh_locked(uint64_t now)
+static void refresh_locked(uint64_t now, int periodic)
 {
     double dt = (double)(now - state.last_ns) / 1e9;
 
@@ -115,7 +134,7 @@ static void refresh_locked(uint64_t now)
             state.watts[C_DRAM] = dram_j / dt;
         }
     }
-    update_load_locked(now);
+    update_load_locked(now, periodic);
     /* Every component integrates its power over [last, now]; for RAPL and NVML that power
      * was just derived from the counters, so this is exactly their energy delta. */
     for (int i = 0; i < C_COUNT; i++) {
@@ -132,9 +151,14 @@ static void refresh_locked(uint64_t now)
     publish_locked();
 }
 
-static void to_reading(const double *joules, uint64_t ns, cct_reading *out)
+static void to_reading(const double *joules, uint64_t ns, uint64_t mem_since_ns,
+                       cct_reading *out)
 {
     out->mono_ns = ns;
+    out->load_s = joules[C_LOAD];
+    out->mem_used_gb_s = joules[C_MEM_USED];
+    out->mem_util_s = joules[C_MEM_UTIL];
+    out->mem_since_ns = mem_since_ns;
     out->cpu_j_machine = joules[C_CPU_M];
     out->cpu_j_process = joules[C_CPU_P];
     out->ram_j = joules[C_RAM];
@@ -173,6 +197,7 @@ int cct_reading__init(cct_hardware *hw)
     state.last_ns = cct_clock__mono_ns();
     state.load_base_ns = state.last_ns;
     state.self_valid = 0;
+    state.mem_since_ns = 0;
     /* One read gives the load baseline and, when detection has no CPU count yet, the
      * online CPUs: cheaper than sysconf, which reads sysfs (~20 us on a first call). */
     static char stat_text[16384]; /* guarded by state.lock; ~250 CPUs' lines */
@@ -183,9 +208,10 @@ int cct_reading__init(cct_hardware *hw)
             hw->cpu_count = online;
         state.load_base = times;
         /* Until a first window completes, the load since boot is the best estimate. */
+        if (times.total > 0)
+            state.watts[C_LOAD] = (double)times.busy / (double)times.total;
         if (!state.use_rapl && times.total > 0)
-            state.watts[C_CPU_M] = cct_cpuload__machine_power(
-                hw->tdp_w, (double)times.busy / (double)times.total);
+            state.watts[C_CPU_M] = cct_cpuload__machine_power(hw->tdp_w, state.watts[C_LOAD]);
     } else if (!state.use_rapl) {
         state.watts[C_CPU_M] = cct_cpuload__machine_power(hw->tdp_w, 0.5);
     }
@@ -222,8 +248,8 @@ void cct_reading__want_process_share(void)
 void cct_reading__refresh(cct_reading *out)
 {
     pthread_mutex_lock(&state.lock);
-    refresh_locked(cct_clock__mono_ns());
-    to_reading(state.joules, state.last_ns, out);
+    refresh_locked(cct_clock__mono_ns(), 1);
+    to_reading(state.joules, state.last_ns, state.mem_since_ns, out);
     pthread_mutex_unlock(&state.lock);
 }
 
@@ -231,11 +257,12 @@ void cct_reading__now(cct_reading *out)
 {
     double joules[C_COUNT], watts[C_COUNT];
     uint_fast64_t seq1, seq2;
-    uint64_t ns, now = cct_clock__mono_ns();
+    uint64_t ns, mem_since, now = cct_clock__mono_ns();
 
     do {
         seq1 = atomic_load_explicit(&published.seq, memory_order_acquire);
         ns = atomic_load_explicit(&published.ns, memory_order_relaxed);
+        mem_since = atomic_load_explicit(&published.mem_since_ns, memory_order_relaxed);
         for (int i = 0; i < C_COUNT; i++) {
             joules[i] = atomic_load_explicit(&published.joules[i], memory_order_relaxed);
             watts[i] = atomic_load_explicit(&published.watts[i], memory_order_relaxed);
@@ -245,8 +272,8 @@ void cct_reading__now(cct_reading *out)
     } while (seq1 != seq2 || (seq1 & 1));
 
     if (now >= ns && now - ns >= CCT_READING_REUSE_NS && pthread_mutex_trylock(&state.lock) == 0) {
-        refresh_locked(now);
-        to_reading(state.joules, state.last_ns, out);
+        refresh_locked(now, 0);
+        to_reading(state.joules, state.last_ns, state.mem_since_ns, out);
         pthread_mutex_unlock(&state.lock);
         return;
     }
@@ -254,5 +281,5 @@ void cct_reading__now(cct_reading *out)
     double dt = now > ns ? (double)(now - ns) / 1e9 : 0.0;
     for (int i = 0; i < C_COUNT; i++)
         joules[i] += watts[i] * dt;
-    to_reading(joules, now > ns ? now : ns, out);
+    to_reading(joules, now > ns ? now : ns, mem_since, out);
 }

@@ -36,13 +36,14 @@ struct cct_tracker {
 /* The network side of a tracker, in the same allocation after the strings, and only when
  * save_to_api or a geo lookup is on: an offline tracker is a third of the size (~400 bytes),
  * so its allocation rarely touches a fresh page. `lock` guards what the sampler thread and
- * the owner both touch: last_upload and the geo answer. */
+ * the owner both touch: sent, sent_s and the geo answer. */
 struct tracker_net {
     const cct_api_module *api;
     cct_api_session *session;
     int lock_ready;
     pthread_mutex_t lock;
-    cct_emissions last_upload;
+    cct_emissions sent; /* totals as far as uploaded (each never goes down), see api_delta */
+    double sent_s;      /* whole seconds uploaded so far */
     int geo_pending;
     unsigned int geo_fallbacks;
     cct_geo geo;
@@ -114,6 +115,15 @@ static int validate(const cct_config *c)
     if (c->save_to_api && (!c->api_endpoint || !*c->api_endpoint))
         return cct_error__set(CCT_EINVALID, "config field api_endpoint is required with "
                                             "save_to_api");
+    /* CodeCarbon's server refuses a run without one (RunCreate.experiment_id: UUID, required).
+     * CodeCarbon's own default (its public demo experiment) is not adopted: a project's token
+     * cannot write there, and data sent there would not be the user's (README, API output). */
+    if (c->save_to_api && !cct_uuid__valid(c->experiment_id))
+        return cct_error__set(CCT_EINVALID,
+                              "config field experiment_id (%.40s) is not a UUID: save_to_api "
+                              "needs the UUID of an experiment on the server, e.g. "
+                              "\"8edb03e1-9a28-452a-9c93-a3b6560136d7\"",
+                              c->experiment_id ? c->experiment_id : "unset");
     if (c->save_to_api && c->api_call_interval == 0)
         return cct_error__set(CCT_EINVALID, "config field api_call_interval must be > 0");
     return 0;
@@ -436,32 +446,106 @@ void cct_tracker__compute(const cct_tracker *t, const cct_reading *now, cct_emis
     copy_text(out->gpu_model, sizeof(out->gpu_model), hw->gpu_model);
 }
 
-/* The delta since the last upload, as the API wants it. Caller holds net->lock. With wait_ms
- * 0 (the sampler) an upload before the module is loaded is simply left for the next one:
- * the delta keeps growing, nothing is lost. */
-static int upload_delta_locked(cct_tracker *t, const cct_emissions *now, unsigned int wait_ms)
+enum upload { UPLOAD_NONE, UPLOAD, UPLOAD_FINAL };
+
+static double grown(double now, double sent)
 {
-    const cct_emissions *prev = &t->net->last_upload;
+    return now > sent ? now - sent : 0.0;
+}
+
+static double larger(double a, double b)
+{
+    return a > b ? a : b;
+}
+
+/* Whole seconds of a duration (>= 0, far below 2^53): no libm for the tracker, whose every
+ * shared object costs each process start. */
+static double whole_seconds(double s)
+{
+    return (double)(uint64_t)s;
+}
+
+/*
+ * The delta since the last upload, as CodeCarbon's server takes it (EmissionCreate in
+ * carbonserver/carbonserver/api/schemas.py, mlco2/codecarbon b05965e): `duration` is a whole
+ * number of seconds > 0, energies and emissions >= 0.
+ * - Durations: an upload sends the whole seconds elapsed since the seconds already sent, and
+ *   the fraction left carries into the next one. An upload (flush, sampler) less than 1 s
+ *   after the last sends nothing: its time and energy carry whole into the next upload.
+ * - The final upload (stop) sends what is left rounded up to whole seconds, at least 1: a run
+ *   shorter than 1 s is uploaded as 1 s with its true energy, where CodeCarbon drops it
+ *   (api_client.py, add_emission). So the durations of a run's uploads add up to its
+ *   duration rounded up to the second, and nothing measured is lost.
+ * - Energies and emissions are exact; powers and the rate are over the true time since the
+ *   last upload. A total that went down (an extrapolated reading ran ahead of the next real
+ *   one, or the geo answer lowered the intensity) sends 0 for that field until it is
+ *   exceeded again: no negative delta, and the sum of the deltas is the largest total.
+ * Returns 1 with `d` filled, or 0 when everything carries.
+ */
+static int api_delta(const struct tracker_net *net, const cct_emissions *now, int final,
+                     cct_api_emission *d)
+{
+    const cct_emissions *sent = &net->sent;
+    double pending = now->duration_s - net->sent_s;
+    double true_s = now->duration_s - sent->duration_s;
+
+    memset(d, 0, sizeof(*d));
+    d->cpu_energy_kwh = grown(now->cpu_energy_kwh, sent->cpu_energy_kwh);
+    d->gpu_energy_kwh = grown(now->gpu_energy_kwh, sent->gpu_energy_kwh);
+    d->ram_energy_kwh = grown(now->ram_energy_kwh, sent->ram_energy_kwh);
+    d->energy_kwh = grown(now->energy_kwh, sent->energy_kwh);
+    d->emissions_kg = grown(now->emissions_kg, sent->emissions_kg);
+    if (!final) {
+        if (pending < 1.0)
+            return 0;
+        d->duration_s = whole_seconds(pending);
+    } else {
+        if (pending <= 0 && d->energy_kwh == 0 && d->emissions_kg == 0)
+            return 0; /* stopped exactly on a whole second just uploaded: nothing is left */
+        d->duration_s = whole_seconds(pending) < pending ? whole_seconds(pending) + 1.0
+                                                         : whole_seconds(pending);
+        if (d->duration_s < 1.0)
+            d->duration_s = 1.0;
+    }
+    d->timestamp = now->timestamp;
+    if (true_s > 0) {
+        d->cpu_power_w = d->cpu_energy_kwh * CCT_J_PER_KWH / true_s;
+        d->gpu_power_w = d->gpu_energy_kwh * CCT_J_PER_KWH / true_s;
+        d->ram_power_w = d->ram_energy_kwh * CCT_J_PER_KWH / true_s;
+        d->emissions_rate_kg_s = d->emissions_kg / true_s;
+    }
+    return 1;
+}
+
+/* What is uploaded is now sent: the totals only ever grow. */
+static void mark_sent(struct tracker_net *net, const cct_emissions *now, double seconds)
+{
+    cct_emissions *sent = &net->sent;
+
+    sent->cpu_energy_kwh = larger(sent->cpu_energy_kwh, now->cpu_energy_kwh);
+    sent->gpu_energy_kwh = larger(sent->gpu_energy_kwh, now->gpu_energy_kwh);
+    sent->ram_energy_kwh = larger(sent->ram_energy_kwh, now->ram_energy_kwh);
+    sent->energy_kwh = larger(sent->energy_kwh, now->energy_kwh);
+    sent->emissions_kg = larger(sent->emissions_kg, now->emissions_kg);
+    sent->duration_s = now->duration_s;
+    net->sent_s += seconds;
+}
+
+/* Queue the delta since the last upload (api_delta). Caller holds net->lock. With wait_ms 0
+ * (the sampler) an upload before the module is loaded is simply left for the next one: the
+ * delta keeps growing, nothing is lost. */
+static int upload_delta_locked(cct_tracker *t, const cct_emissions *now, unsigned int wait_ms,
+                               int final)
+{
     cct_api_emission d;
     int rc = open_session_locked(t, wait_ms);
 
     if (rc != 0)
         return rc > 0 ? 0 : rc;
-
-    d.timestamp = now->timestamp;
-    d.duration_s = now->duration_s - prev->duration_s;
-    d.emissions_kg = now->emissions_kg - prev->emissions_kg;
-    d.cpu_energy_kwh = now->cpu_energy_kwh - prev->cpu_energy_kwh;
-    d.gpu_energy_kwh = now->gpu_energy_kwh - prev->gpu_energy_kwh;
-    d.ram_energy_kwh = now->ram_energy_kwh - prev->ram_energy_kwh;
-    d.energy_kwh = now->energy_kwh - prev->energy_kwh;
-    d.cpu_power_w = d.duration_s > 0 ? d.cpu_energy_kwh * CCT_J_PER_KWH / d.duration_s : 0;
-    d.gpu_power_w = d.duration_s > 0 ? d.gpu_energy_kwh * CCT_J_PER_KWH / d.duration_s : 0;
-    d.ram_power_w = d.duration_s > 0 ? d.ram_energy_kwh * CCT_J_PER_KWH / d.duration_s : 0;
-    d.emissions_rate_kg_s = d.duration_s > 0 ? d.emissions_kg / d.duration_s : 0;
-    /* A short emission is still uploaded: nothing is dropped for being short. */
+    if (!api_delta(t->net, now, final, &d))
+        return 0;
     if (t->net->api->submit(t->net->session, &d) == 0) {
-        t->net->last_upload = *now;
+        mark_sent(t->net, now, d.duration_s);
         return 0;
     }
     return cct_error__set(CCT_ENOMEM, "cannot queue an upload to %s (out of memory)",
@@ -470,7 +554,7 @@ static int upload_delta_locked(cct_tracker *t, const cct_emissions *now, unsigne
 
 /* The reading for `now`, with the geo answer taken first and the upload queued after, each
  * waiting at most wait_ms (0: only what is already there). Returns the upload's status. */
-static int measure(cct_tracker *t, const cct_reading *now, unsigned int wait_ms, int upload,
+static int measure(cct_tracker *t, const cct_reading *now, unsigned int wait_ms, enum upload upload,
                    cct_emissions *out)
 {
     int rc = 0;
@@ -482,8 +566,8 @@ static int measure(cct_tracker *t, const cct_reading *now, unsigned int wait_ms,
     pthread_mutex_lock(&t->net->lock);
     resolve_geo_locked(t, wait_ms);
     cct_tracker__compute(t, now, out);
-    if (upload && t->cfg.save_to_api)
-        rc = upload_delta_locked(t, out, wait_ms);
+    if (upload != UPLOAD_NONE && t->cfg.save_to_api)
+        rc = upload_delta_locked(t, out, wait_ms, upload == UPLOAD_FINAL);
     pthread_mutex_unlock(&t->net->lock);
     return rc;
 }
@@ -496,17 +580,55 @@ void cct_tracker__tick(cct_tracker *t, const cct_reading *now, unsigned long mea
     if (!t->cfg.measure_fn && !upload)
         return;
     /* The sampler never waits for the geo answer: it takes it only if it is there. */
-    measure(t, now, 0, upload, &sofar);
+    measure(t, now, 0, upload ? UPLOAD : UPLOAD_NONE, &sofar);
     if (t->cfg.measure_fn)
         t->cfg.measure_fn(&sofar, t->cfg.measure_payload);
 }
 
-static int write_outputs(const cct_tracker *t, const cct_emissions *e)
+/* The average over `seconds` of an integral read at two instants, times `scale` (100 for a
+ * percentage); never negative (an extrapolated reading may run ahead of the next one). */
+static double average(double from, double to, double seconds, double scale)
 {
-    if (t->cfg.save_to_file)
-        return cct_csv__append(t->cfg.output_dir, t->cfg.output_file, t->cfg.project_name,
-                               t->cfg.experiment_id, e, t->hw);
-    return 0;
+    return to > from ? (to - from) / seconds * scale : 0.0;
+}
+
+void cct_tracker__usage(const cct_tracker *t, const cct_reading *now, cct_usage *out)
+{
+    const cct_reading *s = &t->start_reading;
+    double run_s = (double)(now->mono_ns - s->mono_ns) / 1e9;
+
+    out->cpu_utilization_percent = NAN;
+    out->ram_utilization_percent = NAN;
+    out->ram_used_gb = NAN;
+    /* No GPU: none used (CodeCarbon writes 0 too). With one, NVML's utilisation is not read
+     * (an extra call per device per reading): unknown, an empty cell. */
+    out->gpu_utilization_percent = t->hw->gpu_count ? NAN : 0.0;
+    if (now->mono_ns <= s->mono_ns)
+        return;
+    out->cpu_utilization_percent = average(s->load_s, now->load_s, run_s, 100.0);
+    if (out->cpu_utilization_percent > 100.0)
+        out->cpu_utilization_percent = 100.0;
+    if (s->mem_since_ns) {
+        out->ram_utilization_percent = average(s->mem_util_s, now->mem_util_s, run_s, 100.0);
+        out->ram_used_gb = average(s->mem_used_gb_s, now->mem_used_gb_s, run_s, 1.0);
+    } else if (now->mem_since_ns && now->mono_ns > now->mem_since_ns) {
+        /* First read during the run: the average from then on (the integrals start at 0). */
+        double known_s = (double)(now->mono_ns - now->mem_since_ns) / 1e9;
+        out->ram_utilization_percent = average(0, now->mem_util_s, known_s, 100.0);
+        out->ram_used_gb = average(0, now->mem_used_gb_s, known_s, 1.0);
+    }
+    if (out->ram_utilization_percent > 100.0)
+        out->ram_utilization_percent = 100.0;
+}
+
+static int write_outputs(const cct_tracker *t, const cct_reading *now, const cct_emissions *e)
+{
+    cct_usage usage;
+
+    if (!t->cfg.save_to_file)
+        return 0;
+    cct_tracker__usage(t, now, &usage);
+    return cct_csv__append(&t->cfg, e, &usage, t->hw);
 }
 
 CCT_EXTERN(int) cct_tracker_flush(cct_tracker *t, cct_emissions *out)
@@ -519,10 +641,10 @@ CCT_EXTERN(int) cct_tracker_flush(cct_tracker *t, cct_emissions *out)
     if (t->state != STATE_RUNNING)
         return cct_error__set(CCT_ESTATE, "cct_tracker_flush: tracker is not running");
     cct_reading__now(&now);
-    int rc = measure(t, &now, t->cfg.api_timeout_ms, 1, &e);
+    int rc = measure(t, &now, t->cfg.api_timeout_ms, UPLOAD, &e);
     if (out)
         *out = e;
-    int wrote = write_outputs(t, &e);
+    int wrote = write_outputs(t, &now, &e);
     return rc ? rc : wrote;
 }
 
@@ -540,11 +662,17 @@ CCT_EXTERN(int) cct_tracker_stop(cct_tracker *t, cct_emissions *out)
     cct_sampler__remove(&t->link);
     t->state = STATE_STOPPED;
     cct_reading__now(&now);
-    int rc = measure(t, &now, t->cfg.api_timeout_ms, 1, &e);
+    int rc = measure(t, &now, t->cfg.api_timeout_ms, UPLOAD_FINAL, &e);
     if (out)
         *out = e;
-    int wrote = write_outputs(t, &e);
+    int wrote = write_outputs(t, &now, &e);
     return rc ? rc : wrote;
+}
+
+void cct__age_tracker(cct_tracker *t, uint64_t ns)
+{
+    t->start_ns -= ns;
+    t->start_real -= (double)ns / 1e9;
 }
 
 CCT_EXTERN(void) cct_tracker_free(cct_tracker *t)

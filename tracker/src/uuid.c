@@ -1,9 +1,11 @@
 /*
  * UUID v4 run ids without a system call per id: a per-thread xorshift generator seeded
- * from the process seed (getrandom once, at hardware detection) and a thread counter.
+ * from the process seed (getrandom once, at hardware detection) and a thread counter; and
+ * the check of a UUID given in the config (experiment_id), as CodeCarbon's server checks it.
  */
 #include <pthread.h>
 #include <stdatomic.h>
+#include <string.h>
 #include <unistd.h>
 
 #include "internal.h"
@@ -58,4 +60,36 @@ void cct_uuid__v4(uint64_t process_seed, char out[37])
         out[pos++] = hex[(word >> shift) & 0xf];
     }
     out[pos] = '\0';
+}
+
+static int hex_run(const char *s, int n)
+{
+    for (int i = 0; i < n; i++) {
+        char c = s[i];
+        if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F')))
+            return 0;
+    }
+    return 1;
+}
+
+static int hyphenated(const char *s, size_t len)
+{
+    return len == 36 && hex_run(s, 8) && s[8] == '-' && hex_run(s + 9, 4) && s[13] == '-' &&
+           hex_run(s + 14, 4) && s[18] == '-' && hex_run(s + 19, 4) && s[23] == '-' &&
+           hex_run(s + 24, 12);
+}
+
+/* The forms CodeCarbon's server takes for a UUID field: pydantic-core parses them with the
+ * Rust uuid crate's Uuid::parse_str (simple, hyphenated, braced, urn), any version. */
+int cct_uuid__valid(const char *s)
+{
+    size_t len = s ? strlen(s) : 0;
+
+    if (len == 32)
+        return hex_run(s, 32);
+    if (len == 38 && s[0] == '{' && s[37] == '}')
+        return hyphenated(s + 1, 36);
+    if (len == 45 && strncmp(s, "urn:uuid:", 9) == 0)
+        return hyphenated(s + 9, 36);
+    return hyphenated(s, len);
 }

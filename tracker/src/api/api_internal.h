@@ -41,4 +41,24 @@ void cct_spool__path(const char *dir, const char *endpoint, char *out, size_t ca
 /* The spool at `path` opened for appending under an exclusive flock (see spool.c); -1. */
 int cct_spool__open_locked(const char *path);
 
+/* ---- deadletter.c: what is never sent again, beside the spool (<spool file>.dead) ---- */
+typedef struct cct_reject {
+    long status;         /* the server's 4xx */
+    const char *request; /* "POST /runs" or "POST /emissions" */
+    char message[512];   /* the server's reason, naming the field (cct_deadletter__message) */
+} cct_reject;
+/* Whether an HTTP status refuses the request for good (a 4xx but 401, 403, 408 and 429). */
+int cct_deadletter__final(long status);
+void cct_deadletter__path(const char *dir, const char *endpoint, char *out, size_t cap);
+/* "field duration: Input should be ..." from FastAPI's 422 body, else the body's start;
+ * control characters replaced. */
+void cct_deadletter__message(const char *body, char *out, size_t cap);
+/* Append a refused emission (with its run) or an unreadable spool line; `path` gets the
+ * file's name. 0, or -1 when it could not be written. */
+int cct_deadletter__append(const char *dir, const char *endpoint, const cct_reject *why,
+                           const char *local_run_id, const char *run_id, const cJSON *run,
+                           const cJSON *emission, char *path, size_t cap);
+int cct_deadletter__append_unreadable(const char *dir, const char *endpoint, const char *text,
+                                      char *path, size_t cap);
+
 #endif

@@ -5,6 +5,7 @@
  * the replay of spooled emissions. Callers only queue work and, in session_free and
  * geo_wait, wait for it with a bound.
  */
+#include <errno.h>
 #include <math.h>
 #include <pthread.h>
 #include <stdarg.h>
@@ -21,6 +22,9 @@
 #include "api_internal.h"
 
 #define MAX_ATTEMPTS 5
+/* What became of one request: delivered, retry later, give up for now (the spool), or
+ * refused for good (the dead-letter file: a 4xx, see cct_deadletter__final). */
+enum { SENT = 0, RETRY = 1, SPOOL = 2, REJECTED = 3 };
 #define BACKOFF_BASE_NS 100000000ULL /* 100 ms, doubled per attempt, jittered x[0.5, 1.5) */
 
 typedef struct job {
@@ -41,6 +45,7 @@ struct cct_api_session {
     /* The server's id: written by the worker under W.lock, read freely by the worker and
      * under W.lock by other threads. */
     char run_id[128];
+    int rejection_logged; /* the first refusal is logged as an error, the rest at debug */
     cct_log_fn log_fn;
     void *log_payload;
     cct_log_level log_level;
@@ -124,8 +129,52 @@ static void spool_job(const job *j, const char *run_id)
     cJSON_Delete(emission);
 }
 
-/* POST /runs with `run`; the id goes to out. 0 ok, 1 retry, 2 final failure. */
-static int create_run(const cct_api_session *s, const cJSON *run, char *out, size_t cap)
+/* Keep a refused emission in the dead-letter file, and say so: the first time for a session
+ * as an error naming the field, later ones at debug level (one cause, one line). Worker
+ * thread only. */
+static void dead_letter(cct_api_session *s, const cct_reject *why, const char *local_run_id,
+                        const char *run_id, const cJSON *run, const cJSON *emission)
+{
+    char path[1200];
+    int rc = cct_deadletter__append(s->spool_dir, s->endpoint, why, local_run_id, run_id, run,
+                                    emission, path, sizeof(path));
+    cct_log_level level = s->rejection_logged ? CCT_LOG_DEBUG : CCT_LOG_ERROR;
+
+    s->rejection_logged = 1;
+    if (rc == 0)
+        slog(s, level, "%s%s refused an emission (HTTP %ld: %s); it is kept in %s and will not "
+                       "be sent again", s->endpoint, why->request + 4, why->status, why->message,
+             path);
+    else
+        slog(s, CCT_LOG_ERROR, "%s%s refused an emission (HTTP %ld: %s) and it could not be "
+                               "kept in %s: %s", s->endpoint, why->request + 4, why->status,
+             why->message, path, strerror(errno));
+}
+
+static void dead_letter_job(const job *j, const cct_reject *why, const char *run_id)
+{
+    cct_api_session *s = j->session;
+    cJSON *emission = cct_payload__emission(&j->e, NULL);
+
+    if (emission)
+        dead_letter(s, why, s->local_run_id, run_id[0] ? run_id : NULL, s->run, emission);
+    cJSON_Delete(emission);
+}
+
+/* A status that is neither success nor worth retrying: REJECTED with the reason, or SPOOL. */
+static int refusal(const cct_http_reply *reply, const char *request, cct_reject *why)
+{
+    if (!cct_deadletter__final(reply->status))
+        return cct_http__retryable(reply) ? RETRY : SPOOL;
+    why->status = reply->status;
+    why->request = request;
+    cct_deadletter__message(reply->body, why->message, sizeof(why->message));
+    return REJECTED;
+}
+
+/* POST /runs with `run`; the id goes to out. SENT, RETRY, SPOOL or REJECTED (with `why`). */
+static int create_run(const cct_api_session *s, const cJSON *run, char *out, size_t cap,
+                      cct_reject *why)
 {
     cct_http_reply reply;
     char *body = cJSON_PrintUnformatted(run);
@@ -137,9 +186,10 @@ static int create_run(const cct_api_session *s, const cJSON *run, char *out, siz
     cct_http__post(s->endpoint, "/runs", s->api_key, body, s->timeout_ms, &reply);
     free(body);
     if (reply.status != 201 && reply.status != 200) {
-        slog(s, CCT_LOG_WARNING, "POST %s/runs: %s", s->endpoint,
-             reply.status ? "HTTP error" : reply.error);
-        return cct_http__retryable(&reply) ? 1 : 2;
+        if (!cct_deadletter__final(reply.status)) /* a refusal is logged by dead_letter */
+            slog(s, CCT_LOG_WARNING, "POST %s/runs: %s", s->endpoint,
+                 reply.status ? "HTTP error" : reply.error);
+        return refusal(&reply, "POST /runs", why);
     }
     answer = cJSON_Parse(reply.body);
     id = cJSON_GetObjectItemCaseSensitive(answer, "id");
@@ -153,8 +203,8 @@ static int create_run(const cct_api_session *s, const cJSON *run, char *out, siz
     return rc;
 }
 
-/* POST /emissions. 0 ok, 1 retry, 2 final failure. */
-static int post_emission(const cct_api_session *s, const cJSON *emission)
+/* POST /emissions. SENT, RETRY, SPOOL or REJECTED (with `why`). */
+static int post_emission(const cct_api_session *s, const cJSON *emission, cct_reject *why)
 {
     cct_http_reply reply;
     char *body = cJSON_PrintUnformatted(emission);
@@ -165,11 +215,11 @@ static int post_emission(const cct_api_session *s, const cJSON *emission)
     free(body);
     if (reply.status == 201 || reply.status == 200)
         return 0;
-    if (reply.status)
-        slog(s, CCT_LOG_WARNING, "POST %s/emissions: HTTP %ld", s->endpoint, reply.status);
-    else
+    if (reply.status == 0)
         slog(s, CCT_LOG_WARNING, "POST %s/emissions: %s", s->endpoint, reply.error);
-    return cct_http__retryable(&reply) ? 1 : 2;
+    else if (!cct_deadletter__final(reply.status)) /* a refusal is logged by dead_letter */
+        slog(s, CCT_LOG_WARNING, "POST %s/emissions: HTTP %ld", s->endpoint, reply.status);
+    return refusal(&reply, "POST /emissions", why);
 }
 
 #define REPLAY_RUNS 64
@@ -209,7 +259,8 @@ static void set_run_id(cct_api_session *s, const char *id)
 }
 
 /* Replay what an earlier failure spooled for this endpoint, before new data goes out. The
- * first failure stops the replay: the rest goes back to the spool untouched. */
+ * first failure stops the replay: the rest goes back to the spool untouched. What the server
+ * refuses for good, and lines that cannot be read, go to the dead-letter file. */
 static void replay_spool(cct_api_session *s)
 {
     char *claimed = cct_spool__claim(s->spool_dir, s->endpoint);
@@ -217,6 +268,8 @@ static void replay_spool(cct_api_session *s)
     char *line = NULL;
     size_t cap = 0;
     int api_down = 0;
+    unsigned int unreadable = 0, unkept = 0;
+    char dead_path[1200] = "";
     replay_runs created = {0}; /* 12 KB on the worker thread's stack */
 
     if (!claimed)
@@ -232,11 +285,17 @@ static void replay_spool(cct_api_session *s)
         cJSON *rid = cJSON_GetObjectItemCaseSensitive(entry, "run_id");
         cJSON *emission = cJSON_GetObjectItemCaseSensitive(entry, "emission");
         char run_id[128] = "";
-        int rc = 1;
+        cct_reject why;
+        int rc = RETRY;
 
         if (!cJSON_IsObject(run) || !cJSON_IsObject(emission) || !cJSON_IsString(local)) {
+            /* A torn line cannot be delivered (the rest can): kept, never dropped unseen. */
+            unreadable++;
+            if (cct_deadletter__append_unreadable(s->spool_dir, s->endpoint, line, dead_path,
+                                                  sizeof(dead_path)) != 0)
+                unkept++;
             cJSON_Delete(entry);
-            continue; /* a torn line cannot be delivered; the rest can */
+            continue;
         }
         const char *known = replay_run_find(&created, local->valuestring);
         if (cJSON_IsString(rid))
@@ -246,17 +305,19 @@ static void replay_spool(cct_api_session *s)
         else if (strcmp(local->valuestring, s->local_run_id) == 0 && s->run_id[0])
             snprintf(run_id, sizeof(run_id), "%s", s->run_id);
         if (!api_down && !run_id[0]) {
-            rc = create_run(s, run, run_id, sizeof(run_id));
+            rc = create_run(s, run, run_id, sizeof(run_id), &why);
             if (rc == 0)
                 replay_run_add(&created, local->valuestring, run_id);
         }
         if (!api_down && run_id[0]) {
             cJSON_DeleteItemFromObjectCaseSensitive(emission, "run_id");
             cJSON_AddStringToObject(emission, "run_id", run_id);
-            rc = post_emission(s, emission);
+            rc = post_emission(s, emission, &why);
             cJSON_DeleteItemFromObjectCaseSensitive(emission, "run_id");
         }
-        if (rc != 0) {
+        if (rc == REJECTED) {
+            dead_letter(s, &why, local->valuestring, run_id[0] ? run_id : NULL, run, emission);
+        } else if (rc != 0) {
             api_down = 1;
             cct_spool__append(s->spool_dir, s->endpoint, run, local->valuestring,
                               run_id[0] ? run_id : NULL, emission);
@@ -266,14 +327,18 @@ static void replay_spool(cct_api_session *s)
         cJSON_Delete(entry);
     }
     free(line);
+    if (unreadable)
+        slog(s, CCT_LOG_ERROR, "%u unreadable line(s) in the spool for %s: %s %s", unreadable,
+             s->endpoint, unkept ? "could not be kept in" : "kept in",
+             dead_path[0] ? dead_path : "the dead-letter file");
     if (f)
         fclose(f);
     unlink(claimed);
     free(claimed);
 }
 
-/* 0 delivered, 1 retry later, 2 give up (spool). */
-static int deliver(job *j)
+/* SENT, RETRY (later), SPOOL (give up for now) or REJECTED (with `why`). */
+static int deliver(job *j, cct_reject *why)
 {
     cct_api_session *s = j->session;
     cJSON *emission;
@@ -283,7 +348,7 @@ static int deliver(job *j)
     if (!s->run_id[0]) {
         /* Lazy run creation: the run exists on the server only once it has data. */
         char id[sizeof(s->run_id)];
-        rc = create_run(s, s->run, id, sizeof(id));
+        rc = create_run(s, s->run, id, sizeof(id), why);
         if (rc != 0)
             return rc;
         set_run_id(s, id);
@@ -291,7 +356,7 @@ static int deliver(job *j)
     emission = cct_payload__emission(&j->e, s->run_id);
     if (!emission)
         return 1;
-    rc = post_emission(s, emission);
+    rc = post_emission(s, emission, why);
     cJSON_Delete(emission);
     return rc;
 }
@@ -376,7 +441,8 @@ static void *worker_main(void *arg)
         W.queue = j->next;
         W.inflight = j;
         pthread_mutex_unlock(&W.lock);
-        int rc = deliver(j);
+        cct_reject why;
+        int rc = deliver(j, &why);
         pthread_mutex_lock(&W.lock);
         W.inflight = NULL;
         j->attempts++;
@@ -385,7 +451,11 @@ static void *worker_main(void *arg)
             insert_sorted_locked(j);
             continue;
         }
-        if (rc != 0) {
+        if (rc == REJECTED) {
+            pthread_mutex_unlock(&W.lock);
+            dead_letter_job(j, &why, j->session->run_id);
+            pthread_mutex_lock(&W.lock);
+        } else if (rc != 0) {
             pthread_mutex_unlock(&W.lock);
             spool_job(j, j->session->run_id);
             pthread_mutex_lock(&W.lock);
