@@ -63,13 +63,16 @@ typedef struct cct_rapl {
     int count;
     int has_cpu; /* at least one package (or psys alone) domain to measure the CPU */
     int has_dram;
-    char unreadable[600]; /* why RAPL exists but cannot be used ("" if usable or absent) */
+    char unreadable[600];   /* why RAPL exists but cannot be used ("" if usable or absent) */
+    unsigned long skipped;  /* intervals left out: a counter went down with no known range */
+    char skipped_path[512]; /* the energy_uj of the first one */
 } cct_rapl;
 
 /* Discover powercap domains under sysfs_root; takes the first reading of each. */
 void cct_rapl__discover(cct_rapl *r, const char *sysfs_root);
 /* Energy since the previous call, in joules, wrap-corrected: CPU (packages, or psys when
- * there is no package) and DRAM. Returns 0, or -1 if a counter could not be read. */
+ * there is no package) and DRAM. A drop that no max_energy_range_uj explains counts 0 for
+ * that domain and interval (r->skipped). Returns 0, or -1 if a counter could not be read. */
 int cct_rapl__read(cct_rapl *r, double *cpu_j, double *dram_j);
 
 /* ---- cpuload.c ---- */
@@ -171,6 +174,9 @@ void cct_reading__reset(void);
 void cct_reading__now(cct_reading *out);
 /* Always re-read the sources (the sampler's periodic tick). */
 void cct_reading__refresh(cct_reading *out);
+/* The energy_uj of the first RAPL interval left out (a counter went down with no known
+ * range), exactly once per process: 1 and `out` filled the first time, else 0. */
+int cct_reading__take_rapl_skip_note(char *out, size_t cap);
 /* Ask the reading to track this process's CPU share from now on (process mode). */
 void cct_reading__want_process_share(void);
 

@@ -50,6 +50,11 @@ static struct {
 
 static atomic_int want_process;
 
+/* The first RAPL interval left out (rapl.c), for one warning per process: 0 none, 1 noted
+ * and not yet logged, 2 logged. skip_note is written once, before the release store of 1. */
+static atomic_int skip_state;
+static char skip_note[512];
+
 static void publish_locked(void)
 {
     uint_fast64_t seq = atomic_load_explicit(&published.seq, memory_order_relaxed);
@@ -113,6 +118,10 @@ static void refresh_locked(uint64_t now)
         if (cct_rapl__read(&state.rapl, &cpu_j, &dram_j) == 0) {
             state.watts[C_CPU_M] = cpu_j / dt;
             state.watts[C_DRAM] = dram_j / dt;
+        }
+        if (state.rapl.skipped && atomic_load_explicit(&skip_state, memory_order_relaxed) == 0) {
+            snprintf(skip_note, sizeof(skip_note), "%s", state.rapl.skipped_path);
+            atomic_store_explicit(&skip_state, 1, memory_order_release);
         }
     }
     update_load_locked(now);
@@ -210,7 +219,20 @@ void cct_reading__reset(void)
     cct_nvml__close(state.nvml);
     state.nvml = NULL;
     atomic_store(&want_process, 0);
+    atomic_store(&skip_state, 0);
     pthread_mutex_unlock(&state.lock);
+}
+
+int cct_reading__take_rapl_skip_note(char *out, size_t cap)
+{
+    int noted = 1;
+
+    /* One atomic load on stop()/flush(): the exchange happens only when there is a note. */
+    if (atomic_load_explicit(&skip_state, memory_order_acquire) != 1 ||
+        !atomic_compare_exchange_strong(&skip_state, &noted, 2))
+        return 0;
+    snprintf(out, cap, "%s", skip_note);
+    return 1;
 }
 
 void cct_reading__want_process_share(void)

@@ -474,6 +474,14 @@ static int measure(cct_tracker *t, const cct_reading *now, unsigned int wait_ms,
                    cct_emissions *out)
 {
     int rc = 0;
+    char skipped[512];
+
+    if (cct_reading__take_rapl_skip_note(skipped, sizeof(skipped)))
+        cct_log__write(t->cfg.log_fn, t->cfg.log_payload, t->cfg.log_level, CCT_LOG_WARNING,
+                       "RAPL counter %s went down and its max_energy_range_uj is unreadable or "
+                       "too small to undo the wrap: that interval's energy of the domain is "
+                       "left out (logged once)",
+                       skipped);
 
     if (!t->net || !t->net->lock_ready) {
         cct_tracker__compute(t, now, out);
