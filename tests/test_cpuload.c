@@ -363,6 +363,82 @@ static void test_cpuload__process_mode_idle_process_draws_nothing(void **state)
     assert_within(e.cpu_power_w, 0, 1e-12, 0);
 }
 
+/* One tracker from start() to stop() with `window` added to /proc/stat and `self` jiffies
+ * to this process in between; the stop reading closes a window that began at start(). */
+static void window_run(fixture *f, const cct_config *cfg, stat_line window,
+                       unsigned long long self, cct_emissions *out)
+{
+    cct_tracker *t = NULL;
+
+    assert_cct_ok(cct_tracker_new(&t, cfg));
+    assert_cct_ok(cct_tracker_start(t));
+    uint64_t started = fx_mono_ns();
+    add_stat(f, window);
+    add_self(f, self, 0);
+    fx_wait_mono(started, FX_FRESH_NS);
+    assert_cct_ok(cct_tracker_stop(t, out));
+    cct_tracker_free(t);
+}
+
+/* The first process-mode tracker of a process has its baseline from start(): its first
+ * window counts, whether its start() is also the process's first (detection) or comes
+ * after machine-mode trackers. Without the baseline the first window reads 0 W. */
+static void test_cpuload__process_mode_first_tracker_counts_from_start(void **state)
+{
+    fixture *f = *state;
+    cct_config machine = f->cfg;
+    cct_emissions e;
+
+    f->cfg.tracking_mode = CCT_TRACKING_PROCESS;
+    fx_tree_activate(&f->tree, NULL);
+    window_run(f, &f->cfg, window2, 25, &e);
+    assert_int_equal(e.tracking_mode, CCT_TRACKING_PROCESS);
+    assert_within(e.cpu_power_w, FX_KNOWN_CPU_TDP_W * 0.25, 0, 1e-9);
+
+    fx_tree_activate(&f->tree, NULL);
+    fx_lifecycle(&machine, NULL);
+    fx_wait_mono(fx_mono_ns(), FX_FRESH_NS);
+    window_run(f, &f->cfg, window2, 40, &e);
+    assert_within(e.cpu_power_w, FX_KNOWN_CPU_TDP_W * 0.40, 0, 1e-9);
+}
+
+/* force_cpu_power_w is the TDP of the load model, as CodeCarbon's force_cpu_power: 100 W at
+ * 20% load is 100 x (0.1 + 0.9 x 0.2^3) = 10.72 W, not 100 W. It replaces RAPL as well, and
+ * in process mode it is 100 W x the process share. */
+static void test_cpuload__forced_power_is_the_tdp_of_the_load_model(void **state)
+{
+    static const stat_line load20 = {.user = 20, .idle = 80};
+    fixture *f = *state;
+    cct_config plain = f->cfg;
+    cct_emissions e;
+
+    f->cfg.force_cpu_power_w = 100;
+    fx_tree_activate(&f->tree, NULL);
+    fx_lifecycle(&f->cfg, NULL);
+    fx_wait_mono(fx_mono_ns(), FX_FRESH_NS);
+    window_run(f, &f->cfg, load20, 0, &e);
+    assert_int_equal(e.cpu_source, CCT_SOURCE_CPU_LOAD);
+    assert_within(e.cpu_power_w, 10.72, 0, 1e-9);
+    assert_int_equal(e.fallbacks & CCT_FALLBACK_CPU_TDP, 0);
+
+    /* A RAPL machine: the forced tracker still uses the load model, from its own start,
+     * while a plain tracker of the same process keeps RAPL. */
+    fx_write_rapl(&f->tree, "intel-rapl:0", "package-0", 0, 262143328850ULL);
+    fx_tree_activate(&f->tree, NULL);
+    fx_lifecycle(&plain, &e);
+    assert_int_equal(e.cpu_source, CCT_SOURCE_RAPL);
+    fx_wait_mono(fx_mono_ns(), FX_FRESH_NS);
+    window_run(f, &f->cfg, load20, 0, &e);
+    assert_int_equal(e.cpu_source, CCT_SOURCE_CPU_LOAD);
+    assert_within(e.cpu_power_w, 10.72, 0, 1e-9);
+
+    /* Process mode: the forced TDP times the share, 100 W x 30/100. */
+    f->cfg.tracking_mode = CCT_TRACKING_PROCESS;
+    fx_wait_mono(fx_mono_ns(), FX_FRESH_NS);
+    window_run(f, &f->cfg, load20, 30, &e);
+    assert_within(e.cpu_power_w, 30.0, 0, 1e-9);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -380,6 +456,10 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_cpuload__process_mode_power_is_tdp_times_share, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(test_cpuload__process_mode_idle_process_draws_nothing,
+                                        setup, teardown),
+        cmocka_unit_test_setup_teardown(test_cpuload__process_mode_first_tracker_counts_from_start,
+                                        setup, teardown),
+        cmocka_unit_test_setup_teardown(test_cpuload__forced_power_is_the_tdp_of_the_load_model,
                                         setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

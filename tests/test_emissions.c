@@ -1,7 +1,8 @@
 /*
  * Tests for the emissions arithmetic of tracker.c (energy x PUE x carbon intensity) and the
- * carbon intensity table of tables.c. CPU and RAM power are forced and the GPU is the fake
- * NVML with an exact energy counter, so every component is known exactly.
+ * carbon intensity table of tables.c. The CPU's TDP and the RAM power are forced, the fake
+ * /proc/stat stays at its since-boot 50% load, and the GPU is the fake NVML with an exact
+ * energy counter, so every component is known exactly.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -10,6 +11,8 @@
 #include "tracker_fixtures.h"
 
 #define REL 1e-12
+/* The forced 100 W TDP in the load model at 50% load: 100 x (0.1 + 0.9 x 0.5^3). */
+#define CPU_W (100 * (0.1 + 0.9 * 0.125))
 
 typedef struct fixture {
     fx_tree tree;
@@ -40,7 +43,7 @@ static int teardown(void **state)
     return 0;
 }
 
-/* 100 W CPU, 10 W RAM, and 3.6e6 mJ = 0.001 kWh of GPU between start and stop. */
+/* 21.25 W CPU, 10 W RAM, and 3.6e6 mJ = 0.001 kWh of GPU between start and stop. */
 static void run(fixture *f, cct_emissions *e)
 {
     cct_tracker *t = NULL;
@@ -60,13 +63,13 @@ static void check_components(const cct_emissions *e)
     double d = e->duration_s;
 
     assert_true(d > 0);
-    assert_int_equal(e->cpu_source, CCT_SOURCE_CONSTANT);
+    assert_int_equal(e->cpu_source, CCT_SOURCE_CPU_LOAD);
     assert_int_equal(e->ram_source, CCT_SOURCE_CONSTANT);
     assert_int_equal(e->gpu_source, CCT_SOURCE_NVML);
-    assert_within(e->cpu_energy_kwh, 100 * d / 3.6e6, 0, REL);
+    assert_within(e->cpu_energy_kwh, CPU_W * d / 3.6e6, 0, REL);
     assert_within(e->ram_energy_kwh, 10 * d / 3.6e6, 0, REL);
     assert_near(e->gpu_energy_kwh, 0.001, 1e-12);
-    assert_within(e->cpu_power_w, 100, 0, REL);
+    assert_within(e->cpu_power_w, CPU_W, 0, REL);
     assert_within(e->ram_power_w, 10, 0, REL);
 }
 
@@ -82,7 +85,7 @@ static void test_emissions__pue_and_country_intensity(void **state)
     check_components(&e);
 
     double d = e.duration_s;
-    double energy = (110 * d / 3.6e6 + 0.001) * 1.5;
+    double energy = ((CPU_W + 10) * d / 3.6e6 + 0.001) * 1.5;
     double emissions = energy * fra->g_per_kwh / 1000.0;
     assert_within(e.energy_kwh, energy, 0, REL);
     assert_within(e.energy_kwh, (e.cpu_energy_kwh + e.gpu_energy_kwh + e.ram_energy_kwh) * 1.5, 0,
@@ -118,7 +121,7 @@ static void test_emissions__unknown_country_uses_world_average(void **state)
     run(f, &e);
     check_components(&e);
     assert_within(e.carbon_intensity_g_kwh, 475, 0, 0);
-    assert_within(e.energy_kwh, 110 * e.duration_s / 3.6e6 + 0.001, 0, REL);
+    assert_within(e.energy_kwh, (CPU_W + 10) * e.duration_s / 3.6e6 + 0.001, 0, REL);
     assert_within(e.emissions_kg, e.energy_kwh * 475 / 1000.0, 0, REL);
     assert_true(e.fallbacks & CCT_FALLBACK_INTENSITY);
     assert_string_equal(e.country_iso_code, "");

@@ -64,7 +64,7 @@ typedef enum cct_source {
     CCT_SOURCE_NONE = 0,     /**< Component absent (e.g. no GPU). */
     CCT_SOURCE_RAPL = 1,     /**< Intel/AMD RAPL energy counters (powercap sysfs). */
     CCT_SOURCE_CPU_LOAD = 2, /**< CPU load x TDP model. */
-    CCT_SOURCE_CONSTANT = 3, /**< A constant power: the RAM model or a forced value. */
+    CCT_SOURCE_CONSTANT = 3, /**< A constant power: the RAM model or force_ram_power_w. */
     CCT_SOURCE_NVML = 4,     /**< NVIDIA NVML. */
 } cct_source;
 
@@ -109,7 +109,9 @@ typedef struct cct_config {
     const char *geo_endpoint;        /**< Geo lookup URL; NULL = https://get.geojs.io/v1/ip/geo.json */
     cct_tracking_mode tracking_mode; /**< Default CCT_TRACKING_MACHINE. */
     double pue;                      /**< Power usage effectiveness, default 1.0; < 1 invalid. */
-    double force_cpu_power_w;        /**< > 0: use this constant CPU power. */
+    double force_cpu_power_w;        /**< > 0: the CPU's TDP (W) for the load model, used instead
+                                          of RAPL and of the TDP table (CodeCarbon's
+                                          force_cpu_power; docs/tracker-model.md). */
     double force_ram_power_w;        /**< > 0: use this constant RAM power. */
     int rapl_include_dram;           /**< Count RAPL dram domains as RAM energy; default 0. */
     cct_log_fn log_fn;               /**< NULL: WARNING and above go to stderr. */

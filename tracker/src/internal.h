@@ -160,9 +160,11 @@ const cct_hardware *cct_hardware__get(void);
 /* ---- reading.c: process-wide cumulative energy, cached for ~1 ms ---- */
 typedef struct cct_reading {
     uint64_t mono_ns;
-    double cpu_j_machine;
-    double cpu_j_process;
-    double ram_j;  /* the RAM model */
+    double rapl_j;       /* RAPL CPU energy (0 without RAPL) */
+    double rapl_share_j; /* RAPL CPU energy x this process's share (process mode) */
+    double load_s;       /* the CPU load model per W of TDP: integral of 0.1 + 0.9 load^3 */
+    double share_s;      /* this process's share of all CPU time, integrated (s) */
+    double ram_j;        /* the RAM model */
     double dram_j; /* RAPL dram domains (0 without them) */
     double gpu_j;
 } cct_reading;
@@ -177,8 +179,13 @@ void cct_reading__refresh(cct_reading *out);
 /* The energy_uj of the first RAPL interval left out (a counter went down with no known
  * range), exactly once per process: 1 and `out` filled the first time, else 0. */
 int cct_reading__take_rapl_skip_note(char *out, size_t cap);
-/* Ask the reading to track this process's CPU share from now on (process mode). */
-void cct_reading__want_process_share(void);
+/* What a tracker needs tracked beyond RAPL, RAM and GPU. */
+#define CCT_WANT_LOAD 0x1u  /* the load model (always, without RAPL) */
+#define CCT_WANT_SHARE 0x2u /* this process's CPU share (process mode) */
+/* The start reading of a tracker that needs `wants`: as cct_reading__now() when every want is
+ * already tracked; else a fresh reading that also starts the new baselines (once per process
+ * and want: it reads /proc/self/stat, and /proc/stat unless just read). */
+void cct_reading__start(unsigned int wants, cct_reading *out);
 
 /* ---- tracker internals shared with the sampler ---- */
 typedef struct cct_tracker cct_tracker;

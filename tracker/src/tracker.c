@@ -240,10 +240,12 @@ CCT_EXTERN(int) cct_tracker_start(cct_tracker *t)
             return rc;
     }
     log_hardware_notes_once(t);
-    if (t->cfg.tracking_mode == CCT_TRACKING_PROCESS)
-        cct_reading__want_process_share();
-
-    cct_reading__now(&t->start_reading);
+    /* A forced TDP goes through the load model, which a RAPL machine does not track unless
+     * asked; process mode needs the share. */
+    unsigned int wants = t->cfg.tracking_mode == CCT_TRACKING_PROCESS ? CCT_WANT_SHARE
+                         : t->cfg.force_cpu_power_w > 0                ? CCT_WANT_LOAD
+                                                                       : 0u;
+    cct_reading__start(wants, &t->start_reading);
     t->start_ns = t->start_reading.mono_ns;
     t->start_real = cct_clock__real_s();
     t->link.tracker = t;
@@ -371,13 +373,20 @@ void cct_tracker__compute(const cct_tracker *t, const cct_reading *now, cct_emis
     double cpu_j, ram_j, gpu_j, intensity;
 
     memset(out, 0, sizeof(*out));
+    int process = t->cfg.tracking_mode == CCT_TRACKING_PROCESS;
+    /* The load model's TDP-seconds (or the share's) since start, times the TDP: a forced
+     * power is that TDP, as CodeCarbon's force_cpu_power, and replaces RAPL too. */
+    double model_s = process ? joules_between(s->share_s, now->share_s)
+                             : joules_between(s->load_s, now->load_s);
     if (t->cfg.force_cpu_power_w > 0) {
-        cpu_j = t->cfg.force_cpu_power_w * duration;
-        out->cpu_source = CCT_SOURCE_CONSTANT;
+        cpu_j = t->cfg.force_cpu_power_w * model_s;
+        out->cpu_source = CCT_SOURCE_CPU_LOAD;
     } else {
-        cpu_j = t->cfg.tracking_mode == CCT_TRACKING_PROCESS
-                    ? joules_between(s->cpu_j_process, now->cpu_j_process)
-                    : joules_between(s->cpu_j_machine, now->cpu_j_machine);
+        if (hw->cpu_source == CCT_SOURCE_RAPL)
+            cpu_j = process ? joules_between(s->rapl_share_j, now->rapl_share_j)
+                            : joules_between(s->rapl_j, now->rapl_j);
+        else
+            cpu_j = hw->tdp_w * model_s;
         out->cpu_source = hw->cpu_source;
         if (hw->cpu_source == CCT_SOURCE_CPU_LOAD && !hw->tdp_known)
             out->fallbacks |= CCT_FALLBACK_CPU_TDP;
