@@ -206,7 +206,7 @@ static void test_cpuload__tdp_table_lookup(void **state)
     /* Whole words only: the i7-8700K is not the i7-8700. */
     assert_within(cct_tdp__lookup("Intel(R) Core(TM) i7-8700K CPU @ 3.70GHz", &found), 95, 0, 0);
     assert_int_equal(found, 1);
-    assert_within(cct_tdp__lookup("Fake CPU 9000", &found), 85, 0, 0);
+    assert_within(cct_tdp__lookup("Fake CPU 9000", &found), 0, 0, 0);
     assert_int_equal(found, 0);
 }
 
@@ -231,7 +231,7 @@ static double reference_tdp(const char *model, int *found)
         }
     }
     *found = best != NULL;
-    return best ? best->tdp_w : 85.0;
+    return best ? best->tdp_w : 0.0;
 }
 
 static void test_cpuload__tdp_lookup_agrees_with_a_scan_of_every_row(void **state)
@@ -260,7 +260,7 @@ static void test_cpuload__tdp_lookup_agrees_with_a_scan_of_every_row(void **stat
     }
     /* Every row is found at least when it is the whole model name. */
     assert_true(matched >= cct_cpu_tdp_count);
-    assert_within(cct_tdp__lookup("", &found), 85, 0, 0);
+    assert_within(cct_tdp__lookup("", &found), 0, 0, 0);
     assert_int_equal(found, 0);
 }
 
@@ -326,17 +326,85 @@ static void test_cpuload__machine_mode_power_from_stat_delta(void **state)
     assert_int_equal(e.cpu_count, FX_CPU_COUNT);
 }
 
-static void test_cpuload__unknown_model_gives_85_w_and_fallback(void **state)
+static void test_cpuload__unknown_model_gives_4_w_per_thread(void **state)
 {
     fixture *f = *state;
     cct_emissions e;
 
+    /* CodeCarbon's rule for a model it does not know: a TDP of 4 W per thread, 8 W here. */
     fx_write_cpuinfo(&f->tree, "Fake CPU 9000 @ 1.00GHz", 2);
     measured_run(f, 0, &e);
-    assert_within(e.cpu_power_w, 85.0 * (0.1 + 0.9 * 0.216), 0, 1e-9);
+    assert_within(e.cpu_power_w, 4.0 * 2 * (0.1 + 0.9 * 0.216), 0, 1e-9);
     assert_true(e.fallbacks & CCT_FALLBACK_CPU_TDP);
     assert_string_equal(e.cpu_model, "Fake CPU 9000 @ 1.00GHz");
     assert_int_equal(e.cpu_count, 2);
+}
+
+/* cpuinfo with `cpus` CPUs spread over sockets `ids` (x86's "physical id" lines). */
+static void write_cpuinfo_sockets(fixture *f, const char *model, unsigned int cpus,
+                                  const unsigned int *ids)
+{
+    char text[4096];
+    size_t len = 0;
+
+    for (unsigned int i = 0; i < cpus; i++)
+        len += (size_t)snprintf(text + len, sizeof(text) - len,
+                                "processor\t: %u\nmodel name\t: %s\nphysical id\t: %u\n\n", i,
+                                model, ids[i]);
+    fx_write_file(f->tree.proc, "cpuinfo", "%s", text);
+}
+
+/* The table's TDP is per package: a two-socket machine draws it twice, as CodeCarbon's TDP x
+ * lscpu's sockets. The 4 W per thread of an unknown model already covers every socket. */
+static void test_cpuload__tdp_counts_every_socket(void **state)
+{
+    static const unsigned int two[] = {0, 0, 3, 3};
+    static const unsigned int one[] = {1, 1, 1, 1};
+    fixture *f = *state;
+    double load = 0.1 + 0.9 * 0.216; /* window 2's 60% */
+    cct_emissions e;
+
+    write_cpuinfo_sockets(f, FX_KNOWN_CPU, 4, two);
+    measured_run(f, 0, &e);
+    assert_within(e.cpu_power_w, 2 * FX_KNOWN_CPU_TDP_W * load, 0, 1e-9);
+
+    write_cpuinfo_sockets(f, FX_KNOWN_CPU, 4, one);
+    measured_run(f, 0, &e);
+    assert_within(e.cpu_power_w, FX_KNOWN_CPU_TDP_W * load, 0, 1e-9);
+
+    write_cpuinfo_sockets(f, "Fake CPU 9000", 4, two);
+    measured_run(f, 0, &e);
+    assert_within(e.cpu_power_w, 4.0 * 4 * load, 0, 1e-9);
+
+    /* A VM's sockets are virtual: one package's TDP. */
+    fx_write_file(f->tree.proc, "cpuinfo",
+                  "processor\t: 0\nmodel name\t: %s\nphysical id\t: 0\nflags\t\t: fpu "
+                  "hypervisor lahf_lm\n\nprocessor\t: 1\nmodel name\t: %s\nphysical id\t: 1\n"
+                  "flags\t\t: fpu hypervisor lahf_lm\n\n",
+                  FX_KNOWN_CPU, FX_KNOWN_CPU);
+    measured_run(f, 0, &e);
+    assert_within(e.cpu_power_w, FX_KNOWN_CPU_TDP_W * load, 0, 1e-9);
+}
+
+/* On the machine's own CPU, CPUID's logical CPUs per package (the socket count's divisor when
+ * the model comes from CPUID) must be what the kernel prints as cpuinfo's "siblings". In a VM
+ * CPUID's answer is not used (0), and the test has nothing to compare. */
+static void test_cpuload__cpuid_package_size_matches_cpuinfo_siblings(void **state)
+{
+    char line[512];
+    unsigned int siblings = 0;
+    FILE *f = fopen("/proc/cpuinfo", "r");
+    (void)state;
+
+    assert_non_null(f);
+    while (fgets(line, sizeof(line), f))
+        if (sscanf(line, "siblings : %u", &siblings) == 1)
+            break;
+    fclose(f);
+    unsigned int cpuid = cct_hardware__cpuid_logical_per_package();
+    if (siblings == 0 || cpuid == 0)
+        skip(); /* not x86, or a CPU that tells neither */
+    assert_int_equal(cpuid, siblings);
 }
 
 static void test_cpuload__process_mode_power_is_tdp_times_share(void **state)
@@ -451,8 +519,10 @@ int main(void)
         cmocka_unit_test(test_cpuload__tdp_lookup_agrees_with_a_scan_of_every_row),
         cmocka_unit_test_setup_teardown(test_cpuload__stat_counts_online_cpus, setup, teardown),
         cmocka_unit_test(test_cpuload__real_machine_detection_matches_proc_files),
-        cmocka_unit_test_setup_teardown(test_cpuload__unknown_model_gives_85_w_and_fallback, setup,
-                                        teardown),
+        cmocka_unit_test_setup_teardown(test_cpuload__unknown_model_gives_4_w_per_thread,
+                                        setup, teardown),
+        cmocka_unit_test_setup_teardown(test_cpuload__tdp_counts_every_socket, setup, teardown),
+        cmocka_unit_test(test_cpuload__cpuid_package_size_matches_cpuinfo_siblings),
         cmocka_unit_test_setup_teardown(test_cpuload__process_mode_power_is_tdp_times_share, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(test_cpuload__process_mode_idle_process_draws_nothing,

@@ -69,7 +69,7 @@ typedef enum cct_source {
 } cct_source;
 
 /** Bits of cct_emissions.fallbacks: which figures rest on a default rather than data. */
-#define CCT_FALLBACK_CPU_TDP 0x1u       /**< CPU model not in the TDP table: 85 W assumed. */
+#define CCT_FALLBACK_CPU_TDP 0x1u       /**< CPU model not in the TDP table: 4 W/thread assumed. */
 #define CCT_FALLBACK_RAPL 0x2u          /**< RAPL present but unreadable: CPU load model used. */
 #define CCT_FALLBACK_INTENSITY 0x4u     /**< Country unknown or unset: world average used. */
 #define CCT_FALLBACK_GEO_TIMEOUT 0x8u   /**< Geo lookup gave no answer in time. */

@@ -1,7 +1,8 @@
 /*
- * The process-wide hardware cache: CPU model and count, installed memory and the RAM power
- * model, TDP, OS string, and (through reading.c) the chosen power sources. Detected once per
- * process at the first start() and shared by every tracker; later starts pay one atomic load.
+ * The process-wide hardware cache: CPU model, count and sockets, installed memory and the RAM
+ * power model, TDP, OS string, and (through reading.c) the chosen power sources. Detected once
+ * per process at the first start() and shared by every tracker; later starts pay one atomic
+ * load. The models and their sources: docs/tracker-model.md.
  */
 #if defined(__x86_64__) || defined(__i386__)
 #include <cpuid.h>
@@ -30,12 +31,39 @@ static pthread_mutex_t detect_lock = PTHREAD_MUTEX_INITIALIZER;
 static atomic_int detected;
 static cct_hardware hw;
 
+/* Distinct values of cpuinfo's "physical id" (x86 prints one per CPU): the sockets. A short
+ * list, searched linearly; ids beyond it are not counted (more than 64 sockets). Under a
+ * hypervisor the sockets are virtual and say nothing about physical packages: see set_tdp. */
+typedef struct socket_ids {
+    unsigned long ids[64];
+    unsigned int count;
+} socket_ids;
+
+static void note_socket(socket_ids *s, const char *line, const char *eol)
+{
+    const char *colon = strchr(line, ':');
+    char *end;
+
+    if (!colon || (eol && colon > eol))
+        return;
+    unsigned long id = strtoul(colon + 1, &end, 10);
+    if (end == colon + 1)
+        return;
+    for (unsigned int i = 0; i < s->count; i++)
+        if (s->ids[i] == id)
+            return;
+    if (s->count < sizeof(s->ids) / sizeof(s->ids[0]))
+        s->ids[s->count++] = id;
+}
+
 static void parse_cpuinfo(cct_hardware *h)
 {
     /* 64 KiB holds cpuinfo of a few dozen CPUs; beyond that only the count can be short,
      * and sysconf corrects it. */
     static char buf[65536];
     unsigned int processors = 0;
+    socket_ids sockets = {.count = 0};
+    int flags_seen = 0, virtualised = 0;
     long n = cct_fs__read(h->procfs_root, "/cpuinfo", buf, sizeof(buf));
 
     if (n > 0) {
@@ -44,6 +72,20 @@ static void parse_cpuinfo(cct_hardware *h)
             char *eol = strchr(line, '\n');
             if (strncmp(line, "processor", 9) == 0 && (line[9] == ' ' || line[9] == '\t'))
                 processors++;
+            else if (strncmp(line, "physical id", 11) == 0)
+                note_socket(&sockets, line, eol);
+            else if (!flags_seen && strncmp(line, "flags", 5) == 0) {
+                /* x86 prints the CPUID hypervisor bit as the flag "hypervisor". The line is
+                 * cut at its end for the search, so it never scans the CPUs after it. */
+                if (eol)
+                    *eol = '\0';
+                for (const char *p = line; (p = strstr(p, " hypervisor")) != NULL; p++)
+                    if (p[11] == ' ' || p[11] == '\0')
+                        virtualised = 1;
+                if (eol)
+                    *eol = '\n';
+                flags_seen = 1;
+            }
             if (h->cpu_model[0] == '\0' && strncmp(line, "model name", 10) == 0) {
                 char *colon = strchr(line, ':');
                 if (colon && (!eol || colon < eol)) {
@@ -66,6 +108,8 @@ static void parse_cpuinfo(cct_hardware *h)
         processors = online > 0 ? (unsigned int)online : 1;
     }
     h->cpu_count = processors;
+    /* 0: cpuinfo does not say (not x86) */
+    h->cpu_sockets = virtualised && sockets.count ? 1 : sockets.count;
 }
 
 /* Whether procfs is the machine's own /proc rather than a test's or a container's copy. */
@@ -105,6 +149,35 @@ static int cpu_model_from_cpuid(char *out, size_t cap)
     memcpy(out, p, (size_t)(end - p) + 1);
     return 0;
 }
+/* Logical CPUs per package: leaf 0xB's core level (Intel, AMD Zen), else the thread count
+ * of AMD's leaf 0x80000008. 0 when the CPU tells neither, and under a hypervisor (leaf 1,
+ * ECX bit 31), whose virtual sockets are no physical packages (QEMU's "-smp 8" is 8 sockets
+ * of one core each on older machine types). Up to four CPUID instructions, paid only when a
+ * known TDP is used (set_tdp). */
+static unsigned int logical_per_package(void)
+{
+    unsigned int eax, ebx, ecx, edx;
+
+    __cpuid(1, eax, ebx, ecx, edx);
+    if (ecx & (1u << 31))
+        return 0;
+    if (__get_cpuid_max(0, NULL) >= 0xBu) {
+        for (unsigned int level = 0; level < 8; level++) {
+            __cpuid_count(0xBu, level, eax, ebx, ecx, edx);
+            unsigned int type = (ecx >> 8) & 0xffu;
+            if (type == 0)
+                break;
+            if (type == 2 && (ebx & 0xffffu)) /* 2: core, the level below the package */
+                return ebx & 0xffffu;
+        }
+    }
+    if (__get_cpuid_max(0x80000000u, NULL) >= 0x80000008u) {
+        __cpuid(0x80000008u, eax, ebx, ecx, edx);
+        if (ecx & 0xffu) /* reserved (0) on Intel */
+            return (ecx & 0xffu) + 1;
+    }
+    return 0;
+}
 #else
 static int cpu_model_from_cpuid(char *out, size_t cap)
 {
@@ -112,7 +185,39 @@ static int cpu_model_from_cpuid(char *out, size_t cap)
     (void)cap;
     return -1;
 }
+
+static unsigned int logical_per_package(void)
+{
+    return 0;
+}
 #endif
+
+unsigned int cct_hardware__cpuid_logical_per_package(void)
+{
+    return logical_per_package();
+}
+
+/* The TDP of the load model. A known model: the table's figure, which is per package, x the
+ * sockets (CodeCarbon: TDP x lscpu's "Socket(s)"), on bare metal; in a VM the sockets are
+ * virtual and 1 is used. An unknown one: 4 W per thread, as CodeCarbon's
+ * DEFAULT_POWER_PER_CORE x its thread count; the threads already span every socket, so
+ * unlike CodeCarbon this is not multiplied by the sockets again. */
+static void set_tdp(cct_hardware *h)
+{
+    double tdp = cct_tdp__lookup(h->cpu_model, &h->tdp_known);
+
+    if (!h->tdp_known) {
+        h->tdp_w = CCT_TDP_PER_THREAD_W * h->cpu_count;
+        return;
+    }
+    /* Sockets matter only to the load model; with RAPL measuring, no CPUID is spent. */
+    if (h->cpu_sockets == 0 && h->cpu_source == CCT_SOURCE_CPU_LOAD) {
+        unsigned int per_package = logical_per_package();
+        if (per_package)
+            h->cpu_sockets = (h->cpu_count + per_package - 1) / per_package;
+    }
+    h->tdp_w = tdp * (h->cpu_sockets ? h->cpu_sockets : 1);
+}
 
 static void detect_cpu(cct_hardware *h)
 {
@@ -165,7 +270,6 @@ static int detect(cct_hardware *h)
     snprintf(h->procfs_root, sizeof(h->procfs_root), "%s", env && *env ? env : "/proc");
     detect_cpu(h);
     parse_meminfo(h);
-    h->tdp_w = cct_tdp__lookup(h->cpu_model, &h->tdp_known);
     if (uname(&u) == 0)
         snprintf(h->os, sizeof(h->os), "%s-%s-%s", u.sysname, u.release, u.machine);
     else
@@ -178,6 +282,7 @@ static int detect(cct_hardware *h)
         long online = sysconf(_SC_NPROCESSORS_ONLN);
         h->cpu_count = online > 0 ? (unsigned int)online : 1;
     }
+    set_tdp(h); /* needs the CPU count and the source, known only now */
     return 0;
 }
 

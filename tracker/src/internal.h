@@ -14,7 +14,9 @@
 #define CCT_NS_PER_S 1000000000ULL
 #define CCT_J_PER_KWH 3.6e6
 #define CCT_WORLD_INTENSITY_G_KWH 475.0
-#define CCT_DEFAULT_TDP_W 85.0
+/* The TDP of a CPU model not in the table, per thread (CodeCarbon's DEFAULT_POWER_PER_CORE,
+ * which it multiplies by the thread count). */
+#define CCT_TDP_PER_THREAD_W 4.0
 /* Readings younger than this are reused (extrapolated) instead of re-read: the hot path
  * must not read /proc or sysfs twice in a row. */
 #define CCT_READING_REUSE_NS 1000000ULL
@@ -131,7 +133,7 @@ extern const unsigned short cct_cpu_tdp_by_model[];
 
 const cct_country *cct_intensity__find(const char *iso3);
 void cct_tdp__normalise(const char *model, char *out, size_t cap);
-/* TDP for a /proc/cpuinfo model name; *found = 0 and 85 W when unknown. */
+/* TDP of one package for a /proc/cpuinfo model name; *found = 0 and 0 W when unknown. */
 double cct_tdp__lookup(const char *model, int *found);
 
 /* ---- hardware.c: the process-wide hardware cache ---- */
@@ -140,10 +142,11 @@ typedef struct cct_hardware {
     char procfs_root[256];
     char cpu_model[128];
     unsigned int cpu_count;
+    unsigned int cpu_sockets; /* 0: unknown (then 1 is assumed), see set_tdp */
     uint64_t mem_total_kb;
     double ram_total_gb;
     double ram_power_w; /* the RAM model, see hardware.c */
-    double tdp_w;
+    double tdp_w; /* of the whole machine: per package x sockets, or 4 W per thread */
     int tdp_known;
     cct_source cpu_source; /* RAPL or CPU_LOAD */
     char rapl_fallback_reason[600];
@@ -156,6 +159,9 @@ typedef struct cct_hardware {
 
 /* Detect once per process (thread-safe); later calls return the cache. NULL on failure. */
 const cct_hardware *cct_hardware__get(void);
+/* Logical CPUs per package as CPUID tells them (x86, bare metal); 0 when unknown or under a
+ * hypervisor. For the tests. */
+unsigned int cct_hardware__cpuid_logical_per_package(void);
 
 /* ---- reading.c: process-wide cumulative energy, cached for ~1 ms ---- */
 typedef struct cct_reading {

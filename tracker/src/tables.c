@@ -132,5 +132,5 @@ double cct_tdp__lookup(const char *model, int *found)
         }
     }
     *found = best != NULL;
-    return best ? best->tdp_w : CCT_DEFAULT_TDP_W;
+    return best ? best->tdp_w : 0.0;
 }

@@ -206,8 +206,9 @@ static void log_hardware_notes_once(const cct_tracker *t)
                        hw->rapl_fallback_reason);
     if (hw->cpu_source == CCT_SOURCE_CPU_LOAD && !hw->tdp_known)
         cct_log__write(t->cfg.log_fn, t->cfg.log_payload, t->cfg.log_level, CCT_LOG_WARNING,
-                       "CPU model \"%s\" is not in the TDP table; assuming %.0f W",
-                       hw->cpu_model, CCT_DEFAULT_TDP_W);
+                       "CPU model \"%s\" is not in the TDP table; assuming %.0f W per thread "
+                       "x %u threads = %.0f W (set force_cpu_power_w to the real TDP)",
+                       hw->cpu_model, CCT_TDP_PER_THREAD_W, hw->cpu_count, hw->tdp_w);
     cct_log__write(t->cfg.log_fn, t->cfg.log_payload, t->cfg.log_level, CCT_LOG_INFO,
                    "cpu: %s (%s), ram: %.1f GB (%.2f W model), gpus: %u", hw->cpu_model,
                    cct_source_name(hw->cpu_source), hw->ram_total_gb, hw->ram_power_w,
