@@ -340,6 +340,55 @@ static void test_cpuload__unknown_model_gives_4_w_per_thread(void **state)
     assert_int_equal(e.cpu_count, 2);
 }
 
+/* The RAM model is CodeCarbon 3.x's estimate of the modules (codecarbon/external/ram.py,
+ * commit b05965e), figures worked out by hand from its rules: 5 W per module (1.5 W on ARM),
+ * 90/80/70% for each module past 4/8/16, at least 10 W (3 W on ARM). */
+static void test_cpuload__ram_model_is_codecarbons_module_estimate(void **state)
+{
+    static const struct {
+        double gb;
+        int arm;
+        double w;
+    } cases[] = {
+        {0.5, 0, 10},   /* 1 module, the 10 W floor */
+        {8, 0, 10},     /* 2 x 4 GiB */
+        {16, 0, 10},    /* 2 x 8 GiB */
+        {16.5, 0, 20},  /* 4 modules */
+        {64, 0, 20},    /* 4 x 16 GiB */
+        {128, 0, 38},   /* 8 modules: 4 x 5 + 4 x 4.5 */
+        {200, 0, 58},   /* 13 x 16 GiB: 38 + 5 x 4 */
+        {256, 0, 38},   /* 8 x 32 GiB: CodeCarbon's step down */
+        {1024, 0, 38},  /* 8 x 128 GiB: the 38 W at 1 TB (0.3725 W/GB gave 381 W) */
+        {2048, 0, 70},  /* 16 x 128 GiB: 38 + 8 x 4 */
+        {8192, 0, 126}, /* capped at 32 modules: 70 + 16 x 3.5 */
+        {8, 1, 3},      /* ARM: 2 x 1.5 W */
+        {128, 1, 11.4}, /* ARM: 4 x 1.5 + 4 x 1.35 */
+    };
+    (void)state;
+
+    for (size_t i = 0; i < FX_N_ELEMS(cases); i++) {
+        double w = cct_hardware__ram_model_w(cases[i].gb, cases[i].arm);
+        if (fabs(w - cases[i].w) > 1e-9)
+            fail_msg("%g GiB (arm %d): %.17g W, expected %g W", cases[i].gb, cases[i].arm, w,
+                     cases[i].w);
+    }
+}
+
+/* Through detection: MemTotal of 1 TiB gives the model's 38 W, in ram_power and ram_energy. */
+static void test_cpuload__ram_power_from_meminfo(void **state)
+{
+    fixture *f = *state;
+    cct_emissions e;
+
+    fx_write_file(f->tree.proc, "meminfo", "MemTotal:       %llu kB\n", 1024ULL * 1024 * 1024);
+    fx_tree_activate(&f->tree, NULL);
+    fx_lifecycle(&f->cfg, &e);
+    assert_within(e.ram_total_gb, 1024, 0, 1e-12);
+    assert_int_equal(e.ram_source, CCT_SOURCE_CONSTANT);
+    assert_within(e.ram_power_w, 38, 0, 1e-9);
+    assert_within(e.ram_energy_kwh, 38 * e.duration_s / 3.6e6, 0, 1e-9);
+}
+
 /* cpuinfo with `cpus` CPUs spread over sockets `ids` (x86's "physical id" lines). */
 static void write_cpuinfo_sockets(fixture *f, const char *model, unsigned int cpus,
                                   const unsigned int *ids)
@@ -522,6 +571,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_cpuload__unknown_model_gives_4_w_per_thread,
                                         setup, teardown),
         cmocka_unit_test_setup_teardown(test_cpuload__tdp_counts_every_socket, setup, teardown),
+        cmocka_unit_test(test_cpuload__ram_model_is_codecarbons_module_estimate),
+        cmocka_unit_test_setup_teardown(test_cpuload__ram_power_from_meminfo, setup, teardown),
         cmocka_unit_test(test_cpuload__cpuid_package_size_matches_cpuinfo_siblings),
         cmocka_unit_test_setup_teardown(test_cpuload__process_mode_power_is_tdp_times_share, setup,
                                         teardown),

@@ -20,10 +20,12 @@
 
 #include "internal.h"
 
-/* RAM power model: 0.3725 W per GB of installed memory (3 W per 8 GB, CodeCarbon's long-
- * standing default). It needs only /proc/meminfo; a per-DIMM model would need the DIMM count,
- * which Linux does not expose without root (dmidecode), so it would be a guess either way. */
-#define CCT_RAM_W_PER_GB 0.3725
+/* RAM power: CodeCarbon 3.x's model (codecarbon/external/ram.py). Memory draws per module
+ * (refresh, I/O, registers), not per GB, so it estimates the DIMMs from the size and gives
+ * each 5 W (1.5 W on ARM), a little less for each module beyond 4, 8 and 16, and at least
+ * 2 modules' worth. The DIMM count needs root (dmidecode); force_ram_power_w overrides it. */
+#define CCT_RAM_DIMM_W 5.0
+#define CCT_RAM_DIMM_W_ARM 1.5
 /* statfs f_type of procfs (linux/magic.h). */
 #define CCT_PROC_SUPER_MAGIC 0x9fa0
 
@@ -244,7 +246,51 @@ static int mem_total_from_sysinfo(const cct_hardware *h, uint64_t *kb)
     return 0;
 }
 
-static void parse_meminfo(cct_hardware *h)
+/* CodeCarbon's module count for `gb` GiB: common configurations up to 128 GiB, above that
+ * the largest module size that gives at least 8 modules, at most 32 modules. The steps are
+ * CodeCarbon's own, kept for comparable figures: 200 GiB gives 13 x 16 GiB modules, 256 GiB
+ * 8 x 32 GiB, so a larger machine can come out lower. */
+static unsigned int estimate_dimms(double gb)
+{
+    static const double sizes[] = {128, 64, 32, 16, 8, 4};
+
+    if (gb <= 2)
+        return 1;
+    if (gb <= 16)
+        return 2;
+    if (gb <= 64)
+        return 4;
+    if (gb <= 128)
+        return 8;
+    for (size_t i = 0; i < sizeof(sizes) / sizeof(sizes[0]); i++) {
+        if (sizes[i] <= gb / 8) {
+            double n = gb / sizes[i]; /* rounded up below: no libm for one ceil() */
+            if (n >= 32)
+                return 32;
+            unsigned int whole = (unsigned int)n;
+            return whole < n ? whole + 1 : whole;
+        }
+    }
+    return 8;
+}
+
+double cct_hardware__ram_model_w(double gb, int arm)
+{
+    double per = arm ? CCT_RAM_DIMM_W_ARM : CCT_RAM_DIMM_W;
+    double floor_w = arm ? 3.0 : 2 * per;
+    unsigned int n = estimate_dimms(gb);
+    /* Full power for the first 4 modules, then 90%, 80% and 70% each past 4, 8 and 16. */
+    double w = per * (n < 4 ? n : 4);
+    if (n > 4)
+        w += per * 0.9 * ((n < 8 ? n : 8) - 4);
+    if (n > 8)
+        w += per * 0.8 * ((n < 16 ? n : 16) - 8);
+    if (n > 16)
+        w += per * 0.7 * (n - 16);
+    return w > floor_w ? w : floor_w;
+}
+
+static void parse_meminfo(cct_hardware *h, int arm)
 {
     char buf[512];
 
@@ -255,13 +301,14 @@ static void parse_meminfo(cct_hardware *h)
             h->mem_total_kb = strtoull(p + 9, NULL, 10);
     }
     h->ram_total_gb = (double)h->mem_total_kb / (1024.0 * 1024.0);
-    h->ram_power_w = h->ram_total_gb * CCT_RAM_W_PER_GB;
+    h->ram_power_w = cct_hardware__ram_model_w(h->ram_total_gb, arm);
 }
 
 static int detect(cct_hardware *h)
 {
     struct utsname u;
     const char *env;
+    int arm = 0;
 
     memset(h, 0, sizeof(*h));
     env = getenv("CCT_SYSFS_ROOT");
@@ -269,11 +316,14 @@ static int detect(cct_hardware *h)
     env = getenv("CCT_PROCFS_ROOT");
     snprintf(h->procfs_root, sizeof(h->procfs_root), "%s", env && *env ? env : "/proc");
     detect_cpu(h);
-    parse_meminfo(h);
-    if (uname(&u) == 0)
+    if (uname(&u) == 0) {
         snprintf(h->os, sizeof(h->os), "%s-%s-%s", u.sysname, u.release, u.machine);
-    else
+        /* CodeCarbon's ARM test: the machine name holds "arm" or "aarch". */
+        arm = strstr(u.machine, "arm") != NULL || strstr(u.machine, "aarch") != NULL;
+    } else {
         strcpy(h->os, "Linux");
+    }
+    parse_meminfo(h, arm);
     if (getrandom(&h->seed, sizeof(h->seed), GRND_NONBLOCK) != (ssize_t)sizeof(h->seed))
         h->seed = cct_clock__mono_ns() ^ ((uint64_t)getpid() << 32);
     if (cct_reading__init(h) != 0)

@@ -145,7 +145,7 @@ typedef struct cct_hardware {
     unsigned int cpu_sockets; /* 0: unknown (then 1 is assumed), see set_tdp */
     uint64_t mem_total_kb;
     double ram_total_gb;
-    double ram_power_w; /* the RAM model, see hardware.c */
+    double ram_power_w; /* the RAM model: CodeCarbon 3.x's per-module estimate, see hardware.c */
     double tdp_w; /* of the whole machine: per package x sockets, or 4 W per thread */
     int tdp_known;
     cct_source cpu_source; /* RAPL or CPU_LOAD */
@@ -159,6 +159,8 @@ typedef struct cct_hardware {
 
 /* Detect once per process (thread-safe); later calls return the cache. NULL on failure. */
 const cct_hardware *cct_hardware__get(void);
+/* The RAM model: watts for `gb` GiB of installed memory (arm: ARM modules). */
+double cct_hardware__ram_model_w(double gb, int arm);
 /* Logical CPUs per package as CPUID tells them (x86, bare metal); 0 when unknown or under a
  * hypervisor. For the tests. */
 unsigned int cct_hardware__cpuid_logical_per_package(void);
