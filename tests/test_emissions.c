@@ -58,7 +58,8 @@ static void run(fixture *f, cct_emissions *e)
     cct_tracker_free(t);
 }
 
-static void check_components(const cct_emissions *e)
+/* The components at `pue`: energies carry it, powers do not. */
+static void check_components(const cct_emissions *e, double pue)
 {
     double d = e->duration_s;
 
@@ -66,9 +67,9 @@ static void check_components(const cct_emissions *e)
     assert_int_equal(e->cpu_source, CCT_SOURCE_CPU_LOAD);
     assert_int_equal(e->ram_source, CCT_SOURCE_CONSTANT);
     assert_int_equal(e->gpu_source, CCT_SOURCE_NVML);
-    assert_within(e->cpu_energy_kwh, CPU_W * d / 3.6e6, 0, REL);
-    assert_within(e->ram_energy_kwh, 10 * d / 3.6e6, 0, REL);
-    assert_near(e->gpu_energy_kwh, 0.001, 1e-12);
+    assert_within(e->cpu_energy_kwh, CPU_W * d * pue / 3.6e6, 0, REL);
+    assert_within(e->ram_energy_kwh, 10 * d * pue / 3.6e6, 0, REL);
+    assert_near(e->gpu_energy_kwh, 0.001 * pue, 1e-12);
     assert_within(e->cpu_power_w, CPU_W, 0, REL);
     assert_within(e->ram_power_w, 10, 0, REL);
 }
@@ -82,14 +83,14 @@ static void test_emissions__pue_and_country_intensity(void **state)
     assert_non_null(fra);
     f->cfg.pue = 1.5;
     run(f, &e);
-    check_components(&e);
+    check_components(&e, 1.5);
 
     double d = e.duration_s;
     double energy = ((CPU_W + 10) * d / 3.6e6 + 0.001) * 1.5;
     double emissions = energy * fra->g_per_kwh / 1000.0;
     assert_within(e.energy_kwh, energy, 0, REL);
-    assert_within(e.energy_kwh, (e.cpu_energy_kwh + e.gpu_energy_kwh + e.ram_energy_kwh) * 1.5, 0,
-                  REL);
+    /* The columns add up: the PUE is inside each, as in CodeCarbon. */
+    assert_within(e.energy_kwh, e.cpu_energy_kwh + e.gpu_energy_kwh + e.ram_energy_kwh, 0, REL);
     assert_within(e.carbon_intensity_g_kwh, fra->g_per_kwh, 0, 0);
     assert_within(e.emissions_kg, emissions, 0, REL);
     assert_within(e.emissions_rate_kg_s, emissions / d, 0, REL);
@@ -119,7 +120,7 @@ static void test_emissions__unknown_country_uses_world_average(void **state)
 
     f->cfg.country_iso_code = "ZZZ";
     run(f, &e);
-    check_components(&e);
+    check_components(&e, 1.0);
     assert_within(e.carbon_intensity_g_kwh, 475, 0, 0);
     assert_within(e.energy_kwh, (CPU_W + 10) * e.duration_s / 3.6e6 + 0.001, 0, REL);
     assert_within(e.emissions_kg, e.energy_kwh * 475 / 1000.0, 0, REL);

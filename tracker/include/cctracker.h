@@ -132,13 +132,13 @@ typedef struct cct_config {
 typedef struct cct_emissions {
     double timestamp;             /**< Measurement time, seconds since the Unix epoch. */
     double duration_s;            /**< Seconds since start(). */
-    double cpu_power_w;           /**< Mean power over the duration. */
+    double cpu_power_w;           /**< Mean power over the duration (without the PUE). */
     double gpu_power_w;
     double ram_power_w;
-    double cpu_energy_kwh;
+    double cpu_energy_kwh;        /**< cpu_power_w x duration_s x pue (as CodeCarbon). */
     double gpu_energy_kwh;
     double ram_energy_kwh;
-    double energy_kwh;            /**< (cpu + gpu + ram) x pue. */
+    double energy_kwh;            /**< cpu + gpu + ram energy (each with the PUE). */
     double emissions_kg;          /**< energy_kwh x carbon intensity. */
     double emissions_rate_kg_s;   /**< emissions_kg / duration_s (0 for a zero duration). */
     double carbon_intensity_g_kwh;

@@ -412,11 +412,12 @@ void cct_tracker__compute(const cct_tracker *t, const cct_reading *now, cct_emis
         out->fallbacks |= CCT_FALLBACK_INTENSITY;
     out->timestamp = t->start_real + duration;
     out->duration_s = duration;
-    out->cpu_energy_kwh = cpu_j / CCT_J_PER_KWH;
-    out->gpu_energy_kwh = gpu_j / CCT_J_PER_KWH;
-    out->ram_energy_kwh = ram_j / CCT_J_PER_KWH;
-    out->energy_kwh = (out->cpu_energy_kwh + out->gpu_energy_kwh + out->ram_energy_kwh) *
-                      t->cfg.pue;
+    /* The PUE scales each component's energy, as CodeCarbon does, so the columns add up to
+     * energy_consumed; the powers stay the components' own. */
+    out->cpu_energy_kwh = cpu_j * t->cfg.pue / CCT_J_PER_KWH;
+    out->gpu_energy_kwh = gpu_j * t->cfg.pue / CCT_J_PER_KWH;
+    out->ram_energy_kwh = ram_j * t->cfg.pue / CCT_J_PER_KWH;
+    out->energy_kwh = out->cpu_energy_kwh + out->gpu_energy_kwh + out->ram_energy_kwh;
     out->emissions_kg = out->energy_kwh * intensity / 1000.0;
     if (duration > 0) {
         out->cpu_power_w = cpu_j / duration;
@@ -465,9 +466,11 @@ static int upload_delta_locked(cct_tracker *t, const cct_emissions *now, unsigne
     d.gpu_energy_kwh = now->gpu_energy_kwh - prev->gpu_energy_kwh;
     d.ram_energy_kwh = now->ram_energy_kwh - prev->ram_energy_kwh;
     d.energy_kwh = now->energy_kwh - prev->energy_kwh;
-    d.cpu_power_w = d.duration_s > 0 ? d.cpu_energy_kwh * CCT_J_PER_KWH / d.duration_s : 0;
-    d.gpu_power_w = d.duration_s > 0 ? d.gpu_energy_kwh * CCT_J_PER_KWH / d.duration_s : 0;
-    d.ram_power_w = d.duration_s > 0 ? d.ram_energy_kwh * CCT_J_PER_KWH / d.duration_s : 0;
+    /* Energies carry the PUE, powers do not (cct_tracker__compute). */
+    double j_per_kwh_s = d.duration_s > 0 ? CCT_J_PER_KWH / now->pue / d.duration_s : 0;
+    d.cpu_power_w = d.cpu_energy_kwh * j_per_kwh_s;
+    d.gpu_power_w = d.gpu_energy_kwh * j_per_kwh_s;
+    d.ram_power_w = d.ram_energy_kwh * j_per_kwh_s;
     d.emissions_rate_kg_s = d.duration_s > 0 ? d.emissions_kg / d.duration_s : 0;
     /* A short emission is still uploaded: nothing is dropped for being short. */
     if (t->net->api->submit(t->net->session, &d) == 0) {
