@@ -206,6 +206,104 @@ static void test_emissions__table_covers_eu_and_large_producers(void **state)
     assert_null(cct_intensity__find(NULL));
 }
 
+/* One run in country `iso3` and region `region`; its carbon intensity. */
+static double intensity_in(fixture *f, const char *iso3, const char *region, cct_emissions *e)
+{
+    f->cfg.country_iso_code = iso3;
+    f->cfg.region = region;
+    run(f, e);
+    assert_within(e->emissions_kg, e->energy_kwh * e->carbon_intensity_g_kwh / 1000.0, 0, REL);
+    return e->carbon_intensity_g_kwh;
+}
+
+/* A region with data of its own is used before the country, as CodeCarbon 3.3 does. The
+ * expected figures are CodeCarbon's, worked out here from its source data (commit b05965e):
+ * Quebec's 2023 mix (0.2% gas, 0.3% oil of 100.01%, at its fossil factors), Washington's
+ * 186.844 lbs/MWh (2016), Sweden's zone SE1 18 g/kWh (2024). */
+static void test_emissions__region_intensity_before_the_country(void **state)
+{
+    fixture *f = *state;
+    double quebec = (0.2 * 743.8415916 + 0.3 * 816.6885263) / 100.01;
+    double washington = 186.844 * 0.45359237;
+    cct_emissions e;
+
+    assert_within(intensity_in(f, "CAN", "Quebec", &e), quebec, 1e-3, 0);
+    assert_string_equal(e.country_iso_code, "CAN");
+    assert_string_equal(e.region, "Quebec"); /* reported as given */
+    assert_int_equal(e.fallbacks & CCT_FALLBACK_INTENSITY, 0);
+    assert_within(intensity_in(f, "usa", "WASHINGTON", &e), washington, 1e-3, 0);
+    assert_within(intensity_in(f, "SWE", "se1", &e), 18, 0, 0);
+    assert_within(intensity_in(f, "NOR", "NO4", &e), 18, 0, 0);
+    assert_within(intensity_in(f, "FIN", "FI", &e), 72, 0, 0);
+    /* Far from the countries' figures: the region is what changed the answer. */
+    assert_true(quebec < cct_intensity__find("CAN")->g_per_kwh / 10);
+    assert_true(washington < cct_intensity__find("USA")->g_per_kwh / 2);
+}
+
+/* A region the table does not hold for a country that has regions: the country's figure and
+ * one warning naming the region. Elsewhere (no regional data, or no country) the region is
+ * only reported, silently. */
+static void test_emissions__unknown_region_uses_the_country(void **state)
+{
+    fixture *f = *state;
+    fx_log log;
+    cct_emissions e;
+
+    fx_log_init(&log);
+    f->cfg.log_fn = fx_log_fn;
+    f->cfg.log_payload = &log;
+    f->cfg.log_level = CCT_LOG_WARNING;
+    double usa = cct_intensity__find("USA")->g_per_kwh;
+    assert_within(intensity_in(f, "USA", "Atlantis", &e), usa, 0, 0);
+    assert_within(intensity_in(f, "USA", "washington state", &e), usa, 0, 0);
+    assert_within(intensity_in(f, "SWE", "quebec", &e), cct_intensity__find("SWE")->g_per_kwh, 0,
+                  0);
+    assert_within(intensity_in(f, "USA", NULL, &e), usa, 0, 0);
+    assert_within(intensity_in(f, "FRA", "Ile-de-France", &e),
+                  cct_intensity__find("FRA")->g_per_kwh, 0, 0);
+    f->cfg.offline = 1;
+    assert_within(intensity_in(f, NULL, "quebec", &e), 475, 0, 0);
+    assert_true(e.fallbacks & CCT_FALLBACK_INTENSITY);
+    assert_int_equal(fx_log_count(&log, "not in the regional table"), 3);
+    assert_int_equal(fx_log_count(&log, "\"Atlantis\""), 1);
+    fx_log_free(&log);
+}
+
+static void test_emissions__region_table_is_sorted_and_findable(void **state)
+{
+    char upper[64];
+    (void)state;
+
+    /* US states and DC, Canada's 13 provinces and territories, 10 Nordic zones. */
+    assert_int_equal(cct_region_count, 51 + 13 + 10);
+    for (unsigned int i = 0; i < cct_region_count; i++) {
+        const cct_region *r = &cct_region_table[i];
+        if (i > 0) {
+            const cct_region *p = &cct_region_table[i - 1];
+            int c = strcmp(p->iso3, r->iso3);
+            if (c > 0 || (c == 0 && strcmp(p->region, r->region) >= 0))
+                fail_msg("region table not sorted at %s %s", r->iso3, r->region);
+        }
+        assert_non_null(cct_intensity__find(r->iso3)); /* a country of the country table */
+        assert_true(r->g_per_kwh >= 0 && r->g_per_kwh < 2000);
+        assert_true(r->year >= 2015 && r->year <= 2030);
+        assert_ptr_equal(cct_intensity__find_region(r->iso3, r->region), r);
+        size_t n = strlen(r->region);
+        assert_true(n < sizeof(upper));
+        for (size_t k = 0; k <= n; k++)
+            upper[k] = (char)(r->region[k] >= 'a' && r->region[k] <= 'z' ? r->region[k] - 32
+                                                                          : r->region[k]);
+        assert_ptr_equal(cct_intensity__find_region(r->iso3, upper), r);
+        assert_true(cct_intensity__has_regions(r->iso3));
+    }
+    assert_false(cct_intensity__has_regions("FRA"));
+    assert_false(cct_intensity__has_regions("AAA"));
+    assert_false(cct_intensity__has_regions("ZZZ"));
+    assert_null(cct_intensity__find_region("USA", ""));
+    assert_null(cct_intensity__find_region("CAN", "washington"));
+    assert_null(cct_intensity__find_region("USA", NULL));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -218,6 +316,11 @@ int main(void)
                                         setup, teardown),
         cmocka_unit_test(test_emissions__invalid_code_is_einvalid_naming_the_field),
         cmocka_unit_test(test_emissions__table_covers_eu_and_large_producers),
+        cmocka_unit_test_setup_teardown(test_emissions__region_intensity_before_the_country, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(test_emissions__unknown_region_uses_the_country, setup,
+                                        teardown),
+        cmocka_unit_test(test_emissions__region_table_is_sorted_and_findable),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -122,6 +122,15 @@ extern const unsigned int cct_country_count;
  * code starting with it (index 26: the count). */
 extern const char cct_country_iso3[][4];
 extern const unsigned short cct_country_by_letter[27];
+typedef struct cct_region {
+    const char *iso3;
+    const char *region; /* lowercase */
+    double g_per_kwh;
+    int year;
+} cct_region;
+/* Sorted by (iso3, region) in strcmp order. */
+extern const cct_region cct_region_table[];
+extern const unsigned int cct_region_count;
 typedef struct cct_cpu_tdp {
     const char *model; /* normalised, see cct_tdp__normalise */
     double tdp_w;
@@ -132,6 +141,11 @@ extern const unsigned int cct_cpu_tdp_count;
 extern const unsigned short cct_cpu_tdp_by_model[];
 
 const cct_country *cct_intensity__find(const char *iso3);
+/* The row of `region` (any case) in country `iso3` (uppercase, a table code); NULL if none.
+ * O(log n) in the regions, no allocation. */
+const cct_region *cct_intensity__find_region(const char *iso3, const char *region);
+/* Whether the region table has rows for `iso3` (a region given there should be one). */
+int cct_intensity__has_regions(const char *iso3);
 void cct_tdp__normalise(const char *model, char *out, size_t cap);
 /* TDP of one package for a /proc/cpuinfo model name; *found = 0 and 0 W when unknown. */
 double cct_tdp__lookup(const char *model, int *found);

@@ -24,6 +24,7 @@ struct cct_tracker {
     enum tracker_state state;
     const cct_hardware *hw;
     const cct_country *country; /* NULL: world average */
+    const cct_region *region;   /* NULL: the country's figure */
     uint64_t start_ns;
     double start_real;
     cct_reading start_reading;
@@ -180,8 +181,9 @@ CCT_EXTERN(int) cct_tracker_new(cct_tracker **out, const cct_config *cfg)
 #undef COPY_STRING
     if (!t->cfg.project_name)
         t->cfg.project_name = "cctracker";
-    /* The table is compiled in: looking the country up here is no I/O. */
+    /* The tables are compiled in: looking the country and region up here is no I/O. */
     t->country = t->cfg.country_iso_code ? cct_intensity__find(t->cfg.country_iso_code) : NULL;
+    t->region = t->country ? cct_intensity__find_region(t->country->iso3, t->cfg.region) : NULL;
     t->state = STATE_NEW;
     *out = t;
     return 0;
@@ -241,6 +243,11 @@ CCT_EXTERN(int) cct_tracker_start(cct_tracker *t)
             return rc;
     }
     log_hardware_notes_once(t);
+    if (t->country && t->cfg.region && !t->region && cct_intensity__has_regions(t->country->iso3))
+        cct_log__write(t->cfg.log_fn, t->cfg.log_payload, t->cfg.log_level, CCT_LOG_WARNING,
+                       "region \"%s\" is not in the regional table of %s; using the country's "
+                       "carbon intensity (tracker/data/regional_intensity.csv lists the names)",
+                       t->cfg.region, t->country->iso3);
     /* A forced TDP goes through the load model, which a RAPL machine does not track unless
      * asked; process mode needs the share. */
     unsigned int wants = t->cfg.tracking_mode == CCT_TRACKING_PROCESS ? CCT_WANT_SHARE
@@ -340,6 +347,10 @@ static void resolve_geo_locked(cct_tracker *t, unsigned int wait_ms)
         cct_api__start_geo();
     if (m && m->geo_wait(&t->net->geo, wait_ms) == 0) {
         t->country = cct_intensity__find(t->net->geo.country_iso_code);
+        t->region = t->country ? cct_intensity__find_region(
+                                     t->country->iso3,
+                                     t->cfg.region ? t->cfg.region : t->net->geo.region)
+                               : NULL;
         t->net->geo_pending = 0;
         t->net->geo_fallbacks = 0;
     } else if (wait_ms > 0) {
@@ -407,7 +418,11 @@ void cct_tracker__compute(const cct_tracker *t, const cct_reading *now, cct_emis
     gpu_j = joules_between(s->gpu_j, now->gpu_j);
     out->gpu_source = hw->gpu_count ? CCT_SOURCE_NVML : CCT_SOURCE_NONE;
 
-    intensity = t->country ? t->country->g_per_kwh : CCT_WORLD_INTENSITY_G_KWH;
+    /* A region with its own figure (US state, Canadian province, Nordic zone) before the
+     * country's, as CodeCarbon. */
+    intensity = t->region    ? t->region->g_per_kwh
+                : t->country ? t->country->g_per_kwh
+                             : CCT_WORLD_INTENSITY_G_KWH;
     if (!t->country)
         out->fallbacks |= CCT_FALLBACK_INTENSITY;
     out->timestamp = t->start_real + duration;
