@@ -482,8 +482,8 @@ static void test_cpuload__process_mode_idle_process_draws_nothing(void **state)
 
 /* One tracker from start() to stop() with `window` added to /proc/stat and `self` jiffies
  * to this process in between; the stop reading closes a window that began at start(). */
-static void window_run(fixture *f, const cct_config *cfg, stat_line window,
-                       unsigned long long self, cct_emissions *out)
+static void window_run(fixture *f, const cct_config *cfg, stat_line window, unsigned long long self,
+                       cct_emissions *out)
 {
     cct_tracker *t = NULL;
 
@@ -568,8 +568,8 @@ int main(void)
         cmocka_unit_test(test_cpuload__tdp_lookup_agrees_with_a_scan_of_every_row),
         cmocka_unit_test_setup_teardown(test_cpuload__stat_counts_online_cpus, setup, teardown),
         cmocka_unit_test(test_cpuload__real_machine_detection_matches_proc_files),
-        cmocka_unit_test_setup_teardown(test_cpuload__unknown_model_gives_4_w_per_thread,
-                                        setup, teardown),
+        cmocka_unit_test_setup_teardown(test_cpuload__unknown_model_gives_4_w_per_thread, setup,
+                                        teardown),
         cmocka_unit_test_setup_teardown(test_cpuload__tdp_counts_every_socket, setup, teardown),
         cmocka_unit_test(test_cpuload__ram_model_is_codecarbons_module_estimate),
         cmocka_unit_test_setup_teardown(test_cpuload__ram_power_from_meminfo, setup, teardown),

@@ -407,8 +407,8 @@ static void test_csv__row_format_and_quoting(void **state)
         assert_string_equal(fs.v[30], "N");
         assert_number(fs.v[31], 1.25);
         /* A non-trivial figure: a 42 W TDP at the tree's 50% load for the duration, x PUE. */
-        assert_within(e->cpu_energy_kwh, 42 * (0.1 + 0.9 * 0.125) * e->duration_s * 1.25 / 3.6e6,
-                      0, 1e-12);
+        assert_within(e->cpu_energy_kwh, 42 * (0.1 + 0.9 * 0.125) * e->duration_s * 1.25 / 3.6e6, 0,
+                      1e-12);
         fields_free(&fs);
     }
     /* One run: same run_id, time moves on. */

@@ -292,7 +292,7 @@ static void test_emissions__region_table_is_sorted_and_findable(void **state)
         assert_true(n < sizeof(upper));
         for (size_t k = 0; k <= n; k++)
             upper[k] = (char)(r->region[k] >= 'a' && r->region[k] <= 'z' ? r->region[k] - 32
-                                                                          : r->region[k]);
+                                                                         : r->region[k]);
         assert_ptr_equal(cct_intensity__find_region(r->iso3, upper), r);
         assert_true(cct_intensity__has_regions(r->iso3));
     }

@@ -160,7 +160,7 @@ typedef struct cct_hardware {
     uint64_t mem_total_kb;
     double ram_total_gb;
     double ram_power_w; /* the RAM model: CodeCarbon 3.x's per-module estimate, see hardware.c */
-    double tdp_w; /* of the whole machine: per package x sockets, or 4 W per thread */
+    double tdp_w;       /* of the whole machine: per package x sockets, or 4 W per thread */
     int tdp_known;
     cct_source cpu_source; /* RAPL or CPU_LOAD */
     char rapl_fallback_reason[600];

@@ -251,8 +251,8 @@ CCT_EXTERN(int) cct_tracker_start(cct_tracker *t)
     /* A forced TDP goes through the load model, which a RAPL machine does not track unless
      * asked; process mode needs the share. */
     unsigned int wants = t->cfg.tracking_mode == CCT_TRACKING_PROCESS ? CCT_WANT_SHARE
-                         : t->cfg.force_cpu_power_w > 0                ? CCT_WANT_LOAD
-                                                                       : 0u;
+                         : t->cfg.force_cpu_power_w > 0               ? CCT_WANT_LOAD
+                                                                      : 0u;
     cct_reading__start(wants, &t->start_reading);
     t->start_ns = t->start_reading.mono_ns;
     t->start_real = cct_clock__real_s();
@@ -347,10 +347,10 @@ static void resolve_geo_locked(cct_tracker *t, unsigned int wait_ms)
         cct_api__start_geo();
     if (m && m->geo_wait(&t->net->geo, wait_ms) == 0) {
         t->country = cct_intensity__find(t->net->geo.country_iso_code);
-        t->region = t->country ? cct_intensity__find_region(
-                                     t->country->iso3,
-                                     t->cfg.region ? t->cfg.region : t->net->geo.region)
-                               : NULL;
+        t->region = t->country
+                        ? cct_intensity__find_region(
+                              t->country->iso3, t->cfg.region ? t->cfg.region : t->net->geo.region)
+                        : NULL;
         t->net->geo_pending = 0;
         t->net->geo_fallbacks = 0;
     } else if (wait_ms > 0) {
@@ -388,8 +388,8 @@ void cct_tracker__compute(const cct_tracker *t, const cct_reading *now, cct_emis
     int process = t->cfg.tracking_mode == CCT_TRACKING_PROCESS;
     /* The load model's TDP-seconds (or the share's) since start, times the TDP: a forced
      * power is that TDP, as CodeCarbon's force_cpu_power, and replaces RAPL too. */
-    double model_s = process ? joules_between(s->share_s, now->share_s)
-                             : joules_between(s->load_s, now->load_s);
+    double model_s =
+        process ? joules_between(s->share_s, now->share_s) : joules_between(s->load_s, now->load_s);
     if (t->cfg.force_cpu_power_w > 0) {
         cpu_j = t->cfg.force_cpu_power_w * model_s;
         out->cpu_source = CCT_SOURCE_CPU_LOAD;
