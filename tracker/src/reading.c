@@ -44,21 +44,22 @@ static struct {
 } state = {.lock = PTHREAD_MUTEX_INITIALIZER};
 
 /* The published snapshot. Every field is atomic so readers and the writer never race;
- * `seq` is odd while a write is in progress. */
+ * `seq` is odd while a write is in progress. Two flags that start()/stop() read ride in its
+ * first cache line, which they read anyway: separate statics would be one more cold page
+ * (a fault) in a fresh process's first start or stop. */
 static struct {
     atomic_uint_fast64_t seq;
+    /* CCT_WANT_* bits of what the readings track beyond RAPL, RAM and GPU. Grows only (until
+     * a reset); start() reads it with one atomic load, and primes what a tracker adds. */
+    atomic_uint wanted;
+    /* The first RAPL interval left out (rapl.c), for one warning per process: 0 none, 1 noted
+     * and not yet logged, 2 logged. skip_note is written once, before the release store of 1. */
+    atomic_int skip_state;
     atomic_uint_fast64_t ns;
     _Atomic double joules[C_COUNT];
     _Atomic double watts[C_COUNT];
 } published;
 
-/* CCT_WANT_* bits of what the readings track beyond RAPL, RAM and GPU. Grows only (until a
- * reset); start() reads it with one atomic load, and primes what a tracker adds to it. */
-static atomic_uint wanted;
-
-/* The first RAPL interval left out (rapl.c), for one warning per process: 0 none, 1 noted
- * and not yet logged, 2 logged. skip_note is written once, before the release store of 1. */
-static atomic_int skip_state;
 static char skip_note[512];
 
 static void publish_locked(void)
@@ -80,7 +81,7 @@ static void update_load_locked(uint64_t now)
 {
     cct_cpu_times times;
     uint64_t self = 0;
-    unsigned int want = atomic_load_explicit(&wanted, memory_order_relaxed);
+    unsigned int want = atomic_load_explicit(&published.wanted, memory_order_relaxed);
     int track_self = (want & CCT_WANT_SHARE) != 0;
 
     if (now - state.load_base_ns < LOAD_WINDOW_NS || !(want & (CCT_WANT_LOAD | CCT_WANT_SHARE)))
@@ -121,9 +122,9 @@ static void refresh_locked(uint64_t now)
             state.watts[C_RAPL] = cpu_j / dt;
             state.watts[C_DRAM] = dram_j / dt;
         }
-        if (state.rapl.skipped && atomic_load_explicit(&skip_state, memory_order_relaxed) == 0) {
+        if (state.rapl.skipped && atomic_load_explicit(&published.skip_state, memory_order_relaxed) == 0) {
             snprintf(skip_note, sizeof(skip_note), "%s", state.rapl.skipped_path);
-            atomic_store_explicit(&skip_state, 1, memory_order_release);
+            atomic_store_explicit(&published.skip_state, 1, memory_order_release);
         }
     }
     update_load_locked(now);
@@ -203,7 +204,7 @@ int cct_reading__init(cct_hardware *hw)
         state.watts[C_LOAD] = cct_cpuload__machine_power(1.0, 0.5);
     }
     /* Without RAPL the load model is the CPU figure: always tracked. */
-    atomic_store(&wanted, state.use_rapl ? 0u : CCT_WANT_LOAD);
+    atomic_store(&published.wanted, state.use_rapl ? 0u : CCT_WANT_LOAD);
     state.watts[C_RAM] = hw->ram_power_w;
     lib = getenv("CCT_NVML_LIBRARY");
     if (lib && *lib)
@@ -224,8 +225,8 @@ void cct_reading__reset(void)
     pthread_mutex_lock(&state.lock);
     cct_nvml__close(state.nvml);
     state.nvml = NULL;
-    atomic_store(&wanted, 0);
-    atomic_store(&skip_state, 0);
+    atomic_store(&published.wanted, 0);
+    atomic_store(&published.skip_state, 0);
     pthread_mutex_unlock(&state.lock);
 }
 
@@ -234,8 +235,8 @@ int cct_reading__take_rapl_skip_note(char *out, size_t cap)
     int noted = 1;
 
     /* One atomic load on stop()/flush(): the exchange happens only when there is a note. */
-    if (atomic_load_explicit(&skip_state, memory_order_acquire) != 1 ||
-        !atomic_compare_exchange_strong(&skip_state, &noted, 2))
+    if (atomic_load_explicit(&published.skip_state, memory_order_acquire) != 1 ||
+        !atomic_compare_exchange_strong(&published.skip_state, &noted, 2))
         return 0;
     snprintf(out, cap, "%s", skip_note);
     return 1;
@@ -267,7 +268,7 @@ void cct_reading__start(unsigned int wants, cct_reading *out)
     uint64_t now;
 
     /* The common case, what every earlier tracker already wanted: one atomic load. */
-    if ((wants & ~atomic_load_explicit(&wanted, memory_order_acquire)) == 0) {
+    if ((wants & ~atomic_load_explicit(&published.wanted, memory_order_acquire)) == 0) {
         cct_reading__now(out);
         return;
     }
@@ -277,10 +278,10 @@ void cct_reading__start(unsigned int wants, cct_reading *out)
     pthread_mutex_lock(&state.lock);
     now = cct_clock__mono_ns();
     refresh_locked(now);
-    fresh = wants & ~atomic_load_explicit(&wanted, memory_order_relaxed);
+    fresh = wants & ~atomic_load_explicit(&published.wanted, memory_order_relaxed);
     if (fresh)
         prime_locked(now, fresh);
-    atomic_fetch_or(&wanted, wants);
+    atomic_fetch_or(&published.wanted, wants);
     to_reading(state.joules, state.last_ns, out);
     pthread_mutex_unlock(&state.lock);
 }
