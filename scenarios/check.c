@@ -200,10 +200,11 @@ int ccb_check_emissions(const cct_emissions *e, const ccb_instants *t, const ccb
         return ccb_failure_set(f, CCB_REASON_WRONG_ANSWER, "pue is %.17g but %.17g was configured",
                                e->pue, x->pue);
 
-    want = (e->cpu_energy_kwh + e->gpu_energy_kwh + e->ram_energy_kwh) * e->pue;
+    /* The components carry the PUE already (docs/tracker-model.md): they add up. */
+    want = e->cpu_energy_kwh + e->gpu_energy_kwh + e->ram_energy_kwh;
     if (!close_enough(e->energy_kwh, want))
         return ccb_failure_set(f, CCB_REASON_WRONG_ANSWER,
-                               "energy_kwh is %.17g but (cpu + gpu + ram) * pue is %.17g",
+                               "energy_kwh is %.17g but cpu + gpu + ram energy is %.17g",
                                e->energy_kwh, want);
     want = e->energy_kwh * e->carbon_intensity_g_kwh / 1000.0;
     if (!close_enough(e->emissions_kg, want))

@@ -48,11 +48,11 @@ static cct_emissions good_emissions(void)
     memset(&e, 0, sizeof e);
     e.timestamp = 1.7e9;
     e.duration_s = 0.5;
-    e.cpu_energy_kwh = 1e-6;
+    e.cpu_energy_kwh = 1e-6 * 1.2; /* each component carries the PUE */
     e.gpu_energy_kwh = 0.0;
-    e.ram_energy_kwh = 2e-7;
+    e.ram_energy_kwh = 2e-7 * 1.2;
     e.pue = 1.2;
-    e.energy_kwh = (1e-6 + 0.0 + 2e-7) * 1.2;
+    e.energy_kwh = e.cpu_energy_kwh + e.gpu_energy_kwh + e.ram_energy_kwh;
     e.carbon_intensity_g_kwh = 56.0;
     e.emissions_kg = e.energy_kwh * 56.0 / 1000.0;
     e.emissions_rate_kg_s = e.emissions_kg / 0.5;

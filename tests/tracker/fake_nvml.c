@@ -4,6 +4,7 @@
  * between readings; the file's path is in $FAKE_NVML_STATE. One "key value" per line:
  *   count N          devices (default 0)
  *   name TEXT        device name (default "Fake GPU")
+ *   name<i> TEXT     device i's name, when it differs from `name`
  *   init_ok 0|1      nvmlInit_v2 succeeds (default 1)
  *   energy_ok 0|1    nvmlDeviceGetTotalEnergyConsumption succeeds (default 1)
  *   energy<i> MJ     device i's total energy counter, millijoules
@@ -28,6 +29,7 @@ typedef struct fake_state {
     int init_ok;
     int energy_ok;
     char name[96];
+    char names[FAKE_MAX][96];
     unsigned long long energy[FAKE_MAX];
     unsigned int power[FAKE_MAX];
 } fake_state;
@@ -57,8 +59,12 @@ static void load(fake_state *s)
         unsigned int i;
         unsigned long long v;
         line[strcspn(line, "\n")] = '\0';
+        int at = 0;
         if (strncmp(line, "name ", 5) == 0)
             snprintf(s->name, sizeof(s->name), "%.*s", (int)sizeof(s->name) - 1, line + 5);
+        else if (sscanf(line, "name%u %n", &i, &at) == 1 && at > 0 && i < FAKE_MAX)
+            snprintf(s->names[i], sizeof(s->names[i]), "%.*s", (int)sizeof(s->names[i]) - 1,
+                     line + at);
         else if (sscanf(line, "count %llu", &v) == 1)
             s->count = (unsigned int)v;
         else if (sscanf(line, "init_ok %llu", &v) == 1)
@@ -120,7 +126,7 @@ int nvmlDeviceGetName(nvmlDevice_t device, char *name, unsigned int length)
     load(&s);
     if (device_index(device, &s, &i) != NVML_SUCCESS || length == 0)
         return NVML_ERROR_INVALID_ARGUMENT;
-    snprintf(name, length, "%s", s.name);
+    snprintf(name, length, "%s", s.names[i][0] ? s.names[i] : s.name);
     return NVML_SUCCESS;
 }
 

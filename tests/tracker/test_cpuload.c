@@ -8,6 +8,9 @@
  * power is then exactly window 2's model power. Window 1 and the since-boot figure use other
  * loads, so a model that used the wrong window gives another number.
  */
+#if defined(__x86_64__) || defined(__i386__)
+#include <cpuid.h>
+#endif
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -206,7 +209,7 @@ static void test_cpuload__tdp_table_lookup(void **state)
     /* Whole words only: the i7-8700K is not the i7-8700. */
     assert_within(cct_tdp__lookup("Intel(R) Core(TM) i7-8700K CPU @ 3.70GHz", &found), 95, 0, 0);
     assert_int_equal(found, 1);
-    assert_within(cct_tdp__lookup("Fake CPU 9000", &found), 85, 0, 0);
+    assert_within(cct_tdp__lookup("Fake CPU 9000", &found), 0, 0, 0);
     assert_int_equal(found, 0);
 }
 
@@ -231,7 +234,7 @@ static double reference_tdp(const char *model, int *found)
         }
     }
     *found = best != NULL;
-    return best ? best->tdp_w : 85.0;
+    return best ? best->tdp_w : 0.0;
 }
 
 static void test_cpuload__tdp_lookup_agrees_with_a_scan_of_every_row(void **state)
@@ -260,8 +263,34 @@ static void test_cpuload__tdp_lookup_agrees_with_a_scan_of_every_row(void **stat
     }
     /* Every row is found at least when it is the whole model name. */
     assert_true(matched >= cct_cpu_tdp_count);
-    assert_within(cct_tdp__lookup("", &found), 85, 0, 0);
+    assert_within(cct_tdp__lookup("", &found), 0, 0, 0);
     assert_int_equal(found, 0);
+}
+
+/* The CPUID brand string read here independently of hardware.c: 0, or -1 without one. */
+static int cpuid_brand(char out[49])
+{
+#if defined(__x86_64__) || defined(__i386__)
+    unsigned int r[12];
+    size_t start = 0, len;
+
+    if (__get_cpuid_max(0x80000000u, NULL) < 0x80000004u)
+        return -1;
+    for (unsigned int i = 0; i < 3; i++)
+        __get_cpuid(0x80000002u + i, &r[4 * i], &r[4 * i + 1], &r[4 * i + 2], &r[4 * i + 3]);
+    memcpy(out, r, 48);
+    out[48] = '\0';
+    while (out[start] == ' ')
+        start++;
+    memmove(out, out + start, 49 - start);
+    len = strlen(out);
+    while (len > 0 && (out[len - 1] == ' ' || out[len - 1] == '\t'))
+        out[--len] = '\0';
+    return len > 0 ? 0 : -1;
+#else
+    (void)out;
+    return -1;
+#endif
 }
 
 /* On the machine's own /proc the tracker takes the CPU model from CPUID (x86), the CPU count
@@ -302,8 +331,15 @@ static void test_cpuload__real_machine_detection_matches_proc_files(void **state
             break;
     fclose(f);
 
-    if (model[0]) /* some architectures print no "model name" */
-        assert_string_equal(hw->cpu_model, model);
+    /* Some architectures print no "model name". A VM restored from a snapshot on another host
+     * keeps the boot host's cpuinfo text while CPUID answers for the host it runs on (seen
+     * here: "AMD EPYC" against "Oxide Virtual Turin-like Processor"): then the tracker must
+     * give CPUID's name, the CPU it runs on. */
+    if (model[0] && strcmp(hw->cpu_model, model) != 0) {
+        char brand[49];
+        assert_int_equal(cpuid_brand(brand), 0);
+        assert_string_equal(hw->cpu_model, brand);
+    }
     assert_int_equal(hw->cpu_count, processors);
     assert_true(mem_kb > 0);
     assert_int_equal(hw->mem_total_kb, mem_kb);
@@ -326,17 +362,134 @@ static void test_cpuload__machine_mode_power_from_stat_delta(void **state)
     assert_int_equal(e.cpu_count, FX_CPU_COUNT);
 }
 
-static void test_cpuload__unknown_model_gives_85_w_and_fallback(void **state)
+static void test_cpuload__unknown_model_gives_4_w_per_thread(void **state)
 {
     fixture *f = *state;
     cct_emissions e;
 
+    /* CodeCarbon's rule for a model it does not know: a TDP of 4 W per thread, 8 W here. */
     fx_write_cpuinfo(&f->tree, "Fake CPU 9000 @ 1.00GHz", 2);
     measured_run(f, 0, &e);
-    assert_within(e.cpu_power_w, 85.0 * (0.1 + 0.9 * 0.216), 0, 1e-9);
+    assert_within(e.cpu_power_w, 4.0 * 2 * (0.1 + 0.9 * 0.216), 0, 1e-9);
     assert_true(e.fallbacks & CCT_FALLBACK_CPU_TDP);
     assert_string_equal(e.cpu_model, "Fake CPU 9000 @ 1.00GHz");
     assert_int_equal(e.cpu_count, 2);
+}
+
+/* The RAM model is CodeCarbon 3.x's estimate of the modules (codecarbon/external/ram.py,
+ * commit b05965e), figures worked out by hand from its rules: 5 W per module (1.5 W on ARM),
+ * 90/80/70% for each module past 4/8/16, at least 10 W (3 W on ARM). */
+static void test_cpuload__ram_model_is_codecarbons_module_estimate(void **state)
+{
+    static const struct {
+        double gb;
+        int arm;
+        double w;
+    } cases[] = {
+        {0.5, 0, 10},   /* 1 module, the 10 W floor */
+        {8, 0, 10},     /* 2 x 4 GiB */
+        {16, 0, 10},    /* 2 x 8 GiB */
+        {16.5, 0, 20},  /* 4 modules */
+        {64, 0, 20},    /* 4 x 16 GiB */
+        {128, 0, 38},   /* 8 modules: 4 x 5 + 4 x 4.5 */
+        {200, 0, 58},   /* 13 x 16 GiB: 38 + 5 x 4 */
+        {256, 0, 38},   /* 8 x 32 GiB: CodeCarbon's step down */
+        {1024, 0, 38},  /* 8 x 128 GiB: the 38 W at 1 TB (0.3725 W/GB gave 381 W) */
+        {2048, 0, 70},  /* 16 x 128 GiB: 38 + 8 x 4 */
+        {8192, 0, 126}, /* capped at 32 modules: 70 + 16 x 3.5 */
+        {8, 1, 3},      /* ARM: 2 x 1.5 W */
+        {128, 1, 11.4}, /* ARM: 4 x 1.5 + 4 x 1.35 */
+    };
+    (void)state;
+
+    for (size_t i = 0; i < FX_N_ELEMS(cases); i++) {
+        double w = cct_hardware__ram_model_w(cases[i].gb, cases[i].arm);
+        if (fabs(w - cases[i].w) > 1e-9)
+            fail_msg("%g GiB (arm %d): %.17g W, expected %g W", cases[i].gb, cases[i].arm, w,
+                     cases[i].w);
+    }
+}
+
+/* Through detection: MemTotal of 1 TiB gives the model's 38 W, in ram_power and ram_energy. */
+static void test_cpuload__ram_power_from_meminfo(void **state)
+{
+    fixture *f = *state;
+    cct_emissions e;
+
+    fx_write_file(f->tree.proc, "meminfo", "MemTotal:       %llu kB\n", 1024ULL * 1024 * 1024);
+    fx_tree_activate(&f->tree, NULL);
+    fx_lifecycle(&f->cfg, &e);
+    assert_within(e.ram_total_gb, 1024, 0, 1e-12);
+    assert_int_equal(e.ram_source, CCT_SOURCE_CONSTANT);
+    assert_within(e.ram_power_w, 38, 0, 1e-9);
+    assert_within(e.ram_energy_kwh, 38 * e.duration_s / 3.6e6, 0, 1e-9);
+}
+
+/* cpuinfo with `cpus` CPUs spread over sockets `ids` (x86's "physical id" lines). */
+static void write_cpuinfo_sockets(fixture *f, const char *model, unsigned int cpus,
+                                  const unsigned int *ids)
+{
+    char text[4096];
+    size_t len = 0;
+
+    for (unsigned int i = 0; i < cpus; i++)
+        len += (size_t)snprintf(text + len, sizeof(text) - len,
+                                "processor\t: %u\nmodel name\t: %s\nphysical id\t: %u\n\n", i,
+                                model, ids[i]);
+    fx_write_file(f->tree.proc, "cpuinfo", "%s", text);
+}
+
+/* The table's TDP is per package: a two-socket machine draws it twice, as CodeCarbon's TDP x
+ * lscpu's sockets. The 4 W per thread of an unknown model already covers every socket. */
+static void test_cpuload__tdp_counts_every_socket(void **state)
+{
+    static const unsigned int two[] = {0, 0, 3, 3};
+    static const unsigned int one[] = {1, 1, 1, 1};
+    fixture *f = *state;
+    double load = 0.1 + 0.9 * 0.216; /* window 2's 60% */
+    cct_emissions e;
+
+    write_cpuinfo_sockets(f, FX_KNOWN_CPU, 4, two);
+    measured_run(f, 0, &e);
+    assert_within(e.cpu_power_w, 2 * FX_KNOWN_CPU_TDP_W * load, 0, 1e-9);
+
+    write_cpuinfo_sockets(f, FX_KNOWN_CPU, 4, one);
+    measured_run(f, 0, &e);
+    assert_within(e.cpu_power_w, FX_KNOWN_CPU_TDP_W * load, 0, 1e-9);
+
+    write_cpuinfo_sockets(f, "Fake CPU 9000", 4, two);
+    measured_run(f, 0, &e);
+    assert_within(e.cpu_power_w, 4.0 * 4 * load, 0, 1e-9);
+
+    /* A VM's sockets are virtual: one package's TDP. */
+    fx_write_file(f->tree.proc, "cpuinfo",
+                  "processor\t: 0\nmodel name\t: %s\nphysical id\t: 0\nflags\t\t: fpu "
+                  "hypervisor lahf_lm\n\nprocessor\t: 1\nmodel name\t: %s\nphysical id\t: 1\n"
+                  "flags\t\t: fpu hypervisor lahf_lm\n\n",
+                  FX_KNOWN_CPU, FX_KNOWN_CPU);
+    measured_run(f, 0, &e);
+    assert_within(e.cpu_power_w, FX_KNOWN_CPU_TDP_W * load, 0, 1e-9);
+}
+
+/* On the machine's own CPU, CPUID's logical CPUs per package (the socket count's divisor when
+ * the model comes from CPUID) must be what the kernel prints as cpuinfo's "siblings". In a VM
+ * CPUID's answer is not used (0), and the test has nothing to compare. */
+static void test_cpuload__cpuid_package_size_matches_cpuinfo_siblings(void **state)
+{
+    char line[512];
+    unsigned int siblings = 0;
+    FILE *f = fopen("/proc/cpuinfo", "r");
+    (void)state;
+
+    assert_non_null(f);
+    while (fgets(line, sizeof(line), f))
+        if (sscanf(line, "siblings : %u", &siblings) == 1)
+            break;
+    fclose(f);
+    unsigned int cpuid = cct_hardware__cpuid_logical_per_package();
+    if (siblings == 0 || cpuid == 0)
+        skip(); /* not x86, or a CPU that tells neither */
+    assert_int_equal(cpuid, siblings);
 }
 
 static void test_cpuload__process_mode_power_is_tdp_times_share(void **state)
@@ -363,6 +516,82 @@ static void test_cpuload__process_mode_idle_process_draws_nothing(void **state)
     assert_within(e.cpu_power_w, 0, 1e-12, 0);
 }
 
+/* One tracker from start() to stop() with `window` added to /proc/stat and `self` jiffies
+ * to this process in between; the stop reading closes a window that began at start(). */
+static void window_run(fixture *f, const cct_config *cfg, stat_line window, unsigned long long self,
+                       cct_emissions *out)
+{
+    cct_tracker *t = NULL;
+
+    assert_cct_ok(cct_tracker_new(&t, cfg));
+    assert_cct_ok(cct_tracker_start(t));
+    uint64_t started = fx_mono_ns();
+    add_stat(f, window);
+    add_self(f, self, 0);
+    fx_wait_mono(started, FX_FRESH_NS);
+    assert_cct_ok(cct_tracker_stop(t, out));
+    cct_tracker_free(t);
+}
+
+/* The first process-mode tracker of a process has its baseline from start(): its first
+ * window counts, whether its start() is also the process's first (detection) or comes
+ * after machine-mode trackers. Without the baseline the first window reads 0 W. */
+static void test_cpuload__process_mode_first_tracker_counts_from_start(void **state)
+{
+    fixture *f = *state;
+    cct_config machine = f->cfg;
+    cct_emissions e;
+
+    f->cfg.tracking_mode = CCT_TRACKING_PROCESS;
+    fx_tree_activate(&f->tree, NULL);
+    window_run(f, &f->cfg, window2, 25, &e);
+    assert_int_equal(e.tracking_mode, CCT_TRACKING_PROCESS);
+    assert_within(e.cpu_power_w, FX_KNOWN_CPU_TDP_W * 0.25, 0, 1e-9);
+
+    fx_tree_activate(&f->tree, NULL);
+    fx_lifecycle(&machine, NULL);
+    fx_wait_mono(fx_mono_ns(), FX_FRESH_NS);
+    window_run(f, &f->cfg, window2, 40, &e);
+    assert_within(e.cpu_power_w, FX_KNOWN_CPU_TDP_W * 0.40, 0, 1e-9);
+}
+
+/* force_cpu_power_w is the TDP of the load model, as CodeCarbon's force_cpu_power: 100 W at
+ * 20% load is 100 x (0.1 + 0.9 x 0.2^3) = 10.72 W, not 100 W. It replaces RAPL as well, and
+ * in process mode it is 100 W x the process share. */
+static void test_cpuload__forced_power_is_the_tdp_of_the_load_model(void **state)
+{
+    static const stat_line load20 = {.user = 20, .idle = 80};
+    fixture *f = *state;
+    cct_config plain = f->cfg;
+    cct_emissions e;
+
+    f->cfg.force_cpu_power_w = 100;
+    fx_tree_activate(&f->tree, NULL);
+    fx_lifecycle(&f->cfg, NULL);
+    fx_wait_mono(fx_mono_ns(), FX_FRESH_NS);
+    window_run(f, &f->cfg, load20, 0, &e);
+    assert_int_equal(e.cpu_source, CCT_SOURCE_CPU_LOAD);
+    assert_within(e.cpu_power_w, 10.72, 0, 1e-9);
+    assert_int_equal(e.fallbacks & CCT_FALLBACK_CPU_TDP, 0);
+
+    /* A RAPL machine: the forced tracker still uses the load model, from its own start,
+     * while a plain tracker of the same process keeps RAPL. */
+    fx_write_rapl(&f->tree, "intel-rapl:0", "package-0", 0, 262143328850ULL);
+    fx_tree_activate(&f->tree, NULL);
+    fx_lifecycle(&plain, &e);
+    assert_int_equal(e.cpu_source, CCT_SOURCE_RAPL);
+    fx_wait_mono(fx_mono_ns(), FX_FRESH_NS);
+    window_run(f, &f->cfg, load20, 0, &e);
+    assert_int_equal(e.cpu_source, CCT_SOURCE_CPU_LOAD);
+    assert_within(e.cpu_power_w, 10.72, 0, 1e-9);
+
+    /* Process mode: the forced TDP times the share, 100 W x 30/100. */
+    f->cfg.tracking_mode = CCT_TRACKING_PROCESS;
+    fx_wait_mono(fx_mono_ns(), FX_FRESH_NS);
+    window_run(f, &f->cfg, load20, 30, &e);
+    assert_within(e.cpu_power_w, 30.0, 0, 1e-9);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -375,11 +604,19 @@ int main(void)
         cmocka_unit_test(test_cpuload__tdp_lookup_agrees_with_a_scan_of_every_row),
         cmocka_unit_test_setup_teardown(test_cpuload__stat_counts_online_cpus, setup, teardown),
         cmocka_unit_test(test_cpuload__real_machine_detection_matches_proc_files),
-        cmocka_unit_test_setup_teardown(test_cpuload__unknown_model_gives_85_w_and_fallback, setup,
+        cmocka_unit_test_setup_teardown(test_cpuload__unknown_model_gives_4_w_per_thread, setup,
                                         teardown),
+        cmocka_unit_test_setup_teardown(test_cpuload__tdp_counts_every_socket, setup, teardown),
+        cmocka_unit_test(test_cpuload__ram_model_is_codecarbons_module_estimate),
+        cmocka_unit_test_setup_teardown(test_cpuload__ram_power_from_meminfo, setup, teardown),
+        cmocka_unit_test(test_cpuload__cpuid_package_size_matches_cpuinfo_siblings),
         cmocka_unit_test_setup_teardown(test_cpuload__process_mode_power_is_tdp_times_share, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(test_cpuload__process_mode_idle_process_draws_nothing,
+                                        setup, teardown),
+        cmocka_unit_test_setup_teardown(test_cpuload__process_mode_first_tracker_counts_from_start,
+                                        setup, teardown),
+        cmocka_unit_test_setup_teardown(test_cpuload__forced_power_is_the_tdp_of_the_load_model,
                                         setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

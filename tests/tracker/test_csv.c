@@ -431,8 +431,9 @@ static void test_csv__row_format_and_quoting(void **state)
         assert_string_equal(fs.v[35], "N");
         assert_number(fs.v[36], 1.25);
         assert_string_equal(fs.v[37], "0"); /* wue, not modelled */
-        /* A non-trivial figure: 42 W for the duration. */
-        assert_within(e->cpu_energy_kwh, 42 * e->duration_s / 3.6e6, 0, 1e-12);
+        /* A non-trivial figure: a 42 W TDP at the tree's 50% load for the duration, x PUE. */
+        assert_within(e->cpu_energy_kwh, 42 * (0.1 + 0.9 * 0.125) * e->duration_s * 1.25 / 3.6e6, 0,
+                      1e-12);
         fields_free(&fs);
     }
     /* One run: same run_id, time moves on. */
@@ -536,6 +537,8 @@ static void test_csv__with_rapl_only_the_sampler_reads_load_and_memory(void **st
     fixture *f = *state;
     cct_reading r;
 
+    /* A forced power goes through the load model, which would make the hot path read it. */
+    f->cfg.force_cpu_power_w = 0;
     fx_write_rapl(&f->tree, "intel-rapl:0", "package-0", 1000000, 262143328850ULL);
     fx_tree_activate(&f->tree, NULL);
     fx_lifecycle(&f->cfg, NULL);                         /* detection: 50% since boot */

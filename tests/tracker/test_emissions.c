@@ -1,7 +1,8 @@
 /*
  * Tests for the emissions arithmetic of tracker.c (energy x PUE x carbon intensity) and the
- * carbon intensity table of tables.c. CPU and RAM power are forced and the GPU is the fake
- * NVML with an exact energy counter, so every component is known exactly.
+ * carbon intensity table of tables.c. The CPU's TDP and the RAM power are forced, the fake
+ * /proc/stat stays at its since-boot 50% load, and the GPU is the fake NVML with an exact
+ * energy counter, so every component is known exactly.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -10,6 +11,8 @@
 #include "tracker_fixtures.h"
 
 #define REL 1e-12
+/* The forced 100 W TDP in the load model at 50% load: 100 x (0.1 + 0.9 x 0.5^3). */
+#define CPU_W (100 * (0.1 + 0.9 * 0.125))
 
 typedef struct fixture {
     fx_tree tree;
@@ -40,7 +43,7 @@ static int teardown(void **state)
     return 0;
 }
 
-/* 100 W CPU, 10 W RAM, and 3.6e6 mJ = 0.001 kWh of GPU between start and stop. */
+/* 21.25 W CPU, 10 W RAM, and 3.6e6 mJ = 0.001 kWh of GPU between start and stop. */
 static void run(fixture *f, cct_emissions *e)
 {
     cct_tracker *t = NULL;
@@ -55,18 +58,19 @@ static void run(fixture *f, cct_emissions *e)
     cct_tracker_free(t);
 }
 
-static void check_components(const cct_emissions *e)
+/* The components at `pue`: energies carry it, powers do not. */
+static void check_components(const cct_emissions *e, double pue)
 {
     double d = e->duration_s;
 
     assert_true(d > 0);
-    assert_int_equal(e->cpu_source, CCT_SOURCE_CONSTANT);
+    assert_int_equal(e->cpu_source, CCT_SOURCE_CPU_LOAD);
     assert_int_equal(e->ram_source, CCT_SOURCE_CONSTANT);
     assert_int_equal(e->gpu_source, CCT_SOURCE_NVML);
-    assert_within(e->cpu_energy_kwh, 100 * d / 3.6e6, 0, REL);
-    assert_within(e->ram_energy_kwh, 10 * d / 3.6e6, 0, REL);
-    assert_near(e->gpu_energy_kwh, 0.001, 1e-12);
-    assert_within(e->cpu_power_w, 100, 0, REL);
+    assert_within(e->cpu_energy_kwh, CPU_W * d * pue / 3.6e6, 0, REL);
+    assert_within(e->ram_energy_kwh, 10 * d * pue / 3.6e6, 0, REL);
+    assert_near(e->gpu_energy_kwh, 0.001 * pue, 1e-12);
+    assert_within(e->cpu_power_w, CPU_W, 0, REL);
     assert_within(e->ram_power_w, 10, 0, REL);
 }
 
@@ -79,14 +83,14 @@ static void test_emissions__pue_and_country_intensity(void **state)
     assert_non_null(fra);
     f->cfg.pue = 1.5;
     run(f, &e);
-    check_components(&e);
+    check_components(&e, 1.5);
 
     double d = e.duration_s;
-    double energy = (110 * d / 3.6e6 + 0.001) * 1.5;
+    double energy = ((CPU_W + 10) * d / 3.6e6 + 0.001) * 1.5;
     double emissions = energy * fra->g_per_kwh / 1000.0;
     assert_within(e.energy_kwh, energy, 0, REL);
-    assert_within(e.energy_kwh, (e.cpu_energy_kwh + e.gpu_energy_kwh + e.ram_energy_kwh) * 1.5, 0,
-                  REL);
+    /* The columns add up: the PUE is inside each, as in CodeCarbon. */
+    assert_within(e.energy_kwh, e.cpu_energy_kwh + e.gpu_energy_kwh + e.ram_energy_kwh, 0, REL);
     assert_within(e.carbon_intensity_g_kwh, fra->g_per_kwh, 0, 0);
     assert_within(e.emissions_kg, emissions, 0, REL);
     assert_within(e.emissions_rate_kg_s, emissions / d, 0, REL);
@@ -116,9 +120,9 @@ static void test_emissions__unknown_country_uses_world_average(void **state)
 
     f->cfg.country_iso_code = "ZZZ";
     run(f, &e);
-    check_components(&e);
+    check_components(&e, 1.0);
     assert_within(e.carbon_intensity_g_kwh, 475, 0, 0);
-    assert_within(e.energy_kwh, 110 * e.duration_s / 3.6e6 + 0.001, 0, REL);
+    assert_within(e.energy_kwh, (CPU_W + 10) * e.duration_s / 3.6e6 + 0.001, 0, REL);
     assert_within(e.emissions_kg, e.energy_kwh * 475 / 1000.0, 0, REL);
     assert_true(e.fallbacks & CCT_FALLBACK_INTENSITY);
     assert_string_equal(e.country_iso_code, "");
@@ -202,6 +206,104 @@ static void test_emissions__table_covers_eu_and_large_producers(void **state)
     assert_null(cct_intensity__find(NULL));
 }
 
+/* One run in country `iso3` and region `region`; its carbon intensity. */
+static double intensity_in(fixture *f, const char *iso3, const char *region, cct_emissions *e)
+{
+    f->cfg.country_iso_code = iso3;
+    f->cfg.region = region;
+    run(f, e);
+    assert_within(e->emissions_kg, e->energy_kwh * e->carbon_intensity_g_kwh / 1000.0, 0, REL);
+    return e->carbon_intensity_g_kwh;
+}
+
+/* A region with data of its own is used before the country, as CodeCarbon 3.3 does. The
+ * expected figures are CodeCarbon's, worked out here from its source data (commit b05965e):
+ * Quebec's 2023 mix (0.2% gas, 0.3% oil of 100.01%, at its fossil factors), Washington's
+ * 186.844 lbs/MWh (2016), Sweden's zone SE1 18 g/kWh (2024). */
+static void test_emissions__region_intensity_before_the_country(void **state)
+{
+    fixture *f = *state;
+    double quebec = (0.2 * 743.8415916 + 0.3 * 816.6885263) / 100.01;
+    double washington = 186.844 * 0.45359237;
+    cct_emissions e;
+
+    assert_within(intensity_in(f, "CAN", "Quebec", &e), quebec, 1e-3, 0);
+    assert_string_equal(e.country_iso_code, "CAN");
+    assert_string_equal(e.region, "Quebec"); /* reported as given */
+    assert_int_equal(e.fallbacks & CCT_FALLBACK_INTENSITY, 0);
+    assert_within(intensity_in(f, "usa", "WASHINGTON", &e), washington, 1e-3, 0);
+    assert_within(intensity_in(f, "SWE", "se1", &e), 18, 0, 0);
+    assert_within(intensity_in(f, "NOR", "NO4", &e), 18, 0, 0);
+    assert_within(intensity_in(f, "FIN", "FI", &e), 72, 0, 0);
+    /* Far from the countries' figures: the region is what changed the answer. */
+    assert_true(quebec < cct_intensity__find("CAN")->g_per_kwh / 10);
+    assert_true(washington < cct_intensity__find("USA")->g_per_kwh / 2);
+}
+
+/* A region the table does not hold for a country that has regions: the country's figure and
+ * one warning naming the region. Elsewhere (no regional data, or no country) the region is
+ * only reported, silently. */
+static void test_emissions__unknown_region_uses_the_country(void **state)
+{
+    fixture *f = *state;
+    fx_log log;
+    cct_emissions e;
+
+    fx_log_init(&log);
+    f->cfg.log_fn = fx_log_fn;
+    f->cfg.log_payload = &log;
+    f->cfg.log_level = CCT_LOG_WARNING;
+    double usa = cct_intensity__find("USA")->g_per_kwh;
+    assert_within(intensity_in(f, "USA", "Atlantis", &e), usa, 0, 0);
+    assert_within(intensity_in(f, "USA", "washington state", &e), usa, 0, 0);
+    assert_within(intensity_in(f, "SWE", "quebec", &e), cct_intensity__find("SWE")->g_per_kwh, 0,
+                  0);
+    assert_within(intensity_in(f, "USA", NULL, &e), usa, 0, 0);
+    assert_within(intensity_in(f, "FRA", "Ile-de-France", &e),
+                  cct_intensity__find("FRA")->g_per_kwh, 0, 0);
+    f->cfg.offline = 1;
+    assert_within(intensity_in(f, NULL, "quebec", &e), 475, 0, 0);
+    assert_true(e.fallbacks & CCT_FALLBACK_INTENSITY);
+    assert_int_equal(fx_log_count(&log, "not in the regional table"), 3);
+    assert_int_equal(fx_log_count(&log, "\"Atlantis\""), 1);
+    fx_log_free(&log);
+}
+
+static void test_emissions__region_table_is_sorted_and_findable(void **state)
+{
+    char upper[64];
+    (void)state;
+
+    /* US states and DC, Canada's 13 provinces and territories, 10 Nordic zones. */
+    assert_int_equal(cct_region_count, 51 + 13 + 10);
+    for (unsigned int i = 0; i < cct_region_count; i++) {
+        const cct_region *r = &cct_region_table[i];
+        if (i > 0) {
+            const cct_region *p = &cct_region_table[i - 1];
+            int c = strcmp(p->iso3, r->iso3);
+            if (c > 0 || (c == 0 && strcmp(p->region, r->region) >= 0))
+                fail_msg("region table not sorted at %s %s", r->iso3, r->region);
+        }
+        assert_non_null(cct_intensity__find(r->iso3)); /* a country of the country table */
+        assert_true(r->g_per_kwh >= 0 && r->g_per_kwh < 2000);
+        assert_true(r->year >= 2015 && r->year <= 2030);
+        assert_ptr_equal(cct_intensity__find_region(r->iso3, r->region), r);
+        size_t n = strlen(r->region);
+        assert_true(n < sizeof(upper));
+        for (size_t k = 0; k <= n; k++)
+            upper[k] = (char)(r->region[k] >= 'a' && r->region[k] <= 'z' ? r->region[k] - 32
+                                                                         : r->region[k]);
+        assert_ptr_equal(cct_intensity__find_region(r->iso3, upper), r);
+        assert_true(cct_intensity__has_regions(r->iso3));
+    }
+    assert_false(cct_intensity__has_regions("FRA"));
+    assert_false(cct_intensity__has_regions("AAA"));
+    assert_false(cct_intensity__has_regions("ZZZ"));
+    assert_null(cct_intensity__find_region("USA", ""));
+    assert_null(cct_intensity__find_region("CAN", "washington"));
+    assert_null(cct_intensity__find_region("USA", NULL));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -214,6 +316,11 @@ int main(void)
                                         setup, teardown),
         cmocka_unit_test(test_emissions__invalid_code_is_einvalid_naming_the_field),
         cmocka_unit_test(test_emissions__table_covers_eu_and_large_producers),
+        cmocka_unit_test_setup_teardown(test_emissions__region_intensity_before_the_country, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(test_emissions__unknown_region_uses_the_country, setup,
+                                        teardown),
+        cmocka_unit_test(test_emissions__region_table_is_sorted_and_findable),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

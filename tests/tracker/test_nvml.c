@@ -71,7 +71,7 @@ static void test_nvml__energy_counter_gives_exact_gpu_kwh(void **state)
                  "power0 999000\npower1 999000\n",
                  &e);
     assert_int_equal(e.gpu_count, 2);
-    assert_string_equal(e.gpu_model, "NVIDIA Fake A100");
+    assert_string_equal(e.gpu_model, "2 x NVIDIA Fake A100");
     assert_int_equal(e.gpu_source, CCT_SOURCE_NVML);
     assert_near(e.gpu_energy_kwh, 0.0015, KWH_TOL);
     assert_within(e.gpu_power_w, 5400.0 / e.duration_s, 0, 1e-9);
@@ -91,15 +91,36 @@ static void test_nvml__power_times_time_without_energy_counter(void **state)
     assert_within(e.gpu_energy_kwh, 250.0 * e.duration_s / 3.6e6, 0, 1e-9);
 }
 
-static void test_nvml__counter_reset_is_not_energy(void **state)
+static void test_nvml__counter_reset_counts_the_energy_since_the_reset(void **state)
 {
     fixture *f = *state;
     cct_emissions e;
 
+    /* The counter restarts from 0 at a driver reset: its new value, 3.6e6 mJ, is the energy
+     * since then. Not 0 (energy lost), not negative (new - old), not new + old. */
     write_state(f, "count 1\nenergy0 900000000\n");
-    measured_run(f, "count 1\nenergy0 1000\n", &e);
+    measured_run(f, "count 1\nenergy0 3600000\n", &e);
     assert_int_equal(e.gpu_count, 1);
-    assert_near(e.gpu_energy_kwh, 0, KWH_TOL);
+    assert_near(e.gpu_energy_kwh, 0.001, KWH_TOL);
+}
+
+static void test_nvml__model_counts_devices_per_name(void **state)
+{
+    fixture *f = *state;
+    cct_emissions e;
+
+    /* One device: "1 x name", as CodeCarbon writes it. */
+    write_state(f, "count 1\nname NVIDIA Fake H100\nenergy0 5\n");
+    fx_tree_activate(&f->tree, f->library);
+    fx_lifecycle(&f->cfg, &e);
+    assert_string_equal(e.gpu_model, "1 x NVIDIA Fake H100");
+
+    /* Mixed: counts per distinct name in device order, whatever order the devices come in. */
+    write_state(f, "count 4\nname NVIDIA Fake A100\nname1 NVIDIA Fake T4\nname3 NVIDIA Fake T4\n");
+    fx_tree_activate(&f->tree, f->library);
+    fx_lifecycle(&f->cfg, &e);
+    assert_int_equal(e.gpu_count, 4);
+    assert_string_equal(e.gpu_model, "2 x NVIDIA Fake A100, 2 x NVIDIA Fake T4");
 }
 
 static void test_nvml__absent_library_means_no_gpu_and_no_error(void **state)
@@ -146,7 +167,9 @@ int main(void)
                                         teardown),
         cmocka_unit_test_setup_teardown(test_nvml__power_times_time_without_energy_counter, setup,
                                         teardown),
-        cmocka_unit_test_setup_teardown(test_nvml__counter_reset_is_not_energy, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_nvml__counter_reset_counts_the_energy_since_the_reset,
+                                        setup, teardown),
+        cmocka_unit_test_setup_teardown(test_nvml__model_counts_devices_per_name, setup, teardown),
         cmocka_unit_test_setup_teardown(test_nvml__absent_library_means_no_gpu_and_no_error, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(test_nvml__no_device_or_failed_init_means_no_gpu, setup,

@@ -1,7 +1,8 @@
-# Turns tracker/data/carbon_intensity.csv and cpu_power.csv into a C source with two const
-# tables, run at build time whenever a CSV changes. Lines starting with '#' are comments;
-# the first other line is the header. Fields hold no commas or quotes (the CSVs say so).
-# Usage: cmake -DINTENSITY=... -DTDP=... -DOUT=... -P GenerateTables.cmake
+# Turns tracker/data/carbon_intensity.csv, regional_intensity.csv and cpu_power.csv into a C
+# source with const tables, run at build time whenever a CSV changes. Lines starting with '#'
+# are comments; the first other line is the header. Fields hold no commas or quotes (the CSVs
+# say so).
+# Usage: cmake -DINTENSITY=... -DREGIONS=... -DTDP=... -DOUT=... -P GenerateTables.cmake
 
 function(read_rows file out_var)
   file(STRINGS "${file}" lines ENCODING UTF-8)
@@ -76,6 +77,51 @@ while(next_letter LESS_EQUAL 26)
 endwhile()
 list(JOIN by_letter ", " by_letter)
 string(APPEND c "};\nconst unsigned short cct_country_by_letter[27] = {${by_letter}};\n\n")
+
+# Regions, in strcmp order of (iso3, region): the lookup bisects them. A tab sorts below
+# every character a name holds, so "USA<TAB>virginia" comes before "USA<TAB>virginia x"
+# exactly as strcmp orders the pairs.
+read_rows("${REGIONS}" region_rows)
+set(region_keys "")
+foreach(row IN LISTS region_rows)
+  string(REPLACE "," ";" f "${row}")
+  list(LENGTH f nf)
+  if(NOT nf EQUAL 4)
+    message(FATAL_ERROR "${REGIONS}: expected iso3,region,g_co2eq_per_kwh,year: ${row}")
+  endif()
+  list(GET f 0 iso3)
+  list(GET f 1 region)
+  list(GET f 2 g)
+  list(GET f 3 year)
+  if(NOT iso3 MATCHES "^[A-Z][A-Z][A-Z]$")
+    message(FATAL_ERROR "${REGIONS}: iso3 \"${iso3}\" is not three capital letters")
+  endif()
+  if(NOT region MATCHES "^[a-z0-9]([a-z0-9 ]*[a-z0-9])?$")
+    message(FATAL_ERROR "${REGIONS}: region \"${region}\" must be lowercase ASCII words")
+  endif()
+  if(NOT g MATCHES "^[0-9]+(\\.[0-9]+)?$" OR NOT year MATCHES "^[0-9][0-9][0-9][0-9]$")
+    message(FATAL_ERROR "${REGIONS}: bad g_co2eq_per_kwh or year: ${row}")
+  endif()
+  list(APPEND region_keys "${iso3}\t${region}\t${g}\t${year}")
+endforeach()
+list(SORT region_keys)
+string(APPEND c "const cct_region cct_region_table[] = {\n")
+set(n 0)
+set(previous "")
+foreach(key IN LISTS region_keys)
+  string(REPLACE "\t" ";" f "${key}")
+  list(GET f 0 iso3)
+  list(GET f 1 region)
+  list(GET f 2 g)
+  list(GET f 3 year)
+  if("${iso3} ${region}" STREQUAL previous)
+    message(FATAL_ERROR "${REGIONS}: ${iso3} \"${region}\" is listed twice")
+  endif()
+  set(previous "${iso3} ${region}")
+  string(APPEND c "    {\"${iso3}\", \"${region}\", ${g}, ${year}},\n")
+  math(EXPR n "${n} + 1")
+endforeach()
+string(APPEND c "};\nconst unsigned int cct_region_count = ${n};\n\n")
 string(APPEND c "const cct_cpu_tdp cct_cpu_tdp_table[] = {\n")
 set(n 0)
 foreach(row IN LISTS tdp_rows)

@@ -64,12 +64,12 @@ typedef enum cct_source {
     CCT_SOURCE_NONE = 0,     /**< Component absent (e.g. no GPU). */
     CCT_SOURCE_RAPL = 1,     /**< Intel/AMD RAPL energy counters (powercap sysfs). */
     CCT_SOURCE_CPU_LOAD = 2, /**< CPU load x TDP model. */
-    CCT_SOURCE_CONSTANT = 3, /**< A constant power: the RAM model or a forced value. */
+    CCT_SOURCE_CONSTANT = 3, /**< A constant power: the RAM model or force_ram_power_w. */
     CCT_SOURCE_NVML = 4,     /**< NVIDIA NVML. */
 } cct_source;
 
 /** Bits of cct_emissions.fallbacks: which figures rest on a default rather than data. */
-#define CCT_FALLBACK_CPU_TDP 0x1u       /**< CPU model not in the TDP table: 85 W assumed. */
+#define CCT_FALLBACK_CPU_TDP 0x1u       /**< CPU model not in the TDP table: 4 W/thread assumed. */
 #define CCT_FALLBACK_RAPL 0x2u          /**< RAPL present but unreadable: CPU load model used. */
 #define CCT_FALLBACK_INTENSITY 0x4u     /**< Country unknown or unset: world average used. */
 #define CCT_FALLBACK_GEO_TIMEOUT 0x8u   /**< Geo lookup gave no answer in time. */
@@ -109,7 +109,9 @@ typedef struct cct_config {
     const char *geo_endpoint;        /**< Geo lookup URL; NULL = https://get.geojs.io/v1/ip/geo.json */
     cct_tracking_mode tracking_mode; /**< Default CCT_TRACKING_MACHINE. */
     double pue;                      /**< Power usage effectiveness, default 1.0; < 1 invalid. */
-    double force_cpu_power_w;        /**< > 0: use this constant CPU power. */
+    double force_cpu_power_w;        /**< > 0: the CPU's TDP (W) for the load model, used instead
+                                          of RAPL and of the TDP table (CodeCarbon's
+                                          force_cpu_power; docs/tracker-model.md). */
     double force_ram_power_w;        /**< > 0: use this constant RAM power. */
     int rapl_include_dram;           /**< Count RAPL dram domains as RAM energy; default 0. */
     cct_log_fn log_fn;               /**< NULL: WARNING and above go to stderr. */
@@ -130,13 +132,13 @@ typedef struct cct_config {
 typedef struct cct_emissions {
     double timestamp;             /**< Measurement time, seconds since the Unix epoch. */
     double duration_s;            /**< Seconds since start(). */
-    double cpu_power_w;           /**< Mean power over the duration. */
+    double cpu_power_w;           /**< Mean power over the duration (without the PUE). */
     double gpu_power_w;
     double ram_power_w;
-    double cpu_energy_kwh;
+    double cpu_energy_kwh;        /**< cpu_power_w x duration_s x pue (as CodeCarbon). */
     double gpu_energy_kwh;
     double ram_energy_kwh;
-    double energy_kwh;            /**< (cpu + gpu + ram) x pue. */
+    double energy_kwh;            /**< cpu + gpu + ram energy (each with the PUE). */
     double emissions_kg;          /**< energy_kwh x carbon intensity. */
     double emissions_rate_kg_s;   /**< emissions_kg / duration_s (0 for a zero duration). */
     double carbon_intensity_g_kwh;

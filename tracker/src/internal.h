@@ -14,7 +14,9 @@
 #define CCT_NS_PER_S 1000000000ULL
 #define CCT_J_PER_KWH 3.6e6
 #define CCT_WORLD_INTENSITY_G_KWH 475.0
-#define CCT_DEFAULT_TDP_W 85.0
+/* The TDP of a CPU model not in the table, per thread (CodeCarbon's DEFAULT_POWER_PER_CORE,
+ * which it multiplies by the thread count). */
+#define CCT_TDP_PER_THREAD_W 4.0
 /* Readings younger than this are reused (extrapolated) instead of re-read: the hot path
  * must not read /proc or sysfs twice in a row. */
 #define CCT_READING_REUSE_NS 1000000ULL
@@ -63,13 +65,16 @@ typedef struct cct_rapl {
     int count;
     int has_cpu; /* at least one package (or psys alone) domain to measure the CPU */
     int has_dram;
-    char unreadable[600]; /* why RAPL exists but cannot be used ("" if usable or absent) */
+    char unreadable[600];   /* why RAPL exists but cannot be used ("" if usable or absent) */
+    unsigned long skipped;  /* intervals left out: a counter went down with no known range */
+    char skipped_path[512]; /* the energy_uj of the first one */
 } cct_rapl;
 
 /* Discover powercap domains under sysfs_root; takes the first reading of each. */
 void cct_rapl__discover(cct_rapl *r, const char *sysfs_root);
 /* Energy since the previous call, in joules, wrap-corrected: CPU (packages, or psys when
- * there is no package) and DRAM. Returns 0, or -1 if a counter could not be read. */
+ * there is no package) and DRAM. A drop that no max_energy_range_uj explains counts 0 for
+ * that domain and interval (r->skipped). Returns 0, or -1 if a counter could not be read. */
 int cct_rapl__read(cct_rapl *r, double *cpu_j, double *dram_j);
 
 /* ---- cpuload.c ---- */
@@ -125,6 +130,15 @@ extern const unsigned int cct_country_count;
  * code starting with it (index 26: the count). */
 extern const char cct_country_iso3[][4];
 extern const unsigned short cct_country_by_letter[27];
+typedef struct cct_region {
+    const char *iso3;
+    const char *region; /* lowercase */
+    double g_per_kwh;
+    int year;
+} cct_region;
+/* Sorted by (iso3, region) in strcmp order. */
+extern const cct_region cct_region_table[];
+extern const unsigned int cct_region_count;
 typedef struct cct_cpu_tdp {
     const char *model; /* normalised, see cct_tdp__normalise */
     double tdp_w;
@@ -135,8 +149,13 @@ extern const unsigned int cct_cpu_tdp_count;
 extern const unsigned short cct_cpu_tdp_by_model[];
 
 const cct_country *cct_intensity__find(const char *iso3);
+/* The row of `region` (any case) in country `iso3` (uppercase, a table code); NULL if none.
+ * O(log n) in the regions, no allocation. */
+const cct_region *cct_intensity__find_region(const char *iso3, const char *region);
+/* Whether the region table has rows for `iso3` (a region given there should be one). */
+int cct_intensity__has_regions(const char *iso3);
 void cct_tdp__normalise(const char *model, char *out, size_t cap);
-/* TDP for a /proc/cpuinfo model name; *found = 0 and 85 W when unknown. */
+/* TDP of one package for a /proc/cpuinfo model name; *found = 0 and 0 W when unknown. */
 double cct_tdp__lookup(const char *model, int *found);
 
 /* ---- hardware.c: the process-wide hardware cache ---- */
@@ -145,10 +164,11 @@ typedef struct cct_hardware {
     char procfs_root[256];
     char cpu_model[128];
     unsigned int cpu_count;
+    unsigned int cpu_sockets; /* 0: unknown (then 1 is assumed), see set_tdp */
     uint64_t mem_total_kb;
     double ram_total_gb;
-    double ram_power_w; /* the RAM model, see hardware.c */
-    double tdp_w;
+    double ram_power_w; /* the RAM model: CodeCarbon 3.x's per-module estimate, see hardware.c */
+    double tdp_w;       /* of the whole machine: per package x sockets, or 4 W per thread */
     int tdp_known;
     cct_source cpu_source; /* RAPL or CPU_LOAD */
     char rapl_fallback_reason[600];
@@ -161,19 +181,26 @@ typedef struct cct_hardware {
 
 /* Detect once per process (thread-safe); later calls return the cache. NULL on failure. */
 const cct_hardware *cct_hardware__get(void);
+/* The RAM model: watts for `gb` GiB of installed memory (arm: ARM modules). */
+double cct_hardware__ram_model_w(double gb, int arm);
+/* Logical CPUs per package as CPUID tells them (x86, bare metal); 0 when unknown or under a
+ * hypervisor. For the tests. */
+unsigned int cct_hardware__cpuid_logical_per_package(void);
 
 /* ---- reading.c: process-wide cumulative energy, cached for ~1 ms ---- */
 typedef struct cct_reading {
     uint64_t mono_ns;
-    double cpu_j_machine;
-    double cpu_j_process;
-    double ram_j;  /* the RAM model */
+    double rapl_j;       /* RAPL CPU energy (0 without RAPL) */
+    double rapl_share_j; /* RAPL CPU energy x this process's share (process mode) */
+    double load_s;       /* the CPU load model per W of TDP: integral of 0.1 + 0.9 load^3 */
+    double share_s;      /* this process's share of all CPU time, integrated (s) */
+    double ram_j;        /* the RAM model */
     double dram_j; /* RAPL dram domains (0 without them) */
     double gpu_j;
     /* Integrals over time of what the CSV averages over a run (reading.c): CPU load
      * (fraction x s), memory in use (GiB x s) and its share (fraction x s), the last two
      * zero before mem_since_ns, the first /proc/meminfo reading (0: none yet). */
-    double load_s;
+    double util_s;
     double mem_used_gb_s;
     double mem_util_s;
     uint64_t mem_since_ns;
@@ -187,8 +214,16 @@ void cct_reading__now(cct_reading *out);
 /* Always re-read the sources (the sampler's periodic tick), the load and memory in use too
  * (once the load window has passed), whatever the power source. */
 void cct_reading__refresh(cct_reading *out);
-/* Ask the reading to track this process's CPU share from now on (process mode). */
-void cct_reading__want_process_share(void);
+/* The energy_uj of the first RAPL interval left out (a counter went down with no known
+ * range), exactly once per process: 1 and `out` filled the first time, else 0. */
+int cct_reading__take_rapl_skip_note(char *out, size_t cap);
+/* What a tracker needs tracked beyond RAPL, RAM and GPU. */
+#define CCT_WANT_LOAD 0x1u  /* the load model (always, without RAPL) */
+#define CCT_WANT_SHARE 0x2u /* this process's CPU share (process mode) */
+/* The start reading of a tracker that needs `wants`: as cct_reading__now() when every want is
+ * already tracked; else a fresh reading that also starts the new baselines (once per process
+ * and want: it reads /proc/self/stat, and /proc/stat unless just read). */
+void cct_reading__start(unsigned int wants, cct_reading *out);
 
 /* ---- tracker internals shared with the sampler ---- */
 typedef struct cct_tracker cct_tracker;

@@ -1,7 +1,8 @@
 /*
  * NVIDIA GPUs through NVML, loaded with dlopen so a machine without the driver needs
  * nothing and maps nothing. Energy comes from the total-energy counter (mJ) where the device
- * has one (Volta and later), else from power x elapsed time. CCT_NVML_LIBRARY moves the
+ * has one (Volta and later), else from power x elapsed time. The model string counts the
+ * devices per name, as CodeCarbon does ("2 x NVIDIA A100"). CCT_NVML_LIBRARY moves the
  * library, which is how the tests drive this file with a fake NVML.
  */
 #include <dlfcn.h>
@@ -40,6 +41,31 @@ int cct_nvml__driver_present(const char *procfs_root)
     return access(path, F_OK) == 0 || access("/dev/nvidiactl", F_OK) == 0;
 }
 
+/* "N x name" per distinct name, in device order, joined with ", " ("2 x A100, 1 x T4").
+ * CodeCarbon writes the same counts with no separator ("1 x A1001 x T4"); one name, the
+ * common case, reads the same in both. O(n^2) in devices; n <= 16. */
+static void describe(char names[][96], unsigned int count, char *out, size_t cap)
+{
+    size_t len = 0;
+
+    out[0] = '\0';
+    for (unsigned int i = 0; i < count; i++) {
+        unsigned int same = 0, first = 1;
+        for (unsigned int j = 0; j < count; j++) {
+            if (strcmp(names[i], names[j]) != 0)
+                continue;
+            first &= j >= i;
+            same++;
+        }
+        if (!first)
+            continue; /* counted with its first device */
+        int w = snprintf(out + len, cap - len, "%s%u x %s", len ? ", " : "", same, names[i]);
+        if (w < 0 || (size_t)w >= cap - len)
+            break; /* truncated: what fits stays */
+        len += (size_t)w;
+    }
+}
+
 cct_nvml *cct_nvml__open(const char *library)
 {
     nvml_return (*init)(void);
@@ -48,6 +74,7 @@ cct_nvml *cct_nvml__open(const char *library)
     nvml_return (*get_name)(nvml_device, char *, unsigned int);
     cct_nvml *n = NULL;
     unsigned int count = 0;
+    char names[CCT_NVML_MAX_DEVICES][96];
     void *lib = dlopen(library, RTLD_NOW | RTLD_LOCAL);
 
     if (!lib)
@@ -72,8 +99,8 @@ cct_nvml *cct_nvml__open(const char *library)
     for (unsigned int i = 0; i < count; i++) {
         if (by_index(i, &n->dev[n->count].handle) != NVML_SUCCESS)
             continue;
-        if (n->count == 0 && get_name(n->dev[0].handle, n->model, sizeof(n->model)) != NVML_SUCCESS)
-            strcpy(n->model, "NVIDIA GPU");
+        if (get_name(n->dev[n->count].handle, names[n->count], sizeof(names[0])) != NVML_SUCCESS)
+            strcpy(names[n->count], "NVIDIA GPU");
         n->dev[n->count].has_energy =
             n->energy && n->energy(n->dev[n->count].handle, &n->dev[n->count].last_mj) ==
                              NVML_SUCCESS;
@@ -82,6 +109,7 @@ cct_nvml *cct_nvml__open(const char *library)
     }
     if (n->count == 0)
         goto fail_shutdown;
+    describe(names, n->count, n->model, sizeof(n->model));
     n->lib = lib;
     return n;
 
@@ -125,9 +153,14 @@ double cct_nvml__read(cct_nvml *n, uint64_t now_ns)
         unsigned int mw;
 
         if (n->dev[i].has_energy && n->energy(n->dev[i].handle, &mj) == NVML_SUCCESS) {
-            /* The counter only resets with the driver; a drop is a reset, not energy. */
+            /* The counter only resets with the driver, and restarts from 0: after a drop its
+             * value is the energy since the reset. The part of the interval before the
+             * reset is unknown and left out, never counted negative (CodeCarbon's delta
+             * goes negative here). */
             if (mj >= n->dev[i].last_mj)
                 joules += (double)(mj - n->dev[i].last_mj) / 1000.0;
+            else
+                joules += (double)mj / 1000.0;
             n->dev[i].last_mj = mj;
         } else if (n->power && n->power(n->dev[i].handle, &mw) == NVML_SUCCESS) {
             joules += (double)mw / 1000.0 * (double)(now_ns - n->dev[i].last_ns) / 1e9;

@@ -1,8 +1,9 @@
 /*
- * RAPL energy counters through the powercap sysfs interface. Package domains of intel-rapl
- * and intel-rapl-mmio are de-duplicated by name (mmio mirrors package-0 on recent Intel
- * parts), every package is summed (multi-socket, multi-die AMD), dram only on request, and
- * psys only when there is no package: it already contains them and would count twice.
+ * RAPL energy counters through the powercap sysfs interface. Top-level domains are
+ * de-duplicated by name: intel-rapl-mmio mirrors package-0 on recent Intel parts, and the
+ * kernel names a zone after its physical package, so two zones of one name read the same
+ * socket (CodeCarbon counts them once too). Every distinct package is summed (multi-socket),
+ * dram only on request, and psys only when there is no package: it already contains them.
  */
 #include <dirent.h>
 #include <errno.h>
@@ -60,11 +61,11 @@ static int compare_names(const void *a, const void *b)
     return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
-/* `mirror`: this control type repeats domains of the previous one (mmio), so a name that
- * is already present is the same domain. Within one control type every domain is distinct,
- * even when two share a name (some multi-die parts name every die "package-0"). */
-static void add_control_type(cct_rapl *r, const char *base, char **names, int n,
-                             const char *prefix, int mirror)
+/* A name that is already present is the same domain: the mmio mirror of package-0, or a
+ * second zone the kernel registered for the same physical package (the zone name is
+ * "package-<physical id>", or "package-<id>-die-<n>" when the dies have counters of their
+ * own), which reads the same socket-wide counter. The first in directory order is kept. */
+static void add_control_type(cct_rapl *r, const char *base, char **names, int n, const char *prefix)
 {
     size_t plen = strlen(prefix);
 
@@ -92,7 +93,7 @@ static void add_control_type(cct_rapl *r, const char *base, char **names, int n,
             snprintf(key, sizeof(key), "%s", names[i] + strlen(prefix) - 1);
         else
             snprintf(key, sizeof(key), "%s", name);
-        if (mirror && already_have(r, key))
+        if (already_have(r, key))
             continue;
         snprintf(d->name, sizeof(d->name), "%s", key);
         snprintf(d->energy_path, sizeof(d->energy_path), "%s/%s/energy_uj", base, names[i]);
@@ -121,6 +122,8 @@ void cct_rapl__discover(cct_rapl *r, const char *sysfs_root)
     r->has_cpu = 0;
     r->has_dram = 0;
     r->unreadable[0] = '\0';
+    r->skipped = 0;
+    r->skipped_path[0] = '\0';
     snprintf(base, sizeof(base), "%s/class/powercap", sysfs_root);
     /* One directory scan for both control types (this runs in every process's first start).
      * intel-rapl first, so its package-0 wins over the mmio mirror of the same name. */
@@ -129,8 +132,8 @@ void cct_rapl__discover(cct_rapl *r, const char *sysfs_root)
     if (list_domains(base, "intel-rapl", &names, &n) == 0) {
         if (n > 1) /* names is NULL when there is none: qsort(NULL, 0) is undefined */
             qsort(names, (size_t)n, sizeof(*names), compare_names);
-        add_control_type(r, base, names, n, "intel-rapl:", 0);
-        add_control_type(r, base, names, n, "intel-rapl-mmio:", 1);
+        add_control_type(r, base, names, n, "intel-rapl:");
+        add_control_type(r, base, names, n, "intel-rapl-mmio:");
         for (int i = 0; i < n; i++)
             free(names[i]);
         free(names);
@@ -159,8 +162,19 @@ int cct_rapl__read(cct_rapl *r, double *cpu_j, double *dram_j)
             continue;
         if (cct_fs__read_u64(d->energy_path, &now) != 0)
             return -1;
-        /* A counter that went down wrapped at max_energy_range_uj. */
-        delta = now >= d->last_uj ? now - d->last_uj : now + d->max_range_uj - d->last_uj;
+        /* A counter that went down wrapped at max_energy_range_uj. Without a range that
+         * explains the drop (unreadable, or not above the last value) the wrap cannot be
+         * undone: the domain's energy of this interval is left out (one interval, at most
+         * measure_interval_ms, per wrap) rather than guessed, and the reading logs it once. */
+        if (now >= d->last_uj) {
+            delta = now - d->last_uj;
+        } else if (d->max_range_uj > d->last_uj) {
+            delta = d->max_range_uj - d->last_uj + now;
+        } else {
+            delta = 0;
+            if (r->skipped++ == 0)
+                snprintf(r->skipped_path, sizeof(r->skipped_path), "%s", d->energy_path);
+        }
         d->last_uj = now;
         if (d->kind == CCT_RAPL_DRAM)
             dram_uj += delta;

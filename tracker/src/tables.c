@@ -1,8 +1,8 @@
 /*
- * Lookups in the two data tables generated at build time from the CSV files of tracker/data:
- * carbon intensity by country (a letter index into packed codes) and TDP by normalised CPU
- * model name (a sorted index, bisected). The tables are compiled in so the tracker never
- * opens a data file at run time.
+ * Lookups in the data tables generated at build time from the CSV files of tracker/data:
+ * carbon intensity by country (a letter index into packed codes) and by region within a
+ * country (bisected), and TDP by normalised CPU model name (a sorted index, bisected). The
+ * tables are compiled in so the tracker never opens a data file at run time.
  */
 #include <ctype.h>
 #include <stdio.h>
@@ -32,6 +32,59 @@ const cct_country *cct_intensity__find(const char *iso3)
         if (memcmp(cct_country_iso3[i], upper, 4) == 0)
             return &cct_country_table[i];
     return NULL;
+}
+
+/* (iso3, region) against a row, in the table's order; region is already lowercase. */
+typedef struct region_key {
+    const char *iso3;
+    const char *region;
+} region_key;
+
+static int compare_region(const void *key, const void *elem)
+{
+    const region_key *k = key;
+    const cct_region *row = elem;
+    int c = strcmp(k->iso3, row->iso3);
+
+    return c != 0 ? c : strcmp(k->region, row->region);
+}
+
+const cct_region *cct_intensity__find_region(const char *iso3, const char *region)
+{
+    char lower[64];
+    size_t i;
+
+    if (!iso3 || !region)
+        return NULL;
+    /* ASCII lowercase, as the table is; a name longer than any row's is no row. */
+    for (i = 0; region[i]; i++) {
+        if (i + 1 >= sizeof(lower))
+            return NULL;
+        char c = region[i];
+        lower[i] = c >= 'A' && c <= 'Z' ? (char)(c - 'A' + 'a') : c;
+    }
+    lower[i] = '\0';
+    region_key key = {iso3, lower};
+    return bsearch(&key, cct_region_table, cct_region_count, sizeof(cct_region_table[0]),
+                   compare_region);
+}
+
+int cct_intensity__has_regions(const char *iso3)
+{
+    /* The smallest key of the country: "" sorts before every region of it. */
+    region_key key = {iso3, ""};
+    unsigned int lo = 0, hi = cct_region_count;
+
+    if (!iso3)
+        return 0;
+    while (lo < hi) {
+        unsigned int mid = lo + (hi - lo) / 2;
+        if (compare_region(&key, &cct_region_table[mid]) > 0)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return lo < cct_region_count && strcmp(cct_region_table[lo].iso3, iso3) == 0;
 }
 
 /* Drop every occurrence of `word` (already lowercase) from `s`, in place. */
@@ -132,5 +185,5 @@ double cct_tdp__lookup(const char *model, int *found)
         }
     }
     *found = best != NULL;
-    return best ? best->tdp_w : CCT_DEFAULT_TDP_W;
+    return best ? best->tdp_w : 0.0;
 }

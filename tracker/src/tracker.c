@@ -24,6 +24,7 @@ struct cct_tracker {
     enum tracker_state state;
     const cct_hardware *hw;
     const cct_country *country; /* NULL: world average */
+    const cct_region *region;   /* NULL: the country's figure */
     uint64_t start_ns;
     double start_real;
     cct_reading start_reading;
@@ -190,8 +191,9 @@ CCT_EXTERN(int) cct_tracker_new(cct_tracker **out, const cct_config *cfg)
 #undef COPY_STRING
     if (!t->cfg.project_name)
         t->cfg.project_name = "cctracker";
-    /* The table is compiled in: looking the country up here is no I/O. */
+    /* The tables are compiled in: looking the country and region up here is no I/O. */
     t->country = t->cfg.country_iso_code ? cct_intensity__find(t->cfg.country_iso_code) : NULL;
+    t->region = t->country ? cct_intensity__find_region(t->country->iso3, t->cfg.region) : NULL;
     t->state = STATE_NEW;
     *out = t;
     return 0;
@@ -216,8 +218,9 @@ static void log_hardware_notes_once(const cct_tracker *t)
                        hw->rapl_fallback_reason);
     if (hw->cpu_source == CCT_SOURCE_CPU_LOAD && !hw->tdp_known)
         cct_log__write(t->cfg.log_fn, t->cfg.log_payload, t->cfg.log_level, CCT_LOG_WARNING,
-                       "CPU model \"%s\" is not in the TDP table; assuming %.0f W",
-                       hw->cpu_model, CCT_DEFAULT_TDP_W);
+                       "CPU model \"%s\" is not in the TDP table; assuming %.0f W per thread "
+                       "x %u threads = %.0f W (set force_cpu_power_w to the real TDP)",
+                       hw->cpu_model, CCT_TDP_PER_THREAD_W, hw->cpu_count, hw->tdp_w);
     cct_log__write(t->cfg.log_fn, t->cfg.log_payload, t->cfg.log_level, CCT_LOG_INFO,
                    "cpu: %s (%s), ram: %.1f GB (%.2f W model), gpus: %u", hw->cpu_model,
                    cct_source_name(hw->cpu_source), hw->ram_total_gb, hw->ram_power_w,
@@ -250,10 +253,17 @@ CCT_EXTERN(int) cct_tracker_start(cct_tracker *t)
             return rc;
     }
     log_hardware_notes_once(t);
-    if (t->cfg.tracking_mode == CCT_TRACKING_PROCESS)
-        cct_reading__want_process_share();
-
-    cct_reading__now(&t->start_reading);
+    if (t->country && t->cfg.region && !t->region && cct_intensity__has_regions(t->country->iso3))
+        cct_log__write(t->cfg.log_fn, t->cfg.log_payload, t->cfg.log_level, CCT_LOG_WARNING,
+                       "region \"%s\" is not in the regional table of %s; using the country's "
+                       "carbon intensity (tracker/data/regional_intensity.csv lists the names)",
+                       t->cfg.region, t->country->iso3);
+    /* A forced TDP goes through the load model, which a RAPL machine does not track unless
+     * asked; process mode needs the share. */
+    unsigned int wants = t->cfg.tracking_mode == CCT_TRACKING_PROCESS ? CCT_WANT_SHARE
+                         : t->cfg.force_cpu_power_w > 0               ? CCT_WANT_LOAD
+                                                                      : 0u;
+    cct_reading__start(wants, &t->start_reading);
     t->start_ns = t->start_reading.mono_ns;
     t->start_real = cct_clock__real_s();
     t->link.tracker = t;
@@ -347,6 +357,10 @@ static void resolve_geo_locked(cct_tracker *t, unsigned int wait_ms)
         cct_api__start_geo();
     if (m && m->geo_wait(&t->net->geo, wait_ms) == 0) {
         t->country = cct_intensity__find(t->net->geo.country_iso_code);
+        t->region = t->country
+                        ? cct_intensity__find_region(
+                              t->country->iso3, t->cfg.region ? t->cfg.region : t->net->geo.region)
+                        : NULL;
         t->net->geo_pending = 0;
         t->net->geo_fallbacks = 0;
     } else if (wait_ms > 0) {
@@ -381,13 +395,20 @@ void cct_tracker__compute(const cct_tracker *t, const cct_reading *now, cct_emis
     double cpu_j, ram_j, gpu_j, intensity;
 
     memset(out, 0, sizeof(*out));
+    int process = t->cfg.tracking_mode == CCT_TRACKING_PROCESS;
+    /* The load model's TDP-seconds (or the share's) since start, times the TDP: a forced
+     * power is that TDP, as CodeCarbon's force_cpu_power, and replaces RAPL too. */
+    double model_s =
+        process ? joules_between(s->share_s, now->share_s) : joules_between(s->load_s, now->load_s);
     if (t->cfg.force_cpu_power_w > 0) {
-        cpu_j = t->cfg.force_cpu_power_w * duration;
-        out->cpu_source = CCT_SOURCE_CONSTANT;
+        cpu_j = t->cfg.force_cpu_power_w * model_s;
+        out->cpu_source = CCT_SOURCE_CPU_LOAD;
     } else {
-        cpu_j = t->cfg.tracking_mode == CCT_TRACKING_PROCESS
-                    ? joules_between(s->cpu_j_process, now->cpu_j_process)
-                    : joules_between(s->cpu_j_machine, now->cpu_j_machine);
+        if (hw->cpu_source == CCT_SOURCE_RAPL)
+            cpu_j = process ? joules_between(s->rapl_share_j, now->rapl_share_j)
+                            : joules_between(s->rapl_j, now->rapl_j);
+        else
+            cpu_j = hw->tdp_w * model_s;
         out->cpu_source = hw->cpu_source;
         if (hw->cpu_source == CCT_SOURCE_CPU_LOAD && !hw->tdp_known)
             out->fallbacks |= CCT_FALLBACK_CPU_TDP;
@@ -407,16 +428,21 @@ void cct_tracker__compute(const cct_tracker *t, const cct_reading *now, cct_emis
     gpu_j = joules_between(s->gpu_j, now->gpu_j);
     out->gpu_source = hw->gpu_count ? CCT_SOURCE_NVML : CCT_SOURCE_NONE;
 
-    intensity = t->country ? t->country->g_per_kwh : CCT_WORLD_INTENSITY_G_KWH;
+    /* A region with its own figure (US state, Canadian province, Nordic zone) before the
+     * country's, as CodeCarbon. */
+    intensity = t->region    ? t->region->g_per_kwh
+                : t->country ? t->country->g_per_kwh
+                             : CCT_WORLD_INTENSITY_G_KWH;
     if (!t->country)
         out->fallbacks |= CCT_FALLBACK_INTENSITY;
     out->timestamp = t->start_real + duration;
     out->duration_s = duration;
-    out->cpu_energy_kwh = cpu_j / CCT_J_PER_KWH;
-    out->gpu_energy_kwh = gpu_j / CCT_J_PER_KWH;
-    out->ram_energy_kwh = ram_j / CCT_J_PER_KWH;
-    out->energy_kwh = (out->cpu_energy_kwh + out->gpu_energy_kwh + out->ram_energy_kwh) *
-                      t->cfg.pue;
+    /* The PUE scales each component's energy, as CodeCarbon does, so the columns add up to
+     * energy_consumed; the powers stay the components' own. */
+    out->cpu_energy_kwh = cpu_j * t->cfg.pue / CCT_J_PER_KWH;
+    out->gpu_energy_kwh = gpu_j * t->cfg.pue / CCT_J_PER_KWH;
+    out->ram_energy_kwh = ram_j * t->cfg.pue / CCT_J_PER_KWH;
+    out->energy_kwh = out->cpu_energy_kwh + out->gpu_energy_kwh + out->ram_energy_kwh;
     out->emissions_kg = out->energy_kwh * intensity / 1000.0;
     if (duration > 0) {
         out->cpu_power_w = cpu_j / duration;
@@ -509,9 +535,11 @@ static int api_delta(const struct tracker_net *net, const cct_emissions *now, in
     }
     d->timestamp = now->timestamp;
     if (true_s > 0) {
-        d->cpu_power_w = d->cpu_energy_kwh * CCT_J_PER_KWH / true_s;
-        d->gpu_power_w = d->gpu_energy_kwh * CCT_J_PER_KWH / true_s;
-        d->ram_power_w = d->ram_energy_kwh * CCT_J_PER_KWH / true_s;
+        /* Energies carry the PUE, powers do not (cct_tracker__compute). */
+        double j_per_kwh_s = CCT_J_PER_KWH / now->pue / true_s;
+        d->cpu_power_w = d->cpu_energy_kwh * j_per_kwh_s;
+        d->gpu_power_w = d->gpu_energy_kwh * j_per_kwh_s;
+        d->ram_power_w = d->ram_energy_kwh * j_per_kwh_s;
         d->emissions_rate_kg_s = d->emissions_kg / true_s;
     }
     return 1;
@@ -558,6 +586,14 @@ static int measure(cct_tracker *t, const cct_reading *now, unsigned int wait_ms,
                    cct_emissions *out)
 {
     int rc = 0;
+    char skipped[512];
+
+    if (cct_reading__take_rapl_skip_note(skipped, sizeof(skipped)))
+        cct_log__write(t->cfg.log_fn, t->cfg.log_payload, t->cfg.log_level, CCT_LOG_WARNING,
+                       "RAPL counter %s went down and its max_energy_range_uj is unreadable or "
+                       "too small to undo the wrap: that interval's energy of the domain is "
+                       "left out (logged once)",
+                       skipped);
 
     if (!t->net || !t->net->lock_ready) {
         cct_tracker__compute(t, now, out);
@@ -605,7 +641,7 @@ void cct_tracker__usage(const cct_tracker *t, const cct_reading *now, cct_usage 
     out->gpu_utilization_percent = t->hw->gpu_count ? NAN : 0.0;
     if (now->mono_ns <= s->mono_ns)
         return;
-    out->cpu_utilization_percent = average(s->load_s, now->load_s, run_s, 100.0);
+    out->cpu_utilization_percent = average(s->util_s, now->util_s, run_s, 100.0);
     if (out->cpu_utilization_percent > 100.0)
         out->cpu_utilization_percent = 100.0;
     if (s->mem_since_ns) {
