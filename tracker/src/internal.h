@@ -174,19 +174,22 @@ void cct_reading__refresh(cct_reading *out);
 /* Ask the reading to track this process's CPU share from now on (process mode). */
 void cct_reading__want_process_share(void);
 
-/* ---- tracker internals shared with the sampler ---- */
+/* ---- tracker.c internals (the tests compute emissions from chosen readings) ---- */
 typedef struct cct_tracker cct_tracker;
 /* Fill `out` with the totals from the tracker's start to `now` (a reading). */
 void cct_tracker__compute(const cct_tracker *t, const cct_reading *now, cct_emissions *out);
-/* The sampler's periodic measurement: the measure callback, and an upload every
- * api_call_interval measurements. Called with the tracker's shard locked. */
-void cct_tracker__tick(cct_tracker *t, const cct_reading *now, unsigned long measurements);
 /* Log the detection notes again at the next start() (after cct__reset_process_cache). */
 void cct_tracker__reset_notes(void);
 
 /* ---- sampler.c: one process-wide thread for periodic measurements ---- */
+/* The sampler knows nothing of trackers: whoever links in registers a timer callback and its
+ * context, as redis's ae does for time events. Called on the sampler thread with the link's
+ * shard locked, so it must not add or remove links; `now` is the one fresh reading taken for
+ * every link due at this wake-up, `measurements` counts this link's calls from 1. */
+typedef void (*cct_sampler_fn)(void *ctx, const cct_reading *now, unsigned long measurements);
 typedef struct cct_sampler_link {
-    cct_tracker *tracker;
+    cct_sampler_fn fn;
+    void *ctx;
     struct cct_sampler_link *prev, *next;
     unsigned int shard;
     uint64_t next_due_ns;
@@ -231,8 +234,12 @@ const cct_api_module *cct_api__peek(void);
  * under way; NULL with an error set (CCT_EUNAVAILABLE) otherwise. */
 const cct_api_module *cct_api__wait(unsigned int wait_ms);
 
-/* ---- tests only ---- */
-/* Forget the hardware cache, readings and sampler (no tracker may be running). */
+/* Forget the detected hardware: the next cct_hardware__get() detects again (reset.c). */
+void cct_hardware__reset(void);
+
+/* ---- reset.c: tests only, the top of the stack ---- */
+/* Forget the hardware cache, readings, sampler and logged notes (no tracker may be running):
+ * calls each module's own reset, so no module below needs to know the others. */
 void cct__reset_process_cache(void);
 
 #endif

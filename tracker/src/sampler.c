@@ -1,7 +1,7 @@
 /*
  * The one process-wide sampler thread. It sleeps until the earliest due measurement of all
- * running trackers, takes one fresh reading for all of them, and calls their measure
- * callbacks. Trackers are kept in sharded lists so that start/stop from many threads do not
+ * registered links (one per running tracker), takes one fresh reading for all of them, and
+ * calls each link's timer callback; it never names the tracker, which registers itself. Trackers are kept in sharded lists so that start/stop from many threads do not
  * serialise on one lock; stop() only unlinks (it wakes nothing and waits for nothing), and
  * start() wakes the thread only when its first due time is earlier than the thread's alarm.
  */
@@ -76,7 +76,7 @@ static uint64_t measure_due(uint64_t now)
                     have_reading = 1;
                 }
                 l->measurements++;
-                cct_tracker__tick(l->tracker, &reading, l->measurements);
+                l->fn(l->ctx, &reading, l->measurements);
                 l->next_due_ns += l->interval_ns;
                 if (l->next_due_ns <= now) /* fell behind: skip, do not burst */
                     l->next_due_ns = now + l->interval_ns;

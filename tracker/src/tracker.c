@@ -193,6 +193,7 @@ void cct_tracker__reset_notes(void)
 }
 
 static int start_network(cct_tracker *t, int needs_geo);
+static void tick(void *ctx, const cct_reading *now, unsigned long measurements);
 
 static void log_hardware_notes_once(const cct_tracker *t)
 {
@@ -246,7 +247,8 @@ CCT_EXTERN(int) cct_tracker_start(cct_tracker *t)
     cct_reading__now(&t->start_reading);
     t->start_ns = t->start_reading.mono_ns;
     t->start_real = cct_clock__real_s();
-    t->link.tracker = t;
+    t->link.fn = tick;
+    t->link.ctx = t;
     t->link.interval_ns = (uint64_t)t->cfg.measure_interval_ms * 1000000ULL;
     t->link.next_due_ns = t->start_ns + t->link.interval_ns;
     t->link.measurements = 0;
@@ -488,8 +490,11 @@ static int measure(cct_tracker *t, const cct_reading *now, unsigned int wait_ms,
     return rc;
 }
 
-void cct_tracker__tick(cct_tracker *t, const cct_reading *now, unsigned long measurements)
+/* The sampler's timer callback (see cct_sampler_fn): the measure callback, and an upload
+ * every api_call_interval measurements. */
+static void tick(void *ctx, const cct_reading *now, unsigned long measurements)
 {
+    cct_tracker *t = ctx;
     cct_emissions sofar;
     int upload = t->cfg.save_to_api && measurements % t->cfg.api_call_interval == 0;
 
