@@ -751,7 +751,7 @@ static void test_api__api_key_in_no_log_spool_or_csv(void **state)
 
     /* API down: failures are logged (at DEBUG, everything) and the data spooled. */
     api_config(&cfg, url, f->dir);
-    cfg.save_to_file = 1;
+    cfg.no_save_to_file = 0;
     cfg.api_timeout_ms = 300;
     lifecycle_flushes(&cfg, 1);
     await_spool(f->dir, spool, 2);
@@ -762,7 +762,7 @@ static void test_api__api_key_in_no_log_spool_or_csv(void **state)
     /* API up: the replay and a new run, with the key the mock insists on. */
     f->mock[0] = mock_start(port);
     api_config(&cfg, url, f->dir);
-    cfg.save_to_file = 1;
+    cfg.no_save_to_file = 0;
     lifecycle_flushes(&cfg, 0);
     ccb_mockapi_get_stats(f->mock[0], &st);
     assert_int_equal(st.emissions_accepted, 3); /* so the key was sent, in the header */
@@ -802,7 +802,7 @@ static void *many_trackers(void *p)
 
         cfg.offline = 1;
         cfg.country_iso_code = "FRA";
-        cfg.save_to_file = 0;
+        cfg.no_save_to_file = 1;
         cfg.save_to_api = 1;
         cfg.api_endpoint = a->url;
         cfg.api_key = API_KEY;
@@ -923,7 +923,7 @@ static int is_mapped(const char *name)
 static void child_config(cct_config *cfg)
 {
     cct_config_init(cfg, CCT_CONFIG_VERSION);
-    cfg->save_to_file = 0;
+    cfg->no_save_to_file = 1;
     cfg->log_level = CCT_LOG_NONE;
 }
 
@@ -932,7 +932,7 @@ static int child_geo(const char *url, int hang)
     char geo_url[300];
     cct_config cfg;
     cct_tracker *t = NULL;
-    cct_emissions e;
+    cct_emissions e = CCT_EMISSIONS_INIT;
     int rc;
 
     snprintf(geo_url, sizeof(geo_url), "%s/geo.json", url);
@@ -1010,7 +1010,7 @@ static int child_module_missing(const char *url)
 {
     cct_config cfg;
     cct_tracker *t = NULL;
-    cct_emissions e;
+    cct_emissions e = CCT_EMISSIONS_INIT;
 
     setenv("CCT_API_MODULE", "/nonexistent/libcctracker-api.so", 1);
     child_config(&cfg);

@@ -313,7 +313,7 @@ static void test_cpuload__real_machine_detection_matches_proc_files(void **state
 static void test_cpuload__machine_mode_power_from_stat_delta(void **state)
 {
     fixture *f = *state;
-    cct_emissions e;
+    cct_emissions e = CCT_EMISSIONS_INIT;
     double expect = FX_KNOWN_CPU_TDP_W * (0.1 + 0.9 * 0.6 * 0.6 * 0.6); /* 19.136 W */
 
     measured_run(f, 0, &e);
@@ -329,7 +329,7 @@ static void test_cpuload__machine_mode_power_from_stat_delta(void **state)
 static void test_cpuload__unknown_model_gives_85_w_and_fallback(void **state)
 {
     fixture *f = *state;
-    cct_emissions e;
+    cct_emissions e = CCT_EMISSIONS_INIT;
 
     fx_write_cpuinfo(&f->tree, "Fake CPU 9000 @ 1.00GHz", 2);
     measured_run(f, 0, &e);
@@ -342,7 +342,7 @@ static void test_cpuload__unknown_model_gives_85_w_and_fallback(void **state)
 static void test_cpuload__process_mode_power_is_tdp_times_share(void **state)
 {
     fixture *f = *state;
-    cct_emissions e;
+    cct_emissions e = CCT_EMISSIONS_INIT;
 
     f->cfg.tracking_mode = CCT_TRACKING_PROCESS;
     /* 25 of the window's 100 jiffies (all CPUs) were this process's. */
@@ -356,7 +356,7 @@ static void test_cpuload__process_mode_power_is_tdp_times_share(void **state)
 static void test_cpuload__process_mode_idle_process_draws_nothing(void **state)
 {
     fixture *f = *state;
-    cct_emissions e;
+    cct_emissions e = CCT_EMISSIONS_INIT;
 
     f->cfg.tracking_mode = CCT_TRACKING_PROCESS;
     measured_run(f, 0, &e);

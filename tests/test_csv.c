@@ -44,7 +44,7 @@ static int setup(void **state)
     fixture *f = calloc(1, sizeof(*f));
     fx_tree_init(&f->tree, "csv");
     fx_config(&f->cfg);
-    f->cfg.save_to_file = 1;
+    f->cfg.no_save_to_file = 0;
     f->cfg.output_dir = f->tree.out;
     f->cfg.force_cpu_power_w = 42;
     f->cfg.force_ram_power_w = 5;
@@ -332,7 +332,7 @@ static void test_csv__row_format_and_quoting(void **state)
 {
     fixture *f = *state;
     cct_tracker *t = NULL;
-    cct_emissions flushed, stopped;
+    cct_emissions flushed = CCT_EMISSIONS_INIT, stopped = CCT_EMISSIONS_INIT;
     char **lines;
     size_t len;
 

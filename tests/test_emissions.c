@@ -74,7 +74,7 @@ static void test_emissions__pue_and_country_intensity(void **state)
 {
     fixture *f = *state;
     const cct_country *fra = cct_intensity__find("FRA");
-    cct_emissions e;
+    cct_emissions e = CCT_EMISSIONS_INIT;
 
     assert_non_null(fra);
     f->cfg.pue = 1.5;
@@ -100,7 +100,7 @@ static void test_emissions__pue_and_country_intensity(void **state)
 static void test_emissions__lowercase_code_is_accepted(void **state)
 {
     fixture *f = *state;
-    cct_emissions e;
+    cct_emissions e = CCT_EMISSIONS_INIT;
 
     f->cfg.country_iso_code = "deu";
     run(f, &e);
@@ -112,7 +112,7 @@ static void test_emissions__lowercase_code_is_accepted(void **state)
 static void test_emissions__unknown_country_uses_world_average(void **state)
 {
     fixture *f = *state;
-    cct_emissions e;
+    cct_emissions e = CCT_EMISSIONS_INIT;
 
     f->cfg.country_iso_code = "ZZZ";
     run(f, &e);
@@ -128,7 +128,7 @@ static void test_emissions__unknown_country_uses_world_average(void **state)
 static void test_emissions__unset_country_offline_uses_world_average(void **state)
 {
     fixture *f = *state;
-    cct_emissions e;
+    cct_emissions e = CCT_EMISSIONS_INIT;
 
     f->cfg.country_iso_code = NULL;
     f->cfg.offline = 1;

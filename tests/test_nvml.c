@@ -61,7 +61,7 @@ static void measured_run(fixture *f, const char *after, cct_emissions *out)
 static void test_nvml__energy_counter_gives_exact_gpu_kwh(void **state)
 {
     fixture *f = *state;
-    cct_emissions e;
+    cct_emissions e = CCT_EMISSIONS_INIT;
 
     write_state(f, "count 2\nname NVIDIA Fake A100\nenergy0 1000\nenergy1 5000\n"
                    "power0 999000\npower1 999000\n");
@@ -81,7 +81,7 @@ static void test_nvml__energy_counter_gives_exact_gpu_kwh(void **state)
 static void test_nvml__power_times_time_without_energy_counter(void **state)
 {
     fixture *f = *state;
-    cct_emissions e;
+    cct_emissions e = CCT_EMISSIONS_INIT;
 
     write_state(f, "count 1\nenergy_ok 0\npower0 250000\n");
     measured_run(f, NULL, &e);
@@ -94,7 +94,7 @@ static void test_nvml__power_times_time_without_energy_counter(void **state)
 static void test_nvml__counter_reset_is_not_energy(void **state)
 {
     fixture *f = *state;
-    cct_emissions e;
+    cct_emissions e = CCT_EMISSIONS_INIT;
 
     write_state(f, "count 1\nenergy0 900000000\n");
     measured_run(f, "count 1\nenergy0 1000\n", &e);
@@ -105,7 +105,7 @@ static void test_nvml__counter_reset_is_not_energy(void **state)
 static void test_nvml__absent_library_means_no_gpu_and_no_error(void **state)
 {
     fixture *f = *state;
-    cct_emissions e;
+    cct_emissions e = CCT_EMISSIONS_INIT;
 
     fx_tree_activate(&f->tree, NULL); /* a path that does not exist */
     fx_lifecycle(&f->cfg, &e);
@@ -118,7 +118,7 @@ static void test_nvml__absent_library_means_no_gpu_and_no_error(void **state)
 static void test_nvml__no_device_or_failed_init_means_no_gpu(void **state)
 {
     fixture *f = *state;
-    cct_emissions e;
+    cct_emissions e = CCT_EMISSIONS_INIT;
 
     write_state(f, "count 0\n");
     fx_tree_activate(&f->tree, f->library);

@@ -120,7 +120,7 @@ static void test_sampler__calls_the_measure_callback(void **state)
 {
     fixture *f = *state;
     ticks k;
-    cct_emissions e;
+    cct_emissions e = CCT_EMISSIONS_INIT;
 
     ticks_init(&k);
     cct_tracker *t = start_ticking(f, 5, &k);

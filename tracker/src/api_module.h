@@ -11,8 +11,8 @@
 
 #include "cctracker.h"
 
-#define CCT_API_MODULE_ABI 2
-#define CCT_API_MODULE_SYMBOL "cct_api_module_v2"
+#define CCT_API_MODULE_ABI 3
+#define CCT_API_MODULE_SYMBOL "cct_api_module_v3"
 #define CCT_API_MODULE_FILE "libcctracker-api.so"
 
 /* What POST /runs says about the run; copied by session_new. */

@@ -180,6 +180,8 @@ typedef struct cct_tracker cct_tracker;
 void cct_tracker__compute(const cct_tracker *t, const cct_reading *now, cct_emissions *out);
 /* Log the detection notes again at the next start() (after cct__reset_process_cache). */
 void cct_tracker__reset_notes(void);
+/* The config the tracker runs with: the caller's, defaults applied (tests). */
+const cct_config *cct_tracker__config(const cct_tracker *t);
 
 /* ---- sampler.c: one process-wide thread for periodic measurements ---- */
 /* The sampler knows nothing of trackers: whoever links in registers a timer callback and its

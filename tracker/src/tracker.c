@@ -15,8 +15,6 @@
 #include "api_module.h"
 #include "internal.h"
 
-#define DEFAULT_GEO_ENDPOINT "https://get.geojs.io/v1/ip/geo.json"
-
 enum tracker_state { STATE_NEW, STATE_RUNNING, STATE_STOPPED };
 
 struct cct_tracker {
@@ -55,19 +53,53 @@ static int needs_network(const cct_config *c)
 
 static atomic_int logged_hardware_notes;
 
+/* The size of a config of each version the library reads (0: not one); see the growth
+ * policy in cctracker.h. Version 1 gave zero other meanings (DEBUG logging, no CSV...). */
+static size_t config_size(unsigned int version)
+{
+    return version == CCT_CONFIG_VERSION ? sizeof(cct_config) : 0;
+}
+
+static int bad_config_version(const char *who, unsigned int version)
+{
+    return cct_error__set(CCT_EINVALID,
+                          "%s version is %u: this library reads config version %u (initialise "
+                          "the config with CCT_CONFIG_INIT or cct_config_init(&cfg, "
+                          "CCT_CONFIG_VERSION) and rebuild against this cctracker.h)",
+                          who, version, CCT_CONFIG_VERSION);
+}
+
 CCT_EXTERN(int) cct_config_init(cct_config *cfg, unsigned int version)
 {
-    static const cct_config defaults = CCT_CONFIG_INIT;
-
     if (!cfg)
         return cct_error__set(CCT_EINVALID, "cct_config_init: cfg is NULL");
-    if (version != CCT_CONFIG_VERSION)
-        return cct_error__set(CCT_EINVALID,
-                              "cct_config_init: version %u is not supported (this library "
-                              "has version %u)",
-                              version, CCT_CONFIG_VERSION);
-    *cfg = defaults;
+    if (config_size(version) == 0)
+        return bad_config_version("cct_config_init:", version);
+    memset(cfg, 0, config_size(version));
+    cfg->version = version;
     return 0;
+}
+
+/* Every zero field stands for its default (cctracker.h); after this the tracker reads
+ * effective values only. */
+static void apply_defaults(cct_config *c)
+{
+    if (!c->project_name)
+        c->project_name = CCT_DEFAULT_PROJECT_NAME;
+    if (c->measure_interval_ms == 0)
+        c->measure_interval_ms = CCT_DEFAULT_MEASURE_INTERVAL_MS;
+    if (c->api_call_interval == 0)
+        c->api_call_interval = CCT_DEFAULT_API_CALL_INTERVAL;
+    if (!c->output_dir)
+        c->output_dir = CCT_DEFAULT_OUTPUT_DIR;
+    if (!c->output_file)
+        c->output_file = CCT_DEFAULT_OUTPUT_FILE;
+    if (c->api_timeout_ms == 0)
+        c->api_timeout_ms = CCT_DEFAULT_API_TIMEOUT_MS;
+    if (c->pue == 0.0)
+        c->pue = 1.0;
+    if (c->log_level == CCT_LOG_DEFAULT)
+        c->log_level = CCT_LOG_WARNING;
 }
 
 static int is_alpha3(const char *s)
@@ -80,17 +112,14 @@ static int is_alpha3(const char *s)
     return s[3] == '\0';
 }
 
+/* `c` has its defaults applied. */
 static int validate(const cct_config *c)
 {
-    if (c->version != CCT_CONFIG_VERSION)
-        return cct_error__set(CCT_EINVALID,
-                              "config field version is %u, expected %u: initialise the config "
-                              "with CCT_CONFIG_INIT or cct_config_init()",
-                              c->version, CCT_CONFIG_VERSION);
-    if (c->measure_interval_ms == 0)
-        return cct_error__set(CCT_EINVALID, "config field measure_interval_ms must be > 0");
     if (!isfinite(c->pue) || c->pue < 1.0)
-        return cct_error__set(CCT_EINVALID, "config field pue is %g: it must be >= 1.0", c->pue);
+        return cct_error__set(CCT_EINVALID,
+                              "config field pue is %g: it must be >= 1.0 (or 0 for the "
+                              "default, 1.0)",
+                              c->pue);
     if (!isfinite(c->force_cpu_power_w) || c->force_cpu_power_w < 0)
         return cct_error__set(CCT_EINVALID, "config field force_cpu_power_w must be >= 0");
     if (!isfinite(c->force_ram_power_w) || c->force_ram_power_w < 0)
@@ -99,23 +128,21 @@ static int validate(const cct_config *c)
         return cct_error__set(CCT_EINVALID, "config field tracking_mode is %d: use "
                                             "CCT_TRACKING_MACHINE or CCT_TRACKING_PROCESS",
                               (int)c->tracking_mode);
-    if (c->log_level < CCT_LOG_DEBUG || c->log_level > CCT_LOG_NONE)
+    if (c->log_level < CCT_LOG_DEFAULT || c->log_level > CCT_LOG_NONE)
         return cct_error__set(CCT_EINVALID, "config field log_level is %d", (int)c->log_level);
     if (c->country_iso_code && !is_alpha3(c->country_iso_code))
         return cct_error__set(CCT_EINVALID,
                               "config field country_iso_code \"%.16s\" is not an ISO 3166-1 "
                               "alpha-3 code (three letters, e.g. \"FRA\")",
                               c->country_iso_code);
-    if (c->save_to_file && (!c->output_dir || !*c->output_dir))
-        return cct_error__set(CCT_EINVALID, "config field output_dir is empty");
-    if (c->save_to_file && (!c->output_file || !*c->output_file || strchr(c->output_file, '/')))
+    if (!c->no_save_to_file && !*c->output_dir)
+        return cct_error__set(CCT_EINVALID, "config field output_dir is empty (NULL means \".\")");
+    if (!c->no_save_to_file && (!*c->output_file || strchr(c->output_file, '/')))
         return cct_error__set(CCT_EINVALID,
                               "config field output_file must be a file name without '/'");
     if (c->save_to_api && (!c->api_endpoint || !*c->api_endpoint))
         return cct_error__set(CCT_EINVALID, "config field api_endpoint is required with "
                                             "save_to_api");
-    if (c->save_to_api && c->api_call_interval == 0)
-        return cct_error__set(CCT_EINVALID, "config field api_call_interval must be > 0");
     return 0;
 }
 
@@ -145,9 +172,10 @@ static const char *copy_string(char **cursor, const char *s)
     X(region)                                                                                   \
     X(geo_endpoint)
 
-CCT_EXTERN(int) cct_tracker_new(cct_tracker **out, const cct_config *cfg)
+CCT_EXTERN(int) cct_tracker_new(cct_tracker **out, const cct_config *caller_cfg)
 {
-    static const cct_config defaults = CCT_CONFIG_INIT;
+    cct_config given = CCT_CONFIG_INIT;
+    const cct_config *cfg = &given;
     cct_tracker *t;
     size_t strings = 0;
     char *cursor;
@@ -156,8 +184,14 @@ CCT_EXTERN(int) cct_tracker_new(cct_tracker **out, const cct_config *cfg)
     if (!out)
         return cct_error__set(CCT_EINVALID, "cct_tracker_new: out is NULL");
     *out = NULL;
-    if (!cfg)
-        cfg = &defaults;
+    if (caller_cfg) {
+        /* Only the fields of the caller's version: its struct may be shorter than ours. */
+        size_t size = config_size(caller_cfg->version);
+        if (size == 0)
+            return bad_config_version("config field", caller_cfg->version);
+        memcpy(&given, caller_cfg, size);
+    }
+    apply_defaults(&given);
     rc = validate(cfg);
     if (rc != 0)
         return rc;
@@ -178,13 +212,16 @@ CCT_EXTERN(int) cct_tracker_new(cct_tracker **out, const cct_config *cfg)
 #define COPY_STRING(f) t->cfg.f = copy_string(&cursor, cfg->f);
     STRING_FIELDS(COPY_STRING)
 #undef COPY_STRING
-    if (!t->cfg.project_name)
-        t->cfg.project_name = "cctracker";
     /* The table is compiled in: looking the country up here is no I/O. */
     t->country = t->cfg.country_iso_code ? cct_intensity__find(t->cfg.country_iso_code) : NULL;
     t->state = STATE_NEW;
     *out = t;
     return 0;
+}
+
+const cct_config *cct_tracker__config(const cct_tracker *t)
+{
+    return &t->cfg;
 }
 
 void cct_tracker__reset_notes(void)
@@ -229,7 +266,7 @@ CCT_EXTERN(int) cct_tracker_start(cct_tracker *t)
     t->hw = cct_hardware__get();
     if (!t->hw)
         return cct_error__set(CCT_ENOSOURCE, "cct_tracker_start: hardware detection failed");
-    if (t->cfg.save_to_file && access(t->cfg.output_dir, W_OK | X_OK) != 0)
+    if (!t->cfg.no_save_to_file && access(t->cfg.output_dir, W_OK | X_OK) != 0)
         return cct_error__set(CCT_EINVALID, "config field output_dir \"%s\" is not a writable "
                                             "directory: %s",
                               t->cfg.output_dir, strerror(errno));
@@ -269,7 +306,7 @@ static int start_network(cct_tracker *t, int needs_geo)
     t->net->lock_ready = 1;
     t->net->geo_pending = needs_geo;
     cct_api__request(needs_geo ? (t->cfg.geo_endpoint ? t->cfg.geo_endpoint
-                                                      : DEFAULT_GEO_ENDPOINT)
+                                                      : CCT_DEFAULT_GEO_ENDPOINT)
                                : NULL,
                      t->cfg.api_timeout_ms);
     return 0;
@@ -373,6 +410,7 @@ void cct_tracker__compute(const cct_tracker *t, const cct_reading *now, cct_emis
     double cpu_j, ram_j, gpu_j, intensity;
 
     memset(out, 0, sizeof(*out));
+    out->version = CCT_EMISSIONS_VERSION;
     if (t->cfg.force_cpu_power_w > 0) {
         cpu_j = t->cfg.force_cpu_power_w * duration;
         out->cpu_source = CCT_SOURCE_CONSTANT;
@@ -508,10 +546,37 @@ static void tick(void *ctx, const cct_reading *now, unsigned long measurements)
 
 static int write_outputs(const cct_tracker *t, const cct_emissions *e)
 {
-    if (t->cfg.save_to_file)
+    if (!t->cfg.no_save_to_file)
         return cct_csv__append(t->cfg.output_dir, t->cfg.output_file, t->cfg.project_name,
                                t->cfg.experiment_id, e, t->hw);
     return 0;
+}
+
+/* The size of an emissions value of each version the library writes (0: not one). */
+static size_t emissions_size(unsigned int version)
+{
+    return version == CCT_EMISSIONS_VERSION ? sizeof(cct_emissions) : 0;
+}
+
+/* Checked before anything happens: a refused `out` leaves the tracker as it was. */
+static int check_out(const char *who, const cct_emissions *out)
+{
+    if (out && emissions_size(out->version) == 0)
+        return cct_error__set(CCT_EINVALID,
+                              "%s: out->version is %u: this library writes cct_emissions "
+                              "version %u (initialise it with CCT_EMISSIONS_INIT)",
+                              who, out->version, CCT_EMISSIONS_VERSION);
+    return 0;
+}
+
+/* Only the fields of the caller's version: its struct may be shorter than ours. */
+static void give_out(cct_emissions *out, const cct_emissions *e)
+{
+    if (!out)
+        return;
+    unsigned int version = out->version;
+    memcpy(out, e, emissions_size(version));
+    out->version = version;
 }
 
 CCT_EXTERN(int) cct_tracker_flush(cct_tracker *t, cct_emissions *out)
@@ -521,12 +586,13 @@ CCT_EXTERN(int) cct_tracker_flush(cct_tracker *t, cct_emissions *out)
 
     if (!t)
         return cct_error__set(CCT_EINVALID, "cct_tracker_flush: tracker is NULL");
+    if (check_out("cct_tracker_flush", out) != 0)
+        return CCT_EINVALID;
     if (t->state != STATE_RUNNING)
         return cct_error__set(CCT_ESTATE, "cct_tracker_flush: tracker is not running");
     cct_reading__now(&now);
     int rc = measure(t, &now, t->cfg.api_timeout_ms, 1, &e);
-    if (out)
-        *out = e;
+    give_out(out, &e);
     int wrote = write_outputs(t, &e);
     return rc ? rc : wrote;
 }
@@ -538,6 +604,8 @@ CCT_EXTERN(int) cct_tracker_stop(cct_tracker *t, cct_emissions *out)
 
     if (!t)
         return cct_error__set(CCT_EINVALID, "cct_tracker_stop: tracker is NULL");
+    if (check_out("cct_tracker_stop", out) != 0)
+        return CCT_EINVALID;
     if (t->state == STATE_NEW)
         return cct_error__set(CCT_ESTATE, "cct_tracker_stop: tracker was never started");
     if (t->state == STATE_STOPPED)
@@ -546,8 +614,7 @@ CCT_EXTERN(int) cct_tracker_stop(cct_tracker *t, cct_emissions *out)
     t->state = STATE_STOPPED;
     cct_reading__now(&now);
     int rc = measure(t, &now, t->cfg.api_timeout_ms, 1, &e);
-    if (out)
-        *out = e;
+    give_out(out, &e);
     int wrote = write_outputs(t, &e);
     return rc ? rc : wrote;
 }

@@ -606,8 +606,8 @@ static const struct cct_api_module module = {
     CCT_API_MODULE_ABI, describe, session_new, submit, session_free, geo_start, geo_wait,
 };
 
-__attribute__((visibility("default"))) const struct cct_api_module *cct_api_module_v2(void);
-const struct cct_api_module *cct_api_module_v2(void)
+__attribute__((visibility("default"))) const struct cct_api_module *cct_api_module_v3(void);
+const struct cct_api_module *cct_api_module_v3(void)
 {
     return &module;
 }
