@@ -42,8 +42,10 @@ if(NOT TARGET PkgConfig::MHD)
 endif()
 ccb_add_cmocka_test(test_api
   SOURCES test_api.c ${PROJECT_SOURCE_DIR}/harness/mockapi.c ${PROJECT_SOURCE_DIR}/harness/error.c
+          ${CCBENCH_TRACKER_DIR}/src/api/http.c
   LIBS cct_test_fixtures cctracker_static PkgConfig::MHD PkgConfig::CJSON CURL::libcurl
   LABELS tsan
   ENV CCT_API_MODULE=$<TARGET_FILE:cctracker_api>)
-target_include_directories(test_api PRIVATE ${PROJECT_SOURCE_DIR}/harness)
+target_include_directories(test_api PRIVATE ${PROJECT_SOURCE_DIR}/harness
+  ${CCBENCH_TRACKER_DIR}/src/api)
 add_dependencies(test_api cctracker_api)

@@ -73,7 +73,10 @@ typedef enum cct_source {
 #define CCT_FALLBACK_CPU_TDP 0x1u       /**< CPU model not in the TDP table: 85 W assumed. */
 #define CCT_FALLBACK_RAPL 0x2u          /**< RAPL present but unreadable: CPU load model used. */
 #define CCT_FALLBACK_INTENSITY 0x4u     /**< Country unknown or unset: world average used. */
-#define CCT_FALLBACK_GEO_TIMEOUT 0x8u   /**< Geo lookup gave no answer in time. */
+#define CCT_FALLBACK_GEO_TIMEOUT 0x8u   /**< Geo lookup failed or timed out: for good. */
+/** Geo lookup still under way: world average used for now; a later flush() or stop() (or
+ * measure callback) of the tracker uses the answer once it comes, for the whole run. */
+#define CCT_FALLBACK_GEO_PENDING 0x10u
 
 /** Called for each log line; `msg` is valid for the duration of the call only. */
 typedef void (*cct_log_fn)(cct_log_level level, const char *msg, void *payload);
@@ -145,6 +148,12 @@ typedef struct cct_config {
     cct_log_level log_level;         /**< 0 (CCT_LOG_DEFAULT): CCT_LOG_WARNING. */
     cct_measure_fn measure_fn;       /**< Optional, see cct_measure_fn. */
     void *measure_payload;
+    /**
+     * Opt-in wait for the geo lookup: flush() and stop() wait at most this long for its
+     * answer. 0: never wait: until the answer comes, the world average is used and the
+     * result says CCT_FALLBACK_GEO_PENDING. stop() never blocks on the network otherwise.
+     */
+    unsigned int geo_wait_ms;
 } cct_config;
 
 /** A config of this header's version with every field at its default (a designated

@@ -202,7 +202,8 @@ int cct_sampler__add(cct_sampler_link *link);
 void cct_sampler__remove(cct_sampler_link *link);
 void cct_sampler__shutdown(void);
 /* Run fn once on the sampler thread (starting it if needed): slow one-off work that must not
- * happen on a caller's thread. 0, or -1 if the thread cannot be started. */
+ * happen on a caller's thread. A fn already waiting is not queued twice. 0, or -1 if the
+ * thread cannot be started or too many jobs wait (the caller then does the work itself). */
 int cct_sampler__defer(void (*fn)(void));
 
 /* ---- csv.c ---- */
@@ -228,8 +229,11 @@ typedef struct cct_api_module cct_api_module; /* api_module.h */
 /* Ask for the HTTP module to be loaded in the background (once per process), and for a geo
  * lookup from `geo_url` (NULL: none) as soon as it is. Never blocks. */
 void cct_api__request(const char *geo_url, unsigned int timeout_ms);
-/* Make sure the requested geo lookup has been started (idempotent; module loaded). */
+/* Make sure the requested geo lookup has been started (idempotent; module loaded): the
+ * sampler thread starts it. */
 void cct_api__start_geo(void);
+/* Whether the module load has ended without a module (it never will be there). */
+int cct_api__failed(void);
 /* The module if loaded, else NULL (never blocks). */
 const cct_api_module *cct_api__peek(void);
 /* The module, loading it here if nobody has started to, waiting at most wait_ms for a load

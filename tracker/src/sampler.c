@@ -9,11 +9,13 @@
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdint.h>
+#include <string.h>
 
 #include "internal.h"
 
 #define SHARD_COUNT 16
 #define IDLE UINT64_MAX
+#define MAX_DEFERRED 4 /* distinct one-off jobs waiting at once (the HTTP module load, geo) */
 
 struct shard {
     pthread_mutex_t lock;
@@ -29,7 +31,7 @@ static struct {
     pthread_t thread;
     int running;
     int stopping;
-    void (*deferred)(void); /* one-off job for the thread (cct_sampler__defer) */
+    void (*deferred[MAX_DEFERRED])(void); /* one-off jobs for the thread, each once */
 } sampler = {.lock = PTHREAD_MUTEX_INITIALIZER};
 
 static atomic_int sampler_started;
@@ -49,7 +51,7 @@ static void atfork_child(void)
     pthread_mutex_init(&sampler.lock, NULL);
     sampler.running = 0;
     sampler.stopping = 0;
-    sampler.deferred = NULL;
+    memset(sampler.deferred, 0, sizeof(sampler.deferred));
     atomic_store(&sampler_started, 0);
     atomic_store(&wake_at, IDLE);
 }
@@ -94,9 +96,11 @@ static void *sampler_main(void *arg)
     (void)arg;
     pthread_mutex_lock(&sampler.lock);
     while (!sampler.stopping) {
-        if (sampler.deferred) {
-            void (*job)(void) = sampler.deferred;
-            sampler.deferred = NULL;
+        if (sampler.deferred[0]) {
+            void (*job)(void) = sampler.deferred[0];
+            memmove(sampler.deferred, sampler.deferred + 1,
+                    sizeof(sampler.deferred) - sizeof(sampler.deferred[0]));
+            sampler.deferred[MAX_DEFERRED - 1] = NULL;
             pthread_mutex_unlock(&sampler.lock);
             job(); /* may take milliseconds: no lock held, trackers keep starting */
             pthread_mutex_lock(&sampler.lock);
@@ -190,14 +194,23 @@ int cct_sampler__add(cct_sampler_link *link)
 
 int cct_sampler__defer(void (*fn)(void))
 {
+    int rc = -1;
+
     pthread_once(&shards_once, init_shards);
     if (ensure_started() != 0)
         return -1;
     pthread_mutex_lock(&sampler.lock);
-    sampler.deferred = fn;
+    for (int i = 0; i < MAX_DEFERRED && rc != 0; i++) {
+        if (sampler.deferred[i] == fn) {
+            rc = 0; /* already waiting: once is enough */
+        } else if (!sampler.deferred[i]) {
+            sampler.deferred[i] = fn;
+            rc = 0;
+        }
+    }
     pthread_cond_signal(&sampler.cond);
     pthread_mutex_unlock(&sampler.lock);
-    return 0;
+    return rc;
 }
 
 void cct_sampler__remove(cct_sampler_link *link)
@@ -229,7 +242,7 @@ void cct_sampler__shutdown(void)
     pthread_mutex_lock(&sampler.lock);
     sampler.running = 0;
     sampler.stopping = 0;
-    sampler.deferred = NULL; /* an unrun load stays claimable by cct_api__wait */
+    memset(sampler.deferred, 0, sizeof(sampler.deferred)); /* unrun jobs stay claimable */
     pthread_cond_destroy(&sampler.cond);
     atomic_store(&sampler_started, 0);
     atomic_store(&wake_at, IDLE);

@@ -10,6 +10,7 @@
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <unistd.h>
 
 #include "api_module.h"
@@ -112,9 +113,45 @@ static int is_alpha3(const char *s)
     return s[3] == '\0';
 }
 
+/* A string that reaches an HTTP header or a URL: no control character may smuggle in a
+ * header line (CR/LF) or cut a request. */
+static int check_header_safe(const char *field, const char *s)
+{
+    for (const unsigned char *p = (const unsigned char *)s; s && *p; p++) {
+        if (*p < 0x20 || *p == 0x7f)
+            return cct_error__set(CCT_EINVALID,
+                                  "config field %s holds a control character (byte 0x%02x at "
+                                  "offset %zu): it is sent in an HTTP header or URL",
+                                  field, *p, (size_t)(p - (const unsigned char *)s));
+    }
+    return 0;
+}
+
+/* An endpoint: http:// or https:// only (libcurl is held to those too), a bounded length. */
+static int check_endpoint(const char *field, const char *url)
+{
+    int rc = check_header_safe(field, url);
+
+    if (rc != 0 || !url)
+        return rc;
+    if (strncasecmp(url, "http://", 7) != 0 && strncasecmp(url, "https://", 8) != 0)
+        return cct_error__set(CCT_EINVALID,
+                              "config field %s must be an http:// or https:// URL", field);
+    if (strlen(url) >= CCT_URL_MAX - 64) /* room for "/emissions" and the like */
+        return cct_error__set(CCT_EINVALID, "config field %s is longer than %d bytes", field,
+                              CCT_URL_MAX - 64 - 1);
+    return 0;
+}
+
 /* `c` has its defaults applied. */
 static int validate(const cct_config *c)
 {
+    int rc;
+
+    if ((rc = check_endpoint("api_endpoint", c->api_endpoint)) != 0 ||
+        (rc = check_endpoint("geo_endpoint", c->geo_endpoint)) != 0 ||
+        (rc = check_header_safe("api_key", c->api_key)) != 0)
+        return rc;
     if (!isfinite(c->pue) || c->pue < 1.0)
         return cct_error__set(CCT_EINVALID,
                               "config field pue is %g: it must be >= 1.0 (or 0 for the "
@@ -351,17 +388,23 @@ static int open_session_locked(cct_tracker *t, unsigned int wait_ms)
         .log_level = t->cfg.log_level,
     };
     t->net->session = t->net->api->session_new(&info);
-    if (!t->net->session)
-        return cct_error__set(CCT_ENOMEM, "cannot open the API session for %s",
-                              t->cfg.api_endpoint);
+    if (!t->net->session) {
+        char shown[CCT_URL_MAX];
+        cct_url__redact(t->cfg.api_endpoint, shown, sizeof(shown));
+        return cct_error__set(CCT_ENOMEM, "cannot open the API session for %s", shown);
+    }
     return 0;
 }
 
-/* Take the geo answer if it came (wait at most wait_ms). Caller holds net->lock. */
+/* Take the geo answer if it came, waiting at most wait_ms (0, the default: only look).
+ * Until it comes the world average is used and flagged pending; a later measurement takes
+ * the answer then, for the whole run (energy since start x the country's intensity). Caller
+ * holds net->lock. */
 static void resolve_geo_locked(cct_tracker *t, unsigned int wait_ms)
 {
     const cct_api_module *m;
     uint64_t begin;
+    int rc = 1;
 
     if (!t->net->geo_pending)
         return;
@@ -371,17 +414,20 @@ static void resolve_geo_locked(cct_tracker *t, unsigned int wait_ms)
         /* One bound for the module load and the answer together. */
         uint64_t spent_ms = (cct_clock__mono_ns() - begin) / 1000000ULL;
         wait_ms = spent_ms < wait_ms ? wait_ms - (unsigned int)spent_ms : 0;
-    }
-    if (m)
         cct_api__start_geo();
-    if (m && m->geo_wait(&t->net->geo, wait_ms) == 0) {
+        rc = m->geo_wait(&t->net->geo, wait_ms);
+    } else if (cct_api__failed()) {
+        rc = -1; /* no HTTP module: no answer will ever come */
+    }
+    if (rc == 0) {
         t->country = cct_intensity__find(t->net->geo.country_iso_code);
         t->net->geo_pending = 0;
         t->net->geo_fallbacks = 0;
-    } else if (wait_ms > 0) {
-        /* Waited the whole bound: world average, and the result says why. */
+    } else if (rc < 0) {
         t->net->geo_pending = 0;
         t->net->geo_fallbacks = CCT_FALLBACK_GEO_TIMEOUT;
+    } else {
+        t->net->geo_fallbacks = CCT_FALLBACK_GEO_PENDING;
     }
 }
 
@@ -504,14 +550,16 @@ static int upload_delta_locked(cct_tracker *t, const cct_emissions *now, unsigne
         t->net->last_upload = *now;
         return 0;
     }
-    return cct_error__set(CCT_ENOMEM, "cannot queue an upload to %s (out of memory)",
-                          t->cfg.api_endpoint);
+    char shown[CCT_URL_MAX];
+    cct_url__redact(t->cfg.api_endpoint, shown, sizeof(shown));
+    return cct_error__set(CCT_ENOMEM, "cannot queue an upload to %s (out of memory)", shown);
 }
 
-/* The reading for `now`, with the geo answer taken first and the upload queued after, each
- * waiting at most wait_ms (0: only what is already there). Returns the upload's status. */
-static int measure(cct_tracker *t, const cct_reading *now, unsigned int wait_ms, int upload,
-                   cct_emissions *out)
+/* The reading for `now`, with the geo answer taken first (waiting at most geo_wait_ms) and
+ * the upload queued after (waiting at most wait_ms for the HTTP module); 0: only what is
+ * already there. Returns the upload's status. */
+static int measure(cct_tracker *t, const cct_reading *now, unsigned int geo_wait_ms,
+                   unsigned int wait_ms, int upload, cct_emissions *out)
 {
     int rc = 0;
 
@@ -520,7 +568,7 @@ static int measure(cct_tracker *t, const cct_reading *now, unsigned int wait_ms,
         return 0;
     }
     pthread_mutex_lock(&t->net->lock);
-    resolve_geo_locked(t, wait_ms);
+    resolve_geo_locked(t, geo_wait_ms);
     cct_tracker__compute(t, now, out);
     if (upload && t->cfg.save_to_api)
         rc = upload_delta_locked(t, out, wait_ms);
@@ -539,7 +587,7 @@ static void tick(void *ctx, const cct_reading *now, unsigned long measurements)
     if (!t->cfg.measure_fn && !upload)
         return;
     /* The sampler never waits for the geo answer: it takes it only if it is there. */
-    measure(t, now, 0, upload, &sofar);
+    measure(t, now, 0, 0, upload, &sofar);
     if (t->cfg.measure_fn)
         t->cfg.measure_fn(&sofar, t->cfg.measure_payload);
 }
@@ -591,7 +639,7 @@ CCT_EXTERN(int) cct_tracker_flush(cct_tracker *t, cct_emissions *out)
     if (t->state != STATE_RUNNING)
         return cct_error__set(CCT_ESTATE, "cct_tracker_flush: tracker is not running");
     cct_reading__now(&now);
-    int rc = measure(t, &now, t->cfg.api_timeout_ms, 1, &e);
+    int rc = measure(t, &now, t->cfg.geo_wait_ms, t->cfg.api_timeout_ms, 1, &e);
     give_out(out, &e);
     int wrote = write_outputs(t, &e);
     return rc ? rc : wrote;
@@ -613,7 +661,7 @@ CCT_EXTERN(int) cct_tracker_stop(cct_tracker *t, cct_emissions *out)
     cct_sampler__remove(&t->link);
     t->state = STATE_STOPPED;
     cct_reading__now(&now);
-    int rc = measure(t, &now, t->cfg.api_timeout_ms, 1, &e);
+    int rc = measure(t, &now, t->cfg.geo_wait_ms, t->cfg.api_timeout_ms, 1, &e);
     give_out(out, &e);
     int wrote = write_outputs(t, &e);
     return rc ? rc : wrote;

@@ -1,10 +1,12 @@
 /*
  * libcctracker-api.so: the HTTP side of the tracker, the only code that links libcurl.
- * One worker thread per process does all network I/O: the geo lookup, lazy run creation
- * (POST /runs before a run's first emission), emission uploads with jittered retries, and
- * the replay of spooled emissions. Callers only queue work and, in session_free and
+ * One worker thread per process does the uploads: lazy run creation (POST /runs before a
+ * run's first emission), emission uploads with jittered retries, and the replay of spooled
+ * emissions. The geo lookup has a thread of its own, so a hung geo service never delays an
+ * upload (nor a free() waiting for one). Callers only queue work and, in session_free and
  * geo_wait, wait for it with a bound.
  */
+#include <errno.h>
 #include <math.h>
 #include <pthread.h>
 #include <stdarg.h>
@@ -12,7 +14,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/file.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -23,10 +24,16 @@
 #define MAX_ATTEMPTS 5
 #define BACKOFF_BASE_NS 100000000ULL /* 100 ms, doubled per attempt, jittered x[0.5, 1.5) */
 
+/* The identity of an upload, sent as its Idempotency-Key header and kept with it in the
+ * spool: "<local run id>.<n>", n counting the session's uploads. A replay after a lost answer
+ * carries the same key, so a server (the mock API does) can recognise the duplicate. */
+#define KEY_MAX 64
+
 typedef struct job {
     struct job *next;
     cct_api_session *session;
     cct_api_emission e;
+    char key[KEY_MAX];
     int attempts;
     uint64_t due_ns;
 } job;
@@ -35,7 +42,10 @@ struct cct_api_session {
     int refs;    /* owner + queued jobs; under W.lock */
     int pending; /* jobs queued or in flight; under W.lock */
     int freed;   /* the owner is gone: failures spool at once; under W.lock */
+    unsigned int uploads; /* keys handed out; under W.lock */
+    int orphans_checked;  /* claims left by gone replayers were looked for; worker only */
     char *endpoint, *api_key, *spool_dir, *local_run_id;
+    char *shown; /* endpoint with its userinfo redacted: what logs and the spool show */
     unsigned int timeout_ms;
     cJSON *run;          /* POST /runs body, immutable */
     /* The server's id: written by the worker under W.lock, read freely by the worker and
@@ -51,13 +61,13 @@ enum geo_state { GEO_NONE, GEO_QUEUED, GEO_RUNNING, GEO_DONE, GEO_FAILED };
 static struct {
     pthread_mutex_t lock;
     pthread_cond_t wake; /* the worker: new work */
-    pthread_cond_t done; /* waiters: a job finished or the geo answer came */
+    pthread_cond_t done; /* waiters: a job finished or the geo answer came (geo thread) */
     job *queue;          /* sorted by due_ns */
     job *inflight;
     int started;
     pthread_t thread;
     enum geo_state geo_state;
-    char geo_url[512];
+    char geo_url[CCT_URL_MAX];
     unsigned int geo_timeout_ms;
     cct_geo geo;
     uint64_t rng;
@@ -105,6 +115,7 @@ static void session_unref_locked(cct_api_session *s)
     if (s->api_key)
         memset(s->api_key, 0, strlen(s->api_key));
     free(s->endpoint);
+    free(s->shown);
     free(s->api_key);
     free(s->spool_dir);
     free(s->local_run_id);
@@ -117,15 +128,18 @@ static void spool_job(const job *j, const char *run_id)
     const cct_api_session *s = j->session;
     cJSON *emission = cct_payload__emission(&j->e, NULL);
 
-    if (!emission || cct_spool__append(s->spool_dir, s->endpoint, s->run, s->local_run_id,
-                                       run_id[0] ? run_id : NULL, emission) != 0)
-        slog(s, CCT_LOG_ERROR, "could not spool an emission for %s to %s", s->endpoint,
-             s->spool_dir);
+    if (!emission || cct_spool__append(s->spool_dir, s->endpoint, s->shown, s->run,
+                                       s->local_run_id, run_id[0] ? run_id : NULL, j->key,
+                                       emission) != 0)
+        slog(s, CCT_LOG_ERROR, "could not spool an emission for %s to %s: %s", s->shown,
+             s->spool_dir, strerror(emission ? errno : ENOMEM));
     cJSON_Delete(emission);
 }
 
-/* POST /runs with `run`; the id goes to out. 0 ok, 1 retry, 2 final failure. */
-static int create_run(const cct_api_session *s, const cJSON *run, char *out, size_t cap)
+/* POST /runs with `run`, whose identity is the tracker's local run id; the id goes to out.
+ * 0 ok, 1 retry, 2 final failure. */
+static int create_run(const cct_api_session *s, const cJSON *run, const char *local_run_id,
+                      char *out, size_t cap)
 {
     cct_http_reply reply;
     char *body = cJSON_PrintUnformatted(run);
@@ -134,10 +148,11 @@ static int create_run(const cct_api_session *s, const cJSON *run, char *out, siz
 
     if (!body)
         return 1;
-    cct_http__post(s->endpoint, "/runs", s->api_key, body, s->timeout_ms, &reply);
+    cct_http__post(s->endpoint, "/runs", s->api_key, local_run_id[0] ? local_run_id : NULL, body,
+                   s->timeout_ms, &reply);
     free(body);
     if (reply.status != 201 && reply.status != 200) {
-        slog(s, CCT_LOG_WARNING, "POST %s/runs: %s", s->endpoint,
+        slog(s, CCT_LOG_WARNING, "POST %s/runs: %s", s->shown,
              reply.status ? "HTTP error" : reply.error);
         return cct_http__retryable(&reply) ? 1 : 2;
     }
@@ -147,28 +162,29 @@ static int create_run(const cct_api_session *s, const cJSON *run, char *out, siz
         snprintf(out, cap, "%s", id->valuestring);
         rc = 0;
     } else {
-        slog(s, CCT_LOG_ERROR, "POST %s/runs answered without an \"id\"", s->endpoint);
+        slog(s, CCT_LOG_ERROR, "POST %s/runs answered without an \"id\"", s->shown);
     }
     cJSON_Delete(answer);
     return rc;
 }
 
-/* POST /emissions. 0 ok, 1 retry, 2 final failure. */
-static int post_emission(const cct_api_session *s, const cJSON *emission)
+/* POST /emissions with the upload's identity `key` (NULL: none, a spool line from before
+ * keys). 0 ok, 1 retry, 2 final failure. */
+static int post_emission(const cct_api_session *s, const cJSON *emission, const char *key)
 {
     cct_http_reply reply;
     char *body = cJSON_PrintUnformatted(emission);
 
     if (!body)
         return 1;
-    cct_http__post(s->endpoint, "/emissions", s->api_key, body, s->timeout_ms, &reply);
+    cct_http__post(s->endpoint, "/emissions", s->api_key, key, body, s->timeout_ms, &reply);
     free(body);
     if (reply.status == 201 || reply.status == 200)
         return 0;
     if (reply.status)
-        slog(s, CCT_LOG_WARNING, "POST %s/emissions: HTTP %ld", s->endpoint, reply.status);
+        slog(s, CCT_LOG_WARNING, "POST %s/emissions: HTTP %ld", s->shown, reply.status);
     else
-        slog(s, CCT_LOG_WARNING, "POST %s/emissions: %s", s->endpoint, reply.error);
+        slog(s, CCT_LOG_WARNING, "POST %s/emissions: %s", s->shown, reply.error);
     return cct_http__retryable(&reply) ? 1 : 2;
 }
 
@@ -208,68 +224,177 @@ static void set_run_id(cct_api_session *s, const char *id)
     pthread_mutex_unlock(&W.lock);
 }
 
-/* Replay what an earlier failure spooled for this endpoint, before new data goes out. The
- * first failure stops the replay: the rest goes back to the spool untouched. */
-static void replay_spool(cct_api_session *s)
+/* The claim being replayed, for the exit handler, which gives its undone lines back to the
+ * spool. R.lock is taken by the worker around each line's outcome (mark done, append back)
+ * and by the exit handler, which keeps it: lock order R, then W. */
+static struct {
+    pthread_mutex_t lock;
+    int active;
+    cct_spool_claim claim;
+    const cct_api_session *session;
+} R = {.lock = PTHREAD_MUTEX_INITIALIZER};
+
+/* One spooled line, parsed. */
+typedef struct replay_entry {
+    cJSON *doc;
+    cJSON *run, *emission;
+    const char *local;
+    const char *key; /* NULL: a line from before keys */
+    char run_id[128];
+} replay_entry;
+
+/* 0, or -1 for a line that cannot be delivered (torn or not a spool line). */
+static int parse_entry(const char *line, replay_entry *e)
 {
-    char *claimed = cct_spool__claim(s->spool_dir, s->endpoint);
-    FILE *f;
+    cJSON *local, *rid, *key;
+
+    memset(e, 0, sizeof(*e));
+    e->doc = cJSON_Parse(line);
+    e->run = cJSON_GetObjectItemCaseSensitive(e->doc, "run");
+    e->emission = cJSON_GetObjectItemCaseSensitive(e->doc, "emission");
+    local = cJSON_GetObjectItemCaseSensitive(e->doc, "local_run_id");
+    rid = cJSON_GetObjectItemCaseSensitive(e->doc, "run_id");
+    key = cJSON_GetObjectItemCaseSensitive(e->doc, "emission_key");
+    if (!cJSON_IsObject(e->run) || !cJSON_IsObject(e->emission) || !cJSON_IsString(local))
+        return -1;
+    e->local = local->valuestring;
+    e->key = cJSON_IsString(key) ? key->valuestring : NULL;
+    if (cJSON_IsString(rid))
+        snprintf(e->run_id, sizeof(e->run_id), "%s", rid->valuestring);
+    return 0;
+}
+
+/* Create the entry's run if needed and post its emission, with the identities it was
+ * spooled with. 0 delivered, else not. */
+static int deliver_entry(cct_api_session *s, replay_entry *e, replay_runs *created)
+{
+    const char *known = replay_run_find(created, e->local);
+    int rc = 1;
+
+    if (!e->run_id[0] && known)
+        snprintf(e->run_id, sizeof(e->run_id), "%s", known);
+    else if (!e->run_id[0] && strcmp(e->local, s->local_run_id) == 0 && s->run_id[0])
+        snprintf(e->run_id, sizeof(e->run_id), "%s", s->run_id);
+    if (!e->run_id[0]) {
+        rc = create_run(s, e->run, e->local, e->run_id, sizeof(e->run_id));
+        if (rc != 0)
+            return rc;
+        replay_run_add(created, e->local, e->run_id);
+    }
+    cJSON_DeleteItemFromObjectCaseSensitive(e->emission, "run_id");
+    cJSON_AddStringToObject(e->emission, "run_id", e->run_id);
+    rc = post_emission(s, e->emission, e->key);
+    cJSON_DeleteItemFromObjectCaseSensitive(e->emission, "run_id");
+    return rc;
+}
+
+/* Replay one claimed file: each line is delivered or appended back to the spool, then marked
+ * done. The first failure sets *api_down: the rest goes back untried. The file is removed
+ * only when every line was read and is done; otherwise it stays, unlocked, for a later
+ * replayer to reclaim. */
+static void replay_claim(cct_api_session *s, cct_spool_claim *c, replay_runs *created,
+                         int *api_down)
+{
+    int fd = dup(c->fd); /* shares the lock; closing it does not release it */
+    FILE *f = fd >= 0 ? fdopen(fd, "r") : NULL;
     char *line = NULL;
     size_t cap = 0;
-    int api_down = 0;
-    replay_runs created = {0}; /* 12 KB on the worker thread's stack */
+    long offset = 0;
+    ssize_t n;
+    int complete = f != NULL;
 
-    if (!claimed)
-        return;
-    f = fopen(claimed, "re");
-    /* Wait for an append that opened the file before we renamed it to finish its line. */
-    if (f)
-        flock(fileno(f), LOCK_EX);
-    while (f && getline(&line, &cap, f) > 0) {
-        cJSON *entry = cJSON_Parse(line);
-        cJSON *run = cJSON_GetObjectItemCaseSensitive(entry, "run");
-        cJSON *local = cJSON_GetObjectItemCaseSensitive(entry, "local_run_id");
-        cJSON *rid = cJSON_GetObjectItemCaseSensitive(entry, "run_id");
-        cJSON *emission = cJSON_GetObjectItemCaseSensitive(entry, "emission");
-        char run_id[128] = "";
+    if (!f && fd >= 0)
+        close(fd);
+    pthread_mutex_lock(&R.lock);
+    R.active = 1;
+    R.claim = *c;
+    R.session = s;
+    pthread_mutex_unlock(&R.lock);
+    while (f && (n = getline(&line, &cap, f)) > 0) {
+        long at = offset;
+        replay_entry e;
         int rc = 1;
 
-        if (!cJSON_IsObject(run) || !cJSON_IsObject(emission) || !cJSON_IsString(local)) {
-            cJSON_Delete(entry);
-            continue; /* a torn line cannot be delivered; the rest can */
+        offset += (long)n;
+        if (line[0] == '#')
+            continue; /* done by an earlier replayer of this claim */
+        int parsed = parse_entry(line, &e);
+        if (parsed == 0 && !*api_down)
+            rc = deliver_entry(s, &e, created);
+        if (parsed == 0 && rc != 0)
+            *api_down = 1;
+        pthread_mutex_lock(&R.lock);
+        if (parsed != 0 || rc == 0) {
+            /* Delivered, or a torn line that never can be. */
+            cct_spool__mark_done(c, at);
+            if (parsed == 0 && strcmp(e.local, s->local_run_id) == 0 && !s->run_id[0])
+                set_run_id(s, e.run_id);
+        } else if (cct_spool__append(s->spool_dir, s->endpoint, s->shown, e.run, e.local,
+                                     e.run_id[0] ? e.run_id : NULL, e.key, e.emission) == 0) {
+            cct_spool__mark_done(c, at);
+        } else {
+            complete = 0; /* it stays in the claim */
         }
-        const char *known = replay_run_find(&created, local->valuestring);
-        if (cJSON_IsString(rid))
-            snprintf(run_id, sizeof(run_id), "%s", rid->valuestring);
-        else if (known)
-            snprintf(run_id, sizeof(run_id), "%s", known);
-        else if (strcmp(local->valuestring, s->local_run_id) == 0 && s->run_id[0])
-            snprintf(run_id, sizeof(run_id), "%s", s->run_id);
-        if (!api_down && !run_id[0]) {
-            rc = create_run(s, run, run_id, sizeof(run_id));
-            if (rc == 0)
-                replay_run_add(&created, local->valuestring, run_id);
-        }
-        if (!api_down && run_id[0]) {
-            cJSON_DeleteItemFromObjectCaseSensitive(emission, "run_id");
-            cJSON_AddStringToObject(emission, "run_id", run_id);
-            rc = post_emission(s, emission);
-            cJSON_DeleteItemFromObjectCaseSensitive(emission, "run_id");
-        }
-        if (rc != 0) {
-            api_down = 1;
-            cct_spool__append(s->spool_dir, s->endpoint, run, local->valuestring,
-                              run_id[0] ? run_id : NULL, emission);
-        } else if (strcmp(local->valuestring, s->local_run_id) == 0 && !s->run_id[0]) {
-            set_run_id(s, run_id);
-        }
-        cJSON_Delete(entry);
+        pthread_mutex_unlock(&R.lock);
+        cJSON_Delete(e.doc);
     }
+    if (f && ferror(f))
+        complete = 0;
     free(line);
     if (f)
         fclose(f);
-    unlink(claimed);
-    free(claimed);
+    pthread_mutex_lock(&R.lock);
+    R.active = 0;
+    cct_spool__release(c, complete);
+    pthread_mutex_unlock(&R.lock);
+}
+
+/* Say once per process that a spool file cannot be taken (not once per upload). Worker
+ * thread only. */
+static void log_unclaimable_once(const cct_api_session *s, const char *name, int err)
+{
+    static unsigned long long logged[8];
+    static unsigned int count;
+    unsigned long long h = 1469598103934665603ULL ^ (unsigned long long)err;
+
+    for (const char *p = name; *p; p++) {
+        h ^= (unsigned char)*p;
+        h *= 1099511628211ULL;
+    }
+    for (unsigned int i = 0; i < count; i++) {
+        if (logged[i] == h)
+            return;
+    }
+    if (count < sizeof(logged) / sizeof(logged[0]))
+        logged[count++] = h;
+    slog(s, CCT_LOG_ERROR, "cannot replay the spool %s/%s for %s: %s (it is left as it is)",
+         s->spool_dir, name, s->shown, strerror(err));
+}
+
+#define MAX_CLAIMS 64
+
+/* Replay what an earlier failure spooled for this endpoint, before new data goes out: first
+ * (once per session) the claims of replayers that are gone, then the spool itself. */
+static void replay_spool(cct_api_session *s)
+{
+    replay_runs created = {0}; /* 12 KB on the worker thread's stack */
+    int api_down = 0;
+
+    for (int round = 0; round < MAX_CLAIMS; round++) {
+        cct_spool_claim c;
+        char failed[128];
+        int rc = cct_spool__claim(s->spool_dir, s->endpoint, !s->orphans_checked, &c, failed,
+                                  sizeof(failed));
+        if (rc < 0)
+            log_unclaimable_once(s, failed, errno);
+        if (rc != 0)
+            break;
+        int orphan = c.orphan;
+        replay_claim(s, &c, &created, &api_down);
+        if (!orphan)
+            break; /* the spool itself is last: what failed now went back to a new one */
+    }
+    s->orphans_checked = 1;
 }
 
 /* 0 delivered, 1 retry later, 2 give up (spool). */
@@ -283,7 +408,7 @@ static int deliver(job *j)
     if (!s->run_id[0]) {
         /* Lazy run creation: the run exists on the server only once it has data. */
         char id[sizeof(s->run_id)];
-        rc = create_run(s, s->run, id, sizeof(id));
+        rc = create_run(s, s->run, s->local_run_id, id, sizeof(id));
         if (rc != 0)
             return rc;
         set_run_id(s, id);
@@ -291,7 +416,7 @@ static int deliver(job *j)
     emission = cct_payload__emission(&j->e, s->run_id);
     if (!emission)
         return 1;
-    rc = post_emission(s, emission);
+    rc = post_emission(s, emission, j->key);
     cJSON_Delete(emission);
     return rc;
 }
@@ -342,26 +467,38 @@ static void parse_geo(const char *body, cct_geo *g)
     cJSON_Delete(o);
 }
 
+/* The geo lookup, once per process, on its own short-lived thread (it may hang for the
+ * whole api_timeout_ms of the first tracker that asked). */
+static void *geo_main(void *arg)
+{
+    char url[sizeof(W.geo_url)];
+    unsigned int timeout_ms;
+    cct_http_reply reply;
+    cct_geo g;
+
+    (void)arg;
+    pthread_mutex_lock(&W.lock);
+    memcpy(url, W.geo_url, sizeof(url));
+    timeout_ms = W.geo_timeout_ms;
+    W.geo_state = GEO_RUNNING;
+    pthread_mutex_unlock(&W.lock);
+    cct_http__get(url, timeout_ms, &reply);
+    if (reply.status == 200)
+        parse_geo(reply.body, &g);
+    pthread_mutex_lock(&W.lock);
+    W.geo_state = reply.status == 200 && g.country_iso_code[0] ? GEO_DONE : GEO_FAILED;
+    if (W.geo_state == GEO_DONE)
+        W.geo = g;
+    pthread_cond_broadcast(&W.done);
+    pthread_mutex_unlock(&W.lock);
+    return NULL;
+}
+
 static void *worker_main(void *arg)
 {
     (void)arg;
     pthread_mutex_lock(&W.lock);
     for (;;) {
-        if (W.geo_state == GEO_QUEUED) {
-            cct_http_reply reply;
-            cct_geo g;
-            W.geo_state = GEO_RUNNING;
-            pthread_mutex_unlock(&W.lock);
-            cct_http__get(W.geo_url, W.geo_timeout_ms, &reply);
-            if (reply.status == 200)
-                parse_geo(reply.body, &g);
-            pthread_mutex_lock(&W.lock);
-            W.geo_state = reply.status == 200 && g.country_iso_code[0] ? GEO_DONE : GEO_FAILED;
-            if (W.geo_state == GEO_DONE)
-                W.geo = g;
-            pthread_cond_broadcast(&W.done);
-            continue;
-        }
         if (!W.queue) {
             pthread_cond_wait(&W.wake, &W.lock);
             continue;
@@ -398,16 +535,25 @@ static void *worker_main(void *arg)
     return NULL;
 }
 
-/* At exit, whatever is still queued or in flight goes to the spool: nothing is dropped. */
+/* At exit, whatever is still queued or in flight goes to the spool, and so do the undone
+ * lines of a replay under way: nothing is dropped, nothing stays claimed. The worker may be
+ * waiting for an answer meanwhile: its line goes back too (a duplicate if the server had
+ * stored it, recognisable by its key). */
 static void spool_everything_at_exit(void)
 {
+    /* Both locks stay held: the worker must not mark, append or upload while exit runs. */
+    pthread_mutex_lock(&R.lock);
+    if (R.active && cct_spool__give_back(&R.claim, R.session->spool_dir,
+                                         R.session->endpoint) == 0)
+        cct_spool__release(&R.claim, 1);
+    /* else the claim stays; its lock dies with the process and a later replayer takes it */
+    R.active = 0;
     pthread_mutex_lock(&W.lock);
     if (W.inflight)
         spool_job(W.inflight, W.inflight->session->run_id);
     for (job *j = W.queue; j; j = j->next)
         spool_job(j, j->session->run_id);
     W.queue = NULL;
-    /* Leave the lock held: the worker must not start another upload while exit runs. */
 }
 
 static void init_sync(void)
@@ -427,6 +573,14 @@ static void init_sync(void)
  * redoes the geo lookup if the parent's was still under way. */
 static void atfork_child(void)
 {
+    /* The parent's claim is the parent's: our copies of its descriptors would keep its lock
+     * held (and the claim unreclaimable) for as long as we live. */
+    pthread_mutex_init(&R.lock, NULL);
+    if (R.active) {
+        close(R.claim.fd);
+        close(R.claim.dirfd);
+        R.active = 0;
+    }
     init_sync();
     W.started = 0;
     W.queue = NULL;
@@ -476,6 +630,11 @@ static cct_api_session *session_new(const cct_api_run_info *info)
     clock_gettime(CLOCK_REALTIME, &ts);
     s->refs = 1;
     s->endpoint = dup_or_null(info->endpoint);
+    if (s->endpoint) {
+        char shown[CCT_URL_MAX];
+        cct_url__redact(s->endpoint, shown, sizeof(shown));
+        s->shown = strdup(shown);
+    }
     s->api_key = dup_or_null(info->api_key);
     s->spool_dir = dup_or_null(info->spool_dir ? info->spool_dir : ".");
     s->local_run_id = dup_or_null(info->local_run_id ? info->local_run_id : "");
@@ -484,7 +643,7 @@ static cct_api_session *session_new(const cct_api_run_info *info)
     s->log_fn = info->log_fn;
     s->log_payload = info->log_payload;
     s->log_level = info->log_level;
-    if (!s->endpoint || !s->spool_dir || !s->local_run_id || !s->run ||
+    if (!s->endpoint || !s->shown || !s->spool_dir || !s->local_run_id || !s->run ||
         (info->api_key && !s->api_key)) {
         pthread_mutex_lock(&W.lock);
         session_unref_locked(s);
@@ -509,6 +668,7 @@ static int submit(cct_api_session *s, const cct_api_emission *e)
         rc = -1;
         free(j);
     } else {
+        snprintf(j->key, sizeof(j->key), "%.36s.%u", s->local_run_id, ++s->uploads);
         s->refs++;
         s->pending++;
         insert_sorted_locked(j);
@@ -568,11 +728,17 @@ static void geo_start(const char *url, unsigned int timeout_ms)
     if (!init_ok)
         return;
     pthread_mutex_lock(&W.lock);
-    if (W.geo_state == GEO_NONE && ensure_worker_locked() == 0) {
+    if (W.geo_state == GEO_NONE) {
+        pthread_t thread;
         snprintf(W.geo_url, sizeof(W.geo_url), "%s", url);
         W.geo_timeout_ms = timeout_ms;
         W.geo_state = GEO_QUEUED;
-        pthread_cond_signal(&W.wake);
+        if (pthread_create(&thread, NULL, geo_main, NULL) == 0) {
+            pthread_detach(thread);
+        } else {
+            W.geo_state = GEO_FAILED;
+            pthread_cond_broadcast(&W.done);
+        }
     }
     pthread_mutex_unlock(&W.lock);
 }
@@ -586,11 +752,12 @@ static int geo_wait(cct_geo *out, unsigned int wait_ms)
     if (!init_ok)
         return -1;
     pthread_mutex_lock(&W.lock);
-    while ((W.geo_state == GEO_QUEUED || W.geo_state == GEO_RUNNING) && now_ns() < deadline) {
+    /* GEO_NONE too: the lookup may be about to start (geo_start is deferred to the sampler). */
+    while (W.geo_state != GEO_DONE && W.geo_state != GEO_FAILED && now_ns() < deadline) {
         struct timespec ts = deadline_ts(deadline);
         pthread_cond_timedwait(&W.done, &W.lock, &ts);
     }
-    rc = W.geo_state == GEO_DONE ? 0 : -1;
+    rc = W.geo_state == GEO_DONE ? 0 : W.geo_state == GEO_FAILED ? -1 : 1;
     if (rc == 0)
         *out = W.geo;
     pthread_mutex_unlock(&W.lock);
