@@ -250,6 +250,21 @@ done:
     return rc;
 }
 
+/* The CSV opened for appending, never through a symlink (O_NOFOLLOW: a link planted at the
+ * predictable name is refused) and never blocking on a FIFO; a regular file only. */
+static int open_for_append(const char *path)
+{
+    struct stat st;
+    int fd = open(path, O_WRONLY | O_APPEND | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+
+    if (fd >= 0 && (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode))) {
+        close(fd);
+        errno = EINVAL; /* "Invalid argument": not a regular file */
+        return -1;
+    }
+    return fd;
+}
+
 int cct_csv__append(const char *dir, const char *file, const char *project_name,
                     const char *experiment_id, const cct_emissions *e, const cct_hardware *hw)
 {
@@ -261,12 +276,12 @@ int cct_csv__append(const char *dir, const char *file, const char *project_name,
     build_row(&r, project_name, experiment_id, e, hw);
     if (r.overflow)
         return cct_error__set(CCT_EINVALID, "CSV row for %s longer than %d bytes", path, ROW_MAX);
-    fd = open(path, O_WRONLY | O_APPEND | O_CLOEXEC);
+    fd = open_for_append(path);
     if (fd < 0 && errno == ENOENT) {
         rc = create_with_header(dir, path);
         if (rc != 0)
             return rc;
-        fd = open(path, O_WRONLY | O_APPEND | O_CLOEXEC);
+        fd = open_for_append(path);
     }
     if (fd < 0)
         return cct_error__set(CCT_EIO, "cannot open %s: %s", path, strerror(errno));
