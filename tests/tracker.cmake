@@ -35,6 +35,12 @@ add_test(NAME test_install
   COMMAND bash ${CMAKE_CURRENT_SOURCE_DIR}/test_install.sh ${CMAKE_BINARY_DIR})
 set_tests_properties(test_install PROPERTIES LABELS slow TIMEOUT 300)
 
+# A plain (unsanitized) tracker build and a probe program under valgrind; skipped (77) when
+# valgrind is not installed.
+add_test(NAME test_valgrind
+  COMMAND bash ${CMAKE_CURRENT_SOURCE_DIR}/test_valgrind.sh ${PROJECT_SOURCE_DIR})
+set_tests_properties(test_valgrind PROPERTIES LABELS slow TIMEOUT 600 SKIP_RETURN_CODE 77)
+
 # The tracker's API output against the real mock API server. The mock is compiled in
 # directly (not through ccb_core) so this suite builds with the harness off.
 if(NOT TARGET PkgConfig::MHD)

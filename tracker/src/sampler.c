@@ -9,6 +9,7 @@
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "internal.h"
@@ -130,8 +131,38 @@ static void *sampler_main(void *arg)
     return NULL;
 }
 
+#define EXIT_JOIN_S 1
+
+/* At exit the sampler thread is stopped and joined, so that nothing of it (its stack and
+ * TLS) is left for a leak checker to report. Bounded: a measure callback blocked on a lock
+ * the exiting thread holds, or an upload blocked behind the HTTP module's own exit handler,
+ * must not hang exit(); the thread is then left to die with the process. Not from the
+ * sampler thread itself (exit() in a measure callback). */
+static void stop_at_exit(void)
+{
+    struct timespec deadline;
+
+    pthread_mutex_lock(&sampler.lock);
+    if (!sampler.running || pthread_equal(pthread_self(), sampler.thread)) {
+        pthread_mutex_unlock(&sampler.lock);
+        return;
+    }
+    sampler.stopping = 1;
+    pthread_cond_signal(&sampler.cond);
+    pthread_mutex_unlock(&sampler.lock);
+    clock_gettime(CLOCK_REALTIME, &deadline);
+    deadline.tv_sec += EXIT_JOIN_S;
+    if (pthread_timedjoin_np(sampler.thread, NULL, &deadline) == 0) {
+        pthread_mutex_lock(&sampler.lock);
+        sampler.running = 0;
+        atomic_store(&sampler_started, 0);
+        pthread_mutex_unlock(&sampler.lock);
+    }
+}
+
 static int ensure_started(void)
 {
+    static int exit_hook; /* under sampler.lock */
     int rc = 0;
 
     if (atomic_load_explicit(&sampler_started, memory_order_acquire))
@@ -149,6 +180,8 @@ static int ensure_started(void)
         } else {
             sampler.running = 1;
             atomic_store_explicit(&sampler_started, 1, memory_order_release);
+            if (!exit_hook)
+                exit_hook = atexit(stop_at_exit) == 0;
         }
     }
     pthread_mutex_unlock(&sampler.lock);

@@ -6,6 +6,7 @@
  * upload (nor a free() waiting for one). Callers only queue work and, in session_free and
  * geo_wait, wait for it with a bound.
  */
+#include <dlfcn.h>
 #include <errno.h>
 #include <math.h>
 #include <pthread.h>
@@ -65,6 +66,7 @@ static struct {
     job *queue;          /* sorted by due_ns */
     job *inflight;
     int started;
+    int exiting; /* the process exits: the worker ends, new uploads are spooled at once */
     pthread_t thread;
     enum geo_state geo_state;
     char geo_url[CCT_URL_MAX];
@@ -120,6 +122,29 @@ static void session_unref_locked(cct_api_session *s)
     free(s->spool_dir);
     free(s->local_run_id);
     free(s);
+}
+
+/* OpenSSL 3 (libcurl's TLS library on Debian) keeps per-thread error state that is not freed
+ * on every thread's exit: the thread that ran its initialisation (curl_global_init, often
+ * the tracker's sampler thread) keeps it for good, and a leak checker reports it once that
+ * thread is joined at exit. Our threads free theirs when they are done with TLS. With
+ * another TLS library the symbol is absent and there is nothing to do. */
+static void (*openssl_thread_stop)(void);
+
+static void find_openssl_thread_stop(void)
+{
+    /* RTLD_NEXT: the objects after this module in its own lookup scope, which holds
+     * libcurl's dependencies even though the module was loaded RTLD_LOCAL. */
+    *(void **)&openssl_thread_stop = dlsym(RTLD_NEXT, "OPENSSL_thread_stop");
+}
+
+static void tls_thread_done(void)
+{
+    static pthread_once_t once = PTHREAD_ONCE_INIT;
+
+    pthread_once(&once, find_openssl_thread_stop);
+    if (openssl_thread_stop)
+        openssl_thread_stop();
 }
 
 /* `run_id`: the session's run id as read by the caller ("" when the run does not exist). */
@@ -491,6 +516,7 @@ static void *geo_main(void *arg)
         W.geo = g;
     pthread_cond_broadcast(&W.done);
     pthread_mutex_unlock(&W.lock);
+    tls_thread_done();
     return NULL;
 }
 
@@ -499,6 +525,8 @@ static void *worker_main(void *arg)
     (void)arg;
     pthread_mutex_lock(&W.lock);
     for (;;) {
+        if (W.exiting)
+            break;
         if (!W.queue) {
             pthread_cond_wait(&W.wake, &W.lock);
             continue;
@@ -532,23 +560,41 @@ static void *worker_main(void *arg)
         free(j);
         pthread_cond_broadcast(&W.done);
     }
+    pthread_mutex_unlock(&W.lock);
+    tls_thread_done();
     return NULL;
 }
 
+#define EXIT_JOIN_S 1
+
 /* At exit, whatever is still queued or in flight goes to the spool, and so do the undone
- * lines of a replay under way: nothing is dropped, nothing stays claimed. The worker may be
- * waiting for an answer meanwhile: its line goes back too (a duplicate if the server had
- * stored it, recognisable by its key). */
+ * lines of a replay under way: nothing is dropped, nothing stays claimed. First the worker
+ * is asked to end and joined, so nothing of it is left for a leak checker: it finishes the
+ * upload in flight (delivered, or spooled by it) unless that takes over EXIT_JOIN_S; then
+ * the upload is spooled here and the worker left (a duplicate if the server stores it after
+ * all, recognisable by its key). A worker in a replay is not waited for: the replay's lines
+ * go back to the spool here. */
 static void spool_everything_at_exit(void)
 {
-    /* Both locks stay held: the worker must not mark, append or upload while exit runs. */
+    /* Both locks stay held: the worker must not mark, append or upload once exit is done. */
     pthread_mutex_lock(&R.lock);
+    int replaying = R.active;
     if (R.active && cct_spool__give_back(&R.claim, R.session->spool_dir,
                                          R.session->endpoint) == 0)
         cct_spool__release(&R.claim, 1);
     /* else the claim stays; its lock dies with the process and a later replayer takes it */
     R.active = 0;
     pthread_mutex_lock(&W.lock);
+    W.exiting = 1; /* the worker ends at its next look at the queue; submit() spools */
+    if (W.started && !replaying) {
+        struct timespec deadline;
+        pthread_cond_broadcast(&W.wake);
+        pthread_mutex_unlock(&W.lock);
+        clock_gettime(CLOCK_REALTIME, &deadline);
+        deadline.tv_sec += EXIT_JOIN_S;
+        pthread_timedjoin_np(W.thread, NULL, &deadline);
+        pthread_mutex_lock(&W.lock);
+    }
     if (W.inflight)
         spool_job(W.inflight, W.inflight->session->run_id);
     for (job *j = W.queue; j; j = j->next)
@@ -583,6 +629,7 @@ static void atfork_child(void)
     }
     init_sync();
     W.started = 0;
+    W.exiting = 0;
     W.queue = NULL;
     W.inflight = NULL;
     if (W.geo_state == GEO_QUEUED || W.geo_state == GEO_RUNNING)
@@ -593,6 +640,7 @@ static void init_module(void)
 {
     if (cct_http__init() != 0)
         return;
+    tls_thread_done(); /* whichever thread this is, it may end before the process */
     init_sync();
     pthread_atfork(NULL, NULL, atfork_child);
     W.rng = now_ns() ^ ((uint64_t)getpid() << 20) ^ 0x9e3779b97f4a7c15ULL;
@@ -606,8 +654,7 @@ static int ensure_worker_locked(void)
         return 0;
     if (pthread_create(&W.thread, NULL, worker_main, NULL) != 0)
         return -1;
-    pthread_detach(W.thread);
-    W.started = 1;
+    W.started = 1; /* joinable: the exit handler joins it */
     return 0;
 }
 
@@ -664,7 +711,12 @@ static int submit(cct_api_session *s, const cct_api_emission *e)
     j->e = *e;
     j->due_ns = now_ns();
     pthread_mutex_lock(&W.lock);
-    if (ensure_worker_locked() != 0) {
+    if (W.exiting) {
+        /* The worker is gone (exit runs): straight to the spool, nothing dropped. */
+        snprintf(j->key, sizeof(j->key), "%.36s.%u", s->local_run_id, ++s->uploads);
+        spool_job(j, s->run_id);
+        free(j);
+    } else if (ensure_worker_locked() != 0) {
         rc = -1;
         free(j);
     } else {
