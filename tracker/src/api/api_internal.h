@@ -58,10 +58,11 @@ typedef struct cct_spool_claim {
     int orphan;     /* it was a gone replayer's claim, not the spool */
 } cct_spool_claim;
 /* Claim, with `orphans`, a claim left by a replayer that is gone (its flock is free) if
- * there is one, else the spool itself. 0: claimed; 1: nothing to replay; -1: a file that
- * cannot be opened or renamed (errno; its name in `failed`), left untouched. */
+ * there is one, else the spool itself. 0: claimed; 1: nothing (more) to replay. A file that
+ * cannot be opened or renamed is left untouched and skipped: the first one's name goes to
+ * `failed` ("" if none) and its errno to *err. */
 int cct_spool__claim(const char *dir, const char *endpoint, int orphans, cct_spool_claim *c,
-                     char *failed, size_t cap);
+                     char *failed, size_t cap, int *err);
 /* Mark the line starting at `offset` done (delivered, or appended back to the spool). */
 int cct_spool__mark_done(const cct_spool_claim *c, long offset);
 /* Append the lines not marked done back to the spool (the claim stays; release removes). */

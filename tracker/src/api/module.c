@@ -408,10 +408,11 @@ static void replay_spool(cct_api_session *s)
     for (int round = 0; round < MAX_CLAIMS; round++) {
         cct_spool_claim c;
         char failed[128];
+        int err;
         int rc = cct_spool__claim(s->spool_dir, s->endpoint, !s->orphans_checked, &c, failed,
-                                  sizeof(failed));
-        if (rc < 0)
-            log_unclaimable_once(s, failed, errno);
+                                  sizeof(failed), &err);
+        if (failed[0])
+            log_unclaimable_once(s, failed, err);
         if (rc != 0)
             break;
         int orphan = c.orphan;

@@ -228,8 +228,17 @@ static int claim_named(const char *name, int wait, const char *base, cct_spool_c
     return 0;
 }
 
+/* Remember the first file that could not be taken, for the caller's log line. */
+static void note_failure(char *failed, size_t cap, int *err, const char *name)
+{
+    if (!failed[0]) {
+        *err = errno;
+        snprintf(failed, cap, "%s", name);
+    }
+}
+
 int cct_spool__claim(const char *dir, const char *endpoint, int orphans, cct_spool_claim *c,
-                     char *failed, size_t cap)
+                     char *failed, size_t cap, int *err)
 {
     char base[64];
     int rc = 1;
@@ -237,11 +246,12 @@ int cct_spool__claim(const char *dir, const char *endpoint, int orphans, cct_spo
 
     c->fd = -1;
     c->orphan = 0;
-    c->dirfd = cct_spool__open_dir(dir);
     failed[0] = '\0';
+    *err = 0;
+    c->dirfd = cct_spool__open_dir(dir);
     if (c->dirfd < 0) {
-        snprintf(failed, cap, "%s", dir);
-        return -1;
+        note_failure(failed, cap, err, ".");
+        return 1;
     }
     cct_spool__name(endpoint, base, sizeof(base));
     if (orphans) {
@@ -256,27 +266,24 @@ int cct_spool__claim(const char *dir, const char *endpoint, int orphans, cct_spo
                 strncmp(e->d_name + base_len, CLAIM_TAG, strlen(CLAIM_TAG)) != 0)
                 continue;
             rc = claim_named(e->d_name, 0, base, c);
-            c->orphan = 1;
-            if (rc == 0)
-                goto done;
-            if (rc < 0) {
-                snprintf(failed, cap, "%s", e->d_name);
+            if (rc == 0) {
+                c->orphan = 1;
                 goto done;
             }
+            if (rc < 0)
+                note_failure(failed, cap, err, e->d_name); /* skipped: the others may do */
         }
     }
-    c->orphan = 0;
     rc = claim_named(base, 1, base, c);
     if (rc < 0)
-        snprintf(failed, cap, "%s", base);
+        note_failure(failed, cap, err, base);
 done:
     if (d)
         closedir(d);
     if (rc != 0) {
-        int err = errno;
         close(c->dirfd);
         c->dirfd = -1;
-        errno = err;
+        rc = 1;
     }
     return rc;
 }
