@@ -82,6 +82,8 @@ int ccb_scenario_selftest_wrong(const ccb_params *p, ccb_sample *s);
 
 /** The scenarios' tracker config: CCT_CONFIG_INIT, offline, FRA, silent, CSV as given. */
 void ccb_config_init(cct_config *cfg, const char *output_dir, int save_to_file);
+/** A zeroed emissions value whose version (where the tracker has one) stop() accepts. */
+void ccb_emissions_init(cct_emissions *e);
 /** What ccb_check_emissions may expect of a tracker configured by ccb_config_init. */
 ccb_expect ccb_config_expect(const cct_config *cfg);
 

@@ -78,6 +78,7 @@ int ccb_scenario_api_latency(const ccb_params *p, ccb_sample *s)
         goto measured;
     for (unsigned long i = 0; i < p->uploads; i++) {
         cct_emissions sofar;
+        ccb_emissions_init(&sofar);
         if (i == 0)
             t_due = ccb_now_ns(); /* the first upload is due from here on, not before */
         rc = cct_tracker_flush(tr, &sofar);

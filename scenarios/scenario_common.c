@@ -15,6 +15,22 @@
 
 #include "protocol.h"
 
+/* compare builds these scenarios against another revision's cctracker.h too: config version 2
+ * inverted save_to_file and added cct_emissions.version. */
+#if CCT_CONFIG_VERSION >= 2
+#define SET_SAVE_TO_FILE(cfg, on) ((cfg)->no_save_to_file = !(on))
+#else
+#define SET_SAVE_TO_FILE(cfg, on) ((cfg)->save_to_file = (on))
+#endif
+
+void ccb_emissions_init(cct_emissions *e)
+{
+    memset(e, 0, sizeof(*e));
+#ifdef CCT_EMISSIONS_VERSION
+    e->version = CCT_EMISSIONS_VERSION;
+#endif
+}
+
 void ccb_config_init(cct_config *cfg, const char *output_dir, int save_to_file)
 {
     cct_config init = CCT_CONFIG_INIT;
@@ -23,14 +39,15 @@ void ccb_config_init(cct_config *cfg, const char *output_dir, int save_to_file)
     cfg->offline = 1;
     cfg->country_iso_code = CCB_COUNTRY;
     cfg->log_level = CCT_LOG_NONE;
-    cfg->save_to_file = save_to_file;
+    SET_SAVE_TO_FILE(cfg, save_to_file);
     if (output_dir)
         cfg->output_dir = output_dir;
 }
 
 ccb_expect ccb_config_expect(const cct_config *cfg)
 {
-    ccb_expect x = {cfg->country_iso_code, cfg->pue};
+    /* A zero pue is the default, 1.0, since config version 2. */
+    ccb_expect x = {cfg->country_iso_code, cfg->pue > 0.0 ? cfg->pue : 1.0};
     return x;
 }
 
@@ -233,6 +250,7 @@ int ccb_lifecycle(const cct_config *cfg, cct_emissions *out, uint64_t t[5], ccb_
     rc = cct_tracker_start(tr);
     if (rc)
         goto done;
+    ccb_emissions_init(out); /* outside the timed window */
     t[2] = ccb_now_ns();
     call = "cct_tracker_stop";
     rc = cct_tracker_stop(tr, out);
@@ -280,6 +298,7 @@ int ccb_stop_and_check(cct_tracker **tr, const uint64_t t_start[2], uint64_t t_s
     ccb_instants in;
     int rc;
 
+    ccb_emissions_init(out);
     t_stop[0] = ccb_now_ns();
     rc = cct_tracker_stop(*tr, out);
     t_stop[1] = ccb_now_ns();

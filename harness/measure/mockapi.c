@@ -3,7 +3,8 @@
  * injected latency and hangs block only their own connection. Bodies are checked field by
  * field with cJSON exactly as the real server's schemas check them (see check_schema: 422
  * naming the field), and the x-api-token header is required (401). It binds 127.0.0.1
- * only, never another address.
+ * only, never another address. A connection idle for connection_timeout_s (a half-sent
+ * request) is closed.
  */
 #include "mockapi.h"
 
@@ -26,6 +27,7 @@
 #define MAX_RUNS 4096
 #define MAX_SEEN 65536
 #define HANG_LIMIT_S 120 /* a hung request still ends, so a forgotten server cannot hang CI */
+#define DEFAULT_CONNECTION_TIMEOUT_S 30
 
 struct ccb_mockapi {
     struct MHD_Daemon *daemon;
@@ -39,11 +41,13 @@ struct ccb_mockapi {
     unsigned int latency_ms;
     ccb_mock_fault fault;
     unsigned int fault_left;
+    char fault_path[32]; /* "": every request */
+    int geo_hold;
     ccb_mockapi_stats stats;
     unsigned long run_seq;
     char (*runs)[40];  /* ids handed out, to check run_id of emissions */
     size_t nruns;
-    uint64_t *seen;    /* hashes of accepted emission bodies, to count duplicates */
+    uint64_t *seen;    /* hashes of the Idempotency-Keys accepted, to count duplicates */
     size_t nseen;
     uint64_t *arrivals; /* when each request arrived, for requests_before */
     size_t narrivals;
@@ -72,12 +76,18 @@ static uint64_t fnv1a(const char *s, size_t n)
     return h;
 }
 
+/* Set while a request under CCB_MOCK_FAULT_LOSE_ANSWER is handled (thread per connection:
+ * this thread's request): it is processed and counted, but not answered. */
+static _Thread_local int lose_this_answer;
+
 static enum MHD_Result answer(struct MHD_Connection *c, unsigned int status, const char *json)
 {
-    struct MHD_Response *r =
-        MHD_create_response_from_buffer(strlen(json), (void *)json, MHD_RESPMEM_MUST_COPY);
+    struct MHD_Response *r;
     enum MHD_Result rc;
 
+    if (lose_this_answer)
+        return MHD_YES;
+    r = MHD_create_response_from_buffer(strlen(json), (void *)json, MHD_RESPMEM_MUST_COPY);
     if (!r)
         return MHD_NO;
     MHD_add_response_header(r, "Content-Type", "application/json");
@@ -484,6 +494,27 @@ static int token_ok(const ccb_mockapi *m, struct MHD_Connection *c)
     return token && *token && (!m->api_key || strcmp(token, m->api_key) == 0);
 }
 
+/* Whether this request's Idempotency-Key was accepted before (and remember it). Runs and
+ * emissions share the table: their keys differ ("<run>" and "<run>.<n>"). */
+static int seen_before_locked(ccb_mockapi *m, struct MHD_Connection *c)
+{
+    const char *key = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Idempotency-Key");
+    uint64_t h;
+
+    if (!key || !*key) {
+        m->stats.requests_without_key++;
+        return 0;
+    }
+    h = fnv1a(key, strlen(key));
+    for (size_t i = 0; i < m->nseen; i++) {
+        if (m->seen[i] == h)
+            return 1;
+    }
+    if (m->nseen < MAX_SEEN)
+        m->seen[m->nseen++] = h;
+    return 0;
+}
+
 static enum MHD_Result handle_runs_locked(ccb_mockapi *m, struct MHD_Connection *c,
                                           const cJSON *body)
 {
@@ -497,6 +528,8 @@ static enum MHD_Result handle_runs_locked(ccb_mockapi *m, struct MHD_Connection 
     cJSON_Delete(v.detail);
     if (!token_ok(m, c))
         return reject_locked(m, c, MHD_HTTP_UNAUTHORIZED, "header x-api-token: missing or wrong");
+    if (seen_before_locked(m, c))
+        m->stats.runs_duplicated++;
     m->run_seq++;
     snprintf(id, sizeof(id), "00000000-0000-4000-8000-%012lx", m->run_seq);
     if (m->nruns < MAX_RUNS)
@@ -507,13 +540,12 @@ static enum MHD_Result handle_runs_locked(ccb_mockapi *m, struct MHD_Connection 
 }
 
 static enum MHD_Result handle_emissions_locked(ccb_mockapi *m, struct MHD_Connection *c,
-                                               const cJSON *body, const request *req)
+                                               const cJSON *body)
 {
     enum { N = sizeof(emission_fields) / sizeof(emission_fields[0]) };
     double values[N];
     char json[80];
     verdict v;
-    uint64_t h;
 
     if (check_schema(body, emission_fields, N, &v, values) > 0)
         return reject_schema_locked(m, c, &v);
@@ -525,15 +557,8 @@ static enum MHD_Result handle_emissions_locked(ccb_mockapi *m, struct MHD_Connec
         return reject_locked(m, c, MHD_HTTP_FORBIDDEN,
                              "Not allowed to perform this action (field run_id: no such run; "
                              "create it with POST /runs)");
-    h = fnv1a(req->body, req->len);
-    for (size_t i = 0; i < m->nseen; i++) {
-        if (m->seen[i] == h) {
-            m->stats.emissions_duplicated++;
-            break;
-        }
-    }
-    if (m->nseen < MAX_SEEN)
-        m->seen[m->nseen++] = h;
+    if (seen_before_locked(m, c))
+        m->stats.emissions_duplicated++;
     m->stats.emissions_accepted++;
     for (size_t i = 0; i < N; i++) {
         if (strcmp(emission_fields[i].name, "duration") == 0)
@@ -552,6 +577,10 @@ static enum MHD_Result handle_geo_locked(ccb_mockapi *m, struct MHD_Connection *
 {
     char json[256];
 
+    while (m->geo_hold && !m->stopping)
+        pthread_cond_wait(&m->stopping_cond, &m->lock);
+    if (m->stopping)
+        return MHD_NO;
     m->stats.geo_requests++;
     /* geojs sends the coordinates as strings; the tracker must cope. */
     snprintf(json, sizeof(json),
@@ -624,9 +653,13 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *c, const char *u
         pthread_mutex_unlock(&m->lock);
         return rc;
     }
-    if (m->fault != CCB_MOCK_FAULT_NONE && m->fault != CCB_MOCK_FAULT_422 && m->fault_left > 0) {
-        ccb_mock_fault fault = m->fault;
+    ccb_mock_fault fault = CCB_MOCK_FAULT_NONE;
+    if (m->fault != CCB_MOCK_FAULT_NONE && m->fault != CCB_MOCK_FAULT_422 && m->fault_left > 0 &&
+        (!m->fault_path[0] || strcmp(url, m->fault_path) == 0)) {
+        fault = m->fault;
         m->fault_left--;
+    }
+    if (fault != CCB_MOCK_FAULT_NONE && fault != CCB_MOCK_FAULT_LOSE_ANSWER) {
         if (fault == CCB_MOCK_FAULT_5XX) {
             m->stats.answers_5xx++;
             rc = answer(c, MHD_HTTP_SERVICE_UNAVAILABLE, "{\"detail\": \"injected fault\"}");
@@ -658,10 +691,17 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *c, const char *u
         rc = reject_schema_locked(m, c, &v);
         goto done;
     }
+    lose_this_answer = fault == CCB_MOCK_FAULT_LOSE_ANSWER;
     if (strcmp(url, "/runs") == 0)
         rc = handle_runs_locked(m, c, body);
     else
-        rc = handle_emissions_locked(m, c, body, req);
+        rc = handle_emissions_locked(m, c, body);
+    lose_this_answer = 0;
+    if (fault == CCB_MOCK_FAULT_LOSE_ANSWER) {
+        /* Stored, but the answer never comes: the client times out and sends it again. */
+        wait_locked(m, (uint64_t)HANG_LIMIT_S * 1000);
+        rc = MHD_NO;
+    }
 done:
     pthread_mutex_unlock(&m->lock);
     cJSON_Delete(body);
@@ -730,7 +770,9 @@ int ccb_mockapi_start(const ccb_mockapi_config *cfg, ccb_mockapi **out)
         MHD_USE_THREAD_PER_CONNECTION | MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_ITC, 0, NULL,
         NULL, handle, m, MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&addr,
         MHD_OPTION_NOTIFY_COMPLETED, request_done, m, MHD_OPTION_NOTIFY_CONNECTION,
-        connection_event, m, MHD_OPTION_CONNECTION_TIMEOUT, (unsigned int)30, MHD_OPTION_END);
+        connection_event, m, MHD_OPTION_CONNECTION_TIMEOUT,
+        cfg->connection_timeout_s ? cfg->connection_timeout_s : DEFAULT_CONNECTION_TIMEOUT_S,
+        MHD_OPTION_END);
     if (!m->daemon) {
         ccb_mockapi_stop(m);
         return ccb_error_set("mock API: cannot listen on 127.0.0.1:%u (port in use? try "
@@ -803,9 +845,24 @@ unsigned long ccb_mockapi_requests_before(ccb_mockapi *m, uint64_t when_ns)
 
 void ccb_mockapi_set_fault(ccb_mockapi *m, ccb_mock_fault fault, unsigned int count)
 {
+    ccb_mockapi_set_fault_on(m, "", fault, count);
+}
+
+void ccb_mockapi_set_fault_on(ccb_mockapi *m, const char *path, ccb_mock_fault fault,
+                              unsigned int count)
+{
     pthread_mutex_lock(&m->lock);
     m->fault = fault;
     m->fault_left = count;
+    snprintf(m->fault_path, sizeof(m->fault_path), "%s", path ? path : "");
+    pthread_mutex_unlock(&m->lock);
+}
+
+void ccb_mockapi_hold_geo(ccb_mockapi *m, int hold)
+{
+    pthread_mutex_lock(&m->lock);
+    m->geo_hold = hold;
+    pthread_cond_broadcast(&m->stopping_cond);
     pthread_mutex_unlock(&m->lock);
 }
 

@@ -43,7 +43,7 @@ static const char row_b[] =
 
 static cct_emissions good_emissions(void)
 {
-    cct_emissions e;
+    cct_emissions e = CCT_EMISSIONS_INIT;
 
     memset(&e, 0, sizeof e);
     e.timestamp = 1.7e9;
@@ -260,7 +260,7 @@ static void test_check__reports_tracker_errors(void **state)
     assert_int_equal(ccb_check_rc(0, "cct_tracker_new", &f), 0);
     assert_false(f.failed);
 
-    cfg.measure_interval_ms = 0; /* documented as invalid */
+    cfg.pue = 0.5; /* documented as invalid */
     rc = cct_tracker_new(&t, &cfg);
     assert_int_not_equal(rc, 0);
     assert_int_equal(ccb_check_rc(rc, "cct_tracker_new", &f), -1);
@@ -268,7 +268,7 @@ static void test_check__reports_tracker_errors(void **state)
     snprintf(want, sizeof want, "cct_tracker_new returned %d (%s): %s", rc, cct_strerror(rc),
              cct_last_error_message());
     assert_string_equal(f.detail, want);
-    assert_non_null(strstr(f.detail, "measure_interval_ms"));
+    assert_non_null(strstr(f.detail, "pue"));
     cct_tracker_free(t);
 }
 

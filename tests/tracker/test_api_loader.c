@@ -57,7 +57,7 @@ static int setup(void **state)
     fixture *f = calloc(1, sizeof(*f));
     fx_tree_init(&f->tree, "api-loader");
     fx_config(&f->cfg);
-    f->cfg.save_to_file = 1;
+    f->cfg.no_save_to_file = 0;
     f->cfg.output_dir = f->tree.out;
     fx_tree_activate(&f->tree, NULL);
     *state = f;
@@ -75,7 +75,7 @@ static int teardown(void **state)
 static void full_lifecycle(const cct_config *cfg)
 {
     cct_tracker *t = NULL;
-    cct_emissions e;
+    cct_emissions e = CCT_EMISSIONS_INIT;
 
     assert_cct_ok(cct_tracker_new(&t, cfg));
     assert_cct_ok(cct_tracker_start(t));

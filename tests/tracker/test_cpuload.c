@@ -349,7 +349,7 @@ static void test_cpuload__real_machine_detection_matches_proc_files(void **state
 static void test_cpuload__machine_mode_power_from_stat_delta(void **state)
 {
     fixture *f = *state;
-    cct_emissions e;
+    cct_emissions e = CCT_EMISSIONS_INIT;
     double expect = FX_KNOWN_CPU_TDP_W * (0.1 + 0.9 * 0.6 * 0.6 * 0.6); /* 19.136 W */
 
     measured_run(f, 0, &e);
@@ -365,7 +365,7 @@ static void test_cpuload__machine_mode_power_from_stat_delta(void **state)
 static void test_cpuload__unknown_model_gives_4_w_per_thread(void **state)
 {
     fixture *f = *state;
-    cct_emissions e;
+    cct_emissions e = CCT_EMISSIONS_INIT;
 
     /* CodeCarbon's rule for a model it does not know: a TDP of 4 W per thread, 8 W here. */
     fx_write_cpuinfo(&f->tree, "Fake CPU 9000 @ 1.00GHz", 2);
@@ -414,7 +414,7 @@ static void test_cpuload__ram_model_is_codecarbons_module_estimate(void **state)
 static void test_cpuload__ram_power_from_meminfo(void **state)
 {
     fixture *f = *state;
-    cct_emissions e;
+    cct_emissions e = CCT_EMISSIONS_INIT;
 
     fx_write_file(f->tree.proc, "meminfo", "MemTotal:       %llu kB\n", 1024ULL * 1024 * 1024);
     fx_tree_activate(&f->tree, NULL);
@@ -447,7 +447,7 @@ static void test_cpuload__tdp_counts_every_socket(void **state)
     static const unsigned int one[] = {1, 1, 1, 1};
     fixture *f = *state;
     double load = 0.1 + 0.9 * 0.216; /* window 2's 60% */
-    cct_emissions e;
+    cct_emissions e = CCT_EMISSIONS_INIT;
 
     write_cpuinfo_sockets(f, FX_KNOWN_CPU, 4, two);
     measured_run(f, 0, &e);
@@ -495,7 +495,7 @@ static void test_cpuload__cpuid_package_size_matches_cpuinfo_siblings(void **sta
 static void test_cpuload__process_mode_power_is_tdp_times_share(void **state)
 {
     fixture *f = *state;
-    cct_emissions e;
+    cct_emissions e = CCT_EMISSIONS_INIT;
 
     f->cfg.tracking_mode = CCT_TRACKING_PROCESS;
     /* 25 of the window's 100 jiffies (all CPUs) were this process's. */
@@ -509,7 +509,7 @@ static void test_cpuload__process_mode_power_is_tdp_times_share(void **state)
 static void test_cpuload__process_mode_idle_process_draws_nothing(void **state)
 {
     fixture *f = *state;
-    cct_emissions e;
+    cct_emissions e = CCT_EMISSIONS_INIT;
 
     f->cfg.tracking_mode = CCT_TRACKING_PROCESS;
     measured_run(f, 0, &e);
@@ -540,7 +540,7 @@ static void test_cpuload__process_mode_first_tracker_counts_from_start(void **st
 {
     fixture *f = *state;
     cct_config machine = f->cfg;
-    cct_emissions e;
+    cct_emissions e = CCT_EMISSIONS_INIT;
 
     f->cfg.tracking_mode = CCT_TRACKING_PROCESS;
     fx_tree_activate(&f->tree, NULL);
@@ -563,7 +563,7 @@ static void test_cpuload__forced_power_is_the_tdp_of_the_load_model(void **state
     static const stat_line load20 = {.user = 20, .idle = 80};
     fixture *f = *state;
     cct_config plain = f->cfg;
-    cct_emissions e;
+    cct_emissions e = CCT_EMISSIONS_INIT;
 
     f->cfg.force_cpu_power_w = 100;
     fx_tree_activate(&f->tree, NULL);

@@ -60,7 +60,7 @@ static int setup(void **state)
     fixture *f = calloc(1, sizeof(*f));
     fx_tree_init(&f->tree, "csv");
     fx_config(&f->cfg);
-    f->cfg.save_to_file = 1;
+    f->cfg.no_save_to_file = 0;
     f->cfg.output_dir = f->tree.out;
     f->cfg.force_cpu_power_w = 42;
     f->cfg.force_ram_power_w = 5;
@@ -348,7 +348,7 @@ static void test_csv__row_format_and_quoting(void **state)
 {
     fixture *f = *state;
     cct_tracker *t = NULL;
-    cct_emissions flushed, stopped;
+    cct_emissions flushed = CCT_EMISSIONS_INIT, stopped = CCT_EMISSIONS_INIT;
     char **lines;
     size_t len;
 
@@ -685,6 +685,36 @@ static void test_csv__unwritable_file_is_eio_naming_it(void **state)
     cct_tracker_free(t);
 }
 
+/* Issue 15 item 5: a symlink planted at the CSV's name is refused, not followed; a FIFO is
+ * refused, not waited on (the open would block for a reader for ever). */
+static void test_csv__never_written_through_a_symlink_or_into_a_fifo(void **state)
+{
+    fixture *f = *state;
+    cct_tracker *t = NULL;
+    char victim[700];
+    struct stat st;
+
+    snprintf(victim, sizeof(victim), "%s/victim", f->tree.dir);
+    fx_write_file(f->tree.dir, "victim", "untouched\n");
+    assert_int_equal(symlink(victim, f->csv), 0);
+    assert_cct_ok(cct_tracker_new(&t, &f->cfg));
+    assert_cct_ok(cct_tracker_start(t));
+    assert_cct_error(cct_tracker_stop(t, NULL), CCT_EIO, f->csv);
+    cct_tracker_free(t);
+    char *text = fx_read_file(victim, NULL);
+    assert_string_equal(text, "untouched\n");
+    free(text);
+    assert_int_equal(lstat(f->csv, &st), 0);
+    assert_true(S_ISLNK(st.st_mode));
+
+    assert_int_equal(unlink(f->csv), 0);
+    assert_int_equal(mkfifo(f->csv, 0600), 0);
+    assert_cct_ok(cct_tracker_new(&t, &f->cfg));
+    assert_cct_ok(cct_tracker_start(t));
+    assert_cct_error(cct_tracker_stop(t, NULL), CCT_EIO, f->csv);
+    cct_tracker_free(t);
+}
+
 /* ---- 8 threads x 200 rows + 2 processes x 200 rows, one file ---- */
 
 #define THREADS 8
@@ -906,6 +936,8 @@ int main(void)
         cmocka_unit_test(test_csv__number_format_rounding_mode_and_locale),
         cmocka_unit_test_setup_teardown(test_csv__full_disk_is_eio_and_leaves_no_torn_row, setup,
                                         teardown),
+        cmocka_unit_test_setup_teardown(test_csv__never_written_through_a_symlink_or_into_a_fifo,
+                                        setup, teardown),
         cmocka_unit_test_setup_teardown(test_csv__unwritable_file_is_eio_naming_it, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(test_csv__threads_and_processes_never_tear_a_row, setup,

@@ -78,7 +78,7 @@ static void test_emissions__pue_and_country_intensity(void **state)
 {
     fixture *f = *state;
     const cct_country *fra = cct_intensity__find("FRA");
-    cct_emissions e;
+    cct_emissions e = CCT_EMISSIONS_INIT;
 
     assert_non_null(fra);
     f->cfg.pue = 1.5;
@@ -104,7 +104,7 @@ static void test_emissions__pue_and_country_intensity(void **state)
 static void test_emissions__lowercase_code_is_accepted(void **state)
 {
     fixture *f = *state;
-    cct_emissions e;
+    cct_emissions e = CCT_EMISSIONS_INIT;
 
     f->cfg.country_iso_code = "deu";
     run(f, &e);
@@ -116,7 +116,7 @@ static void test_emissions__lowercase_code_is_accepted(void **state)
 static void test_emissions__unknown_country_uses_world_average(void **state)
 {
     fixture *f = *state;
-    cct_emissions e;
+    cct_emissions e = CCT_EMISSIONS_INIT;
 
     f->cfg.country_iso_code = "ZZZ";
     run(f, &e);
@@ -132,7 +132,7 @@ static void test_emissions__unknown_country_uses_world_average(void **state)
 static void test_emissions__unset_country_offline_uses_world_average(void **state)
 {
     fixture *f = *state;
-    cct_emissions e;
+    cct_emissions e = CCT_EMISSIONS_INIT;
 
     f->cfg.country_iso_code = NULL;
     f->cfg.offline = 1;
@@ -225,7 +225,7 @@ static void test_emissions__region_intensity_before_the_country(void **state)
     fixture *f = *state;
     double quebec = (0.2 * 743.8415916 + 0.3 * 816.6885263) / 100.01;
     double washington = 186.844 * 0.45359237;
-    cct_emissions e;
+    cct_emissions e = CCT_EMISSIONS_INIT;
 
     assert_within(intensity_in(f, "CAN", "Quebec", &e), quebec, 1e-3, 0);
     assert_string_equal(e.country_iso_code, "CAN");
@@ -247,7 +247,7 @@ static void test_emissions__unknown_region_uses_the_country(void **state)
 {
     fixture *f = *state;
     fx_log log;
-    cct_emissions e;
+    cct_emissions e = CCT_EMISSIONS_INIT;
 
     fx_log_init(&log);
     f->cfg.log_fn = fx_log_fn;

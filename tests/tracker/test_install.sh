@@ -38,11 +38,11 @@ int main(void)
 {
     cct_config cfg = CCT_CONFIG_INIT;
     cct_tracker *t = NULL;
-    cct_emissions e;
+    cct_emissions e = CCT_EMISSIONS_INIT;
     int rc;
 
     cfg.country_iso_code = "FRA";
-    cfg.save_to_file = 0;
+    cfg.no_save_to_file = 1;
     cfg.project_name = "install-test";
     if ((rc = cct_tracker_new(&t, &cfg)) != 0 || (rc = cct_tracker_start(t)) != 0 ||
         (rc = cct_tracker_stop(t, &e)) != 0) {

@@ -61,7 +61,7 @@ static void measured_run(fixture *f, const char *after, cct_emissions *out)
 static void test_nvml__energy_counter_gives_exact_gpu_kwh(void **state)
 {
     fixture *f = *state;
-    cct_emissions e;
+    cct_emissions e = CCT_EMISSIONS_INIT;
 
     write_state(f, "count 2\nname NVIDIA Fake A100\nenergy0 1000\nenergy1 5000\n"
                    "power0 999000\npower1 999000\n");
@@ -81,7 +81,7 @@ static void test_nvml__energy_counter_gives_exact_gpu_kwh(void **state)
 static void test_nvml__power_times_time_without_energy_counter(void **state)
 {
     fixture *f = *state;
-    cct_emissions e;
+    cct_emissions e = CCT_EMISSIONS_INIT;
 
     write_state(f, "count 1\nenergy_ok 0\npower0 250000\n");
     measured_run(f, NULL, &e);
@@ -94,7 +94,7 @@ static void test_nvml__power_times_time_without_energy_counter(void **state)
 static void test_nvml__counter_reset_counts_the_energy_since_the_reset(void **state)
 {
     fixture *f = *state;
-    cct_emissions e;
+    cct_emissions e = CCT_EMISSIONS_INIT;
 
     /* The counter restarts from 0 at a driver reset: its new value, 3.6e6 mJ, is the energy
      * since then. Not 0 (energy lost), not negative (new - old), not new + old. */
@@ -107,7 +107,7 @@ static void test_nvml__counter_reset_counts_the_energy_since_the_reset(void **st
 static void test_nvml__model_counts_devices_per_name(void **state)
 {
     fixture *f = *state;
-    cct_emissions e;
+    cct_emissions e = CCT_EMISSIONS_INIT;
 
     /* One device: "1 x name", as CodeCarbon writes it. */
     write_state(f, "count 1\nname NVIDIA Fake H100\nenergy0 5\n");
@@ -126,7 +126,7 @@ static void test_nvml__model_counts_devices_per_name(void **state)
 static void test_nvml__absent_library_means_no_gpu_and_no_error(void **state)
 {
     fixture *f = *state;
-    cct_emissions e;
+    cct_emissions e = CCT_EMISSIONS_INIT;
 
     fx_tree_activate(&f->tree, NULL); /* a path that does not exist */
     fx_lifecycle(&f->cfg, &e);
@@ -139,7 +139,7 @@ static void test_nvml__absent_library_means_no_gpu_and_no_error(void **state)
 static void test_nvml__no_device_or_failed_init_means_no_gpu(void **state)
 {
     fixture *f = *state;
-    cct_emissions e;
+    cct_emissions e = CCT_EMISSIONS_INIT;
 
     write_state(f, "count 0\n");
     fx_tree_activate(&f->tree, f->library);

@@ -65,7 +65,7 @@ static void run(fixture *f, const change *changes, size_t n, cct_emissions *out)
 static void test_rapl__energy_delta_gives_exact_kwh(void **state)
 {
     fixture *f = *state;
-    cct_emissions e;
+    cct_emissions e = CCT_EMISSIONS_INIT;
 
     fx_write_rapl(&f->tree, "intel-rapl:0", "package-0", 1000000, MAX_RANGE);
     /* core and uncore are parts of the package: their counters must not be added. */
@@ -87,7 +87,7 @@ static void test_rapl__energy_delta_gives_exact_kwh(void **state)
 static void test_rapl__wrap_around_adds_max_energy_range(void **state)
 {
     fixture *f = *state;
-    cct_emissions e;
+    cct_emissions e = CCT_EMISSIONS_INIT;
 
     /* 1.8e9 uJ before the wrap and 1.8e9 after it. */
     fx_write_rapl(&f->tree, "intel-rapl:0", "package-0", MAX_RANGE - 1800000000ULL, MAX_RANGE);
@@ -101,7 +101,7 @@ static void test_rapl__wrap_around_adds_max_energy_range(void **state)
 static void test_rapl__two_packages_summed(void **state)
 {
     fixture *f = *state;
-    cct_emissions e;
+    cct_emissions e = CCT_EMISSIONS_INIT;
 
     fx_write_rapl(&f->tree, "intel-rapl:0", "package-0", 100, MAX_RANGE);
     fx_write_rapl(&f->tree, "intel-rapl:1", "package-1", 200, MAX_RANGE);
@@ -115,7 +115,7 @@ static void test_rapl__two_packages_summed(void **state)
 static void test_rapl__zones_with_the_same_name_counted_once(void **state)
 {
     fixture *f = *state;
-    cct_emissions e;
+    cct_emissions e = CCT_EMISSIONS_INIT;
 
     /* The kernel names a package zone after its physical package: two non-mmio zones named
      * "package-0" read the same socket counter (multi-die AMD), so only the first counts.
@@ -136,7 +136,7 @@ static void test_rapl__drop_without_a_range_is_left_out_and_logged_once(void **s
 {
     fixture *f = *state;
     char path[1024];
-    cct_emissions e;
+    cct_emissions e = CCT_EMISSIONS_INIT;
     cct_tracker *t = NULL;
 
     fx_write_rapl(&f->tree, "intel-rapl:0", "package-0", 5000000000ULL, MAX_RANGE);
@@ -178,7 +178,7 @@ static void test_rapl__drop_without_a_range_is_left_out_and_logged_once(void **s
 static void test_rapl__mmio_duplicate_not_counted_twice(void **state)
 {
     fixture *f = *state;
-    cct_emissions e;
+    cct_emissions e = CCT_EMISSIONS_INIT;
 
     fx_write_rapl(&f->tree, "intel-rapl:0", "package-0", 0, MAX_RANGE);
     fx_write_rapl(&f->tree, "intel-rapl-mmio:0", "package-0", 0, MAX_RANGE);
@@ -193,7 +193,7 @@ static void test_rapl__mmio_duplicate_not_counted_twice(void **state)
 static void test_rapl__mmio_package_alone_is_counted(void **state)
 {
     fixture *f = *state;
-    cct_emissions e;
+    cct_emissions e = CCT_EMISSIONS_INIT;
 
     fx_write_rapl(&f->tree, "intel-rapl-mmio:0", "package-0", 0, MAX_RANGE);
     const change c[] = {{"intel-rapl-mmio:0", 3600000000ULL}};
@@ -206,7 +206,7 @@ static void test_rapl__mmio_package_alone_is_counted(void **state)
 static void test_rapl__psys_not_added_to_packages(void **state)
 {
     fixture *f = *state;
-    cct_emissions e;
+    cct_emissions e = CCT_EMISSIONS_INIT;
 
     fx_write_rapl(&f->tree, "intel-rapl:0", "package-0", 0, MAX_RANGE);
     fx_write_rapl(&f->tree, "intel-rapl:1", "psys", 0, MAX_RANGE);
@@ -219,7 +219,7 @@ static void test_rapl__psys_not_added_to_packages(void **state)
 static void test_rapl__psys_alone_measures_the_cpu(void **state)
 {
     fixture *f = *state;
-    cct_emissions e;
+    cct_emissions e = CCT_EMISSIONS_INIT;
 
     fx_write_rapl(&f->tree, "intel-rapl:1", "psys", 0, MAX_RANGE);
     const change c[] = {{"intel-rapl:1", 3600000000ULL}};
@@ -232,7 +232,7 @@ static void test_rapl__psys_alone_measures_the_cpu(void **state)
 static void test_rapl__dram_only_with_rapl_include_dram(void **state)
 {
     fixture *f = *state;
-    cct_emissions e;
+    cct_emissions e = CCT_EMISSIONS_INIT;
     const change c[] = {{"intel-rapl:0", 3600000000ULL}, {"intel-rapl:0:2", 1800000000ULL}};
 
     /* Without the option: dram is neither CPU nor RAM energy; RAM is the meminfo model
@@ -260,7 +260,7 @@ static void test_rapl__unreadable_energy_uj_falls_back_and_logs_once(void **stat
 {
     fixture *f = *state;
     char path[1024], rel[300];
-    cct_emissions e;
+    cct_emissions e = CCT_EMISSIONS_INIT;
 
     fx_write_rapl(&f->tree, "intel-rapl:0", "package-0", 0, MAX_RANGE);
     /* chmod 000 does not stop root: make energy_uj a directory, which read() refuses. */
@@ -290,7 +290,7 @@ static void test_rapl__dangling_energy_uj_falls_back(void **state)
 {
     fixture *f = *state;
     char path[1024];
-    cct_emissions e;
+    cct_emissions e = CCT_EMISSIONS_INIT;
 
     fx_write_rapl(&f->tree, "intel-rapl:0", "package-0", 0, MAX_RANGE);
     fx_write_rapl(&f->tree, "intel-rapl:1", "package-1", 0, MAX_RANGE);
@@ -314,7 +314,7 @@ static void test_rapl__dangling_energy_uj_falls_back(void **state)
 static void test_rapl__no_powercap_means_cpu_load_without_fallback_flag(void **state)
 {
     fixture *f = *state;
-    cct_emissions e;
+    cct_emissions e = CCT_EMISSIONS_INIT;
 
     /* No RAPL at all (this machine's case) is not a fallback from RAPL. */
     fx_tree_activate(&f->tree, NULL);

@@ -120,7 +120,7 @@ static void test_sampler__calls_the_measure_callback(void **state)
 {
     fixture *f = *state;
     ticks k;
-    cct_emissions e;
+    cct_emissions e = CCT_EMISSIONS_INIT;
 
     ticks_init(&k);
     cct_tracker *t = start_ticking(f, 5, &k);
@@ -202,6 +202,52 @@ static void test_sampler__many_trackers_each_called(void **state)
     }
 }
 
+/* The sampler calls whatever callback a link registers, with its context: it does not need
+ * (or know) a tracker. measurements counts this link's calls from 1. */
+typedef struct raw_link {
+    ticks k;
+    unsigned long last_measurement;
+    int out_of_order;
+    uint64_t last_reading_ns;
+} raw_link;
+
+static void on_raw_link(void *ctx, const cct_reading *now, unsigned long measurements)
+{
+    raw_link *r = ctx;
+
+    pthread_mutex_lock(&r->k.lock);
+    if (measurements != r->last_measurement + 1)
+        r->out_of_order = 1;
+    r->last_measurement = measurements;
+    r->last_reading_ns = now->mono_ns;
+    r->k.count++;
+    pthread_cond_broadcast(&r->k.cond);
+    pthread_mutex_unlock(&r->k.lock);
+}
+
+static void test_sampler__calls_a_registered_link_without_a_tracker(void **state)
+{
+    raw_link r = {0};
+    cct_sampler_link link = {0};
+    (void)state;
+
+    ticks_init(&r.k);
+    assert_non_null(cct_hardware__get()); /* the readings the sampler takes */
+    link.fn = on_raw_link;
+    link.ctx = &r;
+    link.interval_ns = 5000000ULL;
+    link.next_due_ns = fx_mono_ns() + link.interval_ns;
+    assert_int_equal(cct_sampler__add(&link), 0);
+    wait_ticks(&r.k, 3);
+    cct_sampler__remove(&link);
+    pthread_mutex_lock(&r.k.lock);
+    assert_false(r.out_of_order);
+    assert_int_equal(r.last_measurement, r.k.count);
+    assert_true(r.last_reading_ns > 0);
+    pthread_mutex_unlock(&r.k.lock);
+    ticks_destroy(&r.k);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -211,6 +257,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_sampler__stopped_tracker_is_never_called_again, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(test_sampler__many_trackers_each_called, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_sampler__calls_a_registered_link_without_a_tracker,
+                                        setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

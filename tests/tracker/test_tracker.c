@@ -37,7 +37,7 @@ static void test_tracker__full_lifecycle(void **state)
 {
     fixture *f = *state;
     cct_tracker *t = NULL;
-    cct_emissions flushed, e;
+    cct_emissions flushed = CCT_EMISSIONS_INIT, e = CCT_EMISSIONS_INIT;
 
     assert_cct_ok(cct_tracker_new(&t, &f->cfg));
     assert_non_null(t);
@@ -58,7 +58,7 @@ static void test_tracker__stop_before_start(void **state)
 {
     fixture *f = *state;
     cct_tracker *t = NULL;
-    cct_emissions e;
+    cct_emissions e = CCT_EMISSIONS_INIT;
 
     assert_cct_ok(cct_tracker_new(&t, &f->cfg));
     assert_cct_error(cct_tracker_stop(t, &e), CCT_ESTATE, "never started");
@@ -97,7 +97,7 @@ static void test_tracker__flush_when_not_running(void **state)
 {
     fixture *f = *state;
     cct_tracker *t = NULL;
-    cct_emissions e;
+    cct_emissions e = CCT_EMISSIONS_INIT;
 
     assert_cct_ok(cct_tracker_new(&t, &f->cfg));
     assert_cct_error(cct_tracker_flush(t, &e), CCT_ESTATE, "not running");
@@ -111,7 +111,7 @@ static void test_tracker__null_arguments(void **state)
 {
     fixture *f = *state;
     cct_tracker *t = NULL;
-    cct_emissions e;
+    cct_emissions e = CCT_EMISSIONS_INIT;
 
     assert_cct_error(cct_tracker_new(NULL, &f->cfg), CCT_EINVALID, "out");
     assert_cct_error(cct_tracker_start(NULL), CCT_EINVALID, "NULL");
@@ -158,8 +158,6 @@ static void test_tracker__invalid_config_names_the_field(void **state)
     fixture *f = *state;
     cct_config c;
 
-    c = f->cfg, c.measure_interval_ms = 0;
-    expect_invalid(&c, "measure_interval_ms");
     c = f->cfg, c.pue = 0.99;
     expect_invalid(&c, "pue");
     c = f->cfg, c.pue = NAN;
@@ -167,6 +165,8 @@ static void test_tracker__invalid_config_names_the_field(void **state)
     c = f->cfg, c.version = CCT_CONFIG_VERSION + 1;
     expect_invalid(&c, "version");
     c = f->cfg, c.version = 0;
+    expect_invalid(&c, "version");
+    c = f->cfg, c.version = 1; /* its zeros meant other things: refused, not misread */
     expect_invalid(&c, "version");
     c = f->cfg, c.force_cpu_power_w = -1;
     expect_invalid(&c, "force_cpu_power_w");
@@ -176,22 +176,117 @@ static void test_tracker__invalid_config_names_the_field(void **state)
     expect_invalid(&c, "tracking_mode");
     c = f->cfg, c.log_level = (cct_log_level)9;
     expect_invalid(&c, "log_level");
-    c = f->cfg, c.save_to_file = 1, c.output_dir = "";
+    c = f->cfg, c.no_save_to_file = 0, c.output_dir = "";
     expect_invalid(&c, "output_dir");
-    c = f->cfg, c.save_to_file = 1, c.output_file = "sub/emissions.csv";
+    c = f->cfg, c.no_save_to_file = 0, c.output_file = "sub/emissions.csv";
     expect_invalid(&c, "output_file");
     c = f->cfg, c.save_to_api = 1, c.api_endpoint = NULL;
     expect_invalid(&c, "api_endpoint");
-    c = f->cfg, c.save_to_api = 1, c.api_endpoint = "http://127.0.0.1:9", c.api_call_interval = 0;
-    c.experiment_id = "8edb03e1-9a28-452a-9c93-a3b6560136d7";
-    expect_invalid(&c, "api_call_interval");
 
     /* cct_config_init checks the version too. */
     assert_cct_error(cct_config_init(&c, CCT_CONFIG_VERSION + 1), CCT_EINVALID, "version");
+    assert_cct_error(cct_config_init(&c, 1), CCT_EINVALID, "version");
     /* The boundary values are valid. */
     c = f->cfg, c.pue = 1.0, c.measure_interval_ms = 1;
     cct_tracker *t = NULL;
     assert_cct_ok(cct_tracker_new(&t, &c));
+    cct_tracker_free(t);
+}
+
+/* CCT_CONFIG_INIT sets only the version: every zero field runs as its documented default. */
+static void test_tracker__zero_config_fields_mean_their_defaults(void **state)
+{
+    cct_config zero = CCT_CONFIG_INIT, by_init;
+    cct_tracker *t = NULL;
+    (void)state;
+
+    assert_int_equal(zero.version, CCT_CONFIG_VERSION);
+    assert_cct_ok(cct_config_init(&by_init, CCT_CONFIG_VERSION));
+    assert_memory_equal(&zero, &by_init, sizeof(zero));
+    assert_cct_ok(cct_tracker_new(&t, &zero));
+    const cct_config *c = cct_tracker__config(t);
+    assert_string_equal(c->project_name, CCT_DEFAULT_PROJECT_NAME);
+    assert_string_equal(c->project_name, "cctracker");
+    assert_int_equal(c->measure_interval_ms, 15000);
+    assert_int_equal(c->api_call_interval, 8);
+    assert_string_equal(c->output_dir, ".");
+    assert_string_equal(c->output_file, "emissions.csv");
+    assert_false(c->no_save_to_file); /* CodeCarbon's save_to_file=True */
+    assert_false(c->save_to_api);
+    assert_int_equal(c->api_timeout_ms, 5000);
+    assert_false(c->offline);
+    assert_null(c->country_iso_code);
+    assert_null(c->geo_endpoint); /* CCT_DEFAULT_GEO_ENDPOINT at lookup time */
+    assert_int_equal(c->tracking_mode, CCT_TRACKING_MACHINE);
+    assert_true(c->pue == 1.0);
+    assert_int_equal(c->log_level, CCT_LOG_WARNING);
+    cct_tracker_free(t);
+    /* NULL is the same as the zero config. */
+    assert_cct_ok(cct_tracker_new(&t, NULL));
+    assert_int_equal(cct_tracker__config(t)->measure_interval_ms, 15000);
+    assert_int_equal(cct_tracker__config(t)->log_level, CCT_LOG_WARNING);
+    cct_tracker_free(t);
+}
+
+/* A caller that sets a field keeps exactly what it set. */
+static void test_tracker__set_config_fields_are_kept(void **state)
+{
+    fixture *f = *state;
+    cct_config set = CCT_CONFIG_INIT;
+    cct_tracker *t = NULL;
+
+    set.project_name = "p";
+    set.measure_interval_ms = 7;
+    set.api_call_interval = 3;
+    set.output_dir = f->tree.out;
+    set.output_file = "x.csv";
+    set.no_save_to_file = 1;
+    set.api_timeout_ms = 1;
+    set.offline = 1;
+    set.pue = 1.5;
+    set.log_level = CCT_LOG_DEBUG;
+    set.tracking_mode = CCT_TRACKING_PROCESS;
+    assert_cct_ok(cct_tracker_new(&t, &set));
+    const cct_config *c = cct_tracker__config(t);
+    assert_string_equal(c->project_name, "p");
+    assert_int_equal(c->measure_interval_ms, 7);
+    assert_int_equal(c->api_call_interval, 3);
+    assert_string_equal(c->output_dir, f->tree.out);
+    assert_string_equal(c->output_file, "x.csv");
+    assert_true(c->no_save_to_file);
+    assert_int_equal(c->api_timeout_ms, 1);
+    assert_true(c->pue == 1.5);
+    assert_int_equal(c->log_level, CCT_LOG_DEBUG);
+    assert_int_equal(c->tracking_mode, CCT_TRACKING_PROCESS);
+    cct_tracker_free(t);
+}
+
+/* The emissions growth policy: the caller states its version; one the library does not write
+ * is refused before anything happens, naming the field. */
+static void test_tracker__emissions_version_is_checked(void **state)
+{
+    fixture *f = *state;
+    cct_tracker *t = NULL;
+    cct_emissions e = CCT_EMISSIONS_INIT, bad = CCT_EMISSIONS_INIT;
+
+    assert_int_equal(e.version, CCT_EMISSIONS_VERSION);
+    assert_cct_ok(cct_tracker_new(&t, &f->cfg));
+    assert_cct_ok(cct_tracker_start(t));
+    unsigned int refused[] = {0, CCT_EMISSIONS_VERSION + 1};
+    for (size_t i = 0; i < FX_N_ELEMS(refused); i++) {
+        memset(&bad, 0xa5, sizeof(bad));
+        bad.version = refused[i];
+        assert_cct_error(cct_tracker_flush(t, &bad), CCT_EINVALID, "out->version");
+        assert_cct_error(cct_tracker_stop(t, &bad), CCT_EINVALID, "out->version");
+        assert_int_equal(bad.version, refused[i]); /* untouched */
+        assert_int_equal(bad.run_id[0], (char)0xa5);
+    }
+    /* The refused stop() left it running. */
+    assert_cct_ok(cct_tracker_flush(t, &e));
+    assert_cct_ok(cct_tracker_stop(t, &e));
+    assert_int_equal(e.version, CCT_EMISSIONS_VERSION);
+    assert_int_equal(strlen(e.run_id), 36);
+    assert_string_equal(e.country_iso_code, "FRA");
     cct_tracker_free(t);
 }
 
@@ -208,7 +303,7 @@ static void test_tracker__unwritable_output_dir_fails_at_start(void **state)
     snprintf(under_file, sizeof(under_file), "%s/plain-file/sub", f->tree.dir);
     const char *dirs[] = {missing, under_file};
     for (size_t i = 0; i < FX_N_ELEMS(dirs); i++) {
-        c.save_to_file = 1;
+        c.no_save_to_file = 0;
         c.output_dir = dirs[i];
         assert_cct_ok(cct_tracker_new(&t, &c)); /* new() does no I/O: start() finds out */
         assert_cct_error(cct_tracker_start(t), CCT_EINVALID, "output_dir");
@@ -285,7 +380,7 @@ static void *lifecycles(void *arg)
 
     for (int i = 0; i < LIFECYCLES && !w->bad; i++) {
         cct_tracker *t = NULL;
-        cct_emissions e;
+        cct_emissions e = CCT_EMISSIONS_INIT;
         int rc = cct_tracker_new(&t, w->cfg);
         if (rc == 0)
             rc = cct_tracker_start(t);
@@ -353,6 +448,11 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_tracker__null_arguments, setup, teardown),
         cmocka_unit_test_setup_teardown(test_tracker__free_running_tracker, setup, teardown),
         cmocka_unit_test_setup_teardown(test_tracker__invalid_config_names_the_field, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(test_tracker__zero_config_fields_mean_their_defaults, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(test_tracker__set_config_fields_are_kept, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_tracker__emissions_version_is_checked, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(test_tracker__unwritable_output_dir_fails_at_start, setup,
                                         teardown),

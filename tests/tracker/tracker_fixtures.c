@@ -221,14 +221,14 @@ void fx_config(cct_config *cfg)
     assert_cct_ok(cct_config_init(cfg, CCT_CONFIG_VERSION));
     cfg->offline = 1;
     cfg->country_iso_code = "FRA";
-    cfg->save_to_file = 0;
+    cfg->no_save_to_file = 1;
     cfg->log_level = CCT_LOG_NONE;
 }
 
 void fx_lifecycle(const cct_config *cfg, cct_emissions *out)
 {
     cct_tracker *t = NULL;
-    cct_emissions e;
+    cct_emissions e = CCT_EMISSIONS_INIT;
 
     assert_cct_ok(cct_tracker_new(&t, cfg));
     assert_cct_ok(cct_tracker_start(t));

@@ -44,13 +44,14 @@ typedef enum cct_error {
     CCT_EUNAVAILABLE = -6,  /**< An optional component (the HTTP module) could not be loaded. */
 } cct_error;
 
-/** Log levels, most verbose first. */
+/** Log levels, most verbose first. Zero is the default so that a zeroed config means it. */
 typedef enum cct_log_level {
-    CCT_LOG_DEBUG = 0,
-    CCT_LOG_INFO = 1,
-    CCT_LOG_WARNING = 2,
-    CCT_LOG_ERROR = 3,
-    CCT_LOG_NONE = 4,       /**< Log nothing. */
+    CCT_LOG_DEFAULT = 0,    /**< In a config: CCT_LOG_WARNING. Never passed to a cct_log_fn. */
+    CCT_LOG_DEBUG = 1,
+    CCT_LOG_INFO = 2,
+    CCT_LOG_WARNING = 3,
+    CCT_LOG_ERROR = 4,
+    CCT_LOG_NONE = 5,       /**< Log nothing. */
 } cct_log_level;
 
 /** What the energy is attributed to (CodeCarbon's tracking_mode). */
@@ -72,7 +73,10 @@ typedef enum cct_source {
 #define CCT_FALLBACK_CPU_TDP 0x1u       /**< CPU model not in the TDP table: 4 W/thread assumed. */
 #define CCT_FALLBACK_RAPL 0x2u          /**< RAPL present but unreadable: CPU load model used. */
 #define CCT_FALLBACK_INTENSITY 0x4u     /**< Country unknown or unset: world average used. */
-#define CCT_FALLBACK_GEO_TIMEOUT 0x8u   /**< Geo lookup gave no answer in time. */
+#define CCT_FALLBACK_GEO_TIMEOUT 0x8u   /**< Geo lookup failed or timed out: for good. */
+/** Geo lookup still under way: world average used for now; a later flush() or stop() (or
+ * measure callback) of the tracker uses the answer once it comes, for the whole run. */
+#define CCT_FALLBACK_GEO_PENDING 0x10u
 
 /** Called for each log line; `msg` is valid for the duration of the call only. */
 typedef void (*cct_log_fn)(cct_log_level level, const char *msg, void *payload);
@@ -84,52 +88,92 @@ struct cct_emissions;
  */
 typedef void (*cct_measure_fn)(const struct cct_emissions *sofar, void *payload);
 
-#define CCT_CONFIG_VERSION 1
+/*
+ * Growth policy of the two value structs, as libgit2's options structs: each starts with a
+ * `version` the caller sets (CCT_CONFIG_VERSION, CCT_EMISSIONS_VERSION of the header it was
+ * compiled with); fields are only ever added at the end, and each addition bumps that
+ * version. The library reads (cct_config) or writes (cct_emissions) only the fields of the
+ * version the caller states, so a program built against an older header keeps working with
+ * a newer library; a version the library does not know is CCT_EINVALID naming the field.
+ * Config version 1 (explicit defaults, log levels numbered from DEBUG = 0) is refused: its
+ * zeros meant something else.
+ */
+#define CCT_CONFIG_VERSION 2
+
+/* The defaults a zero config field stands for. */
+#define CCT_DEFAULT_PROJECT_NAME "cctracker"
+#define CCT_DEFAULT_MEASURE_INTERVAL_MS 15000u
+#define CCT_DEFAULT_API_CALL_INTERVAL 8u
+#define CCT_DEFAULT_OUTPUT_DIR "."
+#define CCT_DEFAULT_OUTPUT_FILE "emissions.csv"
+#define CCT_DEFAULT_API_TIMEOUT_MS 5000u
+#define CCT_DEFAULT_GEO_ENDPOINT "https://get.geojs.io/v1/ip/geo.json"
 
 /**
- * Tracker configuration. Initialise with CCT_CONFIG_INIT or cct_config_init(); fields keep
- * CodeCarbon's names where it has them. New fields are only ever added at the end.
+ * Tracker configuration. Every field's zero (0, 0.0, NULL) means its default, so
+ * CCT_CONFIG_INIT only sets the version and a caller sets just what it wants changed. Fields
+ * keep CodeCarbon's names where it has them (no_save_to_file is its save_to_file, inverted
+ * so that zero is the default).
  */
 typedef struct cct_config {
     unsigned int version;            /**< CCT_CONFIG_VERSION. */
-    const char *project_name;        /**< Default "cctracker". */
-    const char *experiment_id;       /**< Default NULL; with save_to_api, a UUID (required). */
-    unsigned int measure_interval_ms; /**< Sampling period, default 15000; 0 is invalid. */
-    unsigned int api_call_interval;  /**< Measurements between API uploads, default 8. */
-    const char *output_dir;          /**< Default ".". */
-    const char *output_file;         /**< Default "emissions.csv". */
-    int save_to_file;                /**< Write a CSV row at stop()/flush(); default 1. */
-    int save_to_api;                 /**< Upload to api_endpoint; default 0. */
-    const char *api_endpoint;        /**< e.g. "http://127.0.0.1:8008"; default NULL. */
+    const char *project_name;        /**< NULL: "cctracker". */
+    const char *experiment_id;       /**< NULL: none; with save_to_api, a UUID (required). */
+    unsigned int measure_interval_ms; /**< Sampling period; 0: 15000. */
+    unsigned int api_call_interval;  /**< Measurements between API uploads; 0: 8. */
+    const char *output_dir;          /**< NULL: "."; "" is invalid. */
+    const char *output_file;         /**< NULL: "emissions.csv"; a name without '/'. */
+    int no_save_to_file;             /**< Nonzero: no CSV row at stop()/flush(). 0: write it. */
+    int save_to_api;                 /**< Nonzero: upload to api_endpoint. */
+    const char *api_endpoint;        /**< http:// or https:// URL, e.g. "http://127.0.0.1:8008". */
     const char *api_key;             /**< Sent as x-api-token; never logged or stored. */
-    unsigned int api_timeout_ms;     /**< Bound on any wait for the network, default 5000. */
-    int offline;                     /**< Never touch the network for geo lookup; default 0. */
+    unsigned int api_timeout_ms;     /**< Bound on any wait for the network; 0: 5000. */
+    int offline;                     /**< Nonzero: never touch the network for a geo lookup. */
     const char *country_iso_code;    /**< ISO 3166-1 alpha-3, e.g. "FRA"; NULL = look up. */
     const char *region;              /**< Free text, reported as is. */
-    const char *geo_endpoint;        /**< Geo lookup URL; NULL = https://get.geojs.io/v1/ip/geo.json */
-    cct_tracking_mode tracking_mode; /**< Default CCT_TRACKING_MACHINE. */
-    double pue;                      /**< Power usage effectiveness, default 1.0; < 1 invalid. */
+    /**
+     * Geo lookup URL (http:// or https://); NULL: CCT_DEFAULT_GEO_ENDPOINT. Process-wide:
+     * the lookup is made once per process, from the geo_endpoint (and api_timeout_ms) of the
+     * first tracker that starts one, and its answer serves every tracker; a later tracker's
+     * different geo_endpoint is not asked.
+     */
+    const char *geo_endpoint;
+    cct_tracking_mode tracking_mode; /**< 0: CCT_TRACKING_MACHINE. */
+    double pue;                      /**< Power usage effectiveness; 0: 1.0; else >= 1. */
     double force_cpu_power_w;        /**< > 0: the CPU's TDP (W) for the load model, used instead
                                           of RAPL and of the TDP table (CodeCarbon's
                                           force_cpu_power; docs/tracker-model.md). */
     double force_ram_power_w;        /**< > 0: use this constant RAM power. */
-    int rapl_include_dram;           /**< Count RAPL dram domains as RAM energy; default 0. */
+    int rapl_include_dram;           /**< Nonzero: count RAPL dram domains as RAM energy. */
     cct_log_fn log_fn;               /**< NULL: WARNING and above go to stderr. */
     void *log_payload;
-    cct_log_level log_level;         /**< Default CCT_LOG_WARNING. */
+    cct_log_level log_level;         /**< 0 (CCT_LOG_DEFAULT): CCT_LOG_WARNING. */
     cct_measure_fn measure_fn;       /**< Optional, see cct_measure_fn. */
     void *measure_payload;
+    /**
+     * Opt-in wait for the geo lookup: flush() and stop() wait at most this long for its
+     * answer. 0: never wait: until the answer comes, the world average is used and the
+     * result says CCT_FALLBACK_GEO_PENDING. stop() never blocks on the network otherwise.
+     */
+    unsigned int geo_wait_ms;
 } cct_config;
 
-#define CCT_CONFIG_INIT                                                                         \
-    {                                                                                           \
-        CCT_CONFIG_VERSION, "cctracker", NULL, 15000u, 8u, ".", "emissions.csv", 1, 0, NULL,    \
-            NULL, 5000u, 0, NULL, NULL, NULL, CCT_TRACKING_MACHINE, 1.0, 0.0, 0.0, 0, NULL,     \
-            NULL, CCT_LOG_WARNING, NULL, NULL                                                   \
-    }
+/** A config of this header's version with every field at its default (a designated
+ * initializer, so -Wmissing-field-initializers stays quiet; C++ before C++20: use
+ * cct_config_init()). */
+#define CCT_CONFIG_INIT {.version = CCT_CONFIG_VERSION}
 
-/** The result of a measurement: a plain value, no pointers, nothing to free. */
+#define CCT_EMISSIONS_VERSION 1
+
+/**
+ * The result of a measurement: a plain value, no pointers, nothing to free. The caller sets
+ * `version` (CCT_EMISSIONS_INIT) before passing it to flush() or stop(); see the growth
+ * policy above. In a cct_measure_fn, `version` is the library's: read a field added after
+ * your header's CCT_EMISSIONS_VERSION only when sofar->version is at least the version that
+ * added it.
+ */
 typedef struct cct_emissions {
+    unsigned int version;         /**< CCT_EMISSIONS_VERSION (set by the caller). */
     double timestamp;             /**< Measurement time, seconds since the Unix epoch. */
     double duration_s;            /**< Seconds since start(). */
     double cpu_power_w;           /**< Mean power over the duration (without the PUE). */
@@ -161,9 +205,12 @@ typedef struct cct_emissions {
     char gpu_model[128];
 } cct_emissions;
 
+/** An emissions value of this header's version, ready for flush() or stop(). */
+#define CCT_EMISSIONS_INIT {.version = CCT_EMISSIONS_VERSION}
+
 typedef struct cct_tracker cct_tracker;
 
-/** Fill `cfg` with the defaults of CCT_CONFIG_INIT; `version` must be CCT_CONFIG_VERSION. */
+/** Set `cfg` to CCT_CONFIG_INIT: `version` (CCT_CONFIG_VERSION) and every field zero. */
 CCT_EXTERN(int) cct_config_init(cct_config *cfg, unsigned int version);
 
 /**
@@ -183,18 +230,25 @@ CCT_EXTERN(int) cct_tracker_start(cct_tracker *t);
 
 /**
  * Measure now and write/upload the result, and keep running. `out` may be NULL and is filled
- * even on error. An upload waits at most api_timeout_ms for the HTTP module (only the first
- * one of a process can) and returns CCT_EUNAVAILABLE if it cannot be loaded. The API counts
- * whole seconds: an upload sends the whole seconds since the last one and carries the rest,
- * so one less than 1 s after the last sends nothing (its data goes with the next upload).
+ * even on error (but not when its version is refused: then nothing is measured). An upload
+ * waits at most api_timeout_ms for the HTTP module (only the first one of a process can) and
+ * returns CCT_EUNAVAILABLE if it cannot be loaded. The API counts whole seconds: an upload
+ * sends the whole seconds since the last one and carries the rest, so one less than 1 s after
+ * the last sends nothing (its data goes with the next upload).
+ *
+ * `out` comes last here and in stop(), against the rule that a single output parameter comes
+ * first: these are actions on the tracker, which is their subject and comes first as in every
+ * cct_tracker_* call, and `out` is an optional report of the action, not what the call is
+ * for. Functions whose job is to produce `*out` (cct_tracker_new) take it first.
  */
 CCT_EXTERN(int) cct_tracker_flush(cct_tracker *t, cct_emissions *out);
 
 /**
  * Take the final reading, write/upload it, and stop. `out` may be NULL and is filled even
- * on error. Waits for nothing, except as flush() for an HTTP module still loading. The final
- * upload sends what is left rounded up to whole seconds, at least 1 s (a run shorter than
- * 1 s is uploaded as 1 s with its true energy).
+ * on error (but not when its version is refused: then the tracker keeps running). Waits for
+ * nothing, except as flush() for an HTTP module still loading. The final upload sends what is
+ * left rounded up to whole seconds, at least 1 s (a run shorter than 1 s is uploaded as 1 s
+ * with its true energy). `out` last: see flush().
  */
 CCT_EXTERN(int) cct_tracker_stop(cct_tracker *t, cct_emissions *out);
 

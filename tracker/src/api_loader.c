@@ -33,7 +33,7 @@ static pthread_once_t cond_once = PTHREAD_ONCE_INIT;
 static int load_state;
 static const cct_api_module *loaded;
 static char load_error[1024];
-static char geo_url[512]; /* a geo lookup to start as soon as the module is there */
+static char geo_url[CCT_URL_MAX]; /* a geo lookup to start as soon as the module is there */
 static unsigned int geo_timeout_ms;
 static int geo_wanted;
 static int geo_started;
@@ -137,9 +137,34 @@ static void start_geo_if_wanted(void)
         m->geo_start(url, timeout);
 }
 
+/* Whether a wanted geo lookup waits for a loaded module to start it. */
+static int geo_due(void)
+{
+    pthread_mutex_lock(&load_lock);
+    int due = loaded && geo_wanted && !geo_started;
+    pthread_mutex_unlock(&load_lock);
+    return due;
+}
+
+/* Start the lookup from the sampler thread: it creates the lookup's thread, which a caller's
+ * start(), flush() or stop() must not do. Inline only if the sampler cannot take it. */
+static void defer_geo_start(void)
+{
+    if (geo_due() && cct_sampler__defer(start_geo_if_wanted) != 0)
+        start_geo_if_wanted();
+}
+
 void cct_api__start_geo(void)
 {
-    start_geo_if_wanted();
+    defer_geo_start();
+}
+
+int cct_api__failed(void)
+{
+    pthread_mutex_lock(&load_lock);
+    int failed = load_state == LOAD_DONE && !loaded;
+    pthread_mutex_unlock(&load_lock);
+    return failed;
 }
 
 /* Load on the calling thread; load_state is LOAD_RUNNING, claimed by the caller. The geo
@@ -185,7 +210,7 @@ void cct_api__request(const char *geo, unsigned int timeout_ms)
     pthread_mutex_unlock(&load_lock);
     if (defer && cct_sampler__defer(load_in_background) != 0)
         load_in_background(); /* no sampler thread: load here rather than never */
-    start_geo_if_wanted(); /* the module may be loaded already (by an earlier tracker) */
+    defer_geo_start(); /* the module may be loaded already (by an earlier tracker) */
 }
 
 const cct_api_module *cct_api__peek(void)

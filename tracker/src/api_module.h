@@ -9,11 +9,50 @@
 #ifndef CCT_API_MODULE_H
 #define CCT_API_MODULE_H
 
+#include <string.h>
+
 #include "cctracker.h"
 
-#define CCT_API_MODULE_ABI 2
-#define CCT_API_MODULE_SYMBOL "cct_api_module_v2"
+#define CCT_API_MODULE_ABI 3
+#define CCT_API_MODULE_SYMBOL "cct_api_module_v3"
 #define CCT_API_MODULE_FILE "libcctracker-api.so"
+
+/* The longest endpoint (api_endpoint, geo_endpoint) cct_tracker_new accepts: the buffers that
+ * hold a URL on either side of this ABI are sized from it. */
+#define CCT_URL_MAX 1024
+
+/* `url` for a log line or a stored file: userinfo ("user:password@") in the authority becomes
+ * "***@", so credentials in an endpoint are never written anywhere. Always NUL-terminates. */
+static inline void cct_url__redact(const char *url, char *out, size_t cap)
+{
+    const char *scheme = url ? strstr(url, "://") : NULL;
+    const char *authority = scheme ? scheme + 3 : NULL;
+    size_t host_len = authority ? strcspn(authority, "/?#") : 0;
+    const char *at = NULL;
+
+    for (size_t i = 0; i < host_len; i++) {
+        if (authority[i] == '@')
+            at = authority + i; /* the last one: a password may hold '@' */
+    }
+    if (cap == 0)
+        return;
+    if (!at) {
+        size_t n = url ? strlen(url) : 0;
+        n = n < cap - 1 ? n : cap - 1;
+        memcpy(out, url ? url : "", n);
+        out[n] = '\0';
+        return;
+    }
+    size_t head = (size_t)(authority - url), used = 0;
+    const char *parts[] = {url, "***", at};
+    size_t lens[] = {head, 3, strlen(at)};
+    for (int i = 0; i < 3; i++) {
+        size_t n = lens[i] < cap - 1 - used ? lens[i] : cap - 1 - used;
+        memcpy(out + used, parts[i], n);
+        used += n;
+    }
+    out[used] = '\0';
+}
 
 /* What POST /runs says about the run; copied by session_new. */
 typedef struct cct_api_run_info {
@@ -65,9 +104,11 @@ struct cct_api_module {
     int (*submit)(cct_api_session *s, const cct_api_emission *e);
     /* Wait at most wait_ms for the session's queued uploads, spool what is left, release. */
     void (*session_free)(cct_api_session *s, unsigned int wait_ms);
-    /* Start the geo lookup in the background (once per process; later calls are no-ops). */
+    /* Start the geo lookup on a thread of its own (once per process; later calls are
+     * no-ops). It never delays an upload. */
     void (*geo_start)(const char *url, unsigned int timeout_ms);
-    /* Wait at most wait_ms for the geo answer: 0 and *out filled, or -1. */
+    /* Wait at most wait_ms (0: only look) for the geo answer: 0 and *out filled; 1 still
+     * under way (or not started yet); -1 it failed or timed out, for good. */
     int (*geo_wait)(cct_geo *out, unsigned int wait_ms);
 };
 

@@ -377,6 +377,22 @@ done:
     return rc;
 }
 
+/* The CSV opened for reading its header and appending, never through a symlink (O_NOFOLLOW:
+ * a link planted at the predictable name is refused) and never blocking on a FIFO; a regular
+ * file only. */
+static int open_for_append(const char *path)
+{
+    struct stat st;
+    int fd = open(path, O_RDWR | O_APPEND | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+
+    if (fd >= 0 && (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode))) {
+        close(fd);
+        errno = EINVAL; /* "Invalid argument": not a regular file */
+        return -1;
+    }
+    return fd;
+}
+
 /* The header, built once: it never changes. */
 static row header_row;
 static pthread_once_t header_once = PTHREAD_ONCE_INIT;
@@ -403,7 +419,7 @@ int cct_csv__append(const cct_config *cfg, const cct_emissions *e, const cct_usa
     for (int attempt = 0; attempt < 4; attempt++) {
         size_t have = 0, written;
         /* Read and write: the header is checked (one pread) before every row. */
-        int fd = open(path, O_RDWR | O_APPEND | O_CLOEXEC);
+        int fd = open_for_append(path);
         if (fd < 0 && errno == ENOENT) {
             rc = create_with_header(cfg->output_dir, path);
             if (rc != 0)

@@ -354,12 +354,9 @@ const cct_hardware *cct_hardware__get(void)
     return result;
 }
 
-void cct__reset_process_cache(void)
+void cct_hardware__reset(void)
 {
     pthread_mutex_lock(&detect_lock);
-    cct_sampler__shutdown();
-    cct_reading__reset();
-    cct_tracker__reset_notes();
     atomic_store(&detected, 0);
     pthread_mutex_unlock(&detect_lock);
 }

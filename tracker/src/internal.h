@@ -225,19 +225,24 @@ int cct_reading__take_rapl_skip_note(char *out, size_t cap);
  * and want: it reads /proc/self/stat, and /proc/stat unless just read). */
 void cct_reading__start(unsigned int wants, cct_reading *out);
 
-/* ---- tracker internals shared with the sampler ---- */
+/* ---- tracker.c internals (the tests compute emissions from chosen readings) ---- */
 typedef struct cct_tracker cct_tracker;
 /* Fill `out` with the totals from the tracker's start to `now` (a reading). */
 void cct_tracker__compute(const cct_tracker *t, const cct_reading *now, cct_emissions *out);
-/* The sampler's periodic measurement: the measure callback, and an upload every
- * api_call_interval measurements. Called with the tracker's shard locked. */
-void cct_tracker__tick(cct_tracker *t, const cct_reading *now, unsigned long measurements);
 /* Log the detection notes again at the next start() (after cct__reset_process_cache). */
 void cct_tracker__reset_notes(void);
+/* The config the tracker runs with: the caller's, defaults applied (tests). */
+const cct_config *cct_tracker__config(const cct_tracker *t);
 
 /* ---- sampler.c: one process-wide thread for periodic measurements ---- */
+/* The sampler knows nothing of trackers: whoever links in registers a timer callback and its
+ * context, as redis's ae does for time events. Called on the sampler thread with the link's
+ * shard locked, so it must not add or remove links; `now` is the one fresh reading taken for
+ * every link due at this wake-up, `measurements` counts this link's calls from 1. */
+typedef void (*cct_sampler_fn)(void *ctx, const cct_reading *now, unsigned long measurements);
 typedef struct cct_sampler_link {
-    cct_tracker *tracker;
+    cct_sampler_fn fn;
+    void *ctx;
     struct cct_sampler_link *prev, *next;
     unsigned int shard;
     uint64_t next_due_ns;
@@ -248,7 +253,8 @@ int cct_sampler__add(cct_sampler_link *link);
 void cct_sampler__remove(cct_sampler_link *link);
 void cct_sampler__shutdown(void);
 /* Run fn once on the sampler thread (starting it if needed): slow one-off work that must not
- * happen on a caller's thread. 0, or -1 if the thread cannot be started. */
+ * happen on a caller's thread. A fn already waiting is not queued twice. 0, or -1 if the
+ * thread cannot be started or too many jobs wait (the caller then does the work itself). */
 int cct_sampler__defer(void (*fn)(void));
 
 /* What CodeCarbon 3.3's CSV has beyond cct_emissions, averaged over the run; NaN when not
@@ -289,16 +295,23 @@ typedef struct cct_api_module cct_api_module; /* api_module.h */
 /* Ask for the HTTP module to be loaded in the background (once per process), and for a geo
  * lookup from `geo_url` (NULL: none) as soon as it is. Never blocks. */
 void cct_api__request(const char *geo_url, unsigned int timeout_ms);
-/* Make sure the requested geo lookup has been started (idempotent; module loaded). */
+/* Make sure the requested geo lookup has been started (idempotent; module loaded): the
+ * sampler thread starts it. */
 void cct_api__start_geo(void);
+/* Whether the module load has ended without a module (it never will be there). */
+int cct_api__failed(void);
 /* The module if loaded, else NULL (never blocks). */
 const cct_api_module *cct_api__peek(void);
 /* The module, loading it here if nobody has started to, waiting at most wait_ms for a load
  * under way; NULL with an error set (CCT_EUNAVAILABLE) otherwise. */
 const cct_api_module *cct_api__wait(unsigned int wait_ms);
 
-/* ---- tests only ---- */
-/* Forget the hardware cache, readings and sampler (no tracker may be running). */
+/* Forget the detected hardware: the next cct_hardware__get() detects again (reset.c). */
+void cct_hardware__reset(void);
+
+/* ---- reset.c: tests only, the top of the stack ---- */
+/* Forget the hardware cache, readings, sampler and logged notes (no tracker may be running):
+ * calls each module's own reset, so no module below needs to know the others. */
 void cct__reset_process_cache(void);
 /* Make a started tracker's run look `ns` older (its start moved back; the energy read so far
  * is unchanged): how the API tests get uploads whole seconds apart without waiting. */

@@ -1,7 +1,7 @@
 /*
  * The one process-wide sampler thread. It sleeps until the earliest due measurement of all
- * running trackers, takes one fresh reading for all of them, and calls their measure
- * callbacks. Trackers are kept in sharded lists so that start/stop from many threads do not
+ * registered links (one per running tracker), takes one fresh reading for all of them, and
+ * calls each link's timer callback; it never names the tracker, which registers itself. Trackers are kept in sharded lists so that start/stop from many threads do not
  * serialise on one lock; stop() only unlinks (it wakes nothing and waits for nothing), and
  * start() wakes the thread only when its first due time is earlier than the thread's alarm.
  */
@@ -9,11 +9,14 @@
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
 
 #include "internal.h"
 
 #define SHARD_COUNT 16
 #define IDLE UINT64_MAX
+#define MAX_DEFERRED 4 /* distinct one-off jobs waiting at once (the HTTP module load, geo) */
 
 struct shard {
     pthread_mutex_t lock;
@@ -29,7 +32,7 @@ static struct {
     pthread_t thread;
     int running;
     int stopping;
-    void (*deferred)(void); /* one-off job for the thread (cct_sampler__defer) */
+    void (*deferred[MAX_DEFERRED])(void); /* one-off jobs for the thread, each once */
 } sampler = {.lock = PTHREAD_MUTEX_INITIALIZER};
 
 static atomic_int sampler_started;
@@ -49,7 +52,7 @@ static void atfork_child(void)
     pthread_mutex_init(&sampler.lock, NULL);
     sampler.running = 0;
     sampler.stopping = 0;
-    sampler.deferred = NULL;
+    memset(sampler.deferred, 0, sizeof(sampler.deferred));
     atomic_store(&sampler_started, 0);
     atomic_store(&wake_at, IDLE);
 }
@@ -76,7 +79,7 @@ static uint64_t measure_due(uint64_t now)
                     have_reading = 1;
                 }
                 l->measurements++;
-                cct_tracker__tick(l->tracker, &reading, l->measurements);
+                l->fn(l->ctx, &reading, l->measurements);
                 l->next_due_ns += l->interval_ns;
                 if (l->next_due_ns <= now) /* fell behind: skip, do not burst */
                     l->next_due_ns = now + l->interval_ns;
@@ -94,9 +97,11 @@ static void *sampler_main(void *arg)
     (void)arg;
     pthread_mutex_lock(&sampler.lock);
     while (!sampler.stopping) {
-        if (sampler.deferred) {
-            void (*job)(void) = sampler.deferred;
-            sampler.deferred = NULL;
+        if (sampler.deferred[0]) {
+            void (*job)(void) = sampler.deferred[0];
+            memmove(sampler.deferred, sampler.deferred + 1,
+                    sizeof(sampler.deferred) - sizeof(sampler.deferred[0]));
+            sampler.deferred[MAX_DEFERRED - 1] = NULL;
             pthread_mutex_unlock(&sampler.lock);
             job(); /* may take milliseconds: no lock held, trackers keep starting */
             pthread_mutex_lock(&sampler.lock);
@@ -126,8 +131,38 @@ static void *sampler_main(void *arg)
     return NULL;
 }
 
+#define EXIT_JOIN_S 1
+
+/* At exit the sampler thread is stopped and joined, so that nothing of it (its stack and
+ * TLS) is left for a leak checker to report. Bounded: a measure callback blocked on a lock
+ * the exiting thread holds, or an upload blocked behind the HTTP module's own exit handler,
+ * must not hang exit(); the thread is then left to die with the process. Not from the
+ * sampler thread itself (exit() in a measure callback). */
+static void stop_at_exit(void)
+{
+    struct timespec deadline;
+
+    pthread_mutex_lock(&sampler.lock);
+    if (!sampler.running || pthread_equal(pthread_self(), sampler.thread)) {
+        pthread_mutex_unlock(&sampler.lock);
+        return;
+    }
+    sampler.stopping = 1;
+    pthread_cond_signal(&sampler.cond);
+    pthread_mutex_unlock(&sampler.lock);
+    clock_gettime(CLOCK_REALTIME, &deadline);
+    deadline.tv_sec += EXIT_JOIN_S;
+    if (pthread_timedjoin_np(sampler.thread, NULL, &deadline) == 0) {
+        pthread_mutex_lock(&sampler.lock);
+        sampler.running = 0;
+        atomic_store(&sampler_started, 0);
+        pthread_mutex_unlock(&sampler.lock);
+    }
+}
+
 static int ensure_started(void)
 {
+    static int exit_hook; /* under sampler.lock */
     int rc = 0;
 
     if (atomic_load_explicit(&sampler_started, memory_order_acquire))
@@ -145,6 +180,8 @@ static int ensure_started(void)
         } else {
             sampler.running = 1;
             atomic_store_explicit(&sampler_started, 1, memory_order_release);
+            if (!exit_hook)
+                exit_hook = atexit(stop_at_exit) == 0;
         }
     }
     pthread_mutex_unlock(&sampler.lock);
@@ -190,14 +227,23 @@ int cct_sampler__add(cct_sampler_link *link)
 
 int cct_sampler__defer(void (*fn)(void))
 {
+    int rc = -1;
+
     pthread_once(&shards_once, init_shards);
     if (ensure_started() != 0)
         return -1;
     pthread_mutex_lock(&sampler.lock);
-    sampler.deferred = fn;
+    for (int i = 0; i < MAX_DEFERRED && rc != 0; i++) {
+        if (sampler.deferred[i] == fn) {
+            rc = 0; /* already waiting: once is enough */
+        } else if (!sampler.deferred[i]) {
+            sampler.deferred[i] = fn;
+            rc = 0;
+        }
+    }
     pthread_cond_signal(&sampler.cond);
     pthread_mutex_unlock(&sampler.lock);
-    return 0;
+    return rc;
 }
 
 void cct_sampler__remove(cct_sampler_link *link)
@@ -229,7 +275,7 @@ void cct_sampler__shutdown(void)
     pthread_mutex_lock(&sampler.lock);
     sampler.running = 0;
     sampler.stopping = 0;
-    sampler.deferred = NULL; /* an unrun load stays claimable by cct_api__wait */
+    memset(sampler.deferred, 0, sizeof(sampler.deferred)); /* unrun jobs stay claimable */
     pthread_cond_destroy(&sampler.cond);
     atomic_store(&sampler_started, 0);
     atomic_store(&wake_at, IDLE);

@@ -10,12 +10,11 @@
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <unistd.h>
 
 #include "api_module.h"
 #include "internal.h"
-
-#define DEFAULT_GEO_ENDPOINT "https://get.geojs.io/v1/ip/geo.json"
 
 enum tracker_state { STATE_NEW, STATE_RUNNING, STATE_STOPPED };
 
@@ -57,19 +56,53 @@ static int needs_network(const cct_config *c)
 
 static atomic_int logged_hardware_notes;
 
+/* The size of a config of each version the library reads (0: not one); see the growth
+ * policy in cctracker.h. Version 1 gave zero other meanings (DEBUG logging, no CSV...). */
+static size_t config_size(unsigned int version)
+{
+    return version == CCT_CONFIG_VERSION ? sizeof(cct_config) : 0;
+}
+
+static int bad_config_version(const char *who, unsigned int version)
+{
+    return cct_error__set(CCT_EINVALID,
+                          "%s version is %u: this library reads config version %u (initialise "
+                          "the config with CCT_CONFIG_INIT or cct_config_init(&cfg, "
+                          "CCT_CONFIG_VERSION) and rebuild against this cctracker.h)",
+                          who, version, CCT_CONFIG_VERSION);
+}
+
 CCT_EXTERN(int) cct_config_init(cct_config *cfg, unsigned int version)
 {
-    static const cct_config defaults = CCT_CONFIG_INIT;
-
     if (!cfg)
         return cct_error__set(CCT_EINVALID, "cct_config_init: cfg is NULL");
-    if (version != CCT_CONFIG_VERSION)
-        return cct_error__set(CCT_EINVALID,
-                              "cct_config_init: version %u is not supported (this library "
-                              "has version %u)",
-                              version, CCT_CONFIG_VERSION);
-    *cfg = defaults;
+    if (config_size(version) == 0)
+        return bad_config_version("cct_config_init:", version);
+    memset(cfg, 0, config_size(version));
+    cfg->version = version;
     return 0;
+}
+
+/* Every zero field stands for its default (cctracker.h); after this the tracker reads
+ * effective values only. */
+static void apply_defaults(cct_config *c)
+{
+    if (!c->project_name)
+        c->project_name = CCT_DEFAULT_PROJECT_NAME;
+    if (c->measure_interval_ms == 0)
+        c->measure_interval_ms = CCT_DEFAULT_MEASURE_INTERVAL_MS;
+    if (c->api_call_interval == 0)
+        c->api_call_interval = CCT_DEFAULT_API_CALL_INTERVAL;
+    if (!c->output_dir)
+        c->output_dir = CCT_DEFAULT_OUTPUT_DIR;
+    if (!c->output_file)
+        c->output_file = CCT_DEFAULT_OUTPUT_FILE;
+    if (c->api_timeout_ms == 0)
+        c->api_timeout_ms = CCT_DEFAULT_API_TIMEOUT_MS;
+    if (c->pue == 0.0)
+        c->pue = 1.0;
+    if (c->log_level == CCT_LOG_DEFAULT)
+        c->log_level = CCT_LOG_WARNING;
 }
 
 static int is_alpha3(const char *s)
@@ -82,17 +115,50 @@ static int is_alpha3(const char *s)
     return s[3] == '\0';
 }
 
+/* A string that reaches an HTTP header or a URL: no control character may smuggle in a
+ * header line (CR/LF) or cut a request. */
+static int check_header_safe(const char *field, const char *s)
+{
+    for (const unsigned char *p = (const unsigned char *)s; s && *p; p++) {
+        if (*p < 0x20 || *p == 0x7f)
+            return cct_error__set(CCT_EINVALID,
+                                  "config field %s holds a control character (byte 0x%02x at "
+                                  "offset %zu): it is sent in an HTTP header or URL",
+                                  field, *p, (size_t)(p - (const unsigned char *)s));
+    }
+    return 0;
+}
+
+/* An endpoint: http:// or https:// only (libcurl is held to those too), a bounded length. */
+static int check_endpoint(const char *field, const char *url)
+{
+    int rc = check_header_safe(field, url);
+
+    if (rc != 0 || !url)
+        return rc;
+    if (strncasecmp(url, "http://", 7) != 0 && strncasecmp(url, "https://", 8) != 0)
+        return cct_error__set(CCT_EINVALID,
+                              "config field %s must be an http:// or https:// URL", field);
+    if (strlen(url) >= CCT_URL_MAX - 64) /* room for "/emissions" and the like */
+        return cct_error__set(CCT_EINVALID, "config field %s is longer than %d bytes", field,
+                              CCT_URL_MAX - 64 - 1);
+    return 0;
+}
+
+/* `c` has its defaults applied. */
 static int validate(const cct_config *c)
 {
-    if (c->version != CCT_CONFIG_VERSION)
-        return cct_error__set(CCT_EINVALID,
-                              "config field version is %u, expected %u: initialise the config "
-                              "with CCT_CONFIG_INIT or cct_config_init()",
-                              c->version, CCT_CONFIG_VERSION);
-    if (c->measure_interval_ms == 0)
-        return cct_error__set(CCT_EINVALID, "config field measure_interval_ms must be > 0");
+    int rc;
+
+    if ((rc = check_endpoint("api_endpoint", c->api_endpoint)) != 0 ||
+        (rc = check_endpoint("geo_endpoint", c->geo_endpoint)) != 0 ||
+        (rc = check_header_safe("api_key", c->api_key)) != 0)
+        return rc;
     if (!isfinite(c->pue) || c->pue < 1.0)
-        return cct_error__set(CCT_EINVALID, "config field pue is %g: it must be >= 1.0", c->pue);
+        return cct_error__set(CCT_EINVALID,
+                              "config field pue is %g: it must be >= 1.0 (or 0 for the "
+                              "default, 1.0)",
+                              c->pue);
     if (!isfinite(c->force_cpu_power_w) || c->force_cpu_power_w < 0)
         return cct_error__set(CCT_EINVALID, "config field force_cpu_power_w must be >= 0");
     if (!isfinite(c->force_ram_power_w) || c->force_ram_power_w < 0)
@@ -101,16 +167,16 @@ static int validate(const cct_config *c)
         return cct_error__set(CCT_EINVALID, "config field tracking_mode is %d: use "
                                             "CCT_TRACKING_MACHINE or CCT_TRACKING_PROCESS",
                               (int)c->tracking_mode);
-    if (c->log_level < CCT_LOG_DEBUG || c->log_level > CCT_LOG_NONE)
+    if (c->log_level < CCT_LOG_DEFAULT || c->log_level > CCT_LOG_NONE)
         return cct_error__set(CCT_EINVALID, "config field log_level is %d", (int)c->log_level);
     if (c->country_iso_code && !is_alpha3(c->country_iso_code))
         return cct_error__set(CCT_EINVALID,
                               "config field country_iso_code \"%.16s\" is not an ISO 3166-1 "
                               "alpha-3 code (three letters, e.g. \"FRA\")",
                               c->country_iso_code);
-    if (c->save_to_file && (!c->output_dir || !*c->output_dir))
-        return cct_error__set(CCT_EINVALID, "config field output_dir is empty");
-    if (c->save_to_file && (!c->output_file || !*c->output_file || strchr(c->output_file, '/')))
+    if (!c->no_save_to_file && !*c->output_dir)
+        return cct_error__set(CCT_EINVALID, "config field output_dir is empty (NULL means \".\")");
+    if (!c->no_save_to_file && (!*c->output_file || strchr(c->output_file, '/')))
         return cct_error__set(CCT_EINVALID,
                               "config field output_file must be a file name without '/'");
     if (c->save_to_api && (!c->api_endpoint || !*c->api_endpoint))
@@ -125,8 +191,6 @@ static int validate(const cct_config *c)
                               "needs the UUID of an experiment on the server, e.g. "
                               "\"8edb03e1-9a28-452a-9c93-a3b6560136d7\"",
                               c->experiment_id ? c->experiment_id : "unset");
-    if (c->save_to_api && c->api_call_interval == 0)
-        return cct_error__set(CCT_EINVALID, "config field api_call_interval must be > 0");
     return 0;
 }
 
@@ -156,9 +220,10 @@ static const char *copy_string(char **cursor, const char *s)
     X(region)                                                                                   \
     X(geo_endpoint)
 
-CCT_EXTERN(int) cct_tracker_new(cct_tracker **out, const cct_config *cfg)
+CCT_EXTERN(int) cct_tracker_new(cct_tracker **out, const cct_config *caller_cfg)
 {
-    static const cct_config defaults = CCT_CONFIG_INIT;
+    cct_config given = CCT_CONFIG_INIT;
+    const cct_config *cfg = &given;
     cct_tracker *t;
     size_t strings = 0;
     char *cursor;
@@ -167,8 +232,14 @@ CCT_EXTERN(int) cct_tracker_new(cct_tracker **out, const cct_config *cfg)
     if (!out)
         return cct_error__set(CCT_EINVALID, "cct_tracker_new: out is NULL");
     *out = NULL;
-    if (!cfg)
-        cfg = &defaults;
+    if (caller_cfg) {
+        /* Only the fields of the caller's version: its struct may be shorter than ours. */
+        size_t size = config_size(caller_cfg->version);
+        if (size == 0)
+            return bad_config_version("config field", caller_cfg->version);
+        memcpy(&given, caller_cfg, size);
+    }
+    apply_defaults(&given);
     rc = validate(cfg);
     if (rc != 0)
         return rc;
@@ -189,8 +260,6 @@ CCT_EXTERN(int) cct_tracker_new(cct_tracker **out, const cct_config *cfg)
 #define COPY_STRING(f) t->cfg.f = copy_string(&cursor, cfg->f);
     STRING_FIELDS(COPY_STRING)
 #undef COPY_STRING
-    if (!t->cfg.project_name)
-        t->cfg.project_name = "cctracker";
     /* The tables are compiled in: looking the country and region up here is no I/O. */
     t->country = t->cfg.country_iso_code ? cct_intensity__find(t->cfg.country_iso_code) : NULL;
     t->region = t->country ? cct_intensity__find_region(t->country->iso3, t->cfg.region) : NULL;
@@ -199,12 +268,18 @@ CCT_EXTERN(int) cct_tracker_new(cct_tracker **out, const cct_config *cfg)
     return 0;
 }
 
+const cct_config *cct_tracker__config(const cct_tracker *t)
+{
+    return &t->cfg;
+}
+
 void cct_tracker__reset_notes(void)
 {
     atomic_store(&logged_hardware_notes, 0);
 }
 
 static int start_network(cct_tracker *t, int needs_geo);
+static void tick(void *ctx, const cct_reading *now, unsigned long measurements);
 
 static void log_hardware_notes_once(const cct_tracker *t)
 {
@@ -241,7 +316,7 @@ CCT_EXTERN(int) cct_tracker_start(cct_tracker *t)
     t->hw = cct_hardware__get();
     if (!t->hw)
         return cct_error__set(CCT_ENOSOURCE, "cct_tracker_start: hardware detection failed");
-    if (t->cfg.save_to_file && access(t->cfg.output_dir, W_OK | X_OK) != 0)
+    if (!t->cfg.no_save_to_file && access(t->cfg.output_dir, W_OK | X_OK) != 0)
         return cct_error__set(CCT_EINVALID, "config field output_dir \"%s\" is not a writable "
                                             "directory: %s",
                               t->cfg.output_dir, strerror(errno));
@@ -266,7 +341,8 @@ CCT_EXTERN(int) cct_tracker_start(cct_tracker *t)
     cct_reading__start(wants, &t->start_reading);
     t->start_ns = t->start_reading.mono_ns;
     t->start_real = cct_clock__real_s();
-    t->link.tracker = t;
+    t->link.fn = tick;
+    t->link.ctx = t;
     t->link.interval_ns = (uint64_t)t->cfg.measure_interval_ms * 1000000ULL;
     t->link.next_due_ns = t->start_ns + t->link.interval_ns;
     t->link.measurements = 0;
@@ -287,7 +363,7 @@ static int start_network(cct_tracker *t, int needs_geo)
     t->net->lock_ready = 1;
     t->net->geo_pending = needs_geo;
     cct_api__request(needs_geo ? (t->cfg.geo_endpoint ? t->cfg.geo_endpoint
-                                                      : DEFAULT_GEO_ENDPOINT)
+                                                      : CCT_DEFAULT_GEO_ENDPOINT)
                                : NULL,
                      t->cfg.api_timeout_ms);
     return 0;
@@ -332,17 +408,23 @@ static int open_session_locked(cct_tracker *t, unsigned int wait_ms)
         .log_level = t->cfg.log_level,
     };
     t->net->session = t->net->api->session_new(&info);
-    if (!t->net->session)
-        return cct_error__set(CCT_ENOMEM, "cannot open the API session for %s",
-                              t->cfg.api_endpoint);
+    if (!t->net->session) {
+        char shown[CCT_URL_MAX];
+        cct_url__redact(t->cfg.api_endpoint, shown, sizeof(shown));
+        return cct_error__set(CCT_ENOMEM, "cannot open the API session for %s", shown);
+    }
     return 0;
 }
 
-/* Take the geo answer if it came (wait at most wait_ms). Caller holds net->lock. */
+/* Take the geo answer if it came, waiting at most wait_ms (0, the default: only look).
+ * Until it comes the world average is used and flagged pending; a later measurement takes
+ * the answer then, for the whole run (energy since start x the country's intensity). Caller
+ * holds net->lock. */
 static void resolve_geo_locked(cct_tracker *t, unsigned int wait_ms)
 {
     const cct_api_module *m;
     uint64_t begin;
+    int rc = 1;
 
     if (!t->net->geo_pending)
         return;
@@ -352,10 +434,12 @@ static void resolve_geo_locked(cct_tracker *t, unsigned int wait_ms)
         /* One bound for the module load and the answer together. */
         uint64_t spent_ms = (cct_clock__mono_ns() - begin) / 1000000ULL;
         wait_ms = spent_ms < wait_ms ? wait_ms - (unsigned int)spent_ms : 0;
-    }
-    if (m)
         cct_api__start_geo();
-    if (m && m->geo_wait(&t->net->geo, wait_ms) == 0) {
+        rc = m->geo_wait(&t->net->geo, wait_ms);
+    } else if (cct_api__failed()) {
+        rc = -1; /* no HTTP module: no answer will ever come */
+    }
+    if (rc == 0) {
         t->country = cct_intensity__find(t->net->geo.country_iso_code);
         t->region = t->country
                         ? cct_intensity__find_region(
@@ -363,10 +447,11 @@ static void resolve_geo_locked(cct_tracker *t, unsigned int wait_ms)
                         : NULL;
         t->net->geo_pending = 0;
         t->net->geo_fallbacks = 0;
-    } else if (wait_ms > 0) {
-        /* Waited the whole bound: world average, and the result says why. */
+    } else if (rc < 0) {
         t->net->geo_pending = 0;
         t->net->geo_fallbacks = CCT_FALLBACK_GEO_TIMEOUT;
+    } else {
+        t->net->geo_fallbacks = CCT_FALLBACK_GEO_PENDING;
     }
 }
 
@@ -395,6 +480,7 @@ void cct_tracker__compute(const cct_tracker *t, const cct_reading *now, cct_emis
     double cpu_j, ram_j, gpu_j, intensity;
 
     memset(out, 0, sizeof(*out));
+    out->version = CCT_EMISSIONS_VERSION;
     int process = t->cfg.tracking_mode == CCT_TRACKING_PROCESS;
     /* The load model's TDP-seconds (or the share's) since start, times the TDP: a forced
      * power is that TDP, as CodeCarbon's force_cpu_power, and replaces RAPL too. */
@@ -576,14 +662,16 @@ static int upload_delta_locked(cct_tracker *t, const cct_emissions *now, unsigne
         mark_sent(t->net, now, d.duration_s);
         return 0;
     }
-    return cct_error__set(CCT_ENOMEM, "cannot queue an upload to %s (out of memory)",
-                          t->cfg.api_endpoint);
+    char shown[CCT_URL_MAX];
+    cct_url__redact(t->cfg.api_endpoint, shown, sizeof(shown));
+    return cct_error__set(CCT_ENOMEM, "cannot queue an upload to %s (out of memory)", shown);
 }
 
-/* The reading for `now`, with the geo answer taken first and the upload queued after, each
- * waiting at most wait_ms (0: only what is already there). Returns the upload's status. */
-static int measure(cct_tracker *t, const cct_reading *now, unsigned int wait_ms, enum upload upload,
-                   cct_emissions *out)
+/* The reading for `now`, with the geo answer taken first (waiting at most geo_wait_ms) and
+ * the upload queued after (waiting at most wait_ms for the HTTP module); 0: only what is
+ * already there. Returns the upload's status. */
+static int measure(cct_tracker *t, const cct_reading *now, unsigned int geo_wait_ms,
+                   unsigned int wait_ms, enum upload upload, cct_emissions *out)
 {
     int rc = 0;
     char skipped[512];
@@ -600,7 +688,7 @@ static int measure(cct_tracker *t, const cct_reading *now, unsigned int wait_ms,
         return 0;
     }
     pthread_mutex_lock(&t->net->lock);
-    resolve_geo_locked(t, wait_ms);
+    resolve_geo_locked(t, geo_wait_ms);
     cct_tracker__compute(t, now, out);
     if (upload != UPLOAD_NONE && t->cfg.save_to_api)
         rc = upload_delta_locked(t, out, wait_ms, upload == UPLOAD_FINAL);
@@ -608,15 +696,18 @@ static int measure(cct_tracker *t, const cct_reading *now, unsigned int wait_ms,
     return rc;
 }
 
-void cct_tracker__tick(cct_tracker *t, const cct_reading *now, unsigned long measurements)
+/* The sampler's timer callback (see cct_sampler_fn): the measure callback, and an upload
+ * every api_call_interval measurements. */
+static void tick(void *ctx, const cct_reading *now, unsigned long measurements)
 {
+    cct_tracker *t = ctx;
     cct_emissions sofar;
     int upload = t->cfg.save_to_api && measurements % t->cfg.api_call_interval == 0;
 
     if (!t->cfg.measure_fn && !upload)
         return;
     /* The sampler never waits for the geo answer: it takes it only if it is there. */
-    measure(t, now, 0, upload ? UPLOAD : UPLOAD_NONE, &sofar);
+    measure(t, now, 0, 0, upload ? UPLOAD : UPLOAD_NONE, &sofar);
     if (t->cfg.measure_fn)
         t->cfg.measure_fn(&sofar, t->cfg.measure_payload);
 }
@@ -661,10 +752,37 @@ static int write_outputs(const cct_tracker *t, const cct_reading *now, const cct
 {
     cct_usage usage;
 
-    if (!t->cfg.save_to_file)
+    if (t->cfg.no_save_to_file)
         return 0;
     cct_tracker__usage(t, now, &usage);
     return cct_csv__append(&t->cfg, e, &usage, t->hw);
+}
+
+/* The size of an emissions value of each version the library writes (0: not one). */
+static size_t emissions_size(unsigned int version)
+{
+    return version == CCT_EMISSIONS_VERSION ? sizeof(cct_emissions) : 0;
+}
+
+/* Checked before anything happens: a refused `out` leaves the tracker as it was. */
+static int check_out(const char *who, const cct_emissions *out)
+{
+    if (out && emissions_size(out->version) == 0)
+        return cct_error__set(CCT_EINVALID,
+                              "%s: out->version is %u: this library writes cct_emissions "
+                              "version %u (initialise it with CCT_EMISSIONS_INIT)",
+                              who, out->version, CCT_EMISSIONS_VERSION);
+    return 0;
+}
+
+/* Only the fields of the caller's version: its struct may be shorter than ours. */
+static void give_out(cct_emissions *out, const cct_emissions *e)
+{
+    if (!out)
+        return;
+    unsigned int version = out->version;
+    memcpy(out, e, emissions_size(version));
+    out->version = version;
 }
 
 CCT_EXTERN(int) cct_tracker_flush(cct_tracker *t, cct_emissions *out)
@@ -674,12 +792,13 @@ CCT_EXTERN(int) cct_tracker_flush(cct_tracker *t, cct_emissions *out)
 
     if (!t)
         return cct_error__set(CCT_EINVALID, "cct_tracker_flush: tracker is NULL");
+    if (check_out("cct_tracker_flush", out) != 0)
+        return CCT_EINVALID;
     if (t->state != STATE_RUNNING)
         return cct_error__set(CCT_ESTATE, "cct_tracker_flush: tracker is not running");
     cct_reading__now(&now);
-    int rc = measure(t, &now, t->cfg.api_timeout_ms, UPLOAD, &e);
-    if (out)
-        *out = e;
+    int rc = measure(t, &now, t->cfg.geo_wait_ms, t->cfg.api_timeout_ms, UPLOAD, &e);
+    give_out(out, &e);
     int wrote = write_outputs(t, &now, &e);
     return rc ? rc : wrote;
 }
@@ -691,6 +810,8 @@ CCT_EXTERN(int) cct_tracker_stop(cct_tracker *t, cct_emissions *out)
 
     if (!t)
         return cct_error__set(CCT_EINVALID, "cct_tracker_stop: tracker is NULL");
+    if (check_out("cct_tracker_stop", out) != 0)
+        return CCT_EINVALID;
     if (t->state == STATE_NEW)
         return cct_error__set(CCT_ESTATE, "cct_tracker_stop: tracker was never started");
     if (t->state == STATE_STOPPED)
@@ -698,9 +819,8 @@ CCT_EXTERN(int) cct_tracker_stop(cct_tracker *t, cct_emissions *out)
     cct_sampler__remove(&t->link);
     t->state = STATE_STOPPED;
     cct_reading__now(&now);
-    int rc = measure(t, &now, t->cfg.api_timeout_ms, UPLOAD_FINAL, &e);
-    if (out)
-        *out = e;
+    int rc = measure(t, &now, t->cfg.geo_wait_ms, t->cfg.api_timeout_ms, UPLOAD_FINAL, &e);
+    give_out(out, &e);
     int wrote = write_outputs(t, &now, &e);
     return rc ? rc : wrote;
 }

@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -24,11 +25,11 @@ int cct_deadletter__final(long status)
            status != 429;
 }
 
-void cct_deadletter__path(const char *dir, const char *endpoint, char *out, size_t cap)
+void cct_deadletter__name(const char *endpoint, char *out, size_t cap)
 {
-    char spool[1100];
+    char spool[128];
 
-    cct_spool__path(dir, endpoint, spool, sizeof(spool));
+    cct_spool__name(endpoint, spool, sizeof(spool));
     snprintf(out, cap, "%s.dead", spool);
 }
 
@@ -110,14 +111,16 @@ void cct_deadletter__message(const char *body, char *out, size_t cap)
 }
 
 /* Append one line (one write on an O_APPEND descriptor: lines never interleave). The file
- * is ours to create: never through a symlink, readable by its owner only. */
+ * is ours to create: through the directory's descriptor, never through a symlink, never
+ * blocking on a FIFO, a regular file only, readable by its owner only. */
 static int append_line(const char *dir, const char *endpoint, cJSON *line, char *path,
                        size_t cap)
 {
-    char stamp[32];
+    char stamp[32], name[160];
     struct timespec now;
+    struct stat st;
     char *text;
-    int fd, rc = -1;
+    int dirfd, fd = -1, rc = -1;
 
     clock_gettime(CLOCK_REALTIME, &now);
     cct_payload__iso_time((double)now.tv_sec + (double)now.tv_nsec / 1e9, stamp);
@@ -127,27 +130,36 @@ static int append_line(const char *dir, const char *endpoint, cJSON *line, char 
         return -1;
     size_t len = strlen(text);
     text[len] = '\n'; /* replaces the NUL: written with its length, never as a string */
-    cct_deadletter__path(dir, endpoint, path, cap);
-    fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
-    if (fd >= 0) {
+    cct_deadletter__name(endpoint, name, sizeof(name));
+    snprintf(path, cap, "%s/%s", dir ? dir : ".", name);
+    dirfd = cct_spool__open_dir(dir);
+    if (dirfd >= 0)
+        fd = openat(dirfd, name, O_WRONLY | O_APPEND | O_CREAT | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC,
+                    0600);
+    if (fd >= 0 && fstat(fd, &st) == 0 && S_ISREG(st.st_mode)) {
         ssize_t n = write(fd, text, len + 1);
         rc = n == (ssize_t)(len + 1) ? 0 : -1;
-        close(fd);
+    } else if (fd >= 0) {
+        errno = EINVAL; /* not a regular file: nothing is written into it */
     }
+    if (fd >= 0)
+        close(fd);
+    if (dirfd >= 0)
+        close(dirfd);
     free(text);
     return rc;
 }
 
-int cct_deadletter__append(const char *dir, const char *endpoint, const cct_reject *why,
-                           const char *local_run_id, const char *run_id, const cJSON *run,
-                           const cJSON *emission, char *path, size_t cap)
+int cct_deadletter__append(const char *dir, const char *endpoint, const char *shown,
+                           const cct_reject *why, const char *local_run_id, const char *run_id,
+                           const cJSON *run, const cJSON *emission, char *path, size_t cap)
 {
     cJSON *line = cJSON_CreateObject();
     int rc;
 
     if (!line)
         return -1;
-    cJSON_AddStringToObject(line, "endpoint", endpoint);
+    cJSON_AddStringToObject(line, "endpoint", shown);
     cJSON_AddNumberToObject(line, "status", (double)why->status);
     cJSON_AddStringToObject(line, "request", why->request);
     cJSON_AddStringToObject(line, "message", why->message);
@@ -163,8 +175,8 @@ int cct_deadletter__append(const char *dir, const char *endpoint, const cct_reje
     return rc;
 }
 
-int cct_deadletter__append_unreadable(const char *dir, const char *endpoint, const char *text,
-                                      char *path, size_t cap)
+int cct_deadletter__append_unreadable(const char *dir, const char *endpoint, const char *shown,
+                                      const char *text, char *path, size_t cap)
 {
     cJSON *line = cJSON_CreateObject();
     size_t len = strlen(text);
@@ -176,7 +188,7 @@ int cct_deadletter__append_unreadable(const char *dir, const char *endpoint, con
     memcpy(copy, text, len + 1);
     if (len > 0 && copy[len - 1] == '\n')
         copy[len - 1] = '\0';
-    cJSON_AddStringToObject(line, "endpoint", endpoint);
+    cJSON_AddStringToObject(line, "endpoint", shown);
     cJSON_AddNumberToObject(line, "status", 0);
     cJSON_AddStringToObject(line, "message", "unreadable spool line");
     cJSON_AddStringToObject(line, "line", copy);

@@ -79,6 +79,15 @@ static void perform(CURL *h, const char *url, struct curl_slist *headers, const 
     reply->error[0] = '\0';
     reply->body[0] = '\0';
     curl_easy_setopt(h, CURLOPT_URL, url);
+    /* Only http and https, redirects included: a gopher:// or dict:// URL would let whoever
+     * sets an endpoint send chosen bytes to any local port. */
+#if LIBCURL_VERSION_NUM >= 0x075500 /* 7.85.0: the _STR options */
+    curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, "http,https");
+    curl_easy_setopt(h, CURLOPT_REDIR_PROTOCOLS_STR, "http,https");
+#else
+    curl_easy_setopt(h, CURLOPT_PROTOCOLS, (long)(CURLPROTO_HTTP | CURLPROTO_HTTPS));
+    curl_easy_setopt(h, CURLOPT_REDIR_PROTOCOLS, (long)(CURLPROTO_HTTP | CURLPROTO_HTTPS));
+#endif
     curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
     curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, (long)timeout_ms);
     curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT_MS, (long)timeout_ms);
@@ -99,29 +108,59 @@ static void perform(CURL *h, const char *url, struct curl_slist *headers, const 
     curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &reply->status);
 }
 
-void cct_http__post(const char *endpoint, const char *path, const char *api_key,
-                    const char *json, unsigned int timeout_ms, cct_http_reply *reply)
+/* "name: value" in a malloc'd buffer sized to fit (an api_key has no length limit); NULL when
+ * out of memory. */
+static char *header_line(const char *name, const char *value)
 {
-    char url[1024], token[512];
-    struct curl_slist *headers = NULL;
+    size_t len = strlen(name) + 2 + strlen(value) + 1;
+    char *line = malloc(len);
+
+    if (line)
+        snprintf(line, len, "%s: %s", name, value);
+    return line;
+}
+
+void cct_http__post(const char *endpoint, const char *path, const char *api_key,
+                    const char *idempotency_key, const char *json, unsigned int timeout_ms,
+                    cct_http_reply *reply)
+{
+    char url[CCT_URL_MAX + 64];
+    char *token = NULL, *key = NULL;
+    struct curl_slist *headers = NULL, *grown;
     CURL *h = handle_for(endpoint);
 
-    if (!h) {
-        reply->status = 0;
-        snprintf(reply->error, sizeof(reply->error), "out of memory");
+    reply->status = 0;
+    snprintf(reply->error, sizeof(reply->error), "out of memory");
+    if (!h)
         return;
-    }
-    snprintf(url, sizeof(url), "%s%s", endpoint, path);
-    headers = curl_slist_append(headers, "Content-Type: application/json");
+    snprintf(url, sizeof(url), "%s%s", endpoint, path); /* endpoint: < CCT_URL_MAX - 64 */
+    headers = curl_slist_append(NULL, "Content-Type: application/json");
+    if (!headers)
+        goto done;
     if (api_key) {
-        snprintf(token, sizeof(token), "x-api-token: %s", api_key);
-        headers = curl_slist_append(headers, token);
+        token = header_line("x-api-token", api_key);
+        grown = token ? curl_slist_append(headers, token) : NULL;
+        if (!grown)
+            goto done;
+        headers = grown;
+    }
+    if (idempotency_key) {
+        key = header_line("Idempotency-Key", idempotency_key);
+        grown = key ? curl_slist_append(headers, key) : NULL;
+        if (!grown)
+            goto done;
+        headers = grown;
     }
     perform(h, url, headers, json, timeout_ms, reply);
     /* The handle keeps a pointer to the list only for the duration of the transfer. */
     curl_easy_setopt(h, CURLOPT_HTTPHEADER, NULL);
+done:
     curl_slist_free_all(headers);
-    memset(token, 0, sizeof(token));
+    if (token) {
+        memset(token, 0, strlen(token));
+        free(token);
+    }
+    free(key);
 }
 
 void cct_http__get(const char *url, unsigned int timeout_ms, cct_http_reply *reply)
