@@ -101,9 +101,9 @@ static int parse_options(int argc, char **argv, noise_options *o)
     if (o->sel.n == 0)
         ccb_selection_default(&o->sel);
     if (!o->blocks)
-        o->blocks = ccb_compare_default_blocks(o->profile);
+        o->blocks = ccb_abba_default_blocks(o->profile);
     if (!o->seed_given)
-        o->seed = ccb_compare_default_seed();
+        o->seed = ccb_abba_default_seed();
     return 0;
 }
 

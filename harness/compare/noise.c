@@ -11,6 +11,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "abba.h"
 #include "error.h"
 #include "noise.h"
 #include "paths.h"
@@ -27,13 +28,14 @@ int ccb_noise_measure(const ccb_operand *op, const ccb_selection *sel, ccb_profi
     ccb_thresholds t;
     ccb_thresholds_init(&t);
     ccb_compare_init(out, 1);
-    const char *const exe[2][2] = {{op->exe[0], op->exe[1]}, {op->exe[0], op->exe[1]}};
+    /* A/A: the same build on both sides. */
+    const ccb_abba_round round = {.sel = sel, .profile = profile, .cpu = cpu, .blocks = blocks,
+                                  .seed = seed, .mode = mode, .side = {&op->out, &op->out}};
     if (!results[0] || !results[1]) {
         ccb_error_set("out of memory");
         goto done;
     }
-    if (ccb_compare_round(sel, profile, cpu, blocks, seed, exe, mode, results, out,
-                          scenario_failed, outcome) != 0)
+    if (ccb_abba_round_run(&round, results, out, scenario_failed, outcome) != 0)
         goto done;
     if (*outcome == CCB_MEASURE_DONE && ccb_compare_analyse(out, &t) != 0)
         goto done;

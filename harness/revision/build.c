@@ -65,8 +65,8 @@ void ccb_operand_release(ccb_operand *op)
     ccb_result_free(op->file);
     free(op->tracker_dir);
     free(op->build_dir);
-    free(op->exe[0]);
-    free(op->exe[1]);
+    free(op->out.runner);
+    free(op->out.floor);
     memset(op, 0, sizeof(*op));
 }
 
@@ -570,8 +570,8 @@ int ccb_build_resolve(ccb_build_ctx *ctx, ccb_operand *op)
     hash_text(keytext, strlen(keytext), op->key);
     free(keytext);
     if (asprintf(&op->build_dir, "%s/build/%s", ctx->cache_dir, op->key) < 0 ||
-        asprintf(&op->exe[0], "%s/bin/%s", op->build_dir, CCB_SCENARIO_EXECUTABLE) < 0 ||
-        asprintf(&op->exe[1], "%s/bin/%s", op->build_dir, CCB_FLOOR_EXECUTABLE) < 0) {
+        asprintf(&op->out.runner, "%s/bin/%s", op->build_dir, CCB_SCENARIO_EXECUTABLE) < 0 ||
+        asprintf(&op->out.floor, "%s/bin/%s", op->build_dir, CCB_FLOOR_EXECUTABLE) < 0) {
         ccb_error_set("out of memory");
         return 3;
     }
@@ -716,8 +716,8 @@ int ccb_build_ensure(ccb_build_ctx *ctx, ccb_operand *op)
 {
     char stamp[PATH_MAX], log_path[PATH_MAX], def_tracker[PATH_MAX + 32];
     snprintf(stamp, sizeof(stamp), "%s/.complete", op->build_dir);
-    if (access(stamp, F_OK) == 0 && access(op->exe[0], X_OK) == 0 &&
-        access(op->exe[1], X_OK) == 0) {
+    if (access(stamp, F_OK) == 0 && access(op->out.runner, X_OK) == 0 &&
+        access(op->out.floor, X_OK) == 0) {
         op->cached = 1;
         progress_line(ctx, "%s: cached build %.12s (nothing to build)", op->text, op->key);
         return 0;

@@ -21,6 +21,14 @@ typedef enum ccb_operand_kind {
     CCB_OPERAND_WORKTREE = 2,
 } ccb_operand_kind;
 
+/* What one build produced, kept whole from the build to the measurement: the runner of
+ * every scenario but spawn_floor, and the floor binary spawn_floor runs. Owned by the
+ * operand. */
+typedef struct ccb_build_outputs {
+    char *runner; /* <build>/bin/ccbench-scenario */
+    char *floor;  /* <build>/bin/ccbench-floor */
+} ccb_build_outputs;
+
 typedef struct ccb_operand {
     const char *text; /* as given, borrowed */
     ccb_operand_kind kind;
@@ -29,7 +37,8 @@ typedef struct ccb_operand {
     int dirty;                               /* WORKTREE: uncommitted changes present */
     char *tracker_dir;                       /* sources built, owned */
     char key[41];                            /* build key */
-    char *build_dir, *exe[2];                /* exe[0] ccbench-scenario, exe[1] ccbench-floor */
+    char *build_dir;                         /* owned */
+    ccb_build_outputs out;                   /* the binaries built, owned */
     int cached;                              /* the build was reused */
 } ccb_operand;
 
