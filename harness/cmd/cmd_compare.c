@@ -411,16 +411,17 @@ done:
 /* Resolve and build every side that is not a result file, before measuring anything. */
 static int build_sides(compare_run *c)
 {
-    int status = ccb_build_ctx_open(&c->ctx, c->o.repo, c->mode);
-    for (int side = 0; side < 2 && status == 0; side++) {
-        if (c->op[side].kind != CCB_OPERAND_FILE)
-            status = ccb_build_resolve(&c->ctx, &c->op[side]);
+    if (ccb_build_ctx_open(&c->ctx, c->o.repo, c->mode) != 0)
+        return cmd_exit_status();
+    for (int side = 0; side < 2; side++) {
+        if (c->op[side].kind != CCB_OPERAND_FILE && ccb_build_resolve(&c->ctx, &c->op[side]) != 0)
+            return cmd_exit_status();
     }
-    for (int side = 0; side < 2 && status == 0; side++) {
-        if (c->op[side].kind != CCB_OPERAND_FILE)
-            status = ccb_build_ensure(&c->ctx, &c->op[side]);
+    for (int side = 0; side < 2; side++) {
+        if (c->op[side].kind != CCB_OPERAND_FILE && ccb_build_ensure(&c->ctx, &c->op[side]) != 0)
+            return cmd_exit_status();
     }
-    return status;
+    return 0;
 }
 
 /* Noise warnings, saved results, the report, and the verdict's exit status. */
@@ -503,9 +504,10 @@ int cmd_compare(int argc, char **argv)
         goto done;
     c.mode = ccb_progress_detect(c.o.quiet);
     for (int side = 0; side < 2; side++) {
-        status = ccb_operand_classify(&c.op[side], c.o.operand[side]);
-        if (status != 0)
+        if (ccb_operand_classify(&c.op[side], c.o.operand[side]) != 0) {
+            status = cmd_exit_status();
             goto done;
+        }
     }
     int files = (c.op[0].kind == CCB_OPERAND_FILE) + (c.op[1].kind == CCB_OPERAND_FILE);
     if (files < 2 && (status = build_sides(&c)) != 0)

@@ -45,7 +45,7 @@ int ccb_operand_classify(ccb_operand *op, const char *text)
     op->text = text;
     if (text[0] == '\0') {
         ccb_error_set("compare: an empty operand: give a revision, WORKTREE or a result file");
-        return 2;
+        return ccb_error_classify(CCB_ERROR_INPUT);
     }
     if (strcmp(text, CCB_WORKTREE) == 0) {
         op->kind = CCB_OPERAND_WORKTREE;
@@ -54,7 +54,7 @@ int ccb_operand_classify(ccb_operand *op, const char *text)
     if (stat(text, &st) == 0 && !S_ISDIR(st.st_mode)) {
         op->kind = CCB_OPERAND_FILE;
         /* The strict reader names the file and the field. */
-        return ccb_result_read_file(text, &op->file) == 0 ? 0 : 2;
+        return ccb_result_read_file(text, &op->file) == 0 ? 0 : ccb_error_classify(CCB_ERROR_INPUT);
     }
     op->kind = CCB_OPERAND_REVISION;
     return 0;
@@ -233,20 +233,20 @@ int ccb_build_ctx_open(ccb_build_ctx *ctx, const char *repo_path, ccb_progress_m
     memset(ctx, 0, sizeof(*ctx));
     ctx->progress = progress;
     if (build_timeout_s(&ctx->timeout_s) != 0)
-        return CCB_EXIT_USAGE;
+        return ccb_error_classify(CCB_ERROR_USAGE);
     const char *where = repo_path ? repo_path : ".";
     int err = ccb_gitref_open(&ctx->repo, where);
     if (err == GIT_ENOTFOUND) {
         ccb_error_set("'%s' is in no git repository: run compare inside the ccbench checkout, "
                       "give --repo PATH, or compare two result files",
                       where);
-        return 2;
+        return ccb_error_classify(CCB_ERROR_INPUT);
     }
     if (err != 0)
-        return 2;
+        return ccb_error_classify(CCB_ERROR_INPUT);
     if (git_repository_is_bare(ctx->repo)) {
         ccb_error_set("%s is a bare repository: compare needs a work tree", where);
-        return 2;
+        return ccb_error_classify(CCB_ERROR_INPUT);
     }
     ctx->workdir = strdup(git_repository_workdir(ctx->repo));
     const char *cache = getenv("CCBENCH_CACHE_DIR");
@@ -258,7 +258,7 @@ int ccb_build_ctx_open(ccb_build_ctx *ctx, const char *repo_path, ccb_progress_m
     ctx->source_dir = strdup(src && src[0] ? src : CCBENCH_SOURCE_DIR);
     if (!ctx->workdir || !ctx->cache_dir || !ctx->source_dir) {
         ccb_error_set("out of memory");
-        return 3;
+        return ccb_error_classify(CCB_ERROR_BUILD);
     }
     char probe[PATH_MAX];
     snprintf(probe, sizeof(probe), "%s/scenarios/CMakeLists.txt", ctx->source_dir);
@@ -266,15 +266,15 @@ int ccb_build_ctx_open(ccb_build_ctx *ctx, const char *repo_path, ccb_progress_m
         ccb_error_set("cannot find the ccbench sources to build the runner from ('%s' has no "
                       "scenarios/CMakeLists.txt): set CCBENCH_SOURCE_DIR to the ccbench checkout",
                       ctx->source_dir);
-        return 3;
+        return ccb_error_classify(CCB_ERROR_BUILD);
     }
     /* The instrument: the current scenarios, what they share with the driver (common/) and
      * the build files around them. */
     const char *const instrument[] = {"scenarios", "common", "CMakeLists.txt", "cmake"};
     if (ccb_build_hash_paths(ctx->source_dir, instrument, 4, ctx->scenarios_hash) != 0)
-        return 3;
+        return ccb_error_classify(CCB_ERROR_BUILD);
     if (mkdir_p(ctx->cache_dir) != 0)
-        return 3;
+        return ccb_error_classify(CCB_ERROR_BUILD);
     return 0;
 }
 
@@ -417,7 +417,7 @@ static int publish_dir(const char *tmp, const char *final)
 static int snapshot_worktree(ccb_build_ctx *ctx, ccb_operand *op, char *hex)
 {
     char *tmp = NULL, *from = NULL, *inner = NULL;
-    int rc = 3;
+    int rc = -1;
     struct stat st;
     const char *const tracker[] = {"tracker"};
 
@@ -452,12 +452,12 @@ done:
 static int checkout_source(ccb_build_ctx *ctx, ccb_operand *op)
 {
     char *tmp = NULL;
-    int rc = 3;
+    int rc = -1;
     struct stat st;
     if (asprintf(&op->tracker_dir, "%s/src/%s", ctx->cache_dir, op->tracker_tree) < 0) {
         op->tracker_dir = NULL;
         ccb_error_set("out of memory");
-        return 3;
+        return ccb_error_classify(CCB_ERROR_BUILD);
     }
     if (stat(op->tracker_dir, &st) == 0 && S_ISDIR(st.st_mode))
         return 0;
@@ -535,7 +535,7 @@ int ccb_build_resolve(ccb_build_ctx *ctx, ccb_operand *op)
         ccb_git_info head;
         memset(&head, 0, sizeof(head));
         if (ccb_gitref_describe_head(ctx->repo, &head) != 0)
-            return 3;
+            return ccb_error_classify(CCB_ERROR_BUILD);
         snprintf(op->commit, sizeof(op->commit), "%s", head.commit ? head.commit : "");
         snprintf(op->tracker_tree, sizeof(op->tracker_tree), "%s",
                  head.tracker_tree ? head.tracker_tree : "");
@@ -550,11 +550,11 @@ int ccb_build_resolve(ccb_build_ctx *ctx, ccb_operand *op)
             ccb_error_set("the work tree has no tracker/ directory (%s): there is no tracker to "
                           "build for WORKTREE",
                           where);
-            return 3;
+            return ccb_error_classify(CCB_ERROR_BUILD);
         }
         char hex[GIT_OID_HEXSZ + 1];
         if (snapshot_worktree(ctx, op, hex) != 0)
-            return 3;
+            return ccb_error_classify(CCB_ERROR_BUILD);
         snprintf(tracker_id, sizeof(tracker_id), "content:%s", hex);
     }
     /* The key: what is built (tracker), with what (scenarios, compiler), and how. */
@@ -565,7 +565,7 @@ int ccb_build_resolve(ccb_build_ctx *ctx, ccb_operand *op)
     if (asprintf(&keytext, "tracker %s\nscenarios %s\ncompiler %s CC=%s\nbuild_type Release\n",
                  tracker_id, ctx->scenarios_hash, ctx->compiler, cc ? cc : "") < 0) {
         ccb_error_set("out of memory");
-        return 3;
+        return ccb_error_classify(CCB_ERROR_BUILD);
     }
     hash_text(keytext, strlen(keytext), op->key);
     free(keytext);
@@ -573,7 +573,7 @@ int ccb_build_resolve(ccb_build_ctx *ctx, ccb_operand *op)
         asprintf(&op->out.runner, "%s/bin/%s", op->build_dir, CCB_SCENARIO_EXECUTABLE) < 0 ||
         asprintf(&op->out.floor, "%s/bin/%s", op->build_dir, CCB_FLOOR_EXECUTABLE) < 0) {
         ccb_error_set("out of memory");
-        return 3;
+        return ccb_error_classify(CCB_ERROR_BUILD);
     }
     return 0;
 }
@@ -607,20 +607,20 @@ static char *find_on_path(const char *name)
 
 /*
  * Run ARGV (argv[0] found on PATH) with stdout/stderr appended to LOG_PATH, in a process
- * group of its own killed at the time limit or on ^C. CCB_EXIT_OK with *exit_status set;
- * CCB_EXIT_FAILURE (cannot run, time limit) or CCB_EXIT_INTERRUPTED with the message set.
+ * group of its own killed at the time limit or on ^C. 0 with *exit_status set, or -1 with
+ * the message set: class BUILD (cannot run, time limit) or INTERRUPTED.
  */
 static int run_logged(const ccb_operand *op, char *const *argv, const char *log_path,
                       unsigned int timeout_s, int *exit_status)
 {
     ccb_child_result res;
     char *helper = NULL, *exe = find_on_path(argv[0]);
-    int rc = CCB_EXIT_FAILURE;
+    int rc = -1;
 
     if (!exe) {
         ccb_error_set("cannot run %s: not found on PATH (is cmake installed? ./scripts/deps)",
                       argv[0]);
-        return rc;
+        return ccb_error_classify(CCB_ERROR_BUILD);
     }
     if (ccb_child_find_helper(&helper) != 0)
         goto done;
@@ -637,26 +637,27 @@ static int run_logged(const ccb_operand *op, char *const *argv, const char *log_
     switch (res.end) {
     case CCB_CHILD_EXITED:
         *exit_status = res.status;
-        rc = CCB_EXIT_OK;
+        rc = 0;
         break;
     case CCB_CHILD_SIGNALED:
         *exit_status = 128 + res.status;
-        rc = CCB_EXIT_OK;
+        rc = 0;
         break;
     case CCB_CHILD_TIMED_OUT:
         ccb_error_set("building the runner for '%s' did not finish within %u s (%s was killed; "
                       "raise CCBENCH_BUILD_TIMEOUT_S if the machine is just slow): the log so "
                       "far is %s",
                       op->text, timeout_s, argv[0], log_path);
+        ccb_error_classify(CCB_ERROR_BUILD);
         break;
     case CCB_CHILD_INTERRUPTED:
         ccb_error_set("interrupted while building the runner for '%s': the build was stopped "
                       "and nothing was measured",
                       op->text);
-        rc = CCB_EXIT_INTERRUPTED;
+        ccb_error_classify(CCB_ERROR_INTERRUPTED);
         break;
     case CCB_CHILD_SPAWN_FAILED:
-        ccb_error_set("cannot run %s: %s", exe, strerror(res.status));
+        ccb_error_setc(CCB_ERROR_BUILD, "cannot run %s: %s", exe, strerror(res.status));
         break;
     }
 done:
@@ -728,12 +729,12 @@ int ccb_build_ensure(ccb_build_ctx *ctx, ccb_operand *op)
      * fresh mtime that make would take as up to date, so start from an empty directory. */
     ccb_paths_tempdir_remove(op->build_dir);
     if (mkdir_p(op->build_dir) != 0)
-        return CCB_EXIT_FAILURE;
+        return ccb_error_classify(CCB_ERROR_BUILD);
     snprintf(log_path, sizeof(log_path), "%s/build.log", op->build_dir);
     int logfd = open(log_path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
     if (logfd < 0) {
         ccb_error_set("cannot create %s: %s", log_path, strerror(errno));
-        return CCB_EXIT_FAILURE;
+        return ccb_error_classify(CCB_ERROR_BUILD);
     }
     close(logfd); /* truncated: both steps append to it */
     snprintf(def_tracker, sizeof(def_tracker), "-DCCBENCH_TRACKER_DIR=%s", op->tracker_dir);
@@ -753,16 +754,16 @@ int ccb_build_ensure(ccb_build_ctx *ctx, ccb_operand *op)
     int rc, status = 0;
     /* A ^C must stop the build's process group (it is not ours), not just ccbench. */
     if (ccb_interrupt_install() != 0)
-        return CCB_EXIT_FAILURE;
+        return ccb_error_classify(CCB_ERROR_BUILD);
     progress_line(ctx, "%s: configuring (log: %s)", op->text, log_path);
     rc = run_logged(op, configure, log_path, timeout_s, &status);
-    if (rc == CCB_EXIT_OK && status == 0) {
+    if (rc == 0 && status == 0) {
         progress_line(ctx, "%s: building ccbench-scenario against %s", op->text, op->tracker_dir);
         rc = run_logged(op, build, log_path, timeout_s, &status);
     }
     ccb_interrupt_uninstall();
-    if (rc != CCB_EXIT_OK) {
-        if (rc == CCB_EXIT_FAILURE)
+    if (rc != 0) {
+        if (ccb_error_last_class() != CCB_ERROR_INTERRUPTED)
             print_log_tail(log_path);
         return rc;
     }
@@ -771,12 +772,12 @@ int ccb_build_ensure(ccb_build_ctx *ctx, ccb_operand *op)
         ccb_error_set("building the runner for '%s' failed (cmake exited %d): the full log is "
                       "%s",
                       op->text, status, log_path);
-        return CCB_EXIT_FAILURE;
+        return ccb_error_classify(CCB_ERROR_BUILD);
     }
     if (write_stamp(op) != 0)
-        return CCB_EXIT_FAILURE;
+        return ccb_error_classify(CCB_ERROR_BUILD);
     progress_line(ctx, "%s: built", op->text);
-    return CCB_EXIT_OK;
+    return 0;
 }
 
 char *ccb_build_noise_path(const ccb_operand *op)
