@@ -20,6 +20,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "atomic.h"
 #include "error.h"
 
 extern char **environ;
@@ -687,45 +688,9 @@ int ccb_plot_compare(FILE *gp, const ccb_plot_target *t, const ccb_compare_doc *
 
 int ccb_plot_write_script(const ccb_plot_target *t, const char *text, size_t len)
 {
-    int rc = -1, fd = -1;
-    char *tmp = NULL;
-    if (asprintf(&tmp, "%s.tmp.%ld", t->script, (long)getpid()) < 0) {
-        tmp = NULL;
-        return ccb_error_set("out of memory");
-    }
-    fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-    if (fd < 0) {
-        ccb_error_set("cannot write the plot script %s: %s", tmp, strerror(errno));
-        goto done;
-    }
-    for (size_t off = 0; off < len;) {
-        ssize_t w = write(fd, text + off, len - off);
-        if (w < 0 && errno == EINTR)
-            continue;
-        if (w <= 0) {
-            ccb_error_set("cannot write the plot script %s: %s", tmp, strerror(errno));
-            goto done;
-        }
-        off += (size_t)w;
-    }
-    if (close(fd) != 0) {
-        fd = -1;
-        ccb_error_set("cannot write the plot script %s: %s", tmp, strerror(errno));
-        goto done;
-    }
-    fd = -1;
-    if (rename(tmp, t->script) != 0) {
-        ccb_error_set("cannot rename %s to %s: %s", tmp, t->script, strerror(errno));
-        goto done;
-    }
-    rc = 0;
-done:
-    if (fd >= 0)
-        close(fd);
-    if (rc != 0)
-        unlink(tmp);
-    free(tmp);
-    return rc;
+    if (ccb_atomic_write(t->script, text, len) != 0)
+        return ccb_error_set("cannot write the plot script %s: %s", t->script, strerror(errno));
+    return 0;
 }
 
 static long elapsed_ms(const struct timespec *start)

@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #include "child.h"
+#include "atomic.h"
 #include "error.h"
 #include "interrupt.h"
 #include "gitref.h"
@@ -189,24 +190,6 @@ done:
 /* ---------------------------------------------------------------------------------------- */
 /* Context */
 
-static int mkdir_p(const char *path)
-{
-    char buf[PATH_MAX];
-    if (snprintf(buf, sizeof(buf), "%s", path) >= (int)sizeof(buf))
-        return ccb_error_set("path too long: %s", path);
-    for (char *p = buf + 1; *p; p++) {
-        if (*p != '/')
-            continue;
-        *p = '\0';
-        if (mkdir(buf, 0755) != 0 && errno != EEXIST)
-            return ccb_error_set("cannot create %s: %s", buf, strerror(errno));
-        *p = '/';
-    }
-    if (mkdir(buf, 0755) != 0 && errno != EEXIST)
-        return ccb_error_set("cannot create %s: %s", buf, strerror(errno));
-    return 0;
-}
-
 /* The build's time limit: CCBENCH_BUILD_TIMEOUT_S, else DEFAULT_BUILD_TIMEOUT_S. A runner
  * builds in seconds; a cmake that waits on a lock or a compiler that hangs must not hang
  * compare (or a CI job) with it. 0, or -1 with the variable named. */
@@ -273,7 +256,7 @@ int ccb_build_ctx_open(ccb_build_ctx *ctx, const char *repo_path, ccb_progress_m
     const char *const instrument[] = {"scenarios", "common", "CMakeLists.txt", "cmake"};
     if (ccb_build_hash_paths(ctx->source_dir, instrument, 4, ctx->scenarios_hash) != 0)
         return ccb_error_classify(CCB_ERROR_BUILD);
-    if (mkdir_p(ctx->cache_dir) != 0)
+    if (ccb_paths_mkdir_p(ctx->cache_dir, 0755) != 0)
         return ccb_error_classify(CCB_ERROR_BUILD);
     return 0;
 }
@@ -428,7 +411,7 @@ static int snapshot_worktree(ccb_build_ctx *ctx, ccb_operand *op, char *hex)
     }
     if (access(tmp, F_OK) == 0)
         ccb_paths_tempdir_remove(tmp); /* left by a crashed run of this pid */
-    if (mkdir_p(tmp) != 0 || copy_tree(from, inner) != 0 ||
+    if (ccb_paths_mkdir_p(tmp, 0755) != 0 || copy_tree(from, inner) != 0 ||
         ccb_build_hash_paths(tmp, tracker, 1, hex) != 0)
         goto done;
     if (asprintf(&op->tracker_dir, "%s/src/content-%s", ctx->cache_dir, hex) < 0) {
@@ -466,7 +449,7 @@ static int checkout_source(ccb_build_ctx *ctx, ccb_operand *op)
         ccb_error_set("out of memory");
         goto done;
     }
-    if (mkdir_p(tmp) != 0)
+    if (ccb_paths_mkdir_p(tmp, 0755) != 0)
         goto done;
     progress_line(ctx, "checking out %s (tracker tree %.12s) into %s", op->text,
                   op->tracker_tree, op->tracker_dir);
@@ -698,19 +681,13 @@ static void print_log_tail(const char *path)
 
 static int write_stamp(const ccb_operand *op)
 {
-    char path[PATH_MAX], tmp[PATH_MAX + 32];
+    char path[PATH_MAX], text[PATH_MAX + 256];
     snprintf(path, sizeof(path), "%s/.complete", op->build_dir);
-    snprintf(tmp, sizeof(tmp), "%s.tmp.%ld", path, (long)getpid());
-    FILE *fp = fopen(tmp, "w");
-    if (!fp)
-        return ccb_error_set("cannot write %s: %s", tmp, strerror(errno));
-    fprintf(fp, "key %s\noperand %s\ncommit %s\ntracker %s\n", op->key, op->text, op->commit,
-            op->tracker_dir);
-    if (fclose(fp) != 0 || rename(tmp, path) != 0) {
-        unlink(tmp);
-        return ccb_error_set("cannot write %s: %s", path, strerror(errno));
-    }
-    return 0;
+    int n = snprintf(text, sizeof(text), "key %s\noperand %s\ncommit %s\ntracker %s\n", op->key,
+                     op->text, op->commit, op->tracker_dir);
+    if (n < 0 || (size_t)n >= sizeof(text))
+        return ccb_error_set("%s: the stamp's text is too long", path);
+    return ccb_atomic_write(path, text, (size_t)n);
 }
 
 int ccb_build_ensure(ccb_build_ctx *ctx, ccb_operand *op)
@@ -728,7 +705,7 @@ int ccb_build_ensure(ccb_build_ctx *ctx, ccb_operand *op)
      * time limit, ^C, a crash). A compiler killed mid-write leaves a truncated object with a
      * fresh mtime that make would take as up to date, so start from an empty directory. */
     ccb_paths_tempdir_remove(op->build_dir);
-    if (mkdir_p(op->build_dir) != 0)
+    if (ccb_paths_mkdir_p(op->build_dir, 0755) != 0)
         return ccb_error_classify(CCB_ERROR_BUILD);
     snprintf(log_path, sizeof(log_path), "%s/build.log", op->build_dir);
     int logfd = open(log_path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
