@@ -565,29 +565,6 @@ int ccb_build_resolve(ccb_build_ctx *ctx, ccb_operand *op)
 /* Build */
 
 /* NAME's absolute path from PATH (the spawn helper takes absolute paths only). */
-static char *find_on_path(const char *name)
-{
-    const char *path = getenv("PATH");
-    char *copy, *save = NULL, *found = NULL;
-
-    if (!path || !*path)
-        path = "/usr/local/bin:/usr/bin:/bin";
-    copy = strdup(path);
-    if (!copy)
-        return NULL;
-    for (char *dir = strtok_r(copy, ":", &save); dir && !found; dir = strtok_r(NULL, ":", &save)) {
-        char *candidate = NULL;
-        if (asprintf(&candidate, "%s/%s", *dir ? dir : ".", name) < 0)
-            break;
-        if (access(candidate, X_OK) == 0)
-            found = candidate;
-        else
-            free(candidate);
-    }
-    free(copy);
-    return found;
-}
-
 /*
  * Run ARGV (argv[0] found on PATH) with stdout/stderr appended to LOG_PATH, in a process
  * group of its own killed at the time limit or on ^C. 0 with *exit_status set, or -1 with
@@ -597,7 +574,7 @@ static int run_logged(const ccb_operand *op, char *const *argv, const char *log_
                       unsigned int timeout_s, int *exit_status)
 {
     ccb_child_result res;
-    char *helper = NULL, *exe = find_on_path(argv[0]);
+    char *helper = NULL, *exe = ccb_child_find_on_path(argv[0]);
     int rc = -1;
 
     if (!exe) {
