@@ -714,7 +714,7 @@ static void read_log_tail(const char *log, char *buf, size_t size)
 
 int ccb_plot_run_gnuplot(const ccb_plot_target *t)
 {
-    int status = CCB_EXIT_FAILURE, installed = 0;
+    int status = -1, installed = 0;
     char *tmp = NULL, *log = NULL, *assign = NULL, *helper = NULL, *gnuplot = NULL;
     char output[4096];
     ccb_child_result res;
@@ -753,7 +753,7 @@ int ccb_plot_run_gnuplot(const ccb_plot_target *t)
                       "gnuplot (Debian/Ubuntu: %s) and run 'gnuplot %s', or run ccbench plot "
                       "again",
                       t->script, GNUPLOT_INSTALL, t->script);
-        status = CCB_EXIT_USAGE;
+        ccb_error_classify(CCB_ERROR_INPUT);
         goto done;
     }
     /* Through the one child runner: its own process group, killed at the time limit or on
@@ -781,7 +781,7 @@ int ccb_plot_run_gnuplot(const ccb_plot_target *t)
     case CCB_CHILD_INTERRUPTED:
         ccb_error_set("plot: interrupted; gnuplot was stopped. The script is written: %s",
                       t->script);
-        status = CCB_EXIT_INTERRUPTED;
+        ccb_error_classify(CCB_ERROR_INTERRUPTED);
         goto done;
     case CCB_CHILD_SPAWN_FAILED:
         ccb_error_set("plot: cannot run gnuplot: %s", strerror(res.status));
@@ -800,14 +800,14 @@ int ccb_plot_run_gnuplot(const ccb_plot_target *t)
         ccb_error_set("cannot rename %s to %s: %s", tmp, t->image, strerror(errno));
         goto done;
     }
-    status = CCB_EXIT_OK;
+    status = 0;
 done:
     if (installed)
         ccb_interrupt_uninstall();
     ccb_child_result_release(&res);
     if (log)
         unlink(log);
-    if (tmp && status != CCB_EXIT_OK)
+    if (tmp && status != 0)
         unlink(tmp);
     free(tmp);
     free(log);
