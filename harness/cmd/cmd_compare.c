@@ -15,6 +15,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "abba.h"
 #include "build.h"
 #include "cli.h"
 #include "commands.h"
@@ -136,9 +137,9 @@ static int parse_options(int argc, char **argv, compare_options *o)
     if (o->sel.n == 0)
         ccb_selection_default(&o->sel);
     if (!o->blocks)
-        o->blocks = ccb_compare_default_blocks(o->profile);
+        o->blocks = ccb_abba_default_blocks(o->profile);
     if (!o->seed_given)
-        o->seed = ccb_compare_default_seed();
+        o->seed = ccb_abba_default_seed();
     return 0;
 }
 
@@ -192,7 +193,7 @@ done:
 static int measure_alone(const compare_options *o, const ccb_operand *op, ccb_progress_mode mode,
                          ccb_result *into, int *scenario_failed, ccb_measure_outcome *outcome)
 {
-    ccb_plan_item items[CCB_COMPARE_MAX_SCENARIOS];
+    ccb_plan_item items[CCB_SELECTION_MAX];
     size_t nitems = 0;
     int rc = -1;
     memset(items, 0, sizeof(items));
@@ -201,8 +202,8 @@ static int measure_alone(const compare_options *o, const ccb_operand *op, ccb_pr
         nitems++;
         if (ccb_plan_item_init(&items[i], o->sel.defs[i], o->profile, &ov) != 0)
             goto done;
-        int is_floor = strcmp(o->sel.defs[i]->executable, "ccbench-floor") == 0;
-        items[i].executable = strdup(op->exe[is_floor]);
+        int is_floor = strcmp(o->sel.defs[i]->executable, CCB_FLOOR_EXECUTABLE) == 0;
+        items[i].executable = strdup(is_floor ? op->out.floor : op->out.runner);
         if (!items[i].executable) {
             ccb_error_set("out of memory");
             goto done;
@@ -237,198 +238,245 @@ static size_t noise_warnings(const ccb_compare *cmp, char **warn, size_t cap)
     return n;
 }
 
-int cmd_compare(int argc, char **argv)
-{
-    int status = CCB_EXIT_USAGE, scenario_failed = 0, color = 0;
+/* One compare from operands to report: what the three modes fill and the report reads. */
+typedef struct compare_run {
     compare_options o;
     ccb_build_ctx ctx;
     ccb_operand op[2];
-    ccb_compare cmp, round2, aa;
-    ccb_result *results[2] = {NULL, NULL}, *confirm_results[2] = {NULL, NULL};
-    char *saved[2] = {NULL, NULL}, *warn[MAX_WARNINGS];
-    size_t nwarn = 0;
-    time_t when = time(NULL);
-    ccb_measure_outcome outcome = CCB_MEASURE_DONE;
+    ccb_compare cmp;
+    ccb_result *results[2]; /* the sides measured here (NULL for a file operand) */
+    int scenario_failed;
+    ccb_progress_mode mode;
+    ccb_measure_outcome outcome;
+    time_t when;
+} compare_run;
 
-    memset(&ctx, 0, sizeof(ctx));
-    memset(op, 0, sizeof(op));
-    ccb_compare_init(&cmp, 1);
+/* The round spec of a compare: both builds, the options' profile, cpu and blocks. */
+static ccb_abba_round round_spec(const compare_run *c, const ccb_selection *sel, uint64_t seed)
+{
+    return (ccb_abba_round){.sel = sel,
+                            .profile = c->o.profile,
+                            .cpu = c->o.cpu,
+                            .blocks = (unsigned int)c->o.blocks,
+                            .seed = seed,
+                            .mode = c->mode,
+                            .side = {&c->op[0].out, &c->op[1].out}};
+}
+
+/* Analysis of a compare with nothing to re-measure: every regression stands. */
+static int analyse_unconfirmable(compare_run *c)
+{
+    if (ccb_compare_analyse(&c->cmp, &c->o.thresholds) != 0)
+        return CCB_EXIT_FAILURE;
+    ccb_compare_mark_unconfirmable(&c->cmp);
+    return 0;
+}
+
+static int interrupted(const char *when)
+{
+    ccb_error_set("interrupted%s: the children were stopped and nothing was written", when);
+    return CCB_EXIT_INTERRUPTED;
+}
+
+/* Two result files: unpaired, nothing built or measured. Returns 0 or an exit status. */
+static int compare_files(compare_run *c)
+{
+    ccb_compare_release(&c->cmp);
+    ccb_compare_init(&c->cmp, 0);
+    if (ccb_compare_from_results(&c->cmp, c->op[0].file, c->op[1].file,
+                                 c->o.sel_given ? &c->o.sel : NULL) != 0)
+        return CCB_EXIT_USAGE;
+    return analyse_unconfirmable(c);
+}
+
+/* A result file against a built side: that side measured alone, then unpaired like two
+ * files. Returns 0 or an exit status. */
+static int compare_file_and_build(compare_run *c)
+{
+    int measured = c->op[0].kind == CCB_OPERAND_FILE;
+    c->results[measured] = ccb_result_new();
+    if (!c->results[measured] ||
+        describe(c->results[measured], &c->op[measured], c->o.profile, c->when) != 0)
+        return CCB_EXIT_FAILURE;
+    if (measure_alone(&c->o, &c->op[measured], c->mode, c->results[measured],
+                      &c->scenario_failed, &c->outcome) != 0)
+        return CCB_EXIT_FAILURE;
+    if (c->outcome == CCB_MEASURE_INTERRUPTED)
+        return interrupted("");
+    ccb_compare_release(&c->cmp);
+    ccb_compare_init(&c->cmp, 0);
+    const ccb_result *base = measured ? c->op[0].file : c->results[0];
+    const ccb_result *cand = measured ? c->results[1] : c->op[1].file;
+    if (ccb_compare_from_results(&c->cmp, base, cand, NULL) != 0)
+        return CCB_EXIT_FAILURE;
+    return analyse_unconfirmable(c);
+}
+
+/* Confirm before failing: only the regressed metrics' scenarios, in a fresh round whose Holm
+ * family is those scenarios' metrics alone. Returns 0 or an exit status. */
+static int confirm_regressions(compare_run *c)
+{
+    int status = CCB_EXIT_FAILURE, failed2 = 0;
+    ccb_result *again_results[2] = {NULL, NULL};
+    ccb_compare round2;
+    ccb_selection again = {.n = 0};
+    const char *names[CCB_SELECTION_MAX];
+    size_t nre = ccb_compare_regressed_scenarios(&c->cmp, names, CCB_SELECTION_MAX);
+
     ccb_compare_init(&round2, 1);
-    ccb_compare_init(&aa, 1);
-    if (parse_options(argc, argv, &o) != 0)
+    if (nre == 0 || c->scenario_failed) {
+        status = 0;
         goto done;
-    color = ccb_cli_use_color(o.color, STDOUT_FILENO);
-    ccb_progress_mode mode = ccb_progress_detect(o.quiet);
-
+    }
+    for (size_t i = 0; i < nre; i++)
+        again.defs[again.n++] = ccb_catalog_find(names[i]);
+    c->cmp.confirm_seed = ccb_compare_derive_seed(c->o.seed);
+    if (!c->o.quiet)
+        fprintf(stderr, "ccbench: %zu scenario(s) regressed: confirming in a fresh "
+                        "interleaved round (seed %llu)\n",
+                nre, (unsigned long long)c->cmp.confirm_seed);
     for (int side = 0; side < 2; side++) {
-        status = ccb_operand_classify(&op[side], o.operand[side]);
-        if (status != 0)
+        again_results[side] = ccb_result_new();
+        if (!again_results[side]) {
+            ccb_error_set("out of memory");
             goto done;
+        }
     }
-    int files = (op[0].kind == CCB_OPERAND_FILE) + (op[1].kind == CCB_OPERAND_FILE);
-
-    if (files < 2) {
-        /* Resolve and build both sides before measuring anything. */
-        status = ccb_build_ctx_open(&ctx, o.repo, mode);
-        for (int side = 0; side < 2 && status == 0; side++) {
-            if (op[side].kind != CCB_OPERAND_FILE)
-                status = ccb_build_resolve(&ctx, &op[side]);
-        }
-        for (int side = 0; side < 2 && status == 0; side++) {
-            if (op[side].kind != CCB_OPERAND_FILE)
-                status = ccb_build_ensure(&ctx, &op[side]);
-        }
-        if (status != 0)
-            goto done;
-    }
-
-    status = CCB_EXIT_FAILURE;
-    if (files == 2) {
-        ccb_compare_init(&cmp, 0);
-        if (ccb_compare_from_results(&cmp, op[0].file, op[1].file,
-                                     o.sel_given ? &o.sel : NULL) != 0) {
-            status = CCB_EXIT_USAGE;
-            goto done;
-        }
-    } else if (files == 1) {
-        int measured = op[0].kind == CCB_OPERAND_FILE;
-        results[measured] = ccb_result_new();
-        if (!results[measured] || describe(results[measured], &op[measured], o.profile, when) != 0)
-            goto done;
-        if (measure_alone(&o, &op[measured], mode, results[measured], &scenario_failed,
-                          &outcome) != 0)
-            goto done;
-        if (outcome == CCB_MEASURE_DONE) {
-            ccb_compare_init(&cmp, 0);
-            const ccb_result *base = measured ? op[0].file : results[0];
-            const ccb_result *cand = measured ? results[1] : op[1].file;
-            if (ccb_compare_from_results(&cmp, base, cand, NULL) != 0)
-                goto done;
-        }
-    } else {
-        const char *const exe[2][2] = {{op[0].exe[0], op[0].exe[1]},
-                                       {op[1].exe[0], op[1].exe[1]}};
-        if (o.noise) {
-            int aa_failed = 0;
-            if (!o.quiet)
-                fprintf(stderr, "ccbench: --noise: A/A run of %s first\n", op[1].text);
-            if (ccb_noise_measure(&op[1], &o.sel, o.profile, o.cpu, (unsigned int)o.blocks,
-                                  ccb_compare_derive_seed(o.seed ^ 0xaaULL), mode, &aa,
-                                  &aa_failed, &outcome) != 0)
-                goto done;
-            if (outcome == CCB_MEASURE_DONE && !aa_failed &&
-                ccb_noise_save(&op[1], &aa, ccb_profile_name(o.profile)) != 0)
-                goto done;
-        }
-        if (!o.quiet)
-            fprintf(stderr, "ccbench: compare: %lu ABBA blocks, seed %llu (reproduce with --seed "
-                            "%llu)\n",
-                    o.blocks, (unsigned long long)o.seed, (unsigned long long)o.seed);
-        for (int side = 0; side < 2; side++) {
-            results[side] = ccb_result_new();
-            if (!results[side] || describe(results[side], &op[side], o.profile, when) != 0)
-                goto done;
-        }
-        if (outcome == CCB_MEASURE_DONE &&
-            ccb_compare_round(&o.sel, o.profile, o.cpu, (unsigned int)o.blocks, o.seed, exe, mode,
-                              results, &cmp, &scenario_failed, &outcome) != 0)
-            goto done;
-    }
-    if (outcome == CCB_MEASURE_INTERRUPTED) {
-        ccb_error_set("interrupted: the children were stopped and nothing was written");
+    ccb_abba_round spec = round_spec(c, &again, c->cmp.confirm_seed);
+    if (ccb_abba_round_run(&spec, again_results, &round2, &failed2, &c->outcome) != 0)
+        goto done;
+    if (c->outcome == CCB_MEASURE_INTERRUPTED) {
+        ccb_error_set("interrupted during the confirm round: nothing was written");
         status = CCB_EXIT_INTERRUPTED;
         goto done;
     }
-    if (ccb_compare_analyse(&cmp, &o.thresholds) != 0)
+    if (ccb_compare_analyse(&round2, &c->o.thresholds) != 0)
         goto done;
+    ccb_compare_apply_confirm(&c->cmp, &round2);
+    c->scenario_failed |= failed2;
+    status = 0;
+done:
+    for (int side = 0; side < 2; side++)
+        ccb_result_free(again_results[side]);
+    ccb_compare_release(&round2);
+    return status;
+}
 
-    /* Confirm before failing: only the regressed metrics' scenarios, a fresh round. */
-    if (files == 0) {
-        const char *names[CCB_COMPARE_MAX_SCENARIOS];
-        size_t nre = ccb_compare_regressed_scenarios(&cmp, names, CCB_COMPARE_MAX_SCENARIOS);
-        if (nre > 0 && !scenario_failed) {
-            ccb_selection again = {.n = 0};
-            for (size_t i = 0; i < nre; i++)
-                again.defs[again.n++] = ccb_catalog_find(names[i]);
-            cmp.confirm_seed = ccb_compare_derive_seed(o.seed);
-            if (!o.quiet)
-                fprintf(stderr, "ccbench: %zu scenario(s) regressed: confirming in a fresh "
-                                "interleaved round (seed %llu)\n",
-                        nre, (unsigned long long)cmp.confirm_seed);
-            const char *const exe[2][2] = {{op[0].exe[0], op[0].exe[1]},
-                                           {op[1].exe[0], op[1].exe[1]}};
-            int failed2 = 0;
-            for (int side = 0; side < 2; side++) {
-                confirm_results[side] = ccb_result_new();
-                if (!confirm_results[side]) {
-                    ccb_error_set("out of memory");
-                    goto done;
-                }
-            }
-            if (ccb_compare_round(&again, o.profile, o.cpu, (unsigned int)o.blocks,
-                                  cmp.confirm_seed, exe, mode, confirm_results, &round2, &failed2,
-                                  &outcome) != 0)
-                goto done;
-            if (outcome == CCB_MEASURE_INTERRUPTED) {
-                ccb_error_set("interrupted during the confirm round: nothing was written");
-                status = CCB_EXIT_INTERRUPTED;
-                goto done;
-            }
-            /* Holm over the round-2 family: only the re-measured scenarios' metrics. */
-            if (ccb_compare_analyse(&round2, &o.thresholds) != 0)
-                goto done;
-            ccb_compare_apply_confirm(&cmp, &round2);
-            scenario_failed |= failed2;
-        }
-    } else {
-        ccb_compare_mark_unconfirmable(&cmp);
+/* Two builds (revisions or WORKTREE): --noise's A/A first, then interleaved ABBA, analysis
+ * and the confirm round. Returns 0 or an exit status. */
+static int compare_builds(compare_run *c)
+{
+    int status = CCB_EXIT_FAILURE;
+    ccb_compare aa;
+    ccb_compare_init(&aa, 1);
+    if (c->o.noise) {
+        int aa_failed = 0;
+        if (!c->o.quiet)
+            fprintf(stderr, "ccbench: --noise: A/A run of %s first\n", c->op[1].text);
+        if (ccb_noise_measure(&c->op[1], &c->o.sel, c->o.profile, c->o.cpu,
+                              (unsigned int)c->o.blocks,
+                              ccb_compare_derive_seed(c->o.seed ^ 0xaaULL), c->mode, &aa,
+                              &aa_failed, &c->outcome) != 0)
+            goto done;
+        if (c->outcome == CCB_MEASURE_DONE && !aa_failed &&
+            ccb_noise_save(&c->op[1], &aa, ccb_profile_name(c->o.profile)) != 0)
+            goto done;
     }
+    if (!c->o.quiet)
+        fprintf(stderr, "ccbench: compare: %lu ABBA blocks, seed %llu (reproduce with --seed "
+                        "%llu)\n",
+                c->o.blocks, (unsigned long long)c->o.seed, (unsigned long long)c->o.seed);
+    for (int side = 0; side < 2; side++) {
+        c->results[side] = ccb_result_new();
+        if (!c->results[side] ||
+            describe(c->results[side], &c->op[side], c->o.profile, c->when) != 0)
+            goto done;
+    }
+    ccb_abba_round spec = round_spec(c, &c->o.sel, c->o.seed);
+    if (c->outcome == CCB_MEASURE_DONE &&
+        ccb_abba_round_run(&spec, c->results, &c->cmp, &c->scenario_failed, &c->outcome) != 0)
+        goto done;
+    if (c->outcome == CCB_MEASURE_INTERRUPTED) {
+        status = interrupted("");
+        goto done;
+    }
+    if (ccb_compare_analyse(&c->cmp, &c->o.thresholds) != 0)
+        goto done;
+    status = confirm_regressions(c);
+done:
+    ccb_compare_release(&aa);
+    return status;
+}
+
+/* Resolve and build every side that is not a result file, before measuring anything. */
+static int build_sides(compare_run *c)
+{
+    if (ccb_build_ctx_open(&c->ctx, c->o.repo, c->mode) != 0)
+        return cmd_exit_status();
+    for (int side = 0; side < 2; side++) {
+        if (c->op[side].kind != CCB_OPERAND_FILE && ccb_build_resolve(&c->ctx, &c->op[side]) != 0)
+            return cmd_exit_status();
+    }
+    for (int side = 0; side < 2; side++) {
+        if (c->op[side].kind != CCB_OPERAND_FILE && ccb_build_ensure(&c->ctx, &c->op[side]) != 0)
+            return cmd_exit_status();
+    }
+    return 0;
+}
+
+/* Noise warnings, saved results, the report, and the verdict's exit status. */
+static int report(compare_run *c, int files)
+{
+    int status = CCB_EXIT_FAILURE, color = ccb_cli_use_color(c->o.color, STDOUT_FILENO);
+    char *saved[2] = {NULL, NULL}, *warn[MAX_WARNINGS];
+    size_t nwarn = 0;
 
     for (int side = 0; side < 2; side++) {
-        if (op[side].kind != CCB_OPERAND_FILE)
-            ccb_noise_load(&op[side], &cmp);
+        if (c->op[side].kind != CCB_OPERAND_FILE)
+            ccb_noise_load(&c->op[side], &c->cmp);
     }
-    nwarn = noise_warnings(&cmp, warn, MAX_WARNINGS);
+    nwarn = noise_warnings(&c->cmp, warn, MAX_WARNINGS);
 
     /* Results first: a report piped into `head` must not cost the measurement. */
     for (int side = 0; side < 2; side++) {
-        if (results[side] && save_result(results[side], ctx.workdir, when, &saved[side]) != 0) {
+        if (c->results[side] &&
+            save_result(c->results[side], c->ctx.workdir, c->when, &saved[side]) != 0) {
             fprintf(stderr, "ccbench: warning: %s\n", ccb_error_message());
             free(saved[side]);
             saved[side] = NULL;
         }
     }
-    ccb_compare_report rep = {.cmp = &cmp,
-                              .thresholds = &o.thresholds,
-                              .profile = files == 2 ? NULL : ccb_profile_name(o.profile),
+    ccb_compare_report rep = {.cmp = &c->cmp,
+                              .thresholds = &c->o.thresholds,
+                              .profile = files == 2 ? NULL : ccb_profile_name(c->o.profile),
                               .warnings = (const char *const *)warn,
                               .nwarnings = nwarn};
     for (int side = 0; side < 2; side++) {
-        const ccb_git_info *g = op[side].file ? &op[side].file->git : NULL;
+        const ccb_operand *op = &c->op[side];
+        const ccb_git_info *g = op->file ? &op->file->git : NULL;
         rep.side[side] = (ccb_compare_side_info){
-            .operand = op[side].text,
-            .kind = kind_name(op[side].kind),
-            .commit = g ? g->commit : op[side].commit,
-            .tracker_tree = g ? g->tracker_tree : op[side].tracker_tree,
-            .dirty = g ? g->dirty : op[side].dirty && op[side].kind == CCB_OPERAND_WORKTREE,
+            .operand = op->text,
+            .kind = kind_name(op->kind),
+            .commit = g ? g->commit : op->commit,
+            .tracker_tree = g ? g->tracker_tree : op->tracker_tree,
+            .dirty = g ? g->dirty : op->dirty && op->kind == CCB_OPERAND_WORKTREE,
             .result_path = saved[side],
         };
     }
-    if (ccb_compare_report_write(stdout, &rep, o.format, color) != 0)
+    if (ccb_compare_report_write(stdout, &rep, c->o.format, color) != 0)
         goto done;
-    if (!o.quiet) {
+    if (!c->o.quiet) {
         for (int side = 0; side < 2; side++)
             if (saved[side])
-                fprintf(stderr, "ccbench: %s samples written to %s\n", op[side].text,
+                fprintf(stderr, "ccbench: %s samples written to %s\n", c->op[side].text,
                         saved[side]);
     }
-    if (scenario_failed) {
+    if (c->scenario_failed) {
         ccb_error_set("a scenario had no valid sample on one side: the compare cannot be "
                       "trusted (see the failures in the saved results)");
-        status = CCB_EXIT_FAILURE;
         goto done;
     }
-    if (ccb_compare_has_failure(&cmp) && !o.no_fail) {
+    if (ccb_compare_has_failure(&c->cmp) && !c->o.no_fail) {
         ccb_error_set("a metric regressed beyond its threshold%s (--no-fail to report only)",
                       files == 0 ? " and was confirmed by a second round" : "");
         status = CCB_EXIT_REGRESSION;
@@ -438,16 +486,45 @@ int cmd_compare(int argc, char **argv)
 done:
     for (size_t i = 0; i < nwarn; i++)
         free(warn[i]);
-    for (int side = 0; side < 2; side++) {
-        ccb_result_free(results[side]);
-        ccb_result_free(confirm_results[side]);
-        ccb_operand_release(&op[side]);
+    for (int side = 0; side < 2; side++)
         free(saved[side]);
+    return status;
+}
+
+int cmd_compare(int argc, char **argv)
+{
+    int status = CCB_EXIT_USAGE;
+    compare_run c;
+
+    memset(&c, 0, sizeof(c));
+    c.when = time(NULL);
+    c.outcome = CCB_MEASURE_DONE;
+    ccb_compare_init(&c.cmp, 1);
+    if (parse_options(argc, argv, &c.o) != 0)
+        goto done;
+    c.mode = ccb_progress_detect(c.o.quiet);
+    for (int side = 0; side < 2; side++) {
+        if (ccb_operand_classify(&c.op[side], c.o.operand[side]) != 0) {
+            status = cmd_exit_status();
+            goto done;
+        }
     }
-    ccb_compare_release(&cmp);
-    ccb_compare_release(&round2);
-    ccb_compare_release(&aa);
-    ccb_thresholds_release(&o.thresholds);
-    ccb_build_ctx_release(&ctx);
+    int files = (c.op[0].kind == CCB_OPERAND_FILE) + (c.op[1].kind == CCB_OPERAND_FILE);
+    if (files < 2 && (status = build_sides(&c)) != 0)
+        goto done;
+    status = files == 2   ? compare_files(&c)
+             : files == 1 ? compare_file_and_build(&c)
+                          : compare_builds(&c);
+    if (status != 0)
+        goto done;
+    status = report(&c, files);
+done:
+    for (int side = 0; side < 2; side++) {
+        ccb_result_free(c.results[side]);
+        ccb_operand_release(&c.op[side]);
+    }
+    ccb_compare_release(&c.cmp);
+    ccb_thresholds_release(&c.o.thresholds);
+    ccb_build_ctx_release(&c.ctx);
     return status;
 }

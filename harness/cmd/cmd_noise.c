@@ -101,9 +101,9 @@ static int parse_options(int argc, char **argv, noise_options *o)
     if (o->sel.n == 0)
         ccb_selection_default(&o->sel);
     if (!o->blocks)
-        o->blocks = ccb_compare_default_blocks(o->profile);
+        o->blocks = ccb_abba_default_blocks(o->profile);
     if (!o->seed_given)
-        o->seed = ccb_compare_default_seed();
+        o->seed = ccb_abba_default_seed();
     return 0;
 }
 
@@ -154,21 +154,20 @@ int cmd_noise(int argc, char **argv)
     if (parse_options(argc, argv, &o) != 0)
         goto done;
     ccb_progress_mode mode = ccb_progress_detect(o.quiet);
-    status = ccb_operand_classify(&op, o.rev);
-    if (status != 0)
+    if (ccb_operand_classify(&op, o.rev) != 0) {
+        status = cmd_exit_status();
         goto done;
+    }
     if (op.kind == CCB_OPERAND_FILE) {
         ccb_error_set("noise: '%s' is a file; noise measures a revision or WORKTREE", o.rev);
         status = CCB_EXIT_USAGE;
         goto done;
     }
-    status = ccb_build_ctx_open(&ctx, o.repo, mode);
-    if (status == 0)
-        status = ccb_build_resolve(&ctx, &op);
-    if (status == 0)
-        status = ccb_build_ensure(&ctx, &op);
-    if (status != 0)
+    if (ccb_build_ctx_open(&ctx, o.repo, mode) != 0 || ccb_build_resolve(&ctx, &op) != 0 ||
+        ccb_build_ensure(&ctx, &op) != 0) {
+        status = cmd_exit_status();
         goto done;
+    }
     if (!o.quiet)
         fprintf(stderr, "ccbench: noise: seed %llu (reproduce with --seed %llu)\n",
                 (unsigned long long)o.seed, (unsigned long long)o.seed);

@@ -161,7 +161,7 @@ int cmd_plot(int argc, char **argv)
         goto done;
     if (ccb_plot_write_script(&t, text, len) != 0)
         goto done;
-    status = ccb_plot_run_gnuplot(&t);
+    status = ccb_plot_run_gnuplot(&t) == 0 ? CCB_EXIT_OK : cmd_exit_status();
     if (status == CCB_EXIT_OK)
         fprintf(stderr, "ccbench: plot written to %s (script: %s)\n", t.image, t.script);
 done:

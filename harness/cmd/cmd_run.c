@@ -23,14 +23,13 @@
 #include "report.h"
 #include "result.h"
 #include "sample.h"
+#include "selection.h"
 #include "sysinfo.h"
 
-#define MAX_SCENARIOS 64
 #define DEFAULT_API_LATENCY_MS 50
 
 typedef struct run_options {
-    const ccb_scenario_def *selected[MAX_SCENARIOS];
-    size_t nselected;
+    ccb_selection sel;
     ccb_profile profile;
     unsigned long samples, threads, api_latency_ms; /* samples/threads 0: the profile's */
     double duration_s;                              /* 0: the profile's */
@@ -59,60 +58,6 @@ static const struct option longopts[] = {
     {NULL, 0, NULL, 0},
 };
 
-static int unknown_scenario(const char *name)
-{
-    size_t count = 0;
-    const ccb_scenario_def *all = ccb_catalog_scenarios(&count);
-    const char *names[MAX_SCENARIOS];
-    size_t n = 0;
-    for (size_t i = 0; i < count && n < MAX_SCENARIOS; i++)
-        names[n++] = all[i].name;
-    const char *near = ccb_cli_nearest(name, names, n);
-    if (near)
-        return ccb_error_set("run: unknown scenario '%s'. Did you mean '%s'?", name, near);
-    return ccb_error_set("run: unknown scenario '%s'. 'ccbench list' shows them all.", name);
-}
-
-/* --scenario a,b (repeatable): validated names, in the order given, each once. */
-static int add_scenarios(run_options *o, const char *arg)
-{
-    int rc = -1;
-    char *copy = strdup(arg), *save = NULL;
-    if (!copy)
-        return ccb_error_set("out of memory");
-    if (arg[0] == '\0' || arg[strlen(arg) - 1] == ',' || strstr(arg, ",,") || arg[0] == ',') {
-        ccb_error_set("run: --scenario '%s': expected NAME[,NAME...]", arg);
-        goto done;
-    }
-    for (char *name = strtok_r(copy, ",", &save); name; name = strtok_r(NULL, ",", &save)) {
-        const ccb_scenario_def *def = ccb_catalog_find(name);
-        if (!def) {
-            unknown_scenario(name);
-            goto done;
-        }
-        if (def->needs_mock_api && !ccb_measure_mock_api_available()) {
-            ccb_error_set("run: scenario %s needs the mock API server (harness/measure/mockapi.c), "
-                          "which is not built into ccbench yet. Leave it out of --scenario.",
-                          name);
-            goto done;
-        }
-        int dup = 0;
-        for (size_t i = 0; i < o->nselected; i++)
-            dup |= o->selected[i] == def;
-        if (dup)
-            continue;
-        if (o->nselected == MAX_SCENARIOS) {
-            ccb_error_set("run: too many scenarios");
-            goto done;
-        }
-        o->selected[o->nselected++] = def;
-    }
-    rc = 0;
-done:
-    free(copy);
-    return rc;
-}
-
 static int parse_options(int argc, char **argv, run_options *o)
 {
     memset(o, 0, sizeof(*o));
@@ -128,7 +73,7 @@ static int parse_options(int argc, char **argv, run_options *o)
         int profile = -1;
         switch (opt) {
         case 's':
-            if (add_scenarios(o, optarg) != 0)
+            if (ccb_selection_add(&o->sel, "run", optarg) != 0)
                 return -1;
             break;
         case 'p':
@@ -186,15 +131,8 @@ static int parse_options(int argc, char **argv, run_options *o)
                              argv[optind]);
     if (o->out && o->out[0] == '\0')
         return ccb_error_set("run: --out needs a file name");
-    if (o->nselected == 0) {
-        /* The default set: what runs offline, without test-only failure injection. */
-        size_t count = 0;
-        const ccb_scenario_def *all = ccb_catalog_scenarios(&count);
-        for (size_t i = 0; i < count && o->nselected < MAX_SCENARIOS; i++) {
-            if (!all[i].selftest && (!all[i].needs_mock_api || ccb_measure_mock_api_available()))
-                o->selected[o->nselected++] = &all[i];
-        }
-    }
+    if (o->sel.n == 0)
+        ccb_selection_default(&o->sel); /* what runs offline, without failure injection */
     return 0;
 }
 
@@ -302,7 +240,7 @@ int cmd_run(int argc, char **argv)
 {
     int status = CCB_EXIT_USAGE;
     run_options o;
-    ccb_plan_item items[MAX_SCENARIOS];
+    ccb_plan_item items[CCB_SELECTION_MAX];
     size_t nitems = 0;
     ccb_result *r = NULL;
     char *workdir = NULL, *path = NULL, *latest = NULL, *results_dir = NULL;
@@ -318,8 +256,8 @@ int cmd_run(int argc, char **argv)
 
     /* A missing runner is a build problem: say so before measuring anything. */
     status = CCB_EXIT_FAILURE;
-    for (size_t i = 0; i < o.nselected; i++) {
-        const ccb_scenario_def *def = o.selected[i];
+    for (size_t i = 0; i < o.sel.n; i++) {
+        const ccb_scenario_def *def = o.sel.defs[i];
         int is_floor = strcmp(def->executable, CCB_FLOOR_EXECUTABLE) == 0;
         if (!executables[is_floor] &&
             ccb_runner_find_executable(def->executable, &executables[is_floor]) != 0)

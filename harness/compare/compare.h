@@ -2,8 +2,8 @@
  * The heart of `ccbench compare` and `ccbench noise`: per-metric paired (or unpaired) samples
  * of a baseline and a candidate, the statistics of DESIGN.md "Statistics" over them (ratio
  * with bootstrap CI, Mann-Whitney U, Holm across the compare, verdicts with thresholds,
- * confirm-before-fail), and the interleaved ABBA measurement of two builds that feeds them.
- * Kept apart from cmd_compare.c so the rules are unit-tested without running anything.
+ * confirm-before-fail). The ABBA measurement that feeds them is abba.h. Kept apart from
+ * cmd_compare.c so the rules are unit-tested without running anything.
  */
 #ifndef CCB_COMPARE_H
 #define CCB_COMPARE_H
@@ -12,30 +12,10 @@
 #include <stdint.h>
 
 #include "catalog.h"
-#include "measure.h"
 #include "result.h"
+#include "selection.h"
 #include "stats.h"
-
-#define CCB_DEFAULT_THRESHOLD 0.05
-
-/* --threshold: a global fraction and per-metric overrides ("scenario.metric"). */
-typedef struct ccb_threshold_override {
-    char *key; /* "warm_lifecycle.lifecycle_us", owned */
-    double value;
-} ccb_threshold_override;
-
-typedef struct ccb_thresholds {
-    double global; /* fraction: 0.05 */
-    ccb_threshold_override *overrides;
-    size_t n;
-} ccb_thresholds;
-
-void ccb_thresholds_init(ccb_thresholds *t);
-void ccb_thresholds_release(ccb_thresholds *t);
-/* "5%", "5", "2.5%" (global) or "SCENARIO.METRIC=PCT[%]" (that metric, checked against the
- * catalog). Percent in (0, 1000). -1 with a message naming ARG and what it accepts. */
-int ccb_thresholds_parse(ccb_thresholds *t, const char *arg);
-double ccb_thresholds_for(const ccb_thresholds *t, const char *scenario, const char *metric);
+#include "thresholds.h"
 
 /* What the confirm round said of a metric that regressed in the first round. */
 typedef enum ccb_confirm {
@@ -92,7 +72,6 @@ double ccb_compare_reduce(const double *x, size_t n);
  * process) drops its pair. Returns the pairs added, or -1. */
 int ccb_compare_add_block(ccb_compare_metric *m, const double base[2], const double cand[2]);
 
-typedef struct ccb_selection ccb_selection;
 /* Two result files: every metric the two have in common (of the scenarios in ONLY, or all
  * when ONLY is NULL), all samples, unpaired. -1 with a message when they share no metric. */
 int ccb_compare_from_results(ccb_compare *c, const ccb_result *base, const ccb_result *cand,
@@ -118,39 +97,5 @@ uint64_t ccb_compare_derive_seed(uint64_t seed);
 
 /* A/A: the widest |log| of a metric's CI bounds as a fraction (0.031 = ±3.1%); NAN if none. */
 double ccb_compare_noise_floor(const ccb_compare_metric *m);
-
-/* Interleaved measurement: for each item, BLOCKS blocks of A B B A or B A A B (chosen by a
- * ccb_rng seeded with SEED), one process at a time, A = baseline built at EXE[0], B =
- * candidate at EXE[1] (each [0] the scenario runner, [1] the floor). Samples also go into
- * RESULTS[0] / RESULTS[1] as ordinary scenario results. Item samples must be 4 * BLOCKS. */
-int ccb_compare_measure(ccb_plan_item *items, size_t count, const char *const exe[2][2],
-                        unsigned int blocks, uint64_t seed, int cpu, ccb_progress_mode mode,
-                        ccb_result *results[2], ccb_compare *cmp, ccb_measure_outcome *outcome);
-
-/* Scenario selection shared by compare and noise (COMMAND names the command in messages). */
-#define CCB_COMPARE_MAX_SCENARIOS 32
-typedef struct ccb_selection {
-    const ccb_scenario_def *defs[CCB_COMPARE_MAX_SCENARIOS];
-    size_t n;
-} ccb_selection;
-/* --scenario a,b (repeatable): validated, in order, each once. */
-int ccb_selection_add(ccb_selection *s, const char *command, const char *arg);
-/* Nothing selected: every non-selftest scenario this build can serve (spawn_floor included:
- * it is the floor cold_init is read against). */
-void ccb_selection_default(ccb_selection *s);
-
-/* Blocks per round when --blocks is not given. */
-unsigned int ccb_compare_default_blocks(ccb_profile profile);
-/* A seed for the block order when none is given: from the clock and pid, below 2^53 so JSON
- * readers that use doubles see it exactly (it is printed and recorded: --seed replays it). */
-uint64_t ccb_compare_default_seed(void);
-
-/* One interleaved round over SEL: plans the items (PROFILE, CPU), measures, and appends the
- * pairs to CMP and the samples to RESULTS. *scenario_failed receives 1 when a scenario ended
- * without a valid sample on either side. Returns 0 (*outcome says ^C) or -1. */
-int ccb_compare_round(const ccb_selection *sel, ccb_profile profile, long cpu,
-                      unsigned int blocks, uint64_t seed, const char *const exe[2][2],
-                      ccb_progress_mode mode, ccb_result *results[2], ccb_compare *cmp,
-                      int *scenario_failed, ccb_measure_outcome *outcome);
 
 #endif

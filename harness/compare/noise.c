@@ -11,6 +11,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "abba.h"
+#include "atomic.h"
 #include "error.h"
 #include "noise.h"
 #include "paths.h"
@@ -27,13 +29,14 @@ int ccb_noise_measure(const ccb_operand *op, const ccb_selection *sel, ccb_profi
     ccb_thresholds t;
     ccb_thresholds_init(&t);
     ccb_compare_init(out, 1);
-    const char *const exe[2][2] = {{op->exe[0], op->exe[1]}, {op->exe[0], op->exe[1]}};
+    /* A/A: the same build on both sides. */
+    const ccb_abba_round round = {.sel = sel, .profile = profile, .cpu = cpu, .blocks = blocks,
+                                  .seed = seed, .mode = mode, .side = {&op->out, &op->out}};
     if (!results[0] || !results[1]) {
         ccb_error_set("out of memory");
         goto done;
     }
-    if (ccb_compare_round(sel, profile, cpu, blocks, seed, exe, mode, results, out,
-                          scenario_failed, outcome) != 0)
+    if (ccb_abba_round_run(&round, results, out, scenario_failed, outcome) != 0)
         goto done;
     if (*outcome == CCB_MEASURE_DONE && ccb_compare_analyse(out, &t) != 0)
         goto done;
@@ -47,12 +50,11 @@ done:
 int ccb_noise_save(const ccb_operand *op, const ccb_compare *aa, const char *profile)
 {
     int rc = -1;
-    char *path = ccb_build_noise_path(op), *tmp = NULL, *text = NULL;
+    char *path = ccb_build_noise_path(op), *text = NULL;
     cJSON *root = cJSON_CreateObject();
     char stamp[32];
     ccb_paths_iso8601(stamp, sizeof(stamp), time(NULL));
-    if (!path || !root || asprintf(&tmp, "%s.tmp.%ld", path, (long)getpid()) < 0) {
-        tmp = NULL;
+    if (!path || !root) {
         ccb_error_set("out of memory");
         goto done;
     }
@@ -76,17 +78,13 @@ int ccb_noise_save(const ccb_operand *op, const ccb_compare *aa, const char *pro
         ccb_error_set("out of memory");
         goto done;
     }
-    FILE *fp = fopen(tmp, "w");
-    if (!fp || fputs(text, fp) < 0 || fclose(fp) != 0 || rename(tmp, path) != 0) {
-        ccb_error_set("cannot write %s: %s", path, strerror(errno));
-        unlink(tmp);
+    /* Through the one atomic write: the FILE this used to leak when fputs failed is gone. */
+    if (ccb_atomic_write(path, text, strlen(text)) != 0)
         goto done;
-    }
     rc = 0;
 done:
     cJSON_free(text);
     cJSON_Delete(root);
-    free(tmp);
     free(path);
     return rc;
 }

@@ -8,10 +8,10 @@
 #define CCB_NOISE_H
 
 #include "build.h"
-#include "compare.h"
+#include "abba.h"
 
 /* Run the A/A round for OP (built) over SEL and analyse it into *out (initialised here).
- * *scenario_failed as ccb_compare_round. Returns 0 (*outcome says ^C) or -1. */
+ * *scenario_failed as ccb_abba_round_run. Returns 0 (*outcome says ^C) or -1. */
 int ccb_noise_measure(const ccb_operand *op, const ccb_selection *sel, ccb_profile profile,
                       long cpu, unsigned int blocks, uint64_t seed, ccb_progress_mode mode,
                       ccb_compare *out, int *scenario_failed, ccb_measure_outcome *outcome);

@@ -14,6 +14,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "atomic.h"
 #include "error.h"
 #include "protocol.h"
 
@@ -425,29 +426,6 @@ char *ccb_result_to_text(const ccb_result *r)
     return text;
 }
 
-/* fsync the directory holding PATH so the rename itself survives a crash. Best effort: some
- * file systems refuse fsync on directories, and the data is already safe in the file. */
-static void sync_parent_dir(const char *path)
-{
-    char *copy = strdup(path);
-    if (!copy)
-        return;
-    char *slash = strrchr(copy, '/');
-    const char *dir = ".";
-    if (slash == copy)
-        dir = "/";
-    else if (slash) {
-        *slash = '\0';
-        dir = copy;
-    }
-    int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    if (fd >= 0) {
-        fsync(fd);
-        close(fd);
-    }
-    free(copy);
-}
-
 static int write_error(const char *path, int err)
 {
     const char *hint = "";
@@ -462,55 +440,23 @@ static int write_error(const char *path, int err)
 
 int ccb_result_write_file(const ccb_result *r, const char *path)
 {
-    int rc = -1, fd = -1;
-    char *text = NULL, *tmp = NULL;
-    text = ccb_result_to_text(r);
+    int rc = -1;
+    char *text = ccb_result_to_text(r), *with_nl = NULL;
     if (!text)
         goto done;
-    if (asprintf(&tmp, "%s.tmp.%ld", path, (long)getpid()) < 0) {
-        tmp = NULL;
+    /* The trailing newline keeps `cat` and diff tools happy. */
+    if (asprintf(&with_nl, "%s\n", text) < 0) {
+        with_nl = NULL;
         ccb_error_set("out of memory");
         goto done;
     }
-    fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-    if (fd < 0) {
+    if (ccb_atomic_write(path, with_nl, strlen(with_nl)) != 0) {
         write_error(path, errno);
         goto done;
     }
-    size_t len = strlen(text), off = 0;
-    while (off < len) {
-        ssize_t n = write(fd, text + off, len - off);
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n < 0) {
-            write_error(path, errno);
-            goto done;
-        }
-        off += (size_t)n;
-    }
-    /* The trailing newline keeps `cat` and diff tools happy. */
-    if (write(fd, "\n", 1) != 1 || fsync(fd) != 0) {
-        write_error(path, errno);
-        goto done;
-    }
-    int fd_closing = fd;
-    fd = -1;
-    if (close(fd_closing) != 0) {
-        write_error(path, errno);
-        goto done;
-    }
-    if (rename(tmp, path) != 0) {
-        write_error(path, errno);
-        goto done;
-    }
-    sync_parent_dir(path);
     rc = 0;
 done:
-    if (fd >= 0)
-        close(fd);
-    if (rc != 0 && tmp)
-        unlink(tmp);
-    free(tmp);
+    free(with_nl);
     free(text);
     return rc;
 }

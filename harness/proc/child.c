@@ -474,3 +474,26 @@ void ccb_child_result_release(ccb_child_result *r)
     r->output = NULL;
     r->output_len = 0;
 }
+
+char *ccb_child_find_on_path(const char *name)
+{
+    const char *path = getenv("PATH");
+    char *copy, *save = NULL, *found = NULL;
+
+    if (!path || !*path)
+        path = "/usr/local/bin:/usr/bin:/bin";
+    copy = strdup(path);
+    if (!copy)
+        return NULL;
+    for (char *dir = strtok_r(copy, ":", &save); dir && !found; dir = strtok_r(NULL, ":", &save)) {
+        char *candidate = NULL;
+        if (asprintf(&candidate, "%s/%s", *dir ? dir : ".", name) < 0)
+            break;
+        if (access(candidate, X_OK) == 0)
+            found = candidate;
+        else
+            free(candidate);
+    }
+    free(copy);
+    return found;
+}

@@ -51,6 +51,10 @@ typedef struct ccb_child_result {
  * to the driver, whichever build the measured executables come from). *out is malloc'd. */
 int ccb_child_find_helper(char **out);
 
+/* NAME's first executable on PATH (the default path when PATH is unset), malloc'd; NULL when
+ * none (or out of memory). Children run by absolute path: see ccb_child_spec.path. */
+char *ccb_child_find_on_path(const char *name);
+
 /* Run the child described by SPEC to completion. Returns 0 with *out filled (whatever the
  * child did, including failing to start), or -1 with a message when ccbench itself could not
  * do its part (pipe, log file). Release *out with ccb_child_result_release(). */

@@ -9,20 +9,18 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <math.h>
-#include <poll.h>
-#include <signal.h>
-#include <spawn.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 #include <sys/stat.h>
-#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
+#include "atomic.h"
+#include "child.h"
 #include "error.h"
+#include "interrupt.h"
 
-extern char **environ;
 
 #define GNUPLOT_TIMEOUT_MS 120000
 #define GNUPLOT_INSTALL "apt-get install gnuplot-nox"
@@ -687,52 +685,9 @@ int ccb_plot_compare(FILE *gp, const ccb_plot_target *t, const ccb_compare_doc *
 
 int ccb_plot_write_script(const ccb_plot_target *t, const char *text, size_t len)
 {
-    int rc = -1, fd = -1;
-    char *tmp = NULL;
-    if (asprintf(&tmp, "%s.tmp.%ld", t->script, (long)getpid()) < 0) {
-        tmp = NULL;
-        return ccb_error_set("out of memory");
-    }
-    fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-    if (fd < 0) {
-        ccb_error_set("cannot write the plot script %s: %s", tmp, strerror(errno));
-        goto done;
-    }
-    for (size_t off = 0; off < len;) {
-        ssize_t w = write(fd, text + off, len - off);
-        if (w < 0 && errno == EINTR)
-            continue;
-        if (w <= 0) {
-            ccb_error_set("cannot write the plot script %s: %s", tmp, strerror(errno));
-            goto done;
-        }
-        off += (size_t)w;
-    }
-    if (close(fd) != 0) {
-        fd = -1;
-        ccb_error_set("cannot write the plot script %s: %s", tmp, strerror(errno));
-        goto done;
-    }
-    fd = -1;
-    if (rename(tmp, t->script) != 0) {
-        ccb_error_set("cannot rename %s to %s: %s", tmp, t->script, strerror(errno));
-        goto done;
-    }
-    rc = 0;
-done:
-    if (fd >= 0)
-        close(fd);
-    if (rc != 0)
-        unlink(tmp);
-    free(tmp);
-    return rc;
-}
-
-static long elapsed_ms(const struct timespec *start)
-{
-    struct timespec now;
-    clock_gettime(CLOCK_MONOTONIC, &now);
-    return (now.tv_sec - start->tv_sec) * 1000 + (now.tv_nsec - start->tv_nsec) / 1000000;
+    if (ccb_atomic_write(t->script, text, len) != 0)
+        return ccb_error_set("cannot write the plot script %s: %s", t->script, strerror(errno));
+    return 0;
 }
 
 /* The last lines of gnuplot's output, for the message (its first error is what matters, and
@@ -743,20 +698,36 @@ static const char *tail(const char *text, size_t len)
     return p;
 }
 
+/* The last bytes of LOG (gnuplot's stdout and stderr) into BUF, for a message. */
+static void read_log_tail(const char *log, char *buf, size_t size)
+{
+    buf[0] = '\0';
+    int fd = open(log, O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return;
+    off_t end = lseek(fd, 0, SEEK_END);
+    off_t from = end > (off_t)(size - 1) ? end - (off_t)(size - 1) : 0;
+    ssize_t got = pread(fd, buf, size - 1, from);
+    buf[got > 0 ? got : 0] = '\0';
+    close(fd);
+}
+
 int ccb_plot_run_gnuplot(const ccb_plot_target *t)
 {
-    int status = CCB_EXIT_FAILURE;
-    int fds[2] = {-1, -1};
-    char *tmp = NULL, *assign = NULL;
+    int status = -1, installed = 0;
+    char *tmp = NULL, *log = NULL, *assign = NULL, *helper = NULL, *gnuplot = NULL;
     char output[4096];
-    size_t out_len = 0;
-    pid_t pid = -1;
-    posix_spawn_file_actions_t fa;
-    int fa_ready = 0;
+    ccb_child_result res;
 
+    memset(&res, 0, sizeof(res));
     output[0] = '\0';
     if (asprintf(&tmp, "%s.tmp.%ld", t->image, (long)getpid()) < 0) {
         tmp = NULL;
+        ccb_error_set("out of memory");
+        goto done;
+    }
+    if (asprintf(&log, "%s.log", tmp) < 0) {
+        log = NULL;
         ccb_error_set("out of memory");
         goto done;
     }
@@ -776,105 +747,72 @@ int ccb_plot_run_gnuplot(const ccb_plot_target *t)
     assign[k++] = '\'';
     assign[k] = '\0';
 
-    if (pipe2(fds, O_CLOEXEC) != 0) {
-        ccb_error_set("cannot make a pipe for gnuplot: %s", strerror(errno));
-        goto done;
-    }
-    posix_spawn_file_actions_init(&fa);
-    fa_ready = 1;
-    posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
-    posix_spawn_file_actions_adddup2(&fa, fds[1], 1);
-    posix_spawn_file_actions_adddup2(&fa, fds[1], 2);
-    char *argv[] = {(char *)"gnuplot", (char *)"-e", assign, t->script, NULL};
-    int rc = posix_spawnp(&pid, "gnuplot", &fa, NULL, argv, environ);
-    close(fds[1]);
-    fds[1] = -1;
-    if (rc == ENOENT) {
-        pid = -1;
+    gnuplot = ccb_child_find_on_path("gnuplot");
+    if (!gnuplot) {
         ccb_error_set("plot: gnuplot is not on PATH. The script is written: %s. Install "
                       "gnuplot (Debian/Ubuntu: %s) and run 'gnuplot %s', or run ccbench plot "
                       "again",
                       t->script, GNUPLOT_INSTALL, t->script);
-        status = CCB_EXIT_USAGE;
+        ccb_error_classify(CCB_ERROR_INPUT);
         goto done;
     }
-    if (rc != 0) {
-        pid = -1;
-        ccb_error_set("plot: cannot run gnuplot: %s", strerror(rc));
+    /* Through the one child runner: its own process group, killed at the time limit or on
+     * ^C, output to a log whose tail goes into the message. */
+    if (ccb_child_find_helper(&helper) != 0 || ccb_interrupt_install() != 0)
         goto done;
-    }
-
-    struct timespec start;
-    clock_gettime(CLOCK_MONOTONIC, &start);
-    int timed_out = 0;
-    for (;;) {
-        long left = GNUPLOT_TIMEOUT_MS - elapsed_ms(&start);
-        if (left <= 0) {
-            timed_out = 1;
-            break;
-        }
-        struct pollfd pfd = {.fd = fds[0], .events = POLLIN};
-        int n = poll(&pfd, 1, (int)(left > INT_MAX ? INT_MAX : left));
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n <= 0)
-            continue;
-        char buf[1024];
-        ssize_t got = read(fds[0], buf, sizeof(buf));
-        if (got < 0 && errno == EINTR)
-            continue;
-        if (got <= 0)
-            break; /* EOF: gnuplot closed its output (it is exiting) */
-        /* Keep the last sizeof(output)-1 bytes (buf is smaller than output). */
-        size_t g = (size_t)got;
-        if (out_len + g > sizeof(output) - 1) {
-            size_t drop = out_len + g - (sizeof(output) - 1);
-            memmove(output, output + drop, out_len - drop);
-            out_len -= drop;
-        }
-        memcpy(output + out_len, buf, g);
-        out_len += g;
-        output[out_len] = '\0';
-    }
-    if (timed_out)
-        kill(pid, SIGKILL);
-    int wstatus = 0;
-    while (waitpid(pid, &wstatus, 0) < 0 && errno == EINTR)
-        ;
-    pid = -1;
-    if (timed_out) {
+    installed = 1;
+    char *argv[] = {(char *)"gnuplot", (char *)"-e", assign, t->script, NULL};
+    ccb_child_spec spec = {.helper = helper,
+                           .path = gnuplot,
+                           .argv = argv,
+                           .timeout_ms = GNUPLOT_TIMEOUT_MS,
+                           .cpu = -1,
+                           .log_path = log};
+    if (ccb_child_run(&spec, &res) != 0)
+        goto done;
+    switch (res.end) {
+    case CCB_CHILD_EXITED:
+    case CCB_CHILD_SIGNALED:
+        break;
+    case CCB_CHILD_TIMED_OUT:
         ccb_error_set("plot: gnuplot did not finish within %d s on %s; it was stopped",
                       GNUPLOT_TIMEOUT_MS / 1000, t->script);
         goto done;
+    case CCB_CHILD_INTERRUPTED:
+        ccb_error_set("plot: interrupted; gnuplot was stopped. The script is written: %s",
+                      t->script);
+        ccb_error_classify(CCB_ERROR_INTERRUPTED);
+        goto done;
+    case CCB_CHILD_SPAWN_FAILED:
+        ccb_error_set("plot: cannot run gnuplot: %s", strerror(res.status));
+        goto done;
     }
     struct stat st;
-    if (!WIFEXITED(wstatus) || WEXITSTATUS(wstatus) != 0 || stat(tmp, &st) != 0 ||
+    if (res.end != CCB_CHILD_EXITED || res.status != 0 || stat(tmp, &st) != 0 ||
         st.st_size == 0) {
+        read_log_tail(log, output, sizeof(output));
         ccb_error_set("plot: gnuplot failed on %s (%s %d): %s", t->script,
-                      WIFEXITED(wstatus) ? "exit status" : "signal",
-                      WIFEXITED(wstatus) ? WEXITSTATUS(wstatus) : WTERMSIG(wstatus),
-                      out_len ? tail(output, out_len) : "no output");
+                      res.end == CCB_CHILD_EXITED ? "exit status" : "signal", res.status,
+                      output[0] ? tail(output, strlen(output)) : "no output");
         goto done;
     }
     if (rename(tmp, t->image) != 0) {
         ccb_error_set("cannot rename %s to %s: %s", tmp, t->image, strerror(errno));
         goto done;
     }
-    status = CCB_EXIT_OK;
+    status = 0;
 done:
-    if (pid > 0) {
-        kill(pid, SIGKILL);
-        waitpid(pid, NULL, 0);
-    }
-    if (fa_ready)
-        posix_spawn_file_actions_destroy(&fa);
-    if (fds[0] >= 0)
-        close(fds[0]);
-    if (fds[1] >= 0)
-        close(fds[1]);
-    if (tmp && status != CCB_EXIT_OK)
+    if (installed)
+        ccb_interrupt_uninstall();
+    ccb_child_result_release(&res);
+    if (log)
+        unlink(log);
+    if (tmp && status != 0)
         unlink(tmp);
     free(tmp);
+    free(log);
     free(assign);
+    free(helper);
+    free(gnuplot);
     return status;
 }

@@ -48,8 +48,8 @@ int ccb_plot_compare(FILE *gp, const ccb_plot_target *t, const ccb_compare_doc *
 /* Write the script text atomically (temp file + rename) to t->script. */
 int ccb_plot_write_script(const ccb_plot_target *t, const char *text, size_t len);
 /* Run `gnuplot SCRIPT` (PATH lookup, output captured, at most 120 s), rendering into a temp
- * file renamed to t->image on success. Returns CCB_EXIT_OK; CCB_EXIT_USAGE when gnuplot is
- * not on PATH (the message has the install line); CCB_EXIT_FAILURE when it failed (its last
+ * file renamed to t->image on success. Returns 0, or -1 of class INPUT when gnuplot is not
+ * on PATH (the message has the install line), INTERRUPTED on ^C, IO when it failed (its last
  * output lines in the message). */
 int ccb_plot_run_gnuplot(const ccb_plot_target *t);
 

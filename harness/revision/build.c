@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #include "child.h"
+#include "atomic.h"
 #include "error.h"
 #include "interrupt.h"
 #include "gitref.h"
@@ -45,7 +46,7 @@ int ccb_operand_classify(ccb_operand *op, const char *text)
     op->text = text;
     if (text[0] == '\0') {
         ccb_error_set("compare: an empty operand: give a revision, WORKTREE or a result file");
-        return 2;
+        return ccb_error_classify(CCB_ERROR_INPUT);
     }
     if (strcmp(text, CCB_WORKTREE) == 0) {
         op->kind = CCB_OPERAND_WORKTREE;
@@ -54,7 +55,7 @@ int ccb_operand_classify(ccb_operand *op, const char *text)
     if (stat(text, &st) == 0 && !S_ISDIR(st.st_mode)) {
         op->kind = CCB_OPERAND_FILE;
         /* The strict reader names the file and the field. */
-        return ccb_result_read_file(text, &op->file) == 0 ? 0 : 2;
+        return ccb_result_read_file(text, &op->file) == 0 ? 0 : ccb_error_classify(CCB_ERROR_INPUT);
     }
     op->kind = CCB_OPERAND_REVISION;
     return 0;
@@ -65,8 +66,8 @@ void ccb_operand_release(ccb_operand *op)
     ccb_result_free(op->file);
     free(op->tracker_dir);
     free(op->build_dir);
-    free(op->exe[0]);
-    free(op->exe[1]);
+    free(op->out.runner);
+    free(op->out.floor);
     memset(op, 0, sizeof(*op));
 }
 
@@ -189,24 +190,6 @@ done:
 /* ---------------------------------------------------------------------------------------- */
 /* Context */
 
-static int mkdir_p(const char *path)
-{
-    char buf[PATH_MAX];
-    if (snprintf(buf, sizeof(buf), "%s", path) >= (int)sizeof(buf))
-        return ccb_error_set("path too long: %s", path);
-    for (char *p = buf + 1; *p; p++) {
-        if (*p != '/')
-            continue;
-        *p = '\0';
-        if (mkdir(buf, 0755) != 0 && errno != EEXIST)
-            return ccb_error_set("cannot create %s: %s", buf, strerror(errno));
-        *p = '/';
-    }
-    if (mkdir(buf, 0755) != 0 && errno != EEXIST)
-        return ccb_error_set("cannot create %s: %s", buf, strerror(errno));
-    return 0;
-}
-
 /* The build's time limit: CCBENCH_BUILD_TIMEOUT_S, else DEFAULT_BUILD_TIMEOUT_S. A runner
  * builds in seconds; a cmake that waits on a lock or a compiler that hangs must not hang
  * compare (or a CI job) with it. 0, or -1 with the variable named. */
@@ -233,20 +216,20 @@ int ccb_build_ctx_open(ccb_build_ctx *ctx, const char *repo_path, ccb_progress_m
     memset(ctx, 0, sizeof(*ctx));
     ctx->progress = progress;
     if (build_timeout_s(&ctx->timeout_s) != 0)
-        return CCB_EXIT_USAGE;
+        return ccb_error_classify(CCB_ERROR_USAGE);
     const char *where = repo_path ? repo_path : ".";
     int err = ccb_gitref_open(&ctx->repo, where);
     if (err == GIT_ENOTFOUND) {
         ccb_error_set("'%s' is in no git repository: run compare inside the ccbench checkout, "
                       "give --repo PATH, or compare two result files",
                       where);
-        return 2;
+        return ccb_error_classify(CCB_ERROR_INPUT);
     }
     if (err != 0)
-        return 2;
+        return ccb_error_classify(CCB_ERROR_INPUT);
     if (git_repository_is_bare(ctx->repo)) {
         ccb_error_set("%s is a bare repository: compare needs a work tree", where);
-        return 2;
+        return ccb_error_classify(CCB_ERROR_INPUT);
     }
     ctx->workdir = strdup(git_repository_workdir(ctx->repo));
     const char *cache = getenv("CCBENCH_CACHE_DIR");
@@ -258,7 +241,7 @@ int ccb_build_ctx_open(ccb_build_ctx *ctx, const char *repo_path, ccb_progress_m
     ctx->source_dir = strdup(src && src[0] ? src : CCBENCH_SOURCE_DIR);
     if (!ctx->workdir || !ctx->cache_dir || !ctx->source_dir) {
         ccb_error_set("out of memory");
-        return 3;
+        return ccb_error_classify(CCB_ERROR_BUILD);
     }
     char probe[PATH_MAX];
     snprintf(probe, sizeof(probe), "%s/scenarios/CMakeLists.txt", ctx->source_dir);
@@ -266,15 +249,15 @@ int ccb_build_ctx_open(ccb_build_ctx *ctx, const char *repo_path, ccb_progress_m
         ccb_error_set("cannot find the ccbench sources to build the runner from ('%s' has no "
                       "scenarios/CMakeLists.txt): set CCBENCH_SOURCE_DIR to the ccbench checkout",
                       ctx->source_dir);
-        return 3;
+        return ccb_error_classify(CCB_ERROR_BUILD);
     }
     /* The instrument: the current scenarios, what they share with the driver (common/) and
      * the build files around them. */
     const char *const instrument[] = {"scenarios", "common", "CMakeLists.txt", "cmake"};
     if (ccb_build_hash_paths(ctx->source_dir, instrument, 4, ctx->scenarios_hash) != 0)
-        return 3;
-    if (mkdir_p(ctx->cache_dir) != 0)
-        return 3;
+        return ccb_error_classify(CCB_ERROR_BUILD);
+    if (ccb_paths_mkdir_p(ctx->cache_dir, 0755) != 0)
+        return ccb_error_classify(CCB_ERROR_BUILD);
     return 0;
 }
 
@@ -417,7 +400,7 @@ static int publish_dir(const char *tmp, const char *final)
 static int snapshot_worktree(ccb_build_ctx *ctx, ccb_operand *op, char *hex)
 {
     char *tmp = NULL, *from = NULL, *inner = NULL;
-    int rc = 3;
+    int rc = -1;
     struct stat st;
     const char *const tracker[] = {"tracker"};
 
@@ -428,7 +411,7 @@ static int snapshot_worktree(ccb_build_ctx *ctx, ccb_operand *op, char *hex)
     }
     if (access(tmp, F_OK) == 0)
         ccb_paths_tempdir_remove(tmp); /* left by a crashed run of this pid */
-    if (mkdir_p(tmp) != 0 || copy_tree(from, inner) != 0 ||
+    if (ccb_paths_mkdir_p(tmp, 0755) != 0 || copy_tree(from, inner) != 0 ||
         ccb_build_hash_paths(tmp, tracker, 1, hex) != 0)
         goto done;
     if (asprintf(&op->tracker_dir, "%s/src/content-%s", ctx->cache_dir, hex) < 0) {
@@ -452,12 +435,12 @@ done:
 static int checkout_source(ccb_build_ctx *ctx, ccb_operand *op)
 {
     char *tmp = NULL;
-    int rc = 3;
+    int rc = -1;
     struct stat st;
     if (asprintf(&op->tracker_dir, "%s/src/%s", ctx->cache_dir, op->tracker_tree) < 0) {
         op->tracker_dir = NULL;
         ccb_error_set("out of memory");
-        return 3;
+        return ccb_error_classify(CCB_ERROR_BUILD);
     }
     if (stat(op->tracker_dir, &st) == 0 && S_ISDIR(st.st_mode))
         return 0;
@@ -466,7 +449,7 @@ static int checkout_source(ccb_build_ctx *ctx, ccb_operand *op)
         ccb_error_set("out of memory");
         goto done;
     }
-    if (mkdir_p(tmp) != 0)
+    if (ccb_paths_mkdir_p(tmp, 0755) != 0)
         goto done;
     progress_line(ctx, "checking out %s (tracker tree %.12s) into %s", op->text,
                   op->tracker_tree, op->tracker_dir);
@@ -535,7 +518,7 @@ int ccb_build_resolve(ccb_build_ctx *ctx, ccb_operand *op)
         ccb_git_info head;
         memset(&head, 0, sizeof(head));
         if (ccb_gitref_describe_head(ctx->repo, &head) != 0)
-            return 3;
+            return ccb_error_classify(CCB_ERROR_BUILD);
         snprintf(op->commit, sizeof(op->commit), "%s", head.commit ? head.commit : "");
         snprintf(op->tracker_tree, sizeof(op->tracker_tree), "%s",
                  head.tracker_tree ? head.tracker_tree : "");
@@ -550,11 +533,11 @@ int ccb_build_resolve(ccb_build_ctx *ctx, ccb_operand *op)
             ccb_error_set("the work tree has no tracker/ directory (%s): there is no tracker to "
                           "build for WORKTREE",
                           where);
-            return 3;
+            return ccb_error_classify(CCB_ERROR_BUILD);
         }
         char hex[GIT_OID_HEXSZ + 1];
         if (snapshot_worktree(ctx, op, hex) != 0)
-            return 3;
+            return ccb_error_classify(CCB_ERROR_BUILD);
         snprintf(tracker_id, sizeof(tracker_id), "content:%s", hex);
     }
     /* The key: what is built (tracker), with what (scenarios, compiler), and how. */
@@ -565,15 +548,15 @@ int ccb_build_resolve(ccb_build_ctx *ctx, ccb_operand *op)
     if (asprintf(&keytext, "tracker %s\nscenarios %s\ncompiler %s CC=%s\nbuild_type Release\n",
                  tracker_id, ctx->scenarios_hash, ctx->compiler, cc ? cc : "") < 0) {
         ccb_error_set("out of memory");
-        return 3;
+        return ccb_error_classify(CCB_ERROR_BUILD);
     }
     hash_text(keytext, strlen(keytext), op->key);
     free(keytext);
     if (asprintf(&op->build_dir, "%s/build/%s", ctx->cache_dir, op->key) < 0 ||
-        asprintf(&op->exe[0], "%s/bin/%s", op->build_dir, CCB_SCENARIO_EXECUTABLE) < 0 ||
-        asprintf(&op->exe[1], "%s/bin/%s", op->build_dir, CCB_FLOOR_EXECUTABLE) < 0) {
+        asprintf(&op->out.runner, "%s/bin/%s", op->build_dir, CCB_SCENARIO_EXECUTABLE) < 0 ||
+        asprintf(&op->out.floor, "%s/bin/%s", op->build_dir, CCB_FLOOR_EXECUTABLE) < 0) {
         ccb_error_set("out of memory");
-        return 3;
+        return ccb_error_classify(CCB_ERROR_BUILD);
     }
     return 0;
 }
@@ -582,45 +565,22 @@ int ccb_build_resolve(ccb_build_ctx *ctx, ccb_operand *op)
 /* Build */
 
 /* NAME's absolute path from PATH (the spawn helper takes absolute paths only). */
-static char *find_on_path(const char *name)
-{
-    const char *path = getenv("PATH");
-    char *copy, *save = NULL, *found = NULL;
-
-    if (!path || !*path)
-        path = "/usr/local/bin:/usr/bin:/bin";
-    copy = strdup(path);
-    if (!copy)
-        return NULL;
-    for (char *dir = strtok_r(copy, ":", &save); dir && !found; dir = strtok_r(NULL, ":", &save)) {
-        char *candidate = NULL;
-        if (asprintf(&candidate, "%s/%s", *dir ? dir : ".", name) < 0)
-            break;
-        if (access(candidate, X_OK) == 0)
-            found = candidate;
-        else
-            free(candidate);
-    }
-    free(copy);
-    return found;
-}
-
 /*
  * Run ARGV (argv[0] found on PATH) with stdout/stderr appended to LOG_PATH, in a process
- * group of its own killed at the time limit or on ^C. CCB_EXIT_OK with *exit_status set;
- * CCB_EXIT_FAILURE (cannot run, time limit) or CCB_EXIT_INTERRUPTED with the message set.
+ * group of its own killed at the time limit or on ^C. 0 with *exit_status set, or -1 with
+ * the message set: class BUILD (cannot run, time limit) or INTERRUPTED.
  */
 static int run_logged(const ccb_operand *op, char *const *argv, const char *log_path,
                       unsigned int timeout_s, int *exit_status)
 {
     ccb_child_result res;
-    char *helper = NULL, *exe = find_on_path(argv[0]);
-    int rc = CCB_EXIT_FAILURE;
+    char *helper = NULL, *exe = ccb_child_find_on_path(argv[0]);
+    int rc = -1;
 
     if (!exe) {
         ccb_error_set("cannot run %s: not found on PATH (is cmake installed? ./scripts/deps)",
                       argv[0]);
-        return rc;
+        return ccb_error_classify(CCB_ERROR_BUILD);
     }
     if (ccb_child_find_helper(&helper) != 0)
         goto done;
@@ -637,26 +597,27 @@ static int run_logged(const ccb_operand *op, char *const *argv, const char *log_
     switch (res.end) {
     case CCB_CHILD_EXITED:
         *exit_status = res.status;
-        rc = CCB_EXIT_OK;
+        rc = 0;
         break;
     case CCB_CHILD_SIGNALED:
         *exit_status = 128 + res.status;
-        rc = CCB_EXIT_OK;
+        rc = 0;
         break;
     case CCB_CHILD_TIMED_OUT:
         ccb_error_set("building the runner for '%s' did not finish within %u s (%s was killed; "
                       "raise CCBENCH_BUILD_TIMEOUT_S if the machine is just slow): the log so "
                       "far is %s",
                       op->text, timeout_s, argv[0], log_path);
+        ccb_error_classify(CCB_ERROR_BUILD);
         break;
     case CCB_CHILD_INTERRUPTED:
         ccb_error_set("interrupted while building the runner for '%s': the build was stopped "
                       "and nothing was measured",
                       op->text);
-        rc = CCB_EXIT_INTERRUPTED;
+        ccb_error_classify(CCB_ERROR_INTERRUPTED);
         break;
     case CCB_CHILD_SPAWN_FAILED:
-        ccb_error_set("cannot run %s: %s", exe, strerror(res.status));
+        ccb_error_setc(CCB_ERROR_BUILD, "cannot run %s: %s", exe, strerror(res.status));
         break;
     }
 done:
@@ -697,27 +658,21 @@ static void print_log_tail(const char *path)
 
 static int write_stamp(const ccb_operand *op)
 {
-    char path[PATH_MAX], tmp[PATH_MAX + 32];
+    char path[PATH_MAX], text[PATH_MAX + 256];
     snprintf(path, sizeof(path), "%s/.complete", op->build_dir);
-    snprintf(tmp, sizeof(tmp), "%s.tmp.%ld", path, (long)getpid());
-    FILE *fp = fopen(tmp, "w");
-    if (!fp)
-        return ccb_error_set("cannot write %s: %s", tmp, strerror(errno));
-    fprintf(fp, "key %s\noperand %s\ncommit %s\ntracker %s\n", op->key, op->text, op->commit,
-            op->tracker_dir);
-    if (fclose(fp) != 0 || rename(tmp, path) != 0) {
-        unlink(tmp);
-        return ccb_error_set("cannot write %s: %s", path, strerror(errno));
-    }
-    return 0;
+    int n = snprintf(text, sizeof(text), "key %s\noperand %s\ncommit %s\ntracker %s\n", op->key,
+                     op->text, op->commit, op->tracker_dir);
+    if (n < 0 || (size_t)n >= sizeof(text))
+        return ccb_error_set("%s: the stamp's text is too long", path);
+    return ccb_atomic_write(path, text, (size_t)n);
 }
 
 int ccb_build_ensure(ccb_build_ctx *ctx, ccb_operand *op)
 {
     char stamp[PATH_MAX], log_path[PATH_MAX], def_tracker[PATH_MAX + 32];
     snprintf(stamp, sizeof(stamp), "%s/.complete", op->build_dir);
-    if (access(stamp, F_OK) == 0 && access(op->exe[0], X_OK) == 0 &&
-        access(op->exe[1], X_OK) == 0) {
+    if (access(stamp, F_OK) == 0 && access(op->out.runner, X_OK) == 0 &&
+        access(op->out.floor, X_OK) == 0) {
         op->cached = 1;
         progress_line(ctx, "%s: cached build %.12s (nothing to build)", op->text, op->key);
         return 0;
@@ -727,13 +682,13 @@ int ccb_build_ensure(ccb_build_ctx *ctx, ccb_operand *op)
      * time limit, ^C, a crash). A compiler killed mid-write leaves a truncated object with a
      * fresh mtime that make would take as up to date, so start from an empty directory. */
     ccb_paths_tempdir_remove(op->build_dir);
-    if (mkdir_p(op->build_dir) != 0)
-        return CCB_EXIT_FAILURE;
+    if (ccb_paths_mkdir_p(op->build_dir, 0755) != 0)
+        return ccb_error_classify(CCB_ERROR_BUILD);
     snprintf(log_path, sizeof(log_path), "%s/build.log", op->build_dir);
     int logfd = open(log_path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
     if (logfd < 0) {
         ccb_error_set("cannot create %s: %s", log_path, strerror(errno));
-        return CCB_EXIT_FAILURE;
+        return ccb_error_classify(CCB_ERROR_BUILD);
     }
     close(logfd); /* truncated: both steps append to it */
     snprintf(def_tracker, sizeof(def_tracker), "-DCCBENCH_TRACKER_DIR=%s", op->tracker_dir);
@@ -753,16 +708,16 @@ int ccb_build_ensure(ccb_build_ctx *ctx, ccb_operand *op)
     int rc, status = 0;
     /* A ^C must stop the build's process group (it is not ours), not just ccbench. */
     if (ccb_interrupt_install() != 0)
-        return CCB_EXIT_FAILURE;
+        return ccb_error_classify(CCB_ERROR_BUILD);
     progress_line(ctx, "%s: configuring (log: %s)", op->text, log_path);
     rc = run_logged(op, configure, log_path, timeout_s, &status);
-    if (rc == CCB_EXIT_OK && status == 0) {
+    if (rc == 0 && status == 0) {
         progress_line(ctx, "%s: building ccbench-scenario against %s", op->text, op->tracker_dir);
         rc = run_logged(op, build, log_path, timeout_s, &status);
     }
     ccb_interrupt_uninstall();
-    if (rc != CCB_EXIT_OK) {
-        if (rc == CCB_EXIT_FAILURE)
+    if (rc != 0) {
+        if (ccb_error_last_class() != CCB_ERROR_INTERRUPTED)
             print_log_tail(log_path);
         return rc;
     }
@@ -771,12 +726,12 @@ int ccb_build_ensure(ccb_build_ctx *ctx, ccb_operand *op)
         ccb_error_set("building the runner for '%s' failed (cmake exited %d): the full log is "
                       "%s",
                       op->text, status, log_path);
-        return CCB_EXIT_FAILURE;
+        return ccb_error_classify(CCB_ERROR_BUILD);
     }
     if (write_stamp(op) != 0)
-        return CCB_EXIT_FAILURE;
+        return ccb_error_classify(CCB_ERROR_BUILD);
     progress_line(ctx, "%s: built", op->text);
-    return CCB_EXIT_OK;
+    return 0;
 }
 
 char *ccb_build_noise_path(const ccb_operand *op)

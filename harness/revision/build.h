@@ -21,6 +21,14 @@ typedef enum ccb_operand_kind {
     CCB_OPERAND_WORKTREE = 2,
 } ccb_operand_kind;
 
+/* What one build produced, kept whole from the build to the measurement: the runner of
+ * every scenario but spawn_floor, and the floor binary spawn_floor runs. Owned by the
+ * operand. */
+typedef struct ccb_build_outputs {
+    char *runner; /* <build>/bin/ccbench-scenario */
+    char *floor;  /* <build>/bin/ccbench-floor */
+} ccb_build_outputs;
+
 typedef struct ccb_operand {
     const char *text; /* as given, borrowed */
     ccb_operand_kind kind;
@@ -29,7 +37,8 @@ typedef struct ccb_operand {
     int dirty;                               /* WORKTREE: uncommitted changes present */
     char *tracker_dir;                       /* sources built, owned */
     char key[41];                            /* build key */
-    char *build_dir, *exe[2];                /* exe[0] ccbench-scenario, exe[1] ccbench-floor */
+    char *build_dir;                         /* owned */
+    ccb_build_outputs out;                   /* the binaries built, owned */
     int cached;                              /* the build was reused */
 } ccb_operand;
 
@@ -44,20 +53,22 @@ typedef struct ccb_build_ctx {
     char compiler[256];     /* `$CC --version`'s first line, asked once (build key) */
 } ccb_build_ctx;
 
-/* FILE when TEXT names an existing file (read strictly: a malformed one is exit 2), WORKTREE
- * for the word WORKTREE, else a revision to resolve later. Returns 0 or an exit status. */
+/* FILE when TEXT names an existing file (read strictly: a malformed one is class INPUT),
+ * WORKTREE for the word WORKTREE, else a revision to resolve later. Returns 0 or -1. */
 int ccb_operand_classify(ccb_operand *op, const char *text);
 void ccb_operand_release(ccb_operand *op);
 
 /* Open the repository (REPO_PATH, else upward from the cwd), the cache and the source dir.
- * Returns 0 or an exit status (2: no repository; 3: no sources to build from). */
+ * Returns 0 or -1 of class INPUT (no repository), USAGE (a bad CCBENCH_BUILD_TIMEOUT_S) or
+ * BUILD / IO (no sources to build from, the cache). */
 int ccb_build_ctx_open(ccb_build_ctx *ctx, const char *repo_path, ccb_progress_mode progress);
 void ccb_build_ctx_release(ccb_build_ctx *ctx);
 
 /* Resolve a REVISION/WORKTREE operand and fill its key and paths (checking a revision's
- * tracker/ out into the cache if needed). Returns 0, 2 (unknown revision) or 3. */
+ * tracker/ out into the cache if needed). Returns 0 or -1 (INPUT: unknown revision). */
 int ccb_build_resolve(ccb_build_ctx *ctx, ccb_operand *op);
-/* Build it unless its stamp says it is built. Returns 0 or 3 (the log's tail on stderr). */
+/* Build it unless its stamp says it is built. Returns 0 or -1 of class BUILD (the log's
+ * tail on stderr), INTERRUPTED or IO. */
 int ccb_build_ensure(ccb_build_ctx *ctx, ccb_operand *op);
 
 /* The content hash of FILES under ROOT: each relative path (directories recursed in name

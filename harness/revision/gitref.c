@@ -163,18 +163,18 @@ int ccb_gitref_resolve(git_repository *repo, const char *spec, char *commit_hex,
         ccb_error_set("unknown revision '%s': %s. Give a branch, tag, sha, HEAD~N, WORKTREE "
                       "or an existing result file.",
                       spec, git_message());
-        rc = 2;
+        rc = ccb_error_classify(CCB_ERROR_INPUT);
         goto done;
     }
     if (git_object_peel((git_object **)&commit, obj, GIT_OBJECT_COMMIT) < 0) {
         ccb_error_set("revision '%s' is not a commit: %s", spec, git_message());
-        rc = 2;
+        rc = ccb_error_classify(CCB_ERROR_INPUT);
         goto done;
     }
     git_oid_tostr(commit_hex, GIT_OID_HEXSZ + 1, git_commit_id(commit));
     if (git_commit_tree(&tree, commit) < 0) {
         ccb_error_set("cannot read the tree of '%s' (%s): %s", spec, commit_hex, git_message());
-        rc = 3;
+        rc = ccb_error_classify(CCB_ERROR_BUILD);
         goto done;
     }
     if (git_tree_entry_bypath(&entry, tree, "tracker") != 0 ||
@@ -182,7 +182,7 @@ int ccb_gitref_resolve(git_repository *repo, const char *spec, char *commit_hex,
         ccb_error_set("revision '%s' (commit %.12s) has no tracker/ directory: there is no "
                       "tracker to build at that revision",
                       spec, commit_hex);
-        rc = 3;
+        rc = ccb_error_classify(CCB_ERROR_BUILD);
         goto done;
     }
     git_oid_tostr(tree_hex, GIT_OID_HEXSZ + 1, git_tree_entry_id(entry));

@@ -26,8 +26,9 @@ int ccb_gitref_describe_head(git_repository *repo, ccb_git_info *out);
 int ccb_gitref_describe_cwd(ccb_git_info *out, char **workdir);
 
 /* Resolve SPEC (anything git_revparse_single takes) in REPO, peel it to a commit, and find
- * its `tracker/` tree. Fills commit_hex and tree_hex (41 bytes each). Returns 0; 2 when SPEC
- * names no commit (the message names SPEC); 3 when the commit has no tracker/ directory. */
+ * its `tracker/` tree. Fills commit_hex and tree_hex (41 bytes each). Returns 0, or -1 of
+ * class INPUT when SPEC names no commit (the message names SPEC), BUILD when the commit has
+ * no tracker/ directory. */
 int ccb_gitref_resolve(git_repository *repo, const char *spec, char *commit_hex, char *tree_hex);
 
 /* Write the files of tree TREE_HEX into the empty directory TARGET (git_checkout_tree with

@@ -15,8 +15,7 @@
 
 #include "error.h"
 
-/* mkdir -p */
-static int make_dirs(const char *path)
+int ccb_paths_mkdir_p(const char *path, mode_t mode)
 {
     char buf[PATH_MAX];
     if (snprintf(buf, sizeof(buf), "%s", path) >= (int)sizeof(buf))
@@ -25,11 +24,11 @@ static int make_dirs(const char *path)
         if (*p != '/')
             continue;
         *p = '\0';
-        if (mkdir(buf, 0777) != 0 && errno != EEXIST)
+        if (mkdir(buf, mode) != 0 && errno != EEXIST)
             return ccb_error_set("cannot create directory %s: %s", buf, strerror(errno));
         *p = '/';
     }
-    if (mkdir(buf, 0777) != 0 && errno != EEXIST)
+    if (mkdir(buf, mode) != 0 && errno != EEXIST)
         return ccb_error_set("cannot create directory %s: %s", buf, strerror(errno));
     struct stat st;
     if (stat(buf, &st) != 0 || !S_ISDIR(st.st_mode))
@@ -51,7 +50,7 @@ int ccb_paths_results_dir(const char *workdir, char **out)
         n = asprintf(&dir, "results");
     if (n < 0)
         return ccb_error_set("out of memory");
-    if (make_dirs(dir) != 0) {
+    if (ccb_paths_mkdir_p(dir, 0777) != 0) {
         const char *msg = ccb_error_message();
         char copy[768];
         snprintf(copy, sizeof(copy), "%s", msg);

@@ -7,7 +7,12 @@
 #define CCB_PATHS_H
 
 #include <stddef.h>
+#include <sys/types.h>
 #include <time.h>
+
+/* mkdir -p: PATH and its missing parents with MODE (the umask applies); 0 when PATH is (now)
+ * a directory, -1 with the component that could not be made named. The one mkdir -p. */
+int ccb_paths_mkdir_p(const char *path, mode_t mode);
 
 /* The results directory, created (with parents) if missing. WORKDIR is the git work tree
  * root or NULL. *out is malloc'd. */

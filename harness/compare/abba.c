@@ -1,0 +1,187 @@
+/*
+ * The interleaved ABBA measurement (see abba.h): the block order, one process at a time, the
+ * per-process reduction and the pairs it hands to the compare model (compare.c).
+ */
+#include "abba.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "error.h"
+#include "interrupt.h"
+#include "sample.h"
+
+typedef struct interleave {
+    const ccb_build_outputs *const *side; /* [0] baseline, [1] candidate */
+    unsigned int blocks;
+    ccb_rng rng;
+    ccb_result **results;
+    ccb_compare *cmp;
+    size_t sample_index; /* unique log names across both sides */
+} interleave;
+
+/* The per-metric reduction of the samples one process added to S (from counts BEFORE). */
+static void reduce_process(const ccb_scenario_result *s, const size_t *before, double *out)
+{
+    for (size_t k = 0; k < s->nmetrics; k++) {
+        const ccb_metric_result *m = &s->metrics[k];
+        out[k] = ccb_compare_reduce(m->samples + before[k], m->n - before[k]);
+    }
+}
+
+static int interleave_item(void *payload, size_t index, ccb_plan_item *item,
+                           const ccb_runner_ctx *ctx, ccb_progress *progress, int *interrupted)
+{
+    interleave *il = payload;
+    const ccb_scenario_def *def = item->def;
+    size_t nm = def->metric_count;
+    int rc = -1;
+    size_t *before = calloc(nm ? nm : 1, sizeof(*before));
+    double *vals = calloc((nm ? nm : 1) * 4, sizeof(*vals)); /* [side][slot][metric] */
+    ccb_compare_metric **cm = calloc(nm ? nm : 1, sizeof(*cm));
+    (void)index;
+    if (!before || !vals || !cm) {
+        ccb_error_set("out of memory");
+        goto done;
+    }
+    ccb_scenario_result *s[2];
+    for (int side = 0; side < 2; side++) {
+        s[side] = ccb_result_add_scenario(il->results[side], def->name);
+        if (!s[side])
+            goto done;
+        cJSON_Delete(s[side]->params);
+        s[side]->params = cJSON_Duplicate(item->params, 1);
+        /* Each side ran half of the item's processes; record what it really got. */
+        if (!s[side]->params ||
+            !cJSON_ReplaceItemInObjectCaseSensitive(s[side]->params, "processes",
+                                                    cJSON_CreateNumber(2.0 * il->blocks)) ||
+            !cJSON_AddNumberToObject(s[side]->params, "abba_blocks", il->blocks)) {
+            ccb_error_set("out of memory");
+            goto done;
+        }
+        for (size_t m = 0; m < nm; m++) {
+            if (!ccb_scenario_add_metric(s[side], &def->metrics[m]))
+                goto done;
+        }
+    }
+    for (size_t m = 0; m < nm; m++) {
+        const ccb_metric_def *md = &def->metrics[m];
+        /* Pointers into cmp stay valid: no other metric is added while this item runs. */
+        if (!ccb_compare_metric_get(il->cmp, def->name, md->name, md->unit, md->direction,
+                                    md->kind))
+            goto done;
+    }
+    for (size_t m = 0; m < nm; m++)
+        cm[m] = ccb_compare_find(il->cmp, def->name, def->metrics[m].name);
+
+    int is_floor = strcmp(def->executable, CCB_FLOOR_EXECUTABLE) == 0;
+    for (unsigned int b = 0; b < il->blocks && !*interrupted; b++) {
+        /* ABBA or BAAB: drift within a block hits both sides equally either way, and the
+         * random choice keeps a periodic disturbance from lining up with one side. */
+        int first = (int)ccb_rng_below(&il->rng, 2);
+        const int order[4] = {first, !first, !first, first};
+        int slot_of_side[2] = {0, 0};
+        for (int k = 0; k < 4; k++) {
+            int side = order[k];
+            int slot = slot_of_side[side]++;
+            double *out = vals + ((size_t)side * 2 + (size_t)slot) * nm;
+            for (size_t m = 0; m < nm; m++) {
+                before[m] = s[side]->metrics[m].n;
+                out[m] = NAN;
+            }
+            ccb_sample_status status = CCB_SAMPLE_OK;
+            if (ccb_runner_sample(ctx, def, is_floor ? il->side[side]->floor : il->side[side]->runner, item->runner_params,
+                                  item->timeout_ms, il->sample_index++, s[side], &status) != 0)
+                goto done;
+            if (status == CCB_SAMPLE_INTERRUPTED || ccb_interrupt_requested()) {
+                *interrupted = 1;
+                break;
+            }
+            if (status == CCB_SAMPLE_OK)
+                reduce_process(s[side], before, out);
+            ccb_progress_sample(progress, status == CCB_SAMPLE_OK);
+        }
+        if (*interrupted)
+            break;
+        for (size_t m = 0; m < nm; m++) {
+            double base[2] = {vals[(0 * 2 + 0) * nm + m], vals[(0 * 2 + 1) * nm + m]};
+            double cand[2] = {vals[(1 * 2 + 0) * nm + m], vals[(1 * 2 + 1) * nm + m]};
+            if (ccb_compare_add_block(cm[m], base, cand) < 0)
+                goto done;
+        }
+    }
+    rc = 0;
+done:
+    free(cm);
+    free(before);
+    free(vals);
+    return rc;
+}
+
+/* Every item of one round, interleaved; the rng draws each block's order from the seed. */
+static int measure_items(const ccb_abba_round *r, ccb_plan_item *items, size_t count,
+                         ccb_result *results[2], ccb_compare *cmp, ccb_measure_outcome *outcome)
+{
+    interleave il = {.side = r->side, .blocks = r->blocks, .results = results, .cmp = cmp};
+    ccb_rng_seed(&il.rng, r->seed);
+    cmp->seed = r->seed;
+    cmp->blocks = r->blocks;
+    return ccb_measure_each(items, count, (int)r->cpu, r->mode, interleave_item, &il, outcome);
+}
+
+uint64_t ccb_abba_default_seed(void)
+{
+    struct timespec ts;
+    ccb_rng rng;
+
+    clock_gettime(CLOCK_REALTIME, &ts);
+    ccb_rng_seed(&rng, (uint64_t)ts.tv_sec * 1000000007ULL ^ (uint64_t)ts.tv_nsec ^
+                           ((uint64_t)getpid() << 32));
+    return ccb_rng_next(&rng) >> 11;
+}
+
+unsigned int ccb_abba_default_blocks(ccb_profile profile)
+{
+    switch (profile) {
+    case CCB_PROFILE_QUICK:
+        return 6;
+    case CCB_PROFILE_DEFAULT:
+        return 15;
+    case CCB_PROFILE_FULL:
+        return 30;
+    }
+    return 15;
+}
+
+int ccb_abba_round_run(const ccb_abba_round *r, ccb_result *results[2], ccb_compare *cmp,
+                       int *scenario_failed, ccb_measure_outcome *outcome)
+{
+    int rc = -1;
+    ccb_plan_item items[CCB_SELECTION_MAX];
+    size_t nitems = 0;
+    size_t first[2] = {results[0]->nscenarios, results[1]->nscenarios};
+    memset(items, 0, sizeof(items));
+    *scenario_failed = 0;
+    /* Each block runs 4 processes: 2 per side. */
+    ccb_plan_overrides ov = {.samples = 4UL * r->blocks, .api_latency_ms = 50, .cpu = r->cpu};
+    for (size_t i = 0; i < r->sel->n; i++) {
+        nitems++;
+        if (ccb_plan_item_init(&items[i], r->sel->defs[i], r->profile, &ov) != 0)
+            goto done;
+    }
+    if (measure_items(r, items, nitems, results, cmp, outcome) != 0)
+        goto done;
+    for (int side = 0; side < 2; side++) {
+        for (size_t i = first[side]; i < results[side]->nscenarios; i++)
+            if (results[side]->scenarios[i].samples_ok == 0)
+                *scenario_failed = 1;
+    }
+    rc = 0;
+done:
+    for (size_t i = 0; i < nitems; i++)
+        ccb_plan_item_release(&items[i]);
+    return rc;
+}
