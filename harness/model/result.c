@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "error.h"
@@ -464,6 +465,12 @@ int ccb_result_write_file(const ccb_result *r, const char *path)
 {
     int rc = -1, fd = -1;
     char *text = NULL, *tmp = NULL;
+    struct stat st;
+    if (stat(path, &st) == 0 && !S_ISREG(st.st_mode)) {
+        /* rename() would replace a device node or FIFO (as root) by the result. */
+        ccb_error_set("cannot write %s: it is not a regular file", path);
+        goto done;
+    }
     text = ccb_result_to_text(r);
     if (!text)
         goto done;

@@ -1,0 +1,75 @@
+/*
+ * Issue 15, harness side: bad destinations and bad inputs found by an adversarial pass. Each
+ * case drives the built ccbench as a user would and checks the exit status, the message and
+ * that nothing outside its place was touched.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "result.h"
+
+#include "cli_driver.h"
+
+/* Item 3: --out that is not a regular file is refused before measuring, and left as it was
+ * (rename() over a FIFO or, as root, over /dev/null would replace the node). */
+static void test_reliability__out_not_regular_file_exits_2(void **state)
+{
+    fixture *f = *state;
+    char fifo[400];
+    path_in(fifo, sizeof(fifo), f, "fifo");
+    assert_int_equal(mkfifo(fifo, 0600), 0);
+    proc p;
+    run(&p, f, ARGS("run", "--scenario", "spawn_floor", "--samples", "1", "--out", fifo));
+    expect_status(&p, 2);
+    expect_contains(p.err, fifo);
+    expect_contains(p.err, "not a regular file");
+    assert_string_equal(p.out, ""); /* refused before measuring: no report */
+    proc_free(&p);
+    struct stat st;
+    assert_int_equal(lstat(fifo, &st), 0);
+    assert_true(S_ISFIFO(st.st_mode));
+}
+
+/* Item 3: a results directory (or --out directory) where no file can be created is found
+ * before measuring. /proc/self refuses creates even to root, whom access(W_OK) lets through. */
+static void test_reliability__unwritable_results_dir_exits_2_before_measuring(void **state)
+{
+    fixture *f = *state;
+    proc p;
+    run_in(&p, f, f->dir, ENV("CCBENCH_RESULTS_DIR=/proc/self"),
+           ARGS("run", "--scenario", "spawn_floor", "--samples", "1"));
+    expect_status(&p, 2);
+    expect_contains(p.err, "/proc/self");
+    assert_string_equal(p.out, "");
+    proc_free(&p);
+
+    run(&p, f, ARGS("run", "--scenario", "spawn_floor", "--samples", "1", "--out",
+                    "/proc/self/r.json"));
+    expect_status(&p, 2);
+    expect_contains(p.err, "/proc/self/r.json");
+    assert_string_equal(p.out, "");
+    proc_free(&p);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup_teardown(test_reliability__out_not_regular_file_exits_2, cli_setup,
+                                        cli_teardown),
+        cmocka_unit_test_setup_teardown(
+            test_reliability__unwritable_results_dir_exits_2_before_measuring, cli_setup,
+            cli_teardown),
+    };
+    return cmocka_run_group_tests(tests, cli_group_setup, cli_group_teardown);
+}
