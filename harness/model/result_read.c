@@ -341,7 +341,9 @@ static int slurp(const char *path, const char *what, char **out, size_t *len)
 {
     int rc = -1;
     char *buf = NULL;
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    /* O_NONBLOCK: opening a FIFO for reading blocks until a writer comes, before fstat could
+     * refuse it. It changes nothing for the regular files read below. */
+    int fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
     struct stat st;
     if (fd < 0) {
         ccb_error_set("%s: cannot open: %s", path, strerror(errno));

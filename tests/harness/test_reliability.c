@@ -62,6 +62,33 @@ static void test_reliability__unwritable_results_dir_exits_2_before_measuring(vo
     proc_free(&p);
 }
 
+/* Item 4: a FIFO given as a result file is refused, naming it; opening it must not wait for
+ * a writer (without O_NONBLOCK, open() blocks and the bounded wait kills ccbench). */
+static void test_reliability__fifo_result_file_exits_2(void **state)
+{
+    fixture *f = *state;
+    char fifo[400];
+    path_in(fifo, sizeof(fifo), f, "r.json");
+    assert_int_equal(mkfifo(fifo, 0600), 0);
+    const char *const *cases[] = {
+        ARGS("show", fifo),
+        ARGS("history", fifo),
+        ARGS("plot", fifo),
+        ARGS("compare", fifo, fifo),
+    };
+    int saved = cli_deadline_s;
+    cli_deadline_s = 20;
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        proc p;
+        run(&p, f, cases[i]);
+        expect_status(&p, 2);
+        expect_contains(p.err, fifo);
+        expect_contains(p.err, "not a regular file");
+        proc_free(&p);
+    }
+    cli_deadline_s = saved;
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -70,6 +97,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(
             test_reliability__unwritable_results_dir_exits_2_before_measuring, cli_setup,
             cli_teardown),
+        cmocka_unit_test_setup_teardown(test_reliability__fifo_result_file_exits_2, cli_setup,
+                                        cli_teardown),
     };
     return cmocka_run_group_tests(tests, cli_group_setup, cli_group_teardown);
 }
