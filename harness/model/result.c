@@ -9,6 +9,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <math.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -461,6 +462,15 @@ static int write_error(const char *path, int err)
     return ccb_error_set("cannot write %s: %s.%s", path, strerror(err), hint);
 }
 
+/* A SIGINT/SIGTERM the caller blocked for the write (ccb_interrupt_install) and that came
+ * meanwhile: the caller will exit 130, so the file must not be replaced. */
+static int stop_pending(void)
+{
+    sigset_t pending;
+    return sigpending(&pending) == 0 &&
+           (sigismember(&pending, SIGINT) == 1 || sigismember(&pending, SIGTERM) == 1);
+}
+
 int ccb_result_write_file(const ccb_result *r, const char *path)
 {
     int rc = -1, fd = -1;
@@ -504,6 +514,10 @@ int ccb_result_write_file(const ccb_result *r, const char *path)
     fd = -1;
     if (close(fd_closing) != 0) {
         write_error(path, errno);
+        goto done;
+    }
+    if (stop_pending()) {
+        ccb_error_set("interrupted while writing %s: it was left as it was", path);
         goto done;
     }
     if (rename(tmp, path) != 0) {

@@ -3,6 +3,7 @@
  * case drives the built ccbench as a user would and checks the exit status, the message and
  * that nothing outside its place was touched.
  */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -89,6 +90,43 @@ static void test_reliability__fifo_result_file_exits_2(void **state)
     cli_deadline_s = saved;
 }
 
+#ifdef CCBENCH_SELFTEST_SCENARIOS
+static int count_entries(const char *dir)
+{
+    int n = 0;
+    DIR *d = opendir(dir);
+    assert_non_null(d);
+    for (struct dirent *e = readdir(d); e; e = readdir(d))
+        n += strcmp(e->d_name, ".") != 0 && strcmp(e->d_name, "..") != 0;
+    closedir(d);
+    return n;
+}
+
+/* Item 14: SIGTERM while the result file is written (a test-build hook raises it there) is
+ * exit 130 with a message, no temp file and no result, and the previous latest.json kept.
+ * Without the fix ccbench dies by the signal (143) and leaves <file>.tmp.<pid>. */
+static void test_reliability__term_while_writing_exits_130_and_cleans_up(void **state)
+{
+    fixture *f = *state;
+    char dir[400], env[450], latest[450];
+    path_in(dir, sizeof(dir), f, "results");
+    assert_int_equal(mkdir(dir, 0755), 0);
+    snprintf(env, sizeof(env), "CCBENCH_RESULTS_DIR=%s", dir);
+    snprintf(latest, sizeof(latest), "%s/latest.json", dir);
+    write_text(latest, "previous");
+    proc p;
+    run_in(&p, f, f->dir, ENV(env, "CCBENCH_SELFTEST_TERM_WHILE_WRITING=1"),
+           ARGS("run", "--scenario", "spawn_floor", "--samples", "1"));
+    expect_status(&p, 130);
+    expect_contains(p.err, "interrupted");
+    proc_free(&p);
+    assert_int_equal(count_entries(dir), 1); /* only latest.json, still the old one */
+    char *text = read_file(latest);
+    assert_string_equal(text, "previous");
+    free(text);
+}
+#endif
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -99,6 +137,11 @@ int main(void)
             cli_teardown),
         cmocka_unit_test_setup_teardown(test_reliability__fifo_result_file_exits_2, cli_setup,
                                         cli_teardown),
+#ifdef CCBENCH_SELFTEST_SCENARIOS
+        cmocka_unit_test_setup_teardown(
+            test_reliability__term_while_writing_exits_130_and_cleans_up, cli_setup,
+            cli_teardown),
+#endif
     };
     return cmocka_run_group_tests(tests, cli_group_setup, cli_group_teardown);
 }
