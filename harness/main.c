@@ -5,6 +5,7 @@
  * an exit status and a message.
  */
 #include <ctype.h>
+#include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
@@ -324,6 +325,24 @@ static void ensure_std_fds(void)
     }
 }
 
+/* One rule for every command, --help and --version included: output that could not be
+ * written (stdout is /dev/full, a closed pipe's EIO, a full disk) is exit 2 with a message,
+ * whatever the command returned, unless it was interrupted. */
+static int check_output(int status)
+{
+    errno = 0;
+    int flushed = fflush(stdout) == 0;
+    int err = errno;
+    if ((flushed && !ferror(stdout)) || status == CCB_EXIT_INTERRUPTED)
+        return status;
+    /* A command that saw the failure itself already said why (with its errno). */
+    if (err || status == CCB_EXIT_OK || !ccb_error_message()[0])
+        ccb_error_set("cannot write the output to standard output: %s. Check where stdout goes "
+                      "(a full disk or device?).",
+                      err ? strerror(err) : "write error");
+    return CCB_EXIT_USAGE;
+}
+
 int main(int argc, char **argv)
 {
     ensure_std_fds();
@@ -331,17 +350,15 @@ int main(int argc, char **argv)
         print_overview(stderr);
         return CCB_EXIT_USAGE;
     }
+    const command *c = NULL;
+    int status;
     if (strcmp(argv[1], "--version") == 0) {
         print_version();
-        return CCB_EXIT_OK;
-    }
-    if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
+        status = CCB_EXIT_OK;
+    } else if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
         print_overview(stdout);
-        return CCB_EXIT_OK;
-    }
-    const command *c = find_command(argv[1]);
-    int status;
-    if (!c) {
+        status = CCB_EXIT_OK;
+    } else if (!(c = find_command(argv[1]))) {
         status = unknown_command(argv[1]);
     } else if (wants_help(argc - 1, argv + 1)) {
         print_command_help(stdout, c);
@@ -352,8 +369,7 @@ int main(int argc, char **argv)
         status = c->fn(argc - 1, argv + 1);
         git_libgit2_shutdown();
     }
-    if (fflush(stdout) != 0 && status == CCB_EXIT_OK)
-        status = CCB_EXIT_FAILURE;
+    status = check_output(status);
     if (status != CCB_EXIT_OK && ccb_error_message()[0])
         fprintf(stderr, "ccbench: %s\n", ccb_error_message());
     return status;

@@ -5,6 +5,7 @@
  */
 #include <dirent.h>
 #include <errno.h>
+#include <spawn.h>
 #include <fcntl.h>
 #include <limits.h>
 #include <setjmp.h>
@@ -127,6 +128,70 @@ static void test_reliability__term_while_writing_exits_130_and_cleans_up(void **
 }
 #endif
 
+/* ccbench ARGS in F's dir with stdout on /dev/full; stderr into *err (malloc'd). */
+static int run_to_dev_full(const fixture *f, const char *const *args, char **err)
+{
+    size_t nargs = 0;
+    while (args[nargs])
+        nargs++;
+    char **argv = calloc(nargs + 2, sizeof(char *));
+    assert_non_null(argv);
+    argv[0] = (char *)"ccbench";
+    for (size_t i = 0; i < nargs; i++)
+        argv[i + 1] = (char *)args[i];
+    char **envp = make_env(NO_ENV);
+    char errpath[400];
+    path_in(errpath, sizeof(errpath), f, ".stderr-full");
+    posix_spawn_file_actions_t fa;
+    posix_spawn_file_actions_init(&fa);
+    posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
+    posix_spawn_file_actions_addopen(&fa, 1, "/dev/full", O_WRONLY, 0);
+    posix_spawn_file_actions_addopen(&fa, 2, errpath, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    posix_spawn_file_actions_addchdir_np(&fa, f->dir);
+    pid_t pid = -1;
+    int rc = posix_spawn(&pid, ccbench_bin, &fa, NULL, argv, envp);
+    posix_spawn_file_actions_destroy(&fa);
+    free(argv);
+    free(envp);
+    if (rc != 0)
+        fail_msg("cannot run %s: %s", ccbench_bin, strerror(rc));
+    int status = wait_bounded(pid, 60);
+    *err = read_file(errpath);
+    return status;
+}
+
+/* Item 13: stdout is /dev/full. Every command, --help and --version included, exits 2 with
+ * a message on stderr (before: help and compare 3 without one, --version 0). */
+static void test_reliability__stdout_full_is_exit_2_with_message(void **state)
+{
+    fixture *f = *state;
+    char res[400];
+    path_in(res, sizeof(res), f, "r.json");
+    proc p;
+    run(&p, f, ARGS("run", "--scenario", "spawn_floor", "--samples", "2", "--out", res, "--quiet"));
+    expect_status(&p, 0);
+    proc_free(&p);
+    const char *const *cases[] = {
+        ARGS("--version"),
+        ARGS("--help"),
+        ARGS("help"),
+        ARGS("help", "run"),
+        ARGS("show", "--help"),
+        ARGS("list"),
+        ARGS("show", res),
+        ARGS("history", res),
+        ARGS("compare", res, res),
+        ARGS("run", "--scenario", "spawn_floor", "--samples", "1", "--quiet", "--out", "r2.json"),
+    };
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        char *err = NULL;
+        int status = run_to_dev_full(f, cases[i], &err);
+        if (status != 2 || !strstr(err, "ccbench: ") || !strstr(err, "write"))
+            fail_msg("ccbench %s ... > /dev/full: exit %d, stderr: %s", cases[i][0], status, err);
+        free(err);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -137,6 +202,8 @@ int main(void)
             cli_teardown),
         cmocka_unit_test_setup_teardown(test_reliability__fifo_result_file_exits_2, cli_setup,
                                         cli_teardown),
+        cmocka_unit_test_setup_teardown(test_reliability__stdout_full_is_exit_2_with_message,
+                                        cli_setup, cli_teardown),
 #ifdef CCBENCH_SELFTEST_SCENARIOS
         cmocka_unit_test_setup_teardown(
             test_reliability__term_while_writing_exits_130_and_cleans_up, cli_setup,
