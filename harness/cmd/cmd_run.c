@@ -147,7 +147,7 @@ static int parse_options(int argc, char **argv, run_options *o)
                 return -1;
             break;
         case 'd':
-            if (ccb_cli_parse_positive("run: --duration", optarg, 3600, &o->duration_s) != 0)
+            if (ccb_cli_parse_positive("run: --duration", optarg, 0.001, 3600, &o->duration_s) != 0)
                 return -1;
             break;
         case 'L':

@@ -56,8 +56,8 @@ static void test_reliability__unwritable_results_dir_exits_2_before_measuring(vo
     assert_string_equal(p.out, "");
     proc_free(&p);
 
-    run(&p, f, ARGS("run", "--scenario", "spawn_floor", "--samples", "1", "--out",
-                    "/proc/self/r.json"));
+    run(&p, f,
+        ARGS("run", "--scenario", "spawn_floor", "--samples", "1", "--out", "/proc/self/r.json"));
     expect_status(&p, 2);
     expect_contains(p.err, "/proc/self/r.json");
     assert_string_equal(p.out, "");
@@ -192,6 +192,23 @@ static void test_reliability__stdout_full_is_exit_2_with_message(void **state)
     }
 }
 
+/* Item 15: a --duration that rounds to 0 ms (then silently replaced by the profile's 3 s) is
+ * exit 2 naming the option; the smallest meaningful value is still taken. */
+static void test_reliability__duration_rounding_to_zero_exits_2(void **state)
+{
+    fixture *f = *state;
+    const char *const bad[] = {"0.0004", "0.0000001", "1e-300", "0"};
+    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+        proc p;
+        run(&p, f, ARGS("run", "--scenario", "throughput", "--duration", bad[i], "--quiet"));
+        expect_status(&p, 2);
+        expect_contains(p.err, "--duration");
+        expect_contains(p.err, bad[i]);
+        assert_string_equal(p.out, "");
+        proc_free(&p);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -202,12 +219,13 @@ int main(void)
             cli_teardown),
         cmocka_unit_test_setup_teardown(test_reliability__fifo_result_file_exits_2, cli_setup,
                                         cli_teardown),
+        cmocka_unit_test_setup_teardown(test_reliability__duration_rounding_to_zero_exits_2,
+                                        cli_setup, cli_teardown),
         cmocka_unit_test_setup_teardown(test_reliability__stdout_full_is_exit_2_with_message,
                                         cli_setup, cli_teardown),
 #ifdef CCBENCH_SELFTEST_SCENARIOS
         cmocka_unit_test_setup_teardown(
-            test_reliability__term_while_writing_exits_130_and_cleans_up, cli_setup,
-            cli_teardown),
+            test_reliability__term_while_writing_exits_130_and_cleans_up, cli_setup, cli_teardown),
 #endif
     };
     return cmocka_run_group_tests(tests, cli_group_setup, cli_group_teardown);
