@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -712,12 +713,19 @@ static int write_stamp(const ccb_operand *op)
     return 0;
 }
 
-int ccb_build_ensure(ccb_build_ctx *ctx, ccb_operand *op)
+static int build_is_complete(const ccb_operand *op)
 {
-    char stamp[PATH_MAX], log_path[PATH_MAX], def_tracker[PATH_MAX + 32];
+    char stamp[PATH_MAX];
     snprintf(stamp, sizeof(stamp), "%s/.complete", op->build_dir);
-    if (access(stamp, F_OK) == 0 && access(op->exe[0], X_OK) == 0 &&
-        access(op->exe[1], X_OK) == 0) {
+    return access(stamp, F_OK) == 0 && access(op->exe[0], X_OK) == 0 &&
+           access(op->exe[1], X_OK) == 0;
+}
+
+/* Called with the entry's lock held: nobody else is building or wiping it. */
+static int build_locked(ccb_build_ctx *ctx, ccb_operand *op)
+{
+    char log_path[PATH_MAX], def_tracker[PATH_MAX + 32];
+    if (build_is_complete(op)) { /* built by the process we waited for */
         op->cached = 1;
         progress_line(ctx, "%s: cached build %.12s (nothing to build)", op->text, op->key);
         return 0;
@@ -777,6 +785,45 @@ int ccb_build_ensure(ccb_build_ctx *ctx, ccb_operand *op)
         return CCB_EXIT_FAILURE;
     progress_line(ctx, "%s: built", op->text);
     return CCB_EXIT_OK;
+}
+
+int ccb_build_ensure(ccb_build_ctx *ctx, ccb_operand *op)
+{
+    /* A complete entry is never deleted, so it needs no lock. */
+    if (build_is_complete(op)) {
+        op->cached = 1;
+        progress_line(ctx, "%s: cached build %.12s (nothing to build)", op->text, op->key);
+        return 0;
+    }
+    /* <key>.lock beside the entry (the entry itself is wiped): a second compare of the same
+     * revision waits for the first's build and then reuses it, instead of wiping it mid-build.
+     * flock() is released by the kernel when a holder dies, so a crash never leaves it held;
+     * O_CLOEXEC keeps cmake and the compilers from inheriting it. */
+    char lock_path[PATH_MAX + 8];
+    snprintf(lock_path, sizeof(lock_path), "%s.lock", op->build_dir);
+    if (mkdir_p(op->build_dir) != 0)
+        return CCB_EXIT_FAILURE;
+    int fd = open(lock_path, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0644);
+    if (fd < 0) {
+        ccb_error_set("cannot open the build lock %s: %s", lock_path, strerror(errno));
+        return CCB_EXIT_FAILURE;
+    }
+    int rc = flock(fd, LOCK_EX | LOCK_NB);
+    if (rc != 0 && errno == EWOULDBLOCK) {
+        progress_line(ctx, "%s: waiting for another ccbench building %.12s (lock: %s)", op->text,
+                      op->key, lock_path);
+        do {
+            rc = flock(fd, LOCK_EX);
+        } while (rc != 0 && errno == EINTR);
+    }
+    if (rc != 0) {
+        ccb_error_set("cannot lock %s: %s", lock_path, strerror(errno));
+        close(fd);
+        return CCB_EXIT_FAILURE;
+    }
+    rc = build_locked(ctx, op);
+    close(fd);
+    return rc;
 }
 
 char *ccb_build_noise_path(const ccb_operand *op)
