@@ -193,7 +193,9 @@ static const command commands[] = {
      "\n"
      "Prints its URL on stdout. Speaks POST /runs, POST /emissions and GET /geo.json, checks\n"
      "every body against CodeCarbon's API schema (422 naming the field) and requires an\n"
-     "x-api-token header (401). Never listens on any address but 127.0.0.1.\n"},
+     "x-api-token header (401). Never listens on any address but 127.0.0.1.\n"
+     "\n"
+     "exit status: 0 stopped by ^C; 2 bad usage, or the port cannot be listened on\n"},
     {"help", cmd_help, "[COMMAND] | --help | --version", "this overview, or a command's options",
      "'ccbench CMD --help' is the same as 'ccbench help CMD'.\n"},
 };

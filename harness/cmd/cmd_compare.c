@@ -266,6 +266,10 @@ int cmd_compare(int argc, char **argv)
             goto done;
     }
     int files = (op[0].kind == CCB_OPERAND_FILE) + (op[1].kind == CCB_OPERAND_FILE);
+    if (files < 2 && ccb_paths_tempdir_check() != 0) {
+        status = CCB_EXIT_USAGE;
+        goto done;
+    }
 
     if (files < 2) {
         /* Resolve and build both sides before measuring anything. */

@@ -317,6 +317,8 @@ int cmd_run(int argc, char **argv)
     int color = ccb_cli_use_color(o.color, STDOUT_FILENO);
     if (o.out && ccb_paths_check_writable(o.out) != 0)
         goto done;
+    if (ccb_paths_tempdir_check() != 0)
+        goto done;
 
     /* A missing runner is a build problem: say so before measuring anything. */
     status = CCB_EXIT_FAILURE;

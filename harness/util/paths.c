@@ -186,6 +186,40 @@ int ccb_paths_tempdir_create(char **out)
     return 0;
 }
 
+int ccb_paths_tempdir_check(void)
+{
+    char *dir = NULL, *probe = NULL;
+    if (ccb_paths_tempdir_create(&dir) != 0)
+        return -1;
+    int rc = -1, fd = -1, err = 0;
+    char block[4096];
+    memset(block, 0, sizeof(block));
+    if (asprintf(&probe, "%s/probe", dir) < 0) {
+        probe = NULL;
+        ccb_error_set("out of memory");
+        goto done;
+    }
+    /* One block written and closed: a full file system refuses it (ENOSPC), as it would
+     * refuse the children's logs in the middle of a run. */
+    fd = open(probe, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+    if (fd < 0 || write(fd, block, sizeof(block)) != (ssize_t)sizeof(block))
+        err = errno;
+    if (fd >= 0 && close(fd) != 0 && !err)
+        err = errno;
+    if (err) {
+        ccb_error_set("cannot write in the temporary directory %s: %s. Set TMPDIR to a "
+                      "writable directory with free space.",
+                      dir, strerror(err));
+        goto done;
+    }
+    rc = 0;
+done:
+    ccb_paths_tempdir_remove(dir);
+    free(probe);
+    free(dir);
+    return rc;
+}
+
 static int remove_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
 {
     (void)st;

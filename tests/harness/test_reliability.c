@@ -14,6 +14,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -22,6 +25,7 @@
 #include "result.h"
 
 #include "cli_driver.h"
+#include "tinyfs.h"
 
 /* Item 3: --out that is not a regular file is refused before measuring, and left as it was
  * (rename() over a FIFO or, as root, over /dev/null would replace the node). */
@@ -209,6 +213,67 @@ static void test_reliability__duration_rounding_to_zero_exits_2(void **state)
     }
 }
 
+/* Item 17: a missing or full TMPDIR is exit 2 naming it, before anything is built or
+ * measured (it was exit 3, documented for build and scenario failures only). */
+static void test_reliability__missing_or_full_tmpdir_exits_2(void **state)
+{
+    fixture *f = *state;
+    char out[400];
+    path_in(out, sizeof(out), f, "r.json");
+    const char *const *cmds[] = {
+        ARGS("run", "--scenario", "spawn_floor", "--samples", "1", "--out", out),
+        ARGS("noise", "--scenario", "spawn_floor"),
+    };
+    proc p;
+    for (size_t i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++) {
+        run_in(&p, f, f->dir, ENV("TMPDIR=/nonexistent-ccbench-tmp"), cmds[i]);
+        expect_status(&p, 2);
+        expect_contains(p.err, "/nonexistent-ccbench-tmp");
+        expect_contains(p.err, "TMPDIR");
+        proc_free(&p);
+    }
+    assert_int_equal(access(out, F_OK), -1);
+
+    char dir[300], why[300], env[400];
+    if (tinyfs_mount(dir, sizeof(dir), 64, why, sizeof(why)) != 0) {
+        fprintf(stderr, "full TMPDIR case skipped: %s\n", why);
+        return;
+    }
+    assert_int_equal(tinyfs_fill(dir), 0);
+    snprintf(env, sizeof(env), "TMPDIR=%s", dir);
+    run_in(&p, f, f->dir, ENV(env), cmds[0]);
+    int status = p.status;
+    char *err = strdup(p.err);
+    proc_free(&p);
+    tinyfs_unmount(dir);
+    assert_int_equal(status, 2);
+    expect_contains(err, "No space left on device");
+    expect_contains(err, "TMPDIR");
+    free(err);
+}
+
+/* Item 17: `mockapi --port N` on a port already taken is exit 2 (bad input), not 3. */
+static void test_reliability__mockapi_busy_port_exits_2(void **state)
+{
+    fixture *f = *state;
+    int s = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    assert_true(s >= 0);
+    struct sockaddr_in addr = {.sin_family = AF_INET, .sin_port = 0};
+    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    assert_int_equal(bind(s, (struct sockaddr *)&addr, sizeof(addr)), 0);
+    assert_int_equal(listen(s, 1), 0);
+    socklen_t len = sizeof(addr);
+    assert_int_equal(getsockname(s, (struct sockaddr *)&addr, &len), 0);
+    char port[16];
+    snprintf(port, sizeof(port), "%u", (unsigned)ntohs(addr.sin_port));
+    proc p;
+    run(&p, f, ARGS("mockapi", "--port", port));
+    close(s);
+    expect_status(&p, 2);
+    expect_contains(p.err, port);
+    proc_free(&p);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -221,6 +286,10 @@ int main(void)
                                         cli_teardown),
         cmocka_unit_test_setup_teardown(test_reliability__duration_rounding_to_zero_exits_2,
                                         cli_setup, cli_teardown),
+        cmocka_unit_test_setup_teardown(test_reliability__missing_or_full_tmpdir_exits_2, cli_setup,
+                                        cli_teardown),
+        cmocka_unit_test_setup_teardown(test_reliability__mockapi_busy_port_exits_2, cli_setup,
+                                        cli_teardown),
         cmocka_unit_test_setup_teardown(test_reliability__stdout_full_is_exit_2_with_message,
                                         cli_setup, cli_teardown),
 #ifdef CCBENCH_SELFTEST_SCENARIOS
