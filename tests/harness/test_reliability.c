@@ -274,6 +274,30 @@ static void test_reliability__mockapi_busy_port_exits_2(void **state)
     proc_free(&p);
 }
 
+/* Item 12: a newline in `plot --out` went raw into the script's first comment line, so the
+ * next line ran as a gnuplot command (system() included). It is refused: exit 2, nothing
+ * written, nothing run. */
+static void test_reliability__plot_out_with_newline_exits_2(void **state)
+{
+    fixture *f = *state;
+    char res[400], out[800], pwned[400];
+    path_in(res, sizeof(res), f, "r.json");
+    path_in(pwned, sizeof(pwned), f, "pwned");
+    proc p;
+    run(&p, f, ARGS("run", "--scenario", "spawn_floor", "--samples", "2", "--out", res, "--quiet"));
+    expect_status(&p, 0);
+    proc_free(&p);
+    snprintf(out, sizeof(out), "%s/x\nsystem('touch %s')\n.png", f->dir, pwned);
+    run(&p, f, ARGS("plot", res, "--out", out));
+    expect_status(&p, 2);
+    expect_contains(p.err, "control character");
+    proc_free(&p);
+    assert_int_equal(access(pwned, F_OK), -1);
+    char script[900];
+    snprintf(script, sizeof(script), "%s/x\nsystem('touch %s')\n.gp", f->dir, pwned);
+    assert_int_equal(access(script, F_OK), -1);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -289,6 +313,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_reliability__missing_or_full_tmpdir_exits_2, cli_setup,
                                         cli_teardown),
         cmocka_unit_test_setup_teardown(test_reliability__mockapi_busy_port_exits_2, cli_setup,
+                                        cli_teardown),
+        cmocka_unit_test_setup_teardown(test_reliability__plot_out_with_newline_exits_2, cli_setup,
                                         cli_teardown),
         cmocka_unit_test_setup_teardown(test_reliability__stdout_full_is_exit_2_with_message,
                                         cli_setup, cli_teardown),
