@@ -357,13 +357,28 @@ static int slurp(const char *path, const char *what, char **out, size_t *len)
         ccb_error_set("%s: %lld bytes is too large for %s", path, (long long)st.st_size, what);
         goto done;
     }
-    size_t size = (size_t)st.st_size, off = 0;
+    /* Size 0 may be a file whose size is not known in advance (/proc, /sys): read it to its
+     * end, up to the limit, so the message says what it holds rather than "empty". */
+    int unknown = st.st_size == 0;
+    size_t size = unknown ? 4096 : (size_t)st.st_size, off = 0;
     buf = malloc(size + 1);
     if (!buf) {
         ccb_error_set("out of memory reading %s", path);
         goto done;
     }
-    while (off < size) {
+    for (;;) {
+        if (off == size) {
+            if (!unknown || size >= (size_t)MAX_RESULT_BYTES)
+                break;
+            size_t grown = size * 2 > (size_t)MAX_RESULT_BYTES ? (size_t)MAX_RESULT_BYTES : size * 2;
+            char *bigger = realloc(buf, grown + 1);
+            if (!bigger) {
+                ccb_error_set("out of memory reading %s", path);
+                goto done;
+            }
+            buf = bigger;
+            size = grown;
+        }
         ssize_t n = read(fd, buf + off, size - off);
         if (n < 0 && errno == EINTR)
             continue;
@@ -371,7 +386,7 @@ static int slurp(const char *path, const char *what, char **out, size_t *len)
             ccb_error_set("%s: cannot read: %s", path, strerror(errno));
             goto done;
         }
-        if (n == 0) /* shrank while we read: take what is there */
+        if (n == 0) /* the end (or it shrank while we read: take what is there) */
             break;
         off += (size_t)n;
     }

@@ -52,10 +52,27 @@ int ccb_operand_classify(ccb_operand *op, const char *text)
         op->kind = CCB_OPERAND_WORKTREE;
         return 0;
     }
-    if (stat(text, &st) == 0 && !S_ISDIR(st.st_mode)) {
-        op->kind = CCB_OPERAND_FILE;
-        /* The strict reader names the file and the field. */
-        return ccb_result_read_file(text, &op->file) == 0 ? 0 : 2;
+    int exists = stat(text, &st) == 0;
+    size_t len = strlen(text);
+    int json_name = len > 5 && strcmp(text + len - 5, ".json") == 0;
+    if (exists && S_ISDIR(st.st_mode) && (json_name || strchr(text, '/') || text[0] == '.')) {
+        /* Written as a path: taking it as a revision would only say "no git repository". */
+        ccb_error_set("compare: '%s' is a directory: give a result file (.json), a revision or "
+                      "WORKTREE",
+                      text);
+        return 2;
+    }
+    if (exists && !S_ISDIR(st.st_mode)) {
+        /* A file that shares its name with a revision (a bare repository's HEAD, a file named
+         * like a branch) is not a result file unless it reads as one or is named *.json:
+         * then it is taken as the revision, not refused as malformed JSON. */
+        if (ccb_result_read_file(text, &op->file) == 0) {
+            op->kind = CCB_OPERAND_FILE;
+            return 0;
+        }
+        if (json_name || !S_ISREG(st.st_mode))
+            return 2; /* the strict reader named the file and the field */
+        ccb_error_clear();
     }
     op->kind = CCB_OPERAND_REVISION;
     return 0;

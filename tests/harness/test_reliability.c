@@ -22,6 +22,8 @@
 
 #include <cmocka.h>
 
+#include <git2.h>
+
 #include "result.h"
 
 #include "cli_driver.h"
@@ -298,6 +300,64 @@ static void test_reliability__plot_out_with_newline_exits_2(void **state)
     assert_int_equal(access(script, F_OK), -1);
 }
 
+/* Item 16: messages that pointed the wrong way. */
+static void test_reliability__messages_name_the_real_problem(void **state)
+{
+    fixture *f = *state;
+    char res[400], bad[400], bare[400], sub[400];
+    path_in(res, sizeof(res), f, "r.json");
+    path_in(bad, sizeof(bad), f, "inf.json");
+    proc p;
+    run(&p, f, ARGS("run", "--scenario", "spawn_floor", "--samples", "2", "--out", res, "--quiet"));
+    expect_status(&p, 0);
+    proc_free(&p);
+
+    /* A sample of 1e999 (infinity once parsed) was "element 0 is a number". */
+    char *text = read_file(res);
+    char *at = strstr(text, "\"samples\":");
+    assert_non_null(at);
+    at = strchr(at, '[');
+    assert_non_null(at);
+    size_t num = strcspn(at + 1, ",]");
+    char *edited = NULL;
+    assert_true(asprintf(&edited, "%.*s1e999%s", (int)(at + 1 - text), text, at + 1 + num) > 0);
+    write_text(bad, edited);
+    free(edited);
+    free(text);
+    run(&p, f, ARGS("show", bad));
+    expect_status(&p, 2);
+    expect_contains(p.err, "not finite");
+    proc_free(&p);
+
+    /* /proc files report size 0: it was "the file is empty". */
+    run(&p, f, ARGS("show", "/proc/self/status"));
+    expect_status(&p, 2);
+    expect_contains(p.err, "not valid JSON");
+    assert_null(strstr(p.err, "empty"));
+    proc_free(&p);
+
+    /* A directory operand written as a path was "no git repository". */
+    path_in(sub, sizeof(sub), f, "sub");
+    assert_int_equal(mkdir(sub, 0755), 0);
+    run(&p, f, ARGS("compare", res, sub));
+    expect_status(&p, 2);
+    expect_contains(p.err, "is a directory");
+    proc_free(&p);
+
+    /* In a bare repository its HEAD file was read as a result file ("HEAD: not valid JSON"). */
+    path_in(bare, sizeof(bare), f, "bare.git");
+    git_libgit2_init();
+    git_repository *repo = NULL;
+    assert_int_equal(git_repository_init(&repo, bare, 1), 0);
+    git_repository_free(repo);
+    git_libgit2_shutdown();
+    run_in(&p, f, bare, NO_ENV, ARGS("compare", "HEAD~1", "HEAD"));
+    expect_status(&p, 2);
+    assert_null(strstr(p.err, "JSON"));
+    expect_contains(p.err, "bare");
+    proc_free(&p);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -315,6 +375,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_reliability__mockapi_busy_port_exits_2, cli_setup,
                                         cli_teardown),
         cmocka_unit_test_setup_teardown(test_reliability__plot_out_with_newline_exits_2, cli_setup,
+                                        cli_teardown),
+        cmocka_unit_test_setup_teardown(test_reliability__messages_name_the_real_problem, cli_setup,
                                         cli_teardown),
         cmocka_unit_test_setup_teardown(test_reliability__stdout_full_is_exit_2_with_message,
                                         cli_setup, cli_teardown),
