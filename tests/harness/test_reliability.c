@@ -358,6 +358,62 @@ static void test_reliability__messages_name_the_real_problem(void **state)
     proc_free(&p);
 }
 
+/* Smaller: the strict reader refused neither duplicate keys (the first one silently won),
+ * nor data hidden after a NUL byte, nor a NUL inside a string (the string was cut there). */
+static void test_reliability__strict_reader_rejects_duplicates_and_nul(void **state)
+{
+    fixture *f = *state;
+    char res[400], bad[400];
+    path_in(res, sizeof(res), f, "r.json");
+    path_in(bad, sizeof(bad), f, "bad.json");
+    proc p;
+    run(&p, f, ARGS("run", "--scenario", "spawn_floor", "--samples", "2", "--out", res, "--quiet"));
+    expect_status(&p, 0);
+    proc_free(&p);
+    char *text = read_file(res);
+    size_t len = strlen(text);
+    char *label = strstr(text, "\"label\":");
+    assert_non_null(label);
+
+    /* "label" twice, the second one first in the file. */
+    char *dup = NULL;
+    assert_true(asprintf(&dup, "{\"label\": \"other\", %s", text + 1) > 0);
+    write_text(bad, dup);
+    free(dup);
+    run(&p, f, ARGS("show", bad));
+    expect_status(&p, 2);
+    expect_contains(p.err, "'label' appears twice");
+    proc_free(&p);
+
+    /* A raw NUL after the document, with more text after it. */
+    FILE *fp = fopen(bad, "wb");
+    assert_non_null(fp);
+    assert_int_equal(fwrite(text, 1, len, fp), len);
+    assert_int_equal(fwrite("\0{\"x\":1}", 1, 8, fp), 8);
+    assert_int_equal(fclose(fp), 0);
+    run(&p, f, ARGS("show", bad));
+    expect_status(&p, 2);
+    char want[64];
+    snprintf(want, sizeof(want), "NUL character at byte %zu", len);
+    expect_contains(p.err, want);
+    proc_free(&p);
+
+    /* \u0000 inside the label string. */
+    char *value = strchr(label + strlen("\"label\":"), '"');
+    assert_non_null(value);
+    size_t vat = (size_t)(value + 1 - text);
+    char *nul = NULL;
+    assert_true(asprintf(&nul, "%.*s\\u0000%s", (int)vat, text, text + vat) > 0);
+    write_text(bad, nul);
+    free(nul);
+    run(&p, f, ARGS("show", bad));
+    expect_status(&p, 2);
+    snprintf(want, sizeof(want), "NUL character at byte %zu", vat);
+    expect_contains(p.err, want);
+    proc_free(&p);
+    free(text);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -378,6 +434,8 @@ int main(void)
                                         cli_teardown),
         cmocka_unit_test_setup_teardown(test_reliability__messages_name_the_real_problem, cli_setup,
                                         cli_teardown),
+        cmocka_unit_test_setup_teardown(test_reliability__strict_reader_rejects_duplicates_and_nul,
+                                        cli_setup, cli_teardown),
         cmocka_unit_test_setup_teardown(test_reliability__stdout_full_is_exit_2_with_message,
                                         cli_setup, cli_teardown),
 #ifdef CCBENCH_SELFTEST_SCENARIOS
