@@ -535,3 +535,42 @@ done:
     free(text);
     return rc;
 }
+
+/* Control bytes (C0, DEL) become '?', and so do UTF-8 C1 controls (U+0080..U+009F, 0xC2
+ * 0x80..0x9F: CSI among them), in place: the length never changes. */
+static void neutralize(char *text)
+{
+    unsigned char *p = (unsigned char *)text;
+    for (; p && *p; p++) {
+        if (*p < 0x20 || *p == 0x7f)
+            *p = '?';
+        else if (*p == 0xc2 && p[1] >= 0x80 && p[1] <= 0x9f) {
+            p[0] = '?';
+            p[1] = '?';
+            p++;
+        }
+    }
+}
+
+void ccb_result_neutralize_controls(ccb_result *r)
+{
+    char *top[] = {r->ccbench_version,   r->created_at,        r->label,
+                   r->profile,           r->git.revision,      r->git.commit,
+                   r->git.tracker_tree,  r->machine.hostname,  r->machine.os,
+                   r->machine.kernel,    r->machine.cpu_model, r->machine.compiler,
+                   r->machine.build_type};
+    for (size_t i = 0; i < sizeof(top) / sizeof(top[0]); i++)
+        neutralize(top[i]);
+    for (size_t i = 0; i < r->nscenarios; i++) {
+        ccb_scenario_result *s = &r->scenarios[i];
+        neutralize(s->name);
+        for (size_t k = 0; k < s->nfailures; k++) {
+            neutralize(s->failures[k].reason);
+            neutralize(s->failures[k].detail);
+        }
+        for (size_t k = 0; k < s->nmetrics; k++) {
+            neutralize(s->metrics[k].name);
+            neutralize(s->metrics[k].unit);
+        }
+    }
+}

@@ -414,6 +414,45 @@ static void test_reliability__strict_reader_rejects_duplicates_and_nul(void **st
     free(text);
 }
 
+/* Smaller: terminal escape sequences in a result file (here ESC and the C1 CSI in the label)
+ * were printed raw by show and history. */
+static void test_reliability__show_and_history_escape_terminal_controls(void **state)
+{
+    fixture *f = *state;
+    char res[400], bad[400];
+    path_in(res, sizeof(res), f, "r.json");
+    path_in(bad, sizeof(bad), f, "esc.json");
+    proc p;
+    run(&p, f,
+        ARGS("run", "--scenario", "spawn_floor", "--samples", "2", "--out", res, "--quiet",
+             "--label", "LBL"));
+    expect_status(&p, 0);
+    proc_free(&p);
+    char *text = read_file(res);
+    char *at = strstr(text, "\"LBL\"");
+    assert_non_null(at);
+    char *edited = NULL;
+    assert_true(asprintf(&edited, "%.*s\"\\u001b]0;owned\\u0007\\u009b31mLBL\"%s", (int)(at - text),
+                         text, at + 5) > 0);
+    write_text(bad, edited);
+    free(edited);
+    free(text);
+    const char *const *cases[] = {
+        ARGS("show", bad),
+        ARGS("show", bad, "--format", "markdown"),
+        ARGS("history", bad),
+    };
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        run(&p, f, cases[i]);
+        expect_status(&p, 0);
+        expect_contains(p.out, "owned?"); /* the label is shown, neutralized */
+        if (strchr(p.out, 0x1b) || strchr(p.out, 0x07) || strstr(p.out, "\xc2\x9b") ||
+            strchr(p.err, 0x1b))
+            fail_msg("ccbench %s printed a control character:\n%s", cases[i][0], p.out);
+        proc_free(&p);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -435,6 +474,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_reliability__messages_name_the_real_problem, cli_setup,
                                         cli_teardown),
         cmocka_unit_test_setup_teardown(test_reliability__strict_reader_rejects_duplicates_and_nul,
+                                        cli_setup, cli_teardown),
+        cmocka_unit_test_setup_teardown(test_reliability__show_and_history_escape_terminal_controls,
                                         cli_setup, cli_teardown),
         cmocka_unit_test_setup_teardown(test_reliability__stdout_full_is_exit_2_with_message,
                                         cli_setup, cli_teardown),
