@@ -29,6 +29,17 @@
 #include "cli_driver.h"
 #include "tinyfs.h"
 
+static int count_entries(const char *dir)
+{
+    int n = 0;
+    DIR *d = opendir(dir);
+    assert_non_null(d);
+    for (struct dirent *e = readdir(d); e; e = readdir(d))
+        n += strcmp(e->d_name, ".") != 0 && strcmp(e->d_name, "..") != 0;
+    closedir(d);
+    return n;
+}
+
 /* Item 3: --out that is not a regular file is refused before measuring, and left as it was
  * (rename() over a FIFO or, as root, over /dev/null would replace the node). */
 static void test_reliability__out_not_regular_file_exits_2(void **state)
@@ -98,16 +109,6 @@ static void test_reliability__fifo_result_file_exits_2(void **state)
 }
 
 #ifdef CCBENCH_SELFTEST_SCENARIOS
-static int count_entries(const char *dir)
-{
-    int n = 0;
-    DIR *d = opendir(dir);
-    assert_non_null(d);
-    for (struct dirent *e = readdir(d); e; e = readdir(d))
-        n += strcmp(e->d_name, ".") != 0 && strcmp(e->d_name, "..") != 0;
-    closedir(d);
-    return n;
-}
 
 /* Item 14: SIGTERM while the result file is written (a test-build hook raises it there) is
  * exit 130 with a message, no temp file and no result, and the previous latest.json kept.
@@ -453,6 +454,42 @@ static void test_reliability__show_and_history_escape_terminal_controls(void **s
     }
 }
 
+/* Smaller: a child killed mid-sample (^C, a time limit, a crash) left its
+ * ccbench-scenario-* directory in the user's TMPDIR. Children now get the run's own temp dir
+ * as TMPDIR, removed however the run ends. A fake runner that leaves a directory behind
+ * and fails stands in for the killed child. */
+static void test_reliability__children_leave_nothing_in_tmpdir(void **state)
+{
+    fixture *f = *state;
+    char tmp[400], fake[400], script[450], record[450], env_tmp[450], env_dir[450];
+    char text[1200];
+    path_in(tmp, sizeof(tmp), f, "tmp");
+    path_in(fake, sizeof(fake), f, "fake");
+    assert_int_equal(mkdir(tmp, 0755), 0);
+    assert_int_equal(mkdir(fake, 0755), 0);
+    snprintf(record, sizeof(record), "%s/record", fake);
+    snprintf(script, sizeof(script), "%s/ccbench-floor", fake);
+    snprintf(text, sizeof(text),
+             "#!/bin/sh\necho \"$TMPDIR\" >> '%s'\nmkdir -p \"$TMPDIR/ccbench-scenario-left\"\n"
+             "exit 1\n",
+             record);
+    write_text(script, text);
+    assert_int_equal(chmod(script, 0755), 0);
+    snprintf(env_tmp, sizeof(env_tmp), "TMPDIR=%s", tmp);
+    snprintf(env_dir, sizeof(env_dir), "CCBENCH_SCENARIO_DIR=%s", fake);
+    proc p;
+    run_in(&p, f, f->dir, ENV(env_tmp, env_dir),
+           ARGS("run", "--scenario", "spawn_floor", "--samples", "2", "--out", "r.json"));
+    expect_status(&p, 3); /* no valid sample */
+    proc_free(&p);
+    char *seen = read_file(record);
+    char want[450];
+    snprintf(want, sizeof(want), "%s/ccbench-", tmp);
+    expect_contains(seen, want); /* the child ran with the run's own temp dir */
+    free(seen);
+    assert_int_equal(count_entries(tmp), 0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -476,6 +513,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_reliability__strict_reader_rejects_duplicates_and_nul,
                                         cli_setup, cli_teardown),
         cmocka_unit_test_setup_teardown(test_reliability__show_and_history_escape_terminal_controls,
+                                        cli_setup, cli_teardown),
+        cmocka_unit_test_setup_teardown(test_reliability__children_leave_nothing_in_tmpdir,
                                         cli_setup, cli_teardown),
         cmocka_unit_test_setup_teardown(test_reliability__stdout_full_is_exit_2_with_message,
                                         cli_setup, cli_teardown),
