@@ -75,11 +75,14 @@ static const command commands[] = {
     {"compare", cmd_compare,
      "BASE [CANDIDATE] [--threshold PCT] [--threshold METRIC=PCT] [--profile P] "
      "[--scenario ...] [--format table|json|markdown] [--no-fail] [--repo PATH] [--blocks N] "
-     "[--seed N] [--cpu N] [--noise] [--quiet] [--color auto|always|never]",
+     "[--seed N] [--cpu N] [--noise] [--quiet] [--color auto|always|never] [--rev|--file]",
      "compare two revisions (or result files) interleaved, with verdicts a CI can trust",
      "operands: a git revision (branch, tag, sha, HEAD~1: anything git rev-parse takes),\n"
      "WORKTREE (the work tree's tracker/ with uncommitted changes; CANDIDATE's default) or an\n"
      "existing result file. Two files compare without building (unpaired, all cross pairs).\n"
+     "A name that is both a file and a revision is taken as the file when it reads as a\n"
+     "result file (and a note says so), else as the revision; --rev takes both operands as\n"
+     "revisions, --file both as result files.\n"
      "\n"
      "options:\n"
      "  --threshold PCT         smallest change that counts (default 5%): 5%, 10, 2.5%\n"

@@ -38,6 +38,7 @@ typedef struct compare_options {
     unsigned long blocks;
     uint64_t seed;
     int seed_given, quiet, no_fail, noise;
+    ccb_operand_force force; /* --rev / --file */
     long cpu;
     ccb_format format;
     ccb_color_mode color;
@@ -50,6 +51,7 @@ static const struct option longopts[] = {
     {"blocks", required_argument, NULL, 'b'},    {"seed", required_argument, NULL, 'S'},
     {"cpu", required_argument, NULL, 'c'},       {"noise", no_argument, NULL, 'N'},
     {"quiet", no_argument, NULL, 'q'},           {"color", required_argument, NULL, 'C'},
+    {"rev", no_argument, NULL, 'R'},             {"file", no_argument, NULL, 'L'},
     {NULL, 0, NULL, 0},
 };
 
@@ -114,6 +116,12 @@ static int parse_options(int argc, char **argv, compare_options *o)
             break;
         case 'q':
             o->quiet = 1;
+            break;
+        case 'R':
+        case 'L':
+            if (o->force && o->force != (opt == 'R' ? CCB_FORCE_REV : CCB_FORCE_FILE))
+                return ccb_error_set("compare: --rev and --file exclude each other");
+            o->force = opt == 'R' ? CCB_FORCE_REV : CCB_FORCE_FILE;
             break;
         case 'C':
             if (ccb_cli_parse_color("compare: --color", optarg, &o->color) != 0)
@@ -261,7 +269,7 @@ int cmd_compare(int argc, char **argv)
     ccb_progress_mode mode = ccb_progress_detect(o.quiet);
 
     for (int side = 0; side < 2; side++) {
-        status = ccb_operand_classify(&op[side], o.operand[side]);
+        status = ccb_operand_classify_as(&op[side], o.operand[side], o.force);
         if (status != 0)
             goto done;
     }

@@ -41,6 +41,11 @@
 
 int ccb_operand_classify(ccb_operand *op, const char *text)
 {
+    return ccb_operand_classify_as(op, text, CCB_FORCE_NONE);
+}
+
+int ccb_operand_classify_as(ccb_operand *op, const char *text, ccb_operand_force force)
+{
     struct stat st;
     memset(op, 0, sizeof(*op));
     op->text = text;
@@ -48,19 +53,29 @@ int ccb_operand_classify(ccb_operand *op, const char *text)
         ccb_error_set("compare: an empty operand: give a revision, WORKTREE or a result file");
         return 2;
     }
-    if (strcmp(text, CCB_WORKTREE) == 0) {
+    if (force != CCB_FORCE_FILE && strcmp(text, CCB_WORKTREE) == 0) {
         op->kind = CCB_OPERAND_WORKTREE;
+        return 0;
+    }
+    if (force == CCB_FORCE_REV) {
+        op->kind = CCB_OPERAND_REVISION;
         return 0;
     }
     int exists = stat(text, &st) == 0;
     size_t len = strlen(text);
     int json_name = len > 5 && strcmp(text + len - 5, ".json") == 0;
-    if (exists && S_ISDIR(st.st_mode) && (json_name || strchr(text, '/') || text[0] == '.')) {
-        /* Written as a path: taking it as a revision would only say "no git repository". */
-        ccb_error_set("compare: '%s' is a directory: give a result file (.json), a revision or "
-                      "WORKTREE",
-                      text);
-        return 2;
+    /* Written as a path (or forced): a file is meant, and no revision is tried. */
+    int path_like = json_name || strchr(text, '/') || text[0] == '.';
+    if (force == CCB_FORCE_FILE || (exists && S_ISDIR(st.st_mode) && path_like)) {
+        if (exists && S_ISDIR(st.st_mode)) {
+            /* Taking it as a revision would only say "no git repository". */
+            ccb_error_set("compare: '%s' is a directory: give a result file (.json), a "
+                          "revision or WORKTREE",
+                          text);
+            return 2;
+        }
+        op->kind = CCB_OPERAND_FILE;
+        return ccb_result_read_file(text, &op->file) == 0 ? 0 : 2;
     }
     if (exists && !S_ISDIR(st.st_mode)) {
         /* A file that shares its name with a revision (a bare repository's HEAD, a file named
@@ -68,10 +83,19 @@ int ccb_operand_classify(ccb_operand *op, const char *text)
          * then it is taken as the revision, not refused as malformed JSON. */
         if (ccb_result_read_file(text, &op->file) == 0) {
             op->kind = CCB_OPERAND_FILE;
+            if (!path_like)
+                fprintf(stderr,
+                        "ccbench: '%s': taken as the result file of that name (pass --rev to "
+                        "take it as a revision)\n",
+                        text);
             return 0;
         }
-        if (json_name || !S_ISREG(st.st_mode))
+        if (path_like || !S_ISREG(st.st_mode))
             return 2; /* the strict reader named the file and the field */
+        fprintf(stderr,
+                "ccbench: '%s': a file of that name is no result file: taken as a revision "
+                "(pass --file to read it as one)\n",
+                text);
         ccb_error_clear();
     }
     op->kind = CCB_OPERAND_REVISION;

@@ -490,6 +490,47 @@ static void test_reliability__children_leave_nothing_in_tmpdir(void **state)
     assert_int_equal(count_entries(tmp), 0);
 }
 
+/* Item 16: a file operand named like a revision shadowed the revision silently. Now a note
+ * says which was taken, and --rev / --file force either. */
+static void test_reliability__compare_says_file_or_revision_and_can_be_forced(void **state)
+{
+    fixture *f = *state;
+    char res[400], named[400];
+    path_in(res, sizeof(res), f, "r.json");
+    path_in(named, sizeof(named), f, "main");
+    proc p;
+    run(&p, f, ARGS("run", "--scenario", "spawn_floor", "--samples", "2", "--out", res, "--quiet"));
+    expect_status(&p, 0);
+    proc_free(&p);
+    char *text = read_file(res);
+    write_text(named, text);
+    free(text);
+
+    run(&p, f, ARGS("compare", "main", "r.json", "--format", "json"));
+    if (p.status != 0 && p.status != 1)
+        fail_msg("compare main r.json: exit %d: %s", p.status, p.err);
+    expect_contains(p.err, "'main': taken as the result file");
+    expect_contains(p.err, "--rev");
+    proc_free(&p);
+
+    /* --rev: the revision, here outside any repository. */
+    run(&p, f, ARGS("compare", "--rev", "main", "HEAD"));
+    expect_status(&p, 2);
+    expect_contains(p.err, "git repository");
+    proc_free(&p);
+
+    /* --file: a file, never a revision: a missing one is named as a file. */
+    run(&p, f, ARGS("compare", "--file", "r.json", "HEAD"));
+    expect_status(&p, 2);
+    expect_contains(p.err, "HEAD: cannot open");
+    proc_free(&p);
+
+    run(&p, f, ARGS("compare", "--file", "--rev", "main", "r.json"));
+    expect_status(&p, 2);
+    expect_contains(p.err, "exclude each other");
+    proc_free(&p);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -516,6 +557,9 @@ int main(void)
                                         cli_setup, cli_teardown),
         cmocka_unit_test_setup_teardown(test_reliability__children_leave_nothing_in_tmpdir,
                                         cli_setup, cli_teardown),
+        cmocka_unit_test_setup_teardown(
+            test_reliability__compare_says_file_or_revision_and_can_be_forced, cli_setup,
+            cli_teardown),
         cmocka_unit_test_setup_teardown(test_reliability__stdout_full_is_exit_2_with_message,
                                         cli_setup, cli_teardown),
 #ifdef CCBENCH_SELFTEST_SCENARIOS
