@@ -5,6 +5,7 @@
  * an exit status and a message.
  */
 #include <ctype.h>
+#include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
@@ -74,11 +75,14 @@ static const command commands[] = {
     {"compare", cmd_compare,
      "BASE [CANDIDATE] [--threshold PCT] [--threshold METRIC=PCT] [--profile P] "
      "[--scenario ...] [--format table|json|markdown] [--no-fail] [--repo PATH] [--blocks N] "
-     "[--seed N] [--cpu N] [--noise] [--quiet] [--color auto|always|never]",
+     "[--seed N] [--cpu N] [--noise] [--quiet] [--color auto|always|never] [--rev|--file]",
      "compare two revisions (or result files) interleaved, with verdicts a CI can trust",
      "operands: a git revision (branch, tag, sha, HEAD~1: anything git rev-parse takes),\n"
      "WORKTREE (the work tree's tracker/ with uncommitted changes; CANDIDATE's default) or an\n"
      "existing result file. Two files compare without building (unpaired, all cross pairs).\n"
+     "A name that is both a file and a revision is taken as the file when it reads as a\n"
+     "result file (and a note says so), else as the revision; --rev takes both operands as\n"
+     "revisions, --file both as result files.\n"
      "\n"
      "options:\n"
      "  --threshold PCT         smallest change that counts (default 5%): 5%, 10, 2.5%\n"
@@ -192,7 +196,9 @@ static const command commands[] = {
      "\n"
      "Prints its URL on stdout. Speaks POST /runs, POST /emissions and GET /geo.json, checks\n"
      "every body against CodeCarbon's API schema (422 naming the field) and requires an\n"
-     "x-api-token header (401). Never listens on any address but 127.0.0.1.\n"},
+     "x-api-token header (401). Never listens on any address but 127.0.0.1.\n"
+     "\n"
+     "exit status: 0 stopped by ^C; 2 bad usage, or the port cannot be listened on\n"},
     {"help", cmd_help, "[COMMAND] | --help | --version", "this overview, or a command's options",
      "'ccbench CMD --help' is the same as 'ccbench help CMD'.\n"},
 };
@@ -324,6 +330,24 @@ static void ensure_std_fds(void)
     }
 }
 
+/* One rule for every command, --help and --version included: output that could not be
+ * written (stdout is /dev/full, a closed pipe's EIO, a full disk) is exit 2 with a message,
+ * whatever the command returned, unless it was interrupted. */
+static int check_output(int status)
+{
+    errno = 0;
+    int flushed = fflush(stdout) == 0;
+    int err = errno;
+    if ((flushed && !ferror(stdout)) || status == CCB_EXIT_INTERRUPTED)
+        return status;
+    /* A command that saw the failure itself already said why (with its errno). */
+    if (err || status == CCB_EXIT_OK || !ccb_error_message()[0])
+        ccb_error_set("cannot write the output to standard output: %s. Check where stdout goes "
+                      "(a full disk or device?).",
+                      err ? strerror(err) : "write error");
+    return CCB_EXIT_USAGE;
+}
+
 int main(int argc, char **argv)
 {
     ensure_std_fds();
@@ -331,17 +355,15 @@ int main(int argc, char **argv)
         print_overview(stderr);
         return CCB_EXIT_USAGE;
     }
+    const command *c = NULL;
+    int status;
     if (strcmp(argv[1], "--version") == 0) {
         print_version();
-        return CCB_EXIT_OK;
-    }
-    if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
+        status = CCB_EXIT_OK;
+    } else if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
         print_overview(stdout);
-        return CCB_EXIT_OK;
-    }
-    const command *c = find_command(argv[1]);
-    int status;
-    if (!c) {
+        status = CCB_EXIT_OK;
+    } else if (!(c = find_command(argv[1]))) {
         status = unknown_command(argv[1]);
     } else if (wants_help(argc - 1, argv + 1)) {
         print_command_help(stdout, c);
@@ -352,8 +374,7 @@ int main(int argc, char **argv)
         status = c->fn(argc - 1, argv + 1);
         git_libgit2_shutdown();
     }
-    if (fflush(stdout) != 0 && status == CCB_EXIT_OK)
-        status = CCB_EXIT_FAILURE;
+    status = check_output(status);
     if (status != CCB_EXIT_OK && ccb_error_message()[0])
         fprintf(stderr, "ccbench: %s\n", ccb_error_message());
     return status;

@@ -39,6 +39,7 @@ typedef struct compare_options {
     unsigned long blocks;
     uint64_t seed;
     int seed_given, quiet, no_fail, noise;
+    ccb_operand_force force; /* --rev / --file */
     long cpu;
     ccb_format format;
     ccb_color_mode color;
@@ -51,6 +52,7 @@ static const struct option longopts[] = {
     {"blocks", required_argument, NULL, 'b'},    {"seed", required_argument, NULL, 'S'},
     {"cpu", required_argument, NULL, 'c'},       {"noise", no_argument, NULL, 'N'},
     {"quiet", no_argument, NULL, 'q'},           {"color", required_argument, NULL, 'C'},
+    {"rev", no_argument, NULL, 'R'},             {"file", no_argument, NULL, 'L'},
     {NULL, 0, NULL, 0},
 };
 
@@ -115,6 +117,12 @@ static int parse_options(int argc, char **argv, compare_options *o)
             break;
         case 'q':
             o->quiet = 1;
+            break;
+        case 'R':
+        case 'L':
+            if (o->force && o->force != (opt == 'R' ? CCB_FORCE_REV : CCB_FORCE_FILE))
+                return ccb_error_set("compare: --rev and --file exclude each other");
+            o->force = opt == 'R' ? CCB_FORCE_REV : CCB_FORCE_FILE;
             break;
         case 'C':
             if (ccb_cli_parse_color("compare: --color", optarg, &o->color) != 0)
@@ -504,12 +512,17 @@ int cmd_compare(int argc, char **argv)
         goto done;
     c.mode = ccb_progress_detect(c.o.quiet);
     for (int side = 0; side < 2; side++) {
-        if (ccb_operand_classify(&c.op[side], c.o.operand[side]) != 0) {
+        if (ccb_operand_classify_as(&c.op[side], c.o.operand[side], c.o.force) != 0) {
             status = cmd_exit_status();
             goto done;
         }
     }
     int files = (c.op[0].kind == CCB_OPERAND_FILE) + (c.op[1].kind == CCB_OPERAND_FILE);
+    /* A missing or full TMPDIR is found before anything is built or measured. */
+    if (files < 2 && ccb_paths_tempdir_check() != 0) {
+        status = CCB_EXIT_USAGE;
+        goto done;
+    }
     if (files < 2 && (status = build_sides(&c)) != 0)
         goto done;
     status = files == 2   ? compare_files(&c)

@@ -57,7 +57,7 @@ int cmd_mockapi(int argc, char **argv)
     cfg.latency_ms = (unsigned int)latency;
     if (ccb_mockapi_start(&cfg, &api) != 0) {
         pthread_sigmask(SIG_SETMASK, &old, NULL);
-        return CCB_EXIT_FAILURE;
+        return CCB_EXIT_USAGE; /* the port is taken or not ours: the environment, not a build */
     }
     printf("%s\n", ccb_mockapi_url(api));
     fflush(stdout);

@@ -153,6 +153,8 @@ int cmd_noise(int argc, char **argv)
 
     if (parse_options(argc, argv, &o) != 0)
         goto done;
+    if (ccb_paths_tempdir_check() != 0)
+        goto done;
     ccb_progress_mode mode = ccb_progress_detect(o.quiet);
     if (ccb_operand_classify(&op, o.rev) != 0) {
         status = cmd_exit_status();

@@ -5,6 +5,7 @@
  * scenario ended without one valid sample, 130 on ^C (and then no file at all).
  */
 #include <getopt.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -16,6 +17,7 @@
 #include "commands.h"
 #include "error.h"
 #include "gitref.h"
+#include "interrupt.h"
 #include "measure.h"
 #include "notes.h"
 #include "paths.h"
@@ -90,7 +92,7 @@ static int parse_options(int argc, char **argv, run_options *o)
                 return -1;
             break;
         case 'd':
-            if (ccb_cli_parse_positive("run: --duration", optarg, 3600, &o->duration_s) != 0)
+            if (ccb_cli_parse_positive("run: --duration", optarg, 0.001, 3600, &o->duration_s) != 0)
                 return -1;
             break;
         case 'L':
@@ -253,6 +255,8 @@ int cmd_run(int argc, char **argv)
     int color = ccb_cli_use_color(o.color, STDOUT_FILENO);
     if (o.out && ccb_paths_check_writable(o.out) != 0)
         goto done;
+    if (ccb_paths_tempdir_check() != 0)
+        goto done;
 
     /* A missing runner is a build problem: say so before measuring anything. */
     status = CCB_EXIT_FAILURE;
@@ -301,8 +305,29 @@ int cmd_run(int argc, char **argv)
     if (ccb_result_compute_stats(r) != 0)
         goto done;
 
-    /* The file first: a report piped into `head` must not cost the measurement. */
+    /* The file first: a report piped into `head` must not cost the measurement. ^C or
+     * SIGTERM stay blocked while it is written: the write then stops before its rename
+     * (no temp file left, no half-replaced result) and the run exits 130. */
+    if (ccb_interrupt_install() != 0)
+        goto done;
+#ifdef CCBENCH_SELFTEST_SCENARIOS
+    /* Test-only (never in a release build): the signal lands while the file is written. */
+    if (getenv("CCBENCH_SELFTEST_TERM_WHILE_WRITING"))
+        raise(SIGTERM);
+#endif
     int write_failed = write_results(&o, r, results_dir, when, &path, &latest) != 0;
+    int stopped = ccb_interrupt_requested();
+    ccb_interrupt_uninstall();
+    if (stopped) {
+        if (write_failed && latest) /* the stamped file was written, latest.json was not */
+            unlink(path);
+        if (write_failed)
+            ccb_error_set("interrupted while the result was written: no result was written");
+        else
+            ccb_error_set("interrupted: the result was already written to %s", path);
+        status = CCB_EXIT_INTERRUPTED;
+        goto done;
+    }
     char write_error[1024] = "";
     if (write_failed)
         snprintf(write_error, sizeof(write_error), "%s", ccb_error_message());

@@ -47,6 +47,8 @@ int cmd_show(int argc, char **argv)
     int use_color = ccb_cli_use_color(color, STDOUT_FILENO);
     if (ccb_result_read_file(argv[optind], &r) != 0)
         goto done;
+    if (format == CCB_FORMAT_TABLE || format == CCB_FORMAT_MARKDOWN)
+        ccb_result_neutralize_controls(r);
     status = ccb_report_write(stdout, r, format, use_color) == 0 ? CCB_EXIT_OK : CCB_EXIT_FAILURE;
 done:
     ccb_result_free(r);

@@ -4,6 +4,7 @@
  */
 #include "measure.h"
 
+#include <errno.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -260,13 +261,26 @@ int ccb_measure_run(ccb_plan_item *items, size_t count, int cpu, ccb_progress_mo
 int ccb_measure_each(ccb_plan_item *items, size_t count, int cpu, ccb_progress_mode mode,
                      ccb_measure_item_fn fn, void *payload, ccb_measure_outcome *outcome)
 {
-    int rc = -1, interrupted = 0, installed = 0, progress_ready = 0;
-    char *tmpdir = NULL, *helper = NULL;
+    int rc = -1, interrupted = 0, installed = 0, progress_ready = 0, env_set = 0;
+    char *tmpdir = NULL, *helper = NULL, *old_tmp = NULL;
     ccb_progress progress;
 
     *outcome = CCB_MEASURE_DONE;
     if (ccb_child_find_helper(&helper) != 0 || ccb_paths_tempdir_create(&tmpdir) != 0)
         goto done;
+    /* The children's TMPDIR is the run's own temp dir, which is removed at the end however
+     * the run ends: a child killed at ^C, a time limit or a crash cannot leave its
+     * ccbench-scenario-* directory in the user's TMPDIR. Set before any thread exists. */
+    const char *tmp_env = getenv("TMPDIR");
+    if (tmp_env && !(old_tmp = strdup(tmp_env))) {
+        ccb_error_set("out of memory");
+        goto done;
+    }
+    if (setenv("TMPDIR", tmpdir, 1) != 0) {
+        ccb_error_set("cannot set TMPDIR for the children: %s", strerror(errno));
+        goto done;
+    }
+    env_set = 1;
     if (ccb_interrupt_install() != 0)
         goto done;
     installed = 1;
@@ -293,8 +307,13 @@ done:
         ccb_progress_release(&progress);
     if (installed)
         ccb_interrupt_uninstall();
+    if (env_set && old_tmp)
+        setenv("TMPDIR", old_tmp, 1);
+    else if (env_set)
+        unsetenv("TMPDIR");
     ccb_paths_tempdir_remove(tmpdir);
     free(tmpdir);
+    free(old_tmp);
     free(helper);
     return rc;
 }

@@ -40,8 +40,9 @@ const char *ccb_json_type_name(const cJSON *item)
         return "null";
     if (cJSON_IsBool(item))
         return "a boolean";
+    /* 1e999 parses to infinity: "a number" would read as if it were fine. */
     if (cJSON_IsNumber(item))
-        return "a number";
+        return isfinite(item->valuedouble) ? "a number" : "a number out of range (not finite)";
     if (cJSON_IsString(item))
         return "a string";
     if (cJSON_IsArray(item))

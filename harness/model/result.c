@@ -9,9 +9,11 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <math.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "atomic.h"
@@ -441,7 +443,14 @@ static int write_error(const char *path, int err)
 int ccb_result_write_file(const ccb_result *r, const char *path)
 {
     int rc = -1;
-    char *text = ccb_result_to_text(r), *with_nl = NULL;
+    char *text = NULL, *with_nl = NULL;
+    struct stat st;
+    if (stat(path, &st) == 0 && !S_ISREG(st.st_mode)) {
+        /* rename() would replace a device node or FIFO (as root) by the result. */
+        ccb_error_set("cannot write %s: it is not a regular file", path);
+        goto done;
+    }
+    text = ccb_result_to_text(r);
     if (!text)
         goto done;
     /* The trailing newline keeps `cat` and diff tools happy. */
@@ -459,4 +468,43 @@ done:
     free(with_nl);
     free(text);
     return rc;
+}
+
+/* Control bytes (C0, DEL) become '?', and so do UTF-8 C1 controls (U+0080..U+009F, 0xC2
+ * 0x80..0x9F: CSI among them), in place: the length never changes. */
+static void neutralize(char *text)
+{
+    unsigned char *p = (unsigned char *)text;
+    for (; p && *p; p++) {
+        if (*p < 0x20 || *p == 0x7f)
+            *p = '?';
+        else if (*p == 0xc2 && p[1] >= 0x80 && p[1] <= 0x9f) {
+            p[0] = '?';
+            p[1] = '?';
+            p++;
+        }
+    }
+}
+
+void ccb_result_neutralize_controls(ccb_result *r)
+{
+    char *top[] = {r->ccbench_version,   r->created_at,        r->label,
+                   r->profile,           r->git.revision,      r->git.commit,
+                   r->git.tracker_tree,  r->machine.hostname,  r->machine.os,
+                   r->machine.kernel,    r->machine.cpu_model, r->machine.compiler,
+                   r->machine.build_type};
+    for (size_t i = 0; i < sizeof(top) / sizeof(top[0]); i++)
+        neutralize(top[i]);
+    for (size_t i = 0; i < r->nscenarios; i++) {
+        ccb_scenario_result *s = &r->scenarios[i];
+        neutralize(s->name);
+        for (size_t k = 0; k < s->nfailures; k++) {
+            neutralize(s->failures[k].reason);
+            neutralize(s->failures[k].detail);
+        }
+        for (size_t k = 0; k < s->nmetrics; k++) {
+            neutralize(s->metrics[k].name);
+            neutralize(s->metrics[k].unit);
+        }
+    }
 }

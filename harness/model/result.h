@@ -101,6 +101,11 @@ int ccb_result_from_json(const cJSON *json, const char *origin, ccb_result **out
  * should be ("a ccbench result file"). *out is the caller's (cJSON_Delete). */
 int ccb_json_read_file(const char *path, const char *what, cJSON **out);
 
+/* Before a result read from a file or a git note is printed for a terminal (table,
+ * markdown): its control characters (ESC sequences, C1 controls) become '?', so a crafted
+ * file cannot drive the terminal. JSON output needs none of this (cJSON escapes them). */
+void ccb_result_neutralize_controls(ccb_result *r);
+
 const ccb_scenario_result *ccb_result_find_scenario(const ccb_result *r, const char *name);
 
 #endif

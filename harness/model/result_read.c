@@ -341,7 +341,9 @@ static int slurp(const char *path, const char *what, char **out, size_t *len)
 {
     int rc = -1;
     char *buf = NULL;
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    /* O_NONBLOCK: opening a FIFO for reading blocks until a writer comes, before fstat could
+     * refuse it. It changes nothing for the regular files read below. */
+    int fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
     struct stat st;
     if (fd < 0) {
         ccb_error_set("%s: cannot open: %s", path, strerror(errno));
@@ -355,13 +357,28 @@ static int slurp(const char *path, const char *what, char **out, size_t *len)
         ccb_error_set("%s: %lld bytes is too large for %s", path, (long long)st.st_size, what);
         goto done;
     }
-    size_t size = (size_t)st.st_size, off = 0;
+    /* Size 0 may be a file whose size is not known in advance (/proc, /sys): read it to its
+     * end, up to the limit, so the message says what it holds rather than "empty". */
+    int unknown = st.st_size == 0;
+    size_t size = unknown ? 4096 : (size_t)st.st_size, off = 0;
     buf = malloc(size + 1);
     if (!buf) {
         ccb_error_set("out of memory reading %s", path);
         goto done;
     }
-    while (off < size) {
+    for (;;) {
+        if (off == size) {
+            if (!unknown || size >= (size_t)MAX_RESULT_BYTES)
+                break;
+            size_t grown = size * 2 > (size_t)MAX_RESULT_BYTES ? (size_t)MAX_RESULT_BYTES : size * 2;
+            char *bigger = realloc(buf, grown + 1);
+            if (!bigger) {
+                ccb_error_set("out of memory reading %s", path);
+                goto done;
+            }
+            buf = bigger;
+            size = grown;
+        }
         ssize_t n = read(fd, buf + off, size - off);
         if (n < 0 && errno == EINTR)
             continue;
@@ -369,7 +386,7 @@ static int slurp(const char *path, const char *what, char **out, size_t *len)
             ccb_error_set("%s: cannot read: %s", path, strerror(errno));
             goto done;
         }
-        if (n == 0) /* shrank while we read: take what is there */
+        if (n == 0) /* the end (or it shrank while we read: take what is there) */
             break;
         off += (size_t)n;
     }
@@ -385,6 +402,51 @@ done:
     return rc;
 }
 
+/* A NUL in the text: raw (cJSON would stop there and ignore what follows) or as \u0000 in a
+ * string (the decoded C string would end there). The offset of the first, or -1. */
+static long find_nul(const char *text, size_t len)
+{
+    const char *raw = memchr(text, '\0', len);
+    int in_string = 0;
+    for (size_t i = 0; i < len && (!raw || text + i < raw); i++) {
+        if (text[i] == '"')
+            in_string = !in_string;
+        else if (in_string && text[i] == '\\' && i + 1 < len) {
+            if (text[i + 1] == 'u' && i + 5 < len && strncmp(text + i + 2, "0000", 4) == 0)
+                return (long)i;
+            i++; /* the escaped character, even a quote */
+        }
+    }
+    return raw ? (long)(raw - text) : -1;
+}
+
+/* The first key that appears twice in one object, anywhere in TREE (cJSON keeps both and
+ * the getters would see only the first), with the path of its object in PATH. */
+static const char *find_duplicate_key(const cJSON *tree, char *path, size_t cap)
+{
+    size_t len = strlen(path);
+    size_t index = 0;
+    for (const cJSON *a = tree ? tree->child : NULL; a; a = a->next, index++) {
+        if (cJSON_IsObject(tree) && a->string) {
+            for (const cJSON *b = a->next; b; b = b->next) {
+                if (b->string && strcmp(a->string, b->string) == 0)
+                    return a->string;
+            }
+        }
+        if (a->child) {
+            if (cJSON_IsObject(tree))
+                snprintf(path + len, cap - len, ".%s", a->string ? a->string : "");
+            else
+                snprintf(path + len, cap - len, "[%zu]", index);
+            const char *dup = find_duplicate_key(a, path, cap);
+            if (dup)
+                return dup;
+            path[len] = '\0';
+        }
+    }
+    return NULL;
+}
+
 int ccb_json_read_file(const char *path, const char *what, cJSON **out)
 {
     char *text = NULL;
@@ -397,6 +459,13 @@ int ccb_json_read_file(const char *path, const char *what, cJSON **out)
         goto done;
     if (strspn(text, " \t\r\n") == len) {
         ccb_error_set("%s: the file is empty. Is this %s?", path, what);
+        goto done;
+    }
+    long nul = find_nul(text, len);
+    if (nul >= 0) {
+        ccb_error_set("%s: a NUL character at byte %ld: %s is JSON text, without NULs (raw, or "
+                      "escaped as \\u0000 in a string)",
+                      path, nul, what);
         goto done;
     }
     const char *end = NULL;
@@ -414,6 +483,14 @@ int ccb_json_read_file(const char *path, const char *what, cJSON **out)
     }
     if (end && strspn(end, " \t\r\n") != strlen(end)) {
         ccb_error_set("%s: not valid JSON (extra data after byte %zu)", path, (size_t)(end - text));
+        goto done;
+    }
+    char where[256] = "";
+    const char *dup = find_duplicate_key(json, where, sizeof(where));
+    if (dup) {
+        ccb_error_set("%s: key '%s' appears twice in the object %s. Which one counts is not "
+                      "defined: remove one.",
+                      path, dup, where[0] ? where + 1 : "at the top");
         goto done;
     }
     *out = json;

@@ -16,6 +16,9 @@
 
 int ccb_history_add(ccb_history *h, ccb_result *r, const char *source, const char *commit)
 {
+    /* Files and git notes are other people's text: nothing in them may reach the terminal
+     * as a control sequence (the table, the skipped-results lines). */
+    ccb_result_neutralize_controls(r);
     if (h->n == h->cap) {
         size_t cap = h->cap ? h->cap * 2 : 16;
         ccb_history_entry *grown = realloc(h->entries, cap * sizeof(*grown));

@@ -81,6 +81,14 @@ int ccb_plot_target_init(ccb_plot_target *t, const char *path)
         (strcasecmp(dot, ".png") != 0 && strcasecmp(dot, ".svg") != 0))
         return ccb_error_set("plot: --out '%s': expected a file name ending in .png or .svg",
                              path);
+    for (const unsigned char *p = (const unsigned char *)path; *p; p++) {
+        /* The path goes into the script (comment, output and -e lines): refused rather than
+         * altered, so the image lands where it was asked to or nowhere. */
+        if (*p < 0x20 || *p == 0x7f)
+            return ccb_error_set("plot: --out: the path has a control character (byte %u at "
+                                 "offset %zu). Pass a path without newlines or tabs.",
+                                 (unsigned)*p, (size_t)((const char *)p - path));
+    }
     t->svg = strcasecmp(dot, ".svg") == 0;
     t->image = absolute(path);
     if (!t->image)
@@ -119,6 +127,28 @@ static void gp_str(FILE *gp, const char *text)
     fputc('\'', gp);
 }
 
+/* TEXT inside a script comment or a data line: a newline there would end the comment and
+ * make the rest a gnuplot command (system() included), so control characters become '?'. */
+static void gp_raw(FILE *gp, const char *text)
+{
+    for (const unsigned char *p = (const unsigned char *)text; *p; p++)
+        fputc(*p < 0x20 || *p == 0x7f ? '?' : *p, gp);
+}
+
+/* "S.M [UNIT]" for a comment, through gp_raw(). */
+static void gp_series_comment(FILE *gp, const char *scenario, const char *metric,
+                              const char *unit)
+{
+    gp_raw(gp, scenario);
+    fputc('.', gp);
+    gp_raw(gp, metric);
+    if (unit) {
+        fputs(" [", gp);
+        gp_raw(gp, unit);
+        fputc(']', gp);
+    }
+}
+
 typedef struct layout {
     size_t panels, cols, rows;
     int width, height;
@@ -146,7 +176,9 @@ static layout make_layout(size_t panels)
 static void preamble(FILE *gp, const ccb_plot_target *t, const layout *l, const char *title1,
                      const char *title2)
 {
-    fprintf(gp, "# Written by ccbench; rerun with: gnuplot %s\n", t->script);
+    fputs("# Written by ccbench; rerun with: gnuplot ", gp);
+    gp_raw(gp, t->script);
+    fputc('\n', gp);
     fputs("# Data is inline (the $name << EOD blocks); edit freely.\n", gp);
     fputs("if (!exists(\"outfile\")) outfile = ", gp);
     gp_str(gp, t->image);
@@ -293,7 +325,9 @@ int ccb_plot_distribution(FILE *gp, const ccb_plot_target *t, const ccb_result *
     for (size_t k = 0; k < panels; k++) {
         const ccb_series *s = &list[k];
         double lo = INFINITY, hi = -INFINITY;
-        fprintf(gp, "\n# %s.%s [%s]\n", s->scenario, s->metric, s->unit);
+        fputs("\n# ", gp);
+        gp_series_comment(gp, s->scenario, s->metric, s->unit);
+        fputc('\n', gp);
         for (size_t i = 0; i < n; i++) {
             const ccb_metric_result *m = ccb_series_find(rs[i], s);
             fprintf(gp, "$d%zu_%zu << EOD\n", k, i);
@@ -381,8 +415,9 @@ int ccb_plot_history(FILE *gp, const ccb_plot_target *t, const ccb_history *h,
     for (size_t k = 0; k < panels; k++) {
         const ccb_series *s = &list[k];
         double lo = INFINITY, hi = -INFINITY;
-        fprintf(gp, "\n# %s.%s [%s]: entry median ci95_low ci95_high\n$h%zu << EOD\n",
-                s->scenario, s->metric, s->unit, k);
+        fputs("\n# ", gp);
+        gp_series_comment(gp, s->scenario, s->metric, s->unit);
+        fprintf(gp, ": entry median ci95_low ci95_high\n$h%zu << EOD\n", k);
         for (size_t i = 0; i < h->n; i++) {
             const ccb_metric_result *m = ccb_series_find(rs[i], s);
             if (!m || m->stats.n == 0)
@@ -567,8 +602,10 @@ int ccb_plot_compare(FILE *gp, const ccb_plot_target *t, const ccb_compare_doc *
                             kind == CCB_KIND_COUNT ? "count" : "timing");
                 open = 1;
                 int ci = isfinite(m->ci_low);
-                fprintf(gp, "%zu %.17g %.17g %.17g  # %s.%s\n", n - i, r, ci ? m->ci_low : r,
-                        ci ? m->ci_high : r, m->scenario, m->name);
+                fprintf(gp, "%zu %.17g %.17g %.17g  # ", n - i, r, ci ? m->ci_low : r,
+                        ci ? m->ci_high : r);
+                gp_series_comment(gp, m->scenario, m->name, NULL);
+                fputc('\n', gp);
             }
             if (open)
                 fputs("EOD\n", gp);

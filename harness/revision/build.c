@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -41,6 +42,11 @@
 
 int ccb_operand_classify(ccb_operand *op, const char *text)
 {
+    return ccb_operand_classify_as(op, text, CCB_FORCE_NONE);
+}
+
+int ccb_operand_classify_as(ccb_operand *op, const char *text, ccb_operand_force force)
+{
     struct stat st;
     memset(op, 0, sizeof(*op));
     op->text = text;
@@ -48,14 +54,51 @@ int ccb_operand_classify(ccb_operand *op, const char *text)
         ccb_error_set("compare: an empty operand: give a revision, WORKTREE or a result file");
         return ccb_error_classify(CCB_ERROR_INPUT);
     }
-    if (strcmp(text, CCB_WORKTREE) == 0) {
+    if (force != CCB_FORCE_FILE && strcmp(text, CCB_WORKTREE) == 0) {
         op->kind = CCB_OPERAND_WORKTREE;
         return 0;
     }
-    if (stat(text, &st) == 0 && !S_ISDIR(st.st_mode)) {
+    if (force == CCB_FORCE_REV) {
+        op->kind = CCB_OPERAND_REVISION;
+        return 0;
+    }
+    int exists = stat(text, &st) == 0;
+    size_t len = strlen(text);
+    int json_name = len > 5 && strcmp(text + len - 5, ".json") == 0;
+    /* Written as a path (or forced): a file is meant, and no revision is tried. */
+    int path_like = json_name || strchr(text, '/') || text[0] == '.';
+    if (force == CCB_FORCE_FILE || (exists && S_ISDIR(st.st_mode) && path_like)) {
+        if (exists && S_ISDIR(st.st_mode)) {
+            /* Taking it as a revision would only say "no git repository". */
+            ccb_error_set("compare: '%s' is a directory: give a result file (.json), a "
+                          "revision or WORKTREE",
+                          text);
+            return ccb_error_classify(CCB_ERROR_INPUT);
+        }
         op->kind = CCB_OPERAND_FILE;
         /* The strict reader names the file and the field. */
         return ccb_result_read_file(text, &op->file) == 0 ? 0 : ccb_error_classify(CCB_ERROR_INPUT);
+    }
+    if (exists && !S_ISDIR(st.st_mode)) {
+        /* A file that shares its name with a revision (a bare repository's HEAD, a file named
+         * like a branch) is not a result file unless it reads as one or is named *.json:
+         * then it is taken as the revision, not refused as malformed JSON. */
+        if (ccb_result_read_file(text, &op->file) == 0) {
+            op->kind = CCB_OPERAND_FILE;
+            if (!path_like)
+                fprintf(stderr,
+                        "ccbench: '%s': taken as the result file of that name (pass --rev to "
+                        "take it as a revision)\n",
+                        text);
+            return 0;
+        }
+        if (path_like || !S_ISREG(st.st_mode))
+            return ccb_error_classify(CCB_ERROR_INPUT); /* the reader named file and field */
+        fprintf(stderr,
+                "ccbench: '%s': a file of that name is no result file: taken as a revision "
+                "(pass --file to read it as one)\n",
+                text);
+        ccb_error_clear();
     }
     op->kind = CCB_OPERAND_REVISION;
     return 0;
@@ -667,12 +710,19 @@ static int write_stamp(const ccb_operand *op)
     return ccb_atomic_write(path, text, (size_t)n);
 }
 
-int ccb_build_ensure(ccb_build_ctx *ctx, ccb_operand *op)
+static int build_is_complete(const ccb_operand *op)
 {
-    char stamp[PATH_MAX], log_path[PATH_MAX], def_tracker[PATH_MAX + 32];
+    char stamp[PATH_MAX];
     snprintf(stamp, sizeof(stamp), "%s/.complete", op->build_dir);
-    if (access(stamp, F_OK) == 0 && access(op->out.runner, X_OK) == 0 &&
-        access(op->out.floor, X_OK) == 0) {
+    return access(stamp, F_OK) == 0 && access(op->out.runner, X_OK) == 0 &&
+           access(op->out.floor, X_OK) == 0;
+}
+
+/* Called with the entry's lock held: nobody else is building or wiping it. */
+static int build_locked(ccb_build_ctx *ctx, ccb_operand *op)
+{
+    char log_path[PATH_MAX], def_tracker[PATH_MAX + 32];
+    if (build_is_complete(op)) { /* built by the process we waited for */
         op->cached = 1;
         progress_line(ctx, "%s: cached build %.12s (nothing to build)", op->text, op->key);
         return 0;
@@ -732,6 +782,45 @@ int ccb_build_ensure(ccb_build_ctx *ctx, ccb_operand *op)
         return ccb_error_classify(CCB_ERROR_BUILD);
     progress_line(ctx, "%s: built", op->text);
     return 0;
+}
+
+int ccb_build_ensure(ccb_build_ctx *ctx, ccb_operand *op)
+{
+    /* A complete entry is never deleted, so it needs no lock. */
+    if (build_is_complete(op)) {
+        op->cached = 1;
+        progress_line(ctx, "%s: cached build %.12s (nothing to build)", op->text, op->key);
+        return 0;
+    }
+    /* <key>.lock beside the entry (the entry itself is wiped): a second compare of the same
+     * revision waits for the first's build and then reuses it, instead of wiping it mid-build.
+     * flock() is released by the kernel when a holder dies, so a crash never leaves it held;
+     * O_CLOEXEC keeps cmake and the compilers from inheriting it. */
+    char lock_path[PATH_MAX + 8];
+    snprintf(lock_path, sizeof(lock_path), "%s.lock", op->build_dir);
+    if (ccb_paths_mkdir_p(op->build_dir, 0755) != 0)
+        return ccb_error_classify(CCB_ERROR_BUILD);
+    int fd = open(lock_path, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0644);
+    if (fd < 0) {
+        ccb_error_set("cannot open the build lock %s: %s", lock_path, strerror(errno));
+        return ccb_error_classify(CCB_ERROR_BUILD);
+    }
+    int rc = flock(fd, LOCK_EX | LOCK_NB);
+    if (rc != 0 && errno == EWOULDBLOCK) {
+        progress_line(ctx, "%s: waiting for another ccbench building %.12s (lock: %s)", op->text,
+                      op->key, lock_path);
+        do {
+            rc = flock(fd, LOCK_EX);
+        } while (rc != 0 && errno == EINTR);
+    }
+    if (rc != 0) {
+        ccb_error_set("cannot lock %s: %s", lock_path, strerror(errno));
+        close(fd);
+        return ccb_error_classify(CCB_ERROR_BUILD);
+    }
+    rc = build_locked(ctx, op);
+    close(fd);
+    return rc;
 }
 
 char *ccb_build_noise_path(const ccb_operand *op)

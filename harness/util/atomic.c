@@ -3,12 +3,22 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
 #include "error.h"
+
+/* A SIGINT/SIGTERM the caller blocked for the write (ccb_interrupt_install) that came
+ * meanwhile: the caller will exit 130, so the file must not be replaced. */
+static int stop_pending(void)
+{
+    sigset_t pending;
+    return sigpending(&pending) == 0 &&
+           (sigismember(&pending, SIGINT) == 1 || sigismember(&pending, SIGTERM) == 1);
+}
 
 /* Best effort: the data is already safe in the file; only the rename's entry is at stake. */
 static void sync_parent_dir(const char *path)
@@ -78,7 +88,15 @@ int ccb_atomic_write(const char *path, const void *data, size_t len)
     }
     int closing = fd;
     fd = -1;
-    if (close(closing) != 0 || rename(tmp, path) != 0) {
+    if (close(closing) != 0) {
+        err = errno;
+        goto done;
+    }
+    if (stop_pending()) {
+        err = EINTR; /* interrupted: PATH is left as it was */
+        goto done;
+    }
+    if (rename(tmp, path) != 0) {
         err = errno;
         goto done;
     }

@@ -116,17 +116,18 @@ int ccb_cli_parse_profile(const char *option, const char *text, int *out)
     return 0;
 }
 
-int ccb_cli_parse_positive(const char *option, const char *text, double max, double *out)
+int ccb_cli_parse_positive(const char *option, const char *text, double min, double max,
+                           double *out)
 {
     if ((text[0] < '0' || text[0] > '9') && text[0] != '.')
-        return ccb_error_set("%s '%s': expected a number greater than 0, at most %g", option, text,
-                             max);
+        return ccb_error_set("%s '%s': expected a number from %g to %g", option, text, min, max);
     char *end = NULL;
     errno = 0;
     double value = strtod(text, &end);
-    if (errno != 0 || *end != '\0' || !isfinite(value) || value <= 0 || value > max)
-        return ccb_error_set("%s '%s': expected a number greater than 0, at most %g", option, text,
-                             max);
+    /* min > 0: a value below it would round to nothing where it is used (0.0004 s is 0 ms,
+     * which the runner takes as "the profile's"), so it is refused, not silently replaced. */
+    if (errno != 0 || *end != '\0' || !isfinite(value) || value <= 0 || value < min || value > max)
+        return ccb_error_set("%s '%s': expected a number from %g to %g", option, text, min, max);
     *out = value;
     return 0;
 }

@@ -44,8 +44,10 @@ int ccb_cli_parse_uint(const char *option, const char *text, unsigned long min, 
 int ccb_cli_parse_cpu(const char *option, const char *text, long *out);
 /* --profile: quick, default or full, into *out (a ccb_profile). 0 or -1. */
 int ccb_cli_parse_profile(const char *option, const char *text, int *out);
-/* A finite decimal number in (0, max]. */
-int ccb_cli_parse_positive(const char *option, const char *text, double max, double *out);
+/* A finite decimal number in [min, max], above 0. MIN is the smallest value that still means
+ * something where it is used (e.g. 0.001 s for a duration counted in ms). */
+int ccb_cli_parse_positive(const char *option, const char *text, double min, double max,
+                           double *out);
 
 /* Optimal string alignment distance (Levenshtein plus adjacent transpositions). */
 size_t ccb_cli_edit_distance(const char *a, const char *b);

@@ -5,6 +5,7 @@
 #include "paths.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <ftw.h>
 #include <limits.h>
 #include <stdio.h>
@@ -36,6 +37,26 @@ int ccb_paths_mkdir_p(const char *path, mode_t mode)
     return 0;
 }
 
+/* Can a file be created in DIR? access(W_OK) says yes to root on any directory, so create
+ * and remove a probe: one extra create before a run that lasts seconds to minutes. */
+static int probe_dir(const char *dir, const char *file)
+{
+    char *probe = NULL;
+    if (asprintf(&probe, "%s/.ccbench-probe.%ld", dir, (long)getpid()) < 0)
+        return ccb_error_set("out of memory");
+    int fd = open(probe, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+    int err = errno;
+    if (fd >= 0) {
+        close(fd);
+        unlink(probe);
+    }
+    free(probe);
+    if (fd < 0)
+        return ccb_error_set("cannot write %s: cannot create a file in %s: %s", file, dir,
+                             strerror(err));
+    return 0;
+}
+
 int ccb_paths_results_dir(const char *workdir, char **out)
 {
     const char *env = getenv("CCBENCH_RESULTS_DIR");
@@ -50,7 +71,7 @@ int ccb_paths_results_dir(const char *workdir, char **out)
         n = asprintf(&dir, "results");
     if (n < 0)
         return ccb_error_set("out of memory");
-    if (ccb_paths_mkdir_p(dir, 0777) != 0) {
+    if (ccb_paths_mkdir_p(dir, 0777) != 0 || probe_dir(dir, "results") != 0) {
         const char *msg = ccb_error_message();
         char copy[768];
         snprintf(copy, sizeof(copy), "%s", msg);
@@ -114,7 +135,12 @@ int ccb_paths_check_writable(const char *file)
         return ccb_error_set("cannot write %s: directory %s is not writable", file, dir);
     if (stat(file, &st) == 0 && S_ISDIR(st.st_mode))
         return ccb_error_set("cannot write %s: it is a directory", file);
-    return 0;
+    /* The result replaces FILE by rename(): a device or FIFO would be replaced by a regular
+     * file (as root, /dev/null itself). Only a regular file, or nothing, may be there. */
+    if (stat(file, &st) == 0 && !S_ISREG(st.st_mode))
+        return ccb_error_set("cannot write %s: it is not a regular file (a device, FIFO or "
+                             "socket). Pass --out a path to a regular file.", file);
+    return probe_dir(dir, file);
 }
 
 void ccb_paths_iso8601(char *buf, size_t size, time_t when)
@@ -157,6 +183,40 @@ int ccb_paths_tempdir_create(char **out)
     }
     *out = path;
     return 0;
+}
+
+int ccb_paths_tempdir_check(void)
+{
+    char *dir = NULL, *probe = NULL;
+    if (ccb_paths_tempdir_create(&dir) != 0)
+        return -1;
+    int rc = -1, fd = -1, err = 0;
+    char block[4096];
+    memset(block, 0, sizeof(block));
+    if (asprintf(&probe, "%s/probe", dir) < 0) {
+        probe = NULL;
+        ccb_error_set("out of memory");
+        goto done;
+    }
+    /* One block written and closed: a full file system refuses it (ENOSPC), as it would
+     * refuse the children's logs in the middle of a run. */
+    fd = open(probe, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+    if (fd < 0 || write(fd, block, sizeof(block)) != (ssize_t)sizeof(block))
+        err = errno;
+    if (fd >= 0 && close(fd) != 0 && !err)
+        err = errno;
+    if (err) {
+        ccb_error_set("cannot write in the temporary directory %s: %s. Set TMPDIR to a "
+                      "writable directory with free space.",
+                      dir, strerror(err));
+        goto done;
+    }
+    rc = 0;
+done:
+    ccb_paths_tempdir_remove(dir);
+    free(probe);
+    free(dir);
+    return rc;
 }
 
 static int remove_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)

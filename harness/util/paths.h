@@ -34,6 +34,10 @@ int ccb_paths_exe_dir(char **out);
 
 /* mkdtemp("$TMPDIR/ccbench-XXXXXX"); *out is malloc'd. */
 int ccb_paths_tempdir_create(char **out);
+/* Before measuring: can the run's temp dir be created under $TMPDIR and a block written in
+ * it? A missing or full TMPDIR is then bad input (exit 2) found at once, not a failed
+ * scenario (exit 3) found after the build. */
+int ccb_paths_tempdir_check(void);
 /* Remove DIR and everything in it (the children's logs and whatever they left behind). */
 void ccb_paths_tempdir_remove(const char *dir);
 

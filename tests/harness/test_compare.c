@@ -687,12 +687,63 @@ static void test_compare__two_files_build_nothing(void **state)
     proc_free(&p);
 }
 
+/* Issue 15 item 6: two compares of one revision in one cache. The first holds the entry's
+ * lock while its (fake, blocked) cmake runs; the second says it waits and leaves the first's
+ * build directory alone, then takes its turn once the first is done. Without the lock the
+ * second wipes the directory and starts its own build at once. */
+static void test_compare__concurrent_compares_wait_for_the_build(void **state)
+{
+    char fake_dir[600], script[700], fifo[700], env_path[5000], env_cache_lock[700];
+    char text[2000], buf_a[4096], buf_b[4096], buf_b2[4096], log_path[1000];
+    (void)state;
+
+    snprintf(fake_dir, sizeof(fake_dir), "%s/fake-cmake-lock", suite.dir);
+    assert_int_equal(mkdir(fake_dir, 0755), 0);
+    snprintf(fifo, sizeof(fifo), "%s/go", fake_dir);
+    assert_int_equal(mkfifo(fifo, 0600), 0);
+    snprintf(script, sizeof(script), "%s/cmake", fake_dir);
+    /* The first cmake blocks until the test writes to the FIFO; any later one fails at once. */
+    snprintf(text, sizeof(text),
+             "#!/bin/sh\n[ -e '%s/released' ] && exit 1\nread x < '%s'\ntouch '%s/released'\n"
+             "exit 1\n",
+             fake_dir, fifo, fake_dir);
+    write_text(script, text);
+    assert_int_equal(chmod(script, 0755), 0);
+    snprintf(env_path, sizeof(env_path), "PATH=%s:%s", fake_dir, getenv("PATH"));
+    snprintf(env_cache_lock, sizeof(env_cache_lock), "CCBENCH_CACHE_DIR=%s/cache-lock", suite.dir);
+    /* The time limit bounds the first compare's blocked cmake if this test fails midway. */
+    const char *const *env =
+        ENV(env_path, env_cache_lock, env_source, env_results, "CCBENCH_BUILD_TIMEOUT_S=60");
+    const char *const *args = ARGS("compare", "main", "main", QUICK);
+
+    int err_a = -1, err_b = -1;
+    pid_t a = spawn_ccbench(&suite, repo_dir, env, args, &err_a);
+    read_stderr_until(a, err_a, "main: configuring (log: ", buf_a, sizeof(buf_a));
+    const char *at = strstr(buf_a, "main: configuring (log: ") + strlen("main: configuring (log: ");
+    snprintf(log_path, sizeof(log_path), "%.*s", (int)strcspn(at, ")"), at);
+    pid_t b = spawn_ccbench(&suite, repo_dir, env, args, &err_b);
+    read_stderr_until(b, err_b, "waiting for another ccbench", buf_b, sizeof(buf_b));
+    /* B is waiting: A's build directory is still there, as A left it. */
+    assert_int_equal(access(log_path, F_OK), 0);
+
+    int go = open(fifo, O_WRONLY | O_CLOEXEC); /* A's cmake is the only reader */
+    assert_true(go >= 0);
+    assert_int_equal(write(go, "\n", 1), 1);
+    close(go);
+    assert_int_equal(wait_bounded(a, 120), 3); /* its (fake) build failed, as it should */
+    read_stderr_until(b, err_b, "main: configuring", buf_b2, sizeof(buf_b2));
+    assert_int_equal(wait_bounded(b, 120), 3);
+    close(err_a);
+    close(err_b);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_compare__two_files_build_nothing),
         cmocka_unit_test(test_compare__bad_operands),
         cmocka_unit_test(test_compare__hung_build_is_killed_at_the_time_limit),
+        cmocka_unit_test(test_compare__concurrent_compares_wait_for_the_build),
         cmocka_unit_test(test_compare__unfinished_build_is_rebuilt_from_scratch),
         cmocka_unit_test(test_compare__a_a_has_no_regression),
         cmocka_unit_test(test_compare__slow_start_regresses_and_reverse_improves),
