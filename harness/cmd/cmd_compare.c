@@ -37,6 +37,7 @@ typedef struct compare_options {
     ccb_thresholds thresholds;
     ccb_profile profile;
     unsigned long blocks;
+    unsigned int budget_ms; /* the first round's time budget; 0 with --blocks */
     uint64_t seed;
     int seed_given, quiet, no_fail, noise;
     ccb_operand_force force; /* --rev / --file */
@@ -144,8 +145,10 @@ static int parse_options(int argc, char **argv, compare_options *o)
     o->sel_given = o->sel.n > 0;
     if (o->sel.n == 0)
         ccb_selection_default(&o->sel);
-    if (!o->blocks)
+    if (!o->blocks) {
         o->blocks = ccb_abba_default_blocks(o->profile);
+        o->budget_ms = ccb_abba_budget_ms(o->profile); /* --blocks: exactly that many */
+    }
     if (!o->seed_given)
         o->seed = ccb_abba_default_seed();
     return 0;
@@ -259,13 +262,16 @@ typedef struct compare_run {
     time_t when;
 } compare_run;
 
-/* The round spec of a compare: both builds, the options' profile, cpu and blocks. */
-static ccb_abba_round round_spec(const compare_run *c, const ccb_selection *sel, uint64_t seed)
+/* The round spec of a compare: both builds, the options' profile, cpu and blocks, and the
+ * time budget (the confirm round gets a quarter of the first round's). */
+static ccb_abba_round round_spec(const compare_run *c, const ccb_selection *sel, uint64_t seed,
+                                 int confirm)
 {
     return (ccb_abba_round){.sel = sel,
                             .profile = c->o.profile,
                             .cpu = c->o.cpu,
                             .blocks = (unsigned int)c->o.blocks,
+                            .budget_ms = confirm ? c->o.budget_ms / 4 : c->o.budget_ms,
                             .seed = seed,
                             .mode = c->mode,
                             .side = {&c->op[0].out, &c->op[1].out}};
@@ -350,7 +356,7 @@ static int confirm_regressions(compare_run *c)
             goto done;
         }
     }
-    ccb_abba_round spec = round_spec(c, &again, c->cmp.confirm_seed);
+    ccb_abba_round spec = round_spec(c, &again, c->cmp.confirm_seed, 1);
     if (ccb_abba_round_run(&spec, again_results, &round2, &failed2, &c->outcome) != 0)
         goto done;
     if (c->outcome == CCB_MEASURE_INTERRUPTED) {
@@ -390,7 +396,12 @@ static int compare_builds(compare_run *c)
             ccb_noise_save(&c->op[1], &aa, ccb_profile_name(c->o.profile)) != 0)
             goto done;
     }
-    if (!c->o.quiet)
+    if (!c->o.quiet && c->o.budget_ms)
+        fprintf(stderr, "ccbench: compare: a %.0f s budget shared by %zu scenario(s), at least %lu "
+                        "ABBA blocks each, seed %llu (reproduce the order with --seed %llu)\n",
+                c->o.budget_ms / 1000.0, c->o.sel.n, c->o.blocks, (unsigned long long)c->o.seed,
+                (unsigned long long)c->o.seed);
+    else if (!c->o.quiet)
         fprintf(stderr, "ccbench: compare: %lu ABBA blocks, seed %llu (reproduce with --seed "
                         "%llu)\n",
                 c->o.blocks, (unsigned long long)c->o.seed, (unsigned long long)c->o.seed);
@@ -400,7 +411,7 @@ static int compare_builds(compare_run *c)
             describe(c->results[side], &c->op[side], c->o.profile, c->when) != 0)
             goto done;
     }
-    ccb_abba_round spec = round_spec(c, &c->o.sel, c->o.seed);
+    ccb_abba_round spec = round_spec(c, &c->o.sel, c->o.seed, 0);
     if (c->outcome == CCB_MEASURE_DONE &&
         ccb_abba_round_run(&spec, c->results, &c->cmp, &c->scenario_failed, &c->outcome) != 0)
         goto done;

@@ -17,11 +17,20 @@
 typedef struct interleave {
     const ccb_build_outputs *const *side; /* [0] baseline, [1] candidate */
     unsigned int blocks;
+    uint64_t share_ns; /* each scenario's share of the budget; 0: exactly `blocks` */
+    unsigned int most_blocks; /* the largest count a scenario got */
     ccb_rng rng;
     ccb_result **results;
     ccb_compare *cmp;
     size_t sample_index; /* unique log names across both sides */
 } interleave;
+
+static uint64_t now_ns(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
+}
 
 /* The per-metric reduction of the samples one process added to S (from counts BEFORE). */
 static void reduce_process(const ccb_scenario_result *s, const size_t *before, double *out)
@@ -54,11 +63,7 @@ static int interleave_item(void *payload, size_t index, ccb_plan_item *item,
             goto done;
         cJSON_Delete(s[side]->params);
         s[side]->params = cJSON_Duplicate(item->params, 1);
-        /* Each side ran half of the item's processes; record what it really got. */
-        if (!s[side]->params ||
-            !cJSON_ReplaceItemInObjectCaseSensitive(s[side]->params, "processes",
-                                                    cJSON_CreateNumber(2.0 * il->blocks)) ||
-            !cJSON_AddNumberToObject(s[side]->params, "abba_blocks", il->blocks)) {
+        if (!s[side]->params) {
             ccb_error_set("out of memory");
             goto done;
         }
@@ -78,7 +83,16 @@ static int interleave_item(void *payload, size_t index, ccb_plan_item *item,
         cm[m] = ccb_compare_find(il->cmp, def->name, def->metrics[m].name);
 
     int is_floor = strcmp(def->executable, CCB_FLOOR_EXECUTABLE) == 0;
-    for (unsigned int b = 0; b < il->blocks && !*interrupted; b++) {
+    uint64_t began = now_ns();
+    unsigned int b = 0;
+    /* The first `blocks` blocks are the pilot: what they cost says how many more the share
+     * buys, so a cheap scenario (a cold process: ~1-3 ms) gets hundreds and an expensive one
+     * (throughput: seconds) keeps its minimum. */
+    for (; !*interrupted; b++) {
+        if (b >= il->blocks &&
+            (il->share_ns == 0 || b >= CCB_ABBA_MAX_BLOCKS ||
+             now_ns() - began >= il->share_ns))
+            break;
         /* ABBA or BAAB: drift within a block hits both sides equally either way, and the
          * random choice keeps a periodic disturbance from lining up with one side. */
         int first = (int)ccb_rng_below(&il->rng, 2);
@@ -113,6 +127,19 @@ static int interleave_item(void *payload, size_t index, ccb_plan_item *item,
                 goto done;
         }
     }
+    if (b > il->most_blocks)
+        il->most_blocks = b;
+    /* Each side ran half of the item's processes; record what it really got. */
+    for (int side = 0; side < 2; side++) {
+        if (!cJSON_ReplaceItemInObjectCaseSensitive(s[side]->params, "processes",
+                                                    cJSON_CreateNumber(2.0 * b)) ||
+            !cJSON_AddNumberToObject(s[side]->params, "abba_blocks", b) ||
+            (il->share_ns &&
+             !cJSON_AddNumberToObject(s[side]->params, "budget_ms", (double)il->share_ns / 1e6))) {
+            ccb_error_set("out of memory");
+            goto done;
+        }
+    }
     rc = 0;
 done:
     free(cm);
@@ -126,10 +153,13 @@ static int measure_items(const ccb_abba_round *r, ccb_plan_item *items, size_t c
                          ccb_result *results[2], ccb_compare *cmp, ccb_measure_outcome *outcome)
 {
     interleave il = {.side = r->side, .blocks = r->blocks, .results = results, .cmp = cmp};
+    if (r->budget_ms && count)
+        il.share_ns = (uint64_t)r->budget_ms * 1000000ULL / count;
     ccb_rng_seed(&il.rng, r->seed);
     cmp->seed = r->seed;
-    cmp->blocks = r->blocks;
-    return ccb_measure_each(items, count, (int)r->cpu, r->mode, interleave_item, &il, outcome);
+    int rc = ccb_measure_each(items, count, (int)r->cpu, r->mode, interleave_item, &il, outcome);
+    cmp->blocks = il.most_blocks > r->blocks ? il.most_blocks : r->blocks;
+    return rc;
 }
 
 uint64_t ccb_abba_default_seed(void)
@@ -154,6 +184,22 @@ unsigned int ccb_abba_default_blocks(ccb_profile profile)
         return 30;
     }
     return 15;
+}
+
+unsigned int ccb_abba_budget_ms(ccb_profile profile)
+{
+    /* What a compare may take on a 2-core machine (README): quick 40 s and default 3 min in
+     * all, so the first round gets about 70% (the rest: builds from cache, the confirm round
+     * at a quarter of this, analysis); full keeps its fixed, larger counts. */
+    switch (profile) {
+    case CCB_PROFILE_QUICK:
+        return 26000;
+    case CCB_PROFILE_DEFAULT:
+        return 120000;
+    case CCB_PROFILE_FULL:
+        return 0;
+    }
+    return 0;
 }
 
 int ccb_abba_round_run(const ccb_abba_round *r, ccb_result *results[2], ccb_compare *cmp,

@@ -20,7 +20,11 @@ typedef struct ccb_abba_round {
     const ccb_selection *sel;
     ccb_profile profile;
     long cpu; /* -1: not pinned */
-    unsigned int blocks;
+    unsigned int blocks; /* per scenario: exactly this many, or at least this many (budget) */
+    /* 0: exactly `blocks` blocks per scenario. Else a time budget (ms) shared equally by the
+     * selected scenarios: each runs its `blocks` blocks, then more while its share lasts, at
+     * most CCB_ABBA_MAX_BLOCKS; the count each got is recorded (params.abba_blocks). */
+    unsigned int budget_ms;
     uint64_t seed; /* of the block order */
     ccb_progress_mode mode;
     const ccb_build_outputs *side[2];
@@ -33,8 +37,12 @@ typedef struct ccb_abba_round {
 int ccb_abba_round_run(const ccb_abba_round *r, ccb_result *results[2], ccb_compare *cmp,
                        int *scenario_failed, ccb_measure_outcome *outcome);
 
-/* Blocks per round when --blocks is not given. */
+/* Blocks per round when --blocks is not given: the least each scenario gets. */
 unsigned int ccb_abba_default_blocks(ccb_profile profile);
+/* The first round's time budget (ms) when --blocks is not given, 0 for none (full). The
+ * confirm round gets a quarter of it. */
+unsigned int ccb_abba_budget_ms(ccb_profile profile);
+#define CCB_ABBA_MAX_BLOCKS 500
 /* A seed for the block order when none is given: from the clock and pid, below 2^53 so JSON
  * readers that use doubles see it exactly (it is printed and recorded: --seed replays it). */
 uint64_t ccb_abba_default_seed(void);

@@ -204,7 +204,7 @@ static void header(FILE *out, const ccb_compare_report *r, const char *lead)
     side_line(out, "candidate", &r->side[1]);
     fputs(lead, out);
     if (c->paired)
-        fprintf(out, "%u ABBA blocks per round, seed %llu%s, profile %s, threshold %s\n",
+        fprintf(out, "up to %u ABBA blocks per scenario, seed %llu%s, profile %s, threshold %s\n",
                 c->blocks, (unsigned long long)c->seed,
                 c->confirm_ran ? " (confirm round: derived seed)" : "",
                 r->profile ? r->profile : "-", thr);

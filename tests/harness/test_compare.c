@@ -497,6 +497,38 @@ static void test_compare__hung_build_is_killed_at_the_time_limit(void **state)
     proc_free(&p);
 }
 
+/* Without --blocks a profile is a time budget: a cheap scenario gets more than the profile's
+ * minimum of 6 blocks (as many as its share buys, at most 500); with --blocks it gets exactly
+ * that many. */
+static void test_compare__quick_budget_buys_more_blocks_than_the_minimum(void **state)
+{
+    proc p;
+    cJSON *root;
+    (void)state;
+
+    compare(&p, ARGS("compare", "main", "main", "--profile", "quick", "--scenario", "spawn_floor",
+                     "--format", "json", "--no-fail"));
+    expect_status(&p, 0);
+    expect_contains(p.err, "budget");
+    root = cJSON_Parse(p.out);
+    assert_non_null(root);
+    const cJSON *blocks = cJSON_GetObjectItemCaseSensitive(root, "blocks");
+    assert_true(cJSON_IsNumber(blocks));
+    assert_true(blocks->valuedouble > 6);
+    assert_true(blocks->valuedouble <= 500);
+    cJSON_Delete(root);
+    proc_free(&p);
+
+    compare(&p, ARGS("compare", "main", "main", "--profile", "quick", "--scenario", "spawn_floor",
+                     "--format", "json", "--no-fail", "--blocks", "3"));
+    expect_status(&p, 0);
+    root = cJSON_Parse(p.out);
+    assert_non_null(root);
+    assert_int_equal((int)cJSON_GetObjectItemCaseSensitive(root, "blocks")->valuedouble, 3);
+    cJSON_Delete(root);
+    proc_free(&p);
+}
+
 /* The build key holds the compiler's own version line: the same sources built by a compiler
  * that says something else (an upgrade) are built again, never taken from the cache. */
 static void test_compare__another_compiler_version_rebuilds(void **state)
@@ -750,6 +782,7 @@ int main(void)
         cmocka_unit_test(test_compare__second_compare_builds_nothing),
         cmocka_unit_test(test_compare__user_repository_is_untouched),
         cmocka_unit_test(test_compare__another_compiler_version_rebuilds),
+        cmocka_unit_test(test_compare__quick_budget_buys_more_blocks_than_the_minimum),
         cmocka_unit_test(test_compare__worktree_is_built_from_a_snapshot),
     };
     return cmocka_run_group_tests(tests, group_setup, group_teardown);
