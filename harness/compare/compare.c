@@ -188,19 +188,8 @@ int ccb_compare_analyse(ccb_compare *c, const ccb_thresholds *t)
                 m->ratio.ratio = m->cand_median / m->base_median;
             continue;
         }
-        int err = c->paired ? ccb_stats_ratio_paired(m->base, m->cand, m->nbase,
-                                                     CCB_STATS_DEFAULT_SEED, &m->ratio)
-                            : ccb_stats_ratio_unpaired(m->base, m->nbase, m->cand, m->ncand,
-                                                       CCB_STATS_DEFAULT_SEED, &m->ratio);
-        if (err != 0) {
-            ccb_error_set("out of memory computing the ratio of %s.%s", m->scenario, m->name);
+        if ((c->paired ? ccb_compare_estimate_paired(m) : ccb_compare_estimate_unpaired(m)) != 0)
             goto done;
-        }
-        m->p = ccb_stats_mann_whitney(m->base, m->nbase, m->cand, m->ncand, NULL);
-        if (isnan(m->p)) {
-            ccb_error_set("out of memory computing the U test of %s.%s", m->scenario, m->name);
-            goto done;
-        }
         p[family] = m->p;
         idx[family++] = i;
     }

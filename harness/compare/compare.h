@@ -81,6 +81,12 @@ int ccb_compare_from_results(ccb_compare *c, const ccb_result *base, const ccb_r
  * data, thresholds, verdicts and the blocks an inconclusive one needs. */
 int ccb_compare_analyse(ccb_compare *c, const ccb_thresholds *t);
 
+/* One timing metric's estimate (m->ratio) and p-value (m->p) before Holm: the live compare's
+ * paired ABBA blocks (paired.c) or two result files' independent samples (unpaired.c).
+ * -1 with a message on failure. */
+int ccb_compare_estimate_paired(ccb_compare_metric *m);
+int ccb_compare_estimate_unpaired(ccb_compare_metric *m);
+
 /* Fold the confirm round ROUND2 (the regressed metrics' scenarios re-measured) into C: a
  * metric regressed in C is confirmed only if ROUND2 says regressed again; otherwise its
  * final verdict becomes ROUND2's (or unchanged) and it is marked not confirmed. */
