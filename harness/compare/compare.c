@@ -178,6 +178,10 @@ int ccb_compare_analyse(ccb_compare *c, const ccb_thresholds *t)
         m->cand_median = ccb_compare_reduce(m->cand, m->ncand);
         m->p = m->p_holm = NAN;
         m->more_blocks = 0;
+        m->as_difference = 0;
+        m->estimate = NULL;
+        m->units = 0;
+        m->min_p = NAN;
         memset(&m->ratio, 0, sizeof(m->ratio));
         m->ratio.ratio = m->ratio.ci_low = m->ratio.ci_high = NAN;
         if (m->nbase == 0 || m->ncand == 0)

@@ -42,6 +42,11 @@ typedef struct ccb_compare_metric {
     size_t more_blocks; /* inconclusive: blocks that would likely decide it */
     double noise_floor; /* fraction from a known A/A run of this build, NAN unknown */
     int paired;         /* copied from the compare by ccb_compare_analyse */
+    /* Filled by the estimate functions (paired.c / unpaired.c), read by the report: */
+    int as_difference;    /* 1: values <= 0 seen: estimate and CI are cand - base, not a ratio */
+    const char *estimate; /* static text naming the estimate the verdict uses; NULL: the ratio */
+    size_t units;         /* replicates the test used: ABBA blocks (live) or processes (files) */
+    double min_p;         /* smallest two-sided p the test could reach at `units`; NAN unknown */
 } ccb_compare_metric;
 
 typedef struct ccb_compare {
