@@ -75,7 +75,8 @@ static const command commands[] = {
     {"compare", cmd_compare,
      "BASE [CANDIDATE] [--threshold PCT] [--threshold METRIC=PCT] [--profile P] "
      "[--scenario ...] [--format table|json|markdown] [--no-fail] [--repo PATH] [--blocks N] "
-     "[--seed N] [--cpu N] [--noise] [--quiet] [--color auto|always|never] [--rev|--file]",
+     "[--seed N] [--cpu N] [--noise] [--strict] [--quiet] [--color auto|always|never] "
+     "[--rev|--file]",
      "compare two revisions (or result files) interleaved, with verdicts a CI can trust",
      "operands: a git revision (branch, tag, sha, HEAD~1: anything git rev-parse takes),\n"
      "WORKTREE (the work tree's tracker/ with uncommitted changes; CANDIDATE's default) or an\n"
@@ -98,6 +99,9 @@ static const command commands[] = {
      "  --noise                 first measure the candidate build's noise floor (A/A)\n"
      "  --format F              table (default), markdown, or json (ccbench-compare/1)\n"
      "  --no-fail               exit 0 even when a regression is confirmed\n"
+     "  --strict                refuse (exit 3) when the machine is busy: other processes\n"
+     "                          using over a quarter CPU, or steal over 2%, before or while\n"
+     "                          measuring (without it: a warning naming the scenarios)\n"
      "  --repo PATH             the git repository (default: found upward from the cwd)\n"
      "  --quiet                 no progress on stderr\n"
      "  --color WHEN            auto (default), always or never\n"
@@ -122,7 +126,7 @@ static const command commands[] = {
      "\n"
      "exit status: 0 no confirmed regression (inconclusive never fails); 1 a confirmed\n"
      "regression; 2 bad usage, unknown revision or malformed result file; 3 a build or a\n"
-     "scenario failed\n"},
+     "scenario failed, or --strict and a busy machine\n"},
     {"noise", cmd_noise,
      "[REV] [--profile P] [--scenario ...] [--blocks N] [--seed N] [--cpu N] [--repo PATH] "
      "[--format table|json|markdown] [--quiet]",

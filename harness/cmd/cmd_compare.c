@@ -39,7 +39,7 @@ typedef struct compare_options {
     unsigned long blocks;
     unsigned int budget_ms; /* the first round's time budget; 0 with --blocks */
     uint64_t seed;
-    int seed_given, quiet, no_fail, noise;
+    int seed_given, quiet, no_fail, noise, strict;
     ccb_operand_force force; /* --rev / --file */
     long cpu;
     ccb_format format;
@@ -54,6 +54,7 @@ static const struct option longopts[] = {
     {"cpu", required_argument, NULL, 'c'},       {"noise", no_argument, NULL, 'N'},
     {"quiet", no_argument, NULL, 'q'},           {"color", required_argument, NULL, 'C'},
     {"rev", no_argument, NULL, 'R'},             {"file", no_argument, NULL, 'L'},
+    {"strict", no_argument, NULL, 'X'},
     {NULL, 0, NULL, 0},
 };
 
@@ -115,6 +116,9 @@ static int parse_options(int argc, char **argv, compare_options *o)
             break;
         case 'N':
             o->noise = 1;
+            break;
+        case 'X':
+            o->strict = 1;
             break;
         case 'q':
             o->quiet = 1;
@@ -260,11 +264,14 @@ typedef struct compare_run {
     ccb_progress_mode mode;
     ccb_measure_outcome outcome;
     time_t when;
+    /* The machine-state guard: the look before measuring and each round's scenarios. */
+    ccb_guard_reading before;
+    ccb_abba_guard guard[2];
 } compare_run;
 
 /* The round spec of a compare: both builds, the options' profile, cpu and blocks, and the
  * time budget (the confirm round gets a quarter of the first round's). */
-static ccb_abba_round round_spec(const compare_run *c, const ccb_selection *sel, uint64_t seed,
+static ccb_abba_round round_spec(compare_run *c, const ccb_selection *sel, uint64_t seed,
                                  int confirm)
 {
     return (ccb_abba_round){.sel = sel,
@@ -274,7 +281,8 @@ static ccb_abba_round round_spec(const compare_run *c, const ccb_selection *sel,
                             .budget_ms = confirm ? c->o.budget_ms / 4 : c->o.budget_ms,
                             .seed = seed,
                             .mode = c->mode,
-                            .side = {&c->op[0].out, &c->op[1].out}};
+                            .side = {&c->op[0].out, &c->op[1].out},
+                            .guard = &c->guard[confirm ? 1 : 0]};
 }
 
 /* Analysis of a compare with nothing to re-measure: every regression stands. */
@@ -376,6 +384,28 @@ done:
     return status;
 }
 
+/* The machine-state guard's look before measuring: a busy machine warns (the report says so)
+ * and, with --strict, refuses before any time is spent. */
+static int machine_quiet_enough(compare_run *c)
+{
+    ccb_guard_probe(CCB_GUARD_PROBE_MS, &c->before);
+    if (!c->before.disturbed)
+        return 0;
+    char what[256];
+    ccb_guard_describe(&c->before, what, sizeof(what));
+    if (c->o.strict)
+        return ccb_error_setc(CCB_ERROR_MACHINE,
+                              "compare --strict: the machine is busy before measuring (%s): "
+                              "wait until it is quiet, or drop --strict to measure with a "
+                              "warning",
+                              what);
+    if (!c->o.quiet)
+        fprintf(stderr, "ccbench: warning: the machine is busy before measuring (%s): the "
+                        "verdicts may reflect it\n",
+                what);
+    return 0;
+}
+
 /* Two builds (revisions or WORKTREE): --noise's A/A first, then interleaved ABBA, analysis
  * and the confirm round. Returns 0 or an exit status. */
 static int compare_builds(compare_run *c)
@@ -395,6 +425,10 @@ static int compare_builds(compare_run *c)
         if (c->outcome == CCB_MEASURE_DONE && !aa_failed &&
             ccb_noise_save(&c->op[1], &aa, ccb_profile_name(c->o.profile)) != 0)
             goto done;
+    }
+    if (machine_quiet_enough(c) != 0) {
+        status = CCB_EXIT_FAILURE;
+        goto done;
     }
     if (!c->o.quiet && c->o.budget_ms)
         fprintf(stderr, "ccbench: compare: a %.0f s budget shared by %zu scenario(s), at least %lu "
@@ -443,6 +477,62 @@ static int build_sides(compare_run *c)
     return 0;
 }
 
+/* The scenarios the guard found disturbed in either round, each once, as "a, b" in NAMES
+ * (may be NULL). Returns how many. */
+static size_t disturbed_scenarios(const compare_run *c, char *names, size_t cap)
+{
+    size_t n = 0, used = 0;
+    if (names && cap)
+        names[0] = '\0';
+    for (int round = 0; round < 2; round++) {
+        const ccb_abba_guard *g = &c->guard[round];
+        for (size_t i = 0; i < g->n; i++) {
+            if (!g->reading[i].disturbed)
+                continue;
+            int seen = 0;
+            for (size_t j = 0; j < i && !seen; j++)
+                seen = g->reading[j].disturbed && strcmp(g->scenario[j], g->scenario[i]) == 0;
+            for (size_t j = 0; round == 1 && j < c->guard[0].n && !seen; j++)
+                seen = c->guard[0].reading[j].disturbed &&
+                       strcmp(c->guard[0].scenario[j], g->scenario[i]) == 0;
+            if (seen)
+                continue;
+            if (names && used < cap) {
+                int k = snprintf(names + used, cap - used, "%s%s", n ? ", " : "", g->scenario[i]);
+                used += k > 0 ? (size_t)k : 0;
+            }
+            n++;
+        }
+    }
+    return n;
+}
+
+/* One warning per disturbed scenario and round, and one for a busy machine before measuring.
+ * WARN receives malloc'd strings. */
+static size_t guard_warnings(const compare_run *c, char **warn, size_t cap)
+{
+    size_t n = 0;
+    char what[256];
+    if (c->before.disturbed && n < cap) {
+        ccb_guard_describe(&c->before, what, sizeof(what));
+        if (asprintf(&warn[n], "machine busy before measuring: %s", what) >= 0)
+            n++;
+    }
+    for (int round = 0; round < 2; round++) {
+        const ccb_abba_guard *g = &c->guard[round];
+        for (size_t i = 0; i < g->n && n < cap; i++) {
+            if (!g->reading[i].disturbed)
+                continue;
+            ccb_guard_describe(&g->reading[i], what, sizeof(what));
+            if (asprintf(&warn[n], "%s measured on a disturbed machine%s: %s; its verdicts may "
+                                   "reflect that: rerun on a quiet machine",
+                         g->scenario[i], round ? " (confirm round)" : "", what) >= 0)
+                n++;
+        }
+    }
+    return n;
+}
+
 /* Noise warnings, saved results, the report, and the verdict's exit status. */
 static int report(compare_run *c, int files)
 {
@@ -455,6 +545,7 @@ static int report(compare_run *c, int files)
             ccb_noise_load(&c->op[side], &c->cmp);
     }
     nwarn = noise_warnings(&c->cmp, warn, MAX_WARNINGS);
+    nwarn += guard_warnings(c, warn + nwarn, MAX_WARNINGS - nwarn);
 
     /* Results first: a report piped into `head` must not cost the measurement. */
     for (int side = 0; side < 2; side++) {
@@ -489,6 +580,15 @@ static int report(compare_run *c, int files)
             if (saved[side])
                 fprintf(stderr, "ccbench: %s samples written to %s\n", c->op[side].text,
                         saved[side]);
+    }
+    if (c->o.strict && disturbed_scenarios(c, NULL, 0) > 0) {
+        char names[512];
+        disturbed_scenarios(c, names, sizeof(names));
+        ccb_error_setc(CCB_ERROR_MACHINE,
+                       "compare --strict: the machine was disturbed while measuring %s (see "
+                       "the warnings): the verdicts are not trusted; rerun on a quiet machine",
+                       names);
+        goto done;
     }
     if (c->scenario_failed) {
         ccb_error_set("a scenario had no valid sample on one side: the compare cannot be "

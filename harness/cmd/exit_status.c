@@ -14,6 +14,7 @@ static const int exit_of_class[] = {
     [CCB_ERROR_BUILD] = CCB_EXIT_FAILURE,
     [CCB_ERROR_SCENARIO] = CCB_EXIT_FAILURE,
     [CCB_ERROR_INTERRUPTED] = CCB_EXIT_INTERRUPTED,
+    [CCB_ERROR_MACHINE] = CCB_EXIT_FAILURE,
 };
 
 int cmd_exit_status(void)

@@ -23,6 +23,7 @@ typedef struct interleave {
     ccb_result **results;
     ccb_compare *cmp;
     size_t sample_index; /* unique log names across both sides */
+    ccb_abba_guard *guard; /* may be NULL */
 } interleave;
 
 static uint64_t now_ns(void)
@@ -85,6 +86,8 @@ static int interleave_item(void *payload, size_t index, ccb_plan_item *item,
     int is_floor = strcmp(def->executable, CCB_FLOOR_EXECUTABLE) == 0;
     uint64_t began = now_ns();
     unsigned int b = 0;
+    ccb_guard_snapshot quiet_before;
+    ccb_guard_snapshot_take(&quiet_before);
     /* The first `blocks` blocks are the pilot: what they cost says how many more the share
      * buys, so a cheap scenario (a cold process: ~1-3 ms) gets hundreds and an expensive one
      * (throughput: seconds) keeps its minimum. */
@@ -127,6 +130,12 @@ static int interleave_item(void *payload, size_t index, ccb_plan_item *item,
                 goto done;
         }
     }
+    if (il->guard && il->guard->n < CCB_SELECTION_MAX) {
+        ccb_guard_snapshot quiet_after;
+        ccb_guard_snapshot_take(&quiet_after);
+        il->guard->scenario[il->guard->n] = def->name;
+        ccb_guard_read(&quiet_before, &quiet_after, &il->guard->reading[il->guard->n++]);
+    }
     if (b > il->most_blocks)
         il->most_blocks = b;
     /* Each side ran half of the item's processes; record what it really got. */
@@ -152,7 +161,8 @@ done:
 static int measure_items(const ccb_abba_round *r, ccb_plan_item *items, size_t count,
                          ccb_result *results[2], ccb_compare *cmp, ccb_measure_outcome *outcome)
 {
-    interleave il = {.side = r->side, .blocks = r->blocks, .results = results, .cmp = cmp};
+    interleave il = {
+        .side = r->side, .blocks = r->blocks, .results = results, .cmp = cmp, .guard = r->guard};
     if (r->budget_ms && count)
         il.share_ns = (uint64_t)r->budget_ms * 1000000ULL / count;
     ccb_rng_seed(&il.rng, r->seed);

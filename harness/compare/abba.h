@@ -11,8 +11,16 @@
 
 #include "build.h"
 #include "compare.h"
+#include "guard.h"
 #include "measure.h"
 #include "selection.h"
+
+/* What the machine-state guard saw while each scenario of a round was measured. */
+typedef struct ccb_abba_guard {
+    const char *scenario[CCB_SELECTION_MAX]; /* the catalog's names (static) */
+    ccb_guard_reading reading[CCB_SELECTION_MAX];
+    size_t n;
+} ccb_abba_guard;
 
 /* One interleaved round: what to measure, how, and with which builds. SIDE[0] is the
  * baseline (A), SIDE[1] the candidate (B); both borrowed, and the same build for A/A. */
@@ -28,6 +36,7 @@ typedef struct ccb_abba_round {
     uint64_t seed; /* of the block order */
     ccb_progress_mode mode;
     const ccb_build_outputs *side[2];
+    ccb_abba_guard *guard; /* may be NULL: receives a reading per scenario measured */
 } ccb_abba_round;
 
 /* Plans the items of R->sel (profile, cpu), measures them in R->blocks blocks each, and

@@ -24,6 +24,7 @@ typedef enum ccb_error_class {
     CCB_ERROR_BUILD,       /* a side could not be built */
     CCB_ERROR_SCENARIO,    /* a scenario failed */
     CCB_ERROR_INTERRUPTED, /* ^C: the children were stopped */
+    CCB_ERROR_MACHINE,     /* the machine was too busy to trust a measurement (--strict) */
 } ccb_error_class;
 
 /* Set the calling thread's error message (printf-style), class CCB_ERROR_IO. Returns -1. */

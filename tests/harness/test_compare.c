@@ -529,6 +529,59 @@ static void test_compare__quick_budget_buys_more_blocks_than_the_minimum(void **
     proc_free(&p);
 }
 
+/* CPU burners, one per online CPU: other work the guard must see. */
+static void burners_start(pid_t *pids, long n)
+{
+    for (long i = 0; i < n; i++) {
+        pids[i] = fork();
+        assert_true(pids[i] >= 0);
+        if (pids[i] == 0) {
+            volatile unsigned long x = 0;
+            for (;;)
+                x++;
+        }
+    }
+}
+
+static void burners_stop(const pid_t *pids, long n)
+{
+    for (long i = 0; i < n; i++) {
+        kill(pids[i], SIGKILL);
+        waitpid(pids[i], NULL, 0);
+    }
+}
+
+/* The machine-state guard: with every CPU busy with other work, --strict refuses before
+ * measuring (exit 3, never 1, naming what it saw); without --strict the compare runs and its
+ * report carries the warning in every format (JSON here). */
+static void test_compare__strict_refuses_a_busy_machine(void **state)
+{
+    proc p;
+    long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
+    pid_t pids[64];
+    (void)state;
+    if (ncpu > 64)
+        ncpu = 64;
+    burners_start(pids, ncpu);
+    compare(&p, ARGS("compare", "main", "main", "--profile", "quick", "--scenario", "spawn_floor",
+                     "--format", "json", "--blocks", "2", "--strict"));
+    int strict_status = p.status;
+    char *strict_err = strdup(p.err);
+    proc_free(&p);
+    compare(&p, ARGS("compare", "main", "main", "--profile", "quick", "--scenario", "spawn_floor",
+                     "--format", "json", "--blocks", "2"));
+    burners_stop(pids, ncpu);
+
+    assert_int_equal(strict_status, 3);
+    expect_contains(strict_err, "--strict");
+    expect_contains(strict_err, "busy before measuring");
+    expect_contains(strict_err, "other processes used");
+    free(strict_err);
+    expect_status(&p, 0);
+    expect_contains(p.out, "machine busy before measuring");
+    proc_free(&p);
+}
+
 /* The build key holds the compiler's own version line: the same sources built by a compiler
  * that says something else (an upgrade) are built again, never taken from the cache. */
 static void test_compare__another_compiler_version_rebuilds(void **state)
@@ -783,6 +836,7 @@ int main(void)
         cmocka_unit_test(test_compare__user_repository_is_untouched),
         cmocka_unit_test(test_compare__another_compiler_version_rebuilds),
         cmocka_unit_test(test_compare__quick_budget_buys_more_blocks_than_the_minimum),
+        cmocka_unit_test(test_compare__strict_refuses_a_busy_machine),
         cmocka_unit_test(test_compare__worktree_is_built_from_a_snapshot),
     };
     return cmocka_run_group_tests(tests, group_setup, group_teardown);
