@@ -165,6 +165,8 @@ static int measure_items(const ccb_abba_round *r, ccb_plan_item *items, size_t c
         .side = r->side, .blocks = r->blocks, .results = results, .cmp = cmp, .guard = r->guard};
     if (r->budget_ms && count)
         il.share_ns = (uint64_t)r->budget_ms * 1000000ULL / count;
+    for (size_t i = 0; i < count; i++)
+        items[i].budget_ms = (double)il.share_ns / 1e6;
     ccb_rng_seed(&il.rng, r->seed);
     cmp->seed = r->seed;
     int rc = ccb_measure_each(items, count, (int)r->cpu, r->mode, interleave_item, &il, outcome);

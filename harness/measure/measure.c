@@ -287,8 +287,10 @@ int ccb_measure_each(ccb_plan_item *items, size_t count, int cpu, ccb_progress_m
     if (ccb_progress_init(&progress, mode, stderr, count) != 0)
         goto done;
     progress_ready = 1;
-    for (size_t i = 0; i < count; i++)
+    for (size_t i = 0; i < count; i++) {
         ccb_progress_plan(&progress, i, items[i].def->name, items[i].samples, items[i].hint_ms);
+        ccb_progress_plan_budget(&progress, i, items[i].budget_ms);
+    }
 
     ccb_runner_ctx ctx = {.helper = helper, .tmpdir = tmpdir, .cpu = cpu};
     for (size_t i = 0; i < count && !interrupted; i++) {

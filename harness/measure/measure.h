@@ -23,6 +23,7 @@ typedef struct ccb_plan_item {
     unsigned int samples;    /* processes to run */
     unsigned int timeout_ms; /* per process */
     double hint_ms;          /* known minimum per sample, for the time-left estimate */
+    double budget_ms;        /* > 0: `samples` is a minimum, more run while this lasts */
 } ccb_plan_item;
 
 void ccb_plan_item_release(ccb_plan_item *item);

@@ -51,6 +51,12 @@ void ccb_progress_plan(ccb_progress *p, size_t step, const char *name, size_t sa
     p->steps[step].hint_ms = hint_ms;
 }
 
+void ccb_progress_plan_budget(ccb_progress *p, size_t step, double budget_ms)
+{
+    if (step < p->nsteps)
+        p->steps[step].budget_ms = budget_ms;
+}
+
 static void format_duration(char *buf, size_t size, double ms)
 {
     double s = ms / 1000;
@@ -80,7 +86,9 @@ static double time_left(const ccb_progress *p)
             per = run_avg;
         if (per <= 0)
             return -1;
-        left += per * (double)(s->samples - s->done);
+        double by_count = s->done < s->samples ? per * (double)(s->samples - s->done) : 0;
+        double by_budget = s->budget_ms - s->spent_ms;
+        left += by_budget > by_count ? by_budget : by_count;
     }
     /* The sample under way has been running for a while already. */
     left -= now_ms() - p->sample_started_ms;
@@ -119,9 +127,16 @@ static void draw(ccb_progress *p)
     char failed[32] = "";
     if (s->failed)
         snprintf(failed, sizeof(failed), ", %zu failed", s->failed);
-    char line[512];
-    snprintf(line, sizeof(line), "[%s] %s %zu/%zu samples%s (scenario %zu/%zu) %s", bar, s->name,
-             s->done, s->samples, failed, p->current + 1, p->nsteps, left);
+    char line[512], count[64];
+    if (s->budget_ms > 0) {
+        char d[16];
+        format_duration(d, sizeof(d), s->budget_ms);
+        snprintf(count, sizeof(count), "%zu samples (budget %s)", s->done, d);
+    } else {
+        snprintf(count, sizeof(count), "%zu/%zu samples", s->done, s->samples);
+    }
+    snprintf(line, sizeof(line), "[%s] %s %s%s (scenario %zu/%zu) %s", bar, s->name, count, failed,
+             p->current + 1, p->nsteps, left);
     /* A line wider than the terminal wraps and \r no longer returns to its start. */
     int width = terminal_width() - 1;
     if ((int)strlen(line) > width)
@@ -139,7 +154,13 @@ void ccb_progress_begin(ccb_progress *p, size_t step)
     p->step_started_ms = now_ms();
     p->sample_started_ms = p->step_started_ms;
     const ccb_progress_step *s = &p->steps[step];
-    if (p->mode == CCB_PROGRESS_LINES) {
+    if (p->mode == CCB_PROGRESS_LINES && s->budget_ms > 0) {
+        char d[16];
+        format_duration(d, sizeof(d), s->budget_ms);
+        fprintf(p->out, "%s: running at least %zu samples, then more for up to %s\n", s->name,
+                s->samples, d);
+        fflush(p->out);
+    } else if (p->mode == CCB_PROGRESS_LINES) {
         fprintf(p->out, "%s: running %zu sample%s\n", s->name, s->samples,
                 s->samples == 1 ? "" : "s");
         fflush(p->out);
@@ -170,7 +191,10 @@ void ccb_progress_end(ccb_progress *p)
     const ccb_progress_step *s = &p->steps[p->current];
     char d[16];
     format_duration(d, sizeof(d), now_ms() - p->step_started_ms);
-    fprintf(p->out, "%s: %zu/%zu samples", s->name, s->done - s->failed, s->samples);
+    if (s->budget_ms > 0)
+        fprintf(p->out, "%s: %zu samples", s->name, s->done - s->failed);
+    else
+        fprintf(p->out, "%s: %zu/%zu samples", s->name, s->done - s->failed, s->samples);
     if (s->failed)
         fprintf(p->out, ", %zu failed", s->failed);
     fprintf(p->out, " (%s)\n", d);

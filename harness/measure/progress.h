@@ -21,6 +21,7 @@ typedef struct ccb_progress_step {
     size_t samples, done, failed;
     double hint_ms;  /* a lower bound per sample known in advance (throughput's duration) */
     double spent_ms; /* wall time of the samples done */
+    double budget_ms; /* > 0: `samples` is a minimum; the step runs while this lasts */
 } ccb_progress_step;
 
 typedef struct ccb_progress {
@@ -38,6 +39,9 @@ ccb_progress_mode ccb_progress_detect(int quiet);
 int ccb_progress_init(ccb_progress *p, ccb_progress_mode mode, FILE *out, size_t nsteps);
 void ccb_progress_plan(ccb_progress *p, size_t step, const char *name, size_t samples,
                        double hint_ms);
+/* STEP runs at least its planned samples, then more while BUDGET_MS lasts (a compare's time
+ * budget): shown as a count and a time, never as "2000/24". */
+void ccb_progress_plan_budget(ccb_progress *p, size_t step, double budget_ms);
 void ccb_progress_begin(ccb_progress *p, size_t step);
 void ccb_progress_sample(ccb_progress *p, int ok);
 void ccb_progress_end(ccb_progress *p);

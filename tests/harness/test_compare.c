@@ -510,6 +510,8 @@ static void test_compare__quick_budget_buys_more_blocks_than_the_minimum(void **
                      "--format", "json", "--no-fail"));
     expect_status(&p, 0);
     expect_contains(p.err, "budget");
+    /* Progress says what a budget does, not "2000/24 samples". */
+    expect_contains(p.err, "spawn_floor: running at least 24 samples, then more for up to");
     root = cJSON_Parse(p.out);
     assert_non_null(root);
     const cJSON *blocks = cJSON_GetObjectItemCaseSensitive(root, "blocks");
