@@ -87,7 +87,7 @@ static int interleave_item(void *payload, size_t index, ccb_plan_item *item,
     uint64_t began = now_ns();
     unsigned int b = 0;
     ccb_guard_snapshot quiet_before;
-    ccb_guard_snapshot_take(&quiet_before);
+    ccb_guard_snapshot_take(&quiet_before, ccb_child_server_cpu_ms(ctx->server));
     /* The first `blocks` blocks are the pilot: what they cost says how many more the share
      * buys, so a cheap scenario (a cold process: ~1-3 ms) gets hundreds and an expensive one
      * (throughput: seconds) keeps its minimum. */
@@ -132,7 +132,7 @@ static int interleave_item(void *payload, size_t index, ccb_plan_item *item,
     }
     if (il->guard && il->guard->n < CCB_SELECTION_MAX) {
         ccb_guard_snapshot quiet_after;
-        ccb_guard_snapshot_take(&quiet_after);
+        ccb_guard_snapshot_take(&quiet_after, ccb_child_server_cpu_ms(ctx->server));
         il->guard->scenario[il->guard->n] = def->name;
         ccb_guard_read(&quiet_before, &quiet_after, &il->guard->reading[il->guard->n++]);
     }

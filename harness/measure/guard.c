@@ -78,7 +78,7 @@ static double read_load1(void)
     return l;
 }
 
-void ccb_guard_snapshot_take(ccb_guard_snapshot *s)
+void ccb_guard_snapshot_take(ccb_guard_snapshot *s, double also_ours_ms)
 {
     struct rusage self, kids;
     memset(s, 0, sizeof(*s));
@@ -86,7 +86,7 @@ void ccb_guard_snapshot_take(ccb_guard_snapshot *s)
     getrusage(RUSAGE_SELF, &self);
     getrusage(RUSAGE_CHILDREN, &kids);
     s->own_ms = tv_ms(&self.ru_utime) + tv_ms(&self.ru_stime) + tv_ms(&kids.ru_utime) +
-                tv_ms(&kids.ru_stime);
+                tv_ms(&kids.ru_stime) + also_ours_ms;
     read_mhz(&s->mhz_min, &s->mhz_max);
     s->wall_ms = now_ms();
 }
@@ -146,11 +146,11 @@ void ccb_guard_describe(const ccb_guard_reading *r, char *buf, size_t cap)
 void ccb_guard_probe(unsigned int ms, ccb_guard_reading *out)
 {
     ccb_guard_snapshot a, b;
-    ccb_guard_snapshot_take(&a);
+    ccb_guard_snapshot_take(&a, 0);
     struct timespec ts = {.tv_sec = ms / 1000, .tv_nsec = (long)(ms % 1000) * 1000000L};
     /* A ^C ends the sleep early; the window is then short and the reading unjudged. */
     while (nanosleep(&ts, &ts) != 0 && errno == EINTR)
         break;
-    ccb_guard_snapshot_take(&b);
+    ccb_guard_snapshot_take(&b, 0);
     ccb_guard_read(&a, &b, out);
 }

@@ -44,7 +44,9 @@ typedef struct ccb_guard_reading {
     double mhz_min, mhz_max; /* over the window's two readings, 0 when not readable */
 } ccb_guard_reading;
 
-void ccb_guard_snapshot_take(ccb_guard_snapshot *s);
+/* ALSO_OURS_MS: CPU time of our own processes that getrusage does not show yet (children
+ * of the spawn helper, which is reaped only when the session ends). */
+void ccb_guard_snapshot_take(ccb_guard_snapshot *s, double also_ours_ms);
 /* The reading between two snapshots of the same process. */
 void ccb_guard_read(const ccb_guard_snapshot *before, const ccb_guard_snapshot *after,
                     ccb_guard_reading *out);

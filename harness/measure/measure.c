@@ -264,6 +264,7 @@ int ccb_measure_each(ccb_plan_item *items, size_t count, int cpu, ccb_progress_m
     int rc = -1, interrupted = 0, installed = 0, progress_ready = 0, env_set = 0;
     char *tmpdir = NULL, *helper = NULL, *old_tmp = NULL;
     ccb_progress progress;
+    ccb_child_server server = {.pid = 0, .ctl = -1};
 
     *outcome = CCB_MEASURE_DONE;
     if (ccb_child_find_helper(&helper) != 0 || ccb_paths_tempdir_create(&tmpdir) != 0)
@@ -292,7 +293,18 @@ int ccb_measure_each(ccb_plan_item *items, size_t count, int cpu, ccb_progress_m
         ccb_progress_plan_budget(&progress, i, items[i].budget_ms);
     }
 
-    ccb_runner_ctx ctx = {.helper = helper, .tmpdir = tmpdir, .cpu = cpu};
+    /* One spawn helper for the session, started once TMPDIR is set and the signals blocked
+     * (the children inherit both from it): each sample then starts one process, not two. */
+    char *server_log = NULL;
+    if (asprintf(&server_log, "%s/ccbench-spawn.log", tmpdir) < 0) {
+        ccb_error_set("out of memory");
+        goto done;
+    }
+    int started = ccb_child_server_start(helper, server_log, &server);
+    free(server_log);
+    if (started != 0)
+        goto done;
+    ccb_runner_ctx ctx = {.helper = helper, .tmpdir = tmpdir, .cpu = cpu, .server = &server};
     for (size_t i = 0; i < count && !interrupted; i++) {
         ccb_progress_begin(&progress, i);
         if (measure_item(fn, payload, i, &items[i], &ctx, &progress, &interrupted) != 0)
@@ -305,6 +317,7 @@ int ccb_measure_each(ccb_plan_item *items, size_t count, int cpu, ccb_progress_m
         *outcome = CCB_MEASURE_INTERRUPTED;
     rc = 0;
 done:
+    ccb_child_server_stop(&server);
     if (progress_ready)
         ccb_progress_release(&progress);
     if (installed)

@@ -406,6 +406,7 @@ int ccb_runner_sample(const ccb_runner_ctx *ctx, const ccb_scenario_def *def, co
     }
     ccb_child_spec spec = {
         .helper = ctx->helper,
+        .server = ctx->server,
         .path = path,
         .argv = argv,
         .result_pipe = protocol,

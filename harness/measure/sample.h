@@ -13,6 +13,7 @@
 #include <cjson/cJSON.h>
 
 #include "catalog.h"
+#include "child.h"
 #include "result.h"
 
 #define CCB_SCENARIO_EXECUTABLE "ccbench-scenario"
@@ -40,6 +41,7 @@ typedef struct ccb_runner_ctx {
     const char *tmpdir; /* the run's temp dir: logs go there, children run there */
     int cpu;            /* pin children to this CPU; -1: do not pin */
     const ccb_mock_reader *mock; /* NULL unless the scenario needs the mock API */
+    ccb_child_server *server;    /* the session's spawn helper; NULL: one helper per sample */
 } ccb_runner_ctx;
 
 /* Find EXECUTABLE (a bare name) in CCBENCH_SCENARIO_DIR, or else beside the running ccbench

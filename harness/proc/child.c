@@ -16,6 +16,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -329,8 +330,312 @@ static int parse_status(const char *line, ccb_child_result *out)
     return 0;
 }
 
+/* ------------------------------------------------------------------------------------ */
+/* The server: one ccbench-spawn for a session (spawn_main.c, --serve). */
+
+#define SERVER_CTL_FD 4
+#define MAX_REQUEST 65536
+/* After a kill, how long the server may take to report the reaped child before ccbench
+ * gives up on it (it reaps right after SIGKILL: this only bounds a broken server). */
+#define SERVER_GRACE_MS 10000
+
+int ccb_child_server_start(const char *helper, const char *log_path, ccb_child_server *s)
+{
+    int rc = -1, sv[2] = {-1, -1}, logfd = -1, fa_ready = 0, attr_ready = 0;
+    posix_spawn_file_actions_t fa;
+    posix_spawnattr_t attr;
+    char *argv[] = {(char *)HELPER_NAME, (char *)"--serve", NULL};
+
+    memset(s, 0, sizeof(*s));
+    s->ctl = -1;
+    if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) != 0) {
+        ccb_error_set("cannot create the spawn helper's socket: %s", strerror(errno));
+        goto done;
+    }
+    sv[0] = move_high(sv[0]);
+    sv[1] = move_high(sv[1]);
+    logfd = move_high(open(log_path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600));
+    if (sv[0] < 0 || sv[1] < 0 || logfd < 0) {
+        ccb_error_set("cannot set up the spawn helper (log %s): %s", log_path, strerror(errno));
+        goto done;
+    }
+    int err = posix_spawn_file_actions_init(&fa);
+    fa_ready = err == 0;
+    /* 0-3 stay occupied in the server, so the fds it receives never land on them. */
+    if (!err)
+        err = posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
+    if (!err)
+        err = posix_spawn_file_actions_adddup2(&fa, logfd, 1);
+    if (!err)
+        err = posix_spawn_file_actions_adddup2(&fa, logfd, 2);
+    if (!err)
+        err = posix_spawn_file_actions_addopen(&fa, CCB_CHILD_RESULT_FD, "/dev/null", O_RDONLY, 0);
+    if (!err)
+        err = posix_spawn_file_actions_adddup2(&fa, sv[1], SERVER_CTL_FD);
+#if defined(__GLIBC__) && (__GLIBC__ > 2 || (__GLIBC__ == 2 && __GLIBC_MINOR__ >= 34))
+    if (!err)
+        err = posix_spawn_file_actions_addclosefrom_np(&fa, SERVER_CTL_FD + 1);
+#endif
+    if (!err) {
+        err = posix_spawnattr_init(&attr);
+        attr_ready = err == 0;
+    }
+    if (!err)
+        err = setup_attr(&attr);
+    if (!err)
+        err = posix_spawn(&s->pid, helper, &fa, &attr, argv, environ);
+    if (err) {
+        s->pid = 0;
+        ccb_error_set("cannot start the spawn helper %s: %s", helper, strerror(err));
+        goto done;
+    }
+    s->ctl = sv[0];
+    sv[0] = -1;
+    rc = 0;
+done:
+    if (fa_ready)
+        posix_spawn_file_actions_destroy(&fa);
+    if (attr_ready)
+        posix_spawnattr_destroy(&attr);
+    int fds[] = {sv[0], sv[1], logfd};
+    for (size_t i = 0; i < sizeof(fds) / sizeof(fds[0]); i++) {
+        if (fds[i] >= 0)
+            close(fds[i]);
+    }
+    return rc;
+}
+
+void ccb_child_server_stop(ccb_child_server *s)
+{
+    if (s->ctl >= 0)
+        close(s->ctl); /* EOF: the server exits */
+    s->ctl = -1;
+    if (s->pid <= 0)
+        return;
+    int pidfd = open_pidfd(s->pid);
+    if (pidfd >= 0) {
+        struct pollfd p = {.fd = pidfd, .events = POLLIN};
+        if (poll(&p, 1, SERVER_GRACE_MS) <= 0)
+            kill_group(s->pid); /* a server that does not leave at EOF is broken: never hang */
+        close(pidfd);
+    } else {
+        kill_group(s->pid);
+    }
+    while (waitpid(s->pid, NULL, 0) < 0 && errno == EINTR) {
+    }
+    s->pid = 0;
+}
+
+double ccb_child_server_cpu_ms(const ccb_child_server *s)
+{
+    return s ? s->children_cpu_ms + s->self_cpu_ms : 0;
+}
+
+/* The server stopped answering: reap it so the next session starts a fresh one. -1. */
+static int server_lost(ccb_child_server *s, const char *what)
+{
+    ccb_error_set("the spawn helper (ccbench-spawn --serve, pid %ld) %s: the measurement "
+                  "stopped; run again, and report it if it repeats",
+                  (long)s->pid, what);
+    if (s->pid > 0)
+        kill_group(s->pid);
+    ccb_child_server_stop(s);
+    return -1;
+}
+
+/* "KEEP\0CPU\0CWD\0PATH\0ARGV...\0" into BUF. Returns its length, or 0 when too long. */
+static size_t build_request(const ccb_child_spec *spec, char *buf, size_t cap)
+{
+    size_t at = 0;
+    char cpu[16];
+    snprintf(cpu, sizeof(cpu), "%d", spec->cpu);
+    const char *head[4] = {spec->result_pipe ? "1" : "0", cpu, spec->cwd ? spec->cwd : "",
+                           spec->path};
+    for (size_t i = 0; i < 4 + SIZE_MAX / 2; i++) {
+        const char *f = i < 4 ? head[i] : spec->argv[i - 4];
+        if (!f)
+            break;
+        size_t len = strlen(f) + 1;
+        if (at + len > cap)
+            return 0;
+        memcpy(buf + at, f, len);
+        at += len;
+    }
+    return at;
+}
+
+static int send_request(int ctl, const char *req, size_t len, int logfd, int result_w)
+{
+    union {
+        struct cmsghdr align;
+        char buf[CMSG_SPACE(2 * sizeof(int))];
+    } control;
+    int fds[2] = {logfd, result_w};
+    int nfds = result_w >= 0 ? 2 : 1;
+    memset(&control, 0, sizeof(control));
+    struct iovec iov = {.iov_base = (void *)req, .iov_len = len};
+    struct msghdr msg = {.msg_iov = &iov, .msg_iovlen = 1, .msg_control = control.buf,
+                         .msg_controllen = CMSG_SPACE((size_t)nfds * sizeof(int))};
+    struct cmsghdr *c = CMSG_FIRSTHDR(&msg);
+    c->cmsg_level = SOL_SOCKET;
+    c->cmsg_type = SCM_RIGHTS;
+    c->cmsg_len = CMSG_LEN((size_t)nfds * sizeof(int));
+    memcpy(CMSG_DATA(c), fds, (size_t)nfds * sizeof(int));
+    ssize_t n;
+    while ((n = sendmsg(ctl, &msg, MSG_NOSIGNAL)) < 0 && errno == EINTR) {
+    }
+    return n == (ssize_t)len ? 0 : -1;
+}
+
+/* Watch one served child: the result pipe and the server's answers ("pid N", then the
+ * status line into LINE). The deadline and ^C kill the child's process group; the server
+ * still reports the reap, which keeps the conversation in step. Returns the end, or -1 when
+ * the server is gone. */
+static int watch_served(ccb_child_server *srv, outbuf *result, double deadline, char *line,
+                        size_t cap)
+{
+    pid_t child = -1;
+    int killed = -1; /* the end we caused, once we killed it */
+    double give_up = 0;
+    for (;;) {
+        if (killed < 0 && (ccb_interrupt_requested() || now_ms() >= deadline)) {
+            killed = ccb_interrupt_requested() ? CCB_CHILD_INTERRUPTED : CCB_CHILD_TIMED_OUT;
+            give_up = now_ms() + SERVER_GRACE_MS;
+            if (child > 0)
+                kill(-child, SIGKILL);
+        }
+        double wait_ms = killed < 0 ? deadline - now_ms() : give_up - now_ms();
+        if (killed >= 0 && wait_ms <= 0)
+            return -1;
+        if (wait_ms < 0)
+            wait_ms = 0;
+        struct pollfd fds[2];
+        nfds_t nfds = 0;
+        fds[nfds++] = (struct pollfd){.fd = srv->ctl, .events = POLLIN};
+        if (result->fd >= 0)
+            fds[nfds++] = (struct pollfd){.fd = result->fd, .events = POLLIN};
+        struct timespec ts = ms_to_timespec(wait_ms);
+        int n = ppoll(fds, nfds, &ts, ccb_interrupt_wait_mask());
+        if (n < 0 && errno != EINTR)
+            return -1;
+        drain(result);
+        if (n <= 0 || !fds[0].revents)
+            continue;
+        ssize_t got;
+        while ((got = recv(srv->ctl, line, cap - 1, 0)) < 0 && errno == EINTR) {
+        }
+        if (got <= 0)
+            return -1;
+        line[got] = '\0';
+        long pid = 0;
+        if (sscanf(line, "pid %ld", &pid) == 1) {
+            child = (pid_t)pid;
+            if (killed >= 0)
+                kill(-child, SIGKILL);
+            continue;
+        }
+        drain(result);
+        return killed >= 0 ? killed : CCB_CHILD_EXITED;
+    }
+}
+
+static int run_served(const ccb_child_spec *spec, ccb_child_result *out)
+{
+    int rc = -1, logfd = -1;
+    int result_fds[2] = {-1, -1};
+    ccb_child_server *srv = spec->server;
+    outbuf result;
+    static char req[MAX_REQUEST]; /* the driver measures from one thread */
+    char line[512];
+
+    memset(out, 0, sizeof(*out));
+    memset(&result, 0, sizeof(result));
+    result.fd = -1;
+    if (outbuf_init(&result, spec->max_output) != 0)
+        goto done;
+    logfd = move_high(open(spec->log_path,
+                           O_WRONLY | O_CREAT | O_CLOEXEC | (spec->log_append ? O_APPEND : O_TRUNC),
+                           0600));
+    if (logfd < 0) {
+        ccb_error_set("cannot create the child's log %s: %s", spec->log_path, strerror(errno));
+        goto done;
+    }
+    if (spec->result_pipe && make_pipe(result_fds) != 0)
+        goto done;
+    result.fd = result_fds[0];
+    result_fds[0] = -1;
+    size_t len = build_request(spec, req, sizeof(req));
+    if (len == 0) {
+        ccb_error_set("the command line of %s is longer than the spawn helper takes (%d bytes)",
+                      spec->path, MAX_REQUEST);
+        goto done;
+    }
+    double steal0 = ccb_sysinfo_steal_ms();
+    double t0 = now_ms();
+    if (send_request(srv->ctl, req, len, logfd, result_fds[1]) != 0) {
+        server_lost(srv, "does not take requests");
+        goto done;
+    }
+    /* Our copies: the pipe reports EOF only once every writer closed. */
+    if (result_fds[1] >= 0)
+        close(result_fds[1]);
+    result_fds[1] = -1;
+    close(logfd);
+    logfd = -1;
+
+    int end = watch_served(srv, &result, t0 + spec->timeout_ms, line, sizeof(line));
+    if (end < 0) {
+        server_lost(srv, "stopped answering");
+        goto done;
+    }
+    double t1 = now_ms();
+    double steal1 = ccb_sysinfo_steal_ms();
+    ccb_child_result seen;
+    memset(&seen, 0, sizeof(seen));
+    long long self_us = 0;
+    if (parse_status(line, &seen) != 0) {
+        server_lost(srv, "answered something unexpected");
+        goto done;
+    }
+    /* The server's status line has a ninth field: its own CPU so far. */
+    size_t spaces = 0;
+    for (const char *c = line; *c; c++)
+        spaces += *c == ' ';
+    const char *last = strrchr(line, ' ');
+    if (spaces == 9 && last && sscanf(last + 1, "%lld", &self_us) == 1)
+        srv->self_cpu_ms = (double)self_us / 1e3;
+    srv->children_cpu_ms += seen.cpu_ms;
+    if (end == CCB_CHILD_EXITED) {
+        *out = seen;
+    } else {
+        out->end = (ccb_child_end)end;
+        out->wall_ms = t1 - t0;
+    }
+    out->steal_ms = steal0 >= 0 && steal1 >= steal0 ? steal1 - steal0 : 0;
+    rc = 0;
+done:
+    if (logfd >= 0)
+        close(logfd);
+    for (int i = 0; i < 2; i++) {
+        if (result_fds[i] >= 0)
+            close(result_fds[i]);
+    }
+    if (result.fd >= 0)
+        close(result.fd);
+    if (rc == 0) {
+        out->output = result.data;
+        out->output_len = result.len;
+        out->output_overflow = result.overflow;
+    } else {
+        free(result.data);
+    }
+    return rc;
+}
+
 int ccb_child_run(const ccb_child_spec *spec, ccb_child_result *out)
 {
+    if (spec->server && spec->server->pid > 0)
+        return run_served(spec, out);
     int rc = -1, logfd = -1, pidfd = -1;
     int result_fds[2] = {-1, -1}, status_fds[2] = {-1, -1};
     int fa_ready = 0, attr_ready = 0, pinned = 0;

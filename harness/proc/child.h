@@ -9,12 +9,32 @@
 #define CCB_CHILD_H
 
 #include <stddef.h>
+#include <sys/types.h>
 
 /* The fd on which the child finds its result pipe (protocol.h's --result-fd). */
 #define CCB_CHILD_RESULT_FD 3
 
+/* A ccbench-spawn server (spawn_main.c, --serve): one helper process for a whole measuring
+ * session, so each sample costs one process start, not two (about a millisecond here). */
+typedef struct ccb_child_server {
+    pid_t pid;              /* 0: not running */
+    int ctl;                /* our end of its control socket */
+    double children_cpu_ms; /* user+system CPU of every child it reaped */
+    double self_cpu_ms;     /* its own, as of its last answer */
+} ccb_child_server;
+
+/* Start HELPER as a server (its stdout/stderr to LOG_PATH). -1 with a message. Children
+ * inherit the environment as it is now. */
+int ccb_child_server_start(const char *helper, const char *log_path, ccb_child_server *s);
+/* End the session: close the socket, reap the server. Safe on a server never started. */
+void ccb_child_server_stop(ccb_child_server *s);
+/* CPU time of the server and the children it reaped so far (ms): work of ours that the
+ * driver's RUSAGE_CHILDREN shows only once the server is reaped. 0 for NULL. */
+double ccb_child_server_cpu_ms(const ccb_child_server *s);
+
 typedef struct ccb_child_spec {
     const char *helper;      /* ccbench-spawn (spawn_main.c), absolute */
+    ccb_child_server *server; /* non-NULL: spawn through this server instead of a helper each */
     const char *path;        /* the executable, absolute */
     char *const *argv;       /* NULL-terminated, argv[0] included */
     int result_pipe;         /* 1: give the child a pipe on CCB_CHILD_RESULT_FD */

@@ -76,14 +76,14 @@ static void test_guard__snapshot_sees_this_process_spend_cpu(void **state)
 {
     (void)state;
     ccb_guard_snapshot a, b;
-    ccb_guard_snapshot_take(&a);
+    ccb_guard_snapshot_take(&a, 0);
     assert_true(a.ok); /* Linux: /proc/stat is readable */
     volatile double x = 0;
-    ccb_guard_snapshot_take(&b);
+    ccb_guard_snapshot_take(&b, 0);
     while (b.own_ms - a.own_ms < 50) {
         for (int i = 0; i < 1000000; i++)
             x += i;
-        ccb_guard_snapshot_take(&b);
+        ccb_guard_snapshot_take(&b, 0);
     }
     assert_true(b.busy_ms >= a.busy_ms);
     assert_true(b.wall_ms > a.wall_ms);
