@@ -214,6 +214,25 @@ unsigned int ccb_abba_budget_ms(ccb_profile profile)
     return 0;
 }
 
+/* A sustained scenario (throughput) inside a time budget: its minimum blocks must fit its
+ * share, so each process runs shorter than the profile's duration (at quick 1 s would make
+ * 6 blocks cost 24 s against a ~4 s share). 80% of the share over the minimum's processes,
+ * never under CCB_ABBA_MIN_SUSTAINED_MS nor over the profile's duration; 0 (the profile's)
+ * without a budget or for a scenario that is not sustained. */
+static double sustained_duration_s(const ccb_abba_round *r, const ccb_scenario_def *def)
+{
+    unsigned int profile_ms = def->profiles[r->profile].duration_ms;
+    if (!r->budget_ms || !profile_ms || !r->sel->n || !r->blocks)
+        return 0;
+    double share_ms = (double)r->budget_ms / (double)r->sel->n;
+    double ms = 0.8 * share_ms / (4.0 * r->blocks);
+    if (ms < CCB_ABBA_MIN_SUSTAINED_MS)
+        ms = CCB_ABBA_MIN_SUSTAINED_MS;
+    if (ms >= profile_ms)
+        return 0;
+    return ms / 1000.0;
+}
+
 int ccb_abba_round_run(const ccb_abba_round *r, ccb_result *results[2], ccb_compare *cmp,
                        int *scenario_failed, ccb_measure_outcome *outcome)
 {
@@ -226,8 +245,10 @@ int ccb_abba_round_run(const ccb_abba_round *r, ccb_result *results[2], ccb_comp
     /* Each block runs 4 processes: 2 per side. */
     ccb_plan_overrides ov = {.samples = 4UL * r->blocks, .api_latency_ms = 50, .cpu = r->cpu};
     for (size_t i = 0; i < r->sel->n; i++) {
+        ccb_plan_overrides item_ov = ov;
+        item_ov.duration_s = sustained_duration_s(r, r->sel->defs[i]);
         nitems++;
-        if (ccb_plan_item_init(&items[i], r->sel->defs[i], r->profile, &ov) != 0)
+        if (ccb_plan_item_init(&items[i], r->sel->defs[i], r->profile, &item_ov) != 0)
             goto done;
     }
     if (measure_items(r, items, nitems, results, cmp, outcome) != 0)

@@ -52,6 +52,9 @@ unsigned int ccb_abba_default_blocks(ccb_profile profile);
  * confirm round gets a quarter of it. */
 unsigned int ccb_abba_budget_ms(ccb_profile profile);
 #define CCB_ABBA_MAX_BLOCKS 500
+/* The shortest sustained window a budgeted compare gives throughput: 8 threads on 2 CPUs
+ * still see ~40 scheduler slices. */
+#define CCB_ABBA_MIN_SUSTAINED_MS 200.0
 /* A seed for the block order when none is given: from the clock and pid, below 2^53 so JSON
  * readers that use doubles see it exactly (it is printed and recorded: --seed replays it). */
 uint64_t ccb_abba_default_seed(void);
