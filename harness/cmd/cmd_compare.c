@@ -267,6 +267,7 @@ typedef struct compare_run {
     /* The machine-state guard: the look before measuring and each round's scenarios. */
     ccb_guard_reading before;
     ccb_abba_guard guard[2];
+    char *floor_profile; /* a stored noise floor of another profile, not applied (malloc'd) */
 } compare_run;
 
 /* The round spec of a compare: both builds, the options' profile, cpu and blocks, and the
@@ -334,6 +335,16 @@ static int compare_file_and_build(compare_run *c)
     return analyse_unconfirmable(c);
 }
 
+/* The stored noise floors (ccbench noise) of both builds, at this profile only, into CMP
+ * before it is analysed: the verdict builds them in. */
+static void load_floors(compare_run *c, ccb_compare *cmp)
+{
+    for (int side = 0; side < 2; side++) {
+        if (c->op[side].kind != CCB_OPERAND_FILE)
+            ccb_noise_load(&c->op[side], cmp, ccb_profile_name(c->o.profile), &c->floor_profile);
+    }
+}
+
 /* Confirm before failing: only the regressed metrics' scenarios, in a fresh round whose Holm
  * family is those scenarios' metrics alone. Returns 0 or an exit status. */
 static int confirm_regressions(compare_run *c)
@@ -372,6 +383,7 @@ static int confirm_regressions(compare_run *c)
         status = CCB_EXIT_INTERRUPTED;
         goto done;
     }
+    load_floors(c, &round2);
     if (ccb_compare_analyse(&round2, &c->o.thresholds) != 0)
         goto done;
     ccb_compare_apply_confirm(&c->cmp, &round2);
@@ -453,6 +465,7 @@ static int compare_builds(compare_run *c)
         status = interrupted("");
         goto done;
     }
+    load_floors(c, &c->cmp);
     if (ccb_compare_analyse(&c->cmp, &c->o.thresholds) != 0)
         goto done;
     status = confirm_regressions(c);
@@ -540,11 +553,13 @@ static int report(compare_run *c, int files)
     char *saved[2] = {NULL, NULL}, *warn[MAX_WARNINGS];
     size_t nwarn = 0;
 
-    for (int side = 0; side < 2; side++) {
-        if (c->op[side].kind != CCB_OPERAND_FILE)
-            ccb_noise_load(&c->op[side], &c->cmp);
-    }
     nwarn = noise_warnings(&c->cmp, warn, MAX_WARNINGS);
+    if (c->floor_profile && nwarn < MAX_WARNINGS &&
+        asprintf(&warn[nwarn], "the stored noise floor of this build was measured at profile "
+                               "%s, not %s: not applied (run 'ccbench noise --profile %s')",
+                 c->floor_profile, ccb_profile_name(c->o.profile),
+                 ccb_profile_name(c->o.profile)) >= 0)
+        nwarn++;
     nwarn += guard_warnings(c, warn + nwarn, MAX_WARNINGS - nwarn);
 
     /* Results first: a report piped into `head` must not cost the measurement. */
@@ -648,6 +663,7 @@ done:
         ccb_operand_release(&c.op[side]);
     }
     ccb_compare_release(&c.cmp);
+    free(c.floor_profile);
     ccb_thresholds_release(&c.o.thresholds);
     ccb_build_ctx_release(&c.ctx);
     return status;

@@ -24,6 +24,7 @@ static void metric_release(ccb_compare_metric *m)
     free(m->unit);
     free(m->base);
     free(m->cand);
+    free(m->blocks);
 }
 
 void ccb_compare_release(ccb_compare *c)
@@ -68,7 +69,7 @@ ccb_compare_metric *ccb_compare_metric_get(ccb_compare *c, const char *scenario,
     m->unit = strdup(unit ? unit : "");
     m->direction = direction;
     m->kind = kind;
-    m->p = m->p_holm = m->noise_floor = NAN;
+    m->p = m->p_holm = m->noise_floor = m->aa_floor = NAN;
     c->n++;
     if (!m->scenario || !m->name || !m->unit) {
         ccb_error_set("out of memory");
@@ -106,6 +107,19 @@ double ccb_compare_reduce(const double *x, size_t n)
 int ccb_compare_add_block(ccb_compare_metric *m, const double base[2], const double cand[2])
 {
     int added = 0;
+    if (m->nblocks == m->cap_blocks) {
+        size_t cap = m->cap_blocks ? m->cap_blocks * 2 : 16;
+        double *grown = realloc(m->blocks, cap * 4 * sizeof(*grown));
+        if (!grown)
+            return ccb_error_set("out of memory");
+        m->blocks = grown;
+        m->cap_blocks = cap;
+    }
+    double *b = m->blocks + 4 * m->nblocks++;
+    b[0] = base[0];
+    b[1] = base[1];
+    b[2] = cand[0];
+    b[3] = cand[1];
     for (int i = 0; i < 2; i++) {
         if (isnan(base[i]) || isnan(cand[i]))
             continue;
@@ -158,6 +172,101 @@ int ccb_compare_from_results(ccb_compare *c, const ccb_result *base, const ccb_r
     return 0;
 }
 
+/* A timing metric's estimate and interval as changes in the worse direction (positive is
+ * worse), with the threshold band [down, up] in the same space: log ratios, or differences
+ * relative to the baseline's median (absolute when that median is 0: then any change that
+ * the interval shows counts, t = 0). 0 when there is nothing to judge. */
+typedef struct change {
+    double est, lo, hi, up, down;
+} change;
+
+static int change_of(const ccb_compare_metric *m, double t, int hib, change *c)
+{
+    double e, a, b;
+    if (m->as_difference) {
+        double base = fabs(m->base_median);
+        double scale = base > 0 ? base : 1;
+        if (!(base > 0))
+            t = 0;
+        e = m->diff / scale;
+        a = m->diff_low / scale;
+        b = m->diff_high / scale;
+        c->up = t;
+        c->down = -t;
+    } else {
+        if (!(m->ratio.ratio > 0) || !(m->ratio.ci_low > 0) || !(m->ratio.ci_high > 0))
+            return 0;
+        e = log(m->ratio.ratio);
+        a = log(m->ratio.ci_low);
+        b = log(m->ratio.ci_high);
+        c->up = log1p(t);
+        c->down = t < 1 ? log1p(-t) : -INFINITY;
+    }
+    if (!isfinite(e) || !isfinite(a) || !isfinite(b))
+        return 0;
+    if (hib) {
+        /* Mirror: for a rate, lower is worse. The band mirrors with it. */
+        double up = -c->down, down = -c->up;
+        e = -e;
+        double lo = -b;
+        b = -a;
+        a = lo;
+        c->up = up;
+        c->down = down;
+    }
+    c->est = e;
+    c->lo = a;
+    c->hi = b;
+    return 1;
+}
+
+/* DESIGN.md "Statistics": regressed needs the interval wholly above no change, the estimate
+ * beyond the threshold and Holm p < alpha; improved mirrors it; an interval straddling the
+ * band's edge (and wider than the band) is inconclusive, as is an interval that says
+ * "changed" while the test is not significant after Holm; anything else is unchanged. */
+static ccb_verdict judge(const change *c, double holm_p)
+{
+    if (c->lo > 0 && c->est > c->up && holm_p < CCB_VERDICT_ALPHA)
+        return CCB_VERDICT_REGRESSED;
+    if (c->hi < 0 && c->est < c->down && holm_p < CCB_VERDICT_ALPHA)
+        return CCB_VERDICT_IMPROVED;
+    int straddles = (c->lo < c->up && c->up < c->hi) || (c->lo < c->down && c->down < c->hi);
+    if (straddles && c->hi - c->lo > c->up - c->down)
+        return CCB_VERDICT_INCONCLUSIVE;
+    if ((c->lo > 0 && c->est > c->up) || (c->hi < 0 && c->est < c->down))
+        return CCB_VERDICT_INCONCLUSIVE;
+    return CCB_VERDICT_UNCHANGED;
+}
+
+/* The verdict with the noise floor built in (issue 12 item 7): the floor is the larger of a
+ * stored A/A floor of this build at this profile and the resolution this compare's own
+ * A-vs-A contrasts give. A threshold below the floor cannot be judged: the metric is judged
+ * at the floor instead, and only a change beyond the floor is reported as one; otherwise it
+ * is "below noise", which neither passes nor fails. */
+static ccb_verdict timing_verdict(ccb_compare_metric *m, int hib)
+{
+    change c;
+    double floor = NAN;
+    m->floor_source = NULL;
+    if (isfinite(m->noise_floor)) {
+        floor = m->noise_floor;
+        m->floor_source = CCB_FLOOR_STORED;
+    }
+    if (isfinite(m->aa_floor) && !(floor >= m->aa_floor)) {
+        floor = m->aa_floor;
+        m->floor_source = CCB_FLOOR_CONTRASTS;
+    }
+    m->floor_used = floor;
+    if (!change_of(m, m->threshold, hib, &c))
+        return m->units || m->nbase ? CCB_VERDICT_INCONCLUSIVE : CCB_VERDICT_UNCHANGED;
+    if (!(floor > m->threshold))
+        return judge(&c, m->p_holm);
+    change at_floor;
+    change_of(m, floor, hib, &at_floor);
+    ccb_verdict v = judge(&at_floor, m->p_holm);
+    return v == CCB_VERDICT_REGRESSED || v == CCB_VERDICT_IMPROVED ? v : CCB_VERDICT_BELOW_NOISE;
+}
+
 int ccb_compare_analyse(ccb_compare *c, const ccb_thresholds *t)
 {
     int rc = -1;
@@ -182,6 +291,9 @@ int ccb_compare_analyse(ccb_compare *c, const ccb_thresholds *t)
         m->estimate = NULL;
         m->units = 0;
         m->min_p = NAN;
+        m->aa_floor = m->floor_used = NAN;
+        m->floor_source = NULL;
+        m->diff = m->diff_low = m->diff_high = NAN;
         memset(&m->ratio, 0, sizeof(m->ratio));
         m->ratio.ratio = m->ratio.ci_low = m->ratio.ci_high = NAN;
         if (m->nbase == 0 || m->ncand == 0)
@@ -199,6 +311,7 @@ int ccb_compare_analyse(ccb_compare *c, const ccb_thresholds *t)
     }
     /* One Holm family: every timing metric of the compare that has data. */
     ccb_stats_holm(p, family, adj);
+    c->family = family;
     for (size_t k = 0; k < family; k++)
         c->metrics[idx[k]].p_holm = adj[k];
 
@@ -210,8 +323,8 @@ int ccb_compare_analyse(ccb_compare *c, const ccb_thresholds *t)
         else if (m->kind == CCB_KIND_COUNT)
             m->verdict = ccb_stats_verdict_count(m->base_median, m->cand_median, hib);
         else
-            m->verdict = ccb_stats_verdict(&m->ratio, m->p_holm, m->threshold, hib);
-        if (m->verdict == CCB_VERDICT_INCONCLUSIVE) {
+            m->verdict = timing_verdict(m, hib);
+        if (m->verdict == CCB_VERDICT_INCONCLUSIVE && !m->as_difference) {
             size_t now = c->paired ? m->nbase / 2 : m->nbase;
             m->more_blocks = ccb_stats_more_blocks_needed(&m->ratio, now, m->threshold);
             /* A CI already narrow but a rank test not yet significant: suggest doubling. */

@@ -31,6 +31,11 @@ typedef struct ccb_compare_metric {
     ccb_metric_kind kind;
     double *base, *cand; /* paired: pairs i of base[i], cand[i]; unpaired: two samples */
     size_t nbase, ncand, cap_base, cap_cand;
+    /* Live compare: per ABBA block the baseline's two process values in the order they ran,
+     * then the candidate's (4 per block, NAN for a failed process). The replicate of the
+     * paired analysis (paired.c). */
+    double *blocks;
+    size_t nblocks, cap_blocks;
     /* Filled by ccb_compare_analyse: */
     double base_median, cand_median;
     ccb_ratio ratio;
@@ -41,10 +46,19 @@ typedef struct ccb_compare_metric {
     ccb_confirm confirm;
     size_t more_blocks; /* inconclusive: blocks that would likely decide it */
     double noise_floor; /* fraction from a known A/A run of this build, NAN unknown */
+    /* Live compare: the half-width (fraction) the 95% interval has under no change at this
+     * compare's blocks, from the A-vs-A contrasts inside each block; NAN unknown. */
+    double aa_floor;
+    /* The floor the verdict used (the larger of the two above) and where it came from
+     * (static text; NULL: none known). */
+    double floor_used;
+    const char *floor_source;
     int paired;         /* copied from the compare by ccb_compare_analyse */
     /* Filled by the estimate functions (paired.c / unpaired.c), read by the report: */
     int as_difference;    /* 1: values <= 0 seen: estimate and CI are cand - base, not a ratio */
     const char *estimate; /* static text naming the estimate the verdict uses; NULL: the ratio */
+    /* as_difference: the estimate and its interval in the metric's unit (ratio.* are NAN). */
+    double diff, diff_low, diff_high;
     size_t units;         /* replicates the test used: ABBA blocks (live) or processes (files) */
     double min_p;         /* smallest two-sided p the test could reach at `units`; NAN unknown */
 } ccb_compare_metric;
@@ -56,6 +70,7 @@ typedef struct ccb_compare {
     uint64_t seed, confirm_seed;
     unsigned int blocks; /* per round */
     int confirm_ran;
+    size_t family; /* timing metrics in the Holm family (set by ccb_compare_analyse) */
 } ccb_compare;
 
 void ccb_compare_init(ccb_compare *c, int paired);
@@ -81,6 +96,10 @@ int ccb_compare_add_block(ccb_compare_metric *m, const double base[2], const dou
  * when ONLY is NULL), all samples, unpaired. -1 with a message when they share no metric. */
 int ccb_compare_from_results(ccb_compare *c, const ccb_result *base, const ccb_result *cand,
                              const ccb_selection *only);
+
+/* The noise-floor source names ccb_compare_analyse and noise.c record in floor_source. */
+#define CCB_FLOOR_STORED "ccbench noise (stored A/A of this build at this profile)"
+#define CCB_FLOOR_CONTRASTS "this compare's A-vs-A contrasts"
 
 /* Medians, ratio + CI (fixed seed), Mann-Whitney p, Holm over the timing metrics that have
  * data, thresholds, verdicts and the blocks an inconclusive one needs. */

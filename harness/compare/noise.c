@@ -89,7 +89,8 @@ done:
     return rc;
 }
 
-int ccb_noise_load(const ccb_operand *op, ccb_compare *cmp)
+int ccb_noise_load(const ccb_operand *op, ccb_compare *cmp, const char *profile,
+                   char **other_profile)
 {
     char *path = ccb_build_noise_path(op);
     FILE *fp = path ? fopen(path, "r") : NULL;
@@ -103,8 +104,12 @@ int ccb_noise_load(const ccb_operand *op, ccb_compare *cmp)
     }
     const cJSON *schema = cJSON_GetObjectItemCaseSensitive(root, "schema");
     const cJSON *metrics = cJSON_GetObjectItemCaseSensitive(root, "metrics");
+    const cJSON *measured_at = cJSON_GetObjectItemCaseSensitive(root, "profile");
+    int same_profile = cJSON_IsString(measured_at) && strcmp(measured_at->valuestring, profile) == 0;
+    if (cJSON_IsString(measured_at) && !same_profile && other_profile && !*other_profile)
+        *other_profile = strdup(measured_at->valuestring);
     /* A stale or foreign file only costs the warning, never the compare. */
-    if (cJSON_IsString(schema) && strcmp(schema->valuestring, NOISE_SCHEMA) == 0 &&
+    if (same_profile && cJSON_IsString(schema) && strcmp(schema->valuestring, NOISE_SCHEMA) == 0 &&
         cJSON_IsArray(metrics)) {
         const cJSON *m;
         cJSON_ArrayForEach(m, metrics)

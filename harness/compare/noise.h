@@ -17,8 +17,11 @@ int ccb_noise_measure(const ccb_operand *op, const ccb_selection *sel, ccb_profi
                       ccb_compare *out, int *scenario_failed, ccb_measure_outcome *outcome);
 
 /* Write / read <build>/noise.json. Load sets noise_floor on every metric of CMP it knows
- * (taking the larger when called for both builds); a missing file is not an error. */
+ * (taking the larger when called for both builds) when the file was measured at PROFILE; a
+ * floor of another profile is never applied, and *OTHER_PROFILE (malloc'd, may stay NULL)
+ * then names the profile it was measured at, for a warning. A missing file is not an error. */
 int ccb_noise_save(const ccb_operand *op, const ccb_compare *aa, const char *profile);
-int ccb_noise_load(const ccb_operand *op, ccb_compare *cmp);
+int ccb_noise_load(const ccb_operand *op, ccb_compare *cmp, const char *profile,
+                   char **other_profile);
 
 #endif

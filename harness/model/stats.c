@@ -544,7 +544,6 @@ void ccb_stats_holm(const double *p, size_t n, double *adjusted)
 /* ------------------------------------------------------------------------------------------ */
 /* Verdicts (DESIGN.md "Statistics"). */
 
-#define CCB_VERDICT_ALPHA 0.01
 
 ccb_verdict ccb_stats_verdict(const ccb_ratio *r, double holm_p, double threshold,
                               int higher_is_better)
@@ -601,6 +600,8 @@ const char *ccb_verdict_name(ccb_verdict v)
         return "regressed";
     case CCB_VERDICT_INCONCLUSIVE:
         return "inconclusive";
+    case CCB_VERDICT_BELOW_NOISE:
+        return "below_noise";
     }
     return "unknown";
 }

@@ -62,7 +62,12 @@ typedef enum ccb_verdict {
     CCB_VERDICT_IMPROVED = 1,
     CCB_VERDICT_REGRESSED = 2,
     CCB_VERDICT_INCONCLUSIVE = 3,
+    /* The metric's noise floor is above its threshold and the change is not beyond the
+     * floor: the threshold cannot be judged at this profile. Neither a pass nor a fail. */
+    CCB_VERDICT_BELOW_NOISE = 4,
 } ccb_verdict;
+#define CCB_VERDICT_COUNT 5
+#define CCB_VERDICT_ALPHA 0.01
 
 /* Verdict of a timing metric (DESIGN.md "Statistics"): threshold as a fraction (0.05),
  * higher_is_better mirrors the rules, alpha is 0.01. One deliberate addition to DESIGN.md

@@ -55,6 +55,7 @@ static const char *const verdict_names[] = {
     [CCB_VERDICT_IMPROVED] = "improved",
     [CCB_VERDICT_REGRESSED] = "regressed",
     [CCB_VERDICT_INCONCLUSIVE] = "inconclusive",
+    [CCB_VERDICT_BELOW_NOISE] = "below_noise",
 };
 static const char *const confirm_names[] = {
     [CCB_CONFIRM_NONE] = "none",

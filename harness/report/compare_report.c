@@ -36,6 +36,12 @@ static const char *confirm_name(ccb_confirm c)
     return "none";
 }
 
+/* A metric whose replicates cannot give p < alpha at all: no data could make it regressed. */
+static int unreachable(const ccb_compare_metric *m)
+{
+    return isfinite(m->min_p) && m->min_p >= CCB_VERDICT_ALPHA;
+}
+
 void ccb_compare_verdict_text(const ccb_compare_metric *m, char *buf, size_t size)
 {
     if (m->nbase == 0 || m->ncand == 0) {
@@ -59,11 +65,18 @@ void ccb_compare_verdict_text(const ccb_compare_metric *m, char *buf, size_t siz
     case CCB_CONFIRM_NONE:
         break;
     }
-    if (m->verdict == CCB_VERDICT_INCONCLUSIVE && m->more_blocks > 0)
+    if (m->verdict == CCB_VERDICT_BELOW_NOISE) {
+        snprintf(buf, size, "below noise (±%.1f%%: judge at ≥ %.1f%%)", m->floor_used * 100,
+                 ceil(m->floor_used * 200) / 2);
+    } else if (m->verdict == CCB_VERDICT_INCONCLUSIVE && unreachable(m)) {
+        snprintf(buf, size, "inconclusive (n=%zu %s: p ≥ %.2g)", m->units,
+                 m->paired ? "blocks" : "processes", m->min_p);
+    } else if (m->verdict == CCB_VERDICT_INCONCLUSIVE && m->more_blocks > 0) {
         snprintf(buf, size, "inconclusive (~%zu more %s)", m->more_blocks,
                  m->paired ? "blocks" : "samples");
-    else
+    } else {
         snprintf(buf, size, "%s%s", ccb_verdict_name(m->verdict), arrow);
+    }
 }
 
 static const char *verdict_color(const ccb_compare_metric *m)
@@ -74,6 +87,7 @@ static const char *verdict_color(const ccb_compare_metric *m)
     case CCB_VERDICT_IMPROVED:
         return GREEN;
     case CCB_VERDICT_INCONCLUSIVE:
+    case CCB_VERDICT_BELOW_NOISE:
         return YELLOW;
     case CCB_VERDICT_UNCHANGED:
         break;
@@ -114,6 +128,21 @@ static void fill_row(row *r, const ccb_compare_metric *m)
     fmt_pct(r->c[3], sizeof(r->c[3]), m->ratio.ratio);
     if (m->kind == CCB_KIND_COUNT) {
         snprintf(r->c[4], sizeof(r->c[4]), "exact");
+    } else if (m->as_difference) {
+        /* Values <= 0 have no ratio: the change is a difference in the metric's unit. */
+        char d[32];
+        ccb_report_format_number(d, sizeof(d), m->diff);
+        snprintf(r->c[3], sizeof(r->c[3]), "%s%s %s", m->diff >= 0 ? "+" : "", d, m->unit);
+        if (isfinite(m->diff_low)) {
+            ccb_report_format_number(lo, sizeof(lo), m->diff_low);
+            ccb_report_format_number(hi, sizeof(hi), m->diff_high);
+            snprintf(r->c[4], sizeof(r->c[4]), "[%s, %s] %s", lo, hi, m->unit);
+        } else {
+            snprintf(r->c[4], sizeof(r->c[4]), "n=%zu: none", m->units);
+        }
+    } else if (!isfinite(m->ratio.ci_low)) {
+        /* Too few replicates for a 95% interval: say so rather than print [min, max]. */
+        snprintf(r->c[4], sizeof(r->c[4]), "n=%zu: none", m->units);
     } else {
         fmt_pct(lo, sizeof(lo), m->ratio.ci_low);
         fmt_pct(hi, sizeof(hi), m->ratio.ci_high);
@@ -155,18 +184,62 @@ static void threshold_text(const ccb_compare_report *r, char *buf, size_t size)
                                 r->thresholds->overrides[i].value * 100);
 }
 
-static void summary_counts(const ccb_compare *c, size_t counts[4])
+static void summary_counts(const ccb_compare *c, size_t counts[CCB_VERDICT_COUNT])
 {
-    memset(counts, 0, 4 * sizeof(counts[0]));
+    memset(counts, 0, CCB_VERDICT_COUNT * sizeof(counts[0]));
     for (size_t i = 0; i < c->n; i++)
         counts[c->metrics[i].verdict]++;
+}
+
+/* What the "change" column is: each distinct estimate once, and the rule for values <= 0. */
+static void estimate_notes(FILE *out, const ccb_compare *c, const char *bullet)
+{
+    const char *seen[4] = {NULL, NULL, NULL, NULL};
+    size_t nseen = 0;
+    for (size_t i = 0; i < c->n; i++) {
+        const char *e = c->metrics[i].estimate;
+        if (!e)
+            continue;
+        int known = 0;
+        for (size_t k = 0; k < nseen && !known; k++)
+            known = strcmp(seen[k], e) == 0;
+        if (known || nseen == 4)
+            continue;
+        seen[nseen++] = e;
+        fprintf(out, "%schange%s: %s; 95%% CI from the same test; baseline and candidate are "
+                     "medians of per-process values.\n",
+                bullet, c->metrics[i].as_difference ? " (metrics with values <= 0)" : "", e);
+    }
+    for (size_t i = 0; i < c->n; i++) {
+        if (c->metrics[i].as_difference)
+            fprintf(out, "%s%s.%s has values <= 0: compared as a difference in %s, not a "
+                         "ratio; its threshold applies relative to the baseline median.\n",
+                    bullet, c->metrics[i].scenario, c->metrics[i].name, c->metrics[i].unit);
+    }
 }
 
 static void notes(FILE *out, const ccb_compare_report *r, const char *bullet)
 {
     const ccb_compare *c = r->cmp;
+    estimate_notes(out, c, bullet);
     for (size_t i = 0; i < c->n; i++) {
         const ccb_compare_metric *m = &c->metrics[i];
+        if (m->verdict == CCB_VERDICT_BELOW_NOISE)
+            fprintf(out, "%s%s.%s is below noise: its noise floor ±%.1f%% (%s) is above its "
+                         "threshold %g%% and the change is not beyond the floor; it neither "
+                         "passes nor fails (a threshold of %.1f%% could be judged).\n",
+                    bullet, m->scenario, m->name, m->floor_used * 100,
+                    m->floor_source ? m->floor_source : "unknown", m->threshold * 100,
+                    ceil(m->floor_used * 200) / 2);
+        if (m->verdict == CCB_VERDICT_INCONCLUSIVE && unreachable(m)) {
+            fprintf(out, "%s%s.%s cannot reach significance: with %zu %s the smallest p any "
+                         "data could give is %.2g (%.2g after Holm over %zu metrics), not "
+                         "below %g.\n",
+                    bullet, m->scenario, m->name, m->units, c->paired ? "blocks" : "processes",
+                    m->min_p, fmin(1, m->min_p * (double)c->family), c->family,
+                    CCB_VERDICT_ALPHA);
+            continue;
+        }
         if (m->verdict == CCB_VERDICT_INCONCLUSIVE) {
             double lo = m->ratio.ci_low, hi = m->ratio.ci_high, t = m->threshold;
             int straddles = ((lo < 1 + t && 1 + t < hi) || (lo < 1 - t && 1 - t < hi)) &&
@@ -246,11 +319,14 @@ static int write_table(FILE *out, const ccb_compare_report *r, int color)
         }
         fputc('\n', out);
     }
-    size_t counts[4];
+    size_t counts[CCB_VERDICT_COUNT];
     summary_counts(c, counts);
-    fprintf(out, "\n%zu metrics: %zu regressed, %zu improved, %zu unchanged, %zu inconclusive\n",
+    fprintf(out,
+            "\n%zu metrics: %zu regressed, %zu improved, %zu unchanged, %zu inconclusive, %zu "
+            "below noise\n",
             c->n, counts[CCB_VERDICT_REGRESSED], counts[CCB_VERDICT_IMPROVED],
-            counts[CCB_VERDICT_UNCHANGED], counts[CCB_VERDICT_INCONCLUSIVE]);
+            counts[CCB_VERDICT_UNCHANGED], counts[CCB_VERDICT_INCONCLUSIVE],
+            counts[CCB_VERDICT_BELOW_NOISE]);
     notes(out, r, "");
     free(rows);
     return 0;
@@ -259,12 +335,14 @@ static int write_table(FILE *out, const ccb_compare_report *r, int color)
 static int write_markdown(FILE *out, const ccb_compare_report *r)
 {
     const ccb_compare *c = r->cmp;
-    size_t counts[4];
+    size_t counts[CCB_VERDICT_COUNT];
     summary_counts(c, counts);
     fprintf(out, "### ccbench compare: %s → %s\n\n", r->side[0].operand, r->side[1].operand);
-    fprintf(out, "**%zu regressed**, %zu improved, %zu unchanged, %zu inconclusive\n\n",
+    fprintf(out, "**%zu regressed**, %zu improved, %zu unchanged, %zu inconclusive, %zu below "
+                 "noise\n\n",
             counts[CCB_VERDICT_REGRESSED], counts[CCB_VERDICT_IMPROVED],
-            counts[CCB_VERDICT_UNCHANGED], counts[CCB_VERDICT_INCONCLUSIVE]);
+            counts[CCB_VERDICT_UNCHANGED], counts[CCB_VERDICT_INCONCLUSIVE],
+            counts[CCB_VERDICT_BELOW_NOISE]);
     header(out, r, "- ");
     fputs("\n| metric | baseline | candidate | change | 95% CI | p (Holm) | verdict |\n", out);
     fputs("|---|---:|---:|---:|---|---:|---|\n", out);
@@ -373,6 +451,22 @@ cJSON *ccb_compare_report_json(const ccb_compare_report *r)
         cJSON_AddStringToObject(o, "confirm", confirm_name(m->confirm));
         cJSON_AddNumberToObject(o, "more_blocks_needed", (double)m->more_blocks);
         cJSON_AddItemToObject(o, "noise_floor", number_or_null(m->noise_floor));
+        cJSON_AddItemToObject(o, "aa_floor", number_or_null(m->aa_floor));
+        cJSON_AddItemToObject(o, "floor", number_or_null(m->floor_used));
+        if (m->floor_source)
+            cJSON_AddStringToObject(o, "floor_source", m->floor_source);
+        else
+            cJSON_AddNullToObject(o, "floor_source");
+        if (m->estimate)
+            cJSON_AddStringToObject(o, "estimate", m->estimate);
+        else
+            cJSON_AddNullToObject(o, "estimate");
+        cJSON_AddNumberToObject(o, "replicates", (double)m->units);
+        cJSON_AddItemToObject(o, "min_p", number_or_null(m->min_p));
+        cJSON_AddBoolToObject(o, "as_difference", m->as_difference);
+        cJSON_AddItemToObject(o, "difference", number_or_null(m->diff));
+        cJSON_AddItemToObject(o, "difference_ci_low", number_or_null(m->diff_low));
+        cJSON_AddItemToObject(o, "difference_ci_high", number_or_null(m->diff_high));
     }
     cJSON *warnings = cJSON_AddArrayToObject(root, "warnings");
     for (size_t i = 0; warnings && i < r->nwarnings; i++)

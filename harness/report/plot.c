@@ -455,10 +455,12 @@ static const char *const verdict_colour[] = {
     [CCB_VERDICT_IMPROVED] = "#2ca02c",
     [CCB_VERDICT_REGRESSED] = "#d62728",
     [CCB_VERDICT_INCONCLUSIVE] = "#ff7f0e",
+    [CCB_VERDICT_BELOW_NOISE] = "#bcbd22",
 };
 /* Legend order: what a reviewer looks for first. */
 static const ccb_verdict verdict_order[] = {CCB_VERDICT_REGRESSED, CCB_VERDICT_IMPROVED,
-                                            CCB_VERDICT_INCONCLUSIVE, CCB_VERDICT_UNCHANGED};
+                                            CCB_VERDICT_INCONCLUSIVE, CCB_VERDICT_BELOW_NOISE,
+                                            CCB_VERDICT_UNCHANGED};
 /* Ratios spanning more than this factor get a log x axis. */
 #define COMPARE_LOG_SPAN 4.0
 #define ROW_PX 30
@@ -546,7 +548,7 @@ int ccb_plot_compare(FILE *gp, const ccb_plot_target *t, const ccb_compare_doc *
     const size_t n = d->n;
     /* Metric i is row y = n - i: the file's (the report's) order, top to bottom. */
     double lo = 1, hi = 1;
-    size_t counts[4] = {0};
+    size_t counts[CCB_VERDICT_COUNT] = {0};
     for (size_t i = 0; i < n; i++) {
         const ccb_compare_doc_metric *m = &d->metrics[i];
         counts[m->verdict]++;
@@ -577,10 +579,11 @@ int ccb_plot_compare(FILE *gp, const ccb_plot_target *t, const ccb_compare_doc *
         snprintf(mode, sizeof(mode), "two result files, unpaired (no blocks, no seed)");
     snprintf(gate, sizeof(gate), "gate: %s", d->failed ? "FAILS" : "passes");
     snprintf(sub, sizeof(sub),
-             "%s  |  %zu regressed, %zu improved, %zu inconclusive, %zu "
+             "%s  |  %zu regressed, %zu improved, %zu inconclusive, %zu below noise, %zu "
              "unchanged  |  %s",
              mode, counts[CCB_VERDICT_REGRESSED], counts[CCB_VERDICT_IMPROVED],
-             counts[CCB_VERDICT_INCONCLUSIVE], counts[CCB_VERDICT_UNCHANGED], gate);
+             counts[CCB_VERDICT_INCONCLUSIVE], counts[CCB_VERDICT_BELOW_NOISE],
+             counts[CCB_VERDICT_UNCHANGED], gate);
 
     layout l = {.panels = 1, .cols = 1, .rows = 1, .width = 1400, .height = (int)n * ROW_PX + 230};
     preamble(gp, t, &l, title, sub);
@@ -588,8 +591,8 @@ int ccb_plot_compare(FILE *gp, const ccb_plot_target *t, const ccb_compare_doc *
     /* Data: one block per (verdict, kind) so each gets its colour and one legend entry. */
     fputs("\n# Per metric row y: y ratio ci_low ci_high (ci = ratio when there is none)\n", gp);
     fputs("# and $band: y low high, the metric's own +-threshold around 1 (timing metrics).\n", gp);
-    int have[4][2] = {{0}};
-    for (size_t v = 0; v < 4; v++) {
+    int have[CCB_VERDICT_COUNT][2] = {{0}};
+    for (size_t v = 0; v < CCB_VERDICT_COUNT; v++) {
         for (int kind = 0; kind < 2; kind++) {
             int open = 0;
             for (size_t i = 0; i < n; i++) {
@@ -680,7 +683,7 @@ int ccb_plot_compare(FILE *gp, const ccb_plot_target *t, const ccb_compare_doc *
               gp);
         sep = ", \\\n     ";
     }
-    for (size_t k = 0; k < 4; k++) {
+    for (size_t k = 0; k < CCB_VERDICT_COUNT; k++) {
         ccb_verdict v = verdict_order[k];
         const char *name = ccb_verdict_name(v), *col = verdict_colour[v];
         int titled = 0;

@@ -265,13 +265,13 @@ static void test_compare__a_a_has_no_regression(void **state)
 static void test_compare__slow_start_regresses_and_reverse_improves(void **state)
 {
     proc p;
-    compare(&p, ARGS("compare", "main", "slow", QUICK, "--blocks", "6"));
+    compare(&p, ARGS("compare", "main", "slow", QUICK, "--blocks", "10"));
     expect_status(&p, 1);
     expect_verdict(p.out, "warm_lifecycle", "lifecycle_us", "regressed", 1);
     expect_contains(p.err, "confirming");
     proc_free(&p);
 
-    compare(&p, ARGS("compare", "slow", "main", QUICK, "--blocks", "6"));
+    compare(&p, ARGS("compare", "slow", "main", QUICK, "--blocks", "10"));
     expect_status(&p, 0);
     expect_verdict(p.out, "warm_lifecycle", "lifecycle_us", "improved", -1);
     proc_free(&p);

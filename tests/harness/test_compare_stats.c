@@ -149,11 +149,11 @@ static void test_compare_stats__holm_across_metrics(void **state)
     ccb_thresholds_init(&t);
     ccb_compare_init(&one, 1);
     ccb_compare_init(&many, 1);
-    fill_pairs(add(&one, "s", "m0", CCB_LOWER_IS_BETTER, CCB_KIND_TIMING), 3, 1.10);
+    fill_pairs(add(&one, "s", "m0", CCB_LOWER_IS_BETTER, CCB_KIND_TIMING), 10, 1.10);
     char name[16];
     for (int k = 0; k < 10; k++) {
         snprintf(name, sizeof(name), "m%d", k);
-        fill_pairs(add(&many, "s", name, CCB_LOWER_IS_BETTER, CCB_KIND_TIMING), 3,
+        fill_pairs(add(&many, "s", name, CCB_LOWER_IS_BETTER, CCB_KIND_TIMING), 10,
                    k == 0 ? 1.10 : 1.0 + 0.001 * k);
     }
     assert_int_equal(ccb_compare_analyse(&one, &t), 0);
@@ -166,7 +166,9 @@ static void test_compare_stats__holm_across_metrics(void **state)
         assert_true(fabs(many.metrics[k].p_holm - adj[k]) < 1e-15);
     assert_true(fabs(one.metrics[0].p_holm - one.metrics[0].p) < 1e-15);
     assert_true(many.metrics[0].p_holm > one.metrics[0].p_holm);
-    /* 6 pairs, complete separation: p ~ 0.004 alone (regressed), x10 in the family (not). */
+    /* 10 blocks all slower: the signed-rank p is 2/2^10 ~ 0.002 alone (regressed), x10 in
+     * the family (not). The block is the replicate: 3 blocks (6 process pairs) used to pass
+     * here as "p ~ 0.004", pairs of one block counted as independent. */
     assert_int_equal(one.metrics[0].verdict, CCB_VERDICT_REGRESSED);
     assert_int_not_equal(many.metrics[0].verdict, CCB_VERDICT_REGRESSED);
     ccb_compare_release(&one);
@@ -298,6 +300,146 @@ static void test_compare_stats__noise_floor_is_widest_bound(void **state)
     assert_true(isnan(ccb_compare_noise_floor(&m)));
 }
 
+/* ---------------------------------------------------------------------------------------- */
+/* The paired analysis of ABBA blocks (paired.c): the rules beyond ratios, and simulations. */
+
+static double uniform(ccb_rng *r)
+{
+    return ((double)(ccb_rng_next(r) >> 11) + 0.5) / 9007199254740992.0;
+}
+
+static double gauss(ccb_rng *r)
+{
+    return sqrt(-2 * log(uniform(r))) * cos(2 * M_PI * uniform(r));
+}
+
+/* NB blocks of synthetic processes: value = 100 * exp(shared + noise) (candidate also x
+ * FACTOR), `shared` a disturbance the whole block sees (sd 0.2), `noise` per process with sd
+ * SD, and one process in ten from a tail 5x wider. */
+static void fill_noisy(ccb_rng *r, ccb_compare_metric *m, size_t nb, double factor, double sd)
+{
+    for (size_t j = 0; j < nb; j++) {
+        double shared = 0.2 * gauss(r), v[4];
+        for (int k = 0; k < 4; k++) {
+            double s = uniform(r) < 0.1 ? 5 * sd : sd;
+            v[k] = 100 * exp(shared + s * gauss(r)) * (k >= 2 ? factor : 1);
+        }
+        double base[2] = {v[0], v[1]}, cand[2] = {v[2], v[3]};
+        assert_true(ccb_compare_add_block(m, base, cand) >= 0);
+    }
+}
+
+static void test_compare_stats__values_at_or_below_zero_compare_as_differences(void **state)
+{
+    (void)state;
+    ccb_compare c;
+    ccb_thresholds t;
+    ccb_thresholds_init(&t);
+    ccb_compare_init(&c, 1);
+    ccb_compare_metric *m = add(&c, "s", "offset", CCB_LOWER_IS_BETTER, CCB_KIND_TIMING);
+    for (int j = 0; j < 12; j++) {
+        double base[2] = {0, 0.1 * j}, cand[2] = {3, 3 + 0.1 * j};
+        assert_int_equal(ccb_compare_add_block(m, base, cand), 2);
+    }
+    assert_int_equal(ccb_compare_analyse(&c, &t), 0);
+    assert_true(m->as_difference);
+    assert_true(isnan(m->ratio.ratio)); /* no ratio of a value 0 is shown */
+    assert_true(fabs(m->diff - 3) < 1e-9);
+    assert_true(m->diff_low <= 3 && 3 <= m->diff_high);
+    assert_int_equal(m->verdict, CCB_VERDICT_REGRESSED);
+    assert_non_null(m->estimate);
+    assert_non_null(strstr(m->estimate, "differences"));
+    ccb_compare_release(&c);
+    ccb_thresholds_release(&t);
+}
+
+/* A metric whose own A-vs-A contrasts are wider than its threshold cannot be judged at it:
+ * "below noise", unless the change is beyond the floor; a stored floor of this profile
+ * counts the same way. */
+static void test_compare_stats__a_floor_above_the_threshold_is_below_noise(void **state)
+{
+    (void)state;
+    ccb_rng rng;
+    ccb_rng_seed(&rng, 99);
+    ccb_compare c;
+    ccb_thresholds t;
+    ccb_thresholds_init(&t);
+    ccb_compare_init(&c, 1);
+    ccb_compare_metric *same = add(&c, "s", "noisy_same", CCB_LOWER_IS_BETTER, CCB_KIND_TIMING);
+    fill_noisy(&rng, same, 12, 1.0, 0.4);
+    ccb_compare_metric *x3 = add(&c, "s", "noisy_x3", CCB_LOWER_IS_BETTER, CCB_KIND_TIMING);
+    fill_noisy(&rng, x3, 30, 3.0, 0.4);
+    ccb_compare_metric *tight = add(&c, "s", "tight", CCB_LOWER_IS_BETTER, CCB_KIND_TIMING);
+    fill_noisy(&rng, tight, 30, 1.10, 0.01);
+    tight->noise_floor = 0.20; /* as if `ccbench noise` had stored it at this profile */
+    assert_int_equal(ccb_compare_analyse(&c, &t), 0);
+
+    assert_true(same->aa_floor > 0.05);
+    assert_int_equal(same->verdict, CCB_VERDICT_BELOW_NOISE);
+    assert_string_equal(same->floor_source, CCB_FLOOR_CONTRASTS);
+    assert_int_equal(x3->verdict, CCB_VERDICT_REGRESSED); /* 3x is beyond any floor here */
+    assert_int_equal(tight->verdict, CCB_VERDICT_BELOW_NOISE);
+    assert_string_equal(tight->floor_source, CCB_FLOOR_STORED);
+    assert_false(ccb_compare_has_failure(&c) && same->verdict != CCB_VERDICT_REGRESSED &&
+                 x3->verdict != CCB_VERDICT_REGRESSED);
+    ccb_compare_release(&c);
+    ccb_thresholds_release(&t);
+}
+
+/* With 6 blocks no data can give p < 0.01: honest about it, never "regressed". */
+static void test_compare_stats__too_few_blocks_say_so(void **state)
+{
+    (void)state;
+    ccb_compare c;
+    ccb_thresholds t;
+    ccb_thresholds_init(&t);
+    ccb_compare_init(&c, 1);
+    ccb_compare_metric *m = add(&c, "s", "m", CCB_LOWER_IS_BETTER, CCB_KIND_TIMING);
+    fill_pairs(m, 6, 1.5);
+    assert_int_equal(ccb_compare_analyse(&c, &t), 0);
+    assert_int_equal(m->units, 6);
+    assert_true(fabs(m->min_p - 2.0 / 64) < 1e-15);
+    assert_int_not_equal(m->verdict, CCB_VERDICT_REGRESSED);
+    ccb_compare_release(&c);
+    ccb_thresholds_release(&t);
+}
+
+/* Simulated compares with the noise this machine shows (per-process sd 5%, a disturbance
+ * shared by a block, a heavy tail): no verdict in 300 A/A compares of 40 blocks says
+ * changed, and +10% is caught at least 95% of the time, more often than the per-process
+ * Mann-Whitney this replaced catches it on the same data. */
+static void test_compare_stats__simulated_false_alarms_and_power(void **state)
+{
+    (void)state;
+    ccb_rng rng;
+    ccb_rng_seed(&rng, 2026);
+    ccb_thresholds t;
+    ccb_thresholds_init(&t);
+    int alarms = 0, caught = 0, caught_u = 0, reps = 300;
+    for (int rep = 0; rep < reps; rep++) {
+        ccb_compare aa, slow;
+        ccb_compare_init(&aa, 1);
+        ccb_compare_init(&slow, 1);
+        ccb_compare_metric *a = add(&aa, "s", "m", CCB_LOWER_IS_BETTER, CCB_KIND_TIMING);
+        ccb_compare_metric *b = add(&slow, "s", "m", CCB_LOWER_IS_BETTER, CCB_KIND_TIMING);
+        fill_noisy(&rng, a, 40, 1.0, 0.05);
+        fill_noisy(&rng, b, 40, 1.10, 0.05);
+        assert_int_equal(ccb_compare_analyse(&aa, &t), 0);
+        assert_int_equal(ccb_compare_analyse(&slow, &t), 0);
+        alarms += a->verdict == CCB_VERDICT_REGRESSED || a->verdict == CCB_VERDICT_IMPROVED;
+        caught += b->verdict == CCB_VERDICT_REGRESSED;
+        caught_u += ccb_stats_mann_whitney(b->base, b->nbase, b->cand, b->ncand, NULL) < 0.01;
+        ccb_compare_release(&aa);
+        ccb_compare_release(&slow);
+    }
+    if (alarms > 0 || caught < reps * 95 / 100 || caught <= caught_u)
+        fail_msg("A/A alarms %d of %d; +10%% caught %d (signed-rank on blocks) vs %d (U)",
+                 alarms, reps, caught, caught_u);
+    print_message("A/A alarms %d of %d; +10%% caught %d (signed-rank on blocks) vs %d (U)\n",
+                  alarms, reps, caught, caught_u);
+    ccb_thresholds_release(&t);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -309,6 +451,10 @@ int main(void)
         cmocka_unit_test(test_compare_stats__confirm_before_fail),
         cmocka_unit_test(test_compare_stats__files_are_unpaired_and_unconfirmable),
         cmocka_unit_test(test_compare_stats__noise_floor_is_widest_bound),
+        cmocka_unit_test(test_compare_stats__values_at_or_below_zero_compare_as_differences),
+        cmocka_unit_test(test_compare_stats__a_floor_above_the_threshold_is_below_noise),
+        cmocka_unit_test(test_compare_stats__too_few_blocks_say_so),
+        cmocka_unit_test(test_compare_stats__simulated_false_alarms_and_power),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
