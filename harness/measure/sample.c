@@ -275,6 +275,7 @@ static int add_values(const cJSON *json, const ccb_scenario_def *def, const ccb_
         ccb_metric_result *mr = ccb_scenario_find_metric(into, m->name);
         if (!mr)
             return ccb_error_set("internal: metric %s.%s was not set up", def->name, m->name);
+        size_t before = mr->n;
         double v = 0;
         const cJSON *item = NULL;
         switch (m->origin) { /* no default: a new origin must be handled here */
@@ -303,6 +304,9 @@ static int add_values(const cJSON *json, const ccb_scenario_def *def, const ccb_
                 return -1;
             break;
         }
+        /* The process is the unit of replication: record which samples it gave. */
+        if (ccb_metric_close_group(mr, mr->n - before) != 0)
+            return -1;
     }
     return 0;
 }

@@ -41,6 +41,7 @@ static void free_scenario(ccb_scenario_result *s)
         free(s->metrics[i].name);
         free(s->metrics[i].unit);
         free(s->metrics[i].samples);
+        free(s->metrics[i].groups);
     }
     free(s->metrics);
     free(s->processes);
@@ -143,6 +144,47 @@ int ccb_metric_add_sample(ccb_metric_result *m, double value)
     return 0;
 }
 
+int ccb_metric_close_group(ccb_metric_result *m, size_t count)
+{
+    if (count == 0)
+        return 0;
+    if (m->ngroups == m->cap_groups) {
+        size_t cap = m->cap_groups ? m->cap_groups * 2 : 16;
+        size_t *grown = realloc(m->groups, cap * sizeof(*grown));
+        if (!grown)
+            return ccb_error_set("out of memory recording the processes of %s", m->name);
+        m->groups = grown;
+        m->cap_groups = cap;
+    }
+    m->groups[m->ngroups++] = count;
+    m->grouped = 1;
+    return 0;
+}
+
+int ccb_metric_replicates(const ccb_metric_result *m, double **out, size_t *n)
+{
+    size_t count = m->grouped ? m->ngroups : m->n;
+    *out = NULL;
+    *n = 0;
+    if (count == 0)
+        return 0;
+    double *v = malloc(count * sizeof(*v));
+    if (!v)
+        return ccb_error_set("out of memory reducing %s per process", m->name);
+    if (!m->grouped) {
+        memcpy(v, m->samples, count * sizeof(*v));
+    } else {
+        size_t at = 0;
+        for (size_t k = 0; k < count; k++) {
+            v[k] = ccb_stats_median(m->samples + at, m->groups[k]);
+            at += m->groups[k];
+        }
+    }
+    *out = v;
+    *n = count;
+    return 0;
+}
+
 int ccb_scenario_add_failure(ccb_scenario_result *s, const char *reason, const char *detail)
 {
     char *r = strdup(reason);
@@ -174,7 +216,13 @@ int ccb_result_compute_stats(ccb_result *r)
     for (size_t i = 0; i < r->nscenarios; i++) {
         for (size_t j = 0; j < r->scenarios[i].nmetrics; j++) {
             ccb_metric_result *m = &r->scenarios[i].metrics[j];
-            if (ccb_stats_summarize(m->samples, m->n, CCB_STATS_DEFAULT_SEED, &m->stats) != 0)
+            double *v = NULL;
+            size_t n = 0;
+            int rc = ccb_metric_replicates(m, &v, &n);
+            if (rc == 0)
+                rc = ccb_stats_summarize(v, n, CCB_STATS_DEFAULT_SEED, &m->stats);
+            free(v);
+            if (rc != 0)
                 return ccb_error_set("out of memory computing statistics of %s.%s",
                                      r->scenarios[i].name, m->name);
         }
@@ -258,8 +306,14 @@ static cJSON *stats_to_json(const ccb_summary *st, builder *b)
     add_number(o, "mad", st->mad, b);
     add_number(o, "p95", st->p95, b);
     add_number(o, "p99", st->p99, b);
-    add_number(o, "ci95_low", st->ci95_low, b);
-    add_number(o, "ci95_high", st->ci95_high, b);
+    /* Null when too few replicates exist for a 95% interval, never [min, max] under that
+     * name. */
+    if (isfinite(st->ci95_low)) {
+        add_number(o, "ci95_low", st->ci95_low, b);
+        add_number(o, "ci95_high", st->ci95_high, b);
+    } else if (!cJSON_AddNullToObject(o, "ci95_low") || !cJSON_AddNullToObject(o, "ci95_high")) {
+        b->ok = 0;
+    }
     add_number(o, "outliers", (double)st->outliers, b);
     return o;
 }
@@ -286,6 +340,20 @@ static cJSON *metric_to_json(const ccb_metric_result *m, builder *b)
         }
     }
     cJSON_AddItemToObject(o, "samples", samples);
+    if (m->grouped) {
+        cJSON *groups = cJSON_CreateArray();
+        for (size_t k = 0; groups && k < m->ngroups; k++) {
+            cJSON *g = cJSON_CreateNumber((double)m->groups[k]);
+            if (!g || !cJSON_AddItemToArray(groups, g)) {
+                cJSON_Delete(g);
+                b->ok = 0;
+            }
+        }
+        if (!groups || !cJSON_AddItemToObject(o, "process_samples", groups)) {
+            cJSON_Delete(groups);
+            b->ok = 0;
+        }
+    }
     cJSON *st = stats_to_json(&m->stats, b);
     if (st)
         cJSON_AddItemToObject(o, "stats", st);

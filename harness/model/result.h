@@ -28,7 +28,15 @@ typedef struct ccb_metric_result {
     ccb_metric_kind kind;
     double *samples;
     size_t n, cap;
-    ccb_summary stats; /* filled by ccb_result_compute_stats() or read from the file */
+    /* Which process each sample came from: groups[k] samples of process k, in order
+     * (processes that gave none are not listed). grouped = 0 for a file written before
+     * grouping was recorded: each sample then counts as its own process. */
+    size_t *groups;
+    size_t ngroups, cap_groups;
+    int grouped;
+    /* Filled by ccb_result_compute_stats() or read from the file. Over the per-process
+     * medians (the replicates) when grouped, else over the samples; stats.n counts them. */
+    ccb_summary stats;
 } ccb_metric_result;
 
 /* Noise diagnostics of one measured process (DESIGN.md "Statistics", last bullet). */
@@ -81,6 +89,11 @@ ccb_scenario_result *ccb_result_add_scenario(ccb_result *r, const char *name);
 ccb_metric_result *ccb_scenario_add_metric(ccb_scenario_result *s, const ccb_metric_def *def);
 ccb_metric_result *ccb_scenario_find_metric(const ccb_scenario_result *s, const char *name);
 int ccb_metric_add_sample(ccb_metric_result *m, double value);
+/* The last COUNT samples added came from one process (COUNT 0: nothing recorded). */
+int ccb_metric_close_group(ccb_metric_result *m, size_t count);
+/* The replicate values of M: per-process medians when grouped, else the samples. *out is
+ * malloc'd (NULL with n 0 when there are none); -1 when out of memory. */
+int ccb_metric_replicates(const ccb_metric_result *m, double **out, size_t *n);
 int ccb_scenario_add_failure(ccb_scenario_result *s, const char *reason, const char *detail);
 int ccb_scenario_add_process(ccb_scenario_result *s, const ccb_process_meta *meta);
 

@@ -45,18 +45,21 @@ static int read_stats(ccb_jreader *rd, const cJSON *o, ccb_summary *st, size_t n
         ccb_jr_number(rd, o, "stddev", 0, &st->stddev) ||
         ccb_jr_number(rd, o, "mad", 0, &st->mad) || ccb_jr_number(rd, o, "p95", 0, &st->p95) ||
         ccb_jr_number(rd, o, "p99", 0, &st->p99) ||
-        ccb_jr_number(rd, o, "ci95_low", 0, &st->ci95_low) ||
-        ccb_jr_number(rd, o, "ci95_high", 0, &st->ci95_high) ||
+        ccb_jr_number(rd, o, "ci95_low", 1, &st->ci95_low) ||
+        ccb_jr_number(rd, o, "ci95_high", 1, &st->ci95_high) ||
         ccb_jr_count(rd, o, "outliers", MAX_EXACT_COUNT, &outliers))
         return -1;
     st->n = (size_t)n;
     st->outliers = (size_t)outliers;
-    /* Stats that do not describe the samples beside them mean the file was edited. */
+    /* Stats that do not describe the replicates beside them mean the file was edited. */
     if (st->n != nsamples) {
         char what[96];
-        snprintf(what, sizeof(what), "is %zu but there are %zu samples", st->n, nsamples);
+        snprintf(what, sizeof(what), "is %zu but there are %zu replicates (processes or samples)",
+                 st->n, nsamples);
         return ccb_jr_error(rd, "n", "%s", what);
     }
+    if (isnan(st->ci95_low) != isnan(st->ci95_high))
+        return ccb_jr_error(rd, "ci95_low", "expected both CI bounds or neither (null)");
     return 0;
 }
 
@@ -132,11 +135,40 @@ static int read_metric(ccb_jreader *rd, const cJSON *o, void *parent)
         m->samples[m->n++] = v->valuedouble;
     }
 
+    /* Added: which process each sample came from. Absent in older files. */
+    const cJSON *groups = cJSON_GetObjectItemCaseSensitive(o, "process_samples");
+    if (groups) {
+        if (!cJSON_IsArray(groups)) {
+            ccb_jr_error(rd, "process_samples", "expected an array of sample counts");
+            goto done;
+        }
+        size_t total = 0;
+        const cJSON *g = NULL;
+        cJSON_ArrayForEach(g, groups)
+        {
+            if (!cJSON_IsNumber(g) || g->valuedouble < 1 || g->valuedouble > MAX_EXACT_COUNT ||
+                g->valuedouble != floor(g->valuedouble)) {
+                ccb_jr_error(rd, "process_samples", "expected counts >= 1");
+                goto done;
+            }
+            if (ccb_metric_close_group(m, (size_t)g->valuedouble) != 0)
+                goto done;
+            total += (size_t)g->valuedouble;
+        }
+        if (total != m->n) {
+            char what[96];
+            snprintf(what, sizeof(what), "add up to %zu but there are %zu samples", total, m->n);
+            ccb_jr_error(rd, "process_samples", "%s", what);
+            goto done;
+        }
+        m->grouped = 1;
+    }
+
     const cJSON *stats = ccb_jr_typed(rd, o, "stats", cJSON_IsObject, 0, "an object");
     if (!stats)
         goto done;
     size_t mark = ccb_jr_push(rd, ".stats");
-    int st = read_stats(rd, stats, &m->stats, m->n);
+    int st = read_stats(rd, stats, &m->stats, m->grouped ? m->ngroups : m->n);
     ccb_jr_pop(rd, mark);
     if (st != 0)
         goto done;

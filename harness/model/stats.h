@@ -18,12 +18,19 @@ typedef struct ccb_summary {
     double min, max, mean, median, stddev; /* stddev: sample (n-1); 0 when n < 2 */
     double mad;                            /* median absolute deviation, unscaled */
     double p95, p99;                       /* linear interpolation (numpy's default) */
-    double ci95_low, ci95_high;            /* bootstrap percentile CI of the median */
+    /* Exact distribution-free CI of the median: order statistics at binomial ranks, the
+     * narrowest symmetric pair covering >= 95%. NAN when n <= 5 (no such pair exists). */
+    double ci95_low, ci95_high;
     size_t outliers;                       /* |x - median| > 5 * MAD (none when MAD = 0) */
 } ccb_summary;
 
-/* Summary of x[0..n). n = 0 gives all zeros. Returns 0, or -1 on allocation failure. */
+/* Summary of x[0..n). n = 0 gives all zeros. Returns 0, or -1 on allocation failure. SEED
+ * is kept for callers; the summary no longer draws random numbers. */
 int ccb_stats_summarize(const double *x, size_t n, uint64_t seed, ccb_summary *out);
+/* The rank k (1-based) of the median's order-statistic interval [x_(k), x_(n+1-k)] at
+ * LEVEL: the largest k with P(Binomial(n, 1/2) <= k - 1) <= (1 - LEVEL) / 2; its exact
+ * coverage in *coverage. 0 when n is too small for LEVEL (n <= 5 at 95%). */
+size_t ccb_stats_median_ci_rank(size_t n, double level, double *coverage);
 
 double ccb_stats_median(const double *x, size_t n);                /* copies, does not sort x */
 double ccb_stats_percentile(const double *sorted, size_t n, double p); /* p in [0,100] */

@@ -58,7 +58,13 @@ static void fill_row(cell *row, const ccb_scenario_result *s, const ccb_metric_r
     snprintf(row[COL_SCENARIO], sizeof(cell), "%s", first ? s->name : "");
     snprintf(row[COL_METRIC], sizeof(cell), "%s", m->name);
     snprintf(row[COL_UNIT], sizeof(cell), "%s", m->unit);
-    snprintf(row[COL_N], sizeof(cell), "%zu", st->n);
+    /* n is the replicates: processes when each gave several samples ("3x1000"). */
+    if (m->grouped && m->n > m->ngroups && m->n % m->ngroups == 0)
+        snprintf(row[COL_N], sizeof(cell), "%zux%zu", m->ngroups, m->n / m->ngroups);
+    else if (m->grouped && m->n > m->ngroups)
+        snprintf(row[COL_N], sizeof(cell), "%zu proc/%zu", m->ngroups, m->n);
+    else
+        snprintf(row[COL_N], sizeof(cell), "%zu", st->n);
     if (st->n == 0) {
         for (int c = COL_MEDIAN; c <= COL_OUTLIERS; c++)
             snprintf(row[c], sizeof(cell), "-");
@@ -67,7 +73,10 @@ static void fill_row(cell *row, const ccb_scenario_result *s, const ccb_metric_r
         ccb_report_format_number(row[COL_MEDIAN], sizeof(cell), st->median);
         ccb_report_format_number(lo, sizeof(lo), st->ci95_low);
         ccb_report_format_number(hi, sizeof(hi), st->ci95_high);
-        snprintf(row[COL_CI], sizeof(cell), "[%s, %s]", lo, hi);
+        if (isfinite(st->ci95_low))
+            snprintf(row[COL_CI], sizeof(cell), "[%s, %s]", lo, hi);
+        else
+            snprintf(row[COL_CI], sizeof(cell), "n=%zu: none", st->n);
         ccb_report_format_number(row[COL_MAD], sizeof(cell), st->mad);
         ccb_report_format_number(row[COL_P95], sizeof(cell), st->p95);
         snprintf(row[COL_OUTLIERS], sizeof(cell), "%zu", st->outliers);
@@ -362,7 +371,10 @@ static int export_gab(FILE *out, const ccb_result *r, ccb_direction want)
             double h = fmax(st->ci95_high - st->median, st->median - st->ci95_low);
             snprintf(name, sizeof(name), "%s.%s", s->name, m->name);
             ccb_report_format_number(half, sizeof(half), h);
-            snprintf(range, sizeof(range), "\xc2\xb1 %s", half);
+            if (isfinite(h))
+                snprintf(range, sizeof(range), "\xc2\xb1 %s", half);
+            else
+                snprintf(range, sizeof(range), "n=%zu: no 95%% CI", st->n);
             ccb_report_format_number(lo, sizeof(lo), st->ci95_low);
             ccb_report_format_number(hi, sizeof(hi), st->ci95_high);
             snprintf(extra, sizeof(extra), "n=%zu, median with 95%% CI [%s, %s], %s%s%.12s",
@@ -411,9 +423,11 @@ static int export_bencher(FILE *out, const ccb_result *r)
                 ok = bench != NULL;
             }
             cJSON *measure = ok ? cJSON_AddObjectToObject(bench, m->name) : NULL;
-            ok = measure && cJSON_AddNumberToObject(measure, "value", m->stats.median) &&
-                 cJSON_AddNumberToObject(measure, "lower_value", m->stats.ci95_low) &&
-                 cJSON_AddNumberToObject(measure, "upper_value", m->stats.ci95_high);
+            ok = measure && cJSON_AddNumberToObject(measure, "value", m->stats.median);
+            /* BMF's bounds are optional: too few replicates for a 95% interval, none. */
+            if (ok && isfinite(m->stats.ci95_low))
+                ok = cJSON_AddNumberToObject(measure, "lower_value", m->stats.ci95_low) &&
+                     cJSON_AddNumberToObject(measure, "upper_value", m->stats.ci95_high);
         }
     }
     text = ok ? cJSON_Print(root) : NULL;

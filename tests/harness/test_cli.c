@@ -266,7 +266,10 @@ static void test_cli__run_quick_then_show(void **state)
         assert_int_equal(s->nmetrics, def->metric_count);
         for (size_t j = 0; j < s->nmetrics; j++) {
             assert_true(s->metrics[j].n >= processes);
-            assert_int_equal(s->metrics[j].stats.n, s->metrics[j].n);
+            /* The process is the replicate: stats count processes, samples stay raw. */
+            assert_true(s->metrics[j].grouped);
+            assert_int_equal(s->metrics[j].ngroups, processes);
+            assert_int_equal(s->metrics[j].stats.n, processes);
         }
         const cJSON *n = cJSON_GetObjectItemCaseSensitive(s->params, "processes");
         assert_true(cJSON_IsNumber(n) && n->valuedouble == processes);

@@ -480,6 +480,66 @@ static void test_results__design_example_is_accepted(void **state)
     ccb_result_free(r);
 }
 
+/* The process is the unit of replication: which samples came from which process is kept
+ * in the file, and the summary is over the per-process medians. A file without the grouping
+ * (older ones) still reads, each sample then its own process. */
+static void test_results__process_grouping_round_trips(void **state)
+{
+    fixture *f = *state;
+    ccb_result *r = ccb_result_new();
+    assert_non_null(r);
+    ccb_scenario_result *s = ccb_result_add_scenario(r, "warm_lifecycle");
+    assert_non_null(s);
+    ccb_metric_def def = {"lifecycle_us", "us", CCB_LOWER_IS_BETTER, CCB_FROM_RUNNER,
+                          CCB_KIND_TIMING, NULL};
+    ccb_metric_result *m = ccb_scenario_add_metric(s, &def);
+    assert_non_null(m);
+    /* Process 1: 1 2 3 (median 2); process 2: 10 20 30 (median 20); process 3: 5 (5). */
+    const double v[] = {1, 2, 3, 10, 20, 30, 5};
+    for (size_t i = 0; i < 7; i++)
+        assert_int_equal(ccb_metric_add_sample(m, v[i]), 0);
+    assert_int_equal(ccb_metric_close_group(m, 3), 0);
+    assert_int_equal(ccb_metric_close_group(m, 3), 0);
+    assert_int_equal(ccb_metric_close_group(m, 1), 0);
+    assert_int_equal(ccb_result_compute_stats(r), 0);
+    assert_int_equal(m->stats.n, 3);
+    assert_true(m->stats.median == 5); /* median of 2, 20, 5 */
+    assert_true(isnan(m->stats.ci95_low)); /* 3 processes: no 95% interval */
+
+    ccb_result *back = NULL;
+    assert_int_equal(ccb_result_write_file(r, f->path), 0);
+    if (ccb_result_read_file(f->path, &back) != 0)
+        fail_msg("%s", ccb_error_message());
+    const ccb_metric_result *b = &back->scenarios[0].metrics[0];
+    assert_true(b->grouped);
+    assert_int_equal(b->ngroups, 3);
+    assert_true(b->groups[0] == 3 && b->groups[1] == 3 && b->groups[2] == 1);
+    assert_int_equal(b->stats.n, 3);
+    assert_true(isnan(b->stats.ci95_low) && isnan(b->stats.ci95_high));
+    ccb_result_free(back);
+    ccb_result_free(r);
+
+    /* Counts that do not add up to the samples: the field is named. */
+    static const char bad[] =
+        "{\"schema\": \"ccbench-result/1\", \"ccbench_version\": \"0.1.0\","
+        " \"created_at\": \"2026-11-21T10:00:00Z\", \"label\": \"main\","
+        " \"git\": {\"revision\": \"main\", \"commit\": \"abc\", \"tracker_tree\": \"def\","
+        " \"dirty\": false}, \"machine\": {\"hostname\": \"\", \"os\": \"\", \"kernel\": \"\","
+        " \"cpu_model\": \"\", \"cpus\": 2, \"mem_total_kb\": 0, \"compiler\": \"\","
+        " \"build_type\": \"Release\"}, \"profile\": \"quick\","
+        " \"scenarios\": [{\"name\": \"cold_init\", \"params\": {}, \"samples_ok\": 2,"
+        " \"samples_failed\": 0, \"failures\": [],"
+        " \"metrics\": [{\"name\": \"start_us\", \"unit\": \"us\","
+        " \"direction\": \"lower_is_better\", \"samples\": [1, 2], \"process_samples\": [3],"
+        " \"stats\": {\"n\": 1, \"min\": 1, \"max\": 2, \"mean\": 1.5, \"median\": 1.5,"
+        " \"stddev\": 0, \"mad\": 0, \"p95\": 2, \"p99\": 2, \"ci95_low\": null,"
+        " \"ci95_high\": null, \"outliers\": 0}}]}]}";
+    write_text(f->path, bad, sizeof(bad) - 1);
+    assert_int_equal(ccb_result_read_file(f->path, &back), -1);
+    if (!strstr(ccb_error_message(), "process_samples"))
+        fail_msg("message: %s", ccb_error_message());
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -493,6 +553,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_results__truncated_file_is_rejected, setup, teardown),
         cmocka_unit_test_setup_teardown(test_results__not_json_empty_and_missing, setup, teardown),
         cmocka_unit_test_setup_teardown(test_results__design_example_is_accepted, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_results__process_grouping_round_trips, setup,
+                                        teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -117,6 +117,88 @@ static void test_stats__median_odd_even_and_input_untouched(void **state)
     assert_true(ccb_stats_median(x, 0) == 0);
 }
 
+/* The median's 95% interval computed here without stats.c: binomial coefficients from
+ * Pascal's triangle, the largest k with P(B <= k-1) <= 2.5%, order statistics of a copy
+ * sorted by insertion. NAN when no k exists. n <= 60. */
+static double pascal_cdf(size_t n, size_t j)
+{
+    double row[64] = {1};
+    for (size_t r = 1; r <= n; r++)
+        for (size_t c = r; c > 0; c--)
+            row[c] += row[c - 1];
+    double cum = 0, all = 0;
+    for (size_t c = 0; c <= n; c++) {
+        all += row[c];
+        if (c <= j)
+            cum += row[c];
+    }
+    return cum / all;
+}
+
+static size_t pascal_rank(size_t n)
+{
+    size_t k = 0;
+    while (k < n / 2 && pascal_cdf(n, k) <= 0.025)
+        k++;
+    return k;
+}
+
+static void expected_median_ci(const double *x, size_t n, double *lo, double *hi)
+{
+    double v[64];
+    memcpy(v, x, n * sizeof(*v));
+    for (size_t i = 1; i < n; i++)
+        for (size_t j = i; j > 0 && v[j - 1] > v[j]; j--) {
+            double t = v[j];
+            v[j] = v[j - 1];
+            v[j - 1] = t;
+        }
+    size_t k = pascal_rank(n);
+    *lo = k ? v[k - 1] : NAN;
+    *hi = k ? v[n - k] : NAN;
+}
+
+static void test_stats__median_ci_ranks_against_pascal(void **state)
+{
+    (void)state;
+    for (size_t n = 1; n <= 60; n++) {
+        double coverage = 0;
+        size_t k = ccb_stats_median_ci_rank(n, 0.95, &coverage);
+        if (k != pascal_rank(n))
+            fail_msg("n=%zu: rank %zu, Pascal says %zu", n, k, pascal_rank(n));
+        assert_true((k == 0) == (n <= 5));
+        if (k) {
+            assert_true(coverage >= 0.95);
+            assert_true(fabs(coverage - (1 - 2 * pascal_cdf(n, k - 1))) < 1e-9);
+        }
+    }
+}
+
+/* Coverage by simulation (fixed seed): skewed, heavy-tailed data at the replicate counts the
+ * profiles produce (quick 10 cold processes, default 40, 3 and 6 warm processes give none). */
+static void test_stats__median_ci_covers_the_median(void **state)
+{
+    (void)state;
+    const size_t ns[] = {6, 10, 40};
+    ccb_rng r;
+    ccb_rng_seed(&r, 11);
+    for (size_t t = 0; t < sizeof(ns) / sizeof(ns[0]); t++) {
+        int covered = 0, reps = 2000;
+        double x[40];
+        /* Exponential with rate 1 plus a floor: the population median is 1000 + ln 2. */
+        double truth = 1000 + log(2.0);
+        for (int rep = 0; rep < reps; rep++) {
+            for (size_t i = 0; i < ns[t]; i++)
+                x[i] = 1000 - log(((double)(ccb_rng_next(&r) >> 11) + 0.5) / 9007199254740992.0);
+            ccb_summary s;
+            assert_int_equal(ccb_stats_summarize(x, ns[t], 0, &s), 0);
+            covered += s.ci95_low <= truth && truth <= s.ci95_high;
+        }
+        if (covered < reps * 94 / 100)
+            fail_msg("n=%zu: covered %d of %d", ns[t], covered, reps);
+    }
+}
+
 static void test_stats__summary_odd_n(void **state)
 {
     (void)state;
@@ -132,9 +214,9 @@ static void test_stats__summary_odd_n(void **state)
     assert_close(s.p95, 7.8);
     assert_close(s.p99, 8.76);
     assert_int_equal(s.outliers, 0);
-    /* Python reference bootstrap (same rng, same draw order). */
+    /* Order statistics at binomial ranks: at n = 7 only k = 1 reaches 95% (1 - 2/128). */
     assert_close(s.ci95_low, 1.0);
-    assert_close(s.ci95_high, 5.0);
+    assert_close(s.ci95_high, 9.0);
 }
 
 static void test_stats__summary_even_n(void **state)
@@ -152,8 +234,8 @@ static void test_stats__summary_even_n(void **state)
     assert_close(s.p95, 11.5);
     assert_close(s.p99, 11.9);
     assert_int_equal(s.outliers, 0);
-    assert_close(s.ci95_low, 3.0); /* Python reference */
-    assert_close(s.ci95_high, 11.0);
+    assert_close(s.ci95_low, 2.0); /* n = 6: k = 1, coverage 1 - 2/64 */
+    assert_close(s.ci95_high, 12.0);
 }
 
 static void test_stats__summary_ties_mad_zero_no_outliers(void **state)
@@ -170,8 +252,8 @@ static void test_stats__summary_ties_mad_zero_no_outliers(void **state)
     assert_close(s.stddev, sqrt(32.0 / 5));
     assert_close(s.p95, 8);
     assert_close(s.p99, 8.8);
-    assert_close(s.ci95_low, 3.0); /* Python reference */
-    assert_close(s.ci95_high, 7.0);
+    assert_close(s.ci95_low, 1.0); /* n = 6: the extremes */
+    assert_close(s.ci95_high, 9.0);
 }
 
 static void test_stats__summary_n1(void **state)
@@ -183,7 +265,7 @@ static void test_stats__summary_n1(void **state)
     assert_int_equal(s.n, 1);
     assert_true(s.min == 42 && s.max == 42 && s.mean == 42 && s.median == 42);
     assert_true(s.stddev == 0 && s.mad == 0 && s.p95 == 42 && s.p99 == 42);
-    assert_true(s.ci95_low == 42 && s.ci95_high == 42);
+    assert_true(isnan(s.ci95_low) && isnan(s.ci95_high)); /* n = 1: no 95% interval */
     assert_int_equal(s.outliers, 0);
 }
 
@@ -224,8 +306,10 @@ static void test_stats__summary_counts_huge_outlier(void **state)
     assert_close(s.stddev, 349.6651204060414); /* Python reference */
     assert_close(s.p95, 654.2);                /* h = 6.65 -> 1000 - 988 * 0.35 */
     assert_close(s.p99, 930.84);               /* h = 6.93 -> 1000 - 988 * 0.07 */
-    assert_close(s.ci95_low, 10); /* Python reference: the outlier does not drag the CI */
-    assert_close(s.ci95_high, 12);
+    /* n = 8: only [min, max] reaches 95% (1 - 2/256); k = 2 covers 93% only. Honest about
+     * it: a 95% interval from 8 values cannot exclude the outlier. */
+    assert_close(s.ci95_low, 10);
+    assert_close(s.ci95_high, 1000);
 }
 
 static void test_stats__percentile_matches_numpy_linear(void **state)
@@ -264,14 +348,16 @@ static void test_stats__bootstrap_ci_matches_reference(void **state)
     fill_noisy25(x);
     ccb_summary s;
     assert_int_equal(ccb_stats_summarize(x, 25, CCB_STATS_DEFAULT_SEED, &s), 0);
-    /* Python reference: median 106.5, MAD 2.75, CI [103.5, 108.0]. */
+    /* Python reference: median 106.5, MAD 2.75. */
     assert_true(s.median == 106.5 && s.mad == 2.75);
     assert_close(s.mean, 105.84);
     assert_close(s.stddev, 3.6141216083579697);
     assert_close(s.p95, 111.15);
     assert_close(s.p99, 111.63);
-    assert_close(s.ci95_low, 103.5);
-    assert_close(s.ci95_high, 108.0);
+    double lo, hi;
+    expected_median_ci(x, 25, &lo, &hi);
+    assert_close(s.ci95_low, lo);
+    assert_close(s.ci95_high, hi);
 }
 
 static void test_stats__bootstrap_is_deterministic(void **state)
@@ -284,15 +370,11 @@ static void test_stats__bootstrap_is_deterministic(void **state)
     assert_int_equal(ccb_stats_summarize(x, 25, 1234, &b), 0);
     assert_memory_equal(&a, &b, sizeof a); /* bit-identical, CI included */
 
-    /* Another seed may land on the same CI (it is made of sample values), but not every one
-     * of twenty seeds. */
-    int differs = 0;
-    for (uint64_t seed = 1; seed <= 20 && !differs; seed++) {
+    /* The interval is exact, not resampled: no seed changes it. */
+    for (uint64_t seed = 1; seed <= 20; seed++) {
         assert_int_equal(ccb_stats_summarize(x, 25, seed, &b), 0);
-        differs = b.ci95_low != a.ci95_low || b.ci95_high != a.ci95_high;
-        assert_true(b.median == a.median); /* only the CI depends on the seed */
+        assert_memory_equal(&a, &b, sizeof a);
     }
-    assert_true(differs);
 }
 
 static void test_stats__bootstrap_ci_contains_median_within_range(void **state)
@@ -311,6 +393,9 @@ static void test_stats__bootstrap_ci_contains_median_within_range(void **state)
         size_t n = 5 + (size_t)trial * 4; /* 5 .. 81 samples */
         ccb_summary s;
         assert_int_equal(ccb_stats_summarize(x, n, (uint64_t)trial, &s), 0);
+        assert_true(isnan(s.ci95_low) == (n <= 5));
+        if (n <= 5)
+            continue;
         assert_true(s.min <= s.ci95_low);
         assert_true(s.ci95_low <= s.median);
         assert_true(s.median <= s.ci95_high);
@@ -701,6 +786,8 @@ int main(void)
         cmocka_unit_test(test_stats__rng_below_matches_reference),
         cmocka_unit_test(test_stats__rng_below_is_unbiased),
         cmocka_unit_test(test_stats__median_odd_even_and_input_untouched),
+        cmocka_unit_test(test_stats__median_ci_ranks_against_pascal),
+        cmocka_unit_test(test_stats__median_ci_covers_the_median),
         cmocka_unit_test(test_stats__summary_odd_n),
         cmocka_unit_test(test_stats__summary_even_n),
         cmocka_unit_test(test_stats__summary_ties_mad_zero_no_outliers),
