@@ -76,11 +76,12 @@ static const command commands[] = {
      "BASE [CANDIDATE] [--threshold PCT] [--threshold METRIC=PCT] [--profile P] "
      "[--scenario ...] [--format table|json|markdown] [--no-fail] [--repo PATH] [--blocks N] "
      "[--seed N] [--cpu N] [--noise] [--strict] [--quiet] [--color auto|always|never] "
-     "[--rev|--file]",
+     "[--rev|--file] [--allow-mismatch]",
      "compare two revisions (or result files) interleaved, with verdicts a CI can trust",
      "operands: a git revision (branch, tag, sha, HEAD~1: anything git rev-parse takes),\n"
      "WORKTREE (the work tree's tracker/ with uncommitted changes; CANDIDATE's default) or an\n"
-     "existing result file. Two files compare without building (unpaired, all cross pairs).\n"
+     "existing result file. Two files compare without building: unpaired, per-process values,\n"
+     "never judged below the 35% drift two separate runs show here (docs/statistics.md).\n"
      "A name that is both a file and a revision is taken as the file when it reads as a\n"
      "result file (and a note says so), else as the revision; --rev takes both operands as\n"
      "revisions, --file both as result files.\n"
@@ -102,6 +103,9 @@ static const command commands[] = {
      "  --strict                refuse (exit 3) when the machine is busy: other processes\n"
      "                          using over a quarter CPU, or steal over 2%, before or while\n"
      "                          measuring (without it: a warning naming the scenarios)\n"
+     "  --allow-mismatch        compare result files of another profile, machine or\n"
+     "                          parameters anyway, with a warning per difference (without\n"
+     "                          it they are refused, exit 2)\n"
      "  --repo PATH             the git repository (default: found upward from the cwd)\n"
      "  --quiet                 no progress on stderr\n"
      "  --color WHEN            auto (default), always or never\n"

@@ -9,6 +9,7 @@
 #include <getopt.h>
 #include <limits.h>
 #include <math.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -39,7 +40,7 @@ typedef struct compare_options {
     unsigned long blocks;
     unsigned int budget_ms; /* the first round's time budget; 0 with --blocks */
     uint64_t seed;
-    int seed_given, quiet, no_fail, noise, strict;
+    int seed_given, quiet, no_fail, noise, strict, allow_mismatch;
     ccb_operand_force force; /* --rev / --file */
     long cpu;
     ccb_format format;
@@ -54,7 +55,7 @@ static const struct option longopts[] = {
     {"cpu", required_argument, NULL, 'c'},       {"noise", no_argument, NULL, 'N'},
     {"quiet", no_argument, NULL, 'q'},           {"color", required_argument, NULL, 'C'},
     {"rev", no_argument, NULL, 'R'},             {"file", no_argument, NULL, 'L'},
-    {"strict", no_argument, NULL, 'X'},
+    {"strict", no_argument, NULL, 'X'},          {"allow-mismatch", no_argument, NULL, 'M'},
     {NULL, 0, NULL, 0},
 };
 
@@ -119,6 +120,9 @@ static int parse_options(int argc, char **argv, compare_options *o)
             break;
         case 'X':
             o->strict = 1;
+            break;
+        case 'M':
+            o->allow_mismatch = 1;
             break;
         case 'q':
             o->quiet = 1;
@@ -268,6 +272,8 @@ typedef struct compare_run {
     ccb_guard_reading before;
     ccb_abba_guard guard[2];
     char *floor_profile; /* a stored noise floor of another profile, not applied (malloc'd) */
+    char *file_warn[MAX_WARNINGS]; /* what differs between two result files (malloc'd) */
+    size_t nfile_warn;
 } compare_run;
 
 /* The round spec of a compare: both builds, the options' profile, cpu and blocks, and the
@@ -301,9 +307,127 @@ static int interrupted(const char *when)
     return CCB_EXIT_INTERRUPTED;
 }
 
+/* Append a malloc'd warning to C's file warnings (dropped silently past the cap, like the
+ * report's own). */
+static void file_warning(compare_run *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void file_warning(compare_run *c, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    if (c->nfile_warn < MAX_WARNINGS && vasprintf(&c->file_warn[c->nfile_warn], fmt, ap) >= 0)
+        c->nfile_warn++;
+    va_end(ap);
+}
+
+static int same_text(const char *a, const char *b)
+{
+    return strcmp(a ? a : "", b ? b : "") == 0;
+}
+
+/* Do two scenarios' parameters describe the same measurement? The mock API's port and how
+ * many processes or blocks ran (the statistics account for counts) do not change what is
+ * measured; everything else (threads, duration, latency, iterations) does. */
+static int same_params(const cJSON *a, const cJSON *b)
+{
+    static const char *const volatile_keys[] = {"api_endpoint", "processes", "abba_blocks",
+                                                "budget_ms"};
+    cJSON *x = cJSON_Duplicate(a, 1), *y = cJSON_Duplicate(b, 1);
+    for (size_t i = 0; i < sizeof(volatile_keys) / sizeof(volatile_keys[0]); i++) {
+        cJSON_DeleteItemFromObjectCaseSensitive(x, volatile_keys[i]);
+        cJSON_DeleteItemFromObjectCaseSensitive(y, volatile_keys[i]);
+    }
+    int same = x && y && cJSON_Compare(x, y, 1);
+    cJSON_Delete(x);
+    cJSON_Delete(y);
+    return same;
+}
+
+/* What makes two result files not comparable: another profile, another machine, other
+ * parameters for a scenario they share. Each difference becomes one file warning; returns
+ * how many. Metrics or scenarios on one side only are warnings too, but do not count. */
+static size_t file_mismatches(compare_run *c, const ccb_result *a, const ccb_result *b)
+{
+    size_t n = 0;
+    if (!same_text(a->profile, b->profile)) {
+        file_warning(c, "the files were measured at different profiles (%s, %s)",
+                     a->profile ? a->profile : "-", b->profile ? b->profile : "-");
+        n++;
+    }
+    const struct {
+        const char *what, *x, *y;
+    } machine[] = {{"CPU model", a->machine.cpu_model, b->machine.cpu_model},
+                   {"kernel", a->machine.kernel, b->machine.kernel},
+                   {"compiler", a->machine.compiler, b->machine.compiler},
+                   {"build type", a->machine.build_type, b->machine.build_type}};
+    for (size_t i = 0; i < sizeof(machine) / sizeof(machine[0]); i++) {
+        if (!same_text(machine[i].x, machine[i].y)) {
+            file_warning(c, "the files come from different machines: %s '%s' vs '%s'",
+                         machine[i].what, machine[i].x ? machine[i].x : "",
+                         machine[i].y ? machine[i].y : "");
+            n++;
+        }
+    }
+    if (a->machine.cpus != b->machine.cpus) {
+        file_warning(c, "the files come from different machines: %d vs %d CPUs",
+                     a->machine.cpus, b->machine.cpus);
+        n++;
+    }
+    for (size_t i = 0; i < a->nscenarios; i++) {
+        const ccb_scenario_result *sa = &a->scenarios[i];
+        const ccb_scenario_result *sb = ccb_result_find_scenario(b, sa->name);
+        if (!sb) {
+            file_warning(c, "scenario %s is only in the baseline file", sa->name);
+            continue;
+        }
+        if (!same_params(sa->params, sb->params)) {
+            char *pa = cJSON_PrintUnformatted(sa->params), *pb = cJSON_PrintUnformatted(sb->params);
+            file_warning(c, "scenario %s was measured with other parameters: %s vs %s", sa->name,
+                         pa ? pa : "?", pb ? pb : "?");
+            cJSON_free(pa);
+            cJSON_free(pb);
+            n++;
+        }
+        for (size_t k = 0; k < sa->nmetrics; k++)
+            if (!ccb_scenario_find_metric(sb, sa->metrics[k].name))
+                file_warning(c, "%s.%s is only in the baseline file", sa->name,
+                             sa->metrics[k].name);
+        for (size_t k = 0; k < sb->nmetrics; k++)
+            if (!ccb_scenario_find_metric(sa, sb->metrics[k].name))
+                file_warning(c, "%s.%s is only in the candidate file", sb->name,
+                             sb->metrics[k].name);
+    }
+    for (size_t i = 0; i < b->nscenarios; i++)
+        if (!ccb_result_find_scenario(a, b->scenarios[i].name))
+            file_warning(c, "scenario %s is only in the candidate file", b->scenarios[i].name);
+    return n;
+}
+
+/* Two files that are not comparable are refused (exit 2) unless --allow-mismatch. */
+static int refuse_mismatch(compare_run *c, size_t mismatches)
+{
+    if (mismatches == 0 || c->o.allow_mismatch)
+        return 0;
+    char first[512] = "";
+    for (size_t i = 0; i < c->nfile_warn; i++) {
+        if (!strstr(c->file_warn[i], "is only in")) {
+            snprintf(first, sizeof(first), "%s", c->file_warn[i]);
+            break;
+        }
+    }
+    ccb_error_setc(CCB_ERROR_INPUT,
+                   "compare: the two result files are not comparable: %s%s. Compare files of "
+                   "the same profile, machine and parameters, or pass --allow-mismatch to "
+                   "compare them anyway with a warning",
+                   first, mismatches > 1 ? " (and more)" : "");
+    return CCB_EXIT_USAGE;
+}
+
 /* Two result files: unpaired, nothing built or measured. Returns 0 or an exit status. */
 static int compare_files(compare_run *c)
 {
+    int refused = refuse_mismatch(c, file_mismatches(c, c->op[0].file, c->op[1].file));
+    if (refused)
+        return refused;
     ccb_compare_release(&c->cmp);
     ccb_compare_init(&c->cmp, 0);
     if (ccb_compare_from_results(&c->cmp, c->op[0].file, c->op[1].file,
@@ -330,6 +454,9 @@ static int compare_file_and_build(compare_run *c)
     ccb_compare_init(&c->cmp, 0);
     const ccb_result *base = measured ? c->op[0].file : c->results[0];
     const ccb_result *cand = measured ? c->results[1] : c->op[1].file;
+    int refused = refuse_mismatch(c, file_mismatches(c, base, cand));
+    if (refused)
+        return refused;
     if (ccb_compare_from_results(&c->cmp, base, cand, NULL) != 0)
         return CCB_EXIT_FAILURE;
     return analyse_unconfirmable(c);
@@ -560,6 +687,9 @@ static int report(compare_run *c, int files)
                  c->floor_profile, ccb_profile_name(c->o.profile),
                  ccb_profile_name(c->o.profile)) >= 0)
         nwarn++;
+    for (size_t i = 0; i < c->nfile_warn && nwarn < MAX_WARNINGS; i++)
+        if ((warn[nwarn] = strdup(c->file_warn[i])) != NULL)
+            nwarn++;
     nwarn += guard_warnings(c, warn + nwarn, MAX_WARNINGS - nwarn);
 
     /* Results first: a report piped into `head` must not cost the measurement. */
@@ -664,6 +794,8 @@ done:
     }
     ccb_compare_release(&c.cmp);
     free(c.floor_profile);
+    for (size_t i = 0; i < c.nfile_warn; i++)
+        free(c.file_warn[i]);
     ccb_thresholds_release(&c.o.thresholds);
     ccb_build_ctx_release(&c.ctx);
     return status;

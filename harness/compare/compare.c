@@ -158,12 +158,20 @@ int ccb_compare_from_results(ccb_compare *c, const ccb_result *base, const ccb_r
                 ccb_compare_metric_get(c, sb->name, mb->name, mb->unit, mb->direction, mb->kind);
             if (!m)
                 return -1;
-            for (size_t j = 0; j < mb->n; j++)
-                if (ccb_compare_add_value(m, 0, mb->samples[j]) != 0)
+            /* The process is the replicate: per-process medians, not raw samples. */
+            for (int side = 0; side < 2; side++) {
+                double *v = NULL;
+                size_t n = 0;
+                if (ccb_metric_replicates(side ? mc : mb, &v, &n) != 0)
                     return -1;
-            for (size_t j = 0; j < mc->n; j++)
-                if (ccb_compare_add_value(m, 1, mc->samples[j]) != 0)
-                    return -1;
+                for (size_t j = 0; j < n; j++) {
+                    if (ccb_compare_add_value(m, side, v[j]) != 0) {
+                        free(v);
+                        return -1;
+                    }
+                }
+                free(v);
+            }
         }
     }
     if (c->n == 0)
@@ -254,7 +262,7 @@ static ccb_verdict timing_verdict(ccb_compare_metric *m, int hib)
     }
     if (isfinite(m->aa_floor) && !(floor >= m->aa_floor)) {
         floor = m->aa_floor;
-        m->floor_source = CCB_FLOOR_CONTRASTS;
+        m->floor_source = m->paired ? CCB_FLOOR_CONTRASTS : CCB_FLOOR_FILES;
     }
     m->floor_used = floor;
     if (!change_of(m, m->threshold, hib, &c))

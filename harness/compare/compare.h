@@ -100,6 +100,10 @@ int ccb_compare_from_results(ccb_compare *c, const ccb_result *base, const ccb_r
 /* The noise-floor source names ccb_compare_analyse and noise.c record in floor_source. */
 #define CCB_FLOOR_STORED "ccbench noise (stored A/A of this build at this profile)"
 #define CCB_FLOOR_CONTRASTS "this compare's A-vs-A contrasts"
+#define CCB_FLOOR_FILES "between-run drift of two result files"
+/* Two result files cannot tell a change from the drift between two runs: never judged below
+ * this (measured: docs/statistics.md, "Two result files"). */
+#define CCB_FILE_DRIFT_FLOOR 0.35
 
 /* Medians, ratio + CI (fixed seed), Mann-Whitney p, Holm over the timing metrics that have
  * data, thresholds, verdicts and the blocks an inconclusive one needs. */

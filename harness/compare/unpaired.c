@@ -1,19 +1,68 @@
 /*
- * The estimate and test of one timing metric of two result files: two independent samples,
- * no pairing (see compare.h). The live compare's paired analysis is paired.c.
+ * The estimate and test of one timing metric of two result files (see compare.h): two
+ * independent samples of per-process values (a file keeps which samples each process gave;
+ * older files count each sample as a process), no pairing and no blocks. The Mann-Whitney
+ * test, the Hodges-Lehmann shift and Moses' interval come from one model (ranksum.h), on log
+ * values, or on the values themselves when one is <= 0.
+ *
+ * Between-run drift: two runs minutes apart can differ by more than the threshold with no
+ * change at all (the machine's state, not the code), and one run per side cannot estimate
+ * that. So a file compare never judges below CCB_FILE_DRIFT_FLOOR: a smaller threshold is
+ * judged at the floor, and only a change beyond it can regress (docs/statistics.md).
  */
 #include <math.h>
+#include <stdlib.h>
 
 #include "compare.h"
 #include "error.h"
+#include "ranksum.h"
+
+#define ESTIMATE_TEXT "Hodges-Lehmann shift of per-process log values (Mann-Whitney, two files)"
+#define ESTIMATE_DIFF_TEXT "Hodges-Lehmann shift of per-process values (Mann-Whitney, two files)"
 
 int ccb_compare_estimate_unpaired(ccb_compare_metric *m)
 {
-    if (ccb_stats_ratio_unpaired(m->base, m->nbase, m->cand, m->ncand, CCB_STATS_DEFAULT_SEED,
-                                 &m->ratio) != 0)
-        return ccb_error_set("out of memory computing the ratio of %s.%s", m->scenario, m->name);
-    m->p = ccb_stats_mann_whitney(m->base, m->nbase, m->cand, m->ncand, NULL);
-    if (isnan(m->p))
-        return ccb_error_set("out of memory computing the test of %s.%s", m->scenario, m->name);
-    return 0;
+    int rc = -1, diff = 0;
+    double *x = malloc((m->nbase ? m->nbase : 1) * sizeof(*x));
+    double *y = malloc((m->ncand ? m->ncand : 1) * sizeof(*y));
+    if (!x || !y) {
+        ccb_error_set("out of memory comparing %s.%s", m->scenario, m->name);
+        goto done;
+    }
+    for (size_t i = 0; i < m->nbase; i++)
+        diff |= m->base[i] <= 0;
+    for (size_t j = 0; j < m->ncand; j++)
+        diff |= m->cand[j] <= 0;
+    for (size_t i = 0; i < m->nbase; i++)
+        x[i] = diff ? m->base[i] : log(m->base[i]);
+    for (size_t j = 0; j < m->ncand; j++)
+        y[j] = diff ? m->cand[j] : log(m->cand[j]);
+    ccb_ranksum s;
+    if (ccb_ranksum_test(x, m->nbase, y, m->ncand, 0.95, &s) != 0) {
+        ccb_error_set("out of memory testing %s.%s", m->scenario, m->name);
+        goto done;
+    }
+    m->as_difference = diff;
+    m->estimate = diff ? ESTIMATE_DIFF_TEXT : ESTIMATE_TEXT;
+    m->units = s.nx < s.ny ? s.nx : s.ny;
+    m->min_p = s.min_p;
+    m->p = s.p;
+    m->ratio.n_used = s.nx + s.ny;
+    m->diff = m->diff_low = m->diff_high = NAN;
+    if (diff) {
+        m->diff = s.estimate;
+        m->diff_low = s.ci_low;
+        m->diff_high = s.ci_high;
+        m->ratio.ratio = m->ratio.ci_low = m->ratio.ci_high = NAN;
+    } else {
+        m->ratio.ratio = exp(s.estimate);
+        m->ratio.ci_low = isfinite(s.ci_low) ? exp(s.ci_low) : NAN;
+        m->ratio.ci_high = isfinite(s.ci_high) ? exp(s.ci_high) : NAN;
+    }
+    m->aa_floor = CCB_FILE_DRIFT_FLOOR;
+    rc = 0;
+done:
+    free(x);
+    free(y);
+    return rc;
 }

@@ -58,7 +58,7 @@ static int group_setup(void **state)
 
 /* A result whose warm_lifecycle.lifecycle_us samples are scaled by SCALE (lifecycles_per_s
  * stays put). 20 samples each, 1% apart: enough for the statistics to decide 1.5x. */
-static void write_result(const char *path, double scale)
+static void write_result_as(const char *path, double scale, const char *profile, int extra)
 {
     static const ccb_metric_def defs[] = {
         {"lifecycle_us", "us", CCB_LOWER_IS_BETTER, CCB_FROM_RUNNER, CCB_KIND_TIMING, ""},
@@ -69,7 +69,7 @@ static void write_result(const char *path, double scale)
     r->ccbench_version = strdup("0.1.0");
     r->created_at = strdup("2026-11-21T10:00:00Z");
     r->label = strdup("gate");
-    r->profile = strdup("quick");
+    r->profile = strdup(profile);
     r->machine.hostname = strdup("host");
     r->machine.os = strdup("Linux");
     r->machine.kernel = strdup("6.1.0-test");
@@ -86,11 +86,23 @@ static void write_result(const char *path, double scale)
             assert_int_equal(ccb_metric_add_sample(m, (k ? 1.6e6 : 0.6 * scale) * (1 + i * 0.01)),
                              0);
     }
+    if (extra) {
+        static const ccb_metric_def more = {"extra_us", "us", CCB_LOWER_IS_BETTER,
+                                            CCB_FROM_RUNNER, CCB_KIND_TIMING, ""};
+        ccb_metric_result *m = ccb_scenario_add_metric(s, &more);
+        assert_non_null(m);
+        assert_int_equal(ccb_metric_add_sample(m, 1.0), 0);
+    }
     s->samples_ok = 20;
     assert_int_equal(ccb_result_compute_stats(r), 0);
     if (ccb_result_write_file(r, path) != 0)
         fail_msg("%s", ccb_error_message());
     ccb_result_free(r);
+}
+
+static void write_result(const char *path, double scale)
+{
+    write_result_as(path, scale, "quick", 0);
 }
 
 static int setup(void **state)
@@ -127,8 +139,18 @@ static int teardown(void **state)
 
 /* Run `scripts/ci-gate BASE CANDIDATE` with CCBENCH_BIN and ENV overrides; its stdout and
  * stderr into P. */
+static void run_argv(proc *p, const gate_fixture *f, const char *const *env, char *const *argv);
+
 static void run_gate(proc *p, const gate_fixture *f, const char *const *env, const char *base,
                      const char *candidate)
+{
+    char *argv[] = {gate, (char *)base, (char *)candidate, NULL};
+    run_argv(p, f, env, argv);
+}
+
+/* Run ARGV (argv[0] the program's path) with CCBENCH_BIN and ENV overrides; its stdout and
+ * stderr into P. */
+static void run_argv(proc *p, const gate_fixture *f, const char *const *env, char *const *argv)
 {
     size_t m = 0;
     while (env[m])
@@ -155,14 +177,13 @@ static void run_gate(proc *p, const gate_fixture *f, const char *const *env, con
     posix_spawnattr_init(&attr);
     posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETPGROUP); /* own group: killable as one */
     posix_spawnattr_setpgroup(&attr, 0);
-    char *argv[] = {gate, (char *)base, (char *)candidate, NULL};
     pid_t pid = -1;
-    int rc = posix_spawn(&pid, gate, &fa, &attr, argv, envp);
+    int rc = posix_spawn(&pid, argv[0], &fa, &attr, argv, envp);
     posix_spawn_file_actions_destroy(&fa);
     posix_spawnattr_destroy(&attr);
     free(envp);
     if (rc != 0)
-        fail_msg("cannot run %s: %s", gate, strerror(rc));
+        fail_msg("cannot run %s: %s", argv[0], strerror(rc));
     p->status = wait_bounded(pid, DEADLINE_S);
     p->out = read_file(out);
     p->err = read_file(err);
@@ -249,10 +270,39 @@ static void test_ci_gate__appends_to_github_step_summary(void **state)
     proc_free(&p);
 }
 
+/* Two result files of another profile are refused (exit 2, naming the difference and the
+ * way out); --allow-mismatch compares them with the difference as a warning; a metric on
+ * one side only is a warning, never silently dropped. */
+static void test_ci_gate__mismatched_files_are_refused_or_warned(void **state)
+{
+    gate_fixture *f = *state;
+    char other[PATH_MAX], bin[PATH_MAX + 8];
+    snprintf(other, sizeof(other), "%s/default.json", f->dir);
+    write_result_as(other, 1.0, "default", 1);
+    snprintf(bin, sizeof(bin), "%s", bin_env + strlen("CCBENCH_BIN="));
+    proc p;
+    char *refused[] = {bin, "compare", f->base, other, "--format", "json", NULL};
+    run_argv(&p, f, NO_ENV, refused);
+    expect_status(&p, 2);
+    expect_contains(p.err, "different profiles (quick, default)");
+    expect_contains(p.err, "--allow-mismatch");
+    proc_free(&p);
+
+    char *allowed[] = {bin, "compare", f->base, other, "--format", "json", "--allow-mismatch",
+                       NULL};
+    run_argv(&p, f, NO_ENV, allowed);
+    expect_status(&p, 0);
+    expect_contains(p.out, "different profiles (quick, default)");
+    expect_contains(p.out, "warm_lifecycle.extra_us is only in the candidate file");
+    proc_free(&p);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_ci_gate__identical_results_pass, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_ci_gate__mismatched_files_are_refused_or_warned,
+                                        setup, teardown),
         cmocka_unit_test_setup_teardown(test_ci_gate__regression_exits_1, setup, teardown),
         cmocka_unit_test_setup_teardown(test_ci_gate__harness_error_is_2_not_1, setup, teardown),
         cmocka_unit_test_setup_teardown(test_ci_gate__appends_to_github_step_summary, setup,
