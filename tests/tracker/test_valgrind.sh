@@ -33,7 +33,8 @@ mkdir "$work/spool"
 run() { # name, probe arguments...
     local name=$1
     shift
-    if ! valgrind --leak-check=full --error-exitcode=9 "$work/probe" "$@" \
+    if ! valgrind --leak-check=full --error-exitcode=9 \
+        --suppressions="$src/tests/tracker/valgrind.supp" "$work/probe" "$@" \
         >"$work/$name.out" 2>"$work/$name.vg"; then
         cat "$work/$name.out" "$work/$name.vg" >&2
         fail "$name: valgrind or the probe failed (exit 9: leaks or errors above)"
