@@ -86,6 +86,7 @@ static int interleave_item(void *payload, size_t index, ccb_plan_item *item,
     int is_floor = strcmp(def->executable, CCB_FLOOR_EXECUTABLE) == 0;
     uint64_t began = now_ns();
     unsigned int b = 0;
+    double side_ms[2] = {0, 0};
     ccb_guard_snapshot quiet_before;
     ccb_guard_snapshot_take(&quiet_before, ccb_child_server_cpu_ms(ctx->server));
     /* The first `blocks` blocks are the pilot: what they cost says how many more the share
@@ -110,9 +111,11 @@ static int interleave_item(void *payload, size_t index, ccb_plan_item *item,
                 out[m] = NAN;
             }
             ccb_sample_status status = CCB_SAMPLE_OK;
+            uint64_t t0 = now_ns();
             if (ccb_runner_sample(ctx, def, is_floor ? il->side[side]->floor : il->side[side]->runner, item->runner_params,
                                   item->timeout_ms, il->sample_index++, s[side], &status) != 0)
                 goto done;
+            side_ms[side] += (double)(now_ns() - t0) / 1e6;
             if (status == CCB_SAMPLE_INTERRUPTED || ccb_interrupt_requested()) {
                 *interrupted = 1;
                 break;
@@ -138,6 +141,12 @@ static int interleave_item(void *payload, size_t index, ccb_plan_item *item,
     }
     if (b > il->most_blocks)
         il->most_blocks = b;
+    if (il->cmp->nrounds < CCB_COMPARE_MAX_ROUNDS)
+        il->cmp->rounds[il->cmp->nrounds++] =
+            (ccb_compare_round){.scenario = def->name,
+                                .blocks = b,
+                                .budget_ms = (double)il->share_ns / 1e6,
+                                .side_ms = {side_ms[0], side_ms[1]}};
     /* Each side ran half of the item's processes; record what it really got. */
     for (int side = 0; side < 2; side++) {
         if (!cJSON_ReplaceItemInObjectCaseSensitive(s[side]->params, "processes",

@@ -353,6 +353,10 @@ done:
 void ccb_compare_apply_confirm(ccb_compare *c, const ccb_compare *round2)
 {
     c->confirm_ran = 1;
+    for (size_t i = 0; i < round2->nrounds && c->nrounds < CCB_COMPARE_MAX_ROUNDS; i++) {
+        c->rounds[c->nrounds] = round2->rounds[i];
+        c->rounds[c->nrounds++].confirm = 1;
+    }
     for (size_t i = 0; i < c->n; i++) {
         ccb_compare_metric *m = &c->metrics[i];
         if (m->first_verdict != CCB_VERDICT_REGRESSED)

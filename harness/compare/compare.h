@@ -63,6 +63,18 @@ typedef struct ccb_compare_metric {
     double min_p;         /* smallest two-sided p the test could reach at `units`; NAN unknown */
 } ccb_compare_metric;
 
+/* What one scenario of a live round cost: the blocks it got and each side's time, from the
+ * first of its processes' spawn to the last one's reap, summed (issue 12: "how long each side
+ * took"). */
+#define CCB_COMPARE_MAX_ROUNDS 64
+typedef struct ccb_compare_round {
+    const char *scenario; /* the catalog's name (static) */
+    unsigned int blocks;
+    double budget_ms; /* 0: none (--blocks) */
+    double side_ms[2];
+    int confirm; /* 1: the confirm round */
+} ccb_compare_round;
+
 typedef struct ccb_compare {
     ccb_compare_metric *metrics;
     size_t n, cap;
@@ -71,6 +83,8 @@ typedef struct ccb_compare {
     unsigned int blocks; /* per round */
     int confirm_ran;
     size_t family; /* timing metrics in the Holm family (set by ccb_compare_analyse) */
+    ccb_compare_round rounds[CCB_COMPARE_MAX_ROUNDS]; /* first round, then a confirm round */
+    size_t nrounds;
 } ccb_compare;
 
 void ccb_compare_init(ccb_compare *c, int paired);

@@ -262,6 +262,15 @@ static void notes(FILE *out, const ccb_compare_report *r, const char *bullet)
             fprintf(out, "%s%s.%s regressed (result files cannot be re-measured to confirm).\n",
                     bullet, m->scenario, m->name);
     }
+    for (size_t i = 0; i < c->nrounds; i++) {
+        const ccb_compare_round *t = &c->rounds[i];
+        char share[48] = "";
+        if (t->budget_ms > 0)
+            snprintf(share, sizeof(share), " of a %.1f s share", t->budget_ms / 1000);
+        fprintf(out, "%s%s%s: %u blocks%s; baseline processes %.1f s, candidate %.1f s.\n",
+                bullet, t->confirm ? "confirm round, " : "", t->scenario, t->blocks, share,
+                t->side_ms[0] / 1000, t->side_ms[1] / 1000);
+    }
     for (size_t i = 0; i < r->nwarnings; i++)
         fprintf(out, "%swarning: %s\n", bullet, r->warnings[i]);
 }
@@ -467,6 +476,21 @@ cJSON *ccb_compare_report_json(const ccb_compare_report *r)
         cJSON_AddItemToObject(o, "difference", number_or_null(m->diff));
         cJSON_AddItemToObject(o, "difference_ci_low", number_or_null(m->diff_low));
         cJSON_AddItemToObject(o, "difference_ci_high", number_or_null(m->diff_high));
+    }
+    cJSON *rounds = cJSON_AddArrayToObject(root, "rounds");
+    for (size_t i = 0; rounds && i < c->nrounds; i++) {
+        const ccb_compare_round *t = &c->rounds[i];
+        cJSON *o = cJSON_CreateObject();
+        if (!o || !cJSON_AddItemToArray(rounds, o)) {
+            cJSON_Delete(o);
+            break;
+        }
+        cJSON_AddStringToObject(o, "scenario", t->scenario);
+        cJSON_AddBoolToObject(o, "confirm", t->confirm);
+        cJSON_AddNumberToObject(o, "blocks", t->blocks);
+        cJSON_AddItemToObject(o, "budget_ms", number_or_null(t->budget_ms > 0 ? t->budget_ms : NAN));
+        cJSON_AddNumberToObject(o, "baseline_ms", t->side_ms[0]);
+        cJSON_AddNumberToObject(o, "candidate_ms", t->side_ms[1]);
     }
     cJSON *warnings = cJSON_AddArrayToObject(root, "warnings");
     for (size_t i = 0; warnings && i < r->nwarnings; i++)

@@ -518,6 +518,16 @@ static void test_compare__quick_budget_buys_more_blocks_than_the_minimum(void **
     assert_true(cJSON_IsNumber(blocks));
     assert_true(blocks->valuedouble > 6);
     assert_true(blocks->valuedouble <= 500);
+    /* What the budget bought is recorded: the blocks, the share, each side's time. */
+    const cJSON *round = cJSON_GetArrayItem(cJSON_GetObjectItemCaseSensitive(root, "rounds"), 0);
+    assert_non_null(round);
+    assert_string_equal(cJSON_GetObjectItemCaseSensitive(round, "scenario")->valuestring,
+                        "spawn_floor");
+    assert_true(cJSON_GetObjectItemCaseSensitive(round, "blocks")->valuedouble ==
+                blocks->valuedouble);
+    assert_true(cJSON_GetObjectItemCaseSensitive(round, "budget_ms")->valuedouble > 0);
+    assert_true(cJSON_GetObjectItemCaseSensitive(round, "baseline_ms")->valuedouble > 0);
+    assert_true(cJSON_GetObjectItemCaseSensitive(round, "candidate_ms")->valuedouble > 0);
     cJSON_Delete(root);
     proc_free(&p);
 
