@@ -350,6 +350,27 @@ done:
     return rc;
 }
 
+void ccb_compare_set_estimate(ccb_compare_metric *m, int diff, const char *name, double est,
+                              double lo, double hi, double p, double min_p, size_t units)
+{
+    m->as_difference = diff;
+    m->estimate = name;
+    m->units = units;
+    m->min_p = min_p;
+    m->p = p;
+    m->diff = m->diff_low = m->diff_high = NAN;
+    if (diff) {
+        m->diff = est;
+        m->diff_low = lo;
+        m->diff_high = hi;
+        m->ratio.ratio = m->ratio.ci_low = m->ratio.ci_high = NAN;
+    } else {
+        m->ratio.ratio = exp(est);
+        m->ratio.ci_low = isfinite(lo) ? exp(lo) : NAN;
+        m->ratio.ci_high = isfinite(hi) ? exp(hi) : NAN;
+    }
+}
+
 void ccb_compare_apply_confirm(ccb_compare *c, const ccb_compare *round2)
 {
     c->confirm_ran = 1;

@@ -128,6 +128,11 @@ int ccb_compare_analyse(ccb_compare *c, const ccb_thresholds *t);
  * -1 with a message on failure. */
 int ccb_compare_estimate_paired(ccb_compare_metric *m);
 int ccb_compare_estimate_unpaired(ccb_compare_metric *m);
+/* What both estimate functions record: the estimate EST and interval [LO, HI] in log space,
+ * or in the metric's unit when DIFF (then the ratio fields are NAN), with the test's p, the
+ * smallest p it could reach, its replicates and the estimate's name. */
+void ccb_compare_set_estimate(ccb_compare_metric *m, int diff, const char *name, double est,
+                              double lo, double hi, double p, double min_p, size_t units);
 
 /* Fold the confirm round ROUND2 (the regressed metrics' scenarios re-measured) into C: a
  * metric regressed in C is confirmed only if ROUND2 says regressed again; otherwise its

@@ -81,24 +81,10 @@ int ccb_compare_estimate_paired(ccb_compare_metric *m)
         ccb_error_set("out of memory testing %s.%s", m->scenario, m->name);
         goto done;
     }
-    m->as_difference = diff;
-    m->estimate = diff ? ESTIMATE_DIFF_TEXT : ESTIMATE_TEXT;
-    m->units = s.n;
-    m->min_p = s.min_p;
-    m->p = s.p;
+    ccb_compare_set_estimate(m, diff, diff ? ESTIMATE_DIFF_TEXT : ESTIMATE_TEXT, s.estimate,
+                             s.ci_low, s.ci_high, s.p, s.min_p, s.n);
     m->ratio.n_used = s.n;
     m->ratio.skipped = nb - s.n;
-    m->diff = m->diff_low = m->diff_high = NAN;
-    if (diff) {
-        m->diff = s.estimate;
-        m->diff_low = s.ci_low;
-        m->diff_high = s.ci_high;
-        m->ratio.ratio = m->ratio.ci_low = m->ratio.ci_high = NAN;
-    } else {
-        m->ratio.ratio = exp(s.estimate);
-        m->ratio.ci_low = isfinite(s.ci_low) ? exp(s.ci_low) : NAN;
-        m->ratio.ci_high = isfinite(s.ci_high) ? exp(s.ci_high) : NAN;
-    }
     m->aa_floor = half_width(&null, diff, m->base_median);
     rc = 0;
 done:

@@ -42,23 +42,9 @@ int ccb_compare_estimate_unpaired(ccb_compare_metric *m)
         ccb_error_set("out of memory testing %s.%s", m->scenario, m->name);
         goto done;
     }
-    m->as_difference = diff;
-    m->estimate = diff ? ESTIMATE_DIFF_TEXT : ESTIMATE_TEXT;
-    m->units = s.nx < s.ny ? s.nx : s.ny;
-    m->min_p = s.min_p;
-    m->p = s.p;
+    ccb_compare_set_estimate(m, diff, diff ? ESTIMATE_DIFF_TEXT : ESTIMATE_TEXT, s.estimate,
+                             s.ci_low, s.ci_high, s.p, s.min_p, s.nx < s.ny ? s.nx : s.ny);
     m->ratio.n_used = s.nx + s.ny;
-    m->diff = m->diff_low = m->diff_high = NAN;
-    if (diff) {
-        m->diff = s.estimate;
-        m->diff_low = s.ci_low;
-        m->diff_high = s.ci_high;
-        m->ratio.ratio = m->ratio.ci_low = m->ratio.ci_high = NAN;
-    } else {
-        m->ratio.ratio = exp(s.estimate);
-        m->ratio.ci_low = isfinite(s.ci_low) ? exp(s.ci_low) : NAN;
-        m->ratio.ci_high = isfinite(s.ci_high) ? exp(s.ci_high) : NAN;
-    }
     m->aa_floor = CCB_FILE_DRIFT_FLOOR;
     rc = 0;
 done:

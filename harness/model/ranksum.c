@@ -10,6 +10,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "ranknull.h"
+
 /* cdf[u] = P(U <= u), u = 0 .. m n, for samples of M and N values. NULL when out of memory. */
 static double *exact_cdf(size_t m, size_t n)
 {
@@ -52,23 +54,12 @@ static double *exact_cdf(size_t m, size_t n)
     return cdf;
 }
 
-static double normal_cdf(double z)
+/* The null of U for samples of M and N values: TABLE (exact) or normal. */
+static ccb_rank_null null_of(size_t m, size_t n, const double *table)
 {
-    return 0.5 * erfc(-z / sqrt(2.0));
-}
-
-static double cdf_at(size_t m, size_t n, const double *table, double u)
-{
-    double total = (double)m * (double)n;
-    if (u < 0)
-        return 0;
-    if (u >= total)
-        return 1;
-    if (table)
-        return table[(size_t)floor(u)];
-    double mean = total / 2;
-    double sd = sqrt((double)m * (double)n * (double)(m + n + 1) / 12.0);
-    return normal_cdf((floor(u) + 0.5 - mean) / sd);
+    ccb_rank_null z = {(double)m * (double)n, table,
+                       sqrt((double)m * (double)n * (double)(m + n + 1) / 12.0)};
+    return z;
 }
 
 static int exact_sizes(size_t m, size_t n)
@@ -81,7 +72,8 @@ double ccb_ranksum_cdf(size_t m, size_t n, double u)
     double *table = exact_sizes(m, n) ? exact_cdf(m, n) : NULL;
     if (exact_sizes(m, n) && !table)
         return NAN;
-    double c = cdf_at(m, n, table, u);
+    ccb_rank_null z = null_of(m, n, table);
+    double c = ccb_rank_null_cdf(&z, u);
     free(table);
     return c;
 }
@@ -145,29 +137,14 @@ int ccb_ranksum_test(const double *x, size_t nx, const double *y, size_t ny, dou
     qsort(diffs, kept, sizeof(*diffs), cmp_double);
     out->estimate = kept % 2 ? diffs[kept / 2] : (diffs[kept / 2 - 1] + diffs[kept / 2]) / 2;
     out->statistic = positive;
-    double lower = cdf_at(m, n, table, floor(positive));
-    double upper = 1 - cdf_at(m, n, table, ceil(positive) - 1);
-    out->p = fmin(1.0, 2 * fmin(lower, upper));
-    out->min_p = fmin(1.0, 2 * cdf_at(m, n, table, 0));
-
-    double tail = (1 - level) / 2;
-    if (cdf_at(m, n, table, 0) <= tail) {
-        size_t lo = 1, hi = total / 2 + 1; /* cdf(lo - 1) <= tail < cdf(hi - 1) */
-        while (hi - lo > 1) {
-            size_t mid = lo + (hi - lo) / 2;
-            if (cdf_at(m, n, table, (double)(mid - 1)) <= tail)
-                lo = mid;
-            else
-                hi = mid;
-        }
-        out->confidence = 1 - 2 * cdf_at(m, n, table, (double)(lo - 1));
-        size_t at = stride == 1 ? lo - 1
-                                : (size_t)(((double)lo - 0.5) / (double)total * (double)kept);
-        if (at >= kept)
-            at = kept - 1;
-        out->ci_low = diffs[at];
-        out->ci_high = diffs[kept - 1 - at];
-    }
+    ccb_rank_null z = null_of(m, n, table);
+    ccb_rank_inference inf;
+    ccb_rank_null_infer(&z, positive, level, diffs, kept, stride, &inf);
+    out->p = inf.p;
+    out->min_p = inf.min_p;
+    out->ci_low = inf.ci_low;
+    out->ci_high = inf.ci_high;
+    out->confidence = inf.confidence;
     rc = 0;
 done:
     free(a);

@@ -9,6 +9,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "ranknull.h"
+
 /* The null distribution of W+ for n values: cdf[w] = P(W+ <= w), w = 0 .. n(n+1)/2, by the
  * recursion P_k(w) = (P_{k-1}(w) + P_{k-1}(w - k)) / 2 over the values' ranks k. NULL when
  * out of memory. Only used for n <= CCB_SIGNRANK_EXACT_MAX (1,276 entries at most). */
@@ -30,25 +32,12 @@ static double *exact_cdf(size_t n)
     return p;
 }
 
-static double normal_cdf(double z)
+/* The null of W+ for N values: TABLE (exact) or normal. */
+static ccb_rank_null null_of(size_t n, const double *table)
 {
-    return 0.5 * erfc(-z / sqrt(2.0));
-}
-
-/* P(W+ <= w): from TABLE when given (exact), else the normal approximation with continuity
- * correction. */
-static double cdf_at(size_t n, const double *table, double w)
-{
-    double total = (double)n * (double)(n + 1) / 2;
-    if (w < 0)
-        return 0;
-    if (w >= total)
-        return 1;
-    if (table)
-        return table[(size_t)floor(w)];
-    double mean = total / 2;
-    double sd = sqrt((double)n * (double)(n + 1) * (double)(2 * n + 1) / 24.0);
-    return normal_cdf((floor(w) + 0.5 - mean) / sd);
+    ccb_rank_null z = {(double)n * (double)(n + 1) / 2, table,
+                       sqrt((double)n * (double)(n + 1) * (double)(2 * n + 1) / 24.0)};
+    return z;
 }
 
 double ccb_signrank_cdf(size_t n, double w)
@@ -56,7 +45,8 @@ double ccb_signrank_cdf(size_t n, double w)
     double *table = n <= CCB_SIGNRANK_EXACT_MAX ? exact_cdf(n) : NULL;
     if (n <= CCB_SIGNRANK_EXACT_MAX && !table)
         return NAN;
-    double c = cdf_at(n, table, w);
+    ccb_rank_null z = null_of(n, table);
+    double c = ccb_rank_null_cdf(&z, w);
     free(table);
     return c;
 }
@@ -108,36 +98,17 @@ int ccb_signrank_test(const double *d, size_t n, double level, ccb_signrank *out
         }
     }
     qsort(walsh, kept, sizeof(*walsh), cmp_double);
+    ccb_rank_null z = null_of(m, table);
     out->estimate = kept % 2 ? walsh[kept / 2] : (walsh[kept / 2 - 1] + walsh[kept / 2]) / 2;
     out->statistic = positive;
 
-    /* Two-sided p: twice the smaller tail at the observed statistic. */
-    double lower = cdf_at(m, table, floor(positive));
-    double upper = 1 - cdf_at(m, table, ceil(positive) - 1);
-    out->p = fmin(1.0, 2 * fmin(lower, upper));
-    out->min_p = fmin(1.0, 2 * cdf_at(m, table, 0));
-
-    /* The interval: the largest k with P(W+ <= k - 1) <= (1 - level) / 2 gives the k-th
-     * smallest and k-th largest Walsh averages. */
-    double tail = (1 - level) / 2;
-    if (cdf_at(m, table, 0) <= tail) {
-        size_t lo = 1, hi = total / 2 + 1; /* cdf(lo - 1) <= tail < cdf(hi - 1) */
-        while (hi - lo > 1) {
-            size_t mid = lo + (hi - lo) / 2;
-            if (cdf_at(m, table, (double)(mid - 1)) <= tail)
-                lo = mid;
-            else
-                hi = mid;
-        }
-        size_t k = lo;
-        out->confidence = 1 - 2 * cdf_at(m, table, (double)(k - 1));
-        /* k-th from each end of all `total` averages, mapped onto the ones kept. */
-        size_t at = stride == 1 ? k - 1 : (size_t)(((double)k - 0.5) / (double)total * (double)kept);
-        if (at >= kept)
-            at = kept - 1;
-        out->ci_low = walsh[at];
-        out->ci_high = walsh[kept - 1 - at];
-    }
+    ccb_rank_inference inf;
+    ccb_rank_null_infer(&z, positive, level, walsh, kept, stride, &inf);
+    out->p = inf.p;
+    out->min_p = inf.min_p;
+    out->ci_low = inf.ci_low;
+    out->ci_high = inf.ci_high;
+    out->confidence = inf.confidence;
     rc = 0;
 done:
     free(x);

@@ -173,6 +173,19 @@ static void drain(outbuf *b)
     }
 }
 
+/* On success what the child wrote becomes OUT's (its owner from now on); else it is freed. */
+static void hand_over_output(int rc, outbuf *result, ccb_child_result *out)
+{
+    if (rc == 0) {
+        out->output = result->data;
+        out->output_len = result->len;
+        out->output_overflow = result->overflow;
+    } else {
+        free(result->data);
+    }
+    result->data = NULL;
+}
+
 static int outbuf_init(outbuf *b, size_t max)
 {
     memset(b, 0, sizeof(*b));
@@ -622,13 +635,7 @@ done:
     }
     if (result.fd >= 0)
         close(result.fd);
-    if (rc == 0) {
-        out->output = result.data;
-        out->output_len = result.len;
-        out->output_overflow = result.overflow;
-    } else {
-        free(result.data);
-    }
+    hand_over_output(rc, &result, out);
     return rc;
 }
 
@@ -763,13 +770,7 @@ done:
             close(fds[i]);
     }
     free(status.data);
-    if (rc == 0) {
-        out->output = result.data;
-        out->output_len = result.len;
-        out->output_overflow = result.overflow;
-    } else {
-        free(result.data);
-    }
+    hand_over_output(rc, &result, out);
     return rc;
 }
 

@@ -1,0 +1,34 @@
+/*
+ * What the signed-rank (signrank.c) and rank-sum (ranksum.c) tests share once their
+ * statistic is counted: a null distribution over 0 .. total, symmetric about total / 2,
+ * exact from a table or normal with continuity correction, and the inference from it: the
+ * two-sided p, the smallest p reachable, and the interval cut at the k-th smallest and k-th
+ * largest of the sorted Walsh averages or differences. Internal to model/.
+ */
+#ifndef CCB_RANKNULL_H
+#define CCB_RANKNULL_H
+
+#include <stddef.h>
+
+typedef struct ccb_rank_null {
+    double total;        /* the statistic ranges over 0 .. total */
+    const double *table; /* exact: table[w] = P(S <= w); NULL: normal with sd below */
+    double sd;
+} ccb_rank_null;
+
+typedef struct ccb_rank_inference {
+    double p, min_p;
+    double ci_low, ci_high; /* NAN when no rank reaches the level */
+    double confidence;      /* the interval's exact coverage; 0 when none */
+} ccb_rank_inference;
+
+/* P(S <= w) under the null. */
+double ccb_rank_null_cdf(const ccb_rank_null *z, double w);
+
+/* From the observed STATISTIC and the SORTED values it counts (KEPT of them, every STRIDE-th
+ * of all `total`): the inference at confidence LEVEL. */
+void ccb_rank_null_infer(const ccb_rank_null *z, double statistic, double level,
+                         const double *sorted, size_t kept, size_t stride,
+                         ccb_rank_inference *out);
+
+#endif
