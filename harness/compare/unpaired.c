@@ -23,8 +23,8 @@
 int ccb_compare_estimate_unpaired(ccb_compare_metric *m)
 {
     int rc = -1, diff = 0;
-    double *x = malloc((m->nbase ? m->nbase : 1) * sizeof(*x));
-    double *y = malloc((m->ncand ? m->ncand : 1) * sizeof(*y));
+    double *x = calloc(m->nbase ? m->nbase : 1, sizeof(*x));
+    double *y = calloc(m->ncand ? m->ncand : 1, sizeof(*y));
     if (!x || !y) {
         ccb_error_set("out of memory comparing %s.%s", m->scenario, m->name);
         goto done;
