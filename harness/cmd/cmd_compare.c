@@ -557,7 +557,7 @@ static int compare_builds(compare_run *c)
         if (!c->o.quiet)
             fprintf(stderr, "ccbench: --noise: A/A run of %s first\n", c->op[1].text);
         if (ccb_noise_measure(&c->op[1], &c->o.sel, c->o.profile, c->o.cpu,
-                              (unsigned int)c->o.blocks,
+                              (unsigned int)c->o.blocks, c->o.budget_ms,
                               ccb_compare_derive_seed(c->o.seed ^ 0xaaULL), c->mode, &aa,
                               &aa_failed, &c->outcome) != 0)
             goto done;

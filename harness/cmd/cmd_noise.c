@@ -26,6 +26,7 @@ typedef struct noise_options {
     ccb_selection sel;
     ccb_profile profile;
     unsigned long blocks;
+    unsigned int budget_ms; /* as compare: the profile's budget unless --blocks */
     uint64_t seed;
     int seed_given, quiet;
     long cpu;
@@ -100,8 +101,10 @@ static int parse_options(int argc, char **argv, noise_options *o)
         o->rev = CCB_WORKTREE;
     if (o->sel.n == 0)
         ccb_selection_default(&o->sel);
-    if (!o->blocks)
+    if (!o->blocks) {
         o->blocks = ccb_abba_default_blocks(o->profile);
+        o->budget_ms = ccb_abba_budget_ms(o->profile);
+    }
     if (!o->seed_given)
         o->seed = ccb_abba_default_seed();
     return 0;
@@ -110,7 +113,7 @@ static int parse_options(int argc, char **argv, noise_options *o)
 static void write_noise_report(FILE *out, const noise_options *o, const ccb_compare *aa)
 {
     int md = o->format == CCB_FORMAT_MARKDOWN;
-    fprintf(out, "%snoise floor of %s: A/A, %u ABBA blocks, seed %llu, profile %s\n\n",
+    fprintf(out, "%snoise floor of %s: A/A, up to %u ABBA blocks, seed %llu, profile %s\n\n",
             md ? "### " : "", o->rev, aa->blocks, (unsigned long long)aa->seed,
             ccb_profile_name(o->profile));
     if (md)
@@ -176,8 +179,8 @@ int cmd_noise(int argc, char **argv)
     status = CCB_EXIT_FAILURE;
     int failed = 0;
     ccb_measure_outcome outcome = CCB_MEASURE_DONE;
-    if (ccb_noise_measure(&op, &o.sel, o.profile, o.cpu, (unsigned int)o.blocks, o.seed, mode,
-                          &aa, &failed, &outcome) != 0)
+    if (ccb_noise_measure(&op, &o.sel, o.profile, o.cpu, (unsigned int)o.blocks, o.budget_ms,
+                          o.seed, mode, &aa, &failed, &outcome) != 0)
         goto done;
     if (outcome == CCB_MEASURE_INTERRUPTED) {
         ccb_error_set("interrupted: nothing was written");

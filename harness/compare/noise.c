@@ -21,8 +21,9 @@
 #define NOISE_SCHEMA "ccbench-noise/1"
 
 int ccb_noise_measure(const ccb_operand *op, const ccb_selection *sel, ccb_profile profile,
-                      long cpu, unsigned int blocks, uint64_t seed, ccb_progress_mode mode,
-                      ccb_compare *out, int *scenario_failed, ccb_measure_outcome *outcome)
+                      long cpu, unsigned int blocks, unsigned int budget_ms, uint64_t seed,
+                      ccb_progress_mode mode, ccb_compare *out, int *scenario_failed,
+                      ccb_measure_outcome *outcome)
 {
     int rc = -1;
     ccb_result *results[2] = {ccb_result_new(), ccb_result_new()};
@@ -30,8 +31,14 @@ int ccb_noise_measure(const ccb_operand *op, const ccb_selection *sel, ccb_profi
     ccb_thresholds_init(&t);
     ccb_compare_init(out, 1);
     /* A/A: the same build on both sides. */
-    const ccb_abba_round round = {.sel = sel, .profile = profile, .cpu = cpu, .blocks = blocks,
-                                  .seed = seed, .mode = mode, .side = {&op->out, &op->out}};
+    const ccb_abba_round round = {.sel = sel,
+                                  .profile = profile,
+                                  .cpu = cpu,
+                                  .blocks = blocks,
+                                  .budget_ms = budget_ms,
+                                  .seed = seed,
+                                  .mode = mode,
+                                  .side = {&op->out, &op->out}};
     if (!results[0] || !results[1]) {
         ccb_error_set("out of memory");
         goto done;

@@ -10,11 +10,14 @@
 #include "build.h"
 #include "abba.h"
 
-/* Run the A/A round for OP (built) over SEL and analyse it into *out (initialised here).
+/* Run the A/A round for OP (built) over SEL and analyse it into *out (initialised here):
+ * BLOCKS per scenario, then more while BUDGET_MS lasts (0: exactly BLOCKS), as a compare
+ * at this profile measures, so the floor is the one a compare would see.
  * *scenario_failed as ccb_abba_round_run. Returns 0 (*outcome says ^C) or -1. */
 int ccb_noise_measure(const ccb_operand *op, const ccb_selection *sel, ccb_profile profile,
-                      long cpu, unsigned int blocks, uint64_t seed, ccb_progress_mode mode,
-                      ccb_compare *out, int *scenario_failed, ccb_measure_outcome *outcome);
+                      long cpu, unsigned int blocks, unsigned int budget_ms, uint64_t seed,
+                      ccb_progress_mode mode, ccb_compare *out, int *scenario_failed,
+                      ccb_measure_outcome *outcome);
 
 /* Write / read <build>/noise.json. Load sets noise_floor on every metric of CMP it knows
  * (taking the larger when called for both builds) when the file was measured at PROFILE; a
