@@ -42,6 +42,20 @@ typedef char cell[64];
 void ccb_report_format_number(char *buf, size_t size, double v)
 {
     double a = fabs(v);
+    /* Tables are read, not parsed (JSON keeps every digit): 2483652 reads as 2.48M. */
+    static const struct {
+        double at;
+        const char *prefix;
+    } si[] = {{1e12, "T"}, {1e9, "G"}, {1e6, "M"}, {1e5, "k"}};
+    for (size_t i = 0; isfinite(v) && i < sizeof(si) / sizeof(si[0]); i++) {
+        /* 999,999 is "1.00M", not "1000k": the next prefix from where rounding reaches it. */
+        if (a >= (si[i].at >= 1e6 ? si[i].at * 0.9995 : si[i].at)) {
+            double scaled = v / (si[i].at >= 1e6 ? si[i].at : 1e3);
+            snprintf(buf, size, "%.*f%s", fabs(scaled) >= 100 ? 0 : fabs(scaled) >= 10 ? 1 : 2,
+                     scaled, si[i].prefix);
+            return;
+        }
+    }
     if (!isfinite(v))
         snprintf(buf, size, "%g", v);
     else if (a >= 1000 || (v == floor(v) && a < 1e15))

@@ -22,6 +22,7 @@
 #include "build.h"
 #include "cli.h"
 #include "error.h"
+#include "report.h"
 
 #define N_ELEMS(a) (sizeof(a) / sizeof((a)[0]))
 
@@ -179,6 +180,23 @@ static void test_cli_parse__build_hash_follows_content_names_and_mode(void **sta
     assert_int_equal(system(cmd), 0);
 }
 
+/* Numbers in tables: SI prefixes from 100,000 up (exact values stay in JSON). */
+static void test_cli_parse__table_numbers_use_si_prefixes(void **state)
+{
+    (void)state;
+    const struct {
+        double v;
+        const char *want;
+    } cases[] = {{2483652, "2.48M"}, {74624, "74624"}, {250000, "250k"}, {1.5e9, "1.50G"},
+                 {-3.2e6, "-3.20M"}, {0.371, "0.371"}, {12.8, "12.80"}, {999999, "1.00M"}};
+    for (size_t i = 0; i < N_ELEMS(cases); i++) {
+        char buf[32];
+        ccb_report_format_number(buf, sizeof(buf), cases[i].v);
+        if (strcmp(buf, cases[i].want) != 0)
+            fail_msg("%g: \"%s\", expected \"%s\"", cases[i].v, buf, cases[i].want);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -187,6 +205,7 @@ int main(void)
         cmocka_unit_test(test_cli_parse__formats_colours_profiles),
         cmocka_unit_test(test_cli_parse__cpu_must_be_ours),
         cmocka_unit_test(test_cli_parse__did_you_mean),
+        cmocka_unit_test(test_cli_parse__table_numbers_use_si_prefixes),
         cmocka_unit_test(test_cli_parse__build_hash_follows_content_names_and_mode),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
