@@ -263,15 +263,17 @@ int ccb_build_ctx_open(ccb_build_ctx *ctx, const char *repo_path, ccb_progress_m
     const char *where = repo_path ? repo_path : ".";
     int err = ccb_gitref_open(&ctx->repo, where);
     if (err == GIT_ENOTFOUND) {
-        ccb_error_set("'%s' is in no git repository: run compare inside the ccbench checkout, "
-                      "give --repo PATH, or compare two result files",
+        ccb_error_set("'%s' is in no git repository: run the command inside the ccbench "
+                      "checkout or give --repo PATH (compare also takes two result files)",
                       where);
         return ccb_error_classify(CCB_ERROR_INPUT);
     }
     if (err != 0)
         return ccb_error_classify(CCB_ERROR_INPUT);
     if (git_repository_is_bare(ctx->repo)) {
-        ccb_error_set("%s is a bare repository: compare needs a work tree", where);
+        ccb_error_set("%s is a bare repository: ccbench builds from a work tree; give "
+                      "--repo a checkout",
+                      where);
         return ccb_error_classify(CCB_ERROR_INPUT);
     }
     ctx->workdir = strdup(git_repository_workdir(ctx->repo));

@@ -531,6 +531,19 @@ static void test_reliability__compare_says_file_or_revision_and_can_be_forced(vo
     proc_free(&p);
 }
 
+/* noise outside a repository names what to do for noise, not another command. */
+static void test_reliability__noise_outside_a_repository_says_what_to_do(void **state)
+{
+    fixture *f = *state;
+    proc p;
+    run_in(&p, f, f->dir, NO_ENV, ARGS("noise", "--profile", "quick"));
+    expect_status(&p, 2);
+    expect_contains(p.err, "is in no git repository");
+    expect_contains(p.err, "--repo PATH");
+    assert_null(strstr(p.err, "run compare"));
+    proc_free(&p);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -566,6 +579,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(
             test_reliability__term_while_writing_exits_130_and_cleans_up, cli_setup, cli_teardown),
 #endif
+        cmocka_unit_test_setup_teardown(test_reliability__noise_outside_a_repository_says_what_to_do,
+                                        cli_setup, cli_teardown),
     };
     return cmocka_run_group_tests(tests, cli_group_setup, cli_group_teardown);
 }
