@@ -154,13 +154,15 @@ static const command commands[] = {
      "origin (runner: timed inside the child; driver: measured by ccbench around it; mock:\n"
      "counted by ccbench's mock API) and its kind (timing: compared statistically; count:\n"
      "compared exactly).\n"},
-    {"show", cmd_show, "FILE [--format table|json|markdown]", "render a result file",
+    {"show", cmd_show, "FILE [--format table|json|markdown]",
+     "render a result file (or a compare file)",
      "options:\n"
      "  --format F              table (default), json or markdown; or an export:\n"
      "                          github-action-benchmark, github-action-benchmark-bigger or\n"
      "                          bencher (see 'ccbench help run')\n"
      "  --color WHEN            auto (default), always or never\n"
      "\n"
+     "A ccbench-compare/1 file (compare --format json) is shown as compare printed it.\n"
      "The file is read strictly: another schema, truncated JSON or a missing or mistyped\n"
      "field exits 2 naming the file and the field.\n"},
     {"plot", cmd_plot,

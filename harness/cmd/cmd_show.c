@@ -1,6 +1,7 @@
 /*
- * `ccbench show FILE`: read a result file strictly and render it as a table, markdown or
- * JSON. A malformed file exits 2 with the file and the first wrong field named.
+ * `ccbench show FILE`: read a result file (or a compare file) strictly and render it as a
+ * table, markdown or JSON. A malformed file exits 2 with the file and the first wrong field
+ * named.
  */
 #include <getopt.h>
 #include <stdio.h>
@@ -8,6 +9,7 @@
 
 #include "cli.h"
 #include "commands.h"
+#include "compare_report.h"
 #include "error.h"
 #include "report.h"
 #include "result.h"
@@ -45,6 +47,21 @@ int cmd_show(int argc, char **argv)
         goto done;
     }
     int use_color = ccb_cli_use_color(color, STDOUT_FILENO);
+    if (ccb_compare_doc_is(argv[optind])) {
+        ccb_compare_doc *d = NULL;
+        if (format != CCB_FORMAT_TABLE && format != CCB_FORMAT_MARKDOWN &&
+            format != CCB_FORMAT_JSON) {
+            ccb_error_set("show: %s is a compare file: --format table, markdown or json",
+                          argv[optind]);
+            goto done;
+        }
+        if (ccb_compare_doc_read_file(argv[optind], &d) != 0)
+            goto done;
+        status = ccb_compare_doc_write(stdout, d, format, use_color) == 0 ? CCB_EXIT_OK
+                                                                         : CCB_EXIT_FAILURE;
+        ccb_compare_doc_free(d);
+        goto done;
+    }
     if (ccb_result_read_file(argv[optind], &r) != 0)
         goto done;
     if (format == CCB_FORMAT_TABLE || format == CCB_FORMAT_MARKDOWN)

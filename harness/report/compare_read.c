@@ -113,12 +113,12 @@ done:
     return rc;
 }
 
-static int read_thresholds(ccb_jreader *rd, const cJSON *root)
+static int read_thresholds(ccb_jreader *rd, const cJSON *root, double *global)
 {
     size_t mark = 0, mark2 = 0;
     double v = 0;
     const cJSON *o = enter(rd, root, "thresholds", &mark);
-    if (!o || ccb_jr_number(rd, o, "default", 0, &v) != 0)
+    if (!o || ccb_jr_number(rd, o, "default", 0, global) != 0)
         return -1;
     const cJSON *per = enter(rd, o, "metrics", &mark2);
     if (!per)
@@ -148,7 +148,7 @@ static int read_metric(ccb_jreader *rd, const cJSON *o, ccb_compare_doc_metric *
         ccb_jr_number(rd, o, "ratio", 1, &m->ratio) ||
         ccb_jr_number(rd, o, "ci_low", 1, &m->ci_low) ||
         ccb_jr_number(rd, o, "ci_high", 1, &m->ci_high) || ccb_jr_number(rd, o, "p", 1, &p) ||
-        ccb_jr_number(rd, o, "p_holm", 1, &p) ||
+        ccb_jr_number(rd, o, "p_holm", 1, &m->p_holm) ||
         ccb_jr_number(rd, o, "threshold", 0, &m->threshold) ||
         get_enum(rd, o, "verdict", verdict_names, COUNT(verdict_names), &verdict) ||
         get_enum(rd, o, "first_round_verdict", verdict_names, COUNT(verdict_names), &first) ||
@@ -174,7 +174,13 @@ static int read_metric(ccb_jreader *rd, const cJSON *o, ccb_compare_doc_metric *
     m->nbase = (size_t)nbase;
     m->ncand = (size_t)ncand;
     m->verdict = (ccb_verdict)verdict;
+    m->first_verdict = (ccb_verdict)first;
     m->confirm = (ccb_confirm)confirm;
+    /* Added fields: absent in older files. */
+    m->floor = NAN;
+    if (cJSON_GetObjectItemCaseSensitive(o, "floor") &&
+        ccb_jr_number(rd, o, "floor", 1, &m->floor) != 0)
+        return -1;
     return 0;
 }
 
@@ -238,7 +244,7 @@ static int read_doc(ccb_jreader *rd, const cJSON *json, ccb_compare_doc *d)
         get_seed(rd, confirm, "seed", &seed))
         goto done;
     ccb_jr_pop(rd, mark);
-    if (read_thresholds(rd, json) || read_metrics(rd, json, d))
+    if (read_thresholds(rd, json, &d->threshold) || read_metrics(rd, json, d))
         goto done;
     const cJSON *warnings = ccb_jr_typed(rd, json, "warnings", cJSON_IsArray, 0, "an array");
     if (!warnings)

@@ -48,7 +48,9 @@ typedef struct ccb_compare_doc_metric {
     double ratio, ci_low, ci_high;   /* NAN where null: no data, or 0 → x for a count */
     size_t nbase, ncand;
     double threshold; /* this metric's own (fraction) */
-    ccb_verdict verdict;
+    double p_holm;    /* NAN where null */
+    double floor;     /* the noise floor the verdict used; NAN where null or absent */
+    ccb_verdict verdict, first_verdict;
     ccb_confirm confirm;
 } ccb_compare_doc_metric;
 
@@ -60,6 +62,7 @@ typedef struct ccb_compare_doc {
     char *seed;       /* decimal, as written (64 bits do not fit a JSON number) */
     unsigned int blocks;
     int confirm_ran, failed;
+    double threshold; /* the default --threshold (fraction) */
     ccb_compare_doc_metric *metrics;
     size_t n;
 } ccb_compare_doc;
@@ -68,5 +71,10 @@ typedef struct ccb_compare_doc {
  * use), and the enumerations. -1 with a message naming the file and the field. */
 int ccb_compare_doc_read_file(const char *path, ccb_compare_doc **out);
 void ccb_compare_doc_free(ccb_compare_doc *d);
+/* Is PATH a compare file (its schema field says so)? Reads only what it needs to tell. */
+int ccb_compare_doc_is(const char *path);
+/* `ccbench show` of a compare file: D rendered as the compare command printed it (the
+ * statistics it holds; per-metric p-values before Holm and raw samples are not in it). */
+int ccb_compare_doc_write(FILE *out, const ccb_compare_doc *d, ccb_format format, int color);
 
 #endif

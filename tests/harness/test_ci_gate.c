@@ -297,12 +297,37 @@ static void test_ci_gate__mismatched_files_are_refused_or_warned(void **state)
     proc_free(&p);
 }
 
+/* `show` recognises a compare file and renders it as compare printed it. */
+static void test_ci_gate__show_renders_a_compare_file(void **state)
+{
+    gate_fixture *f = *state;
+    char bin[PATH_MAX + 8], cmp[PATH_MAX];
+    snprintf(bin, sizeof(bin), "%s", bin_env + strlen("CCBENCH_BIN="));
+    snprintf(cmp, sizeof(cmp), "%s/cmp.json", f->dir);
+    proc p;
+    char *compare_argv[] = {bin, "compare", f->base, f->slower, "--format", "json", NULL};
+    run_argv(&p, f, NO_ENV, compare_argv);
+    expect_status(&p, 1);
+    write_text(cmp, p.out);
+    proc_free(&p);
+    char *show_argv[] = {bin, "show", cmp, NULL};
+    run_argv(&p, f, NO_ENV, show_argv);
+    expect_status(&p, 0);
+    expect_contains(p.out, "two result files");
+    expect_contains(p.out, "warm_lifecycle.lifecycle_us");
+    expect_contains(p.out, "regressed");
+    assert_null(strstr(p.err, "another version"));
+    proc_free(&p);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_ci_gate__identical_results_pass, setup, teardown),
         cmocka_unit_test_setup_teardown(test_ci_gate__mismatched_files_are_refused_or_warned,
                                         setup, teardown),
+        cmocka_unit_test_setup_teardown(test_ci_gate__show_renders_a_compare_file, setup,
+                                        teardown),
         cmocka_unit_test_setup_teardown(test_ci_gate__regression_exits_1, setup, teardown),
         cmocka_unit_test_setup_teardown(test_ci_gate__harness_error_is_2_not_1, setup, teardown),
         cmocka_unit_test_setup_teardown(test_ci_gate__appends_to_github_step_summary, setup,
