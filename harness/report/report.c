@@ -219,6 +219,61 @@ static void print_failures_table(FILE *out, const ccb_result *r, int color)
     }
 }
 
+/* Involuntary context switches per process (median) above which a scenario's processes were
+ * evidently preempted, and the share of their wall time the hypervisor stole. */
+#define NOISY_NIVCSW 10
+#define NOISY_STEAL 0.01
+
+static int cmp_long(const void *a, const void *b)
+{
+    long x = *(const long *)a, y = *(const long *)b;
+    return (x > y) - (x < y);
+}
+
+/* One line per scenario: the parameters that shaped it, and the noise its processes saw
+ * (recorded per process in the result, shown here), flagged where high. */
+static void print_scenario_lines(FILE *out, const ccb_result *r, int color)
+{
+    fprintf(out, "\n%sparameters and noise per scenario:%s\n", color ? BOLD : "",
+            color ? RESET : "");
+    for (size_t i = 0; i < r->nscenarios; i++) {
+        const ccb_scenario_result *s = &r->scenarios[i];
+        fprintf(out, "  %s:", s->name);
+        const cJSON *p = NULL;
+        cJSON_ArrayForEach(p, s->params)
+        {
+            if (strcmp(p->string, "api_endpoint") == 0)
+                continue;
+            if (cJSON_IsNumber(p))
+                fprintf(out, " %s=%g", p->string, p->valuedouble);
+            else if (cJSON_IsString(p))
+                fprintf(out, " %s=%s", p->string, p->valuestring);
+        }
+        long *iv = s->nprocesses ? malloc(s->nprocesses * sizeof(*iv)) : NULL;
+        double steal = 0, wall = 0;
+        for (size_t k = 0; iv && k < s->nprocesses; k++) {
+            iv[k] = s->processes[k].nivcsw;
+            steal += s->processes[k].steal_ms;
+            wall += s->processes[k].wall_ms;
+        }
+        if (iv) {
+            qsort(iv, s->nprocesses, sizeof(*iv), cmp_long);
+            long median = iv[s->nprocesses / 2];
+            /* More threads than CPUs preempt each other by design: only steal counts there. */
+            int threaded = cJSON_GetObjectItemCaseSensitive(s->params, "threads") != NULL;
+            int noisy = (!threaded && median > NOISY_NIVCSW) ||
+                        (wall > 0 && steal / wall > NOISY_STEAL);
+            fprintf(out, " | per process %ld involuntary context switches (median), steal %.1f ms "
+                         "in all%s%s%s",
+                    median, steal, noisy && color ? YELLOW : "",
+                    noisy ? " - high: the machine was busy, read these numbers with care" : "",
+                    noisy && color ? RESET : "");
+            free(iv);
+        }
+        fputc('\n', out);
+    }
+}
+
 static int write_table(FILE *out, const ccb_result *r, int color)
 {
     size_t nrows = 0;
@@ -257,6 +312,7 @@ static int write_table(FILE *out, const ccb_result *r, int color)
             fputs(c + 1 < NCOLS ? "  " : "\n", out);
         }
     }
+    print_scenario_lines(out, r, color);
     print_failures_table(out, r, color);
     free(rows);
     return 0;

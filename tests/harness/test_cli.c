@@ -284,6 +284,10 @@ static void test_cli__run_quick_then_show(void **state)
     for (size_t i = 0; i < ndefaults; i++)
         expect_contains(p.out, defaults[i]);
     expect_contains(p.out, "median");
+    /* The parameters that shaped each scenario and the noise its processes saw. */
+    expect_contains(p.out, "parameters and noise per scenario:");
+    expect_contains(p.out, "throughput: processes=2 threads=8 duration_ms=1000");
+    expect_contains(p.out, "involuntary context switches (median)");
     assert_null(strstr(p.out, "\033[")); /* not a TTY: no colour */
     proc_free(&p);
 
