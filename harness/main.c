@@ -178,7 +178,7 @@ static const command commands[] = {
      "                          A B --format json > FILE); a bar per metric: the ratio with\n"
      "                          its 95% CI, its ±threshold band, coloured by verdict\n"
      "  --out PATH              the image: .png (pngcairo) or .svg. Default:\n"
-     "                          ccbench-KIND.png in the current directory\n"
+     "                          results/plots/ccbench-KIND.png (ignored by git)\n"
      "  --metric S.M            one metric only (e.g. cold_init.init_us)\n"
      "  --notes RANGE           --kind history over the git notes of RANGE instead of files\n"
      "\n"

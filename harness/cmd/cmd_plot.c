@@ -12,8 +12,10 @@
 #include "commands.h"
 #include "compare_report.h"
 #include "error.h"
+#include "gitref.h"
 #include "history.h"
 #include "notes.h"
+#include "paths.h"
 #include "plot.h"
 #include "result.h"
 
@@ -97,6 +99,47 @@ done:
     return rc;
 }
 
+/* Without --out a picture goes where results go, under plots/ (results/plots/ in a checkout,
+ * which git ignores): a plot made by the book never marks the tree dirty. */
+static int default_plot_path(ccb_plot_kind kind, char **out)
+{
+    ccb_git_info git;
+    char *workdir = NULL, *dir = NULL, *plots = NULL;
+    int rc = -1;
+    memset(&git, 0, sizeof(git));
+    if (ccb_gitref_describe_cwd(&git, &workdir) != 0)
+        ccb_error_clear(); /* outside a repository: ./results, as run does */
+    if (ccb_paths_results_dir(workdir, &dir) != 0)
+        goto done;
+    if (asprintf(&plots, "%s/plots", dir) < 0) {
+        plots = NULL;
+        ccb_error_set("out of memory");
+        goto done;
+    }
+    if (ccb_paths_mkdir_p(plots, 0755) != 0)
+        goto done;
+    if (asprintf(out, "%s/ccbench-%s.png", plots,
+                 kind == CCB_PLOT_HISTORY   ? "history"
+                 : kind == CCB_PLOT_COMPARE ? "compare"
+                                            : "distribution") < 0) {
+        *out = NULL;
+        ccb_error_set("out of memory");
+        goto done;
+    }
+    rc = 0;
+done:
+    free(git.revision);
+    free(git.commit);
+    free(git.tracker_tree);
+    for (size_t i = 0; i < git.nchanged; i++)
+        free(git.changed[i]);
+    free(git.changed);
+    free(workdir);
+    free(dir);
+    free(plots);
+    return rc;
+}
+
 int cmd_plot(int argc, char **argv)
 {
     int status = CCB_EXIT_USAGE;
@@ -145,14 +188,8 @@ int cmd_plot(int argc, char **argv)
         goto done;
     }
     if (!out) {
-        if (asprintf(&default_out, "ccbench-%s.png",
-                     kind == CCB_PLOT_HISTORY   ? "history"
-                     : kind == CCB_PLOT_COMPARE ? "compare"
-                                                : "distribution") < 0) {
-            default_out = NULL;
-            ccb_error_set("out of memory");
+        if (default_plot_path(kind, &default_out) != 0)
             goto done;
-        }
         out = default_out;
     }
     if (ccb_plot_target_init(&t, out) != 0)

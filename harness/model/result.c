@@ -58,6 +58,9 @@ void ccb_result_free(ccb_result *r)
     free(r->git.revision);
     free(r->git.commit);
     free(r->git.tracker_tree);
+    for (size_t i = 0; i < r->git.nchanged; i++)
+        free(r->git.changed[i]);
+    free(r->git.changed);
     free(r->machine.hostname);
     free(r->machine.os);
     free(r->machine.kernel);
@@ -445,6 +448,13 @@ static cJSON *build(const ccb_result *r, int exact)
             add_bool(git, "dirty", g->dirty, b);
         else if (!cJSON_AddNullToObject(git, "dirty"))
             b->ok = 0;
+        if (g->present && g->dirty) {
+            cJSON *paths = cJSON_AddArrayToObject(git, "changed_paths");
+            for (size_t i = 0; paths && i < g->nchanged; i++)
+                cJSON_AddItemToArray(paths, cJSON_CreateString(g->changed[i]));
+            if (!paths)
+                b->ok = 0;
+        }
     } else {
         b->ok = 0;
     }

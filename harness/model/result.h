@@ -61,8 +61,13 @@ typedef struct ccb_scenario_result {
 typedef struct ccb_git_info {
     int present; /* 0: not run inside a repository -> JSON nulls */
     char *revision, *commit, *tracker_tree;
+    /* Uncommitted changes in what is measured (tracker/, scenarios/, common/, the build
+     * files): a README or a plot beside them does not make a result dirty. */
     int dirty;
+    char **changed; /* those paths (at most CCB_GIT_MAX_CHANGED), owned */
+    size_t nchanged;
 } ccb_git_info;
+#define CCB_GIT_MAX_CHANGED 32
 
 typedef struct ccb_machine_info {
     char *hostname, *os, *kernel, *cpu_model, *compiler, *build_type;

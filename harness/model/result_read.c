@@ -286,6 +286,24 @@ static int read_git(ccb_jreader *rd, const cJSON *o, void *out)
     if (!dirty)
         return -1;
     g->dirty = cJSON_IsTrue(dirty);
+    /* Added: which measured paths had changes (absent in older files and when clean). */
+    const cJSON *paths = cJSON_GetObjectItemCaseSensitive(o, "changed_paths");
+    if (paths) {
+        if (!cJSON_IsArray(paths))
+            return ccb_jr_error(rd, "changed_paths", "expected an array of paths");
+        int n = cJSON_GetArraySize(paths);
+        g->changed = calloc(n ? (size_t)n : 1, sizeof(*g->changed));
+        if (!g->changed)
+            return ccb_error_set("out of memory reading %s", rd->origin);
+        const cJSON *p = NULL;
+        cJSON_ArrayForEach(p, paths)
+        {
+            if (!cJSON_IsString(p))
+                return ccb_jr_error(rd, "changed_paths", "expected an array of paths");
+            if (!(g->changed[g->nchanged++] = strdup(p->valuestring)))
+                return ccb_error_set("out of memory reading %s", rd->origin);
+        }
+    }
     /* Written outside a repository, every field is null. */
     g->present = g->revision || g->commit || !cJSON_IsNull(dirty);
     return 0;

@@ -52,21 +52,48 @@ static char *unborn_branch(git_repository *repo)
     return name;
 }
 
-static int is_dirty(git_repository *repo, int *dirty)
+/* What a result measures: the tracker, the runner and what both are built from. Changes
+ * elsewhere (README, a plot, results/) do not make a measurement dirty. */
+static char *measured_paths[] = {"tracker",   "scenarios",      "common",
+                                 "cmake",     "CMakeLists.txt", "CMakePresets.json"};
+
+/* Changes under the measured paths: *dirty, and when CHANGED is given their paths (at most
+ * CCB_GIT_MAX_CHANGED, malloc'd, into *changed / *nchanged). */
+static int is_dirty_paths(git_repository *repo, int *dirty, char ***changed, size_t *nchanged)
 {
     git_status_options opts;
     git_status_list *list = NULL;
     /* The _init function rather than GIT_STATUS_OPTIONS_INIT, which -Wextra flags for the
      * fields it leaves implicit. */
     git_status_options_init(&opts, GIT_STATUS_OPTIONS_VERSION);
-    /* Untracked directories count as one entry: we only need to know "any", not which. */
+    /* Untracked directories count as one entry: enough to name where the change is. */
     opts.show = GIT_STATUS_SHOW_INDEX_AND_WORKDIR;
     opts.flags = GIT_STATUS_OPT_INCLUDE_UNTRACKED;
+    opts.pathspec.strings = measured_paths;
+    opts.pathspec.count = sizeof(measured_paths) / sizeof(measured_paths[0]);
     if (git_status_list_new(&list, repo, &opts) < 0)
         return ccb_error_set("cannot read the git status of the work tree: %s", git_message());
-    *dirty = git_status_list_entrycount(list) > 0;
+    size_t n = git_status_list_entrycount(list);
+    *dirty = n > 0;
+    if (changed && n) {
+        size_t keep = n < CCB_GIT_MAX_CHANGED ? n : CCB_GIT_MAX_CHANGED;
+        *changed = calloc(keep, sizeof(**changed));
+        for (size_t i = 0; *changed && i < keep; i++) {
+            const git_status_entry *e = git_status_byindex(list, i);
+            const git_diff_delta *d = e->index_to_workdir ? e->index_to_workdir : e->head_to_index;
+            const char *path = d ? (d->new_file.path ? d->new_file.path : d->old_file.path) : "?";
+            char *copy = strdup(path);
+            if (copy)
+                (*changed)[(*nchanged)++] = copy;
+        }
+    }
     git_status_list_free(list);
     return 0;
+}
+
+static int is_dirty(git_repository *repo, int *dirty)
+{
+    return is_dirty_paths(repo, dirty, NULL, NULL);
 }
 
 int ccb_gitref_describe_head(git_repository *repo, ccb_git_info *out)
@@ -104,7 +131,7 @@ int ccb_gitref_describe_head(git_repository *repo, ccb_git_info *out)
         ccb_error_set("out of memory reading git information");
         goto done;
     }
-    if (is_dirty(repo, &out->dirty) != 0)
+    if (is_dirty_paths(repo, &out->dirty, &out->changed, &out->nchanged) != 0)
         goto done;
     rc = 0;
 done:

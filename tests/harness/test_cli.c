@@ -636,6 +636,10 @@ static void test_cli__records_git_commit_tree_and_dirty(void **state)
         assert_string_equal(r->label, branch);
         assert_false(r->git.dirty);
         ccb_result_free(r);
+        /* A new file outside what is measured (a README, a plot by the book) does not make
+         * the next result dirty either. */
+        snprintf(path, sizeof(path), "%s/README-%d.md", repo_dir, i);
+        write_text(path, "notes\n");
     }
 
     snprintf(path, sizeof(path), "%s/tracker/a.c", repo_dir);
@@ -647,6 +651,9 @@ static void test_cli__records_git_commit_tree_and_dirty(void **state)
     proc_free(&p);
     ccb_result *r = read_result(latest);
     assert_true(r->git.dirty);
+    /* ... and the result names what changed, nothing else. */
+    assert_int_equal(r->git.nchanged, 1);
+    assert_string_equal(r->git.changed[0], "tracker/a.c");
     ccb_result_free(r);
 
     git_reference_free(head);
