@@ -128,12 +128,7 @@ static int default_plot_path(ccb_plot_kind kind, char **out)
     }
     rc = 0;
 done:
-    free(git.revision);
-    free(git.commit);
-    free(git.tracker_tree);
-    for (size_t i = 0; i < git.nchanged; i++)
-        free(git.changed[i]);
-    free(git.changed);
+    ccb_git_info_release(&git);
     free(workdir);
     free(dir);
     free(plots);

@@ -165,10 +165,7 @@ static int describe(const run_options *o, ccb_result *r, char **workdir, time_t 
         /* A broken repository must not cost the measurement: record "no git" and say so. */
         fprintf(stderr, "ccbench: warning: %s; recording no git information\n",
                 ccb_error_message());
-        free(r->git.revision);
-        free(r->git.commit);
-        free(r->git.tracker_tree);
-        memset(&r->git, 0, sizeof(r->git));
+        ccb_git_info_release(&r->git);
     }
     const char *label = o->label;
     char short_sha[13] = "";
@@ -207,15 +204,12 @@ static int write_results(const run_options *o, const ccb_result *r, const char *
 static int save_note(const ccb_result *r, int quiet)
 {
     char sha[GIT_OID_HEXSZ + 1];
-    char *text = ccb_result_to_text(r);
-    if (!text)
-        return -1;
-    int rc = ccb_notes_save_head(text, sha);
-    free(text);
+    int replaced = 0;
+    int rc = ccb_notes_save_head(r, sha, &replaced);
     if (rc == 0 && !quiet)
-        fprintf(stderr, "ccbench: result stored as the note of %.12s under %s (share it: git push "
-                        "origin %s)\n",
-                sha, CCB_NOTES_REF, CCB_NOTES_REF);
+        fprintf(stderr, "ccbench: result stored in the note of %.12s under %s, %s this machine's "
+                        "%s entry (share it: git push origin %s)\n",
+                sha, CCB_NOTES_REF, replaced ? "replacing" : "as", r->profile, CCB_NOTES_REF);
     return rc;
 }
 

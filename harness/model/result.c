@@ -55,12 +55,7 @@ void ccb_result_free(ccb_result *r)
     free(r->created_at);
     free(r->label);
     free(r->profile);
-    free(r->git.revision);
-    free(r->git.commit);
-    free(r->git.tracker_tree);
-    for (size_t i = 0; i < r->git.nchanged; i++)
-        free(r->git.changed[i]);
-    free(r->git.changed);
+    ccb_git_info_release(&r->git);
     free(r->machine.hostname);
     free(r->machine.os);
     free(r->machine.kernel);
@@ -145,6 +140,17 @@ int ccb_metric_add_sample(ccb_metric_result *m, double value)
     }
     m->samples[m->n++] = value;
     return 0;
+}
+
+void ccb_git_info_release(ccb_git_info *g)
+{
+    free(g->revision);
+    free(g->commit);
+    free(g->tracker_tree);
+    for (size_t i = 0; i < g->nchanged; i++)
+        free(g->changed[i]);
+    free(g->changed);
+    memset(g, 0, sizeof(*g));
 }
 
 int ccb_metric_close_group(ccb_metric_result *m, size_t count)

@@ -68,6 +68,8 @@ typedef struct ccb_git_info {
     size_t nchanged;
 } ccb_git_info;
 #define CCB_GIT_MAX_CHANGED 32
+/* Free what G owns and zero it. */
+void ccb_git_info_release(ccb_git_info *g);
 
 typedef struct ccb_machine_info {
     char *hostname, *os, *kernel, *cpu_model, *compiler, *build_type;

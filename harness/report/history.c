@@ -78,11 +78,14 @@ static int same_text(const char *a, const char *b)
     return strcmp(a ? a : "", b ? b : "") == 0;
 }
 
-/* Why R's machine is not NEWEST's, or 0 when it is the same fingerprint. */
-static int fingerprint_differs(const ccb_machine_info *r, const ccb_machine_info *newest,
-                               char *why, size_t size)
+/* Why R's machine (or profile) is not NEWEST's, or 0 when it is the same fingerprint. */
+static int fingerprint_differs(const ccb_result *rr, const ccb_result *nn, char *why, size_t size)
 {
-    if (!same_text(r->cpu_model, newest->cpu_model))
+    const ccb_machine_info *r = &rr->machine, *newest = &nn->machine;
+    if (!same_text(rr->profile, nn->profile))
+        snprintf(why, size, "profile '%s', newest '%s'", rr->profile ? rr->profile : "",
+                 nn->profile ? nn->profile : "");
+    else if (!same_text(r->cpu_model, newest->cpu_model))
         snprintf(why, size, "cpu_model '%s', newest '%s'", r->cpu_model, newest->cpu_model);
     else if (r->cpus != newest->cpus)
         snprintf(why, size, "cpus %d, newest %d", r->cpus, newest->cpus);
@@ -99,13 +102,13 @@ int ccb_history_filter_machine(ccb_history *h)
 {
     if (h->n == 0)
         return 0;
-    const ccb_machine_info *newest = &h->entries[h->n - 1].result->machine;
+    const ccb_result *newest = h->entries[h->n - 1].result;
     size_t kept = 0;
     int rc = 0;
     for (size_t i = 0; i < h->n; i++) {
         ccb_history_entry *e = &h->entries[i];
         char why[512];
-        if (rc != 0 || !fingerprint_differs(&e->result->machine, newest, why, sizeof(why))) {
+        if (rc != 0 || !fingerprint_differs(e->result, newest, why, sizeof(why))) {
             h->entries[kept++] = *e;
             continue;
         }

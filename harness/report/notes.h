@@ -10,15 +10,22 @@
 
 #define CCB_NOTES_REF "refs/notes/ccbench"
 
-/* Store TEXT (a result's JSON) as the note of HEAD in the repository around the current
- * directory, replacing an older note. The author is the repository's configured user, else
- * "ccbench <ccbench@localhost>". *sha (41 bytes) receives HEAD's commit. Returns 0, or -1
- * with a message (no repository, no commit yet, libgit2 failure). */
-int ccb_notes_save_head(const char *text, char *sha);
+/* A commit's note holds one entry per machine fingerprint and profile
+ * ({"schema": "ccbench-notes/1", "entries": [{"machine", "profile", "result"}]}), so runners
+ * of several machines and profiles share one note without overwriting each other. */
+#define CCB_NOTES_SCHEMA "ccbench-notes/1"
+
+/* Store R as HEAD's entry for R's machine fingerprint and profile, keeping the other entries
+ * of HEAD's note (an older single-result note becomes an entry). The author is the
+ * repository's configured user, else "ccbench <ccbench@localhost>". *sha (41 bytes) receives
+ * HEAD's commit, *replaced 1 when an entry of the same key was replaced. Returns 0, or -1
+ * with a message (no repository, no commit yet, a note that is not ours, libgit2). */
+int ccb_notes_save_head(const ccb_result *r, char *sha, int *replaced);
 
 /* Walk RANGE ("A..B": commits of B not in A; a single revision: all of its history), oldest
- * first, and add the result in each commit's note to H; commits without a note are counted
- * in h->without_note. A note that is not a valid result fails the load, naming the commit. */
+ * first, and add every entry of each commit's note to H (the machine filter of history then
+ * keeps one fingerprint and profile and says what it skipped); commits without a note are
+ * counted in h->without_note. A note that is not valid fails the load, naming the commit. */
 int ccb_notes_load_range(ccb_history *h, const char *range);
 
 #endif

@@ -568,9 +568,7 @@ int ccb_build_resolve(ccb_build_ctx *ctx, ccb_operand *op)
         snprintf(op->tracker_tree, sizeof(op->tracker_tree), "%s",
                  head.tracker_tree ? head.tracker_tree : "");
         op->dirty = head.dirty;
-        free(head.revision);
-        free(head.commit);
-        free(head.tracker_tree);
+        ccb_git_info_release(&head);
         char where[PATH_MAX];
         struct stat st;
         snprintf(where, sizeof(where), "%stracker", ctx->workdir);

@@ -650,6 +650,43 @@ static void test_plot__notes_round_trip(void **state)
     expect_contains(p.err, "no-such-branch");
     proc_free(&p);
 
+    /* Notes accumulate: another profile on the same commit adds an entry beside the first;
+     * the same profile again replaces its own entry. history keeps the newest profile and
+     * says what it skipped. */
+    for (int i = 0; i < 2; i++) {
+        run_in(&p, f, repo_dir, ENV("CCBENCH_RESULTS_DIR"),
+               ARGS("run", "--scenario", "spawn_floor", "--samples", "1", "--profile", "quick",
+                    "--save-note"));
+        expect_status(&p, 0);
+        expect_contains(p.err, i == 0 ? "as this machine's quick entry"
+                                      : "replacing this machine's quick entry");
+        proc_free(&p);
+    }
+    git_oid head_oid;
+    git_note *note = NULL;
+    assert_int_equal(git_oid_fromstr(&head_oid, sha[2]), 0);
+    assert_int_equal(git_note_read(&note, repo, "refs/notes/ccbench", &head_oid), 0);
+    cJSON *doc = cJSON_Parse(git_note_message(note));
+    git_note_free(note);
+    assert_non_null(doc);
+    assert_string_equal(cJSON_GetObjectItemCaseSensitive(doc, "schema")->valuestring,
+                        "ccbench-notes/1");
+    assert_int_equal(cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(doc, "entries")), 1);
+    cJSON_Delete(doc);
+    run_in(&p, f, repo_dir, ENV("CCBENCH_RESULTS_DIR"),
+           ARGS("run", "--scenario", "spawn_floor", "--samples", "1", "--save-note"));
+    expect_status(&p, 0);
+    proc_free(&p);
+    assert_int_equal(git_note_read(&note, repo, "refs/notes/ccbench", &head_oid), 0);
+    doc = cJSON_Parse(git_note_message(note));
+    git_note_free(note);
+    assert_int_equal(cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(doc, "entries")), 2);
+    cJSON_Delete(doc);
+    run_in(&p, f, repo_dir, NO_ENV, ARGS("history", "--notes", "HEAD"));
+    expect_status(&p, 0);
+    expect_contains(p.err, "profile 'quick', newest 'default'");
+    proc_free(&p);
+
     /* Outside a repository: --save-note fails before measuring. */
     run(&p, f,
         ARGS("run", "--scenario", "spawn_floor", "--samples", "1", "--save-note", "--out",
