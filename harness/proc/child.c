@@ -173,6 +173,17 @@ static void drain(outbuf *b)
     }
 }
 
+/* The child's stdout/stderr file, created or truncated (or appended to), moved high. -1 with
+ * a message naming it. */
+static int open_log(const ccb_child_spec *spec)
+{
+    int flags = O_WRONLY | O_CREAT | O_CLOEXEC | (spec->log_append ? O_APPEND : O_TRUNC);
+    int fd = move_high(open(spec->log_path, flags, 0600));
+    if (fd < 0)
+        ccb_error_set("cannot create the child's log %s: %s", spec->log_path, strerror(errno));
+    return fd;
+}
+
 /* On success what the child wrote becomes OUT's (its owner from now on); else it is freed. */
 static void hand_over_output(int rc, outbuf *result, ccb_child_result *out)
 {
@@ -566,13 +577,8 @@ static int run_served(const ccb_child_spec *spec, ccb_child_result *out)
     result.fd = -1;
     if (outbuf_init(&result, spec->max_output) != 0)
         goto done;
-    logfd = move_high(open(spec->log_path,
-                           O_WRONLY | O_CREAT | O_CLOEXEC | (spec->log_append ? O_APPEND : O_TRUNC),
-                           0600));
-    if (logfd < 0) {
-        ccb_error_set("cannot create the child's log %s: %s", spec->log_path, strerror(errno));
+    if ((logfd = open_log(spec)) < 0)
         goto done;
-    }
     if (spec->result_pipe && make_pipe(result_fds) != 0)
         goto done;
     result.fd = result_fds[0];
@@ -659,13 +665,8 @@ int ccb_child_run(const ccb_child_spec *spec, ccb_child_result *out)
     if (outbuf_init(&result, spec->max_output) != 0 || outbuf_init(&status, 512) != 0)
         goto done;
 
-    logfd = move_high(open(spec->log_path,
-                           O_WRONLY | O_CREAT | O_CLOEXEC | (spec->log_append ? O_APPEND : O_TRUNC),
-                           0600));
-    if (logfd < 0) {
-        ccb_error_set("cannot create the child's log %s: %s", spec->log_path, strerror(errno));
+    if ((logfd = open_log(spec)) < 0)
         goto done;
-    }
     if ((spec->result_pipe && make_pipe(result_fds) != 0) || make_pipe(status_fds) != 0)
         goto done;
     result.fd = result_fds[0];
