@@ -203,7 +203,9 @@ static const char *direction_text(ccb_direction d)
 }
 
 /* Title and y label of one panel; a log axis when LO..HI spans more than LOG_SPAN. */
-static void panel_axes(FILE *gp, const ccb_series *s, double lo, double hi)
+/* FROM_ZERO: a linear axis starts at 0 for positive values, so 5% of noise does not look
+ * like a cliff (history); distributions zoom on their spread instead. */
+static void panel_axes_from(FILE *gp, const ccb_series *s, double lo, double hi, int from_zero)
 {
     char title[256], ylabel[128];
     snprintf(title, sizeof(title), "%s.%s", s->scenario, s->metric);
@@ -220,9 +222,14 @@ static void panel_axes(FILE *gp, const ccb_series *s, double lo, double hi)
         if (pad == 0)
             pad = fabs(hi) > 0 ? fabs(hi) * 0.1 : 1;
         /* Counts and times are never negative: do not invent a negative axis for them. */
-        double bottom = lo - pad < 0 && lo > 0 ? 0 : lo - pad;
+        double bottom = (lo - pad < 0 || from_zero) && lo > 0 ? 0 : lo - pad;
         fprintf(gp, "unset logscale y\nset yrange [%.17g:%.17g]\n", bottom, hi + pad);
     }
+}
+
+static void panel_axes(FILE *gp, const ccb_series *s, double lo, double hi)
+{
+    panel_axes_from(gp, s, lo, hi, 0);
 }
 
 static void xtics(FILE *gp, char labels[][96], size_t n, size_t first_x)
@@ -417,18 +424,26 @@ int ccb_plot_history(FILE *gp, const ccb_plot_target *t, const ccb_history *h,
         double lo = INFINITY, hi = -INFINITY;
         fputs("\n# ", gp);
         gp_series_comment(gp, s->scenario, s->metric, s->unit);
-        fprintf(gp, ": entry median ci95_low ci95_high\n$h%zu << EOD\n", k);
+        fprintf(gp, ": entry median ci95_low ci95_high (a blank line: no value there, so the\n"
+                    "# line breaks instead of bridging the gap)\n$h%zu << EOD\n",
+                k);
+        int gap = 0;
         for (size_t i = 0; i < h->n; i++) {
             const ccb_metric_result *m = ccb_series_find(rs[i], s);
-            if (!m || m->stats.n == 0)
+            if (!m || m->stats.n == 0) {
+                if (!gap)
+                    fputc('\n', gp);
+                gap = 1;
                 continue;
+            }
+            gap = 0;
             fprintf(gp, "%zu %.17g %.17g %.17g\n", i, m->stats.median, m->stats.ci95_low,
                     m->stats.ci95_high);
             lo = fmin(lo, fmin(m->stats.ci95_low, m->stats.median));
             hi = fmax(hi, fmax(m->stats.ci95_high, m->stats.median));
         }
         fputs("EOD\n", gp);
-        panel_axes(gp, s, lo, hi);
+        panel_axes_from(gp, s, lo, hi, 1);
         xtics(gp, labels, h->n, 0);
         fprintf(gp, "set xrange [-0.5:%zu.5]\n", h->n - 1);
         fprintf(gp,

@@ -203,6 +203,32 @@ static void test_plot__history_png_and_svg(void **state)
     char *next_tic = strstr(script, "'next' 2");
     assert_non_null(main_tic);
     assert_non_null(next_tic);
+    /* The y axis of a history starts at 0: noise must not look like a cliff. */
+    expect_contains(script, "set yrange [0:");
+    free(script);
+
+    /* A result without the metric in the middle: the line breaks there (a blank data line)
+     * instead of bridging the gap. */
+    char gap[400], gap_png[400];
+    path_in(gap, sizeof(gap), f, "gap.json");
+    write_fixture(gap, "gap", "2026-11-21T11:30:00Z", "Test CPU", 1.0);
+    char *gap_text = read_file(gap);
+    cJSON *doc = cJSON_Parse(gap_text);
+    free(gap_text);
+    assert_non_null(doc);
+    cJSON_DeleteItemFromArray(cJSON_GetObjectItemCaseSensitive(doc, "scenarios"), 1);
+    gap_text = cJSON_Print(doc);
+    write_text(gap, gap_text);
+    cJSON_free(gap_text);
+    cJSON_Delete(doc);
+    path_in(gap_png, sizeof(gap_png), f, "gap.png");
+    run(&p, f, ARGS("plot", "--kind", "history", a, gap, c, "--out", gap_png, "--metric",
+                    "api_latency.requests_total"));
+    expect_status(&p, 0);
+    proc_free(&p);
+    path_in(gp, sizeof(gp), f, "gap.gp");
+    script = read_file(gp);
+    assert_non_null(strstr(script, "\n\n2 ")); /* entry 1 missing: a blank line, then 2 */
     free(script);
 
     path_in(svg, sizeof(svg), f, "hist.svg");
