@@ -374,14 +374,29 @@ int ccb_plot_history(FILE *gp, const ccb_plot_target *t, const ccb_history *h,
     size_t count = 0, panels = 0;
     char(*labels)[96] = NULL;
     const ccb_result **rs = calloc(h->n ? h->n : 1, sizeof(*rs));
+    char *rs_shared = calloc(h->n ? h->n : 1, 1);
     labels = calloc(h->n ? h->n : 1, sizeof(*labels));
-    if (!rs || !labels) {
+    if (!rs || !labels || !rs_shared) {
         ccb_error_set("out of memory");
         goto done;
     }
     for (size_t i = 0; i < h->n; i++) {
         rs[i] = h->entries[i].result;
         ccb_history_entry_label(&h->entries[i], labels[i], sizeof(labels[i]));
+    }
+    /* Runs of one commit share a label: their times tell the points apart. Which labels are
+     * shared is decided before any of them changes. */
+    for (size_t i = 0; i < h->n; i++) {
+        int shared = 0;
+        for (size_t j = 0; j < h->n && !shared; j++)
+            shared = j != i && strcmp(labels[i], labels[j]) == 0;
+        rs_shared[i] = shared;
+    }
+    for (size_t i = 0; i < h->n; i++) {
+        const char *at = rs[i]->created_at ? strchr(rs[i]->created_at, 'T') : NULL;
+        size_t len = strlen(labels[i]);
+        if (rs_shared[i] && at && len + 12 < sizeof(labels[i]))
+            snprintf(labels[i] + len, sizeof(labels[i]) - len, " %.8s", at + 1);
     }
     if (collect(rs, h->n, filter, &list, &count) != 0)
         goto done;
@@ -455,6 +470,7 @@ int ccb_plot_history(FILE *gp, const ccb_plot_target *t, const ccb_history *h,
     fputs("\nunset multiplot\n", gp);
     rc = ferror(gp) ? ccb_error_set("out of memory writing the plot script") : 0;
 done:
+    free(rs_shared);
     free(labels);
     free(rs);
     free(list);

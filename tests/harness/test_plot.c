@@ -231,6 +231,18 @@ static void test_plot__history_png_and_svg(void **state)
     assert_non_null(strstr(script, "\n\n2 ")); /* entry 1 missing: a blank line, then 2 */
     free(script);
 
+    /* Two runs with one label: their times tell the x labels apart. */
+    char again[400];
+    path_in(again, sizeof(again), f, "again.json");
+    write_fixture(again, "main", "2026-11-21T13:00:00Z", "Test CPU", 1.0);
+    run(&p, f, ARGS("plot", "--kind", "history", a, again, "--out", gap_png));
+    expect_status(&p, 0);
+    proc_free(&p);
+    script = read_file(gp);
+    expect_contains(script, "'main 10:00:00' 0");
+    expect_contains(script, "'main 13:00:00' 1");
+    free(script);
+
     path_in(svg, sizeof(svg), f, "hist.svg");
     run(&p, f,
         ARGS("plot", "--kind", "history", a, b, c, "--out", svg, "--metric", "cold_init.init_us"));
