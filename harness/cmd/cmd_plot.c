@@ -67,6 +67,10 @@ static int make_script(ccb_plot_kind kind, const ccb_plot_target *t, char **file
                 goto done;
         }
     }
+    if (h.duplicates)
+        fprintf(stderr, "ccbench: plot: %zu file(s) held a result already given (results/latest.json "
+                        "is a copy of the newest run): shown once\n",
+                h.duplicates);
     gp = open_memstream(text, len);
     if (!gp) {
         ccb_error_set("out of memory");

@@ -19,6 +19,20 @@ int ccb_history_add(ccb_history *h, ccb_result *r, const char *source, const cha
     /* Files and git notes are other people's text: nothing in them may reach the terminal
      * as a control sequence (the table, the skipped-results lines). */
     ccb_result_neutralize_controls(r);
+    /* results/latest.json is a copy of the newest run: a glob of results/ must not count it
+     * twice. Same creation time, label, profile and commit: the same measurement. */
+    for (size_t i = 0; i < h->n; i++) {
+        const ccb_result *o = h->entries[i].result;
+        if (o->created_at && r->created_at && strcmp(o->created_at, r->created_at) == 0 &&
+            strcmp(o->label ? o->label : "", r->label ? r->label : "") == 0 &&
+            strcmp(o->profile ? o->profile : "", r->profile ? r->profile : "") == 0 &&
+            strcmp(o->git.commit ? o->git.commit : "", r->git.commit ? r->git.commit : "") ==
+                0) {
+            ccb_result_free(r);
+            h->duplicates++;
+            return 0;
+        }
+    }
     if (h->n == h->cap) {
         size_t cap = h->cap ? h->cap * 2 : 16;
         ccb_history_entry *grown = realloc(h->entries, cap * sizeof(*grown));

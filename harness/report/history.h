@@ -29,6 +29,7 @@ typedef struct ccb_history {
     ccb_history_skip *skipped; /* measured on another machine than the newest */
     size_t nskipped, skip_cap;
     size_t walked, without_note; /* --notes: commits walked, and those without a note */
+    size_t duplicates; /* files holding a result already added (results/latest.json) */
 } ccb_history;
 
 /* One (scenario, metric) present in a set of results. Strings are borrowed from the results

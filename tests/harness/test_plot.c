@@ -243,6 +243,20 @@ static void test_plot__history_png_and_svg(void **state)
     expect_contains(script, "'main 13:00:00' 1");
     free(script);
 
+    /* results/latest.json beside the run it copies (a glob picks up both): shown once. */
+    char latest[400];
+    path_in(latest, sizeof(latest), f, "latest.json");
+    char *copy = read_file(again);
+    write_text(latest, copy);
+    free(copy);
+    run(&p, f, ARGS("plot", "--kind", "history", a, again, latest, "--out", gap_png));
+    expect_status(&p, 0);
+    expect_contains(p.err, "shown once");
+    proc_free(&p);
+    script = read_file(gp);
+    assert_null(strstr(script, "' 2")); /* two x positions, not three */
+    free(script);
+
     path_in(svg, sizeof(svg), f, "hist.svg");
     run(&p, f,
         ARGS("plot", "--kind", "history", a, b, c, "--out", svg, "--metric", "cold_init.init_us"));
