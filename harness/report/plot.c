@@ -301,12 +301,29 @@ int ccb_plot_distribution(FILE *gp, const ccb_plot_target *t, const ccb_result *
         result_label(rs[i], labels[i], sizeof(labels[i]));
     distinct_labels(labels, n);
 
-    /* Only metrics with at least one sample get a panel. */
+    /* Only metrics with at least one sample get a panel. A count (libs_loaded, requests) has
+     * no distribution worth a panel: unless asked for by --metric it becomes a note of its
+     * value in the newest result. */
+    /* Short enough that the subtitle fits the picture (a longer note was clipped). */
+    char counts[72] = "";
+    size_t counts_len = 0, counts_more = 0;
     for (size_t k = 0; k < count; k++) {
-        int any = 0;
+        int any = 0, is_count = 0;
         for (size_t i = 0; i < n && !any; i++) {
             const ccb_metric_result *m = ccb_series_find(rs[i], &list[k]);
             any = m && m->n > 0;
+            is_count = m && m->kind == CCB_KIND_COUNT;
+        }
+        if (any && is_count && !filter) {
+            const ccb_metric_result *m = ccb_series_find(rs[n - 1], &list[k]);
+            int w = snprintf(counts + counts_len, sizeof(counts) - counts_len, "%s%s.%s %g",
+                             counts_len ? ", " : "", list[k].scenario, list[k].metric,
+                             m && m->n ? m->stats.median : NAN);
+            if (w > 0 && counts_len + (size_t)w < sizeof(counts) - 1)
+                counts_len += (size_t)w;
+            else
+                counts[counts_len] = '\0', counts_more++;
+            continue;
         }
         if (any)
             list[panels++] = list[k];
@@ -325,7 +342,14 @@ int ccb_plot_distribution(FILE *gp, const ccb_plot_target *t, const ccb_result *
                                 labels[i]);
     snprintf(title, sizeof(title), "ccbench: sample distributions, %s (profile %s)", names,
              rs[n - 1]->profile);
-    machine_line(sub, sizeof(sub), rs[n - 1], "box: quartiles, whiskers: 1.5 IQR, dots: outliers");
+    char legend[400];
+    if (counts_len)
+        snprintf(legend, sizeof(legend),
+                 "box: quartiles, whiskers: 1.5 IQR; counts (not drawn): %s%s",
+                 counts, counts_more ? ", ..." : "");
+    else
+        snprintf(legend, sizeof(legend), "box: quartiles, whiskers: 1.5 IQR, dots: outliers");
+    machine_line(sub, sizeof(sub), rs[n - 1], legend);
     preamble(gp, t, &l, title, sub);
     fputs("unset key\nset xtics nomirror scale 0\n", gp);
 

@@ -168,6 +168,9 @@ static void test_plot__distribution_png_and_svg(void **state)
     expect_script(gp);
     char *script = read_file(gp);
     expect_contains(script, "with boxplot");
+    /* A count has no distribution worth a panel: a note of its value instead. */
+    expect_contains(script, "counts (not drawn): api_latency.requests_total 5");
+    assert_null(strstr(script, "set title 'api_latency.requests_total'"));
     expect_contains(script, "'main'");
     expect_contains(script, "'feature'");
     expect_contains(script, "us (lower is better)");
