@@ -4,6 +4,7 @@
 #include "ranknull.h"
 
 #include <math.h>
+#include <stdlib.h>
 
 double ccb_rank_null_cdf(const ccb_rank_null *z, double w)
 {
@@ -16,10 +17,20 @@ double ccb_rank_null_cdf(const ccb_rank_null *z, double w)
     return 0.5 * erfc(-((floor(w) + 0.5 - z->total / 2) / z->sd) / sqrt(2.0));
 }
 
-void ccb_rank_null_infer(const ccb_rank_null *z, double statistic, double level,
-                         const double *sorted, size_t kept, size_t stride,
-                         ccb_rank_inference *out)
+static int cmp_double(const void *a, const void *b)
 {
+    double x = *(const double *)a, y = *(const double *)b;
+    return (x > y) - (x < y);
+}
+
+void ccb_rank_null_infer(const ccb_rank_null *z, double statistic, double level, double *values,
+                         size_t kept, size_t stride, ccb_rank_inference *out)
+{
+    const double *sorted = values;
+    qsort(values, kept, sizeof(*values), cmp_double);
+    out->estimate = kept == 0          ? NAN
+                    : kept % 2 == 1    ? sorted[kept / 2]
+                                       : (sorted[kept / 2 - 1] + sorted[kept / 2]) / 2;
     /* Two-sided p: twice the smaller tail at the observed statistic. */
     double lower = ccb_rank_null_cdf(z, floor(statistic));
     double upper = 1 - ccb_rank_null_cdf(z, ceil(statistic) - 1);

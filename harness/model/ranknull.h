@@ -17,6 +17,7 @@ typedef struct ccb_rank_null {
 } ccb_rank_null;
 
 typedef struct ccb_rank_inference {
+    double estimate; /* Hodges-Lehmann: the median of the values */
     double p, min_p;
     double ci_low, ci_high; /* NAN when no rank reaches the level */
     double confidence;      /* the interval's exact coverage; 0 when none */
@@ -25,10 +26,10 @@ typedef struct ccb_rank_inference {
 /* P(S <= w) under the null. */
 double ccb_rank_null_cdf(const ccb_rank_null *z, double w);
 
-/* From the observed STATISTIC and the SORTED values it counts (KEPT of them, every STRIDE-th
- * of all `total`): the inference at confidence LEVEL. */
-void ccb_rank_null_infer(const ccb_rank_null *z, double statistic, double level,
-                         const double *sorted, size_t kept, size_t stride,
-                         ccb_rank_inference *out);
+/* From the observed STATISTIC and the VALUES it counts (Walsh averages or differences; KEPT
+ * of them, every STRIDE-th of all `total`; sorted here, in place): the estimate and the
+ * inference at confidence LEVEL. */
+void ccb_rank_null_infer(const ccb_rank_null *z, double statistic, double level, double *values,
+                         size_t kept, size_t stride, ccb_rank_inference *out);
 
 #endif

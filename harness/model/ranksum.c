@@ -78,12 +78,6 @@ double ccb_ranksum_cdf(size_t m, size_t n, double u)
     return c;
 }
 
-static int cmp_double(const void *a, const void *b)
-{
-    double x = *(const double *)a, y = *(const double *)b;
-    return (x > y) - (x < y);
-}
-
 /* The finite values of V[0..N) into a new array; *kept their count. NULL when out of memory
  * (or none: then *kept is 0 and the result is still non-NULL). */
 static double *finite_copy(const double *v, size_t n, size_t *kept)
@@ -134,12 +128,11 @@ int ccb_ranksum_test(const double *x, size_t nx, const double *y, size_t ny, dou
                 diffs[kept++] = d;
         }
     }
-    qsort(diffs, kept, sizeof(*diffs), cmp_double);
-    out->estimate = kept % 2 ? diffs[kept / 2] : (diffs[kept / 2 - 1] + diffs[kept / 2]) / 2;
     out->statistic = positive;
     ccb_rank_null z = null_of(m, n, table);
     ccb_rank_inference inf;
     ccb_rank_null_infer(&z, positive, level, diffs, kept, stride, &inf);
+    out->estimate = inf.estimate;
     out->p = inf.p;
     out->min_p = inf.min_p;
     out->ci_low = inf.ci_low;

@@ -51,12 +51,6 @@ double ccb_signrank_cdf(size_t n, double w)
     return c;
 }
 
-static int cmp_double(const void *a, const void *b)
-{
-    double x = *(const double *)a, y = *(const double *)b;
-    return (x > y) - (x < y);
-}
-
 int ccb_signrank_test(const double *d, size_t n, double level, ccb_signrank *out)
 {
     int rc = -1;
@@ -97,13 +91,12 @@ int ccb_signrank_test(const double *d, size_t n, double level, ccb_signrank *out
                 walsh[kept++] = a;
         }
     }
-    qsort(walsh, kept, sizeof(*walsh), cmp_double);
     ccb_rank_null z = null_of(m, table);
-    out->estimate = kept % 2 ? walsh[kept / 2] : (walsh[kept / 2 - 1] + walsh[kept / 2]) / 2;
     out->statistic = positive;
 
     ccb_rank_inference inf;
     ccb_rank_null_infer(&z, positive, level, walsh, kept, stride, &inf);
+    out->estimate = inf.estimate;
     out->p = inf.p;
     out->min_p = inf.min_p;
     out->ci_low = inf.ci_low;
