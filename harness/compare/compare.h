@@ -68,6 +68,7 @@ typedef struct ccb_compare_metric {
      * (0: both constant), and, for a changed instruction count, the functions whose
      * inclusive cost changed most (names owned). */
     double count_spread;
+    size_t count_modes; /* the most modes one side's values showed (2: a bimodal call) */
     struct ccb_culprit {
         char *name;
         double base, cand;

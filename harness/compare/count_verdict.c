@@ -37,42 +37,88 @@ double ccb_count_floor(const char *name, double *absolute)
     return 0;
 }
 
-static void range(const double *x, size_t n, double *lo, double *hi)
+/* Values this far apart (relative) are different modes of a near-exact count: a call that
+ * sometimes takes another path (the tracker reuses a reading younger than 1 ms, and whether
+ * one exists depends on when its sampler thread ran) has two, each itself near-exact. */
+#define MODE_GAP 0.02
+
+static int cmp_double(const void *a, const void *b)
 {
-    *lo = INFINITY;
-    *hi = -INFINITY;
-    for (size_t i = 0; i < n; i++) {
-        if (x[i] < *lo)
-            *lo = x[i];
-        if (x[i] > *hi)
-            *hi = x[i];
+    double x = *(const double *)a, y = *(const double *)b;
+    return (x > y) - (x < y);
+}
+
+/* The modes of N values: the medians of runs of sorted values whose neighbours are at most
+ * MODE_GAP apart (NEAR), or of equal values (an exact count). Returns how many (<= n). */
+static size_t modes(const double *x, size_t n, int near, double *out)
+{
+    double *v = malloc((n ? n : 1) * sizeof(*v));
+    size_t k = 0;
+    if (!v)
+        return 0;
+    memcpy(v, x, n * sizeof(*v));
+    qsort(v, n, sizeof(*v), cmp_double);
+    for (size_t i = 0; i < n;) {
+        size_t j = i + 1;
+        while (j < n && (near ? v[j] - v[j - 1] <= MODE_GAP * fabs(v[j - 1]) : v[j] == v[i]))
+            j++;
+        out[k++] = v[i + (j - i - 1) / 2];
+        i = j;
     }
+    free(v);
+    return k;
 }
 
 ccb_verdict ccb_compare_count_verdict(ccb_compare_metric *m)
 {
-    double lo_b, hi_b, lo_c, hi_c, absolute;
-    range(m->base, m->nbase, &lo_b, &hi_b);
-    range(m->cand, m->ncand, &lo_c, &hi_c);
-    double mb = m->base_median, mc = m->cand_median;
-    m->count_spread = 0;
-    if (mb > 0)
-        m->count_spread = (hi_b - lo_b) / mb;
-    if (mc > 0 && (hi_c - lo_c) / mc > m->count_spread)
-        m->count_spread = (hi_c - lo_c) / mc;
-    /* Every candidate process above every baseline process (or below): nothing less is a
-     * change, whatever the medians say. */
-    int up = lo_c > hi_b, down = hi_c < lo_b;
-    if (!up && !down)
-        return CCB_VERDICT_UNCHANGED;
-    double relative = ccb_count_floor(m->name, &absolute);
-    if (relative > 0) {
-        double diff = fabs(mc - mb);
-        double floor = fmax(relative, m->count_spread) * fmax(mb, mc);
-        if (diff <= floor || diff < absolute)
-            return CCB_VERDICT_UNCHANGED;
+    double absolute, relative = ccb_count_floor(m->name, &absolute);
+    double lo = INFINITY, hi = -INFINITY;
+    for (size_t i = 0; i < m->nbase + m->ncand; i++) {
+        double v = i < m->nbase ? m->base[i] : m->cand[i - m->nbase];
+        lo = fmin(lo, v);
+        hi = fmax(hi, v);
     }
-    int worse = m->direction == CCB_HIGHER_IS_BETTER ? down : up;
+    m->count_spread = 0;
+    double *bm = malloc((m->nbase ? m->nbase : 1) * sizeof(*bm));
+    double *cm = malloc((m->ncand ? m->ncand : 1) * sizeof(*cm));
+    size_t nb = bm ? modes(m->base, m->nbase, relative > 0, bm) : 0;
+    size_t nc = cm ? modes(m->cand, m->ncand, relative > 0, cm) : 0;
+    int up = 0, down = 0;
+    /* Each candidate mode against the nearest baseline mode: a change is every candidate mode
+     * moved the same way, beyond the floor (exact counts: by any amount, so +1 is a change).
+     * A mode only one side happened to hit then cannot pass for a change of the other. */
+    for (size_t i = 0; i < nc; i++) {
+        size_t best = 0;
+        for (size_t j = 1; j < nb; j++) {
+            if (fabs(cm[i] - bm[j]) < fabs(cm[i] - bm[best]))
+                best = j;
+        }
+        double b = bm[best], d = cm[i] - b;
+        int beyond = fabs(d) > relative * fabs(b) && fabs(d) >= absolute && d != 0;
+        up += beyond && d > 0;
+        down += beyond && d < 0;
+    }
+    size_t most = nb > nc ? nb : nc;
+    if (hi > lo && most > 0) {
+        /* The larger relative spread of one side, for the report ("varies"). */
+        for (int side = 0; side < 2; side++) {
+            const double *x = side ? m->cand : m->base;
+            size_t n = side ? m->ncand : m->nbase;
+            double a = INFINITY, z = -INFINITY;
+            for (size_t i = 0; i < n; i++) {
+                a = fmin(a, x[i]);
+                z = fmax(z, x[i]);
+            }
+            if (n && a > 0 && (z - a) / a > m->count_spread)
+                m->count_spread = (z - a) / a;
+        }
+    }
+    m->count_modes = most;
+    free(bm);
+    free(cm);
+    if (nc == 0 || nb == 0 || (up != (int)nc && down != (int)nc))
+        return CCB_VERDICT_UNCHANGED;
+    int worse = m->direction == CCB_HIGHER_IS_BETTER ? down == (int)nc : up == (int)nc;
     return worse ? CCB_VERDICT_REGRESSED : CCB_VERDICT_IMPROVED;
 }
 

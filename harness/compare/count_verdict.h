@@ -2,13 +2,13 @@
  * How a compare judges count metrics (issue 13; docs/statistics.md "Counts"). A count is not
  * a noisy timing: it needs no test, only a rule for the little nondeterminism it has.
  *
- *   exact       system calls, allocations and their bytes, libraries loaded, requests:
- *               regressed when every candidate process counted more than every baseline
- *               process (so a deterministic +1 is regressed), improved the other way round.
- *   near-exact  instructions and page faults (ASLR, the tracker's 1 ms reading-reuse rule):
- *               the same, and the medians must also differ by more than the metric's floor
- *               and than the spread either side showed (the A/A spread measured in this very
- *               compare): instructions 0.3%, page faults 10% and at least 3.
+ *   Each side's values are grouped into modes: equal values (exact counts), or values within
+ *   2% of each other (near-exact: instructions and page faults, which move a little with
+ *   ASLR and take another path when the tracker reuses a reading younger than 1 ms). Every
+ *   candidate mode is set against the nearest baseline mode; the metric regressed when every
+ *   candidate mode is above its match, by any amount for an exact count (so a deterministic
+ *   +1 system call is regressed) and by more than the metric's floor for a near-exact one
+ *   (instructions 0.3%; page faults 10% and at least 3); improved the other way round.
  *
  * Thresholds (--threshold) are for timings and do not apply. A regressed count, like any
  * regression of a live compare, is measured again in the confirm round before it fails.
@@ -26,7 +26,7 @@
 double ccb_count_floor(const char *name, double *absolute);
 
 /* The verdict of count metric M from its per-process values (m->base / m->cand); fills
- * m->count_spread (the larger relative range of the two sides). */
+ * m->count_spread (the larger relative range of one side) and m->count_modes. */
 ccb_verdict ccb_compare_count_verdict(ccb_compare_metric *m);
 
 /* For each instruction metric of C that regressed or improved, the functions whose
