@@ -5,7 +5,10 @@
 #include "count_mode.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/syscall.h>
+#include <unistd.h>
 
 #include "alloc_hook.h"
 #include "count_probe.h"
@@ -130,6 +133,57 @@ int ccb_count_mode_setup(const char *mode, ccb_sample *s)
     }
     fprintf(stderr, "ccbench-counts: --counts %s: expected native or instructions\n", mode);
     return -1;
+}
+
+/* Not inlined, so the compiler cannot merge or drop the calls it makes. */
+__attribute__((noinline)) static void known_work(void)
+{
+    for (int i = 0; i < 7; i++)
+        (void)syscall(SYS_getppid);
+    for (int i = 0; i < 3; i++) {
+        void *volatile p = malloc(100);
+        free(p);
+    }
+}
+
+int ccb_count_mode_known_work(FILE *out)
+{
+    ccb_sample s;
+    const ccb_scenario_def *def = ccb_catalog_find("cold_init");
+    int bad = 0;
+    memset(&s, 0, sizeof(s));
+    s.def = def;
+    s.metrics = cJSON_CreateObject();
+    if (!s.metrics || ccb_count_mode_setup("native", &s) != 0) {
+        cJSON_Delete(s.metrics);
+        return 1;
+    }
+    CCB_COUNT_BEGIN();
+    known_work();
+    CCB_COUNT_END("new"); /* recorded as cold_init's new_* metrics */
+    const char *names[4] = {"syscalls", "allocs", "alloc_bytes", "page_faults"};
+    const double want[4] = {7, 3, 300, -1};
+    cJSON *o = cJSON_CreateObject();
+    for (int i = 0; o && i < 4; i++) {
+        char key[64];
+        snprintf(key, sizeof(key), "new_%s", names[i]);
+        cJSON *v = cJSON_GetArrayItem(cJSON_GetObjectItemCaseSensitive(s.metrics, key), 0);
+        if (v)
+            cJSON_AddNumberToObject(o, names[i], v->valuedouble);
+        else
+            cJSON_AddNullToObject(o, names[i]);
+        bad |= v && want[i] >= 0 && v->valuedouble != want[i];
+    }
+    if (o && st.unavailable)
+        cJSON_AddItemReferenceToObject(o, "unavailable", st.unavailable);
+    char *text = o ? cJSON_PrintUnformatted(o) : NULL;
+    if (text)
+        fprintf(out, "%s\n", text);
+    free(text);
+    cJSON_Delete(o);
+    ccb_count_mode_finish();
+    cJSON_Delete(s.metrics);
+    return bad || !text;
 }
 
 cJSON *ccb_count_mode_unavailable(void)

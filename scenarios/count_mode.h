@@ -18,6 +18,8 @@
 #ifndef CCB_COUNT_MODE_H
 #define CCB_COUNT_MODE_H
 
+#include <stdio.h>
+
 #include <cjson/cJSON.h>
 
 #include "scenario.h"
@@ -29,6 +31,11 @@ int ccb_count_mode_setup(const char *mode, ccb_sample *s);
 cJSON *ccb_count_mode_unavailable(void);
 /** 1 when recording a count ran out of memory (the sample must not be written). */
 int ccb_count_mode_failed(void);
+/** Known work through the native probe (a self-check, and the test of the counters): 7 raw
+ * system calls and 3 allocations of 100 bytes, counted and printed on OUT as one JSON object
+ * {"syscalls": 7, "allocs": 3, "alloc_bytes": 300, "page_faults": N}, or a counter's null
+ * with its reason under "unavailable". 0, or 1 when a count is not what the work did. */
+int ccb_count_mode_known_work(FILE *out);
 /** Removes the probe and closes the counters. */
 void ccb_count_mode_finish(void);
 

@@ -385,6 +385,9 @@ int main(int argc, char **argv)
             ret = 0;
             goto done;
 #ifdef CCBENCH_COUNT_RUNNER
+        } else if (strcmp(a, "--known-work") == 0) {
+            ret = ccb_count_mode_known_work(stdout);
+            goto done;
         } else if (strcmp(a, "--counts") == 0 && i + 1 < argc) {
             counts_mode = argv[++i];
             continue;
