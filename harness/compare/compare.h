@@ -69,6 +69,7 @@ typedef struct ccb_compare_metric {
      * inclusive cost changed most (names owned). */
     double count_spread;
     size_t count_modes; /* the most modes one side's values showed (2: a bimodal call) */
+    int count_unsettled; /* a side's processes all disagreed: not judged (unchanged) */
     struct ccb_culprit {
         char *name;
         double base, cand;
@@ -85,6 +86,7 @@ typedef struct ccb_compare_round {
     unsigned int blocks;
     double budget_ms; /* 0: none (--blocks) */
     double side_ms[2];
+    double counts_ms[2]; /* each side's count processes (issue 13), 0: none */
     int confirm; /* 1: the confirm round */
 } ccb_compare_round;
 
