@@ -46,7 +46,7 @@ static void reduce_process(const ccb_scenario_result *s, const size_t *before, d
     }
 }
 
-/* One side's count processes (native, then instructions), run by count_item. */
+/* One side's count processes (ccb_counts_measure), run by count_item. */
 typedef struct side_counts {
     ccb_counts *counts;
     const ccb_plan_item *item;
@@ -61,25 +61,12 @@ typedef struct side_counts {
 static void *run_side_counts(void *arg)
 {
     side_counts *j = arg;
-    ccb_counts *c = j->counts;
     uint64_t t0 = now_ns();
-    unsigned int procs[2];
-    ccb_counts_plan(c, j->item, &procs[0], &procs[1]);
-    for (int instructions = 0; instructions < 2 && !j->interrupted; instructions++) {
-        unsigned int n = procs[instructions];
-        for (unsigned int i = 0; i < n; i++) {
-            ccb_sample_status status = CCB_SAMPLE_OK;
-            if (ccb_counts_process(c, &j->ctx, j->item, j->exe, instructions, j->tag, j->into,
-                                   &status) != 0) {
-                j->rc = -1;
-                snprintf(j->error, sizeof(j->error), "%s", ccb_error_message());
-                return NULL;
-            }
-            if (status == CCB_SAMPLE_INTERRUPTED || ccb_interrupt_requested()) {
-                j->interrupted = 1;
-                break;
-            }
-        }
+    if (ccb_counts_measure(j->counts, &j->ctx, j->item, j->exe, j->tag, j->into, &j->interrupted) !=
+        0) {
+        j->rc = -1;
+        /* The message is this thread's: carried to the caller's. */
+        snprintf(j->error, sizeof(j->error), "%s", ccb_error_message());
     }
     j->ms = (double)(now_ns() - t0) / 1e6;
     return NULL;
@@ -125,8 +112,6 @@ static int count_item(interleave *il, const ccb_plan_item *item, const ccb_runne
     if (*interrupted)
         return 0;
     for (int side = 0; side < 2; side++) {
-        if (ccb_counts_finish(c, s[side]) != 0)
-            return -1;
         for (size_t k = 0; k < s[side]->nmetrics; k++) {
             const ccb_metric_result *mr = &s[side]->metrics[k];
             const ccb_metric_def *md = ccb_catalog_metric(def, mr->name);
