@@ -157,7 +157,8 @@ void ccb_compare_apply_confirm(ccb_compare *c, const ccb_compare *round2);
 void ccb_compare_mark_unconfirmable(ccb_compare *c);
 /* 1 if a metric regressed and was confirmed (or could not be re-measured). */
 int ccb_compare_has_failure(const ccb_compare *c);
-/* The scenarios of the metrics that regressed in round 1, each once, in order. */
+/* The scenarios of the metrics that regressed in round 1 (and of the count metrics that
+ * changed either way), each once, in order: what the confirm round measures again. */
 size_t ccb_compare_regressed_scenarios(const ccb_compare *c, const char **out, size_t cap);
 
 /* The confirm round's seed, derived from the first so a run is reproduced by --seed alone. */

@@ -91,6 +91,44 @@ static void test_unsettled_side_is_not_judged(void **state)
     assert_int_equal(judge("free_syscalls", N(d), N(e)), CCB_VERDICT_UNCHANGED);
 }
 
+static void test_a_count_change_is_confirmed_either_way(void **state)
+{
+    (void)state;
+    ccb_compare c, again;
+    ccb_compare_init(&c, 1);
+    ccb_compare_init(&again, 1);
+    ccb_compare_metric *m = ccb_compare_metric_get(&c, "cold_init", "free_syscalls", "count",
+                                                   CCB_LOWER_IS_BETTER, CCB_KIND_COUNT);
+    assert_non_null(m);
+    m->verdict = m->first_verdict = CCB_VERDICT_IMPROVED;
+    const char *names[4];
+    /* An improved count is measured again, like a regression. */
+    assert_int_equal(ccb_compare_regressed_scenarios(&c, names, 4), 1);
+    ccb_compare_metric *m2 = ccb_compare_metric_get(&again, "cold_init", "free_syscalls", "count",
+                                                    CCB_LOWER_IS_BETTER, CCB_KIND_COUNT);
+    m2->verdict = CCB_VERDICT_UNCHANGED;
+    ccb_compare_apply_confirm(&c, &again);
+    assert_int_equal(c.metrics[0].verdict, CCB_VERDICT_UNCHANGED);
+    /* Improved again: it stands. */
+    c.metrics[0].verdict = CCB_VERDICT_IMPROVED;
+    again.metrics[0].verdict = CCB_VERDICT_IMPROVED;
+    ccb_compare_apply_confirm(&c, &again);
+    assert_int_equal(c.metrics[0].verdict, CCB_VERDICT_IMPROVED);
+    ccb_compare_release(&c);
+    ccb_compare_release(&again);
+}
+
+static void test_near_exact_needs_every_process_beyond(void **state)
+{
+    (void)state;
+    /* Two sub-paths 0.55% apart inside one mode (21716-21724, 21836-21844): the candidate's
+     * values inside the baseline's range are no change, whatever the medians. */
+    const double b[] = {21716, 21844, 21720}, c[] = {21836, 21724, 21844};
+    assert_int_equal(judge("start_instructions", N(b), N(c)), CCB_VERDICT_UNCHANGED);
+    const double up[] = {21933, 22060, 21937};
+    assert_int_equal(judge("start_instructions", N(b), N(up)), CCB_VERDICT_REGRESSED);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -98,6 +136,8 @@ int main(void)
         cmocka_unit_test(test_near_exact_modes_are_matched),
         cmocka_unit_test(test_near_exact_floor_follows_the_spread),
         cmocka_unit_test(test_unsettled_side_is_not_judged),
+        cmocka_unit_test(test_a_count_change_is_confirmed_either_way),
+        cmocka_unit_test(test_near_exact_needs_every_process_beyond),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
