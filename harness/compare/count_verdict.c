@@ -42,6 +42,8 @@ double ccb_count_floor(const char *name, double *absolute)
  * sometimes takes another path (the tracker reuses a reading younger than 1 ms, and whether
  * one exists depends on when its sampler thread ran) has two, each itself near-exact. */
 #define MODE_GAP 0.02
+/* A candidate mode this close to a baseline mode is that mode, moved or not. */
+#define MATCH_RANGE 0.10
 
 static int cmp_double(const void *a, const void *b)
 {
@@ -117,22 +119,36 @@ ccb_verdict ccb_compare_count_verdict(ccb_compare_metric *m)
      * moved the same way, each of its processes beyond each of the matched mode's, and its
      * median by more than the floor (exact counts: by any amount, so +1 is a change). A mode
      * only one side happened to hit then cannot pass for a change of the other. */
-    for (size_t i = 0; i < nc && !m->count_unsettled; i++) {
-        size_t best = 0;
+    /* A candidate mode more than MATCH_RANGE from every baseline mode is a path only the
+     * candidate's processes happened to take (the other one of start()'s two): it has
+     * nothing to be compared with and is left out, unless no mode has a match (a large
+     * change moves them all). */
+    size_t matched = 0, considered = 0;
+    size_t *best = calloc(nc ? nc : 1, sizeof(*best));
+    for (size_t i = 0; best && i < nc; i++) {
         for (size_t j = 1; j < nb; j++) {
-            if (fabs(cm[i].value - bm[j].value) < fabs(cm[i].value - bm[best].value))
-                best = j;
+            if (fabs(cm[i].value - bm[j].value) < fabs(cm[i].value - bm[best[i]].value))
+                best[i] = j;
         }
-        double b = bm[best].value, d = cm[i].value - b;
-        int beyond = d != 0 && fabs(d) >= absolute && fabs(d) > relative * fabs(b);
-        up += beyond && d > 0 && cm[i].lo > bm[best].hi;
-        down += beyond && d < 0 && cm[i].hi < bm[best].lo;
+        matched += fabs(cm[i].value - bm[best[i]].value) <= MATCH_RANGE * fabs(bm[best[i]].value);
     }
+    for (size_t i = 0; best && i < nc && !m->count_unsettled; i++) {
+        const mode *b = &bm[best[i]];
+        double d = cm[i].value - b->value;
+        if (matched > 0 && fabs(d) > MATCH_RANGE * fabs(b->value))
+            continue;
+        considered++;
+        int beyond = d != 0 && fabs(d) >= absolute && fabs(d) > relative * fabs(b->value);
+        up += beyond && d > 0 && cm[i].lo > b->hi;
+        down += beyond && d < 0 && cm[i].hi < b->lo;
+    }
+    free(best);
     free(bm);
     free(cm);
-    if (nc == 0 || nb == 0 || (up != (int)nc && down != (int)nc))
+    if (considered == 0 || (up != (int)considered && down != (int)considered))
         return CCB_VERDICT_UNCHANGED;
-    int worse = m->direction == CCB_HIGHER_IS_BETTER ? down == (int)nc : up == (int)nc;
+    int worse =
+        m->direction == CCB_HIGHER_IS_BETTER ? down == (int)considered : up == (int)considered;
     return worse ? CCB_VERDICT_REGRESSED : CCB_VERDICT_IMPROVED;
 }
 

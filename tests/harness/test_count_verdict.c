@@ -64,7 +64,13 @@ static void test_near_exact_modes_are_matched(void **state)
     const double up_low[] = {21933, 21937, 21941}, up_both[] = {21933, 28982, 21941};
     assert_int_equal(judge("start_instructions", N(b), N(up_low)), CCB_VERDICT_REGRESSED);
     assert_int_equal(judge("start_instructions", N(b), N(up_both)), CCB_VERDICT_REGRESSED);
-    /* +0.1%: under the 0.3% floor. */
+    /* The baseline took only the second path, the candidate also the first: the first has
+     * nothing to compare with; the second moved +1%. */
+    const double b_high[] = {28599, 28601, 28605}, c_mixed[] = {21980, 28887, 28890};
+    assert_int_equal(judge("start_instructions", N(b_high), N(c_mixed)), CCB_VERDICT_REGRESSED);
+    const double c_same[] = {21760, 28601, 28603};
+    assert_int_equal(judge("start_instructions", N(b_high), N(c_same)), CCB_VERDICT_UNCHANGED);
+    /* +0.1%: under the floor. */
     const double tiny[] = {21738, 21740, 21742};
     assert_int_equal(judge("start_instructions", N(b), N(tiny)), CCB_VERDICT_UNCHANGED);
 }
