@@ -51,10 +51,8 @@ static int get_seed(const ccb_jreader *rd, const cJSON *obj, const char *key, ch
 }
 
 static const char *const verdict_names[] = {
-    [CCB_VERDICT_UNCHANGED] = "unchanged",
-    [CCB_VERDICT_IMPROVED] = "improved",
-    [CCB_VERDICT_REGRESSED] = "regressed",
-    [CCB_VERDICT_INCONCLUSIVE] = "inconclusive",
+    [CCB_VERDICT_UNCHANGED] = "unchanged",     [CCB_VERDICT_IMPROVED] = "improved",
+    [CCB_VERDICT_REGRESSED] = "regressed",     [CCB_VERDICT_INCONCLUSIVE] = "inconclusive",
     [CCB_VERDICT_BELOW_NOISE] = "below_noise",
 };
 static const char *const confirm_names[] = {
@@ -100,6 +98,8 @@ static int read_side(ccb_jreader *rd, const cJSON *root, const char *key, ccb_co
         ccb_jr_string(rd, o, "result_file", 1, &result_file))
         goto done;
     d->side_kind[side] = strdup(side_kinds[kind]);
+    d->commit[side] = commit; /* the doc's now */
+    commit = NULL;
     if (!d->side_kind[side]) {
         ccb_error_set("out of memory reading %s", rd->origin);
         goto done;
@@ -312,6 +312,7 @@ void ccb_compare_doc_free(ccb_compare_doc *d)
     for (int s = 0; s < 2; s++) {
         free(d->operand[s]);
         free(d->side_kind[s]);
+        free(d->commit[s]);
     }
     free(d->profile);
     free(d->seed);
