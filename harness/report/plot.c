@@ -891,7 +891,7 @@ int ccb_plot_compare(FILE *gp, const ccb_plot_target *t, const ccb_compare_doc *
     }
     int logx = lo > 0 && hi / lo > COMPARE_LOG_SPAN;
 
-    char title[512], sub[512], mode[256], gate[64], at[2][32];
+    char title[512], sub[1200], mode[256], gate[64], at[2][32];
     for (int side = 0; side < 2; side++) {
         const char *c = d->commit[side];
         /* "main @ 1a2b3c4d": which commit a revision was, when the file knows it. */
@@ -909,12 +909,19 @@ int ccb_plot_compare(FILE *gp, const ccb_plot_target *t, const ccb_compare_doc *
     else
         snprintf(mode, sizeof(mode), "two result files, unpaired (no blocks, no seed)");
     snprintf(gate, sizeof(gate), "gate: %s", d->failed ? "FAILS" : "passes");
+    /* Where it was measured: one machine, or each side's (two files may differ). */
+    char where[600] = "";
+    const char *mb = d->machine[0], *mc = d->machine[1];
+    if (mb && mc && strcmp(mb, mc) != 0)
+        snprintf(where, sizeof(where), "\nbaseline on %s; candidate on %s", mb, mc);
+    else if (mc || mb)
+        snprintf(where, sizeof(where), "\n%s", mc ? mc : mb);
     snprintf(sub, sizeof(sub),
              "%s  |  %zu regressed, %zu improved, %zu inconclusive, %zu below noise, %zu "
-             "unchanged  |  %s",
+             "unchanged  |  %s%s",
              mode, counts[CCB_VERDICT_REGRESSED], counts[CCB_VERDICT_IMPROVED],
              counts[CCB_VERDICT_INCONCLUSIVE], counts[CCB_VERDICT_BELOW_NOISE],
-             counts[CCB_VERDICT_UNCHANGED], gate);
+             counts[CCB_VERDICT_UNCHANGED], gate, where);
 
     /* The metric names left of the rows and the notes right of them set the width, at 0.6 em
      * a character (11- and 10-point text at 4/3 px a point): 1000 px of plot between them (less

@@ -52,19 +52,7 @@ static const char *const metric_labels[NMETRICS] = {
 static void write_fixture_init(const char *path, const char *label, const char *created,
                                const char *cpu, double scale, double init_scale)
 {
-    ccb_result *r = ccb_result_new();
-    assert_non_null(r);
-    r->ccbench_version = strdup("0.1.0");
-    r->created_at = strdup(created);
-    r->label = strdup(label);
-    r->profile = strdup("quick");
-    r->machine.hostname = strdup("host");
-    r->machine.os = strdup("Linux");
-    r->machine.kernel = strdup("6.1.0-test");
-    r->machine.cpu_model = strdup(cpu);
-    r->machine.compiler = strdup("gcc 12.2.0");
-    r->machine.build_type = strdup("Release");
-    r->machine.cpus = 2;
+    ccb_result *r = fixture_result(label, created, "quick", cpu);
     ccb_scenario_result *cold = ccb_result_add_scenario(r, "cold_init");
     assert_non_null(cold);
     for (int k = 0; k < 2; k++) {
@@ -891,19 +879,7 @@ static void expect_picture(const char *png, const char *svg, const char *title,
 /* A result of 400 init_us samples: most near 1 us, one in 20 at 40 us (a heavy tail). */
 static void write_heavy_fixture(const char *path, const char *created)
 {
-    ccb_result *r = ccb_result_new();
-    assert_non_null(r);
-    r->ccbench_version = strdup("0.1.0");
-    r->created_at = strdup(created);
-    r->label = strdup("main");
-    r->profile = strdup("quick");
-    r->machine.hostname = strdup("host");
-    r->machine.os = strdup("Linux");
-    r->machine.kernel = strdup("6.1.0-test");
-    r->machine.cpu_model = strdup("Test CPU");
-    r->machine.compiler = strdup("gcc 12.2.0");
-    r->machine.build_type = strdup("Release");
-    r->machine.cpus = 2;
+    ccb_result *r = fixture_result("main", created, "quick", "Test CPU");
     ccb_scenario_result *cold = ccb_result_add_scenario(r, "cold_init");
     assert_non_null(cold);
     ccb_metric_result *m = ccb_scenario_add_metric(cold, &metric_defs[0]);
@@ -1011,8 +987,8 @@ static void test_plot__pictures_are_readable(void **state)
     const char *cmpargs[] = {"--kind", "compare", cmp};
     render_both(f, "cmp", png, svg, sizeof(png), cmpargs, 3);
     const char *cmp_want[] = {"regressed", "api_latency.requests_total (count)",
-                              "candidate / baseline"};
-    expect_picture(png, svg, "ccbench compare: base.json", cmp_want, 3);
+                              "candidate / baseline", "Test CPU, 2 CPUs"};
+    expect_picture(png, svg, "ccbench compare: base.json", cmp_want, 4);
 }
 
 int main(void)
