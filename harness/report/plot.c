@@ -382,6 +382,31 @@ static int heavy_tail(const ccb_metric_result *m)
     return (double)beyond > HEAVY_TAIL_FRACTION * (double)m->n;
 }
 
+/* How series S is drawn: dots when no result has BOX_MIN_SAMPLES, an ECDF when a result's
+ * many samples have a heavy tail or span more than DIST_LOG_SPAN, else boxes. */
+static panel_style panel_style_of(const ccb_series *s, const ccb_result *const *rs, size_t n)
+{
+    double lo = INFINITY, hi = -INFINITY;
+    size_t most = 0;
+    int heavy = 0;
+    for (size_t i = 0; i < n; i++) {
+        const ccb_metric_result *m = ccb_series_find(rs[i], s);
+        for (size_t j = 0; m && j < m->n; j++) {
+            lo = fmin(lo, m->samples[j]);
+            hi = fmax(hi, m->samples[j]);
+        }
+        if (m) {
+            most = m->n > most ? m->n : most;
+            heavy = heavy || heavy_tail(m);
+        }
+    }
+    if (most < BOX_MIN_SAMPLES)
+        return STYLE_POINTS;
+    if (heavy || (lo > 0 && hi / lo > DIST_LOG_SPAN && most >= ECDF_MIN_SAMPLES))
+        return STYLE_ECDF;
+    return STYLE_BOX;
+}
+
 /* The x label of each result: "label @ sha" when those tell the results apart, else the file
  * name (two runs of one commit differ only there), numbered only if even that repeats. */
 static void distribution_labels(const ccb_history *h, char labels[][96])
@@ -520,6 +545,7 @@ int ccb_plot_distribution(FILE *gp, FILE *dat, const ccb_plot_target *t, const c
     size_t count = 0, panels = 0, n = h->n;
     char(*labels)[96] = NULL;
     long *index = NULL;
+    panel_style *styles = NULL;
     const ccb_result **rs = calloc(n ? n : 1, sizeof(*rs));
     labels = calloc(n ? n : 1, sizeof(*labels));
     index = calloc(n ? n : 1, sizeof(*index));
@@ -575,13 +601,27 @@ int ccb_plot_distribution(FILE *gp, FILE *dat, const ccb_plot_target *t, const c
             (size_t)snprintf(names + len, sizeof(names) - len, "%s%s", i ? " vs " : "", labels[i]);
     snprintf(title, sizeof(title), "ccbench: sample distributions, %s (profile %s)", names,
              rs[n - 1]->profile);
+    /* Each panel's style first: the line under the title explains those drawn. */
+    styles = calloc(panels, sizeof(*styles));
+    if (!styles) {
+        ccb_error_set("out of memory");
+        goto done;
+    }
+    int drawn[3] = {0, 0, 0};
+    for (size_t k = 0; k < panels; k++) {
+        styles[k] = panel_style_of(&list[k], rs, n);
+        drawn[styles[k]] = 1;
+    }
     char legend[400];
-    if (counts_len)
-        snprintf(legend, sizeof(legend),
-                 "box: quartiles, whiskers: 1.5 IQR; counts (not drawn): %s%s", counts,
-                 counts_more ? ", ..." : "");
-    else
-        snprintf(legend, sizeof(legend), "box: quartiles, whiskers: 1.5 IQR, dots: outliers");
+    snprintf(legend, sizeof(legend), "%s%s%s%s%s%s%s",
+             drawn[STYLE_BOX] ? "box: quartiles, whiskers: 1.5 IQR, dots: outliers" : "",
+             drawn[STYLE_BOX] && (drawn[STYLE_POINTS] || drawn[STYLE_ECDF]) ? "; " : "",
+             drawn[STYLE_POINTS] ? "dots only: every sample (under 5)" : "",
+             drawn[STYLE_POINTS] && drawn[STYLE_ECDF] ? "; " : "",
+             drawn[STYLE_ECDF] ? "ECDF: share of samples at or below x (a heavy tail)" : "",
+             counts_len ? "; counts (not drawn): " : "", counts_len ? counts : "");
+    if (counts_more)
+        strncat(legend, ", ...", sizeof(legend) - strlen(legend) - 1);
     machine_line(sub, sizeof(sub), rs[n - 1], legend);
     /* The legend's lines (and one to part it from the panels' titles) are blank lines of the
      * title: the layout leaves room for them. */
@@ -596,8 +636,6 @@ int ccb_plot_distribution(FILE *gp, FILE *dat, const ccb_plot_target *t, const c
     for (size_t k = 0; k < panels; k++) {
         const ccb_series *s = &list[k];
         double lo = INFINITY, hi = -INFINITY;
-        size_t most = 0;
-        int heavy = 0;
         fputs("\n# ", gp);
         gp_series_comment(gp, s->scenario, s->metric, s->unit);
         fputc('\n', gp);
@@ -617,14 +655,8 @@ int ccb_plot_distribution(FILE *gp, FILE *dat, const ccb_plot_target *t, const c
                 lo = fmin(lo, m->samples[j]);
                 hi = fmax(hi, m->samples[j]);
             }
-            most = m->n > most ? m->n : most;
-            heavy |= heavy_tail(m);
         }
-        panel_style style =
-            most < BOX_MIN_SAMPLES ? STYLE_POINTS
-            : heavy || (lo > 0 && hi / lo > DIST_LOG_SPAN && most >= ECDF_MIN_SAMPLES) ? STYLE_ECDF
-                                                                                       : STYLE_BOX;
-        distribution_panel(gp, s, h, labels, index, style, lo, hi, l.width / (int)l.cols,
+        distribution_panel(gp, s, h, labels, index, styles[k], lo, hi, l.width / (int)l.cols,
                            k % l.cols == l.cols - 1);
         if (k == 0)
             fputs("unset label\n", gp);
@@ -632,6 +664,7 @@ int ccb_plot_distribution(FILE *gp, FILE *dat, const ccb_plot_target *t, const c
     fputs("\nunset multiplot\n", gp);
     rc = ferror(gp) || ferror(dat) ? ccb_error_set("out of memory writing the plot script") : 0;
 done:
+    free(styles);
     free(index);
     free(labels);
     free(rs);
