@@ -15,6 +15,7 @@
 #include "catalog.h"
 #include "cli.h"
 #include "commands.h"
+#include "counts.h"
 #include "error.h"
 #include "gitref.h"
 #include "interrupt.h"
@@ -40,6 +41,7 @@ typedef struct run_options {
     ccb_color_mode color;
     int quiet;
     int save_note; /* --save-note: also store the result as HEAD's git note */
+    ccb_counts_mode counts; /* --counts / --no-counts */
     long cpu; /* -1: not pinned */
 } run_options;
 
@@ -57,6 +59,8 @@ static const struct option longopts[] = {
     {"save-note", no_argument, NULL, 'S'},
     {"cpu", required_argument, NULL, 'c'},
     {"color", required_argument, NULL, 'C'},
+    {"counts", no_argument, NULL, 'K'},
+    {"no-counts", no_argument, NULL, 'N'},
     {NULL, 0, NULL, 0},
 };
 
@@ -112,6 +116,12 @@ static int parse_options(int argc, char **argv, run_options *o)
             break;
         case 'S':
             o->save_note = 1;
+            break;
+        case 'K':
+            o->counts = CCB_COUNTS_REQUIRED;
+            break;
+        case 'N':
+            o->counts = CCB_COUNTS_OFF;
             break;
         case 'q':
             o->quiet = 1;
@@ -241,7 +251,12 @@ int cmd_run(int argc, char **argv)
     ccb_result *r = NULL;
     char *workdir = NULL, *path = NULL, *latest = NULL, *results_dir = NULL;
     char *executables[2] = {NULL, NULL}; /* [0] the scenario runner, [1] the floor */
+    char *counts_exe = NULL, *keep_dir = NULL;
+    int counts_missing = 0;
+    ccb_counts counts;
     time_t when = time(NULL);
+
+    memset(&counts, 0, sizeof(counts));
 
     memset(items, 0, sizeof(items));
     if (parse_options(argc, argv, &o) != 0)
@@ -262,6 +277,24 @@ int cmd_run(int argc, char **argv)
             goto done;
         items[nitems].def = def;
         items[nitems].executable = strdup(executables[is_floor]);
+        if (o.counts != CCB_COUNTS_OFF && ccb_counts_applies(def) && !counts_missing) {
+            /* Without the count runner the counts are a note, unless --counts asked for them. */
+            if (!counts_exe &&
+                ccb_runner_find_executable(CCB_COUNTS_EXECUTABLE, &counts_exe) != 0) {
+                if (o.counts == CCB_COUNTS_REQUIRED)
+                    goto done;
+                fprintf(stderr, "ccbench: count metrics unavailable: %s\n", ccb_error_message());
+                counts_missing = 1;
+            }
+        }
+        if (counts_exe && ccb_counts_applies(def)) {
+            items[nitems].counts_executable = strdup(counts_exe);
+            if (!items[nitems].counts_executable) {
+                ccb_error_set("out of memory");
+                nitems++;
+                goto done;
+            }
+        }
         if (!items[nitems].executable || plan_params(&o, def, &items[nitems]) != 0) {
             nitems++;
             goto done;
@@ -287,9 +320,29 @@ int cmd_run(int argc, char **argv)
     if (!o.out && ccb_paths_results_dir(workdir, &results_dir) != 0)
         goto done;
 
+    /* The raw callgrind dumps are kept beside the result file. */
+    if (o.out) {
+        if (ccb_counts_keep_dir_for(o.out, &keep_dir) != 0)
+            goto done;
+    } else {
+        char *planned = NULL;
+        int planned_rc = ccb_paths_result_file(results_dir, when, r->label, &planned);
+        if (planned_rc == 0)
+            planned_rc = ccb_counts_keep_dir_for(planned, &keep_dir);
+        free(planned);
+        if (planned_rc != 0)
+            goto done;
+    }
+    if (ccb_counts_init(&counts, counts_exe ? o.counts : CCB_COUNTS_OFF, o.profile,
+                        ccb_counts_this_build_sanitized(), keep_dir) != 0) {
+        status = cmd_exit_status();
+        goto done;
+    }
+
     status = CCB_EXIT_FAILURE;
     ccb_measure_outcome outcome = CCB_MEASURE_DONE;
-    if (ccb_measure_run(items, nitems, (int)o.cpu, ccb_progress_detect(o.quiet), r, &outcome) != 0)
+    if (ccb_measure_run(items, nitems, (int)o.cpu, ccb_progress_detect(o.quiet), &counts, r,
+                        &outcome) != 0)
         goto done;
     if (outcome == CCB_MEASURE_INTERRUPTED) {
         ccb_error_set("interrupted: the children were stopped and no result was written");
@@ -332,11 +385,17 @@ int cmd_run(int argc, char **argv)
         status = CCB_EXIT_USAGE;
         goto done;
     }
+    const char *kept = NULL;
+    if (ccb_counts_keep(&counts, &kept) != 0)
+        goto done;
     if (!o.quiet) {
         if (latest)
             fprintf(stderr, "ccbench: result written to %s (and %s)\n", path, latest);
         else
             fprintf(stderr, "ccbench: result written to %s\n", path);
+        if (kept)
+            fprintf(stderr, "ccbench: raw callgrind output in %s (callgrind_annotate FILE)\n",
+                    kept);
     }
     if (o.save_note && save_note(r, o.quiet) != 0) {
         status = CCB_EXIT_USAGE;
@@ -348,6 +407,9 @@ done:
         ccb_plan_item_release(&items[i]);
     free(executables[0]);
     free(executables[1]);
+    free(counts_exe);
+    free(keep_dir);
+    ccb_counts_release(&counts);
     ccb_result_free(r);
     free(workdir);
     free(results_dir);
