@@ -752,6 +752,8 @@ static int report(compare_run *c, int files)
             .tracker_tree = g ? g->tracker_tree : op->tracker_tree,
             .dirty = g ? g->dirty : op->dirty && op->kind == CCB_OPERAND_WORKTREE,
             .result_path = saved[side],
+            .machine = op->file ? &op->file->machine
+                                : c->results[side] ? &c->results[side]->machine : NULL,
         };
     }
     if (ccb_compare_report_write(stdout, &rep, c->o.format, color) != 0)

@@ -29,15 +29,18 @@ static const struct option longopts[] = {
 
 /* The script text of KIND, in memory (one write, then rename: never a half script). */
 static int make_script(ccb_plot_kind kind, const ccb_plot_target *t, char **files, size_t nfiles,
-                       const char *notes, const char *metric, char **text, size_t *len)
+                       const char *notes, const char *metric, char **text, size_t *len, char **data,
+                       size_t *data_len)
 {
     int rc = -1;
-    FILE *gp = NULL;
+    FILE *gp = NULL, *dat = NULL;
     ccb_history h;
     ccb_compare_doc *doc = NULL;
     memset(&h, 0, sizeof(h));
     *text = NULL;
     *len = 0;
+    *data = NULL;
+    *data_len = 0;
 
     if (kind == CCB_PLOT_COMPARE) {
         /* One compare file: nothing to merge or filter, the rows are the report's. */
@@ -68,11 +71,13 @@ static int make_script(ccb_plot_kind kind, const ccb_plot_target *t, char **file
         }
     }
     if (h.duplicates)
-        fprintf(stderr, "ccbench: plot: %zu file(s) held a result already given (results/latest.json "
-                        "is a copy of the newest run): shown once\n",
+        fprintf(stderr,
+                "ccbench: plot: %zu file(s) held a result already given (results/latest.json "
+                "is a copy of the newest run): shown once\n",
                 h.duplicates);
     gp = open_memstream(text, len);
-    if (!gp) {
+    dat = kind == CCB_PLOT_DISTRIBUTION ? open_memstream(data, data_len) : NULL;
+    if (!gp || (kind == CCB_PLOT_DISTRIBUTION && !dat)) {
         ccb_error_set("out of memory");
         goto done;
     }
@@ -81,22 +86,18 @@ static int make_script(ccb_plot_kind kind, const ccb_plot_target *t, char **file
     } else if (kind == CCB_PLOT_HISTORY) {
         rc = ccb_plot_history(gp, t, &h, metric);
     } else {
-        const ccb_result **rs = calloc(h.n ? h.n : 1, sizeof(*rs));
-        if (!rs) {
-            ccb_error_set("out of memory");
-            goto done;
-        }
-        for (size_t i = 0; i < h.n; i++)
-            rs[i] = h.entries[i].result;
-        rc = ccb_plot_distribution(gp, t, rs, h.n, metric);
-        free(rs);
+        rc = ccb_plot_distribution(gp, dat, t, &h, metric);
     }
 done:
     if (gp && fclose(gp) != 0 && rc == 0)
         rc = ccb_error_set("out of memory writing the plot script");
+    if (dat && fclose(dat) != 0 && rc == 0)
+        rc = ccb_error_set("out of memory writing the plot data");
     if (rc != 0) {
         free(*text);
         *text = NULL;
+        free(*data);
+        *data = NULL;
     }
     ccb_history_release(&h);
     ccb_compare_doc_free(doc);
@@ -144,8 +145,8 @@ int cmd_plot(int argc, char **argv)
     int status = CCB_EXIT_USAGE;
     ccb_plot_kind kind = CCB_PLOT_DISTRIBUTION;
     const char *out = NULL, *metric = NULL, *notes = NULL;
-    char *text = NULL, *default_out = NULL;
-    size_t len = 0;
+    char *text = NULL, *default_out = NULL, *data = NULL;
+    size_t len = 0, data_len = 0;
     ccb_plot_target t;
     memset(&t, 0, sizeof(t));
 
@@ -193,15 +194,18 @@ int cmd_plot(int argc, char **argv)
     }
     if (ccb_plot_target_init(&t, out) != 0)
         goto done;
-    if (make_script(kind, &t, files, nfiles, notes, metric, &text, &len) != 0)
+    if (make_script(kind, &t, files, nfiles, notes, metric, &text, &len, &data, &data_len) != 0)
         goto done;
-    if (ccb_plot_write_script(&t, text, len) != 0)
+    /* The data first: a script never points at a data file that is not there. */
+    if ((data && ccb_plot_write_data(&t, data, data_len) != 0) ||
+        ccb_plot_write_script(&t, text, len) != 0)
         goto done;
     status = ccb_plot_run_gnuplot(&t) == 0 ? CCB_EXIT_OK : cmd_exit_status();
     if (status == CCB_EXIT_OK)
         fprintf(stderr, "ccbench: plot written to %s (script: %s)\n", t.image, t.script);
 done:
     free(text);
+    free(data);
     free(default_out);
     ccb_plot_target_release(&t);
     return status;

@@ -51,10 +51,8 @@ static int get_seed(const ccb_jreader *rd, const cJSON *obj, const char *key, ch
 }
 
 static const char *const verdict_names[] = {
-    [CCB_VERDICT_UNCHANGED] = "unchanged",
-    [CCB_VERDICT_IMPROVED] = "improved",
-    [CCB_VERDICT_REGRESSED] = "regressed",
-    [CCB_VERDICT_INCONCLUSIVE] = "inconclusive",
+    [CCB_VERDICT_UNCHANGED] = "unchanged",     [CCB_VERDICT_IMPROVED] = "improved",
+    [CCB_VERDICT_REGRESSED] = "regressed",     [CCB_VERDICT_INCONCLUSIVE] = "inconclusive",
     [CCB_VERDICT_BELOW_NOISE] = "below_noise",
 };
 static const char *const confirm_names[] = {
@@ -84,6 +82,38 @@ static const cJSON *enter(ccb_jreader *rd, const cJSON *obj, const char *key, si
     return o;
 }
 
+/* An added field (absent or null in older files): the side's machine as one line. */
+static int read_machine(ccb_jreader *rd, const cJSON *side, char **out)
+{
+    size_t mark = 0;
+    char *cpu = NULL, *kernel = NULL, *compiler = NULL, *build = NULL;
+    double cpus = 0;
+    int rc = -1;
+    const cJSON *item = cJSON_GetObjectItemCaseSensitive(side, "machine");
+    if (!item || cJSON_IsNull(item))
+        return 0;
+    const cJSON *o = enter(rd, side, "machine", &mark);
+    if (!o || ccb_jr_string(rd, o, "cpu_model", 0, &cpu) ||
+        ccb_jr_count(rd, o, "cpus", 1e6, &cpus) || ccb_jr_string(rd, o, "kernel", 0, &kernel) ||
+        ccb_jr_string(rd, o, "compiler", 0, &compiler) ||
+        ccb_jr_string(rd, o, "build_type", 0, &build))
+        goto done;
+    if (asprintf(out, "%s, %.0f CPUs, Linux %s, %s, %s build", cpu, cpus, kernel, compiler, build) <
+        0) {
+        *out = NULL;
+        ccb_error_set("out of memory reading %s", rd->origin);
+        goto done;
+    }
+    ccb_jr_pop(rd, mark);
+    rc = 0;
+done:
+    free(cpu);
+    free(kernel);
+    free(compiler);
+    free(build);
+    return rc;
+}
+
 static int read_side(ccb_jreader *rd, const cJSON *root, const char *key, ccb_compare_doc *d,
                      int side)
 {
@@ -100,10 +130,14 @@ static int read_side(ccb_jreader *rd, const cJSON *root, const char *key, ccb_co
         ccb_jr_string(rd, o, "result_file", 1, &result_file))
         goto done;
     d->side_kind[side] = strdup(side_kinds[kind]);
+    d->commit[side] = commit; /* the doc's now */
+    commit = NULL;
     if (!d->side_kind[side]) {
         ccb_error_set("out of memory reading %s", rd->origin);
         goto done;
     }
+    if (read_machine(rd, o, &d->machine[side]) != 0)
+        goto done;
     ccb_jr_pop(rd, mark);
     rc = 0;
 done:
@@ -312,6 +346,8 @@ void ccb_compare_doc_free(ccb_compare_doc *d)
     for (int s = 0; s < 2; s++) {
         free(d->operand[s]);
         free(d->side_kind[s]);
+        free(d->commit[s]);
+        free(d->machine[s]);
     }
     free(d->profile);
     free(d->seed);

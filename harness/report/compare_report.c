@@ -432,6 +432,23 @@ static cJSON *side_json(const ccb_compare_side_info *s)
         cJSON_AddStringToObject(o, "result_file", s->result_path);
     else
         cJSON_AddNullToObject(o, "result_file");
+    /* The result file's machine fields that say what measured this side (not its host name:
+     * a compare file may be posted publicly). */
+    if (s->machine) {
+        const ccb_machine_info *m = s->machine;
+        cJSON *machine = cJSON_AddObjectToObject(o, "machine");
+        if (!machine) {
+            cJSON_Delete(o);
+            return NULL;
+        }
+        cJSON_AddStringToObject(machine, "cpu_model", m->cpu_model ? m->cpu_model : "");
+        cJSON_AddNumberToObject(machine, "cpus", m->cpus);
+        cJSON_AddStringToObject(machine, "kernel", m->kernel ? m->kernel : "");
+        cJSON_AddStringToObject(machine, "compiler", m->compiler ? m->compiler : "");
+        cJSON_AddStringToObject(machine, "build_type", m->build_type ? m->build_type : "");
+    } else {
+        cJSON_AddNullToObject(o, "machine");
+    }
     return o;
 }
 

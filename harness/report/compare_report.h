@@ -11,13 +11,15 @@
 
 #include "cli.h"
 #include "compare.h"
+#include "result.h"
 
 typedef struct ccb_compare_side_info {
-    const char *operand; /* as given: "main", "WORKTREE", "old.json" */
-    const char *kind;    /* "revision", "worktree", "file" */
+    const char *operand;               /* as given: "main", "WORKTREE", "old.json" */
+    const char *kind;                  /* "revision", "worktree", "file" */
     const char *commit, *tracker_tree; /* may be NULL or "" */
     int dirty;
-    const char *result_path; /* where its samples were saved; may be NULL */
+    const char *result_path;         /* where its samples were saved; may be NULL */
+    const ccb_machine_info *machine; /* where it was measured; NULL: unknown */
 } ccb_compare_side_info;
 
 typedef struct ccb_compare_report {
@@ -29,8 +31,7 @@ typedef struct ccb_compare_report {
     size_t nwarnings;
 } ccb_compare_report;
 
-int ccb_compare_report_write(FILE *out, const ccb_compare_report *r, ccb_format format,
-                             int color);
+int ccb_compare_report_write(FILE *out, const ccb_compare_report *r, ccb_format format, int color);
 cJSON *ccb_compare_report_json(const ccb_compare_report *r);
 
 /* "regressed", "unchanged (not confirmed)", ... as the table shows it. */
@@ -55,11 +56,13 @@ typedef struct ccb_compare_doc_metric {
 } ccb_compare_doc_metric;
 
 typedef struct ccb_compare_doc {
-    char *operand[2]; /* [0] baseline, [1] candidate, as given to compare */
+    char *operand[2];   /* [0] baseline, [1] candidate, as given to compare */
     char *side_kind[2]; /* "revision", "worktree", "file" */
-    int paired;       /* mode "interleaved" (1) or "files" (0) */
-    char *profile;    /* NULL when the file has null (two files) */
-    char *seed;       /* decimal, as written (64 bits do not fit a JSON number) */
+    char *commit[2];    /* the side's commit; NULL where the file has null */
+    char *machine[2];   /* "CPU, N CPUs, Linux K, compiler, T build"; NULL: not in the file */
+    int paired;         /* mode "interleaved" (1) or "files" (0) */
+    char *profile;      /* NULL when the file has null (two files) */
+    char *seed;         /* decimal, as written (64 bits do not fit a JSON number) */
     unsigned int blocks;
     int confirm_ran, failed;
     double threshold; /* the default --threshold (fraction) */

@@ -21,7 +21,6 @@
 #include "error.h"
 #include "interrupt.h"
 
-
 #define GNUPLOT_TIMEOUT_MS 120000
 #define GNUPLOT_INSTALL "apt-get install gnuplot-nox"
 /* One colour per result (matplotlib's tab10: distinct, colour-blind-friendlier than rgb). */
@@ -40,8 +39,7 @@ int ccb_plot_kind_parse(const char *text, ccb_plot_kind *out)
     else if (strcmp(text, "compare") == 0)
         *out = CCB_PLOT_COMPARE;
     else
-        return ccb_error_set("plot: --kind '%s': expected distribution, history or compare",
-                             text);
+        return ccb_error_set("plot: --kind '%s': expected distribution, history or compare", text);
     return 0;
 }
 
@@ -79,8 +77,7 @@ int ccb_plot_target_init(ccb_plot_target *t, const char *path)
     const char *slash = strrchr(path, '/');
     if (!dot || (slash && dot < slash) || dot == path || (slash && dot == slash + 1) ||
         (strcasecmp(dot, ".png") != 0 && strcasecmp(dot, ".svg") != 0))
-        return ccb_error_set("plot: --out '%s': expected a file name ending in .png or .svg",
-                             path);
+        return ccb_error_set("plot: --out '%s': expected a file name ending in .png or .svg", path);
     for (const unsigned char *p = (const unsigned char *)path; *p; p++) {
         /* The path goes into the script (comment, output and -e lines): refused rather than
          * altered, so the image lands where it was asked to or nowhere. */
@@ -99,6 +96,11 @@ int ccb_plot_target_init(ccb_plot_target *t, const char *path)
         return ccb_error_set("out of memory");
     memcpy(t->script, t->image, len + 1);
     strcpy(t->script + len - 4, ".gp");
+    t->data = malloc(len + 1);
+    if (!t->data)
+        return ccb_error_set("out of memory");
+    memcpy(t->data, t->image, len + 1);
+    strcpy(t->data + len - 4, ".dat");
     return 0;
 }
 
@@ -106,6 +108,7 @@ void ccb_plot_target_release(ccb_plot_target *t)
 {
     free(t->image);
     free(t->script);
+    free(t->data);
     memset(t, 0, sizeof(*t));
 }
 
@@ -136,8 +139,7 @@ static void gp_raw(FILE *gp, const char *text)
 }
 
 /* "S.M [UNIT]" for a comment, through gp_raw(). */
-static void gp_series_comment(FILE *gp, const char *scenario, const char *metric,
-                              const char *unit)
+static void gp_series_comment(FILE *gp, const char *scenario, const char *metric, const char *unit)
 {
     gp_raw(gp, scenario);
     fputc('.', gp);
@@ -171,30 +173,86 @@ static layout make_layout(size_t panels)
     return l;
 }
 
-/* Terminal, output (overridable with -e "outfile='...'"), and the multiplot with its title
- * (TITLE1 on the first line, TITLE2 below, smaller). */
-static void preamble(FILE *gp, const ccb_plot_target *t, const layout *l, const char *title1,
-                     const char *title2)
+/* A line of the 12-point title, in pixels (measured on pngcairo and svg). */
+#define TITLE_LINE_PX 21
+
+/* Characters, not bytes: "→" is one. */
+static int utf8_chars(const char *text)
 {
+    int chars = 0;
+    for (const unsigned char *p = (const unsigned char *)text; *p; p++)
+        chars += (*p & 0xc0) != 0x80;
+    return chars;
+}
+
+/* A title line of N characters at 12 points needs about 0.6 em (9.6 px) a character: the
+ * picture is widened to that, never clipped (the picture test checks with the same estimate). */
+#define TITLE_CHAR_PX 9.6
+
+/* Terminal, output (overridable with -e "outfile='...'"), and the multiplot with its title
+ * (TITLE1 on the first line, TITLE2's lines ('\n' between them) below, then BLANK empty lines
+ * the caller fills). Widens L to the longest line and heightens it for lines past two. */
+static void preamble_lines(FILE *gp, const ccb_plot_target *t, layout *l, const char *title1,
+                           const char *title2, size_t blank)
+{
+    size_t lines = 2;
+    int longest = utf8_chars(title1), run = 0;
+    for (const char *p = title2;; p++) {
+        if (*p == '\n' || *p == '\0') {
+            longest = run > longest ? run : longest;
+            run = 0;
+            if (!*p)
+                break;
+            lines++;
+            continue;
+        }
+        run += ((unsigned char)*p & 0xc0) != 0x80;
+    }
+    int need = (int)(longest * TITLE_CHAR_PX) + 40;
+    if (need > l->width)
+        l->width = need;
+    l->height += (int)(lines - 2) * TITLE_LINE_PX;
+
     fputs("# Written by ccbench; rerun with: gnuplot ", gp);
     gp_raw(gp, t->script);
     fputc('\n', gp);
-    fputs("# Data is inline (the $name << EOD blocks); edit freely.\n", gp);
+    fputs("# Data is inline (the $name << EOD blocks) or in the .dat file beside this script;\n"
+          "# edit freely.\n",
+          gp);
     fputs("if (!exists(\"outfile\")) outfile = ", gp);
     gp_str(gp, t->image);
     fputc('\n', gp);
     /* noenhanced: "cold_init" must not render as "cold" with a subscript "init". */
-    fprintf(gp, "set terminal %s noenhanced size %d,%d font 'sans,10' background '#ffffff'\n",
-            t->svg ? "svg" : "pngcairo", l->width, l->height);
+    /* pngcairo draws a point as 4/3 pixel, svg as one user unit: fontscale makes both
+     * pictures the same, text for text. */
+    fprintf(gp, "set terminal %s noenhanced size %d,%d font 'sans,10'%s background '#ffffff'\n",
+            t->svg ? "svg" : "pngcairo", l->width, l->height, t->svg ? " fontscale 1.3333" : "");
     fputs("set output outfile\n", gp);
     fputs("set grid ytics lc rgb '#dddddd' lt 1\nset border 3\nset tics nomirror\n", gp);
     fputs("set style fill solid 0.35 border -1\nset style boxplot outliers pointtype 7\n", gp);
     fputs("set pointsize 0.5\nset key top left Left reverse samplen 2 box opaque\n", gp);
     fprintf(gp, "set multiplot layout %zu,%zu title ", l->rows, l->cols);
     gp_str(gp, title1);
-    fputs(".\"\\n\".", gp);
-    gp_str(gp, title2);
+    const char *line = title2;
+    for (;;) {
+        const char *nl = strchr(line, '\n');
+        char part[512];
+        snprintf(part, sizeof(part), "%.*s", (int)(nl ? nl - line : (long)strlen(line)), line);
+        fputs(".\"\\n\".", gp);
+        gp_str(gp, part);
+        if (!nl)
+            break;
+        line = nl + 1;
+    }
+    for (size_t i = 0; i < blank; i++)
+        fputs(".\"\\n \"", gp);
     fputs(" font 'sans,12'\n", gp);
+}
+
+static void preamble(FILE *gp, const ccb_plot_target *t, layout *l, const char *title1,
+                     const char *title2)
+{
+    preamble_lines(gp, t, l, title1, title2, 0);
 }
 
 static const char *direction_text(ccb_direction d)
@@ -214,7 +272,7 @@ static void panel_axes_from(FILE *gp, const ccb_series *s, double lo, double hi,
     gp_str(gp, title);
     fputs(" font 'sans,11'\nset ylabel ", gp);
     gp_str(gp, ylabel);
-    fputc('\n', gp);
+    fprintf(gp, "\nset format y %s\n", fabs(hi) >= 1e5 ? "'%.2s%c'" : "'% h'");
     if (lo > 0 && hi / lo > LOG_SPAN) {
         fprintf(gp, "set logscale y\nset yrange [%.17g:%.17g]\n", lo / 1.5, hi * 1.5);
     } else {
@@ -227,27 +285,25 @@ static void panel_axes_from(FILE *gp, const ccb_series *s, double lo, double hi,
     }
 }
 
-static void panel_axes(FILE *gp, const ccb_series *s, double lo, double hi)
+/* Category labels along x; slanted when they would not fit side by side in a panel PANEL_PX
+ * wide (about 7 px a character at 10 points). A slanted label runs right of its tic: in the
+ * last column (LAST_COL) a right margin keeps it on the canvas. */
+static void xtics(FILE *gp, char labels[][96], size_t n, size_t first_x, int panel_px, int last_col)
 {
-    panel_axes_from(gp, s, lo, hi, 0);
-}
-
-static void xtics(FILE *gp, char labels[][96], size_t n, size_t first_x)
-{
+    size_t longest = 0;
     fputs("set xtics (", gp);
     for (size_t i = 0; i < n; i++) {
         gp_str(gp, labels[i]);
         fprintf(gp, " %zu%s", first_x + i, i + 1 < n ? ", " : "");
+        longest = strlen(labels[i]) > longest ? strlen(labels[i]) : longest;
     }
-    fputs(n > 3 ? ") rotate by -30\n" : ")\n", gp);
-}
-
-static void result_label(const ccb_result *r, char *buf, size_t size)
-{
-    ccb_history_entry e = {.result = (ccb_result *)r};
-    snprintf(e.commit, sizeof(e.commit), "%.12s",
-             r->git.present && r->git.commit ? r->git.commit : "");
-    ccb_history_entry_label(&e, buf, size);
+    int fits = (double)(n * longest * 7) < 0.85 * panel_px;
+    fputs(n > 3 || !fits ? ") rotate by -30\n" : ") rotate by 0\n", gp);
+    /* cos 30° of the label, in characters, and one to spare. */
+    if ((n > 3 || !fits) && last_col)
+        fprintf(gp, "set rmargin %d\n", (int)((double)longest * 0.87) + 1);
+    else
+        fputs("set rmargin -1\n", gp);
 }
 
 /* Make equal labels distinct ("main", "main (2)"), or the boxes could not be told apart. */
@@ -270,7 +326,7 @@ static void machine_line(char *buf, size_t size, const ccb_result *r, const char
 {
     snprintf(buf, size, "%s, %d CPUs, Linux %s, %s, %s build%s%s", r->machine.cpu_model,
              r->machine.cpus, r->machine.kernel, r->machine.compiler, r->machine.build_type,
-             extra[0] ? " - " : "", extra);
+             extra[0] ? "\n" : "", extra);
 }
 
 static int collect(const ccb_result *const *rs, size_t n, const char *filter, ccb_series **list,
@@ -284,22 +340,224 @@ static int collect(const ccb_result *const *rs, size_t n, const char *filter, cc
 /* ---------------------------------------------------------------------------------------- */
 /* distribution */
 
-int ccb_plot_distribution(FILE *gp, const ccb_plot_target *t, const ccb_result *const *rs,
-                          size_t n, const char *filter)
+/* How a panel shows its samples. */
+typedef enum panel_style {
+    STYLE_BOX,    /* box plots, one per result */
+    STYLE_POINTS, /* too few samples for a box: each sample a dot */
+    STYLE_ECDF,   /* many samples with a heavy tail: one cumulative curve per result */
+} panel_style;
+
+/* Below this many samples a box says less than the samples themselves. */
+#define BOX_MIN_SAMPLES 5
+/* From this many samples, a heavy tail is drawn as an ECDF (a box plot of 3,000 quantised
+ * lifecycles is a smear of "outliers"). */
+#define ECDF_MIN_SAMPLES 100
+/* A tail is heavy when more than this fraction lies beyond 3 IQR from the quartiles. */
+#define HEAVY_TAIL_FRACTION 0.01
+/* Values spanning more than this factor (max/min) get a log axis in a distribution. */
+#define DIST_LOG_SPAN 10.0
+
+static int cmp_double(const void *a, const void *b)
 {
+    double x = *(const double *)a, y = *(const double *)b;
+    return x < y ? -1 : x > y;
+}
+
+/* Does M have a heavy tail (see HEAVY_TAIL_FRACTION)? O(n log n) on a copy. */
+static int heavy_tail(const ccb_metric_result *m)
+{
+    if (m->n < ECDF_MIN_SAMPLES)
+        return 0;
+    double *x = malloc(m->n * sizeof(*x));
+    if (!x)
+        return 0; /* a box plot then: the picture is still right, only less readable */
+    memcpy(x, m->samples, m->n * sizeof(*x));
+    qsort(x, m->n, sizeof(*x), cmp_double);
+    double q1 = ccb_stats_percentile(x, m->n, 25), q3 = ccb_stats_percentile(x, m->n, 75);
+    double iqr = q3 - q1;
+    size_t beyond = 0;
+    for (size_t j = 0; j < m->n; j++)
+        beyond += x[j] < q1 - 3 * iqr || x[j] > q3 + 3 * iqr;
+    free(x);
+    return (double)beyond > HEAVY_TAIL_FRACTION * (double)m->n;
+}
+
+/* How series S is drawn: dots when no result has BOX_MIN_SAMPLES, an ECDF when a result's
+ * many samples have a heavy tail or span more than DIST_LOG_SPAN, else boxes. */
+static panel_style panel_style_of(const ccb_series *s, const ccb_result *const *rs, size_t n)
+{
+    double lo = INFINITY, hi = -INFINITY;
+    size_t most = 0;
+    int heavy = 0;
+    for (size_t i = 0; i < n; i++) {
+        const ccb_metric_result *m = ccb_series_find(rs[i], s);
+        for (size_t j = 0; m && j < m->n; j++) {
+            lo = fmin(lo, m->samples[j]);
+            hi = fmax(hi, m->samples[j]);
+        }
+        if (m) {
+            most = m->n > most ? m->n : most;
+            heavy = heavy || heavy_tail(m);
+        }
+    }
+    if (most < BOX_MIN_SAMPLES)
+        return STYLE_POINTS;
+    if (heavy || (lo > 0 && hi / lo > DIST_LOG_SPAN && most >= ECDF_MIN_SAMPLES))
+        return STYLE_ECDF;
+    return STYLE_BOX;
+}
+
+/* The x label of each result: "label @ sha" when those tell the results apart, else the file
+ * name (two runs of one commit differ only there), numbered only if even that repeats. */
+static void distribution_labels(const ccb_history *h, char labels[][96])
+{
+    int clash = 0;
+    for (size_t i = 0; i < h->n; i++)
+        ccb_history_entry_label(&h->entries[i], labels[i], sizeof(labels[i]));
+    for (size_t i = 0; i < h->n && !clash; i++)
+        for (size_t j = 0; j < i && !clash; j++)
+            clash = strcmp(labels[i], labels[j]) == 0;
+    if (clash) {
+        for (size_t i = 0; i < h->n; i++) {
+            const char *src = h->entries[i].source, *slash = strrchr(src, '/');
+            snprintf(labels[i], sizeof(labels[i]), "%.95s", slash ? slash + 1 : src);
+        }
+    }
+    distinct_labels(labels, h->n);
+}
+
+/* Legend lines under the title: one coloured entry per result, naming its file, label,
+ * commit and time, LEGEND_PER_LINE to a line. Screen labels, set before the first panel and
+ * removed after it (a label stays set for every later plot of the multiplot). */
+#define LEGEND_PER_LINE 3
+static void legend_labels(FILE *gp, const ccb_history *h, char labels[][96], const layout *l,
+                          size_t text_lines)
+{
+    for (size_t i = 0; i < h->n; i++) {
+        const ccb_history_entry *e = &h->entries[i];
+        const char *src = e->source, *slash = strrchr(src, '/');
+        char who[96], text[320];
+        ccb_history_entry_label(e, who, sizeof(who));
+        const char *at = e->result->created_at ? strchr(e->result->created_at, 'T') : NULL;
+        if (strcmp(labels[i], who) == 0)
+            snprintf(text, sizeof(text), "■ %s (%s, %.5s)", labels[i], slash ? slash + 1 : src,
+                     at ? at + 1 : "");
+        else
+            snprintf(text, sizeof(text), "■ %s: %s, %.5s", labels[i], who, at ? at + 1 : "");
+        size_t row = i / LEGEND_PER_LINE, col = i % LEGEND_PER_LINE;
+        size_t in_row = h->n - row * LEGEND_PER_LINE;
+        if (in_row > LEGEND_PER_LINE)
+            in_row = LEGEND_PER_LINE;
+        double x = ((double)col + 0.5) / (double)in_row;
+        double y =
+            1.0 - ((double)text_lines + 0.5 + (double)row) * TITLE_LINE_PX / (double)l->height;
+        fprintf(gp, "set label %zu ", 1000 + i);
+        gp_str(gp, text);
+        fprintf(gp, " at screen %.4f, screen %.4f center tc rgb '%s' font 'sans,11' front\n", x, y,
+                palette[i % NPALETTE]);
+    }
+}
+
+/* The panel of series S (panel number K, its results' datasets from FIRST_INDEX in the data
+ * file, -1 for a result without samples). */
+static void distribution_panel(FILE *gp, const ccb_series *s, const ccb_history *h,
+                               char labels[][96], const long *index, panel_style style, double lo,
+                               double hi, int panel_px, int last_col)
+{
+    size_t n = h->n;
+    int logscale = lo > 0 && hi / lo > DIST_LOG_SPAN;
+    char title[256], vlabel[128];
+    snprintf(title, sizeof(title), "%s.%s%s", s->scenario, s->metric,
+             style == STYLE_ECDF ? " (ECDF)" : "");
+    snprintf(vlabel, sizeof(vlabel), "%s (%s)", s->unit, direction_text(s->direction));
+    fputs("set title ", gp);
+    gp_str(gp, title);
+    fputs(" font 'sans,11'\nunset logscale\nunset xlabel\n", gp);
+    /* 2.5M, not 2.5e+06: SI prefixes on the value axis from 10^5 up, as the tables print. */
+    const char *fmt = fabs(hi) >= 1e5 ? "'%.2s%c'" : "'% h'";
+    fprintf(gp, "set format x '%% h'\nset format y '%% h'\nset format %s %s\n",
+            style == STYLE_ECDF ? "x" : "y", fmt);
+    if (style == STYLE_ECDF) {
+        /* x: the value, y: the fraction of samples at or below it; a tail is the last 1%. */
+        fputs("set xlabel ", gp);
+        gp_str(gp, vlabel);
+        fputs("\nset ylabel 'fraction of samples <= x'\nset yrange [0:1.02]\nset rmargin -1\n"
+              "set xtics autofreq rotate by 0\nset key bottom right noreverse Right samplen 1.5 "
+              "font 'sans,9'\n",
+              gp);
+        if (logscale)
+            fprintf(gp, "set logscale x\nset xrange [%.17g:%.17g]\n", lo / 1.2, hi * 1.2);
+        else
+            fprintf(gp, "set xrange [%.17g:%.17g]\n", lo - (hi - lo) * 0.03,
+                    hi + (hi - lo) * 0.03 + (hi == lo));
+        fputs("plot ", gp);
+        const char *sep = "";
+        for (size_t i = 0; i < n; i++) {
+            const ccb_metric_result *m = ccb_series_find(h->entries[i].result, s);
+            if (index[i] < 0 || !m)
+                continue;
+            fprintf(gp,
+                    "%sdatafile index %ld using 1:(1.0/%zu) smooth cumulative with steps "
+                    "lw 2 lc rgb '%s' title ",
+                    sep, index[i], m->n, palette[i % NPALETTE]);
+            gp_str(gp, labels[i]);
+            sep = ", \\\n     ";
+        }
+        fputs("\nunset key\n", gp);
+        return;
+    }
+    fputs("set ylabel ", gp);
+    gp_str(gp, vlabel);
+    fputc('\n', gp);
+    if (logscale) {
+        fprintf(gp, "set logscale y\nset yrange [%.17g:%.17g]\n", lo / 1.5, hi * 1.5);
+    } else {
+        double pad = (hi - lo) * 0.08;
+        if (pad == 0)
+            pad = fabs(hi) > 0 ? fabs(hi) * 0.1 : 1;
+        double bottom = lo - pad < 0 && lo >= 0 ? 0 : lo - pad;
+        fprintf(gp, "set yrange [%.17g:%.17g]\n", bottom, hi + pad);
+    }
+    xtics(gp, labels, n, 1, panel_px, last_col);
+    fprintf(gp, "set xrange [0.4:%zu.6]\nplot ", n);
+    const char *sep = "";
+    for (size_t i = 0; i < n; i++) {
+        if (index[i] < 0)
+            continue; /* an empty dataset would make gnuplot stop with an error */
+        if (style == STYLE_POINTS)
+            fprintf(gp,
+                    "%sdatafile index %ld using (%zu):1 with points pt 7 ps 1.2 lc rgb '%s' "
+                    "notitle",
+                    sep, index[i], i + 1, palette[i % NPALETTE]);
+        else
+            fprintf(gp, "%sdatafile index %ld using (%zu):1 with boxplot lc rgb '%s' notitle", sep,
+                    index[i], i + 1, palette[i % NPALETTE]);
+        sep = ", \\\n     ";
+    }
+    fputc('\n', gp);
+}
+
+int ccb_plot_distribution(FILE *gp, FILE *dat, const ccb_plot_target *t, const ccb_history *h,
+                          const char *filter)
+{
+    int rc = -1;
     ccb_series *list = NULL;
-    size_t count = 0, panels = 0;
+    size_t count = 0, panels = 0, n = h->n;
     char(*labels)[96] = NULL;
-    if (collect(rs, n, filter, &list, &count) != 0)
-        return -1;
-    labels = calloc(n, sizeof(*labels));
-    if (!labels) {
-        free(list);
-        return ccb_error_set("out of memory");
+    long *index = NULL;
+    panel_style *styles = NULL;
+    const ccb_result **rs = calloc(n ? n : 1, sizeof(*rs));
+    labels = calloc(n ? n : 1, sizeof(*labels));
+    index = calloc(n ? n : 1, sizeof(*index));
+    if (!rs || !labels || !index) {
+        ccb_error_set("out of memory");
+        goto done;
     }
     for (size_t i = 0; i < n; i++)
-        result_label(rs[i], labels[i], sizeof(labels[i]));
-    distinct_labels(labels, n);
+        rs[i] = h->entries[i].result;
+    if (collect(rs, n, filter, &list, &count) != 0)
+        goto done;
+    distribution_labels(h, labels);
 
     /* Only metrics with at least one sample get a panel. A count (libs_loaded, requests) has
      * no distribution worth a panel: unless asked for by --metric it becomes a note of its
@@ -329,30 +587,52 @@ int ccb_plot_distribution(FILE *gp, const ccb_plot_target *t, const ccb_result *
             list[panels++] = list[k];
     }
     if (panels == 0) {
-        free(labels);
-        free(list);
-        return ccb_error_set("plot: no metric has samples in these results");
+        ccb_error_set("plot: no metric has samples in these results");
+        goto done;
     }
 
     layout l = make_layout(panels);
+    size_t legend_rows = (n + LEGEND_PER_LINE - 1) / LEGEND_PER_LINE;
+    l.height += (int)(legend_rows + 1) * TITLE_LINE_PX;
     char title[512], sub[512], names[256] = "";
     size_t len = 0;
     for (size_t i = 0; i < n && len < sizeof(names); i++)
-        len += (size_t)snprintf(names + len, sizeof(names) - len, "%s%s", i ? " vs " : "",
-                                labels[i]);
+        len +=
+            (size_t)snprintf(names + len, sizeof(names) - len, "%s%s", i ? " vs " : "", labels[i]);
     snprintf(title, sizeof(title), "ccbench: sample distributions, %s (profile %s)", names,
              rs[n - 1]->profile);
+    /* Each panel's style first: the line under the title explains those drawn. */
+    styles = calloc(panels, sizeof(*styles));
+    if (!styles) {
+        ccb_error_set("out of memory");
+        goto done;
+    }
+    int drawn[3] = {0, 0, 0};
+    for (size_t k = 0; k < panels; k++) {
+        styles[k] = panel_style_of(&list[k], rs, n);
+        drawn[styles[k]] = 1;
+    }
     char legend[400];
-    if (counts_len)
-        snprintf(legend, sizeof(legend),
-                 "box: quartiles, whiskers: 1.5 IQR; counts (not drawn): %s%s",
-                 counts, counts_more ? ", ..." : "");
-    else
-        snprintf(legend, sizeof(legend), "box: quartiles, whiskers: 1.5 IQR, dots: outliers");
+    snprintf(legend, sizeof(legend), "%s%s%s%s%s%s%s",
+             drawn[STYLE_BOX] ? "box: quartiles, whiskers: 1.5 IQR, dots: outliers" : "",
+             drawn[STYLE_BOX] && (drawn[STYLE_POINTS] || drawn[STYLE_ECDF]) ? "; " : "",
+             drawn[STYLE_POINTS] ? "dots only: every sample (under 5)" : "",
+             drawn[STYLE_POINTS] && drawn[STYLE_ECDF] ? "; " : "",
+             drawn[STYLE_ECDF] ? "ECDF: share of samples at or below x (a heavy tail)" : "",
+             counts_len ? "; counts (not drawn): " : "", counts_len ? counts : "");
+    if (counts_more)
+        strncat(legend, ", ...", sizeof(legend) - strlen(legend) - 1);
     machine_line(sub, sizeof(sub), rs[n - 1], legend);
-    preamble(gp, t, &l, title, sub);
-    fputs("unset key\nset xtics nomirror scale 0\n", gp);
+    /* The legend's lines (and one to part it from the panels' titles) are blank lines of the
+     * title: the layout leaves room for them. */
+    preamble_lines(gp, t, &l, title, sub, legend_rows + 1);
+    fputs("if (!exists(\"datafile\")) datafile = ", gp);
+    gp_str(gp, t->data);
+    fputs("\nunset key\nset xtics nomirror scale 0\n", gp);
+    legend_labels(gp, h, labels, &l, 3);
 
+    fputs("# The samples, one dataset (gnuplot's index) per panel and result, in order.\n", dat);
+    long next = 0;
     for (size_t k = 0; k < panels; k++) {
         const ccb_series *s = &list[k];
         double lo = INFINITY, hi = -INFINITY;
@@ -361,37 +641,41 @@ int ccb_plot_distribution(FILE *gp, const ccb_plot_target *t, const ccb_result *
         fputc('\n', gp);
         for (size_t i = 0; i < n; i++) {
             const ccb_metric_result *m = ccb_series_find(rs[i], s);
-            fprintf(gp, "$d%zu_%zu << EOD\n", k, i);
-            for (size_t j = 0; m && j < m->n; j++) {
-                fprintf(gp, "%.17g\n", m->samples[j]);
+            index[i] = -1;
+            if (!m || m->n == 0)
+                continue;
+            index[i] = next++;
+            fprintf(dat, "%s# index %ld: ", index[i] ? "\n\n" : "", index[i]);
+            gp_series_comment(dat, s->scenario, s->metric, s->unit);
+            fputs(", ", dat);
+            gp_raw(dat, labels[i]);
+            fprintf(dat, ", %zu samples\n", m->n);
+            for (size_t j = 0; j < m->n; j++) {
+                fprintf(dat, "%.17g\n", m->samples[j]);
                 lo = fmin(lo, m->samples[j]);
                 hi = fmax(hi, m->samples[j]);
             }
-            fputs("EOD\n", gp);
         }
-        panel_axes(gp, s, lo, hi);
-        xtics(gp, labels, n, 1);
-        fprintf(gp, "set xrange [0.4:%zu.6]\nplot ", n);
-        for (size_t i = 0; i < n; i++) {
-            const ccb_metric_result *m = ccb_series_find(rs[i], s);
-            if (!m || m->n == 0)
-                continue; /* an empty datablock would make gnuplot stop with an error */
-            fprintf(gp, "%s$d%zu_%zu using (%zu):1 with boxplot lc rgb '%s' notitle",
-                    i ? ", \\\n     " : "", k, i, i + 1, palette[i % NPALETTE]);
-        }
-        fputc('\n', gp);
+        distribution_panel(gp, s, h, labels, index, styles[k], lo, hi, l.width / (int)l.cols,
+                           k % l.cols == l.cols - 1);
+        if (k == 0)
+            fputs("unset label\n", gp);
     }
     fputs("\nunset multiplot\n", gp);
+    rc = ferror(gp) || ferror(dat) ? ccb_error_set("out of memory writing the plot script") : 0;
+done:
+    free(styles);
+    free(index);
     free(labels);
+    free(rs);
     free(list);
-    return ferror(gp) ? ccb_error_set("out of memory writing the plot script") : 0;
+    return rc;
 }
 
 /* ---------------------------------------------------------------------------------------- */
 /* history */
 
-int ccb_plot_history(FILE *gp, const ccb_plot_target *t, const ccb_history *h,
-                     const char *filter)
+int ccb_plot_history(FILE *gp, const ccb_plot_target *t, const ccb_history *h, const char *filter)
 {
     int rc = -1;
     ccb_series *list = NULL;
@@ -441,8 +725,9 @@ int ccb_plot_history(FILE *gp, const ccb_plot_target *t, const ccb_history *h,
     layout l = make_layout(panels);
     char title[512], sub[512], skipped[128] = "";
     const ccb_result *first = rs[0], *last = rs[h->n - 1];
-    snprintf(title, sizeof(title), "ccbench history: %zu results, %s .. %s", h->n,
-             first->created_at, last->created_at);
+    snprintf(title, sizeof(title),
+             "ccbench history: %zu results, %s .. %s (profile %s, %.10s .. %.10s)", h->n, labels[0],
+             labels[h->n - 1], last->profile, first->created_at, last->created_at);
     if (h->nskipped)
         snprintf(skipped, sizeof(skipped), "%zu results from other machines left out, ",
                  h->nskipped);
@@ -463,8 +748,9 @@ int ccb_plot_history(FILE *gp, const ccb_plot_target *t, const ccb_history *h,
         double lo = INFINITY, hi = -INFINITY;
         fputs("\n# ", gp);
         gp_series_comment(gp, s->scenario, s->metric, s->unit);
-        fprintf(gp, ": entry median ci95_low ci95_high (a blank line: no value there, so the\n"
-                    "# line breaks instead of bridging the gap)\n$h%zu << EOD\n",
+        fprintf(gp,
+                ": entry median ci95_low ci95_high (a blank line: no value there, so the\n"
+                "# line breaks instead of bridging the gap)\n$h%zu << EOD\n",
                 k);
         int gap = 0;
         for (size_t i = 0; i < h->n; i++) {
@@ -483,7 +769,7 @@ int ccb_plot_history(FILE *gp, const ccb_plot_target *t, const ccb_history *h,
         }
         fputs("EOD\n", gp);
         panel_axes_from(gp, s, lo, hi, 1);
-        xtics(gp, labels, h->n, 0);
+        xtics(gp, labels, h->n, 0, l.width / (int)l.cols, k % l.cols == l.cols - 1);
         fprintf(gp, "set xrange [-0.5:%zu.5]\n", h->n - 1);
         fprintf(gp,
                 "plot $h%zu using 1:3:4 with filledcurves lc rgb '%s' fs transparent solid "
@@ -506,10 +792,8 @@ done:
 
 /* Verdict colours: the same meaning as the table's (red bad, green good, orange undecided). */
 static const char *const verdict_colour[] = {
-    [CCB_VERDICT_UNCHANGED] = "#8c8c8c",
-    [CCB_VERDICT_IMPROVED] = "#2ca02c",
-    [CCB_VERDICT_REGRESSED] = "#d62728",
-    [CCB_VERDICT_INCONCLUSIVE] = "#ff7f0e",
+    [CCB_VERDICT_UNCHANGED] = "#8c8c8c",   [CCB_VERDICT_IMPROVED] = "#2ca02c",
+    [CCB_VERDICT_REGRESSED] = "#d62728",   [CCB_VERDICT_INCONCLUSIVE] = "#ff7f0e",
     [CCB_VERDICT_BELOW_NOISE] = "#bcbd22",
 };
 /* Legend order: what a reviewer looks for first. */
@@ -533,11 +817,20 @@ static void change_text(char *buf, size_t size, double ratio)
     snprintf(buf, size, "%+.1f%%", (ratio - 1) * 100);
 }
 
+/* A verdict as the table writes it: "below noise", not the JSON's "below_noise". */
+static const char *verdict_text(ccb_verdict v, char *buf, size_t size)
+{
+    snprintf(buf, size, "%s", ccb_verdict_name(v));
+    for (char *p = buf; *p; p++)
+        *p = *p == '_' ? ' ' : *p;
+    return buf;
+}
+
 /* The text right of a row: the change, its CI and the verdict (as `compare` prints them). */
 static void row_note(const ccb_compare_doc_metric *m, char *buf, size_t size)
 {
-    char ratio[32], lo[32], hi[32], a[32], b[32];
-    const char *verdict = ccb_verdict_name(m->verdict);
+    char ratio[32], lo[32], hi[32], a[32], b[32], vbuf[32];
+    const char *verdict = verdict_text(m->verdict, vbuf, sizeof(vbuf));
     const char *confirm = m->confirm == CCB_CONFIRM_CONFIRMED  ? " (confirmed)"
                           : m->confirm == CCB_CONFIRM_REJECTED ? " (not confirmed)"
                                                                : "";
@@ -559,6 +852,14 @@ static void row_note(const ccb_compare_doc_metric *m, char *buf, size_t size)
             snprintf(buf, size, "%s  %s%s", ratio, verdict, confirm);
         }
     }
+}
+
+/* The name left of a row: "scenario.metric", marked when a count or higher-is-better. */
+static void row_label(const ccb_compare_doc_metric *m, char *buf, size_t size)
+{
+    snprintf(buf, size, "%s.%s%s%s", m->scenario, m->name,
+             m->kind == CCB_KIND_COUNT ? " (count)" : "",
+             m->direction == CCB_HIGHER_IS_BETTER ? " (higher is better)" : "");
 }
 
 /* Where a row's marker goes: its ratio, or 1 for an unchanged count whose ratio is 0/0. NAN
@@ -623,9 +924,17 @@ int ccb_plot_compare(FILE *gp, const ccb_plot_target *t, const ccb_compare_doc *
     }
     int logx = lo > 0 && hi / lo > COMPARE_LOG_SPAN;
 
-    char title[512], sub[512], mode[256], gate[64];
-    snprintf(title, sizeof(title), "ccbench compare: %s (baseline) → %s (candidate)",
-             operand_text(d, 0), operand_text(d, 1));
+    char title[512], sub[1200], mode[256], gate[64], at[2][32];
+    for (int side = 0; side < 2; side++) {
+        const char *c = d->commit[side];
+        /* "main @ 1a2b3c4d": which commit a revision was, when the file knows it. */
+        if (c && c[0] && strncmp(operand_text(d, side), c, 8) != 0)
+            snprintf(at[side], sizeof(at[side]), " @ %.8s", c);
+        else
+            at[side][0] = '\0';
+    }
+    snprintf(title, sizeof(title), "ccbench compare: %s%s (baseline) → %s%s (candidate)",
+             operand_text(d, 0), at[0], operand_text(d, 1), at[1]);
     if (d->paired)
         snprintf(mode, sizeof(mode), "interleaved ABBA, %u blocks per round, seed %s%s%s%s",
                  d->blocks, d->seed, d->profile ? ", profile " : "", d->profile ? d->profile : "",
@@ -633,14 +942,39 @@ int ccb_plot_compare(FILE *gp, const ccb_plot_target *t, const ccb_compare_doc *
     else
         snprintf(mode, sizeof(mode), "two result files, unpaired (no blocks, no seed)");
     snprintf(gate, sizeof(gate), "gate: %s", d->failed ? "FAILS" : "passes");
+    /* Where it was measured: one machine, or each side's (two files may differ). */
+    char where[600] = "";
+    const char *mb = d->machine[0], *mc = d->machine[1];
+    if (mb && mc && strcmp(mb, mc) != 0)
+        snprintf(where, sizeof(where), "\nbaseline on %s; candidate on %s", mb, mc);
+    else if (mc || mb)
+        snprintf(where, sizeof(where), "\n%s", mc ? mc : mb);
     snprintf(sub, sizeof(sub),
              "%s  |  %zu regressed, %zu improved, %zu inconclusive, %zu below noise, %zu "
-             "unchanged  |  %s",
+             "unchanged  |  %s%s",
              mode, counts[CCB_VERDICT_REGRESSED], counts[CCB_VERDICT_IMPROVED],
              counts[CCB_VERDICT_INCONCLUSIVE], counts[CCB_VERDICT_BELOW_NOISE],
-             counts[CCB_VERDICT_UNCHANGED], gate);
+             counts[CCB_VERDICT_UNCHANGED], gate, where);
 
-    layout l = {.panels = 1, .cols = 1, .rows = 1, .width = 1400, .height = (int)n * ROW_PX + 230};
+    /* The metric names left of the rows and the notes right of them set the width, at 0.6 em
+     * a character (11- and 10-point text at 4/3 px a point): 1000 px of plot between them (less
+     * and the legend under it takes more rows than the bottom margin holds). */
+    int note_chars = 0, label_chars = 0;
+    for (size_t i = 0; i < n; i++) {
+        char note[256], label[256];
+        row_note(&d->metrics[i], note, sizeof(note));
+        row_label(&d->metrics[i], label, sizeof(label));
+        note_chars = utf8_chars(note) > note_chars ? utf8_chars(note) : note_chars;
+        label_chars = utf8_chars(label) > label_chars ? utf8_chars(label) : label_chars;
+    }
+    int left_px = (int)(label_chars * 0.6 * 11 * 4 / 3) + 24;
+    int right_px = (int)(note_chars * 0.6 * 10 * 4 / 3) + 24;
+    int width = left_px + 1000 + right_px;
+    layout l = {.panels = 1,
+                .cols = 1,
+                .rows = 1,
+                .width = width < 1400 ? 1400 : width,
+                .height = (int)n * ROW_PX + 250};
     preamble(gp, t, &l, title, sub);
 
     /* Data: one block per (verdict, kind) so each gets its colour and one legend entry. */
@@ -690,15 +1024,15 @@ int ccb_plot_compare(FILE *gp, const ccb_plot_target *t, const ccb_compare_doc *
           gp);
     fprintf(gp, "set yrange [0.4:%zu.6]\nset ytics scale 0 nomirror font 'sans,11' (", n);
     for (size_t i = 0; i < n; i++) {
-        const ccb_compare_doc_metric *m = &d->metrics[i];
         char label[256];
-        snprintf(label, sizeof(label), "%s.%s%s%s", m->scenario, m->name,
-                 m->kind == CCB_KIND_COUNT ? " (count)" : "",
-                 m->direction == CCB_HIGHER_IS_BETTER ? " (higher is better)" : "");
+        row_label(&d->metrics[i], label, sizeof(label));
         gp_str(gp, label);
         fprintf(gp, " %zu%s", n - i, i + 1 < n ? ", " : "");
     }
-    fputs(")\n", gp);
+    /* Margins in pixels (gnuplot's own estimate cut long names): the names left, the notes
+     * right. l.width may exceed what they need (1400 at least): the plot takes the rest. */
+    fprintf(gp, ")\nset lmargin at screen %.4f\nset rmargin at screen %.4f\n",
+            (double)left_px / l.width, 1.0 - (double)right_px / l.width);
     for (size_t i = 0; i < n; i++) {
         const ccb_compare_doc_metric *m = &d->metrics[i];
         char note[256];
@@ -714,8 +1048,8 @@ int ccb_plot_compare(FILE *gp, const ccb_plot_target *t, const ccb_compare_doc *
                     "lc rgb '#cccccc' dt 2 back\n",
                     n - i, n - i);
     }
-    /* Room right for the notes, below for the x label and the legend under it. */
-    fputs("set rmargin 40\nset bmargin 7\n", gp);
+    /* Room below for the x label and the legend under it. */
+    fputs("set bmargin 8\n", gp);
     if (logx) {
         fprintf(gp, "set logscale x\nset xrange [%.17g:%.17g]\n", lo / 1.3, hi * 1.3);
         log_xtics(gp, lo / 1.3, hi * 1.3);
@@ -740,13 +1074,15 @@ int ccb_plot_compare(FILE *gp, const ccb_plot_target *t, const ccb_compare_doc *
     }
     for (size_t k = 0; k < CCB_VERDICT_COUNT; k++) {
         ccb_verdict v = verdict_order[k];
+        char vbuf[32];
         const char *name = ccb_verdict_name(v), *col = verdict_colour[v];
+        const char *shown = verdict_text(v, vbuf, sizeof(vbuf));
         int titled = 0;
         if (have[v][CCB_KIND_TIMING]) {
             fprintf(gp,
                     "%s$%s_timing using 2:1:($2<1?$2:1):($2<1?1:$2):($1-0.28):($1+0.28) "
                     "with boxxyerror fs solid 0.35 noborder lc rgb '%s' title '%s'",
-                    sep, name, col, name);
+                    sep, name, col, shown);
             sep = ", \\\n     ";
             fprintf(gp,
                     "%s$%s_timing using 2:1:3:4 with xerrorbars lw 2 pt 7 ps 1.1 "
@@ -758,7 +1094,7 @@ int ccb_plot_compare(FILE *gp, const ccb_plot_target *t, const ccb_compare_doc *
             fprintf(gp, "%s$%s_count using 2:1 with points pt 13 ps 2 lc rgb '%s' %s", sep, name,
                     col, titled ? "notitle" : "title ");
             if (!titled)
-                gp_str(gp, name);
+                gp_str(gp, shown);
             sep = ", \\\n     ";
         }
     }
@@ -782,6 +1118,13 @@ int ccb_plot_write_script(const ccb_plot_target *t, const char *text, size_t len
 {
     if (ccb_atomic_write(t->script, text, len) != 0)
         return ccb_error_set("cannot write the plot script %s: %s", t->script, strerror(errno));
+    return 0;
+}
+
+int ccb_plot_write_data(const ccb_plot_target *t, const char *text, size_t len)
+{
+    if (ccb_atomic_write(t->data, text, len) != 0)
+        return ccb_error_set("cannot write the plot data %s: %s", t->data, strerror(errno));
     return 0;
 }
 
@@ -883,8 +1226,7 @@ int ccb_plot_run_gnuplot(const ccb_plot_target *t)
         goto done;
     }
     struct stat st;
-    if (res.end != CCB_CHILD_EXITED || res.status != 0 || stat(tmp, &st) != 0 ||
-        st.st_size == 0) {
+    if (res.end != CCB_CHILD_EXITED || res.status != 0 || stat(tmp, &st) != 0 || st.st_size == 0) {
         read_log_tail(log, output, sizeof(output));
         ccb_error_set("plot: gnuplot failed on %s (%s %d): %s", t->script,
                       res.end == CCB_CHILD_EXITED ? "exit status" : "signal", res.status,

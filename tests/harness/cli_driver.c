@@ -257,6 +257,25 @@ void expect_contains(const char *text, const char *want)
         fail_msg("expected \"%s\" in:\n%s", want, text);
 }
 
+ccb_result *fixture_result(const char *label, const char *created, const char *profile,
+                           const char *cpu)
+{
+    ccb_result *r = ccb_result_new();
+    assert_non_null(r);
+    r->ccbench_version = strdup("0.1.0");
+    r->created_at = strdup(created);
+    r->label = strdup(label);
+    r->profile = strdup(profile);
+    r->machine.hostname = strdup("host");
+    r->machine.os = strdup("Linux");
+    r->machine.kernel = strdup("6.1.0-test");
+    r->machine.cpu_model = strdup(cpu);
+    r->machine.compiler = strdup("gcc 12.2.0");
+    r->machine.build_type = strdup("Release");
+    r->machine.cpus = 2;
+    return r;
+}
+
 ccb_result *read_result(const char *path)
 {
     ccb_result *r = NULL;

@@ -48,6 +48,10 @@ void read_stderr_until(pid_t pid, int err_fd, const char *want, char *buf, size_
 void expect_status(const proc *p, int status);
 void expect_contains(const char *text, const char *want);
 ccb_result *read_result(const char *path);
+/* A result to fill with scenarios, as a fixture: LABEL, CREATED (ISO 8601), PROFILE, on a
+ * 2-CPU machine with CPU as its model (Linux 6.1.0-test, gcc 12.2.0, Release). */
+ccb_result *fixture_result(const char *label, const char *created, const char *profile,
+                           const char *cpu);
 const ccb_scenario_result *find_scenario(const ccb_result *r, const char *name);
 void path_in(char *buf, size_t size, const fixture *f, const char *name);
 

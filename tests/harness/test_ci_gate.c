@@ -64,19 +64,7 @@ static void write_result_as(const char *path, double scale, const char *profile,
         {"lifecycle_us", "us", CCB_LOWER_IS_BETTER, CCB_FROM_RUNNER, CCB_KIND_TIMING, ""},
         {"lifecycles_per_s", "1/s", CCB_HIGHER_IS_BETTER, CCB_FROM_RUNNER, CCB_KIND_TIMING, ""},
     };
-    ccb_result *r = ccb_result_new();
-    assert_non_null(r);
-    r->ccbench_version = strdup("0.1.0");
-    r->created_at = strdup("2026-11-21T10:00:00Z");
-    r->label = strdup("gate");
-    r->profile = strdup(profile);
-    r->machine.hostname = strdup("host");
-    r->machine.os = strdup("Linux");
-    r->machine.kernel = strdup("6.1.0-test");
-    r->machine.cpu_model = strdup("Test CPU");
-    r->machine.compiler = strdup("gcc 12.2.0");
-    r->machine.build_type = strdup("Release");
-    r->machine.cpus = 2;
+    ccb_result *r = fixture_result("gate", "2026-11-21T10:00:00Z", profile, "Test CPU");
     ccb_scenario_result *s = ccb_result_add_scenario(r, "warm_lifecycle");
     assert_non_null(s);
     for (int k = 0; k < 2; k++) {

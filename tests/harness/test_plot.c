@@ -8,6 +8,7 @@
 #include <fcntl.h>
 #include <ftw.h>
 #include <limits.h>
+#include <math.h>
 #include <poll.h>
 #include <setjmp.h>
 #include <signal.h>
@@ -51,19 +52,7 @@ static const char *const metric_labels[NMETRICS] = {
 static void write_fixture_init(const char *path, const char *label, const char *created,
                                const char *cpu, double scale, double init_scale)
 {
-    ccb_result *r = ccb_result_new();
-    assert_non_null(r);
-    r->ccbench_version = strdup("0.1.0");
-    r->created_at = strdup(created);
-    r->label = strdup(label);
-    r->profile = strdup("quick");
-    r->machine.hostname = strdup("host");
-    r->machine.os = strdup("Linux");
-    r->machine.kernel = strdup("6.1.0-test");
-    r->machine.cpu_model = strdup(cpu);
-    r->machine.compiler = strdup("gcc 12.2.0");
-    r->machine.build_type = strdup("Release");
-    r->machine.cpus = 2;
+    ccb_result *r = fixture_result(label, created, "quick", cpu);
     ccb_scenario_result *cold = ccb_result_add_scenario(r, "cold_init");
     assert_non_null(cold);
     for (int k = 0; k < 2; k++) {
@@ -135,7 +124,8 @@ static void expect_svg(const char *path)
     free(text);
 }
 
-/* The script is self-contained: every metric's label, inline data, the output variable. */
+/* The script is complete: every metric's label, its data (inline, or the .dat beside it),
+ * the output variable, and no reference to the result files it was made from. */
 static void expect_script(const char *path)
 {
     char *text = read_file(path);
@@ -143,9 +133,10 @@ static void expect_script(const char *path)
         fail_msg("no script at %s", path);
     for (size_t i = 0; i < NMETRICS; i++)
         expect_contains(text, metric_labels[i]);
-    expect_contains(text, "<< EOD");
+    assert_true(strstr(text, "<< EOD") || strstr(text, "datafile index"));
     expect_contains(text, "set output outfile");
-    assert_null(strstr(text, ".json")); /* no reference to the result files */
+    assert_null(strstr(text, "/base.json"));
+    assert_null(strstr(text, "/cand.json"));
     free(text);
 }
 
@@ -225,8 +216,9 @@ static void test_plot__history_png_and_svg(void **state)
     cJSON_free(gap_text);
     cJSON_Delete(doc);
     path_in(gap_png, sizeof(gap_png), f, "gap.png");
-    run(&p, f, ARGS("plot", "--kind", "history", a, gap, c, "--out", gap_png, "--metric",
-                    "api_latency.requests_total"));
+    run(&p, f,
+        ARGS("plot", "--kind", "history", a, gap, c, "--out", gap_png, "--metric",
+             "api_latency.requests_total"));
     expect_status(&p, 0);
     proc_free(&p);
     path_in(gp, sizeof(gp), f, "gap.gp");
@@ -752,6 +744,253 @@ static void test_plot__notes_round_trip(void **state)
     git_repository_free(repo);
 }
 
+/* ---------------------------------------------------------------------------------------- */
+/* Pictures as a person sees them (issue 17): every kind in PNG and SVG, the same size, the
+ * SVG's text read back: titles there, nothing past the canvas edge, no label twice. */
+
+/* One text of an SVG written by gnuplot: <g transform="translate(X,Y)[ rotate(..)]" ...
+ * font-size="S" text-anchor="A"> <text>...</text>. */
+typedef struct svg_text {
+    double x, y, size;
+    char anchor; /* 's'tart, 'm'iddle, 'e'nd */
+    int rotated;
+    int chars; /* characters, entities and multi-byte ones counted once */
+    char text[400];
+} svg_text;
+
+static int attr_double(const char *tag, const char *tag_end, const char *name, double *out)
+{
+    const char *p = strstr(tag, name);
+    return p && p < tag_end && sscanf(p + strlen(name), "%lf", out) == 1;
+}
+
+/* Every text of SVG into OUT (at most MAX); the canvas size into W and H. */
+static size_t svg_texts(const char *svg, svg_text *out, size_t max, double *w, double *h)
+{
+    const char *head = strstr(svg, "<svg");
+    assert_non_null(head);
+    assert_true(attr_double(head, head + 200, "width=\"", w));
+    assert_true(attr_double(head, head + 200, "height=\"", h));
+    size_t n = 0;
+    for (const char *g = strstr(svg, "<g transform=\"translate("); g && n < max;
+         g = strstr(g + 1, "<g transform=\"translate(")) {
+        const char *end = strchr(g, '>');
+        const char *open = strstr(g, "<text>");
+        if (!end || !open || (strstr(g + 1, "<g ") && strstr(g + 1, "<g ") < open))
+            continue;
+        svg_text *t = &out[n];
+        memset(t, 0, sizeof(*t));
+        if (sscanf(g + strlen("<g transform=\"translate("), "%lf,%lf", &t->x, &t->y) != 2)
+            continue;
+        t->rotated = strstr(g, "rotate(") && strstr(g, "rotate(") < end;
+        t->size = 10;
+        attr_double(g, end, "font-size=\"", &t->size);
+        const char *anchor = strstr(g, "text-anchor=\"");
+        t->anchor = anchor && anchor < end ? anchor[strlen("text-anchor=\"")] : 's';
+        const char *close = strstr(open, "</text>");
+        assert_non_null(close);
+        size_t k = 0;
+        for (const char *p = open + strlen("<text>"); p < close && k + 1 < sizeof(t->text); p++) {
+            if (*p == '<') { /* <tspan ...>, </tspan> */
+                p = strchr(p, '>');
+                continue;
+            }
+            if (*p == '&') {
+                const char *semi = strchr(p, ';');
+                char c = strncmp(p, "&amp;", 5) == 0  ? '&'
+                         : strncmp(p, "&lt;", 4) == 0 ? '<'
+                         : strncmp(p, "&gt;", 4) == 0 ? '>'
+                                                      : '\'';
+                t->text[k++] = c;
+                t->chars++;
+                p = semi;
+                continue;
+            }
+            t->text[k++] = *p;
+            t->chars += ((unsigned char)*p & 0xc0) != 0x80;
+        }
+        t->text[k] = '\0';
+        n++;
+    }
+    return n;
+}
+
+static void png_size(const char *path, unsigned *w, unsigned *h)
+{
+    unsigned char head[24];
+    FILE *fp = fopen(path, "rb");
+    if (!fp)
+        fail_msg("no image at %s", path);
+    assert_int_equal(fread(head, 1, sizeof(head), fp), sizeof(head));
+    fclose(fp);
+    assert_memory_equal(head + 12, "IHDR", 4);
+    *w = (unsigned)head[16] << 24 | (unsigned)head[17] << 16 | (unsigned)head[18] << 8 | head[19];
+    *h = (unsigned)head[20] << 24 | (unsigned)head[21] << 16 | (unsigned)head[22] << 8 | head[23];
+}
+
+/* PNG and SVG of one picture: the same size; TITLE in the SVG's text; every horizontal text
+ * inside the canvas, by a generous estimate of its width (0.6 em a character); no two texts
+ * of the titles' and labels' size (11 points) alike; each of WANT[0..NWANT) present. */
+static void expect_picture(const char *png, const char *svg, const char *title,
+                           const char *const *want, size_t nwant)
+{
+    unsigned pw = 0, ph = 0;
+    double sw = 0, sh = 0;
+    png_size(png, &pw, &ph);
+    char *text = read_file(svg);
+    assert_non_null(text);
+    static svg_text texts[2000];
+    size_t n = svg_texts(text, texts, sizeof(texts) / sizeof(texts[0]), &sw, &sh);
+    free(text);
+    if (pw < 600 || ph < 300 || pw != (unsigned)sw || ph != (unsigned)sh)
+        fail_msg("%s is %ux%u and %s %.0fx%.0f: expected the same size, at least 600x300", png, pw,
+                 ph, svg, sw, sh);
+    int have_title = 0;
+    for (size_t i = 0; i < n; i++) {
+        const svg_text *t = &texts[i];
+        have_title |= strstr(t->text, title) != NULL;
+        if (t->rotated || strspn(t->text, " ") == strlen(t->text))
+            continue;
+        double width = 0.6 * t->size * t->chars;
+        double left = t->anchor == 'm' ? t->x - width / 2 : t->anchor == 'e' ? t->x - width : t->x;
+        if (left < -1 || left + width > sw + 1)
+            fail_msg("'%s' (%d characters at %.1f px, anchor %c at x %.0f) is clipped: it spans "
+                     "%.0f..%.0f of a %.0f px canvas",
+                     t->text, t->chars, t->size, t->anchor, t->x, left, left + width, sw);
+        /* 11-point texts are titles, legends and row labels: each names one thing. */
+        if (fabs(t->size - 11 * 1.3333) > 0.1)
+            continue;
+        for (size_t j = 0; j < i; j++) {
+            if (fabs(texts[j].size - t->size) < 0.1 && strcmp(texts[j].text, t->text) == 0)
+                fail_msg("'%s' appears twice in %s", t->text, svg);
+        }
+    }
+    if (!have_title)
+        fail_msg("no title containing '%s' in %s", title, svg);
+    for (size_t k = 0; k < nwant; k++) {
+        int found = 0;
+        for (size_t i = 0; i < n && !found; i++)
+            found = strstr(texts[i].text, want[k]) != NULL;
+        if (!found)
+            fail_msg("'%s' is not in %s", want[k], svg);
+    }
+}
+
+/* A result of 400 init_us samples: most near 1 us, one in 20 at 40 us (a heavy tail). */
+static void write_heavy_fixture(const char *path, const char *created)
+{
+    ccb_result *r = fixture_result("main", created, "quick", "Test CPU");
+    ccb_scenario_result *cold = ccb_result_add_scenario(r, "cold_init");
+    assert_non_null(cold);
+    ccb_metric_result *m = ccb_scenario_add_metric(cold, &metric_defs[0]);
+    assert_non_null(m);
+    for (int i = 0; i < 400; i++)
+        assert_int_equal(ccb_metric_add_sample(m, i % 20 == 0 ? 40.0 : 1.0 + (i % 7) * 0.01), 0);
+    cold->samples_ok = 400;
+    assert_int_equal(ccb_result_compute_stats(r), 0);
+    if (ccb_result_write_file(r, path) != 0)
+        fail_msg("%s", ccb_error_message());
+    ccb_result_free(r);
+}
+
+static int gnuplot_on_path(void)
+{
+    const char *path = getenv("PATH");
+    char *copy = strdup(path ? path : ""), *save = NULL;
+    int found = 0;
+    for (char *dir = strtok_r(copy, ":", &save); dir && !found; dir = strtok_r(NULL, ":", &save)) {
+        char full[PATH_MAX];
+        snprintf(full, sizeof(full), "%s/gnuplot", dir);
+        found = access(full, X_OK) == 0;
+    }
+    free(copy);
+    return found;
+}
+
+static void render_both(const fixture *f, const char *name, char *png, char *svg, size_t size,
+                        const char *const *args, size_t nargs)
+{
+    char base[64];
+    const char *argv[16];
+    assert_true(nargs + 3 < sizeof(argv) / sizeof(argv[0]));
+    for (int k = 0; k < 2; k++) {
+        snprintf(base, sizeof(base), "%s.%s", name, k ? "svg" : "png");
+        path_in(k ? svg : png, size, f, base);
+        size_t m = 0;
+        argv[m++] = "plot";
+        for (size_t i = 0; i < nargs; i++)
+            argv[m++] = args[i];
+        argv[m++] = "--out";
+        argv[m++] = k ? svg : png;
+        argv[m] = NULL;
+        proc p;
+        run(&p, f, argv);
+        if (p.status != 0)
+            fail_msg("plot %s: exit %d: %s", base, p.status, p.err);
+        proc_free(&p);
+    }
+}
+
+static void test_plot__pictures_are_readable(void **state)
+{
+    fixture *f = *state;
+    if (!gnuplot_on_path()) {
+        print_message("SKIPPED: gnuplot is not on PATH (apt-get install gnuplot-nox)\n");
+        skip();
+    }
+    char a[400], b[400], again[400], heavy[400], cmp[400], png[400], svg[400], gp[400];
+    two_fixtures(f, a, b, sizeof(a));
+    path_in(again, sizeof(again), f, "again.json");
+    write_fixture(again, "main", "2026-11-21T12:00:00Z", "Test CPU", 1.1);
+    path_in(heavy, sizeof(heavy), f, "heavy.json");
+    write_heavy_fixture(heavy, "2026-11-21T13:00:00Z");
+
+    /* Distribution: two runs labelled "main" are told apart by their files; a legend names
+     * each box; the samples are in the .dat beside the script. */
+    const char *dist[] = {a, b, again};
+    render_both(f, "dist", png, svg, sizeof(png), dist, 3);
+    const char *dist_want[] = {"base.json",         "cand.json", "again.json",
+                               "cold_init.init_us", "Test CPU",  "us (lower is better)"};
+    expect_picture(png, svg, "sample distributions", dist_want, 6);
+    path_in(gp, sizeof(gp), f, "dist.gp");
+    char *script = read_file(gp);
+    assert_non_null(script);
+    assert_null(strstr(script, "<< EOD\n")); /* no inline samples */
+    expect_contains(script, "datafile index");
+    free(script);
+    path_in(gp, sizeof(gp), f, "dist.dat");
+    char *data = read_file(gp);
+    assert_non_null(data);
+    expect_contains(data, "# index 0: cold_init.init_us [us], base.json, 12 samples");
+    free(data);
+
+    /* A heavy tail of 400 samples: an ECDF on a log axis, not a smear of outliers. */
+    const char *tail[] = {heavy, a, "--metric", "cold_init.init_us"};
+    render_both(f, "tail", png, svg, sizeof(png), tail, 4);
+    const char *tail_want[] = {"cold_init.init_us (ECDF)", "fraction of samples"};
+    expect_picture(png, svg, "sample distributions", tail_want, 2);
+    path_in(gp, sizeof(gp), f, "tail.gp");
+    script = read_file(gp);
+    assert_non_null(script);
+    expect_contains(script, "smooth cumulative");
+    expect_contains(script, "set logscale x");
+    free(script);
+
+    /* History: the labels of its first and last result in the title. */
+    const char *hist[] = {"--kind", "history", a, b, again};
+    render_both(f, "hist", png, svg, sizeof(png), hist, 5);
+    const char *hist_want[] = {"cold_init.lifecycles_per_s", "Test CPU", "1/s (higher is better)"};
+    expect_picture(png, svg, "ccbench history: 3 results, main", hist_want, 3);
+
+    /* Compare: the notes right of the rows fit, verdicts as the table writes them. */
+    compare_file(f, cmp, sizeof(cmp));
+    const char *cmpargs[] = {"--kind", "compare", cmp};
+    render_both(f, "cmp", png, svg, sizeof(png), cmpargs, 3);
+    const char *cmp_want[] = {"regressed", "api_latency.requests_total (count)",
+                              "candidate / baseline", "Test CPU, 2 CPUs"};
+    expect_picture(png, svg, "ccbench compare: base.json", cmp_want, 4);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -769,6 +1008,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_plot__exports_have_documented_shapes, cli_setup,
                                         cli_teardown),
         cmocka_unit_test_setup_teardown(test_plot__notes_round_trip, cli_setup, cli_teardown),
+        cmocka_unit_test_setup_teardown(test_plot__pictures_are_readable, cli_setup, cli_teardown),
     };
     return cmocka_run_group_tests(tests, cli_group_setup, cli_group_teardown);
 }
