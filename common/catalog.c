@@ -9,6 +9,24 @@
 
 #define COUNT_OF(a) (sizeof(a) / sizeof((a)[0]))
 
+/* The count metrics of one measured window (issue 13): CALL is the tracker call ("start") or
+ * "lifecycle"; WHAT says what the window is. Counted in separate count processes, never in a
+ * timing process, and for the calling thread only (docs/PERFORMANCE.md, "Counts"). */
+#define COUNT_METRICS(call, what)                                                                  \
+    {call "_instructions", "instr", CCB_LOWER_IS_BETTER, CCB_FROM_COUNTS, CCB_KIND_COUNT,          \
+     "instructions executed by " what " (callgrind)"},                                            \
+        {call "_syscalls", "count", CCB_LOWER_IS_BETTER, CCB_FROM_COUNTS, CCB_KIND_COUNT,          \
+         "system calls made by " what " (perf_event raw_syscalls:sys_enter)"},                     \
+        {call "_page_faults", "count", CCB_LOWER_IS_BETTER, CCB_FROM_COUNTS, CCB_KIND_COUNT,       \
+         "page faults taken by " what " (perf_event page-faults)"},                                \
+        {call "_allocs", "count", CCB_LOWER_IS_BETTER, CCB_FROM_COUNTS, CCB_KIND_COUNT,            \
+         "heap allocations (malloc, calloc, realloc, aligned) made by " what},                     \
+        {call "_alloc_bytes", "B", CCB_LOWER_IS_BETTER, CCB_FROM_COUNTS, CCB_KIND_COUNT,           \
+         "bytes those allocations asked for"}
+#define CALL_COUNT_METRICS                                                                         \
+    COUNT_METRICS("new", "cct_tracker_new"), COUNT_METRICS("start", "the first cct_tracker_start"), \
+        COUNT_METRICS("stop", "cct_tracker_stop"), COUNT_METRICS("free", "cct_tracker_free")
+
 static const ccb_metric_def spawn_floor_metrics[] = {
     {"process_ms", "ms", CCB_LOWER_IS_BETTER, CCB_FROM_DRIVER, CCB_KIND_TIMING,
      "spawn to reap of a minimal libc-only executable"},
@@ -31,6 +49,7 @@ static const ccb_metric_def cold_init_metrics[] = {
      "shared objects mapped at exit (dl_iterate_phdr)"},
     {"curl_loaded", "bool", CCB_LOWER_IS_BETTER, CCB_FROM_RUNNER, CCB_KIND_COUNT,
      "1 if libcurl is mapped after an offline lifecycle"},
+    CALL_COUNT_METRICS,
 };
 
 static const ccb_metric_def first_sample_metrics[] = {
@@ -43,6 +62,7 @@ static const ccb_metric_def warm_lifecycle_metrics[] = {
      "one new -> start -> stop -> free, outputs off, after warm-up"},
     {"lifecycles_per_s", "1/s", CCB_HIGHER_IS_BETTER, CCB_FROM_RUNNER, CCB_KIND_TIMING,
      "lifecycles per second over a process's measured loop"},
+    COUNT_METRICS("lifecycle", "one warm lifecycle"),
 };
 
 static const ccb_metric_def warm_lifecycle_csv_metrics[] = {
@@ -50,6 +70,7 @@ static const ccb_metric_def warm_lifecycle_csv_metrics[] = {
      "one new -> start -> stop -> free, a CSV row written at each stop"},
     {"lifecycles_per_s", "1/s", CCB_HIGHER_IS_BETTER, CCB_FROM_RUNNER, CCB_KIND_TIMING,
      "lifecycles per second over a process's measured loop"},
+    COUNT_METRICS("lifecycle", "one warm lifecycle with its CSV row"),
 };
 
 static const ccb_metric_def throughput_metrics[] = {
@@ -80,6 +101,7 @@ static const ccb_metric_def api_latency_metrics[] = {
      "requests the mock answered"},
     {"runs_created", "count", CCB_LOWER_IS_BETTER, CCB_FROM_MOCK, CCB_KIND_COUNT,
      "POST /runs the mock answered (lazy run creation: 1)"},
+    CALL_COUNT_METRICS,
 };
 
 static const ccb_metric_def selftest_metrics[] = {

@@ -18,6 +18,7 @@ typedef enum ccb_metric_origin {
     CCB_FROM_RUNNER = 0, /**< ccbench-scenario writes it to the result fd. */
     CCB_FROM_DRIVER = 1, /**< the driver measures it around the child (wait4, clocks). */
     CCB_FROM_MOCK = 2,   /**< the driver reads it from its mock API, with the runner's marks. */
+    CCB_FROM_COUNTS = 3, /**< count processes (ccbench-counts, native or under callgrind). */
 } ccb_metric_origin;
 
 typedef enum ccb_metric_kind {

@@ -17,8 +17,18 @@
 
 #include "protocol.h"
 #include "scenario.h"
+#ifdef CCBENCH_COUNT_RUNNER
+#include "count_mode.h"
+#endif
 
 #define EXIT_USAGE 2
+#ifdef CCBENCH_COUNT_RUNNER
+#define RUNNER_NAME "ccbench-counts"
+#define COUNTS_USAGE " --counts native|instructions"
+#else
+#define RUNNER_NAME "ccbench-scenario"
+#define COUNTS_USAGE ""
+#endif
 #define MAX_RAW_PARAMS 32
 /* The scenario's default is the catalog's "default" profile value (one source of truth). */
 #define FROM_CATALOG ULONG_MAX
@@ -104,10 +114,10 @@ static const struct scenario_entry {
 static void usage(FILE *to)
 {
     fprintf(to,
-            "usage: ccbench-scenario NAME [--param KEY=VALUE]... --result-fd N\n"
+            "usage: %s NAME [--param KEY=VALUE]...%s --result-fd N\n"
             "Runs one scenario once and writes one JSON object (%s) to fd N.\n"
             "Normally spawned by `ccbench run`, not by hand.\n\nscenarios:\n",
-            CCB_SAMPLE_SCHEMA);
+            RUNNER_NAME, COUNTS_USAGE, CCB_SAMPLE_SCHEMA);
     for (size_t i = 0; i < SCENARIO_COUNT; i++) {
         const struct scenario_entry *e = &scenario_table[i];
 
@@ -136,7 +146,7 @@ int ccb_sample_add(ccb_sample *s, const char *metric, const double *values, size
     const ccb_metric_def *m = ccb_catalog_metric(s->def, metric);
     cJSON *arr;
 
-    if (!m || m->origin != CCB_FROM_RUNNER) {
+    if (!m || (m->origin != CCB_FROM_RUNNER && m->origin != CCB_FROM_COUNTS)) {
         fprintf(stderr, "ccbench-scenario: bug: %s is not a runner metric of %s\n", metric,
                 s->def->name);
         return -1;
@@ -311,7 +321,7 @@ static int write_all(int fd, const char *buf, size_t len)
 }
 
 /* The sample's JSON text (caller frees), or NULL (out of memory, or a runner bug: stderr). */
-static char *render(const ccb_sample *s, cJSON *params)
+static char *render(const ccb_sample *s, cJSON *params, int counting)
 {
     cJSON *root = cJSON_CreateObject();
     char *text = NULL;
@@ -327,7 +337,7 @@ static char *render(const ccb_sample *s, cJSON *params)
             const ccb_metric_def *m = &s->def->metrics[i];
             cJSON *arr = cJSON_GetObjectItemCaseSensitive(s->metrics, m->name);
 
-            if (m->origin == CCB_FROM_RUNNER && cJSON_GetArraySize(arr) < 1) {
+            if (!counting && m->origin == CCB_FROM_RUNNER && cJSON_GetArraySize(arr) < 1) {
                 fprintf(stderr, "ccbench-scenario: bug: %s produced no %s sample\n", s->def->name,
                         m->name);
                 goto done;
@@ -337,6 +347,10 @@ static char *render(const ccb_sample *s, cJSON *params)
         cJSON_AddItemReferenceToObject(root, "params", params);
         if (s->marks)
             cJSON_AddItemReferenceToObject(root, "marks", s->marks);
+#ifdef CCBENCH_COUNT_RUNNER
+        if (ccb_count_mode_unavailable())
+            cJSON_AddItemReferenceToObject(root, "unavailable", ccb_count_mode_unavailable());
+#endif
     } else if (!cJSON_AddStringToObject(root, "reason", s->failure.reason) ||
                !cJSON_AddStringToObject(root, "detail", s->failure.detail)) {
         goto done;
@@ -358,6 +372,7 @@ int main(int argc, char **argv)
     ccb_sample sample;
     cJSON *echo = NULL;
     char *text = NULL;
+    const char *counts_mode = NULL;
     int ret = EXIT_USAGE;
 
     memset(&sample, 0, sizeof sample);
@@ -369,6 +384,14 @@ int main(int argc, char **argv)
             usage(stdout);
             ret = 0;
             goto done;
+#ifdef CCBENCH_COUNT_RUNNER
+        } else if (strcmp(a, "--known-work") == 0) {
+            ret = ccb_count_mode_known_work(stdout);
+            goto done;
+        } else if (strcmp(a, "--counts") == 0 && i + 1 < argc) {
+            counts_mode = argv[++i];
+            continue;
+#endif
         } else if (strcmp(a, "--param") == 0 || strcmp(a, "--result-fd") == 0) {
             if (i + 1 >= argc) {
                 fprintf(stderr, "ccbench-scenario: %s wants a value\n", a);
@@ -409,6 +432,12 @@ int main(int argc, char **argv)
         usage(stderr);
         goto done;
     }
+#ifdef CCBENCH_COUNT_RUNNER
+    if (!counts_mode) {
+        fprintf(stderr, "ccbench-counts: --counts native|instructions is required\n");
+        goto done;
+    }
+#endif
     entry = find_entry(name);
     sample.def = ccb_catalog_find(name);
     if (!entry) {
@@ -448,13 +477,26 @@ int main(int argc, char **argv)
     signal(SIGPIPE, SIG_IGN);
     sample.result_fd = (int)result_fd;
     ret = 1;
+#ifdef CCBENCH_COUNT_RUNNER
+    if (ccb_count_mode_setup(counts_mode, &sample))
+        goto done;
+#endif
     if (entry->fn(&params, &sample))
         goto done;
+#ifdef CCBENCH_COUNT_RUNNER
+    if (ccb_count_mode_failed())
+        goto done;
+    /* A count process reports counts only: its timings are perturbed by the counting. */
+    for (size_t i = 0; i < sample.def->metric_count; i++) {
+        if (sample.def->metrics[i].origin != CCB_FROM_COUNTS)
+            cJSON_DeleteItemFromObjectCaseSensitive(sample.metrics, sample.def->metrics[i].name);
+    }
+#endif
     if (sample.raw_written) {
         ret = 0;
         goto done;
     }
-    text = render(&sample, echo);
+    text = render(&sample, echo, counts_mode != NULL);
     if (!text)
         goto done;
     if (write_all(sample.result_fd, text, strlen(text)) || close(sample.result_fd)) {
@@ -464,6 +506,9 @@ int main(int argc, char **argv)
     }
     ret = 0;
 done:
+#ifdef CCBENCH_COUNT_RUNNER
+    ccb_count_mode_finish();
+#endif
     free(text);
     cJSON_Delete(echo);
     cJSON_Delete(sample.metrics);

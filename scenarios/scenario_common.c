@@ -13,7 +13,10 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "count_probe.h"
 #include "protocol.h"
+
+const ccb_count_probe *ccb_count_probe_active = NULL;
 
 /* compare builds these scenarios against another revision's cctracker.h too: config version 2
  * inverted save_to_file and added cct_emissions.version. */
@@ -70,7 +73,9 @@ static int absent_path(ccb_outdir *d, const char *tmp)
 
     for (unsigned int attempt = 0; attempt < 16; attempt++) {
         int n =
-            snprintf(d->path, sizeof d->path, "%s/ccbench-scenario-absent-%ld-%llx-%u", tmp,
+            /* Fixed widths: the tracker copies this path, and an allocation count in bytes
+             * must not change with the number of digits in a pid. */
+            snprintf(d->path, sizeof d->path, "%s/ccbench-scenario-absent-%010ld-%010llx-%02u", tmp,
                      (long)getpid(), (unsigned long long)(ccb_now_ns() & 0xffffffffffULL), attempt);
         if (n < 0 || (size_t)n >= sizeof d->path) {
             fprintf(stderr, "ccbench-scenario: TMPDIR %s is too long\n", tmp);
@@ -241,6 +246,7 @@ int ccb_lifecycle(const cct_config *cfg, cct_emissions *out, uint64_t t[5], ccb_
     const char *call = "cct_tracker_new";
     int rc;
 
+    CCB_COUNT_BEGIN();
     t[0] = ccb_now_ns();
     rc = cct_tracker_new(&tr, cfg);
     if (rc)
@@ -260,6 +266,7 @@ int ccb_lifecycle(const cct_config *cfg, cct_emissions *out, uint64_t t[5], ccb_
     cct_tracker_free(tr);
     tr = NULL;
     t[4] = ccb_now_ns();
+    CCB_COUNT_END("lifecycle");
 done:
     if (rc) {
         /* Before free(), which may overwrite the thread-local message. */
@@ -281,14 +288,18 @@ int ccb_new_and_start(const cct_config *cfg, cct_tracker **tr, uint64_t t_new[2]
 {
     int rc;
 
+    CCB_COUNT_BEGIN();
     t_new[0] = ccb_now_ns();
     rc = cct_tracker_new(tr, cfg);
     t_new[1] = ccb_now_ns();
+    CCB_COUNT_END("new");
     if (ccb_check_rc(rc, "cct_tracker_new", f))
         return -1;
+    CCB_COUNT_BEGIN();
     t_start[0] = ccb_now_ns();
     rc = cct_tracker_start(*tr);
     t_start[1] = ccb_now_ns();
+    CCB_COUNT_END("start");
     return ccb_check_rc(rc, "cct_tracker_start", f) ? -1 : 0;
 }
 
@@ -299,13 +310,17 @@ int ccb_stop_and_check(cct_tracker **tr, const uint64_t t_start[2], uint64_t t_s
     int rc;
 
     ccb_emissions_init(out);
+    CCB_COUNT_BEGIN();
     t_stop[0] = ccb_now_ns();
     rc = cct_tracker_stop(*tr, out);
     t_stop[1] = ccb_now_ns();
+    CCB_COUNT_END("stop");
     if (ccb_check_rc(rc, "cct_tracker_stop", f))
         return -1;
     /* free() may wait (bounded) for queued uploads: they have all left after it. */
+    CCB_COUNT_BEGIN();
     cct_tracker_free(*tr);
+    CCB_COUNT_END("free");
     *tr = NULL;
     in = (ccb_instants){t_start[0], t_start[1], t_stop[0], t_stop[1]};
     if (ccb_check_emissions(out, &in, x, f)) {

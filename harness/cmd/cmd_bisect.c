@@ -19,6 +19,7 @@
 #include "build.h"
 #include "cli.h"
 #include "commands.h"
+#include "counts.h"
 #include "error.h"
 #include "gitref.h"
 #include "live.h"
@@ -160,6 +161,7 @@ typedef struct bisect_run {
     ccb_bisect_report rep;
     uint64_t seed; /* of the next step */
     ccb_progress_mode mode;
+    ccb_counts counts; /* the count processes: on for a count metric only */
 } bisect_run;
 
 static ccb_bisect_step *new_step(bisect_run *b, size_t commit)
@@ -186,7 +188,8 @@ static int measure(bisect_run *b, const ccb_operand *cand, ccb_bisect_step *s, i
                                    .blocks = blocks,
                                    .seed = b->seed,
                                    .mode = b->mode,
-                                   .side = {&b->good.out, &cand->out}},
+                                   .side = {&b->good.out, &cand->out},
+                                   .counts = &b->counts},
                          .op = {&b->good, cand},
                          .thresholds = &b->o.thresholds,
                          .quiet = b->o.quiet,
@@ -420,6 +423,14 @@ int cmd_bisect(int argc, char **argv)
     b.rep.seed = b.o.seed;
     b.seed = b.o.seed;
     b.mode = ccb_progress_detect(b.o.quiet);
+    /* A timing metric needs no count processes (they would only cost time); a count metric
+     * is judged by compare's count rules, exactly. */
+    if (ccb_counts_init(&b.counts,
+                        b.rep.metric->kind == CCB_KIND_COUNT ? CCB_COUNTS_DEFAULT : CCB_COUNTS_OFF,
+                        b.o.profile, 0, NULL) != 0) {
+        status = cmd_exit_status();
+        goto done;
+    }
     if (ccb_build_ctx_open(&b.ctx, b.o.repo, b.mode) != 0 || load_commits(&b) != 0) {
         status = cmd_exit_status();
         goto done;
@@ -491,6 +502,7 @@ done:
     free(b.rep.steps);
     ccb_operand_release(&b.good);
     ccb_thresholds_release(&b.o.thresholds);
+    ccb_counts_release(&b.counts);
     ccb_build_ctx_release(&b.ctx);
     return status;
 }

@@ -22,6 +22,8 @@
 #include "commands.h"
 #include "compare.h"
 #include "compare_report.h"
+#include "count_verdict.h"
+#include "counts.h"
 #include "error.h"
 #include "gitref.h"
 #include "live.h"
@@ -46,6 +48,7 @@ typedef struct compare_options {
     long cpu;
     ccb_format format;
     ccb_color_mode color;
+    ccb_counts_mode counts; /* --counts / --no-counts */
 } compare_options;
 
 static const struct option longopts[] = {
@@ -57,6 +60,7 @@ static const struct option longopts[] = {
     {"quiet", no_argument, NULL, 'q'},           {"color", required_argument, NULL, 'C'},
     {"rev", no_argument, NULL, 'R'},             {"file", no_argument, NULL, 'L'},
     {"strict", no_argument, NULL, 'X'},          {"allow-mismatch", no_argument, NULL, 'M'},
+    {"counts", no_argument, NULL, 'K'},          {"no-counts", no_argument, NULL, 'O'},
     {NULL, 0, NULL, 0},
 };
 
@@ -124,6 +128,12 @@ static int parse_options(int argc, char **argv, compare_options *o)
             break;
         case 'M':
             o->allow_mismatch = 1;
+            break;
+        case 'K':
+            o->counts = CCB_COUNTS_REQUIRED;
+            break;
+        case 'O':
+            o->counts = CCB_COUNTS_OFF;
             break;
         case 'q':
             o->quiet = 1;
@@ -229,7 +239,7 @@ static int measure_alone(const compare_options *o, const ccb_operand *op, ccb_pr
             goto done;
         }
     }
-    if (ccb_measure_run(items, nitems, (int)o->cpu, mode, into, outcome) != 0)
+    if (ccb_measure_run(items, nitems, (int)o->cpu, mode, NULL, into, outcome) != 0)
         goto done;
     *scenario_failed = 0;
     for (size_t i = 0; i < into->nscenarios; i++)
@@ -275,6 +285,7 @@ typedef struct compare_run {
     char *floor_profile; /* a stored noise floor of another profile, not applied (malloc'd) */
     char *file_warn[MAX_WARNINGS]; /* what differs between two result files (malloc'd) */
     size_t nfile_warn;
+    ccb_counts counts; /* the count processes of both rounds (issue 13) */
 } compare_run;
 
 /* The first round's spec of a compare: both builds, the options' profile, cpu, blocks and
@@ -289,7 +300,8 @@ static ccb_abba_round round_spec(compare_run *c, const ccb_selection *sel, uint6
                             .seed = seed,
                             .mode = c->mode,
                             .side = {&c->op[0].out, &c->op[1].out},
-                            .guard = &c->guard[0]};
+                            .guard = &c->guard[0],
+                            .counts = &c->counts};
 }
 
 /* Analysis of a compare with nothing to re-measure: every regression stands. */
@@ -523,6 +535,18 @@ static int compare_builds(compare_run *c)
             describe(c->results[side], &c->op[side], c->o.profile, c->when) != 0)
             goto done;
     }
+    /* The count processes: each side's dumps kept in the cache, replaced by the next compare. */
+    char *keep = NULL;
+    if (asprintf(&keep, "%s/callgrind/last-compare", c->ctx.cache_dir) < 0) {
+        ccb_error_set("out of memory");
+        goto done;
+    }
+    int counts_rc = ccb_counts_init(&c->counts, c->o.counts, c->o.profile, 0, keep);
+    free(keep);
+    if (counts_rc != 0) {
+        status = cmd_exit_status();
+        goto done;
+    }
     /* Measure, analyse, and confirm what regressed (live.c, shared with bisect). */
     ccb_live live = {.round = round_spec(c, &c->o.sel, c->o.seed),
                      .op = {&c->op[0], &c->op[1]},
@@ -628,6 +652,18 @@ static int report(compare_run *c, int files)
     char *saved[2] = {NULL, NULL}, *warn[MAX_WARNINGS];
     size_t nwarn = 0;
 
+    /* A changed instruction count names the functions that changed (the first round's
+     * profiles, or the files'). */
+    const ccb_result *side_result[2];
+    for (int side = 0; side < 2; side++)
+        side_result[side] = c->results[side] ? c->results[side] : c->op[side].file;
+    if (ccb_compare_count_culprits(&c->cmp, side_result[0], side_result[1]) != 0)
+        goto done;
+    const char *kept = NULL;
+    if (ccb_counts_keep(&c->counts, &kept) != 0)
+        fprintf(stderr, "ccbench: warning: %s\n", ccb_error_message());
+    else if (kept && !c->o.quiet)
+        fprintf(stderr, "ccbench: raw callgrind output of both sides in %s\n", kept);
     nwarn = noise_warnings(&c->cmp, warn, MAX_WARNINGS);
     if (c->floor_profile && nwarn < MAX_WARNINGS &&
         asprintf(&warn[nwarn], "the stored noise floor of this build was measured at profile "
@@ -741,6 +777,7 @@ done:
         ccb_operand_release(&c.op[side]);
     }
     ccb_compare_release(&c.cmp);
+    ccb_counts_release(&c.counts);
     free(c.floor_profile);
     for (size_t i = 0; i < c.nfile_warn; i++)
         free(c.file_warn[i]);

@@ -31,6 +31,8 @@ static const char *origin_name(ccb_metric_origin o)
         return "driver";
     case CCB_FROM_MOCK:
         return "mock";
+    case CCB_FROM_COUNTS:
+        return "counts";
     }
     return "?";
 }

@@ -15,6 +15,7 @@
 #include "catalog.h"
 #include "cli.h"
 #include "commands.h"
+#include "counts.h"
 #include "error.h"
 #include "build.h"
 #include "gitref.h"
@@ -42,6 +43,7 @@ typedef struct run_options {
     ccb_color_mode color;
     int quiet;
     int save_note; /* --save-note: also store the result as HEAD's git note */
+    ccb_counts_mode counts; /* --counts / --no-counts */
     long cpu; /* -1: not pinned */
     const char *revisions; /* --revisions RANGE: each commit's tracker/ built and measured */
     int skip_existing;     /* --skip-existing: commits with this machine's note entry */
@@ -61,8 +63,10 @@ static const struct option longopts[] = {
     {"save-note", no_argument, NULL, 'S'},
     {"cpu", required_argument, NULL, 'c'},
     {"color", required_argument, NULL, 'C'},
-    {"revisions", required_argument, NULL, 'R'},
-    {"skip-existing", no_argument, NULL, 'K'},
+    {"counts", no_argument, NULL, 'K'},
+    {"no-counts", no_argument, NULL, 'N'},
+    {"revisions", required_argument, NULL, 'V'},
+    {"skip-existing", no_argument, NULL, 'E'},
     {NULL, 0, NULL, 0},
 };
 
@@ -116,14 +120,20 @@ static int parse_options(int argc, char **argv, run_options *o)
             if (ccb_cli_parse_report_format("run: --format", optarg, &o->format) != 0)
                 return -1;
             break;
-        case 'R':
+        case 'V':
             o->revisions = optarg;
             break;
-        case 'K':
+        case 'E':
             o->skip_existing = 1;
             break;
         case 'S':
             o->save_note = 1;
+            break;
+        case 'K':
+            o->counts = CCB_COUNTS_REQUIRED;
+            break;
+        case 'N':
+            o->counts = CCB_COUNTS_OFF;
             break;
         case 'q':
             o->quiet = 1;
@@ -169,17 +179,22 @@ static int plan_params(const run_options *o, const ccb_scenario_def *def, ccb_pl
     return ccb_plan_item_init(item, def, o->profile, &ov);
 }
 
-/* The plan of every selected scenario, run by EXE[0] (the scenario runner) or EXE[1] (the
- * floor). *n counts the items to release, also on failure. */
-static int plan(const run_options *o, const char *const exe[2], ccb_plan_item *items, size_t *n)
+/* --revisions: the plan of every selected scenario, run by the binaries of one build (the
+ * count runner too, unless counts are off). *n counts the items to release, also on
+ * failure. */
+static int plan(const run_options *o, const ccb_build_outputs *out, ccb_plan_item *items,
+                size_t *n)
 {
     for (size_t i = 0; i < o->sel.n; i++) {
         const ccb_scenario_def *def = o->sel.defs[i];
         int is_floor = strcmp(def->executable, CCB_FLOOR_EXECUTABLE) == 0;
         items[i].def = def;
-        items[i].executable = exe[is_floor] ? strdup(exe[is_floor]) : NULL;
+        items[i].executable = strdup(is_floor ? out->floor : out->runner);
         (*n)++;
         if (!items[i].executable)
+            return ccb_error_set("out of memory");
+        if (o->counts != CCB_COUNTS_OFF && ccb_counts_applies(def) &&
+            !(items[i].counts_executable = strdup(out->counts)))
             return ccb_error_set("out of memory");
         if (plan_params(o, def, &items[i]) != 0)
             return -1;
@@ -304,7 +319,8 @@ static int label_for_commit(ccb_result *r, const run_options *o, const rev_commi
 /* Build and measure commit C (the first of its tree) into *out. Returns 0, 1 when it does not
  * build (the message on stderr), or -1; *outcome says ^C. */
 static int measure_commit(const run_options *o, ccb_build_ctx *ctx, const rev_commit *c,
-                          time_t when, ccb_result **out, ccb_measure_outcome *outcome)
+                          time_t when, ccb_counts *counts, ccb_result **out,
+                          ccb_measure_outcome *outcome)
 {
     int rc = -1;
     ccb_operand op;
@@ -325,15 +341,14 @@ static int measure_commit(const run_options *o, ccb_build_ctx *ctx, const rev_co
         rc = 1;
         goto done;
     }
-    const char *exe[2] = {op.out.runner, op.out.floor};
     *out = ccb_result_new();
     if (!*out) {
         ccb_error_set("out of memory");
         goto done;
     }
-    if (plan(o, exe, items, &nitems) != 0 || describe(o, *out, &workdir, when) != 0 ||
-        ccb_measure_run(items, nitems, (int)o->cpu, ccb_progress_detect(o->quiet), *out, outcome) !=
-            0)
+    if (plan(o, &op.out, items, &nitems) != 0 || describe(o, *out, &workdir, when) != 0 ||
+        ccb_measure_run(items, nitems, (int)o->cpu, ccb_progress_detect(o->quiet), counts, *out,
+                        outcome) != 0)
         goto done;
     rc = *outcome == CCB_MEASURE_DONE ? ccb_result_compute_stats(*out) : 0;
 done:
@@ -374,12 +389,17 @@ static int run_revisions(const run_options *o)
     ccb_commit_list list = {.n = 0};
     rev_commit *cs = NULL;
     ccb_result *probe = NULL, *r = NULL;
+    ccb_counts counts;
     char *results_dir = NULL, *workdir = NULL;
     time_t when = time(NULL);
     size_t done_n = 0;
 
     memset(&ctx, 0, sizeof(ctx));
+    memset(&counts, 0, sizeof(counts));
     if (ccb_paths_tempdir_check() != 0)
+        goto done;
+    /* The builds are release runners; their call-level dumps are not kept per commit. */
+    if (ccb_counts_init(&counts, o->counts, o->profile, 0, NULL) != 0)
         goto done;
     if (ccb_build_ctx_open(&ctx, NULL, ccb_progress_detect(o->quiet)) != 0 ||
         ccb_revwalk_list(ctx.repo, o->revisions, 0, "run: --revisions", &list) != 0) {
@@ -447,7 +467,7 @@ static int run_revisions(const run_options *o)
             ccb_result_free(r);
             r = NULL;
             ccb_measure_outcome outcome = CCB_MEASURE_DONE;
-            int got = measure_commit(o, &ctx, c, when, &r, &outcome);
+            int got = measure_commit(o, &ctx, c, when, &counts, &r, &outcome);
             if (got < 0)
                 goto done;
             if (outcome == CCB_MEASURE_INTERRUPTED) {
@@ -490,6 +510,7 @@ done:
     ccb_result_free(r);
     free(results_dir);
     free(workdir);
+    ccb_counts_release(&counts);
     ccb_build_ctx_release(&ctx);
     return status;
 }
@@ -503,7 +524,12 @@ int cmd_run(int argc, char **argv)
     ccb_result *r = NULL;
     char *workdir = NULL, *path = NULL, *latest = NULL, *results_dir = NULL;
     char *executables[2] = {NULL, NULL}; /* [0] the scenario runner, [1] the floor */
+    char *counts_exe = NULL, *keep_dir = NULL;
+    int counts_missing = 0;
+    ccb_counts counts;
     time_t when = time(NULL);
+
+    memset(&counts, 0, sizeof(counts));
 
     memset(items, 0, sizeof(items));
     if (parse_options(argc, argv, &o) != 0)
@@ -526,9 +552,32 @@ int cmd_run(int argc, char **argv)
         if (!executables[is_floor] &&
             ccb_runner_find_executable(def->executable, &executables[is_floor]) != 0)
             goto done;
+        items[nitems].def = def;
+        items[nitems].executable = strdup(executables[is_floor]);
+        if (o.counts != CCB_COUNTS_OFF && ccb_counts_applies(def) && !counts_missing) {
+            /* Without the count runner the counts are a note, unless --counts asked for them. */
+            if (!counts_exe &&
+                ccb_runner_find_executable(CCB_COUNTS_EXECUTABLE, &counts_exe) != 0) {
+                if (o.counts == CCB_COUNTS_REQUIRED)
+                    goto done;
+                fprintf(stderr, "ccbench: count metrics unavailable: %s\n", ccb_error_message());
+                counts_missing = 1;
+            }
+        }
+        if (counts_exe && ccb_counts_applies(def)) {
+            items[nitems].counts_executable = strdup(counts_exe);
+            if (!items[nitems].counts_executable) {
+                ccb_error_set("out of memory");
+                nitems++;
+                goto done;
+            }
+        }
+        if (!items[nitems].executable || plan_params(&o, def, &items[nitems]) != 0) {
+            nitems++;
+            goto done;
+        }
+        nitems++;
     }
-    if (plan(&o, (const char *const *)executables, items, &nitems) != 0)
-        goto done;
 
     r = ccb_result_new();
     if (!r) {
@@ -548,9 +597,29 @@ int cmd_run(int argc, char **argv)
     if (!o.out && ccb_paths_results_dir(workdir, &results_dir) != 0)
         goto done;
 
+    /* The raw callgrind dumps are kept beside the result file. */
+    if (o.out) {
+        if (ccb_counts_keep_dir_for(o.out, &keep_dir) != 0)
+            goto done;
+    } else {
+        char *planned = NULL;
+        int planned_rc = ccb_paths_result_file(results_dir, when, r->label, &planned);
+        if (planned_rc == 0)
+            planned_rc = ccb_counts_keep_dir_for(planned, &keep_dir);
+        free(planned);
+        if (planned_rc != 0)
+            goto done;
+    }
+    if (ccb_counts_init(&counts, counts_exe ? o.counts : CCB_COUNTS_OFF, o.profile,
+                        ccb_counts_this_build_sanitized(), keep_dir) != 0) {
+        status = cmd_exit_status();
+        goto done;
+    }
+
     status = CCB_EXIT_FAILURE;
     ccb_measure_outcome outcome = CCB_MEASURE_DONE;
-    if (ccb_measure_run(items, nitems, (int)o.cpu, ccb_progress_detect(o.quiet), r, &outcome) != 0)
+    if (ccb_measure_run(items, nitems, (int)o.cpu, ccb_progress_detect(o.quiet), &counts, r,
+                        &outcome) != 0)
         goto done;
     if (outcome == CCB_MEASURE_INTERRUPTED) {
         ccb_error_set("interrupted: the children were stopped and no result was written");
@@ -593,11 +662,17 @@ int cmd_run(int argc, char **argv)
         status = CCB_EXIT_USAGE;
         goto done;
     }
+    const char *kept = NULL;
+    if (ccb_counts_keep(&counts, &kept) != 0)
+        goto done;
     if (!o.quiet) {
         if (latest)
             fprintf(stderr, "ccbench: result written to %s (and %s)\n", path, latest);
         else
             fprintf(stderr, "ccbench: result written to %s\n", path);
+        if (kept)
+            fprintf(stderr, "ccbench: raw callgrind output in %s (callgrind_annotate FILE)\n",
+                    kept);
     }
     if (o.save_note && save_note(r, NULL, o.quiet) != 0) {
         status = CCB_EXIT_USAGE;
@@ -609,6 +684,9 @@ done:
         ccb_plan_item_release(&items[i]);
     free(executables[0]);
     free(executables[1]);
+    free(counts_exe);
+    free(keep_dir);
+    ccb_counts_release(&counts);
     ccb_result_free(r);
     free(workdir);
     free(results_dir);

@@ -10,6 +10,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "counts.h"
 #include "error.h"
 #include "interrupt.h"
 #include "sample.h"
@@ -24,6 +25,7 @@ typedef struct interleave {
     ccb_compare *cmp;
     size_t sample_index; /* unique log names across both sides */
     ccb_abba_guard *guard; /* may be NULL */
+    ccb_counts *counts;    /* may be NULL */
 } interleave;
 
 static uint64_t now_ns(void)
@@ -42,12 +44,65 @@ static void reduce_process(const ccb_scenario_result *s, const size_t *before, d
     }
 }
 
+/* The count processes of one scenario, the sides alternating (native, then instructions),
+ * each side's profile reduced, and every count metric's per-process values handed to the
+ * compare (unpaired: a count needs no pairing, its spread is its own). */
+static int count_item(interleave *il, const ccb_plan_item *item, const ccb_runner_ctx *ctx,
+                      ccb_scenario_result *s[2], int *interrupted)
+{
+    static const char *const tag[2] = {"base", "cand"};
+    ccb_counts *c = il->counts;
+    const ccb_scenario_def *def = item->def;
+    if (!c || !c->enabled || !ccb_counts_applies(def))
+        return 0;
+    for (int instructions = 0; instructions < 2; instructions++) {
+        unsigned int n = instructions ? (c->valgrind ? c->instr_procs : 0) : c->native_procs;
+        for (unsigned int i = 0; i < n; i++) {
+            for (int k = 0; k < 2; k++) {
+                int side = (int)(i + (unsigned)k) % 2; /* A B, B A, ... */
+                ccb_sample_status status = CCB_SAMPLE_OK;
+                if (ccb_counts_process(c, ctx, item, il->side[side]->counts, instructions,
+                                       tag[side], s[side], &status) != 0)
+                    return -1;
+                if (status == CCB_SAMPLE_INTERRUPTED || ccb_interrupt_requested()) {
+                    *interrupted = 1;
+                    return 0;
+                }
+            }
+        }
+    }
+    for (int side = 0; side < 2; side++) {
+        if (ccb_counts_finish(c, s[side]) != 0)
+            return -1;
+        for (size_t k = 0; k < s[side]->nmetrics; k++) {
+            const ccb_metric_result *mr = &s[side]->metrics[k];
+            const ccb_metric_def *md = ccb_catalog_metric(def, mr->name);
+            if (!md || md->origin != CCB_FROM_COUNTS)
+                continue;
+            ccb_compare_metric *cm = ccb_compare_metric_get(il->cmp, def->name, md->name,
+                                                            md->unit, md->direction, md->kind);
+            double *rep = NULL;
+            size_t nrep = 0;
+            if (!cm || ccb_metric_replicates(mr, &rep, &nrep) != 0)
+                return -1;
+            for (size_t j = 0; j < nrep; j++) {
+                if (ccb_compare_add_value(cm, side, rep[j]) != 0) {
+                    free(rep);
+                    return -1;
+                }
+            }
+            free(rep);
+        }
+    }
+    return 0;
+}
+
 static int interleave_item(void *payload, size_t index, ccb_plan_item *item,
                            const ccb_runner_ctx *ctx, ccb_progress *progress, int *interrupted)
 {
     interleave *il = payload;
     const ccb_scenario_def *def = item->def;
-    size_t nm = def->metric_count;
+    size_t nm = ccb_counts_timed_metrics(def); /* the count metrics come from count_item */
     int rc = -1;
     size_t *before = calloc(nm ? nm : 1, sizeof(*before));
     double *vals = calloc((nm ? nm : 1) * 4, sizeof(*vals)); /* [side][slot][metric] */
@@ -133,6 +188,8 @@ static int interleave_item(void *payload, size_t index, ccb_plan_item *item,
                 goto done;
         }
     }
+    if (!*interrupted && count_item(il, item, ctx, s, interrupted) != 0)
+        goto done;
     if (il->guard && il->guard->n < CCB_SELECTION_MAX) {
         ccb_guard_snapshot quiet_after;
         ccb_guard_snapshot_take(&quiet_after, ccb_child_server_cpu_ms(ctx->server));
@@ -170,8 +227,12 @@ done:
 static int measure_items(const ccb_abba_round *r, ccb_plan_item *items, size_t count,
                          ccb_result *results[2], ccb_compare *cmp, ccb_measure_outcome *outcome)
 {
-    interleave il = {
-        .side = r->side, .blocks = r->blocks, .results = results, .cmp = cmp, .guard = r->guard};
+    interleave il = {.side = r->side,
+                     .blocks = r->blocks,
+                     .results = results,
+                     .cmp = cmp,
+                     .guard = r->guard,
+                     .counts = r->counts};
     if (r->budget_ms && count)
         il.share_ns = (uint64_t)r->budget_ms * 1000000ULL / count;
     for (size_t i = 0; i < count; i++)

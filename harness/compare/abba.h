@@ -37,6 +37,9 @@ typedef struct ccb_abba_round {
     ccb_progress_mode mode;
     const ccb_build_outputs *side[2];
     ccb_abba_guard *guard; /* may be NULL: receives a reading per scenario measured */
+    /* May be NULL: no count processes. Else each scenario with count metrics gets them after
+     * its blocks, the sides alternating, run by each side's counts runner (issue 13). */
+    ccb_counts *counts;
 } ccb_abba_round;
 
 /* Plans the items of R->sel (profile, cpu), measures them in R->blocks blocks each, and

@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "count_verdict.h"
 #include "error.h"
 
 void ccb_compare_init(ccb_compare *c, int paired)
@@ -25,6 +26,8 @@ static void metric_release(ccb_compare_metric *m)
     free(m->base);
     free(m->cand);
     free(m->blocks);
+    for (size_t i = 0; i < m->nculprits; i++)
+        free(m->culprits[i].name);
 }
 
 void ccb_compare_release(ccb_compare *c)
@@ -329,7 +332,7 @@ int ccb_compare_analyse(ccb_compare *c, const ccb_thresholds *t)
         if (m->nbase == 0 || m->ncand == 0)
             m->verdict = CCB_VERDICT_UNCHANGED;
         else if (m->kind == CCB_KIND_COUNT)
-            m->verdict = ccb_stats_verdict_count(m->base_median, m->cand_median, hib);
+            m->verdict = ccb_compare_count_verdict(m);
         else
             m->verdict = timing_verdict(m, hib);
         if (m->verdict == CCB_VERDICT_INCONCLUSIVE && !m->as_difference) {

@@ -17,6 +17,9 @@
 #include "stats.h"
 #include "thresholds.h"
 
+/* Functions named for a changed instruction count. */
+#define CCB_MAX_CULPRITS 5
+
 /* What the confirm round said of a metric that regressed in the first round. */
 typedef enum ccb_confirm {
     CCB_CONFIRM_NONE = 0,       /* not regressed in round 1: nothing to confirm */
@@ -61,6 +64,16 @@ typedef struct ccb_compare_metric {
     double diff, diff_low, diff_high;
     size_t units;         /* replicates the test used: ABBA blocks (live) or processes (files) */
     double min_p;         /* smallest two-sided p the test could reach at `units`; NAN unknown */
+    /* Count metrics (compare/count_verdict.c): the larger relative range of the two sides' values
+     * (0: both constant), and, for a changed instruction count, the functions whose
+     * inclusive cost changed most (names owned). */
+    double count_spread;
+    size_t count_modes; /* the most modes one side's values showed (2: a bimodal call) */
+    struct ccb_culprit {
+        char *name;
+        double base, cand;
+    } culprits[CCB_MAX_CULPRITS];
+    size_t nculprits;
 } ccb_compare_metric;
 
 /* What one scenario of a live round cost: the blocks it got and each side's time, from the

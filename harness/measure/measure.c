@@ -17,11 +17,14 @@
 #include "mockapi.h"
 #endif
 #include "paths.h"
+#include "counts.h"
 #include "sample.h"
 
 void ccb_plan_item_release(ccb_plan_item *item)
 {
     free(item->executable);
+    free(item->counts_executable);
+    item->counts_executable = NULL;
     cJSON_Delete(item->params);
     cJSON_Delete(item->runner_params);
     item->executable = NULL;
@@ -80,10 +83,16 @@ int ccb_plan_item_init(ccb_plan_item *item, const ccb_scenario_def *def, ccb_pro
 }
 
 /* The samples of one scenario (ccb_measure_item_fn of ccb_measure_run; payload: the result). */
+typedef struct run_payload {
+    ccb_result *into;
+    ccb_counts *counts;
+} run_payload;
+
 static int measure_samples(void *payload, size_t index, ccb_plan_item *item,
                            const ccb_runner_ctx *ctx, ccb_progress *progress, int *interrupted)
 {
-    ccb_result *into = payload;
+    run_payload *rp = payload;
+    ccb_result *into = rp->into;
     (void)index;
     ccb_scenario_result *s = ccb_result_add_scenario(into, item->def->name);
     if (!s)
@@ -91,7 +100,8 @@ static int measure_samples(void *payload, size_t index, ccb_plan_item *item,
     cJSON_Delete(s->params);
     s->params = item->params;
     item->params = NULL;
-    for (size_t m = 0; m < item->def->metric_count; m++) {
+    /* Count metrics are added by the count processes, when they can be counted. */
+    for (size_t m = 0; m < ccb_counts_timed_metrics(item->def); m++) {
         if (!ccb_scenario_add_metric(s, &item->def->metrics[m]))
             return -1;
     }
@@ -105,6 +115,12 @@ static int measure_samples(void *payload, size_t index, ccb_plan_item *item,
             return 0;
         }
         ccb_progress_sample(progress, status == CCB_SAMPLE_OK);
+    }
+    if (rp->counts && item->counts_executable) {
+        /* `s` may have moved: the result's scenarios array only grows between items. */
+        s = &into->scenarios[into->nscenarios - 1];
+        return ccb_counts_measure(rp->counts, ctx, item, item->counts_executable, "run", s,
+                                  interrupted);
     }
     return 0;
 }
@@ -253,9 +269,10 @@ static int measure_item(ccb_measure_item_fn fn, void *payload, size_t index, ccb
 }
 
 int ccb_measure_run(ccb_plan_item *items, size_t count, int cpu, ccb_progress_mode mode,
-                    ccb_result *into, ccb_measure_outcome *outcome)
+                    ccb_counts *counts, ccb_result *into, ccb_measure_outcome *outcome)
 {
-    return ccb_measure_each(items, count, cpu, mode, measure_samples, into, outcome);
+    run_payload rp = {into, counts};
+    return ccb_measure_each(items, count, cpu, mode, measure_samples, &rp, outcome);
 }
 
 int ccb_measure_each(ccb_plan_item *items, size_t count, int cpu, ccb_progress_mode mode,

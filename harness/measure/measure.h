@@ -18,6 +18,7 @@
 typedef struct ccb_plan_item {
     const ccb_scenario_def *def;
     char *executable;        /* absolute path, owned */
+    char *counts_executable; /* the count runner (ccbench-counts), owned; NULL: no counts */
     cJSON *params;           /* recorded in the result (moved into it), owned */
     cJSON *runner_params;    /* passed as --param key=value, owned */
     unsigned int samples;    /* processes to run */
@@ -51,11 +52,14 @@ typedef enum ccb_measure_outcome {
     CCB_MEASURE_INTERRUPTED = 1, /* ^C: the result is partial and must not be written */
 } ccb_measure_outcome;
 
+typedef struct ccb_counts ccb_counts;
+
 /* Run every sample of ITEMS in order, appending one scenario per item to INTO (the item's
- * params move into it). CPU pins children (-1: no pinning). Returns 0 with *outcome, or -1
- * with a message when the harness itself failed. */
+ * params move into it), then, with COUNTS (may be NULL) and an item's counts_executable, that
+ * scenario's count processes (counts.h). CPU pins children (-1: no pinning). Returns 0 with
+ * *outcome, or -1 with a message when the harness itself failed. */
 int ccb_measure_run(ccb_plan_item *items, size_t count, int cpu, ccb_progress_mode progress,
-                    ccb_result *into, ccb_measure_outcome *outcome);
+                    ccb_counts *counts, ccb_result *into, ccb_measure_outcome *outcome);
 
 /* The loop behind ccb_measure_run with the samples of one item left to FN: the temp dir, ^C
  * handling, progress (item->samples steps per item) and the item's services (mock API) are

@@ -66,6 +66,22 @@ done:
     return rc;
 }
 
+/* What a count process could not count, and why: kept once per counter in the scenario. */
+static int merge_unavailable(const cJSON *json, ccb_scenario_result *into)
+{
+    const cJSON *u = NULL;
+    cJSON_ArrayForEach(u, cJSON_GetObjectItemCaseSensitive(json, "unavailable"))
+    {
+        if (!into->unavailable && !(into->unavailable = cJSON_CreateObject()))
+            return ccb_error_set("out of memory");
+        if (cJSON_GetObjectItemCaseSensitive(into->unavailable, u->string))
+            continue;
+        if (!cJSON_AddStringToObject(into->unavailable, u->string, u->valuestring))
+            return ccb_error_set("out of memory");
+    }
+    return 0;
+}
+
 /* ---------------------------------------------------------------------------------------- */
 /* Text helpers for failure details */
 
@@ -191,8 +207,8 @@ static const char *signal_name(int sig)
 
 /* Check the sample object against the catalog; on a problem, describe it in T. Returns 1
  * for ok=true and valid, 0 for ok=false (reason/detail filled), -1 for bad output. */
-static int check_sample(const cJSON *json, const ccb_scenario_def *def, text *t, char **reason,
-                        char **detail)
+static int check_sample(const cJSON *json, const ccb_scenario_def *def, int counting, text *t,
+                        char **reason, char **detail)
 {
     const cJSON *schema = cJSON_GetObjectItemCaseSensitive(json, "schema");
     if (!cJSON_IsString(schema) || strcmp(schema->valuestring, CCB_SAMPLE_SCHEMA) != 0) {
@@ -238,11 +254,28 @@ static int check_sample(const cJSON *json, const ccb_scenario_def *def, text *t,
         text_add(t, "field metrics: expected an object");
         return -1;
     }
+    /* A count process reports the counts it could take (the others are "unavailable"); a
+     * timing process every runner metric. */
+    const cJSON *unavailable = cJSON_GetObjectItemCaseSensitive(json, "unavailable");
+    const cJSON *u = NULL;
+    if (unavailable && !cJSON_IsObject(unavailable)) {
+        text_add(t, "field unavailable: expected an object");
+        return -1;
+    }
+    cJSON_ArrayForEach(u, unavailable)
+    {
+        if (!cJSON_IsString(u)) {
+            text_add(t, "field unavailable.%s: expected a string", u->string ? u->string : "?");
+            return -1;
+        }
+    }
     for (size_t i = 0; i < def->metric_count; i++) {
         const ccb_metric_def *m = &def->metrics[i];
-        if (m->origin != CCB_FROM_RUNNER)
+        if (m->origin != (counting ? CCB_FROM_COUNTS : CCB_FROM_RUNNER))
             continue;
         const cJSON *values = cJSON_GetObjectItemCaseSensitive(metrics, m->name);
+        if (!values && counting)
+            continue;
         if (!values) {
             text_add(t, "field metrics.%s: missing", m->name);
             return -1;
@@ -267,12 +300,19 @@ static int check_sample(const cJSON *json, const ccb_scenario_def *def, text *t,
 
 /* Add a valid sample's values: the runner's arrays and the driver's own measurements. */
 static int add_values(const cJSON *json, const ccb_scenario_def *def, const ccb_child_result *child,
-                      const double *mock_values, ccb_scenario_result *into)
+                      const double *mock_values, int counting, ccb_scenario_result *into)
 {
     const cJSON *metrics = json ? cJSON_GetObjectItemCaseSensitive(json, "metrics") : NULL;
     for (size_t i = 0; i < def->metric_count; i++) {
         const ccb_metric_def *m = &def->metrics[i];
+        /* Count metrics come only from count processes, and only those they could take. */
+        if ((m->origin == CCB_FROM_COUNTS) != (counting != 0))
+            continue;
+        if (counting && !cJSON_GetObjectItemCaseSensitive(metrics, m->name))
+            continue;
         ccb_metric_result *mr = ccb_scenario_find_metric(into, m->name);
+        if (!mr && counting)
+            mr = ccb_scenario_add_metric(into, m);
         if (!mr)
             return ccb_error_set("internal: metric %s.%s was not set up", def->name, m->name);
         size_t before = mr->n;
@@ -290,6 +330,7 @@ static int add_values(const cJSON *json, const ccb_scenario_def *def, const ccb_
                 return -1;
             break;
         case CCB_FROM_RUNNER:
+        case CCB_FROM_COUNTS:
             cJSON_ArrayForEach(item, cJSON_GetObjectItemCaseSensitive(metrics, m->name))
             {
                 if (ccb_metric_add_sample(mr, item->valuedouble) != 0)
@@ -334,21 +375,29 @@ static int merge_params(const cJSON *json, ccb_scenario_result *into)
 
 /* argv for the child: NAME, "--param key=value" for each member of PARAMS (numbers without
  * a needless ".0"), "--result-fd 3". *out has *slots entries, NULL-padded. */
-static int build_argv(const ccb_scenario_def *def, const char *path, const cJSON *params,
-                      int protocol, char ***out, size_t *slots)
+static int build_argv(const ccb_scenario_def *def, const char *path, const ccb_count_spec *count,
+                      const cJSON *params, int protocol, char ***out, size_t *slots)
 {
-    size_t count = 0, n = 0;
+    size_t count_params = 0, n = 0, nprefix = 0;
     const cJSON *p = NULL;
-    cJSON_ArrayForEach(p, params) count++;
-    *slots = 2 * count + 6;
+    cJSON_ArrayForEach(p, params) count_params++;
+    while (count && count->prefix && count->prefix[nprefix])
+        nprefix++;
+    *slots = 2 * count_params + nprefix + 9;
     char **argv = calloc(*slots, sizeof(char *));
     if (!argv)
         return ccb_error_set("out of memory");
     *out = argv;
+    for (size_t i = 0; i < nprefix; i++)
+        argv[n++] = strdup(count->prefix[i]);
     const char *base = strrchr(path, '/');
-    argv[n++] = strdup(base ? base + 1 : path);
+    argv[n++] = strdup(nprefix ? path : base ? base + 1 : path);
     if (protocol) {
         argv[n++] = strdup(def->name);
+        if (count) {
+            argv[n++] = strdup("--counts");
+            argv[n++] = strdup(count->mode);
+        }
         cJSON_ArrayForEach(p, params)
         {
             char *kv = NULL;
@@ -386,9 +435,10 @@ static void free_argv(char **argv, size_t slots)
     free(argv);
 }
 
-int ccb_runner_sample(const ccb_runner_ctx *ctx, const ccb_scenario_def *def, const char *path,
-                      const cJSON *runner_params, unsigned int timeout_ms, size_t index,
-                      ccb_scenario_result *into, ccb_sample_status *status)
+static int run_sample(const ccb_runner_ctx *ctx, const ccb_scenario_def *def, const char *path,
+                      const ccb_count_spec *count, const cJSON *runner_params,
+                      unsigned int timeout_ms, size_t index, ccb_scenario_result *into,
+                      ccb_sample_status *status)
 {
     int rc = -1, child_ran = 0;
     char **argv = NULL;
@@ -401,9 +451,10 @@ int ccb_runner_sample(const ccb_runner_ctx *ctx, const ccb_scenario_def *def, co
     /* The floor links only libc and speaks no protocol: no arguments, no result fd. */
     int protocol = strcmp(def->executable, CCB_FLOOR_EXECUTABLE) != 0;
 
-    if (build_argv(def, path, runner_params, protocol, &argv, &argv_slots) != 0)
+    if (build_argv(def, path, count, runner_params, protocol, &argv, &argv_slots) != 0)
         goto done;
-    if (asprintf(&log_path, "%s/%s-%zu.log", ctx->tmpdir, def->name, index) < 0) {
+    if (asprintf(&log_path, "%s/%s%s%s-%zu.log", ctx->tmpdir, def->name, count ? "-" : "",
+                 count ? count->mode : "", index) < 0) {
         log_path = NULL;
         ccb_error_set("out of memory");
         goto done;
@@ -411,7 +462,7 @@ int ccb_runner_sample(const ccb_runner_ctx *ctx, const ccb_scenario_def *def, co
     ccb_child_spec spec = {
         .helper = ctx->helper,
         .server = ctx->server,
-        .path = path,
+        .path = count && count->prefix ? count->prefix[0] : path,
         .argv = argv,
         .result_pipe = protocol,
         .timeout_ms = timeout_ms,
@@ -420,8 +471,10 @@ int ccb_runner_sample(const ccb_runner_ctx *ctx, const ccb_scenario_def *def, co
         .cwd = ctx->tmpdir,
         .max_output = MAX_SAMPLE_OUTPUT,
     };
-    if (ctx->mock && ctx->mock->reset)
-        ctx->mock->reset(ctx->mock->payload);
+    /* Count processes are not judged by what the mock saw: their timings are not kept. */
+    const ccb_mock_reader *mock = count ? NULL : ctx->mock;
+    if (mock && mock->reset)
+        mock->reset(mock->payload);
     if (ccb_child_run(&spec, &child) != 0)
         goto done;
     child_ran = 1;
@@ -485,7 +538,7 @@ int ccb_runner_sample(const ccb_runner_ctx *ctx, const ccb_scenario_def *def, co
             add_log_tail(&t, log_path);
             break;
         }
-        verdict = check_sample(json, def, &t, &reason, &detail);
+        verdict = check_sample(json, def, count != NULL, &t, &reason, &detail);
         if (verdict < 0) {
             reason = strdup(CCB_REASON_BAD_OUTPUT);
             text_add(&t, " (in the result on fd 3)");
@@ -494,14 +547,14 @@ int ccb_runner_sample(const ccb_runner_ctx *ctx, const ccb_scenario_def *def, co
     }
 
     double *mock_values = NULL;
-    if (verdict == 1 && ctx->mock) {
+    if (verdict == 1 && mock) {
         char why[512] = "";
         mock_values = calloc(def->metric_count, sizeof(*mock_values));
         if (!mock_values) {
             ccb_error_set("out of memory");
             goto done;
         }
-        int seen = ctx->mock->collect(ctx->mock->payload, def,
+        int seen = mock->collect(mock->payload, def,
                                       cJSON_GetObjectItemCaseSensitive(json, "marks"),
                                       mock_values, why, sizeof(why));
         if (seen < 0) {
@@ -524,17 +577,21 @@ int ccb_runner_sample(const ccb_runner_ctx *ctx, const ccb_scenario_def *def, co
         .nvcsw = child.nvcsw,
         .nivcsw = child.nivcsw,
     };
-    /* A child that never started is not a process whose noise we could describe. */
-    if (child.end != CCB_CHILD_SPAWN_FAILED && ccb_scenario_add_process(into, &meta) != 0) {
+    /* A child that never started is not a process whose noise we could describe; a count
+     * process is not a timing process. */
+    if (!count && child.end != CCB_CHILD_SPAWN_FAILED && ccb_scenario_add_process(into, &meta) != 0) {
         free(mock_values);
         goto done;
     }
     if (verdict == 1) {
-        int added = add_values(json, def, &child, mock_values, into);
+        int added = add_values(json, def, &child, mock_values, count != NULL, into);
         free(mock_values);
-        if (added != 0 || (json && merge_params(json, into) != 0))
+        if (added != 0)
             goto done;
-        into->samples_ok++;
+        if (json && (count ? merge_unavailable(json, into) : merge_params(json, into)) != 0)
+            goto done;
+        if (!count) /* a count process is not one of the scenario's timing samples */
+            into->samples_ok++;
         *status = CCB_SAMPLE_OK;
     } else {
         free(mock_values);
@@ -542,7 +599,15 @@ int ccb_runner_sample(const ccb_runner_ctx *ctx, const ccb_scenario_def *def, co
             ccb_error_set("out of memory recording a failure of %s", def->name);
             goto done;
         }
-        if (ccb_scenario_add_failure(into, reason, verdict == 0 ? detail : t.s) != 0)
+        const char *what = verdict == 0 ? detail : t.s;
+        char *labelled = NULL;
+        if (count && asprintf(&labelled, "count process (%s): %s", count->mode, what) < 0) {
+            ccb_error_set("out of memory");
+            goto done;
+        }
+        int added = ccb_scenario_add_failure(into, reason, labelled ? labelled : what);
+        free(labelled);
+        if (added != 0)
             goto done;
         into->samples_failed++;
         *status = CCB_SAMPLE_FAILED;
@@ -558,4 +623,19 @@ done:
     free(log_path);
     free_argv(argv, argv_slots);
     return rc;
+}
+
+int ccb_runner_sample(const ccb_runner_ctx *ctx, const ccb_scenario_def *def, const char *path,
+                      const cJSON *runner_params, unsigned int timeout_ms, size_t index,
+                      ccb_scenario_result *into, ccb_sample_status *status)
+{
+    return run_sample(ctx, def, path, NULL, runner_params, timeout_ms, index, into, status);
+}
+
+int ccb_runner_count_sample(const ccb_runner_ctx *ctx, const ccb_scenario_def *def,
+                            const char *path, const ccb_count_spec *count,
+                            const cJSON *runner_params, unsigned int timeout_ms, size_t index,
+                            ccb_scenario_result *into, ccb_sample_status *status)
+{
+    return run_sample(ctx, def, path, count, runner_params, timeout_ms, index, into, status);
 }

@@ -18,6 +18,7 @@
 
 #define CCB_SCENARIO_EXECUTABLE "ccbench-scenario"
 #define CCB_FLOOR_EXECUTABLE "ccbench-floor"
+#define CCB_COUNTS_EXECUTABLE "ccbench-counts"
 
 typedef enum ccb_sample_status {
     CCB_SAMPLE_OK = 0,          /* valid: samples added */
@@ -57,5 +58,20 @@ int ccb_runner_find_executable(const char *executable, char **out);
 int ccb_runner_sample(const ccb_runner_ctx *ctx, const ccb_scenario_def *def, const char *path,
                       const cJSON *runner_params, unsigned int timeout_ms, size_t index,
                       ccb_scenario_result *into, ccb_sample_status *status);
+
+/* A count process (issue 13): `ccbench-counts NAME --counts MODE ...`, under PREFIX (a
+ * NULL-terminated argv whose [0] is an absolute path, e.g. valgrind and its options) when
+ * set. Its valid answer adds only count metrics (origin CCB_FROM_COUNTS, created in INTO on
+ * first value) and the counters it could not take to INTO->unavailable; it adds no process
+ * meta (its timings are perturbed by the counting) and no parameters. A failure is recorded
+ * like any sample's, its detail naming the count process. */
+typedef struct ccb_count_spec {
+    const char *mode;          /* "native" or "instructions" */
+    const char *const *prefix; /* NULL: run PATH itself */
+} ccb_count_spec;
+int ccb_runner_count_sample(const ccb_runner_ctx *ctx, const ccb_scenario_def *def,
+                            const char *path, const ccb_count_spec *count,
+                            const cJSON *runner_params, unsigned int timeout_ms, size_t index,
+                            ccb_scenario_result *into, ccb_sample_status *status);
 
 #endif

@@ -45,6 +45,8 @@ static void free_scenario(ccb_scenario_result *s)
     }
     free(s->metrics);
     free(s->processes);
+    cJSON_Delete(s->unavailable);
+    cJSON_Delete(s->profile);
 }
 
 void ccb_result_free(ccb_result *r)
@@ -430,6 +432,16 @@ static cJSON *scenario_to_json(const ccb_scenario_result *s, builder *b)
         push(metrics, metric_to_json(&s->metrics[i], b), b);
     for (size_t i = 0; i < s->nprocesses; i++)
         push(processes, process_to_json(&s->processes[i], b), b);
+    /* Count metrics (issue 13): absent when no count ran, so older readers see nothing new. */
+    const cJSON *extra[2] = {s->unavailable, s->profile};
+    const char *key[2] = {"unavailable", "profile"};
+    for (int i = 0; i < 2; i++) {
+        cJSON *copy = extra[i] ? cJSON_Duplicate(extra[i], 1) : NULL;
+        if (extra[i] && (!copy || !cJSON_AddItemToObject(o, key[i], copy))) {
+            cJSON_Delete(copy);
+            b->ok = 0;
+        }
+    }
     return o;
 }
 

@@ -56,6 +56,11 @@ typedef struct ccb_scenario_result {
     size_t nmetrics;
     ccb_process_meta *processes;
     size_t nprocesses;
+    /* Count metrics (issue 13): counter -> why it could not be taken (object of strings;
+     * NULL: none), and the instruction profile: call -> {"total", "functions": [[name,
+     * inclusive], ...]} (NULL: none). Owned. */
+    cJSON *unavailable;
+    cJSON *profile;
 } ccb_scenario_result;
 
 typedef struct ccb_git_info {

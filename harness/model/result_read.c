@@ -239,6 +239,49 @@ static int read_array(ccb_jreader *rd, const cJSON *o, const char *key, int opti
     return 0;
 }
 
+/* "unavailable" (counter -> reason) and "profile" (call -> {"total": N, "functions":
+ * [[name, inclusive], ...]}) of a scenario with count metrics: optional, checked whole. */
+static int read_counts_extra(ccb_jreader *rd, const cJSON *o, ccb_scenario_result *s)
+{
+    const cJSON *u = cJSON_GetObjectItemCaseSensitive(o, "unavailable");
+    const cJSON *p = cJSON_GetObjectItemCaseSensitive(o, "profile");
+    const cJSON *e = NULL;
+    if (u && !cJSON_IsObject(u))
+        return ccb_jr_error(rd, "unavailable", "expected an object, got %s", ccb_json_type_name(u));
+    cJSON_ArrayForEach(e, u)
+    {
+        if (!cJSON_IsString(e))
+            return ccb_jr_error(rd, "unavailable", "member %s: expected a string", e->string);
+    }
+    if (p && !cJSON_IsObject(p))
+        return ccb_jr_error(rd, "profile", "expected an object, got %s", ccb_json_type_name(p));
+    cJSON_ArrayForEach(e, p)
+    {
+        const cJSON *total = cJSON_GetObjectItemCaseSensitive(e, "total");
+        const cJSON *fns = cJSON_GetObjectItemCaseSensitive(e, "functions");
+        const cJSON *f = NULL;
+        if (!cJSON_IsObject(e) || !cJSON_IsNumber(total) || !cJSON_IsArray(fns))
+            return ccb_jr_error(rd, "profile",
+                                "member %s: expected {\"total\": number, \"functions\": array}",
+                                e->string);
+        cJSON_ArrayForEach(f, fns)
+        {
+            if (!cJSON_IsArray(f) || cJSON_GetArraySize(f) != 2 ||
+                !cJSON_IsString(cJSON_GetArrayItem(f, 0)) ||
+                !cJSON_IsNumber(cJSON_GetArrayItem(f, 1)))
+                return ccb_jr_error(rd, "profile",
+                                    "member %s.functions: expected [name, inclusive] pairs",
+                                    e->string);
+        }
+    }
+    if ((u && !(s->unavailable = cJSON_Duplicate(u, 1))) ||
+        (p && !(s->profile = cJSON_Duplicate(p, 1)))) {
+        ccb_error_set("out of memory reading %s", rd->origin);
+        return -1;
+    }
+    return 0;
+}
+
 /* One element of "scenarios", appended to the result. */
 static int read_scenario(ccb_jreader *rd, const cJSON *o, void *parent)
 {
@@ -267,7 +310,7 @@ static int read_scenario(ccb_jreader *rd, const cJSON *o, void *parent)
         get_size(rd, o, "samples_failed", &s->samples_failed) ||
         read_array(rd, o, "failures", 0, s, read_failure) ||
         read_array(rd, o, "metrics", 0, s, read_metric) ||
-        read_array(rd, o, "processes", 1, s, read_process))
+        read_array(rd, o, "processes", 1, s, read_process) || read_counts_extra(rd, o, s))
         goto done;
     rc = 0;
 done:
@@ -454,6 +497,30 @@ done:
 
 /* A NUL in the text: raw (cJSON would stop there and ignore what follows) or as \u0000 in a
  * string (the decoded C string would end there). The offset of the first, or -1. */
+/* 1 when TEXT stops inside a string or with an object or array still open: a file cut short
+ * (cJSON may point at the start of the value it could not finish, far from the end). */
+static int ends_unclosed(const char *text, size_t len)
+{
+    long depth = 0;
+    int in_string = 0;
+    for (size_t i = 0; i < len; i++) {
+        char c = text[i];
+        if (in_string) {
+            if (c == '\\')
+                i++;
+            else if (c == '"')
+                in_string = 0;
+        } else if (c == '"') {
+            in_string = 1;
+        } else if (c == '{' || c == '[') {
+            depth++;
+        } else if (c == '}' || c == ']') {
+            depth--;
+        }
+    }
+    return in_string || depth > 0;
+}
+
 static long find_nul(const char *text, size_t len)
 {
     const char *raw = memchr(text, '\0', len);
@@ -523,7 +590,7 @@ int ccb_json_read_file(const char *path, const char *what, cJSON **out)
     if (!json) {
         /* cJSON reports the last byte when it ran out of input. */
         size_t at = end && end >= text ? (size_t)(end - text) : 0;
-        if (at + 1 >= len)
+        if (at + 1 >= len || ends_unclosed(text, len))
             ccb_error_set("%s: not valid JSON: it ends in the middle of a value (truncated?). "
                           "Is this all of %s?",
                           path, what);

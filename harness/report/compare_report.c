@@ -126,7 +126,14 @@ static void fill_row(row *r, const ccb_compare_metric *m)
     snprintf(r->c[1], sizeof(r->c[1]), "%s %s", m->nbase ? a : "-", m->unit);
     snprintf(r->c[2], sizeof(r->c[2]), "%s %s", m->ncand ? b : "-", m->unit);
     fmt_pct(r->c[3], sizeof(r->c[3]), m->ratio.ratio);
-    if (m->kind == CCB_KIND_COUNT) {
+    if (m->kind == CCB_KIND_COUNT && m->count_spread > 0) {
+        /* Processes of one side disagreed (ASLR, a time-dependent path): say by how much. */
+        if (m->count_modes > 1 && m->count_spread > 0.02)
+            snprintf(r->c[4], sizeof(r->c[4]), "%zu modes, %.2g%%", m->count_modes,
+                     m->count_spread * 100);
+        else
+            snprintf(r->c[4], sizeof(r->c[4]), "varies %.2g%%", m->count_spread * 100);
+    } else if (m->kind == CCB_KIND_COUNT) {
         snprintf(r->c[4], sizeof(r->c[4]), "exact");
     } else if (m->as_difference) {
         /* Values <= 0 have no ratio: the change is a difference in the metric's unit. */
@@ -206,15 +213,36 @@ static void estimate_notes(FILE *out, const ccb_compare *c, const char *bullet)
         if (known || nseen == 4)
             continue;
         seen[nseen++] = e;
-        fprintf(out, "%schange%s: %s; 95%% CI from the same test; baseline and candidate are "
-                     "medians of per-process values.\n",
+        fprintf(out,
+                "%schange%s: %s; 95%% CI from the same test; baseline and candidate are "
+                "medians of per-process values.\n",
                 bullet, c->metrics[i].as_difference ? " (metrics with values <= 0)" : "", e);
     }
     for (size_t i = 0; i < c->n; i++) {
         if (c->metrics[i].as_difference)
-            fprintf(out, "%s%s.%s has values <= 0: compared as a difference in %s, not a "
-                         "ratio; its threshold applies relative to the baseline median.\n",
+            fprintf(out,
+                    "%s%s.%s has values <= 0: compared as a difference in %s, not a "
+                    "ratio; its threshold applies relative to the baseline median.\n",
                     bullet, c->metrics[i].scenario, c->metrics[i].name, c->metrics[i].unit);
+    }
+}
+
+/* A changed instruction count: the functions whose inclusive cost changed most. */
+static void culprit_notes(FILE *out, const ccb_compare *c, const char *bullet)
+{
+    for (size_t i = 0; i < c->n; i++) {
+        const ccb_compare_metric *m = &c->metrics[i];
+        if (m->nculprits == 0)
+            continue;
+        fprintf(out,
+                "%s%s.%s: the functions whose instructions changed most (inclusive, "
+                "baseline -> candidate):\n",
+                bullet, m->scenario, m->name);
+        for (size_t k = 0; k < m->nculprits; k++) {
+            const struct ccb_culprit *f = &m->culprits[k];
+            fprintf(out, "    %s%-40s %10.0f -> %10.0f  %+.0f\n", *bullet == '-' ? "- " : "",
+                    f->name, f->base, f->cand, f->cand - f->base);
+        }
     }
 }
 
@@ -222,38 +250,42 @@ static void notes(FILE *out, const ccb_compare_report *r, const char *bullet)
 {
     const ccb_compare *c = r->cmp;
     estimate_notes(out, c, bullet);
+    culprit_notes(out, c, bullet);
     for (size_t i = 0; i < c->n; i++) {
         const ccb_compare_metric *m = &c->metrics[i];
         if (m->verdict == CCB_VERDICT_BELOW_NOISE)
-            fprintf(out, "%s%s.%s is below noise: its noise floor ±%.1f%% (%s) is above its "
-                         "threshold %g%% and the change is not beyond the floor; it neither "
-                         "passes nor fails (a threshold of %.1f%% could be judged).\n",
+            fprintf(out,
+                    "%s%s.%s is below noise: its noise floor ±%.1f%% (%s) is above its "
+                    "threshold %g%% and the change is not beyond the floor; it neither "
+                    "passes nor fails (a threshold of %.1f%% could be judged).\n",
                     bullet, m->scenario, m->name, m->floor_used * 100,
                     m->floor_source ? m->floor_source : "unknown", m->threshold * 100,
                     ceil(m->floor_used * 200) / 2);
         if (m->verdict == CCB_VERDICT_INCONCLUSIVE && unreachable(m)) {
-            fprintf(out, "%s%s.%s cannot reach significance: with %zu %s the smallest p any "
-                         "data could give is %.2g (%.2g after Holm over %zu metrics), not "
-                         "below %g.\n",
+            fprintf(out,
+                    "%s%s.%s cannot reach significance: with %zu %s the smallest p any "
+                    "data could give is %.2g (%.2g after Holm over %zu metrics), not "
+                    "below %g.\n",
                     bullet, m->scenario, m->name, m->units, c->paired ? "blocks" : "processes",
-                    m->min_p, fmin(1, m->min_p * (double)c->family), c->family,
-                    CCB_VERDICT_ALPHA);
+                    m->min_p, fmin(1, m->min_p * (double)c->family), c->family, CCB_VERDICT_ALPHA);
             continue;
         }
         if (m->verdict == CCB_VERDICT_INCONCLUSIVE) {
             double lo = m->ratio.ci_low, hi = m->ratio.ci_high, t = m->threshold;
-            int straddles = ((lo < 1 + t && 1 + t < hi) || (lo < 1 - t && 1 - t < hi)) &&
-                            hi - lo > 2 * t;
-            fprintf(out, "%s%s.%s is inconclusive: %s; about %zu more %s would likely decide "
-                         "it.\n",
+            int straddles =
+                ((lo < 1 + t && 1 + t < hi) || (lo < 1 - t && 1 - t < hi)) && hi - lo > 2 * t;
+            fprintf(out,
+                    "%s%s.%s is inconclusive: %s; about %zu more %s would likely decide "
+                    "it.\n",
                     bullet, m->scenario, m->name,
                     straddles ? "its CI straddles the threshold band"
                               : "its CI says changed but the rank test is not significant",
                     m->more_blocks, c->paired ? "blocks" : "samples per side");
         }
         if (m->confirm == CCB_CONFIRM_REJECTED)
-            fprintf(out, "%s%s.%s regressed in round 1 but not in the confirm round: a false "
-                         "alarm, it does not fail the gate.\n",
+            fprintf(out,
+                    "%s%s.%s regressed in round 1 but not in the confirm round: a false "
+                    "alarm, it does not fail the gate.\n",
                     bullet, m->scenario, m->name);
         if (m->confirm == CCB_CONFIRM_CONFIRMED)
             fprintf(out, "%s%s.%s regressed in round 1 and again in the confirm round.\n", bullet,
@@ -267,8 +299,8 @@ static void notes(FILE *out, const ccb_compare_report *r, const char *bullet)
         char share[48] = "";
         if (t->budget_ms > 0)
             snprintf(share, sizeof(share), " of a %.1f s share", t->budget_ms / 1000);
-        fprintf(out, "%s%s%s: %u blocks%s; baseline processes %.1f s, candidate %.1f s.\n",
-                bullet, t->confirm ? "confirm round, " : "", t->scenario, t->blocks, share,
+        fprintf(out, "%s%s%s: %u blocks%s; baseline processes %.1f s, candidate %.1f s.\n", bullet,
+                t->confirm ? "confirm round, " : "", t->scenario, t->blocks, share,
                 t->side_ms[0] / 1000, t->side_ms[1] / 1000);
     }
     for (size_t i = 0; i < r->nwarnings; i++)
@@ -296,8 +328,8 @@ static void header(FILE *out, const ccb_compare_report *r, const char *lead)
 
 static int write_table(FILE *out, const ccb_compare_report *r, int color)
 {
-    static const char *const heads[NCOLS] = {"metric",    "baseline", "candidate", "change",
-                                             "95% CI",    "p (Holm)", "verdict"};
+    static const char *const heads[NCOLS] = {"metric", "baseline", "candidate", "change",
+                                             "95% CI", "p (Holm)", "verdict"};
     const ccb_compare *c = r->cmp;
     row *rows = calloc(c->n ? c->n : 1, sizeof(*rows));
     if (!rows)
@@ -347,8 +379,9 @@ static int write_markdown(FILE *out, const ccb_compare_report *r)
     size_t counts[CCB_VERDICT_COUNT];
     summary_counts(c, counts);
     fprintf(out, "### ccbench compare: %s → %s\n\n", r->side[0].operand, r->side[1].operand);
-    fprintf(out, "**%zu regressed**, %zu improved, %zu unchanged, %zu inconclusive, %zu below "
-                 "noise\n\n",
+    fprintf(out,
+            "**%zu regressed**, %zu improved, %zu unchanged, %zu inconclusive, %zu below "
+            "noise\n\n",
             counts[CCB_VERDICT_REGRESSED], counts[CCB_VERDICT_IMPROVED],
             counts[CCB_VERDICT_UNCHANGED], counts[CCB_VERDICT_INCONCLUSIVE],
             counts[CCB_VERDICT_BELOW_NOISE]);
@@ -441,6 +474,22 @@ cJSON *ccb_compare_report_json(const ccb_compare_report *r)
         cJSON_AddStringToObject(o, "unit", m->unit);
         cJSON_AddStringToObject(o, "direction", ccb_direction_name(m->direction));
         cJSON_AddStringToObject(o, "kind", m->kind == CCB_KIND_COUNT ? "count" : "timing");
+        if (m->kind == CCB_KIND_COUNT)
+            cJSON_AddNumberToObject(o, "count_spread", m->count_spread);
+        if (m->nculprits) {
+            cJSON *fns = cJSON_AddArrayToObject(o, "functions");
+            for (size_t k = 0; fns && k < m->nculprits; k++) {
+                cJSON *f = cJSON_CreateObject();
+                if (!f || !cJSON_AddItemToArray(fns, f)) {
+                    cJSON_Delete(f);
+                    break;
+                }
+                cJSON_AddStringToObject(f, "name", m->culprits[k].name);
+                cJSON_AddNumberToObject(f, "baseline", m->culprits[k].base);
+                cJSON_AddNumberToObject(f, "candidate", m->culprits[k].cand);
+                cJSON_AddNumberToObject(f, "delta", m->culprits[k].cand - m->culprits[k].base);
+            }
+        }
         cJSON_AddItemToObject(o, "baseline_median", number_or_null(m->base_median));
         cJSON_AddNumberToObject(o, "baseline_n", (double)m->nbase);
         cJSON_AddItemToObject(o, "candidate_median", number_or_null(m->cand_median));
@@ -488,7 +537,8 @@ cJSON *ccb_compare_report_json(const ccb_compare_report *r)
         cJSON_AddStringToObject(o, "scenario", t->scenario);
         cJSON_AddBoolToObject(o, "confirm", t->confirm);
         cJSON_AddNumberToObject(o, "blocks", t->blocks);
-        cJSON_AddItemToObject(o, "budget_ms", number_or_null(t->budget_ms > 0 ? t->budget_ms : NAN));
+        cJSON_AddItemToObject(o, "budget_ms",
+                              number_or_null(t->budget_ms > 0 ? t->budget_ms : NAN));
         cJSON_AddNumberToObject(o, "baseline_ms", t->side_ms[0]);
         cJSON_AddNumberToObject(o, "candidate_ms", t->side_ms[1]);
     }
@@ -499,8 +549,7 @@ cJSON *ccb_compare_report_json(const ccb_compare_report *r)
     return root;
 }
 
-int ccb_compare_report_write(FILE *out, const ccb_compare_report *r, ccb_format format,
-                             int color)
+int ccb_compare_report_write(FILE *out, const ccb_compare_report *r, ccb_format format, int color)
 {
     if (format == CCB_FORMAT_TABLE)
         return write_table(out, r, color);

@@ -111,6 +111,7 @@ void ccb_operand_release(ccb_operand *op)
     free(op->build_dir);
     free(op->out.runner);
     free(op->out.floor);
+    free(op->out.counts);
     memset(op, 0, sizeof(*op));
 }
 
@@ -597,7 +598,8 @@ int ccb_build_resolve(ccb_build_ctx *ctx, ccb_operand *op)
     free(keytext);
     if (asprintf(&op->build_dir, "%s/build/%s", ctx->cache_dir, op->key) < 0 ||
         asprintf(&op->out.runner, "%s/bin/%s", op->build_dir, CCB_SCENARIO_EXECUTABLE) < 0 ||
-        asprintf(&op->out.floor, "%s/bin/%s", op->build_dir, CCB_FLOOR_EXECUTABLE) < 0) {
+        asprintf(&op->out.floor, "%s/bin/%s", op->build_dir, CCB_FLOOR_EXECUTABLE) < 0 ||
+        asprintf(&op->out.counts, "%s/bin/%s", op->build_dir, CCB_COUNTS_EXECUTABLE) < 0) {
         ccb_error_set("out of memory");
         return ccb_error_classify(CCB_ERROR_BUILD);
     }
@@ -715,7 +717,7 @@ static int build_is_complete(const ccb_operand *op)
     char stamp[PATH_MAX];
     snprintf(stamp, sizeof(stamp), "%s/.complete", op->build_dir);
     return access(stamp, F_OK) == 0 && access(op->out.runner, X_OK) == 0 &&
-           access(op->out.floor, X_OK) == 0;
+           access(op->out.floor, X_OK) == 0 && access(op->out.counts, X_OK) == 0;
 }
 
 /* Called with the entry's lock held: nobody else is building or wiping it. */
@@ -753,8 +755,15 @@ static int build_locked(ccb_build_ctx *ctx, ccb_operand *op)
                          "-DCCBENCH_SELFTEST_SCENARIOS=OFF",
                          "-DBUILD_TESTING=OFF",
                          NULL};
-    char *build[] = {"cmake",          "--build", op->build_dir, "--target", CCB_SCENARIO_EXECUTABLE,
-                     CCB_FLOOR_EXECUTABLE, "-j2",     NULL};
+    char *build[] = {"cmake",
+                     "--build",
+                     op->build_dir,
+                     "--target",
+                     CCB_SCENARIO_EXECUTABLE,
+                     CCB_FLOOR_EXECUTABLE,
+                     CCB_COUNTS_EXECUTABLE,
+                     "-j2",
+                     NULL};
     int rc, status = 0;
     /* A ^C must stop the build's process group (it is not ours), not just ccbench. */
     if (ccb_interrupt_install() != 0)

@@ -27,6 +27,7 @@ typedef enum ccb_operand_kind {
 typedef struct ccb_build_outputs {
     char *runner; /* <build>/bin/ccbench-scenario */
     char *floor;  /* <build>/bin/ccbench-floor */
+    char *counts; /* <build>/bin/ccbench-counts: the count runner (issue 13) */
 } ccb_build_outputs;
 
 typedef struct ccb_operand {

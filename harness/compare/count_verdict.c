@@ -1,0 +1,207 @@
+/*
+ * Count verdicts and culprits (count_verdict.h).
+ */
+#include "count_verdict.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "error.h"
+
+typedef struct count_rule {
+    const char *suffix;
+    double relative, absolute;
+} count_rule;
+
+/* Near-exact counts and their floors. Measured here (docs/statistics.md "Counts"): the
+ * instructions of one call vary by under 0.05% between processes of one build; page faults
+ * of the first start() by 1-2 of ~8. */
+static const count_rule near_exact[] = {
+    {"_instructions", 0.003, 0},
+    {"_page_faults", 0.10, 3},
+};
+
+double ccb_count_floor(const char *name, double *absolute)
+{
+    size_t len = strlen(name);
+    *absolute = 0;
+    for (size_t i = 0; i < sizeof(near_exact) / sizeof(near_exact[0]); i++) {
+        size_t sl = strlen(near_exact[i].suffix);
+        if (len >= sl && strcmp(name + len - sl, near_exact[i].suffix) == 0) {
+            *absolute = near_exact[i].absolute;
+            return near_exact[i].relative;
+        }
+    }
+    return 0;
+}
+
+/* Values this far apart (relative) are different modes of a near-exact count: a call that
+ * sometimes takes another path (the tracker reuses a reading younger than 1 ms, and whether
+ * one exists depends on when its sampler thread ran) has two, each itself near-exact. */
+#define MODE_GAP 0.02
+
+static int cmp_double(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return (x > y) - (x < y);
+}
+
+/* The modes of N values: the medians of runs of sorted values whose neighbours are at most
+ * MODE_GAP apart (NEAR), or of equal values (an exact count). Returns how many (<= n). */
+static size_t modes(const double *x, size_t n, int near, double *out)
+{
+    double *v = malloc((n ? n : 1) * sizeof(*v));
+    size_t k = 0;
+    if (!v)
+        return 0;
+    memcpy(v, x, n * sizeof(*v));
+    qsort(v, n, sizeof(*v), cmp_double);
+    for (size_t i = 0; i < n;) {
+        size_t j = i + 1;
+        while (j < n && (near ? v[j] - v[j - 1] <= MODE_GAP * fabs(v[j - 1]) : v[j] == v[i]))
+            j++;
+        out[k++] = v[i + (j - i - 1) / 2];
+        i = j;
+    }
+    free(v);
+    return k;
+}
+
+ccb_verdict ccb_compare_count_verdict(ccb_compare_metric *m)
+{
+    double absolute, relative = ccb_count_floor(m->name, &absolute);
+    double lo = INFINITY, hi = -INFINITY;
+    for (size_t i = 0; i < m->nbase + m->ncand; i++) {
+        double v = i < m->nbase ? m->base[i] : m->cand[i - m->nbase];
+        lo = fmin(lo, v);
+        hi = fmax(hi, v);
+    }
+    m->count_spread = 0;
+    double *bm = malloc((m->nbase ? m->nbase : 1) * sizeof(*bm));
+    double *cm = malloc((m->ncand ? m->ncand : 1) * sizeof(*cm));
+    size_t nb = bm ? modes(m->base, m->nbase, relative > 0, bm) : 0;
+    size_t nc = cm ? modes(m->cand, m->ncand, relative > 0, cm) : 0;
+    int up = 0, down = 0;
+    /* Each candidate mode against the nearest baseline mode: a change is every candidate mode
+     * moved the same way, beyond the floor (exact counts: by any amount, so +1 is a change).
+     * A mode only one side happened to hit then cannot pass for a change of the other. */
+    for (size_t i = 0; i < nc; i++) {
+        size_t best = 0;
+        for (size_t j = 1; j < nb; j++) {
+            if (fabs(cm[i] - bm[j]) < fabs(cm[i] - bm[best]))
+                best = j;
+        }
+        double b = bm[best], d = cm[i] - b;
+        int beyond = fabs(d) > relative * fabs(b) && fabs(d) >= absolute && d != 0;
+        up += beyond && d > 0;
+        down += beyond && d < 0;
+    }
+    size_t most = nb > nc ? nb : nc;
+    if (hi > lo && most > 0) {
+        /* The larger relative spread of one side, for the report ("varies"). */
+        for (int side = 0; side < 2; side++) {
+            const double *x = side ? m->cand : m->base;
+            size_t n = side ? m->ncand : m->nbase;
+            double a = INFINITY, z = -INFINITY;
+            for (size_t i = 0; i < n; i++) {
+                a = fmin(a, x[i]);
+                z = fmax(z, x[i]);
+            }
+            if (n && a > 0 && (z - a) / a > m->count_spread)
+                m->count_spread = (z - a) / a;
+        }
+    }
+    m->count_modes = most;
+    free(bm);
+    free(cm);
+    if (nc == 0 || nb == 0 || (up != (int)nc && down != (int)nc))
+        return CCB_VERDICT_UNCHANGED;
+    int worse = m->direction == CCB_HIGHER_IS_BETTER ? down == (int)nc : up == (int)nc;
+    return worse ? CCB_VERDICT_REGRESSED : CCB_VERDICT_IMPROVED;
+}
+
+/* The profile entry CALL of a scenario result; NULL when none. */
+static const cJSON *call_profile(const ccb_result *r, const char *scenario, const char *call)
+{
+    const ccb_scenario_result *s = r ? ccb_result_find_scenario(r, scenario) : NULL;
+    return s && s->profile ? cJSON_GetObjectItemCaseSensitive(s->profile, call) : NULL;
+}
+
+static double inclusive_of(const cJSON *functions, const char *name)
+{
+    const cJSON *f = NULL;
+    cJSON_ArrayForEach(f, functions)
+    {
+        if (strcmp(cJSON_GetArrayItem(f, 0)->valuestring, name) == 0)
+            return cJSON_GetArrayItem(f, 1)->valuedouble;
+    }
+    return 0;
+}
+
+/* Keep the CCB_MAX_CULPRITS largest |cand - base| of M's culprits so far, largest first. */
+static int consider(ccb_compare_metric *m, const char *name, double base, double cand)
+{
+    double d = fabs(cand - base);
+    if (d == 0)
+        return 0;
+    for (size_t i = 0; i < m->nculprits; i++) {
+        if (strcmp(m->culprits[i].name, name) == 0)
+            return 0; /* already named (from the other side's list) */
+    }
+    size_t at = m->nculprits;
+    while (at > 0 && fabs(m->culprits[at - 1].cand - m->culprits[at - 1].base) < d)
+        at--;
+    if (at >= CCB_MAX_CULPRITS)
+        return 0;
+    char *copy = strdup(name);
+    if (!copy)
+        return -1;
+    if (m->nculprits == CCB_MAX_CULPRITS)
+        free(m->culprits[--m->nculprits].name);
+    memmove(&m->culprits[at + 1], &m->culprits[at], (m->nculprits - at) * sizeof(m->culprits[0]));
+    m->culprits[at] = (struct ccb_culprit){copy, base, cand};
+    m->nculprits++;
+    return 0;
+}
+
+int ccb_compare_count_culprits(ccb_compare *c, const ccb_result *base, const ccb_result *cand)
+{
+    static const char suffix[] = "_instructions";
+    for (size_t i = 0; i < c->n; i++) {
+        ccb_compare_metric *m = &c->metrics[i];
+        size_t len = strlen(m->name), sl = sizeof(suffix) - 1;
+        if (m->verdict != CCB_VERDICT_REGRESSED && m->verdict != CCB_VERDICT_IMPROVED &&
+            m->first_verdict != CCB_VERDICT_REGRESSED)
+            continue;
+        if (len <= sl || strcmp(m->name + len - sl, suffix) != 0)
+            continue;
+        char call[64];
+        snprintf(call, sizeof(call), "%.*s", (int)(len - sl), m->name);
+        const cJSON *pb = call_profile(base, m->scenario, call);
+        const cJSON *pc = call_profile(cand, m->scenario, call);
+        if (!pb || !pc)
+            continue;
+        const cJSON *fb = cJSON_GetObjectItemCaseSensitive(pb, "functions");
+        const cJSON *fc = cJSON_GetObjectItemCaseSensitive(pc, "functions");
+        const cJSON *f = NULL;
+        for (size_t k = 0; k < m->nculprits; k++)
+            free(m->culprits[k].name);
+        m->nculprits = 0;
+        /* A function only one side ran counts 0 on the other (the injected helper). */
+        cJSON_ArrayForEach(f, fc)
+        {
+            const char *name = cJSON_GetArrayItem(f, 0)->valuestring;
+            if (consider(m, name, inclusive_of(fb, name), cJSON_GetArrayItem(f, 1)->valuedouble))
+                return ccb_error_set("out of memory");
+        }
+        cJSON_ArrayForEach(f, fb)
+        {
+            const char *name = cJSON_GetArrayItem(f, 0)->valuestring;
+            if (consider(m, name, cJSON_GetArrayItem(f, 1)->valuedouble, inclusive_of(fc, name)))
+                return ccb_error_set("out of memory");
+        }
+    }
+    return 0;
+}
