@@ -296,6 +296,14 @@ int ccb_notes_load_range(ccb_history *h, const char *range)
         if (got < 0)
             goto done;
         h->without_note += got == 1;
+        char hex[GIT_OID_HEXSZ + 1];
+        git_commit *c = NULL;
+        long long when =
+            git_commit_lookup(&c, repo, &commits.oids[i]) == 0 ? git_commit_time(c) : 0;
+        git_commit_free(c);
+        if (ccb_history_add_commit(h, git_oid_tostr(hex, sizeof(hex), &commits.oids[i]), when,
+                                   got == 0) != 0)
+            goto done;
     }
     rc = 0;
 done:

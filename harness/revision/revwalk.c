@@ -1,6 +1,6 @@
 /*
- * Ranges of commits (see revwalk.h). git_revwalk_push_range takes "A..B" as rev-list does;
- * a comma list is resolved one revision at a time so a bad name is reported by itself.
+ * Ranges of commits (see revwalk.h). "A..B" is what rev-list means by it (B pushed, A
+ * hidden); a comma list is resolved one revision at a time so a bad name is reported alone.
  */
 #include "revwalk.h"
 
@@ -55,6 +55,35 @@ static int peel_commit(git_repository *repo, const char *spec, git_oid *oid)
     return rc;
 }
 
+/* SPEC into W: "A..B" pushes B and hides A (an empty side is HEAD), else the revision. Each
+ * side is resolved alone: git_revwalk_push_range leaks the left side's object when the right
+ * one is bad (libgit2 1.5). */
+static int push_spec(git_repository *repo, git_revwalk *w, const char *spec)
+{
+    const char *dots = strstr(spec, "..");
+    git_oid from, to;
+    if (!dots)
+        return peel_commit(repo, spec, &to) != 0 ? -1 : git_revwalk_push(w, &to);
+    if (dots[2] == '.') {
+        git_error_set_str(GIT_ERROR_INVALID, "A...B (symmetric difference) is not supported");
+        return -1;
+    }
+    char left[256];
+    size_t n = (size_t)(dots - spec);
+    if (n >= sizeof(left)) {
+        git_error_set_str(GIT_ERROR_INVALID, "revision too long");
+        return -1;
+    }
+    memcpy(left, spec, n);
+    left[n] = '\0';
+    if (peel_commit(repo, n ? left : "HEAD", &from) != 0 ||
+        peel_commit(repo, dots[2] ? dots + 2 : "HEAD", &to) != 0)
+        return -1;
+    if (git_revwalk_push(w, &to) != 0 || git_revwalk_hide(w, &from) != 0)
+        return -1;
+    return 0;
+}
+
 static int walk(git_repository *repo, const char *spec, int flags, const char *what,
                 ccb_commit_list *out)
 {
@@ -68,11 +97,7 @@ static int walk(git_repository *repo, const char *spec, int flags, const char *w
     git_revwalk_sorting(w, GIT_SORT_TOPOLOGICAL | GIT_SORT_REVERSE);
     if (flags & CCB_WALK_FIRST_PARENT)
         git_revwalk_simplify_first_parent(w);
-    int pushed =
-        strstr(spec, "..") ? git_revwalk_push_range(w, spec) : peel_commit(repo, spec, &oid);
-    if (pushed == 0 && !strstr(spec, ".."))
-        pushed = git_revwalk_push(w, &oid);
-    if (pushed != 0) {
+    if (push_spec(repo, w, spec) != 0) {
         bad_revision(what, spec);
         goto done;
     }

@@ -162,6 +162,24 @@ static void test_run__revisions_measures_each_tree_once_and_notes_each_commit(vo
     assert_int_equal(note_entries(c_hex[3]), 0);
     proc_free(&p);
 
+    /* History over the commits: commit order, abbreviated shas and dates, and the commits
+     * without a note stay as gaps, never dropped. */
+    ccbench(&p, ARGS("history", "--notes", "main..line", "--metric", "cold_init.start_us"));
+    expect_status(&p, 0);
+    char sha[6][13];
+    const char *at[6];
+    for (int i = 1; i <= 5; i++) {
+        snprintf(sha[i], sizeof(sha[i]), "%.12s", c_hex[i]);
+        at[i] = strstr(p.out, sha[i]);
+        if (!at[i])
+            fail_msg("commit %s missing from the history:\n%s", sha[i], p.out);
+        assert_true(i == 1 || at[i] > at[i - 1]);
+    }
+    assert_non_null(strstr(at[3], "(no note)"));
+    assert_true(strstr(at[3], "(no note)") < at[4]);
+    expect_contains(p.err, "4 of 6 commits"); /* c1, the side commit, c2, c3 */
+    proc_free(&p);
+
     /* Progress names commit i of N (not --quiet). */
     ccbench(&p, ARGS("run", "--revisions", range, "--skip-existing", "--profile", "quick",
                      "--scenario", "cold_init", "--samples", "2"));
