@@ -30,7 +30,9 @@ typedef struct bisect_options {
     const char *good, *bad, *metric, *repo;
     ccb_thresholds thresholds;
     ccb_profile profile;
-    unsigned long blocks; /* per step's first round; 0: the profile's, at least 12 */
+    unsigned long blocks;   /* per step's first round; 0: the profile's, at least 12 */
+    unsigned int budget_ms; /* per step's first round (0 with --blocks): more blocks while it
+                               lasts */
     uint64_t seed;
     int seed_given, quiet;
     long cpu;
@@ -48,6 +50,22 @@ static const struct option longopts[] = {
 /* 12 blocks is the least at which the signed-rank test can reach p < 0.01 after Holm over a
  * scenario's few timing metrics (2 / 2^12); the quick profile's 6 never could. */
 #define MIN_STEP_BLOCKS 12
+
+/* A step's time budget: builds (~10 s each) dominate a bisect, so a step measures for a few
+ * seconds more than the minimum blocks need (cold_init's 12 blocks take ~0.5 s), which
+ * makes a 30% change in a noisy start_us decided, not inconclusive. full: fixed blocks. */
+static unsigned int step_budget_ms(ccb_profile profile)
+{
+    switch (profile) {
+    case CCB_PROFILE_QUICK:
+        return 4000;
+    case CCB_PROFILE_DEFAULT:
+        return 15000;
+    case CCB_PROFILE_FULL:
+        return 0;
+    }
+    return 0;
+}
 
 static int parse_options(int argc, char **argv, bisect_options *o)
 {
@@ -117,6 +135,7 @@ static int parse_options(int argc, char **argv, bisect_options *o)
         o->blocks = ccb_abba_default_blocks(o->profile);
         if (o->blocks < MIN_STEP_BLOCKS)
             o->blocks = MIN_STEP_BLOCKS;
+        o->budget_ms = step_budget_ms(o->profile);
     }
     if (!o->seed_given)
         o->seed = ccb_abba_default_seed();
@@ -172,11 +191,38 @@ static ccb_bisect_step *new_step(bisect_run *b, size_t commit)
     return s;
 }
 
+/* An undecided step S: is its estimate nearer BAD's change than no change? Ratios compare
+ * in log space (a 2x slowdown is as far from 1 as a halving), differences as they are. */
+static int nearer_bad(bisect_run *b, ccb_bisect_step *s)
+{
+    const ccb_bisect_step *bad = &b->rep.steps[0]; /* BAD is always judged first */
+    if (!bad->measured || isnan(bad->est) || isnan(s->est) ||
+        bad->as_difference != s->as_difference)
+        return 0;
+    double x = s->as_difference ? s->est : log(s->est);
+    double y = bad->as_difference ? bad->est : log(bad->est);
+    s->by_nearness = 1;
+    return fabs(x - y) < fabs(x);
+}
+
+/* S (not BAD's own step) has its whole interval nearer one side: no change, or BAD's. */
+static int clearly_one_side(bisect_run *b, const ccb_bisect_step *s)
+{
+    const ccb_bisect_step *bad = &b->rep.steps[0];
+    if (s == bad || !bad->measured || isnan(bad->est) || isnan(s->low) || isnan(s->high) ||
+        bad->as_difference != s->as_difference)
+        return 0;
+    double mid = (bad->as_difference ? bad->est : log(bad->est)) / 2;
+    double lo = s->as_difference ? s->low : log(s->low);
+    double hi = s->as_difference ? s->high : log(s->high);
+    return (lo > mid && hi > mid) || (lo < mid && hi < mid);
+}
+
 /* One live compare of GOOD against CAND into step S: the metric's verdict, re-measured once
  * with more blocks when inconclusive. Returns 0 (*stopped on ^C) or -1. */
 static int measure(bisect_run *b, const ccb_operand *cand, ccb_bisect_step *s, int *stopped)
 {
-    unsigned int blocks = (unsigned int)b->o.blocks;
+    unsigned int blocks = (unsigned int)b->o.blocks, budget_ms = b->o.budget_ms;
     int rc = -1;
     for (int attempt = 0; attempt < 2; attempt++) {
         ccb_compare cmp;
@@ -186,12 +232,16 @@ static int measure(bisect_run *b, const ccb_operand *cand, ccb_bisect_step *s, i
                                    .profile = b->o.profile,
                                    .cpu = b->o.cpu,
                                    .blocks = blocks,
+                                   .budget_ms = budget_ms,
                                    .seed = b->seed,
                                    .mode = b->mode,
                                    .side = {&b->good.out, &cand->out},
                                    .counts = &b->counts},
                          .op = {&b->good, cand},
                          .thresholds = &b->o.thresholds,
+                         /* A wrong step costs a wrong answer, and builds dominate: the
+                          * confirm round gets the whole budget, not compare's quarter. */
+                         .confirm_budget_ms = budget_ms,
                          .quiet = b->o.quiet,
                          .cmp = &cmp,
                          .results = {results[0], results[1]}};
@@ -208,7 +258,7 @@ static int measure(bisect_run *b, const ccb_operand *cand, ccb_bisect_step *s, i
             *stopped = 1;
         } else if (live_rc == 0) {
             s->measured = m && !live.scenario_failed; /* else: no valid sample on a side */
-            s->blocks = blocks;
+            s->blocks = cmp.nrounds ? cmp.rounds[0].blocks : blocks; /* the budget's */
             s->remeasured = attempt > 0;
             if (!s->measured) {
                 s->verdict = CCB_VERDICT_INCONCLUSIVE;
@@ -220,19 +270,25 @@ static int measure(bisect_run *b, const ccb_operand *cand, ccb_bisect_step *s, i
                 s->est = m->as_difference ? m->diff : m->ratio.ratio;
                 s->low = m->as_difference ? m->diff_low : m->ratio.ci_low;
                 s->high = m->as_difference ? m->diff_high : m->ratio.ci_high;
+                s->rejected = m->confirm == CCB_CONFIRM_REJECTED;
+                /* Undecided by compare's rules: measure again, unless the whole interval
+                 * already lies on one side of the middle between no change and BAD's. */
                 again = (m->verdict == CCB_VERDICT_INCONCLUSIVE ||
-                         m->verdict == CCB_VERDICT_BELOW_NOISE) &&
-                        attempt == 0;
+                         m->verdict == CCB_VERDICT_BELOW_NOISE || s->rejected) &&
+                        attempt == 0 && !clearly_one_side(b, s);
                 if (again) {
                     unsigned int more = (unsigned int)m->more_blocks;
                     blocks = more > 2 * blocks ? more : 2 * blocks;
                     if (blocks > CCB_ABBA_MAX_BLOCKS)
                         blocks = CCB_ABBA_MAX_BLOCKS;
+                    budget_ms *= 2;
                     if (!b->o.quiet)
                         fprintf(stderr,
-                                "ccbench: bisect: %.12s inconclusive: measuring again "
-                                "with %u blocks\n",
-                                cand->text, blocks);
+                                "ccbench: bisect: %.12s %s: measuring again with at least %u "
+                                "blocks\n",
+                                cand->text,
+                                s->rejected ? "regressed but not confirmed" : "inconclusive",
+                                blocks);
                 }
             }
         }
@@ -296,13 +352,22 @@ static int judge(bisect_run *b, size_t i, int *stopped)
     if (measure(b, &op, s, stopped) != 0)
         goto done;
     if (!*stopped) {
-        /* Bad is compare's failing verdict: regressed beyond the threshold, confirmed. A step
-         * still inconclusive or below noise after measuring again is not shown worse than
-         * GOOD, while BAD was: it counts as good (the table says which verdict it had). No
+        /* Bad is compare's failing verdict: regressed beyond the threshold, confirmed; good:
+         * unchanged or improved. A step still inconclusive or below noise after measuring
+         * again, or whose regression the confirm round did not repeat, goes to the side its
+         * estimate is nearer to, GOOD's (no change) or BAD's
+         * (the table says so): a change the size of BAD's is what is being looked for. No
          * valid sample: undecided, skipped as git bisect skip. */
-        c->state = !s->measured                          ? CCB_BISECT_UNDECIDED
-                   : s->verdict == CCB_VERDICT_REGRESSED ? CCB_BISECT_BAD
-                                                         : CCB_BISECT_GOOD;
+        if (!s->measured)
+            c->state = CCB_BISECT_UNDECIDED;
+        else if (s->verdict == CCB_VERDICT_REGRESSED)
+            c->state = CCB_BISECT_BAD;
+        else if (((s->verdict == CCB_VERDICT_UNCHANGED || s->verdict == CCB_VERDICT_IMPROVED) &&
+                  !s->rejected) ||
+                 i == b->rep.ncommits - 1)
+            c->state = CCB_BISECT_GOOD;
+        else
+            c->state = nearer_bad(b, s) ? CCB_BISECT_BAD : CCB_BISECT_GOOD;
         if (!b->o.quiet)
             fprintf(stderr, "ccbench: bisect: %.12s %s: %s\n", c->sha, c->subject,
                     c->state == CCB_BISECT_BAD    ? "bad"
@@ -439,9 +504,10 @@ int cmd_bisect(int argc, char **argv)
     if (!b.o.quiet)
         fprintf(stderr,
                 "ccbench: bisect: %zu commit(s) after GOOD on the first-parent line to "
-                "BAD: at most about %d steps, %lu ABBA blocks each, seed %llu\n",
+                "BAD: at most about %d steps, each at least %lu ABBA blocks (%.0f s budget), "
+                "seed %llu\n",
                 n - 1, n > 2 ? (int)(64 - __builtin_clzll((unsigned long long)(n - 1))) + 1 : 1,
-                b.o.blocks, (unsigned long long)b.o.seed);
+                b.o.blocks, b.o.budget_ms / 1000.0, (unsigned long long)b.o.seed);
     /* GOOD and BAD must build: without them there is nothing to bisect. */
     b.rep.commits[0].state = CCB_BISECT_GOOD;
     if (ccb_operand_classify_as(&b.good, b.rep.commits[0].sha, CCB_FORCE_REV) != 0 ||

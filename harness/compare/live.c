@@ -55,7 +55,7 @@ static int confirm_regressions(ccb_live *l)
     ccb_abba_round spec = l->round;
     spec.sel = &again;
     spec.seed = l->cmp->confirm_seed;
-    spec.budget_ms = l->round.budget_ms / 4;
+    spec.budget_ms = l->confirm_budget_ms ? l->confirm_budget_ms : l->round.budget_ms / 4;
     spec.guard = l->confirm_guard;
     if (ccb_abba_round_run(&spec, again_results, &round2, &failed2, &l->outcome) != 0)
         goto done;

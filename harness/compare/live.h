@@ -20,6 +20,7 @@ typedef struct ccb_live {
     const ccb_operand *op[2]; /* for their stored noise floors (ccbench noise) */
     const ccb_thresholds *thresholds;
     ccb_abba_guard *confirm_guard;
+    unsigned int confirm_budget_ms; /* 0: a quarter of the first round's (compare's rule) */
     int quiet;
     /* Out: the analysed compare (initialised by the caller, paired), each side's samples as
      * results (created by the caller), a scenario without a valid sample on a side, ^C, and a

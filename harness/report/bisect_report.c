@@ -51,9 +51,15 @@ static void step_text(const ccb_bisect_report *r, const ccb_bisect_step *s, char
     else if (strcmp(s->build, "failed") == 0)
         snprintf(buf, size, "%s", state_name(c->state));
     else
-        snprintf(buf, size, "%s (%s%s, %u blocks%s)", state_name(c->state),
-                 ccb_verdict_name(s->verdict), s->confirmed ? ", confirmed" : "", s->blocks,
-                 s->remeasured ? ", re-measured" : "");
+        snprintf(buf, size, "%s (%s%s%s, %u blocks%s)", state_name(c->state),
+                 ccb_verdict_name(s->verdict),
+                 s->confirmed  ? ", confirmed"
+                 : s->rejected ? ", regression not confirmed"
+                               : "",
+                 !s->by_nearness              ? ""
+                 : c->state == CCB_BISECT_BAD ? ", nearer BAD's change"
+                                              : ", nearer no change",
+                 s->blocks, s->remeasured ? ", re-measured" : "");
 }
 
 static const ccb_bisect_step *step_of(const ccb_bisect_report *r, size_t commit)
@@ -128,6 +134,8 @@ static int write_json(FILE *out, const ccb_bisect_report *r)
             cJSON_AddNumberToObject(e, "blocks", s->blocks);
             cJSON_AddBoolToObject(e, "remeasured", s->remeasured);
             cJSON_AddBoolToObject(e, "confirmed", s->confirmed);
+            cJSON_AddBoolToObject(e, "rejected", s->rejected);
+            cJSON_AddBoolToObject(e, "by_nearness", s->by_nearness);
         }
     }
     cJSON *b = cJSON_AddObjectToObject(doc, "builds");

@@ -38,6 +38,9 @@ typedef struct ccb_bisect_step {
     unsigned int blocks;   /* ABBA blocks of the last round that decided it */
     int remeasured;        /* the first round was inconclusive: measured again */
     int confirmed;         /* a regression re-measured in the confirm round */
+    int rejected;          /* a regression the confirm round did not repeat */
+    int by_nearness;       /* inconclusive or below noise: judged by whether its estimate is
+                              nearer BAD's change or no change */
 } ccb_bisect_step;
 
 typedef struct ccb_bisect_report {

@@ -7,7 +7,6 @@
  * measurement is one cheap scenario.
  */
 #include <dirent.h>
-#include <ftw.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -40,24 +39,11 @@ static char *appended(const char *text, const char *tail)
 
 static int group_setup(void **state)
 {
-    const char *build = getenv("CCB_TEST_BINARY_DIR");
-    const char *source = getenv("CCB_TEST_SOURCE_DIR");
-    if (!build || !source) {
-        fprintf(stderr, "CCB_TEST_BINARY_DIR/CCB_TEST_SOURCE_DIR unset: run through ctest\n");
+    const char *source =
+        test_repo_suite_setup(&suite, "test_bisect", repo_dir, env_cache, env_source, env_results);
+    if (!source)
         return -1;
-    }
-    snprintf(ccbench_bin, sizeof(ccbench_bin), "%s/bin/ccbench", build);
     cli_deadline_s = 300; /* a bisect builds up to four revisions */
-    git_libgit2_init();
-    const char *base = getenv("TMPDIR");
-    snprintf(suite.dir, sizeof(suite.dir), "%s/test_bisect-XXXXXX",
-             base && base[0] ? base : "/tmp");
-    if (!mkdtemp(suite.dir))
-        return -1;
-    snprintf(repo_dir, sizeof(repo_dir), "%s/repo", suite.dir);
-    snprintf(env_cache, sizeof(env_cache), "CCBENCH_CACHE_DIR=%s/cache", suite.dir);
-    snprintf(env_source, sizeof(env_source), "CCBENCH_SOURCE_DIR=%s", repo_dir);
-    snprintf(env_results, sizeof(env_results), "CCBENCH_RESULTS_DIR=%s/results", suite.dir);
 
     git_repository *repo = NULL;
     git_oid main_oid = test_repo_create(repo_dir, source, &repo), c[6], k[3], side;
@@ -108,16 +94,9 @@ static int group_setup(void **state)
     return 0;
 }
 
-static int remove_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
-{
-    return flag == FTW_DP ? rmdir(path) : unlink(path);
-}
-
 static int group_teardown(void **state)
 {
-    nftw(suite.dir, remove_entry, 16, FTW_DEPTH | FTW_PHYS);
-    git_libgit2_shutdown();
-    return 0;
+    return test_repo_suite_teardown(&suite);
 }
 
 static void ccbench(proc *p, const char *const *args)

@@ -9,6 +9,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdio.h>
+#include <ftw.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -27,18 +28,16 @@ void test_repo_sh(const char *const *argv)
     assert_int_equal(wait_bounded(pid, 60), 0);
 }
 
-git_oid test_repo_commit_index(git_repository *repo, const char *ref, const git_oid *parents,
-                               size_t nparents, const char *message)
+/* A commit of TREE_OID with the NPARENTS PARENTS on REF, signed "test". */
+static git_oid create_commit(git_repository *repo, const char *ref, const git_oid *tree_oid,
+                             const git_oid *parents, size_t nparents, const char *message)
 {
-    git_index *index = NULL;
-    git_oid tree_oid, oid;
     git_tree *tree = NULL;
     git_signature *sig = NULL;
     git_commit *parent[2] = {NULL, NULL};
+    git_oid oid;
     assert_true(nparents <= 2);
-    assert_int_equal(git_repository_index(&index, repo), 0);
-    assert_int_equal(git_index_write_tree(&tree_oid, index), 0);
-    assert_int_equal(git_tree_lookup(&tree, repo, &tree_oid), 0);
+    assert_int_equal(git_tree_lookup(&tree, repo, tree_oid), 0);
     assert_int_equal(git_signature_now(&sig, "test", "test@example.com"), 0);
     for (size_t i = 0; i < nparents; i++)
         assert_int_equal(git_commit_lookup(&parent[i], repo, &parents[i]), 0);
@@ -49,8 +48,18 @@ git_oid test_repo_commit_index(git_repository *repo, const char *ref, const git_
         git_commit_free(parent[i]);
     git_signature_free(sig);
     git_tree_free(tree);
-    git_index_free(index);
     return oid;
+}
+
+git_oid test_repo_commit_index(git_repository *repo, const char *ref, const git_oid *parents,
+                               size_t nparents, const char *message)
+{
+    git_index *index = NULL;
+    git_oid tree_oid;
+    assert_int_equal(git_repository_index(&index, repo), 0);
+    assert_int_equal(git_index_write_tree(&tree_oid, index), 0);
+    git_index_free(index);
+    return create_commit(repo, ref, &tree_oid, parents, nparents, message);
 }
 
 void test_repo_index_update(git_repository *repo, const char *path, int remove_dir)
@@ -72,29 +81,19 @@ git_oid test_repo_commit_file(git_repository *repo, const char *dir, const git_o
     /* The first parent's tree with FILE replaced: neither the work tree nor the index is
      * used, so a branch's commits build on each other. DIR is kept for the callers' sake. */
     (void)dir;
-    git_commit *parent[2] = {NULL, NULL};
-    git_tree *base = NULL, *tree = NULL;
-    git_signature *sig = NULL;
-    git_oid blob, tree_oid, oid;
-    assert_true(nparents >= 1 && nparents <= 2);
-    for (size_t i = 0; i < nparents; i++)
-        assert_int_equal(git_commit_lookup(&parent[i], repo, &parents[i]), 0);
-    assert_int_equal(git_commit_tree(&base, parent[0]), 0);
+    git_commit *first = NULL;
+    git_tree *base = NULL;
+    git_oid blob, tree_oid;
+    assert_true(nparents >= 1);
+    assert_int_equal(git_commit_lookup(&first, repo, &parents[0]), 0);
+    assert_int_equal(git_commit_tree(&base, first), 0);
     assert_int_equal(git_blob_create_from_buffer(&blob, repo, text, strlen(text)), 0);
     git_tree_update update = {
         .action = GIT_TREE_UPDATE_UPSERT, .id = blob, .filemode = GIT_FILEMODE_BLOB, .path = file};
     assert_int_equal(git_tree_create_updated(&tree_oid, repo, base, 1, &update), 0);
-    assert_int_equal(git_tree_lookup(&tree, repo, &tree_oid), 0);
-    assert_int_equal(git_signature_now(&sig, "test", "test@example.com"), 0);
-    assert_int_equal(git_commit_create(&oid, repo, ref, sig, sig, NULL, message, tree, nparents,
-                                       (const git_commit **)parent),
-                     0);
-    for (size_t i = 0; i < nparents; i++)
-        git_commit_free(parent[i]);
-    git_signature_free(sig);
-    git_tree_free(tree);
     git_tree_free(base);
-    return oid;
+    git_commit_free(first);
+    return create_commit(repo, ref, &tree_oid, parents, nparents, message);
 }
 
 char *test_repo_insert_after(const char *text, const char *anchor, const char *insert)
@@ -205,4 +204,40 @@ char *test_repo_tracker_variant(const char *orig, long ns)
     char *out = test_repo_insert_after(slow, "#include", " <time.h>\n#include");
     free(slow);
     return out;
+}
+
+const char *test_repo_suite_setup(fixture *suite, const char *name, char *repo, char *cache,
+                                  char *source, char *results)
+{
+    const char *build = getenv("CCB_TEST_BINARY_DIR");
+    const char *src = getenv("CCB_TEST_SOURCE_DIR");
+    if (!build || !src) {
+        fprintf(stderr, "CCB_TEST_BINARY_DIR/CCB_TEST_SOURCE_DIR unset: run through ctest\n");
+        return NULL;
+    }
+    snprintf(ccbench_bin, sizeof(ccbench_bin), "%s/bin/ccbench", build);
+    git_libgit2_init();
+    const char *base = getenv("TMPDIR");
+    snprintf(suite->dir, sizeof(suite->dir), "%s/%s-XXXXXX", base && base[0] ? base : "/tmp", name);
+    if (!mkdtemp(suite->dir))
+        return NULL;
+    snprintf(repo, 400, "%s/repo", suite->dir);
+    snprintf(cache, 500, "CCBENCH_CACHE_DIR=%s/cache", suite->dir);
+    snprintf(source, 500, "CCBENCH_SOURCE_DIR=%s", repo);
+    snprintf(results, 500, "CCBENCH_RESULTS_DIR=%s/results", suite->dir);
+    return src;
+}
+
+static int remove_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
+{
+    (void)st;
+    (void)ftw;
+    return flag == FTW_DP ? rmdir(path) : unlink(path);
+}
+
+int test_repo_suite_teardown(const fixture *suite)
+{
+    nftw(suite->dir, remove_entry, 16, FTW_DEPTH | FTW_PHYS);
+    git_libgit2_shutdown();
+    return 0;
 }

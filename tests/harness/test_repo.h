@@ -9,6 +9,18 @@
 
 #include <git2.h>
 
+#include "cli_driver.h"
+
+/* A suite's start: libgit2 initialised, ccbench_bin pointed at the built ccbench, SUITE's
+ * folder NAME-XXXXXX under $TMPDIR made, REPO (400 bytes) its repo/ and the environment that
+ * keeps ccbench's build cache, sources and results inside it in CACHE, SOURCE, RESULTS (500
+ * bytes each, "VAR=value"). Returns the project's source dir, NULL (said on stderr) outside
+ * ctest. */
+const char *test_repo_suite_setup(fixture *suite, const char *name, char *repo, char *cache,
+                                  char *source, char *results);
+/* Remove SUITE's folder and shut libgit2 down. */
+int test_repo_suite_teardown(const fixture *suite);
+
 /* Run ARGV (found on PATH) and expect exit 0 within 60 s. */
 void test_repo_sh(const char *const *argv);
 
