@@ -34,7 +34,7 @@ static const command commands[] = {
      "[--scenario NAME[,NAME]] [--profile quick|default|full] [--samples N] [--threads N] "
      "[--duration SEC] [--api-latency-ms MS] [--label TEXT] [--out FILE] "
      "[--format table|json|markdown] [--quiet] [--cpu N] [--color auto|always|never] "
-     "[--save-note] [--counts|--no-counts]",
+     "[--save-note] [--revisions RANGE [--skip-existing]] [--counts|--no-counts]",
      "measure scenarios in fresh processes and write a result file",
      "options:\n"
      "  --scenario NAME[,NAME]  scenarios to run, in this order (repeatable). Default: every\n"
@@ -54,6 +54,13 @@ static const command commands[] = {
      "  --quiet                 no progress and no closing message on stderr\n"
      "  --save-note             also store the result as HEAD's git note under\n"
      "                          refs/notes/ccbench (for 'ccbench history --notes')\n"
+     "  --revisions RANGE       measure each commit of RANGE (A..B, or a comma list), built\n"
+     "                          from the current scenarios/ against that commit's tracker/\n"
+     "                          (build cache); commits with equal tracker/ trees are measured\n"
+     "                          once, the result attached to each. One result file per\n"
+     "                          commit; --save-note stores one note per commit\n"
+     "  --skip-existing         with --revisions: skip commits whose note already has an\n"
+     "                          entry for this machine and profile\n"
      "  --cpu N                 pin every measured process to CPU N\n"
      "  --color WHEN            colour the table: auto (default), always or never\n"
      "  --counts                require the count metrics (instructions need valgrind:\n"
@@ -152,6 +159,37 @@ static const command commands[] = {
      "(.ccbench/build/<key>/noise.json) and compare warns when its threshold is below it.\n"
      "\n"
      "exit status: 0 done; 2 bad usage or unknown revision; 3 a build or a scenario failed\n"},
+    {"bisect", cmd_bisect,
+     "GOOD BAD --metric SCENARIO.METRIC [--threshold PCT] [--profile P] [--blocks N] "
+     "[--seed N] [--cpu N] [--repo PATH] [--format table|json|markdown] [--quiet]",
+     "find the first commit between GOOD and BAD that made a metric worse",
+     "options:\n"
+     "  --metric S.M            the metric to bisect (e.g. cold_init.start_us)\n"
+     "  --threshold PCT         how much worse counts as bad (as compare's --threshold)\n"
+     "  --profile P             quick, default or full (default: default)\n"
+     "  --blocks N              exactly N ABBA blocks per step and round (default: at least\n"
+     "                          12, more while the step's budget lasts: quick 4 s, default\n"
+     "                          15 s; full: 30 blocks)\n"
+     "  --seed N                seed of the first step's block order (default: the clock)\n"
+     "  --cpu N                 pin every measured process to CPU N\n"
+     "  --repo PATH             the git repository (default: found upward from the cwd)\n"
+     "  --format F              table (default), markdown, or json (ccbench-bisect/1)\n"
+     "  --quiet                 no progress on stderr\n"
+     "\n"
+     "Walks the first-parent commits from GOOD (an ancestor of BAD) to BAD with libgit2. Each\n"
+     "step is one live compare of GOOD against a commit, the metric's scenario only: ABBA\n"
+     "blocks, compare's verdict, a regression confirmed in a fresh round. A step still\n"
+     "undecided (inconclusive, below noise, a regression not confirmed) is measured once\n"
+     "more with twice the blocks, then counts as bad when its estimate is nearer BAD's\n"
+     "change than no change (the steps say so). First BAD is checked: when it is not\n"
+     "worse than GOOD the answer is 'no regression between GOOD and BAD'. Only commits with\n"
+     "a new tracker/ tree are built (build cache); an equal tree takes the verdict already\n"
+     "known. A commit that does not build is skipped, as git bisect skip, and the answer is\n"
+     "then a range. The user's HEAD, index, refs and work tree are never touched.\n"
+     "\n"
+     "exit status: 0 no regression between GOOD and BAD; 1 the first bad commit (or the\n"
+     "range) found; 2 bad usage, unknown metric or revision, GOOD not an ancestor of BAD;\n"
+     "3 GOOD or BAD does not build, or a scenario failed\n"},
     {"list", cmd_list, "[--format table|json|markdown]",
      "scenarios, their metrics, units and directions",
      "options:\n"

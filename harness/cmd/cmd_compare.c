@@ -26,6 +26,7 @@
 #include "counts.h"
 #include "error.h"
 #include "gitref.h"
+#include "live.h"
 #include "noise.h"
 #include "paths.h"
 #include "result.h"
@@ -287,20 +288,19 @@ typedef struct compare_run {
     ccb_counts counts; /* the count processes of both rounds (issue 13) */
 } compare_run;
 
-/* The round spec of a compare: both builds, the options' profile, cpu and blocks, and the
- * time budget (the confirm round gets a quarter of the first round's). */
-static ccb_abba_round round_spec(compare_run *c, const ccb_selection *sel, uint64_t seed,
-                                 int confirm)
+/* The first round's spec of a compare: both builds, the options' profile, cpu, blocks and
+ * time budget (live.c derives the confirm round from it). */
+static ccb_abba_round round_spec(compare_run *c, const ccb_selection *sel, uint64_t seed)
 {
     return (ccb_abba_round){.sel = sel,
                             .profile = c->o.profile,
                             .cpu = c->o.cpu,
                             .blocks = (unsigned int)c->o.blocks,
-                            .budget_ms = confirm ? c->o.budget_ms / 4 : c->o.budget_ms,
+                            .budget_ms = c->o.budget_ms,
                             .seed = seed,
                             .mode = c->mode,
                             .side = {&c->op[0].out, &c->op[1].out},
-                            .guard = &c->guard[confirm ? 1 : 0],
+                            .guard = &c->guard[0],
                             .counts = &c->counts};
 }
 
@@ -474,67 +474,6 @@ static int compare_file_and_build(compare_run *c)
     return analyse_unconfirmable(c);
 }
 
-/* The stored noise floors (ccbench noise) of both builds, at this profile only, into CMP
- * before it is analysed: the verdict builds them in. */
-static void load_floors(compare_run *c, ccb_compare *cmp)
-{
-    for (int side = 0; side < 2; side++) {
-        if (c->op[side].kind != CCB_OPERAND_FILE)
-            ccb_noise_load(&c->op[side], cmp, ccb_profile_name(c->o.profile), &c->floor_profile);
-    }
-}
-
-/* Confirm before failing: only the regressed metrics' scenarios, in a fresh round whose Holm
- * family is those scenarios' metrics alone. Returns 0 or an exit status. */
-static int confirm_regressions(compare_run *c)
-{
-    int status = CCB_EXIT_FAILURE, failed2 = 0;
-    ccb_result *again_results[2] = {NULL, NULL};
-    ccb_compare round2;
-    ccb_selection again = {.n = 0};
-    const char *names[CCB_SELECTION_MAX];
-    size_t nre = ccb_compare_regressed_scenarios(&c->cmp, names, CCB_SELECTION_MAX);
-
-    ccb_compare_init(&round2, 1);
-    if (nre == 0 || c->scenario_failed) {
-        status = 0;
-        goto done;
-    }
-    for (size_t i = 0; i < nre; i++)
-        again.defs[again.n++] = ccb_catalog_find(names[i]);
-    c->cmp.confirm_seed = ccb_compare_derive_seed(c->o.seed);
-    if (!c->o.quiet)
-        fprintf(stderr, "ccbench: %zu scenario(s) regressed: confirming in a fresh "
-                        "interleaved round (seed %llu)\n",
-                nre, (unsigned long long)c->cmp.confirm_seed);
-    for (int side = 0; side < 2; side++) {
-        again_results[side] = ccb_result_new();
-        if (!again_results[side]) {
-            ccb_error_set("out of memory");
-            goto done;
-        }
-    }
-    ccb_abba_round spec = round_spec(c, &again, c->cmp.confirm_seed, 1);
-    if (ccb_abba_round_run(&spec, again_results, &round2, &failed2, &c->outcome) != 0)
-        goto done;
-    if (c->outcome == CCB_MEASURE_INTERRUPTED) {
-        ccb_error_set("interrupted during the confirm round: nothing was written");
-        status = CCB_EXIT_INTERRUPTED;
-        goto done;
-    }
-    load_floors(c, &round2);
-    if (ccb_compare_analyse(&round2, &c->o.thresholds) != 0)
-        goto done;
-    ccb_compare_apply_confirm(&c->cmp, &round2);
-    c->scenario_failed |= failed2;
-    status = 0;
-done:
-    for (int side = 0; side < 2; side++)
-        ccb_result_free(again_results[side]);
-    ccb_compare_release(&round2);
-    return status;
-}
-
 /* The machine-state guard's look before measuring: a busy machine warns (the report says so)
  * and, with --strict, refuses before any time is spent. */
 static int machine_quiet_enough(compare_run *c)
@@ -608,18 +547,27 @@ static int compare_builds(compare_run *c)
         status = cmd_exit_status();
         goto done;
     }
-    ccb_abba_round spec = round_spec(c, &c->o.sel, c->o.seed, 0);
-    if (c->outcome == CCB_MEASURE_DONE &&
-        ccb_abba_round_run(&spec, c->results, &c->cmp, &c->scenario_failed, &c->outcome) != 0)
-        goto done;
+    /* Measure, analyse, and confirm what regressed (live.c, shared with bisect). */
+    ccb_live live = {.round = round_spec(c, &c->o.sel, c->o.seed),
+                     .op = {&c->op[0], &c->op[1]},
+                     .thresholds = &c->o.thresholds,
+                     .confirm_guard = &c->guard[1],
+                     .quiet = c->o.quiet,
+                     .cmp = &c->cmp,
+                     .results = {c->results[0], c->results[1]}};
+    if (c->outcome == CCB_MEASURE_DONE) {
+        int rc = ccb_live_run(&live);
+        c->floor_profile = live.floor_profile;
+        c->scenario_failed = live.scenario_failed;
+        c->outcome = live.outcome;
+        if (rc != 0)
+            goto done;
+    }
     if (c->outcome == CCB_MEASURE_INTERRUPTED) {
         status = interrupted("");
         goto done;
     }
-    load_floors(c, &c->cmp);
-    if (ccb_compare_analyse(&c->cmp, &c->o.thresholds) != 0)
-        goto done;
-    status = confirm_regressions(c);
+    status = 0;
 done:
     ccb_compare_release(&aa);
     return status;

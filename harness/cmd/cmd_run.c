@@ -17,6 +17,7 @@
 #include "commands.h"
 #include "counts.h"
 #include "error.h"
+#include "build.h"
 #include "gitref.h"
 #include "interrupt.h"
 #include "measure.h"
@@ -25,6 +26,7 @@
 #include "progress.h"
 #include "report.h"
 #include "result.h"
+#include "revwalk.h"
 #include "sample.h"
 #include "selection.h"
 #include "sysinfo.h"
@@ -43,6 +45,8 @@ typedef struct run_options {
     int save_note; /* --save-note: also store the result as HEAD's git note */
     ccb_counts_mode counts; /* --counts / --no-counts */
     long cpu; /* -1: not pinned */
+    const char *revisions; /* --revisions RANGE: each commit's tracker/ built and measured */
+    int skip_existing;     /* --skip-existing: commits with this machine's note entry */
 } run_options;
 
 static const struct option longopts[] = {
@@ -61,6 +65,8 @@ static const struct option longopts[] = {
     {"color", required_argument, NULL, 'C'},
     {"counts", no_argument, NULL, 'K'},
     {"no-counts", no_argument, NULL, 'N'},
+    {"revisions", required_argument, NULL, 'V'},
+    {"skip-existing", no_argument, NULL, 'E'},
     {NULL, 0, NULL, 0},
 };
 
@@ -114,6 +120,12 @@ static int parse_options(int argc, char **argv, run_options *o)
             if (ccb_cli_parse_report_format("run: --format", optarg, &o->format) != 0)
                 return -1;
             break;
+        case 'V':
+            o->revisions = optarg;
+            break;
+        case 'E':
+            o->skip_existing = 1;
+            break;
         case 'S':
             o->save_note = 1;
             break;
@@ -143,6 +155,14 @@ static int parse_options(int argc, char **argv, run_options *o)
                              argv[optind]);
     if (o->out && o->out[0] == '\0')
         return ccb_error_set("run: --out needs a file name");
+    if (o->skip_existing && !o->revisions)
+        return ccb_error_set("run: --skip-existing goes with --revisions RANGE");
+    if (o->revisions && o->out)
+        return ccb_error_set("run: --revisions writes one result per commit into the results "
+                             "directory: leave --out out");
+    if (o->revisions && o->format != CCB_FORMAT_TABLE && o->format != CCB_FORMAT_MARKDOWN)
+        return ccb_error_set("run: --revisions prints a summary as table or markdown; the "
+                             "result files hold the JSON");
     if (o->sel.n == 0)
         ccb_selection_default(&o->sel); /* what runs offline, without failure injection */
     return 0;
@@ -157,6 +177,29 @@ static int plan_params(const run_options *o, const ccb_scenario_def *def, ccb_pl
                              .duration_s = o->duration_s,
                              .cpu = o->cpu};
     return ccb_plan_item_init(item, def, o->profile, &ov);
+}
+
+/* --revisions: the plan of every selected scenario, run by the binaries of one build (the
+ * count runner too, unless counts are off). *n counts the items to release, also on
+ * failure. */
+static int plan(const run_options *o, const ccb_build_outputs *out, ccb_plan_item *items,
+                size_t *n)
+{
+    for (size_t i = 0; i < o->sel.n; i++) {
+        const ccb_scenario_def *def = o->sel.defs[i];
+        int is_floor = strcmp(def->executable, CCB_FLOOR_EXECUTABLE) == 0;
+        items[i].def = def;
+        items[i].executable = strdup(is_floor ? out->floor : out->runner);
+        (*n)++;
+        if (!items[i].executable)
+            return ccb_error_set("out of memory");
+        if (o->counts != CCB_COUNTS_OFF && ccb_counts_applies(def) &&
+            !(items[i].counts_executable = strdup(out->counts)))
+            return ccb_error_set("out of memory");
+        if (plan_params(o, def, &items[i]) != 0)
+            return -1;
+    }
+    return 0;
 }
 
 /* Fill the result's header: who, where, what revision. */
@@ -210,12 +253,13 @@ static int write_results(const run_options *o, const ccb_result *r, const char *
     return ccb_result_write_file(r, *latest);
 }
 
-/* --save-note: the result's JSON text as HEAD's note under refs/notes/ccbench. */
-static int save_note(const ccb_result *r, int quiet)
+/* --save-note: the result's JSON text as the note of COMMIT (NULL: HEAD) under
+ * refs/notes/ccbench. */
+static int save_note(const ccb_result *r, const char *commit, int quiet)
 {
     char sha[GIT_OID_HEXSZ + 1];
     int replaced = 0;
-    int rc = ccb_notes_save_head(r, sha, &replaced);
+    int rc = ccb_notes_save(r, commit, sha, &replaced);
     if (rc == 0 && !quiet)
         fprintf(stderr, "ccbench: result stored in the note of %.12s under %s, %s this machine's "
                         "%s entry (share it: git push origin %s)\n",
@@ -242,6 +286,235 @@ static int check_valid(const ccb_result *r)
     return ccb_error_set("no valid sample for %s: see the failures in the report", names);
 }
 
+/* ---------------------------------------------------------------------------------------- */
+/* run --revisions RANGE: each commit's tracker/ built (build cache) against the current
+ * scenarios/ and measured, as asv run RANGE fills a history. Commits whose tracker/ trees
+ * are equal are measured once and the result attached to each of them. */
+
+typedef struct rev_commit {
+    char sha[GIT_OID_HEXSZ + 1], tree[GIT_OID_HEXSZ + 1], subject[72], author[64];
+    const char *what;   /* static: what happened, for the summary */
+    size_t measured_by; /* the commit whose measurement this one shares (itself: measured) */
+    char *path;         /* the result file written, owned */
+} rev_commit;
+
+/* COMMIT's result: R's measurement with the header of that commit. */
+static int label_for_commit(ccb_result *r, const run_options *o, const rev_commit *c)
+{
+    char label[128];
+    snprintf(label, sizeof(label), "%s%s%.12s", o->label ? o->label : "", o->label ? "-" : "",
+             c->sha);
+    ccb_git_info_release(&r->git);
+    free(r->label);
+    r->label = strdup(label);
+    r->git.present = 1;
+    r->git.revision = strdup(c->sha);
+    r->git.commit = strdup(c->sha);
+    r->git.tracker_tree = strdup(c->tree);
+    if (!r->label || !r->git.revision || !r->git.commit || !r->git.tracker_tree)
+        return ccb_error_set("out of memory");
+    return 0;
+}
+
+/* Build and measure commit C (the first of its tree) into *out. Returns 0, 1 when it does not
+ * build (the message on stderr), or -1; *outcome says ^C. */
+static int measure_commit(const run_options *o, ccb_build_ctx *ctx, const rev_commit *c,
+                          time_t when, ccb_counts *counts, ccb_result **out,
+                          ccb_measure_outcome *outcome)
+{
+    int rc = -1;
+    ccb_operand op;
+    ccb_plan_item items[CCB_SELECTION_MAX];
+    size_t nitems = 0;
+    char *workdir = NULL;
+    memset(items, 0, sizeof(items));
+    if (ccb_operand_classify_as(&op, c->sha, CCB_FORCE_REV) != 0)
+        goto done;
+    if (ccb_build_resolve(ctx, &op) != 0 || ccb_build_ensure(ctx, &op) != 0) {
+        if (ccb_error_last_class() == CCB_ERROR_INTERRUPTED) {
+            *outcome = CCB_MEASURE_INTERRUPTED;
+            rc = 0;
+            goto done;
+        }
+        fprintf(stderr, "ccbench: %.12s does not build, skipped: %s\n", c->sha,
+                ccb_error_message());
+        rc = 1;
+        goto done;
+    }
+    *out = ccb_result_new();
+    if (!*out) {
+        ccb_error_set("out of memory");
+        goto done;
+    }
+    if (plan(o, &op.out, items, &nitems) != 0 || describe(o, *out, &workdir, when) != 0 ||
+        ccb_measure_run(items, nitems, (int)o->cpu, ccb_progress_detect(o->quiet), counts, *out,
+                        outcome) != 0)
+        goto done;
+    rc = *outcome == CCB_MEASURE_DONE ? ccb_result_compute_stats(*out) : 0;
+done:
+    for (size_t i = 0; i < nitems; i++)
+        ccb_plan_item_release(&items[i]);
+    ccb_operand_release(&op);
+    free(workdir);
+    return rc;
+}
+
+static void revisions_summary(FILE *f, const rev_commit *cs, size_t n, ccb_format format)
+{
+    int md = format == CCB_FORMAT_MARKDOWN;
+    fprintf(f,
+            md ? "| commit | tracker tree | result | subject |\n|---|---|---|---|\n"
+               : "%-12s  %-12s  %-44s  %s\n",
+            "commit", "tracker tree", "result", "subject");
+    for (size_t i = 0; i < n; i++) {
+        char what[160];
+        if (cs[i].measured_by != i)
+            snprintf(what, sizeof(what), "%s %.12s (same tracker/)", cs[i].what,
+                     cs[cs[i].measured_by].sha);
+        else
+            snprintf(what, sizeof(what), "%s", cs[i].what);
+        if (md)
+            fprintf(f, "| `%.12s` | `%.12s` | %s%s%s%s | %s |\n", cs[i].sha, cs[i].tree, what,
+                    cs[i].path ? " (`" : "", cs[i].path ? cs[i].path : "", cs[i].path ? "`)" : "",
+                    cs[i].subject);
+        else
+            fprintf(f, "%.12s  %-12.12s  %-44s  %s\n", cs[i].sha, cs[i].tree, what, cs[i].subject);
+    }
+}
+
+static int run_revisions(const run_options *o)
+{
+    int status = CCB_EXIT_USAGE, failed = 0;
+    ccb_build_ctx ctx;
+    ccb_commit_list list = {.n = 0};
+    rev_commit *cs = NULL;
+    ccb_result *probe = NULL, *r = NULL;
+    ccb_counts counts;
+    char *results_dir = NULL, *workdir = NULL;
+    time_t when = time(NULL);
+    size_t done_n = 0;
+
+    memset(&ctx, 0, sizeof(ctx));
+    memset(&counts, 0, sizeof(counts));
+    if (ccb_paths_tempdir_check() != 0)
+        goto done;
+    /* The builds are release runners; their call-level dumps are not kept per commit. */
+    if (ccb_counts_init(&counts, o->counts, o->profile, 0, NULL) != 0)
+        goto done;
+    if (ccb_build_ctx_open(&ctx, NULL, ccb_progress_detect(o->quiet)) != 0 ||
+        ccb_revwalk_list(ctx.repo, o->revisions, 0, "run: --revisions", &list) != 0) {
+        status = cmd_exit_status();
+        goto done;
+    }
+    if (list.n == 0) {
+        ccb_error_set("run: --revisions '%s' names no commit (is the range the right way "
+                      "round? A..B lists what B has and A has not)",
+                      o->revisions);
+        goto done;
+    }
+    cs = calloc(list.n, sizeof(*cs));
+    probe = ccb_result_new();
+    if (!cs || !probe) {
+        ccb_error_set("out of memory");
+        goto done;
+    }
+    /* The machine and profile of this run: the key of a note entry (--skip-existing). */
+    if (describe(o, probe, &workdir, when) != 0 || ccb_paths_results_dir(ctx.workdir, &results_dir))
+        goto done;
+    status = CCB_EXIT_FAILURE;
+    for (size_t i = 0; i < list.n; i++) {
+        rev_commit *c = &cs[i];
+        git_oid_tostr(c->sha, sizeof(c->sha), &list.oids[i]);
+        ccb_revwalk_describe(ctx.repo, &list.oids[i], c->subject, sizeof(c->subject), c->author,
+                             sizeof(c->author));
+        c->measured_by = i;
+        char commit[GIT_OID_HEXSZ + 1];
+        if (ccb_gitref_resolve(ctx.repo, c->sha, commit, c->tree) != 0) {
+            c->what = "no tracker/: skipped";
+            failed = 1;
+            continue;
+        }
+        if (o->skip_existing) {
+            int has = ccb_notes_has_entry(probe, c->sha);
+            if (has < 0)
+                goto done;
+            if (has)
+                c->what = "skipped: has a note entry for this machine and profile";
+        }
+        for (size_t j = 0; j < i && !c->what; j++) {
+            if (!cs[j].what && cs[j].measured_by == j && strcmp(cs[j].tree, c->tree) == 0)
+                c->measured_by = j;
+        }
+    }
+    for (size_t i = 0; i < list.n; i++) {
+        rev_commit *c = &cs[i];
+        if (c->what && c->measured_by == i)
+            continue; /* skipped */
+        if (!o->quiet)
+            fprintf(stderr, "ccbench: commit %zu of %zu: %.12s %s\n", i + 1, list.n, c->sha,
+                    c->subject);
+        if (c->measured_by != i) {
+            rev_commit *m = &cs[c->measured_by];
+            c->what = m->path ? "result of" : m->what;
+            if (!m->path)
+                continue;
+            if (!o->quiet)
+                fprintf(stderr,
+                        "ccbench: %.12s has the tracker/ tree of %.12s: its result is "
+                        "attached without measuring again\n",
+                        c->sha, m->sha);
+        } else {
+            ccb_result_free(r);
+            r = NULL;
+            ccb_measure_outcome outcome = CCB_MEASURE_DONE;
+            int got = measure_commit(o, &ctx, c, when, &counts, &r, &outcome);
+            if (got < 0)
+                goto done;
+            if (outcome == CCB_MEASURE_INTERRUPTED) {
+                ccb_error_set("interrupted: the children were stopped; the results of the %zu "
+                              "commits before stay written",
+                              done_n);
+                status = CCB_EXIT_INTERRUPTED;
+                goto done;
+            }
+            if (got == 1) {
+                c->what = "does not build: skipped";
+                failed = 1;
+                continue;
+            }
+            c->what = "measured";
+            if (check_valid(r) != 0) {
+                fprintf(stderr, "ccbench: %.12s: %s\n", c->sha, ccb_error_message());
+                failed = 1;
+            }
+        }
+        if (label_for_commit(r, o, c) != 0 ||
+            ccb_paths_result_file(results_dir, when, r->label, &c->path) != 0 ||
+            ccb_result_write_file(r, c->path) != 0)
+            goto done;
+        if (o->save_note && save_note(r, c->sha, o->quiet) != 0)
+            goto done;
+        done_n++;
+    }
+    revisions_summary(stdout, cs, list.n, o->format);
+    if (!o->quiet)
+        fprintf(stderr, "ccbench: %zu of %zu commits have a result in %s\n", done_n, list.n,
+                results_dir);
+    status = failed ? CCB_EXIT_FAILURE : CCB_EXIT_OK;
+done:
+    for (size_t i = 0; cs && i < list.n; i++)
+        free(cs[i].path);
+    free(cs);
+    ccb_commit_list_release(&list);
+    ccb_result_free(probe);
+    ccb_result_free(r);
+    free(results_dir);
+    free(workdir);
+    ccb_counts_release(&counts);
+    ccb_build_ctx_release(&ctx);
+    return status;
+}
+
 int cmd_run(int argc, char **argv)
 {
     int status = CCB_EXIT_USAGE;
@@ -261,6 +534,10 @@ int cmd_run(int argc, char **argv)
     memset(items, 0, sizeof(items));
     if (parse_options(argc, argv, &o) != 0)
         goto done;
+    if (o.revisions) {
+        status = run_revisions(&o);
+        goto done;
+    }
     int color = ccb_cli_use_color(o.color, STDOUT_FILENO);
     if (o.out && ccb_paths_check_writable(o.out) != 0)
         goto done;
@@ -397,7 +674,7 @@ int cmd_run(int argc, char **argv)
             fprintf(stderr, "ccbench: raw callgrind output in %s (callgrind_annotate FILE)\n",
                     kept);
     }
-    if (o.save_note && save_note(r, o.quiet) != 0) {
+    if (o.save_note && save_note(r, NULL, o.quiet) != 0) {
         status = CCB_EXIT_USAGE;
         goto done;
     }

@@ -15,6 +15,7 @@ int cmd_plot(int argc, char **argv);
 int cmd_history(int argc, char **argv);
 int cmd_compare(int argc, char **argv);
 int cmd_noise(int argc, char **argv);
+int cmd_bisect(int argc, char **argv);
 
 /* The exit status of the calling thread's last error, by its class (exit_status.c). */
 int cmd_exit_status(void);

@@ -8,6 +8,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "error.h"
 #include "report.h"
@@ -153,6 +154,28 @@ int ccb_history_filter_machine(ccb_history *h)
     return rc;
 }
 
+int ccb_history_add_commit(ccb_history *h, const char *sha, long long when, int has_note)
+{
+    if (h->ncommits == h->commits_cap) {
+        size_t cap = h->commits_cap ? h->commits_cap * 2 : 32;
+        ccb_history_commit *grown = realloc(h->commits, cap * sizeof(*grown));
+        if (!grown)
+            return ccb_error_set("out of memory");
+        h->commits = grown;
+        h->commits_cap = cap;
+    }
+    ccb_history_commit *c = &h->commits[h->ncommits++];
+    time_t t = (time_t)when;
+    struct tm tm;
+    snprintf(c->sha, sizeof(c->sha), "%.12s", sha);
+    if (gmtime_r(&t, &tm))
+        strftime(c->date, sizeof(c->date), "%Y-%m-%d", &tm);
+    else
+        snprintf(c->date, sizeof(c->date), "?");
+    c->has_note = has_note;
+    return 0;
+}
+
 void ccb_history_release(ccb_history *h)
 {
     for (size_t i = 0; i < h->n; i++) {
@@ -165,6 +188,7 @@ void ccb_history_release(ccb_history *h)
     }
     free(h->entries);
     free(h->skipped);
+    free(h->commits);
     memset(h, 0, sizeof(*h));
 }
 
@@ -301,6 +325,33 @@ static void change(char *buf, size_t size, double first, double now)
         snprintf(buf, size, "%+.1f%%", (now / first - 1) * 100);
 }
 
+/* One entry's row of series S (WHEN in the first column; *FIRST the first median shown, for
+ * "vs first"); 0 when the entry lacks the metric. */
+static int write_row(FILE *out, const ccb_history_entry *e, const ccb_series *s, const char *when,
+                     int md, double *first, int *have_first)
+{
+    const ccb_metric_result *m = ccb_series_find(e->result, s);
+    if (!m || m->stats.n == 0)
+        return 0;
+    char med[32], lo[32], hi[32], ci[80], delta[32];
+    ccb_report_format_number(med, sizeof(med), m->stats.median);
+    ccb_report_format_number(lo, sizeof(lo), m->stats.ci95_low);
+    ccb_report_format_number(hi, sizeof(hi), m->stats.ci95_high);
+    snprintf(ci, sizeof(ci), "[%s, %s]", lo, hi);
+    if (!*have_first) {
+        *first = m->stats.median;
+        *have_first = 1;
+    }
+    change(delta, sizeof(delta), *first, m->stats.median);
+    if (md)
+        fprintf(out, "| %s | `%s` | `%s` | %zu | %s | %s | %s |\n", when, e->result->label,
+                e->commit[0] ? e->commit : "-", m->stats.n, med, ci, delta);
+    else
+        fprintf(out, "  %-20s  %-24.24s  %-12s  %6zu  %10s  %-24s  %8s\n", when, e->result->label,
+                e->commit[0] ? e->commit : "-", m->stats.n, med, ci, delta);
+    return 1;
+}
+
 static void write_text_series(FILE *out, const ccb_history *h, const ccb_series *s, int md)
 {
     const char *dir = s->direction == CCB_HIGHER_IS_BETTER ? "higher is better"
@@ -315,30 +366,27 @@ static void write_text_series(FILE *out, const ccb_history *h, const ccb_series 
                 "CI95", "vs first");
     double first = 0;
     int have_first = 0;
-    for (size_t i = 0; i < h->n; i++) {
-        const ccb_history_entry *e = &h->entries[i];
-        const ccb_metric_result *m = ccb_series_find(e->result, s);
-        if (!m || m->stats.n == 0)
-            continue;
-        char med[32], lo[32], hi[32], ci[80], delta[32];
-        ccb_report_format_number(med, sizeof(med), m->stats.median);
-        ccb_report_format_number(lo, sizeof(lo), m->stats.ci95_low);
-        ccb_report_format_number(hi, sizeof(hi), m->stats.ci95_high);
-        snprintf(ci, sizeof(ci), "[%s, %s]", lo, hi);
-        if (!have_first) {
-            first = m->stats.median;
-            have_first = 1;
-        }
-        change(delta, sizeof(delta), first, m->stats.median);
-        if (md)
-            fprintf(out, "| %s | `%s` | `%s` | %zu | %s | %s | %s |\n", e->result->created_at,
-                    e->result->label, e->commit[0] ? e->commit : "-", m->stats.n, med, ci, delta);
-        else
-            fprintf(out, "  %-20s  %-24.24s  %-12s  %6zu  %10s  %-24s  %8s\n",
-                    e->result->created_at, e->result->label, e->commit[0] ? e->commit : "-",
-                    m->stats.n, med, ci, delta);
+    /* --notes: x is the commit order; a commit without a result of this machine is a gap
+     * row, never left out (a missing week must not look like a smooth line). */
+    for (size_t c = 0, i = 0; c < h->ncommits; c++) {
+        int shown = 0;
+        for (; i < h->n && strcmp(h->entries[i].commit, h->commits[c].sha) == 0; i++)
+            shown += write_row(out, &h->entries[i], s, h->commits[c].date, md, &first, &have_first);
+        const char *why =
+            h->commits[c].has_note ? "(not measured here: another machine or metric)" : "(no note)";
+        if (!shown && md)
+            fprintf(out, "| %s | - | `%s` | - | - | %s | |\n", h->commits[c].date,
+                    h->commits[c].sha, why);
+        else if (!shown)
+            fprintf(out, "  %-20s  %-24s  %-12s  %6s  %10s  %s\n", h->commits[c].date, "-",
+                    h->commits[c].sha, "-", "-", why);
     }
+    for (size_t i = 0; i < h->n && h->ncommits == 0; i++)
+        write_row(out, &h->entries[i], s, h->entries[i].result->created_at, md, &first,
+                  &have_first);
 }
+
+/* One entry's row of series S (WHEN in the first column); 0 when it lacks the metric. */
 
 static cJSON *json_text(const char *s)
 {
@@ -368,6 +416,17 @@ static cJSON *history_json(const ccb_history *h, const ccb_series *list, size_t 
         cJSON_AddStringToObject(o, "created_at", e->result->created_at);
         cJSON_AddStringToObject(o, "label", e->result->label);
         cJSON_AddItemToObject(o, "commit", json_text(e->commit[0] ? e->commit : NULL));
+    }
+    if (h->ncommits) {
+        /* --notes: the x axis, gaps included; each point's entry names its commit. */
+        cJSON *commits = cJSON_AddArrayToObject(root, "commits");
+        for (size_t c = 0; c < h->ncommits; c++) {
+            cJSON *o = cJSON_CreateObject();
+            cJSON_AddItemToArray(commits, o);
+            cJSON_AddStringToObject(o, "commit", h->commits[c].sha);
+            cJSON_AddStringToObject(o, "date", h->commits[c].date);
+            cJSON_AddBoolToObject(o, "has_note", h->commits[c].has_note);
+        }
     }
     for (size_t i = 0; i < h->nskipped; i++) {
         cJSON *o = cJSON_CreateObject();

@@ -23,12 +23,21 @@ typedef struct ccb_history_skip {
     char *source, *reason; /* owned */
 } ccb_history_skip;
 
+/* --notes: one commit of the range walked, in commit order (gaps included). */
+typedef struct ccb_history_commit {
+    char sha[13];  /* abbreviated, as entries' commit */
+    char date[11]; /* committer date, UTC, YYYY-MM-DD */
+    int has_note;
+} ccb_history_commit;
+
 typedef struct ccb_history {
     ccb_history_entry *entries; /* oldest first */
     size_t n, cap;
     ccb_history_skip *skipped; /* measured on another machine than the newest */
     size_t nskipped, skip_cap;
     size_t walked, without_note; /* --notes: commits walked, and those without a note */
+    ccb_history_commit *commits; /* --notes: the walked commits, oldest first (x of history) */
+    size_t ncommits, commits_cap;
     size_t duplicates; /* files holding a result already added (results/latest.json) */
 } ccb_history;
 
@@ -42,6 +51,9 @@ typedef struct ccb_series {
 /* Take R (ownership passes to H, also on failure), read from SOURCE at COMMIT (NULL: the
  * result's own git commit). */
 int ccb_history_add(ccb_history *h, ccb_result *r, const char *source, const char *commit);
+/* --notes: the next commit of the range (SHA: hex, abbreviated to 12; WHEN: its committer
+ * time, seconds since the epoch), with or without a note. */
+int ccb_history_add_commit(ccb_history *h, const char *sha, long long when, int has_note);
 /* Read each file strictly (the first bad one fails the load, named) and order by created_at;
  * files with the same time keep the order given. */
 int ccb_history_load_files(ccb_history *h, char *const *paths, size_t n);

@@ -11,6 +11,7 @@
 
 #include "error.h"
 #include "gitref.h"
+#include "revwalk.h"
 
 static const char *git_message(void)
 {
@@ -96,7 +97,7 @@ static cJSON *merged_doc(git_repository *repo, const git_oid *head, cJSON *fresh
         } else if (strcmp(name, "ccbench-result/1") == 0) {
             ccb_result *r = NULL;
             cJSON *e = NULL;
-            if (ccb_result_from_json(old, "the note on HEAD", &r) != 0)
+            if (ccb_result_from_json(old, "the existing note", &r) != 0)
                 goto fail;
             e = make_entry(r);
             ccb_result_free(r);
@@ -129,7 +130,7 @@ fail:
     return NULL;
 }
 
-int ccb_notes_save_head(const ccb_result *r, char *sha, int *replaced)
+int ccb_notes_save(const ccb_result *r, const char *commit, char *sha, int *replaced)
 {
     int rc = -1;
     git_repository *repo = NULL;
@@ -146,8 +147,12 @@ int ccb_notes_save_head(const ccb_result *r, char *sha, int *replaced)
     }
     if (open != 0)
         goto done;
-    if (git_reference_name_to_id(&head, repo, "HEAD") != 0) {
+    if (!commit && git_reference_name_to_id(&head, repo, "HEAD") != 0) {
         ccb_error_set("--save-note: HEAD has no commit yet (%s); commit first", git_message());
+        goto done;
+    }
+    if (commit && git_oid_fromstr(&head, commit) != 0) {
+        ccb_error_set("--save-note: '%s' is not a commit id", commit);
         goto done;
     }
     cJSON *fresh = make_entry(r);
@@ -169,8 +174,8 @@ int ccb_notes_save_head(const ccb_result *r, char *sha, int *replaced)
         goto done;
     }
     if (git_note_create(&note, repo, CCB_NOTES_REF, sig, sig, &head, text, 1) != 0) {
-        ccb_error_set("--save-note: cannot write the note on HEAD under %s: %s", CCB_NOTES_REF,
-                      git_message());
+        ccb_error_set("--save-note: cannot write the note on %.12s under %s: %s",
+                      commit ? commit : "HEAD", CCB_NOTES_REF, git_message());
         goto done;
     }
     git_oid_tostr(sha, GIT_OID_HEXSZ + 1, &head);
@@ -179,6 +184,40 @@ done:
     cJSON_free(text);
     cJSON_Delete(doc);
     git_signature_free(sig);
+    git_repository_free(repo);
+    return rc;
+}
+
+int ccb_notes_has_entry(const ccb_result *r, const char *commit)
+{
+    int rc = -1;
+    git_repository *repo = NULL;
+    git_note *note = NULL;
+    git_oid oid;
+    cJSON *doc = NULL, *fresh = NULL;
+    if (ccb_gitref_open(&repo, ".") != 0 || git_oid_fromstr(&oid, commit) != 0) {
+        ccb_error_set("--skip-existing: cannot open the repository or read commit '%s'", commit);
+        goto done;
+    }
+    int found = git_note_read(&note, repo, CCB_NOTES_REF, &oid);
+    if (found == GIT_ENOTFOUND) {
+        rc = 0;
+        goto done;
+    }
+    if (found != 0) {
+        ccb_error_set("cannot read the note of commit %.12s: %s", commit, git_message());
+        goto done;
+    }
+    /* The merge that saving would do tells whether an entry of this key is there. */
+    fresh = make_entry(r);
+    int replaced = 0;
+    doc = fresh ? merged_doc(repo, &oid, fresh, &replaced) : NULL; /* takes FRESH */
+    fresh = NULL;
+    if (doc)
+        rc = replaced;
+done:
+    cJSON_Delete(doc);
+    git_note_free(note);
     git_repository_free(repo);
     return rc;
 }
@@ -241,59 +280,34 @@ int ccb_notes_load_range(ccb_history *h, const char *range)
 {
     int rc = -1;
     git_repository *repo = NULL;
-    git_revwalk *walk = NULL;
-    git_oid oid;
+    ccb_commit_list commits = {.n = 0};
 
     int open = ccb_gitref_open(&repo, ".");
     if (open == GIT_ENOTFOUND) {
         ccb_error_set("--notes %s: not inside a git repository", range);
         goto done;
     }
-    if (open != 0)
+    if (open != 0 ||
+        ccb_revwalk_list(repo, range, CCB_WALK_SINGLE_IS_HISTORY, "--notes", &commits) != 0)
         goto done;
-    if (git_revwalk_new(&walk, repo) != 0) {
-        ccb_error_set("cannot walk the history: %s", git_message());
-        goto done;
-    }
-    git_revwalk_sorting(walk, GIT_SORT_TOPOLOGICAL | GIT_SORT_REVERSE);
-    int pushed;
-    if (strstr(range, "..")) {
-        pushed = git_revwalk_push_range(walk, range);
-    } else {
-        git_object *obj = NULL;
-        pushed = git_revparse_single(&obj, repo, range);
-        if (pushed == 0) {
-            git_object *commit = NULL;
-            pushed = git_object_peel(&commit, obj, GIT_OBJECT_COMMIT);
-            if (pushed == 0)
-                pushed = git_revwalk_push(walk, git_object_id(commit));
-            git_object_free(commit);
-        }
-        git_object_free(obj);
-    }
-    if (pushed != 0) {
-        ccb_error_set("--notes '%s': not a revision or range git knows (%s); e.g. main~20..main "
-                      "or HEAD",
-                      range, git_message());
-        goto done;
-    }
-    for (;;) {
-        int next = git_revwalk_next(&oid, walk);
-        if (next == GIT_ITEROVER)
-            break;
-        if (next != 0) {
-            ccb_error_set("cannot walk '%s': %s", range, git_message());
-            goto done;
-        }
+    for (size_t i = 0; i < commits.n; i++) {
         h->walked++;
-        int got = load_note(h, repo, &oid);
+        int got = load_note(h, repo, &commits.oids[i]);
         if (got < 0)
             goto done;
         h->without_note += got == 1;
+        char hex[GIT_OID_HEXSZ + 1];
+        git_commit *c = NULL;
+        long long when =
+            git_commit_lookup(&c, repo, &commits.oids[i]) == 0 ? git_commit_time(c) : 0;
+        git_commit_free(c);
+        if (ccb_history_add_commit(h, git_oid_tostr(hex, sizeof(hex), &commits.oids[i]), when,
+                                   got == 0) != 0)
+            goto done;
     }
     rc = 0;
 done:
-    git_revwalk_free(walk);
+    ccb_commit_list_release(&commits);
     git_repository_free(repo);
     return rc;
 }

@@ -15,12 +15,16 @@
  * of several machines and profiles share one note without overwriting each other. */
 #define CCB_NOTES_SCHEMA "ccbench-notes/1"
 
-/* Store R as HEAD's entry for R's machine fingerprint and profile, keeping the other entries
- * of HEAD's note (an older single-result note becomes an entry). The author is the
- * repository's configured user, else "ccbench <ccbench@localhost>". *sha (41 bytes) receives
- * HEAD's commit, *replaced 1 when an entry of the same key was replaced. Returns 0, or -1
- * with a message (no repository, no commit yet, a note that is not ours, libgit2). */
-int ccb_notes_save_head(const ccb_result *r, char *sha, int *replaced);
+/* Store R as the entry for R's machine fingerprint and profile in the note of COMMIT (a full
+ * hex id; NULL: HEAD), keeping the other entries (an older single-result note becomes an
+ * entry). The author is the repository's configured user, else "ccbench <ccbench@localhost>".
+ * *sha (41 bytes) receives the commit, *replaced 1 when an entry of the same key was
+ * replaced. Returns 0, or -1 with a message (no repository, no commit yet, a note that is not
+ * ours, libgit2). */
+int ccb_notes_save(const ccb_result *r, const char *commit, char *sha, int *replaced);
+/* 1 when COMMIT's note already holds an entry of R's machine fingerprint and profile
+ * (run --skip-existing), 0 when not, -1 with a message (a note that is not ours). */
+int ccb_notes_has_entry(const ccb_result *r, const char *commit);
 
 /* Walk RANGE ("A..B": commits of B not in A; a single revision: all of its history), oldest
  * first, and add every entry of each commit's note to H (the machine filter of history then

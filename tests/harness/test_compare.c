@@ -8,7 +8,6 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <ftw.h>
 #include <limits.h>
 #include <poll.h>
 #include <setjmp.h>
@@ -31,6 +30,7 @@
 #include <git2.h>
 
 #include "cli_driver.h"
+#include "test_repo.h"
 
 
 /* ---------------------------------------------------------------------------------------- */
@@ -40,150 +40,31 @@
 static fixture suite;
 static char repo_dir[400], env_cache[500], env_source[500], env_results[500];
 
-static void sh(const char *const *argv)
-{
-    pid_t pid;
-    assert_int_equal(posix_spawnp(&pid, argv[0], NULL, NULL, (char *const *)argv, environ), 0);
-    assert_int_equal(wait_bounded(pid, 60), 0);
-}
-
-static git_oid commit_index(git_repository *repo, const char *ref, const git_oid *parent_oid,
-                            const char *message)
-{
-    git_index *index = NULL;
-    git_oid tree_oid, oid;
-    git_tree *tree = NULL;
-    git_signature *sig = NULL;
-    git_commit *parent = NULL;
-    assert_int_equal(git_repository_index(&index, repo), 0);
-    assert_int_equal(git_index_write_tree(&tree_oid, index), 0);
-    assert_int_equal(git_tree_lookup(&tree, repo, &tree_oid), 0);
-    assert_int_equal(git_signature_now(&sig, "test", "test@example.com"), 0);
-    if (parent_oid)
-        assert_int_equal(git_commit_lookup(&parent, repo, parent_oid), 0);
-    const git_commit *parents[1] = {parent};
-    assert_int_equal(git_commit_create(&oid, repo, ref, sig, sig, NULL, message, tree,
-                                       parent ? 1 : 0, parents),
-                     0);
-    git_commit_free(parent);
-    git_signature_free(sig);
-    git_tree_free(tree);
-    git_index_free(index);
-    return oid;
-}
-
-static void index_update(git_repository *repo, const char *path, int remove_dir)
-{
-    git_index *index = NULL;
-    assert_int_equal(git_repository_index(&index, repo), 0);
-    if (remove_dir)
-        assert_int_equal(git_index_remove_directory(index, path, 0), 0);
-    else
-        assert_int_equal(git_index_add_bypath(index, path), 0);
-    assert_int_equal(git_index_write(index), 0);
-    git_index_free(index);
-}
-
-/* Commit a variant of tracker/src/tracker.c on branch REF without moving HEAD, then put the
- * work tree and index back as main has them. */
-static void commit_variant(git_repository *repo, const git_oid *main_oid, const char *ref,
-                           const char *text)
-{
-    char path[600];
-    snprintf(path, sizeof(path), "%s/tracker/src/tracker.c", repo_dir);
-    char *orig = read_file(path);
-    assert_non_null(orig);
-    write_text(path, text);
-    index_update(repo, "tracker/src/tracker.c", 0);
-    commit_index(repo, ref, main_oid, ref);
-    write_text(path, orig);
-    index_update(repo, "tracker/src/tracker.c", 0);
-    free(orig);
-}
-
-static char *insert_after(const char *text, const char *anchor, const char *insert)
-{
-    const char *at = strstr(text, anchor);
-    if (!at)
-        return NULL;
-    size_t pre = (size_t)(at - text) + strlen(anchor);
-    char *out = malloc(strlen(text) + strlen(insert) + 1);
-    memcpy(out, text, pre);
-    strcpy(out + pre, insert);
-    strcat(out, text + pre);
-    return out;
-}
-
 static int group_setup(void **state)
 {
-    const char *build = getenv("CCB_TEST_BINARY_DIR");
-    const char *source = getenv("CCB_TEST_SOURCE_DIR");
-    if (!build || !source) {
-        fprintf(stderr, "CCB_TEST_BINARY_DIR/CCB_TEST_SOURCE_DIR unset: run through ctest\n");
+    const char *source =
+        test_repo_suite_setup(&suite, "test_compare", repo_dir, env_cache, env_source, env_results);
+    if (!source)
         return -1;
-    }
-    snprintf(ccbench_bin, sizeof(ccbench_bin), "%s/bin/ccbench", build);
     cli_deadline_s = 240; /* a compare may build two revisions */
-    git_libgit2_init();
-    const char *base = getenv("TMPDIR");
-    snprintf(suite.dir, sizeof(suite.dir), "%s/test_compare-XXXXXX", base && base[0] ? base : "/tmp");
-    if (!mkdtemp(suite.dir))
-        return -1;
-    snprintf(repo_dir, sizeof(repo_dir), "%s/repo", suite.dir);
-    snprintf(env_cache, sizeof(env_cache), "CCBENCH_CACHE_DIR=%s/cache", suite.dir);
-    snprintf(env_source, sizeof(env_source), "CCBENCH_SOURCE_DIR=%s", repo_dir);
-    snprintf(env_results, sizeof(env_results), "CCBENCH_RESULTS_DIR=%s/results", suite.dir);
-    mkdir(repo_dir, 0755);
-    const char *copy[] = {"tracker", "scenarios", "common", "CMakeLists.txt", "CMakePresets.json",
-                          "cmake"};
-    for (size_t i = 0; i < sizeof(copy) / sizeof(copy[0]); i++) {
-        char from[600];
-        snprintf(from, sizeof(from), "%s/%s", source, copy[i]);
-        sh(ARGS("cp", "-a", from, repo_dir));
-    }
-    char path[600];
-    snprintf(path, sizeof(path), "%s/.gitignore", repo_dir);
-    write_text(path, "/build/\n/.ccbench/\n/results/\n");
-
     git_repository *repo = NULL;
-    git_repository_init_options opts;
-    git_repository_init_options_init(&opts, GIT_REPOSITORY_INIT_OPTIONS_VERSION);
-    opts.flags = GIT_REPOSITORY_INIT_MKPATH;
-    opts.initial_head = "main";
-    assert_int_equal(git_repository_init_ext(&repo, repo_dir, &opts), 0);
-    git_index *index = NULL;
-    git_strarray all = {(char *[]){"*"}, 1};
-    assert_int_equal(git_repository_index(&index, repo), 0);
-    assert_int_equal(git_index_add_all(index, &all, 0, NULL, NULL), 0);
-    assert_int_equal(git_index_write(index), 0);
-    git_index_free(index);
-    git_oid main_oid = commit_index(repo, "HEAD", NULL, "main");
-
+    git_oid main_oid = test_repo_create(repo_dir, source, &repo);
+    char path[600];
     snprintf(path, sizeof(path), "%s/tracker/src/tracker.c", repo_dir);
     char *orig = read_file(path);
-    const char *anchor = "CCT_EXTERN(int) cct_tracker_start(cct_tracker *t)\n{\n";
-    char *slow = insert_after(
-        orig, anchor,
-        "    {\n        struct timespec b_, n_;\n        clock_gettime(CLOCK_MONOTONIC, &b_);\n"
-        "        do\n            clock_gettime(CLOCK_MONOTONIC, &n_);\n"
-        "        while ((n_.tv_sec - b_.tv_sec) * 1000000000L + (n_.tv_nsec - b_.tv_nsec) < "
-        "100000L);\n    }\n");
-    if (!slow) {
-        fprintf(stderr, "FAIL: '%s' not found in tracker/src/tracker.c: update test_compare.c "
-                        "to the new code\n",
-                anchor);
+    char *slow = test_repo_tracker_variant(orig, 100000);
+    char *broken = test_repo_tracker_variant(orig, -1);
+    if (!slow || !broken)
         return -1;
-    }
-    char *slow_inc = insert_after(slow, "#include", " <time.h>\n#include");
-    char *broken = insert_after(orig, anchor, "    this is not C;\n");
-    commit_variant(repo, &main_oid, "refs/heads/slow", slow_inc);
-    commit_variant(repo, &main_oid, "refs/heads/broken", broken);
+    test_repo_commit_file(repo, repo_dir, &main_oid, 1, "refs/heads/slow", "tracker/src/tracker.c",
+                          slow, "slow");
+    test_repo_commit_file(repo, repo_dir, &main_oid, 1, "refs/heads/broken",
+                          "tracker/src/tracker.c", broken, "broken");
     free(slow);
-    free(slow_inc);
     free(broken);
     free(orig);
-    index_update(repo, "tracker", 1);
-    commit_index(repo, "refs/heads/notracker", &main_oid, "notracker");
+    test_repo_index_update(repo, "tracker", 1);
+    test_repo_commit_index(repo, "refs/heads/notracker", &main_oid, 1, "notracker");
     /* Back to main's index. */
     git_object *head = NULL;
     assert_int_equal(git_revparse_single(&head, repo, "HEAD"), 0);
@@ -194,16 +75,9 @@ static int group_setup(void **state)
     return 0;
 }
 
-static int remove_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
-{
-    return flag == FTW_DP ? rmdir(path) : unlink(path);
-}
-
 static int group_teardown(void **state)
 {
-    nftw(suite.dir, remove_entry, 16, FTW_DEPTH | FTW_PHYS);
-    git_libgit2_shutdown();
-    return 0;
+    return test_repo_suite_teardown(&suite);
 }
 
 static void compare(proc *p, const char *const *args)
@@ -316,49 +190,6 @@ static void test_compare__second_compare_builds_nothing(void **state)
     assert_string_equal(before, after);
 }
 
-/* What the user's repository looks like: HEAD, the index bytes, the status, the stash. */
-static char *snapshot(void)
-{
-    char path[600], *out = NULL;
-    snprintf(path, sizeof(path), "%s/.git/HEAD", repo_dir);
-    char *head = read_file(path);
-    snprintf(path, sizeof(path), "%s/.git/index", repo_dir);
-    struct stat st;
-    assert_int_equal(stat(path, &st), 0);
-    char *index = read_file(path);
-    git_repository *repo = NULL;
-    assert_int_equal(git_repository_open(&repo, repo_dir), 0);
-    git_status_options opts;
-    git_status_options_init(&opts, GIT_STATUS_OPTIONS_VERSION);
-    opts.flags = GIT_STATUS_OPT_INCLUDE_UNTRACKED | GIT_STATUS_OPT_RECURSE_UNTRACKED_DIRS;
-    git_status_list *list = NULL;
-    assert_int_equal(git_status_list_new(&list, repo, &opts), 0);
-    size_t cap = 8192, len = 0;
-    char *status = calloc(1, cap);
-    for (size_t i = 0; i < git_status_list_entrycount(list); i++) {
-        const git_status_entry *e = git_status_byindex(list, i);
-        const git_diff_delta *d = e->index_to_workdir ? e->index_to_workdir : e->head_to_index;
-        len += (size_t)snprintf(status + len, cap - len, "%u %s\n", e->status,
-                                d ? d->new_file.path : "?");
-    }
-    git_status_list_free(list);
-    git_oid stash;
-    char stash_hex[41] = "none";
-    if (git_reference_name_to_id(&stash, repo, "refs/stash") == 0)
-        git_oid_tostr(stash_hex, sizeof(stash_hex), &stash);
-    git_repository_free(repo);
-    /* The index as bytes: hex of its size and a checksum is enough to see any change. */
-    unsigned long sum = 0;
-    for (off_t i = 0; i < st.st_size; i++)
-        sum = sum * 31 + (unsigned char)index[i];
-    assert_true(asprintf(&out, "HEAD %s\nindex %ld %lu\nstash %s\n%s", head, (long)st.st_size,
-                         sum, stash_hex, status) > 0);
-    free(head);
-    free(index);
-    free(status);
-    return out;
-}
-
 static void test_compare__user_repository_is_untouched(void **state)
 {
     char path[600];
@@ -375,7 +206,7 @@ static void test_compare__user_repository_is_untouched(void **state)
     free(presets);
     snprintf(path, sizeof(path), "%s/.gitignore", repo_dir);
     write_text(path, "/build/\n/.ccbench/\n/results/\n# staged\n");
-    index_update(repo, ".gitignore", 0);
+    test_repo_index_update(repo, ".gitignore", 0);
     snprintf(path, sizeof(path), "%s/tracker/src/tracker.c", repo_dir);
     char *tracker = read_file(path);
     char *changed = malloc(strlen(tracker) + 32);
@@ -390,14 +221,14 @@ static void test_compare__user_repository_is_untouched(void **state)
             assert_int_equal(git_reference_name_to_id(&head, repo, "HEAD"), 0);
             assert_int_equal(git_repository_set_head_detached(repo, &head), 0);
         }
-        char *before = snapshot();
+        char *before = test_repo_snapshot(repo_dir);
         if (detached)
             expect_contains(before, "HEAD ");
         proc p;
         compare(&p, ARGS("compare", "main", "slow", QUICK, "--blocks", "2", "--no-fail"));
         expect_status(&p, 0);
         proc_free(&p);
-        char *after = snapshot();
+        char *after = test_repo_snapshot(repo_dir);
         assert_string_equal(before, after);
         free(before);
         free(after);
