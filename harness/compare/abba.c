@@ -228,6 +228,12 @@ static int interleave_item(void *payload, size_t index, ccb_plan_item *item,
         }
     }
     double counts_ms[2] = {0, 0};
+    if (!*interrupted && il->counts && il->counts->enabled && ccb_counts_applies(def)) {
+        unsigned int native, instr;
+        ccb_counts_plan(il->counts, item, &native, &instr);
+        ccb_progress_note(progress, "%s: counting: %u native and %u callgrind processes a side",
+                          def->name, native, instr);
+    }
     if (!*interrupted && count_item(il, item, ctx, s, counts_ms, interrupted) != 0)
         goto done;
     if (il->guard && il->guard->n < CCB_SELECTION_MAX) {

@@ -116,9 +116,13 @@ static int measure_samples(void *payload, size_t index, ccb_plan_item *item,
         }
         ccb_progress_sample(progress, status == CCB_SAMPLE_OK);
     }
-    if (rp->counts && item->counts_executable) {
+    if (rp->counts && item->counts_executable && rp->counts->enabled) {
         /* `s` may have moved: the result's scenarios array only grows between items. */
         s = &into->scenarios[into->nscenarios - 1];
+        unsigned int native, instr;
+        ccb_counts_plan(rp->counts, item, &native, &instr);
+        ccb_progress_note(progress, "%s: counting: %u native and %u callgrind processes",
+                          item->def->name, native, instr);
         return ccb_counts_measure(rp->counts, ctx, item, item->counts_executable, "run", s,
                                   interrupted);
     }
@@ -201,8 +205,9 @@ static int mock_collect(void *payload, const ccb_scenario_def *def, const cJSON 
     ccb_mockapi_get_stats(api, &st);
     if (mark(marks, "start_begin_ns", &start_ns) || mark(marks, "first_upload_due_ns", &due_ns) ||
         mark(marks, "uploads_expected", &expected)) {
-        snprintf(why, cap, "the runner reported no marks (start_begin_ns, first_upload_due_ns, "
-                           "uploads_expected)");
+        snprintf(why, cap,
+                 "the runner reported no marks (start_begin_ns, first_upload_due_ns, "
+                 "uploads_expected)");
         return 0;
     }
     /* A faster but wrong tracker is not an improvement: the server's view is an answer too. */

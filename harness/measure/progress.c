@@ -6,6 +6,7 @@
  */
 #include "progress.h"
 
+#include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
@@ -198,6 +199,19 @@ void ccb_progress_end(ccb_progress *p)
     if (s->failed)
         fprintf(p->out, ", %zu failed", s->failed);
     fprintf(p->out, " (%s)\n", d);
+    fflush(p->out);
+}
+
+void ccb_progress_note(ccb_progress *p, const char *fmt, ...)
+{
+    if (p->mode == CCB_PROGRESS_QUIET)
+        return;
+    ccb_progress_clear(p);
+    va_list ap;
+    va_start(ap, fmt);
+    vfprintf(p->out, fmt, ap);
+    va_end(ap);
+    fputc('\n', p->out);
     fflush(p->out);
 }
 

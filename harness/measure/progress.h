@@ -19,8 +19,8 @@ typedef enum ccb_progress_mode {
 typedef struct ccb_progress_step {
     const char *name; /* borrowed */
     size_t samples, done, failed;
-    double hint_ms;  /* a lower bound per sample known in advance (throughput's duration) */
-    double spent_ms; /* wall time of the samples done */
+    double hint_ms;   /* a lower bound per sample known in advance (throughput's duration) */
+    double spent_ms;  /* wall time of the samples done */
     double budget_ms; /* > 0: `samples` is a minimum; the step runs while this lasts */
 } ccb_progress_step;
 
@@ -45,6 +45,9 @@ void ccb_progress_plan_budget(ccb_progress *p, size_t step, double budget_ms);
 void ccb_progress_begin(ccb_progress *p, size_t step);
 void ccb_progress_sample(ccb_progress *p, int ok);
 void ccb_progress_end(ccb_progress *p);
+/* One line about the current step's other work (its count processes): printed as a line in
+ * both visible modes, the bar erased first; nothing when quiet. */
+void ccb_progress_note(ccb_progress *p, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* Erase the bar (call before writing anything else to the terminal). */
 void ccb_progress_clear(ccb_progress *p);
 void ccb_progress_release(ccb_progress *p);
