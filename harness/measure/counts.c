@@ -5,6 +5,7 @@
 #include "counts.h"
 
 #include <errno.h>
+#include <limits.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -448,10 +449,16 @@ int ccb_counts_this_build_sanitized(void)
 
 int ccb_counts_keep_dir_for(const char *result_path, char **out)
 {
+    /* Absolute: callgrind runs in the child's own directory, where a relative `--out
+     * results/a.json` would name another place (its dumps failed: issue 17). */
+    char cwd[PATH_MAX] = "";
+    if (result_path[0] != '/' && !getcwd(cwd, sizeof(cwd)))
+        return ccb_error_set("cannot resolve %s: the current directory: %s", result_path,
+                             strerror(errno));
     size_t len = strlen(result_path);
     if (len > 5 && strcmp(result_path + len - 5, ".json") == 0)
         len -= 5;
-    if (asprintf(out, "%.*s.callgrind", (int)len, result_path) < 0) {
+    if (asprintf(out, "%s%s%.*s.callgrind", cwd, cwd[0] ? "/" : "", (int)len, result_path) < 0) {
         *out = NULL;
         return ccb_error_set("out of memory");
     }

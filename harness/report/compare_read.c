@@ -193,12 +193,15 @@ static int read_metric(ccb_jreader *rd, const cJSON *o, ccb_compare_doc_metric *
         return -1;
     if (m->threshold < 0 || m->threshold >= 10)
         return ccb_jr_error(rd, "threshold", "%g is not a fraction in [0, 10)", m->threshold);
-    /* Ratios are positive (they go on a log axis); the CI is both bounds or neither. */
+    /* Ratios are positive (they go on a log axis), but a count may fall to 0 (system calls
+     * 3 -> 0: ratio 0, drawn on a linear axis); the CI is both bounds or neither. */
     const char *const ratio_keys[3] = {"ratio", "ci_low", "ci_high"};
     const double ratios[3] = {m->ratio, m->ci_low, m->ci_high};
+    const int zero_ok = strcmp(kind_names[kind], "count") == 0;
     for (int k = 0; k < 3; k++) {
-        if (isfinite(ratios[k]) && ratios[k] <= 0)
-            return ccb_jr_error(rd, ratio_keys[k], "%g: a ratio must be > 0", ratios[k]);
+        if (isfinite(ratios[k]) && (ratios[k] < 0 || (ratios[k] == 0 && !zero_ok)))
+            return ccb_jr_error(rd, ratio_keys[k], "%g: a ratio must be > 0%s", ratios[k],
+                                zero_ok ? " (>= 0 for a count)" : "");
     }
     if (isfinite(m->ci_low) != isfinite(m->ci_high) ||
         (isfinite(m->ci_low) && m->ci_low > m->ci_high))

@@ -458,6 +458,30 @@ static void test_plot__compare_malformed_file_exits_2(void **state)
     assert_false(file_exists(png));
 }
 
+/* A count that falls to 0 (system calls 3 -> 0) has ratio 0: drawn, not refused as a
+ * malformed file; a timing's ratio 0 still is (found by the README test, issue 17). */
+static void test_plot__compare_count_falling_to_zero(void **state)
+{
+    fixture *f = *state;
+    char cmp[400], png[400];
+    compare_file(f, cmp, sizeof(cmp));
+    path_in(png, sizeof(png), f, "zero.png");
+    proc p;
+
+    edit_compare(cmp, 2, "candidate_median", cJSON_CreateNumber(0));
+    edit_compare(cmp, 2, "ratio", cJSON_CreateNumber(0));
+    run(&p, f, ARGS("plot", cmp, "--kind", "compare", "--out", png));
+    expect_status(&p, 0);
+    proc_free(&p);
+    expect_png(png);
+
+    edit_compare(cmp, 0, "ratio", cJSON_CreateNumber(0));
+    run(&p, f, ARGS("plot", cmp, "--kind", "compare", "--out", png));
+    expect_status(&p, 2);
+    expect_contains(p.err, "field metrics[0].ratio: 0: a ratio must be > 0");
+    proc_free(&p);
+}
+
 /* ---------------------------------------------------------------------------------------- */
 /* history */
 
@@ -1001,6 +1025,8 @@ int main(void)
                                         cli_teardown),
         cmocka_unit_test_setup_teardown(test_plot__bad_usage_exits_2, cli_setup, cli_teardown),
         cmocka_unit_test_setup_teardown(test_plot__compare_png_and_svg, cli_setup, cli_teardown),
+        cmocka_unit_test_setup_teardown(test_plot__compare_count_falling_to_zero, cli_setup,
+                                        cli_teardown),
         cmocka_unit_test_setup_teardown(test_plot__compare_malformed_file_exits_2, cli_setup,
                                         cli_teardown),
         cmocka_unit_test_setup_teardown(test_plot__history_skips_another_machine, cli_setup,

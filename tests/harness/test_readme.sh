@@ -2,8 +2,9 @@
 # README as a test (issue 17): every command of README.md's fenced blocks marked runnable runs,
 # in order, in a throw-away clone of the sources, with the binaries already built (nothing is
 # rebuilt here but what compare itself builds), and exits as the marker says. Also: the usage
-# section is exactly `ccbench help` (both come from main.c's one table), every untagged block
-# carries a marker, and the clone is still clean afterwards (nothing by the book marks it dirty).
+# section is `ccbench help`'s synopses (both come from main.c's one table), every untagged block
+# carries a marker, the results it wrote have no failed sample, and the clone is still clean
+# afterwards (nothing by the book marks it dirty).
 #
 # Markers, on the line before a ``` fence:
 #   <!-- runnable -->                       each command must exit 0
@@ -146,7 +147,17 @@ while IFS=$'\t' read -r line marker cmd; do
 done <<<"$rows"
 [ "$n" -gt 0 ] || fail "no runnable command found in README.md"
 
-# 4. Nothing the README does marks the clone dirty: results and plots are ignored, and the
+# 4. The results the README wrote are whole: no failed sample (a count process that could not
+#    write its dumps beside a relative --out once failed while every command exited 0).
+for f in "$repo"/results/*.json; do
+    [ -f "$f" ] || continue
+    if grep -Eq '"samples_failed":[[:space:]]*[1-9]' "$f"; then
+        fail "${f#"$repo"/} has failed samples:"
+        grep -Eo '"(reason|detail)":[[:space:]]*"[^"]{0,200}' "$f" | head -n 4 >&2
+    fi
+done
+
+# 5. Nothing the README does marks the clone dirty: results and plots are ignored, and the
 #    last result written says so.
 dirt=$(git -C "$repo" status --porcelain --untracked-files=all)
 [ -z "$dirt" ] || fail "the README's commands left the clone dirty:"$'\n'"$dirt"
