@@ -34,7 +34,7 @@ static const command commands[] = {
      "[--scenario NAME[,NAME]] [--profile quick|default|full] [--samples N] [--threads N] "
      "[--duration SEC] [--api-latency-ms MS] [--label TEXT] [--out FILE] "
      "[--format table|json|markdown] [--quiet] [--cpu N] [--color auto|always|never] "
-     "[--save-note] [--revisions RANGE [--skip-existing]]",
+     "[--save-note] [--counts|--no-counts] [--revisions RANGE [--skip-existing]]",
      "measure scenarios in fresh processes and write a result file",
      "options:\n"
      "  --scenario NAME[,NAME]  scenarios to run, in this order (repeatable). Default: every\n"
@@ -63,6 +63,11 @@ static const command commands[] = {
      "                          entry for this machine and profile\n"
      "  --cpu N                 pin every measured process to CPU N\n"
      "  --color WHEN            colour the table: auto (default), always or never\n"
+     "  --counts                require the count metrics (instructions need valgrind:\n"
+     "                          without it exit 2); by default they are taken where they can\n"
+     "                          be and reported unavailable where not\n"
+     "  --no-counts             no count processes (instructions, system calls, page\n"
+     "                          faults, allocations per tracker call)\n"
      "\n"
      "Results go to results/<UTC time>-<label>.json and results/latest.json at the root of\n"
      "the git work tree (./results outside one). Every parameter used is recorded in the\n"
@@ -83,7 +88,7 @@ static const command commands[] = {
      "BASE [CANDIDATE] [--threshold PCT] [--threshold METRIC=PCT] [--profile P] "
      "[--scenario ...] [--format table|json|markdown] [--no-fail] [--repo PATH] [--blocks N] "
      "[--seed N] [--cpu N] [--noise] [--strict] [--quiet] [--color auto|always|never] "
-     "[--rev|--file] [--allow-mismatch]",
+     "[--rev|--file] [--allow-mismatch] [--counts|--no-counts]",
      "compare two revisions (or result files) interleaved, with verdicts a CI can trust",
      "operands: a git revision (branch, tag, sha, HEAD~1: anything git rev-parse takes),\n"
      "WORKTREE (the work tree's tracker/ with uncommitted changes; CANDIDATE's default) or an\n"
@@ -116,6 +121,7 @@ static const command commands[] = {
      "  --repo PATH             the git repository (default: found upward from the cwd)\n"
      "  --quiet                 no progress on stderr\n"
      "  --color WHEN            auto (default), always or never\n"
+     "  --counts, --no-counts   require the count metrics, or skip them (see 'help run')\n"
      "\n"
      "The runner is built from the CURRENT scenarios/ against each revision's tracker/\n"
      "(checked out with libgit2 into .ccbench/src/<tree>; the user's HEAD, index, branches\n"
@@ -127,7 +133,9 @@ static const command commands[] = {
      "regressed/improved need the whole CI beyond no change, the estimate beyond the\n"
      "threshold and Holm p < 0.01. A metric whose noise floor (its A-vs-A contrasts, or a\n"
      "stored 'ccbench noise') is above its threshold is 'below noise' unless the change is\n"
-     "beyond the floor. Count metrics compare exactly. A regression is re-measured in a\n"
+     "beyond the floor. Count metrics follow exact rules (a +1 system call regressed;\n"
+     "instructions beyond 0.3%) and a changed instruction count names the functions that\n"
+     "changed. A regression is re-measured in a\n"
      "fresh round and fails only if it regresses again. Both sides' samples are saved under\n"
      "results/ (docs/statistics.md).\n"
      "\n"
@@ -192,13 +200,15 @@ static const command commands[] = {
      "origin (runner: timed inside the child; driver: measured by ccbench around it; mock:\n"
      "counted by ccbench's mock API) and its kind (timing: compared statistically; count:\n"
      "compared exactly).\n"},
-    {"show", cmd_show, "FILE [--format table|json|markdown]",
+    {"show", cmd_show, "FILE [--format table|json|markdown] [--functions]",
      "render a result file (or a compare file)",
      "options:\n"
      "  --format F              table (default), json or markdown; or an export:\n"
      "                          github-action-benchmark, github-action-benchmark-bigger or\n"
      "                          bencher (see 'ccbench help run')\n"
      "  --color WHEN            auto (default), always or never\n"
+     "  --functions             the result's instruction profile: per scenario and tracker\n"
+     "                          call, the functions with the most inclusive instructions\n"
      "\n"
      "A ccbench-compare/1 file (compare --format json) is shown as compare printed it.\n"
      "The file is read strictly: another schema, truncated JSON or a missing or mistyped\n"

@@ -1,8 +1,8 @@
-/* Per-thread cost counters for the runner's count mode (issue 13): system calls through the
- * raw_syscalls:sys_enter tracepoint and page faults through the software event, both opened
- * with perf_event_open for the calling thread only (pid 0, cpu -1). The tracker's sampler
- * thread is therefore OUT, the same on both sides of a compare. A counter the kernel refuses
- * is "unavailable" with its reason, never a fake 0. */
+/* Per-thread cost counters for the runner's count mode (issue 13): system calls (but futex,
+ * whose count follows scheduling) through the raw_syscalls:sys_enter tracepoint and page faults
+ * through the software event, both opened with perf_event_open for the calling thread only (pid 0,
+ * cpu -1). The tracker's sampler thread is therefore OUT, the same on both sides of a compare. A
+ * counter the kernel refuses is "unavailable" with its reason, never a fake 0. */
 #ifndef CCB_COUNTERS_H
 #define CCB_COUNTERS_H
 
@@ -15,8 +15,9 @@ typedef enum ccb_counter_id {
 #define CCB_COUNTER_COUNT 2
 
 typedef struct ccb_counters {
-    int fd[CCB_COUNTER_COUNT];               /**< -1 when unavailable. */
-    char reason[CCB_COUNTER_COUNT][160];      /**< why unavailable, "" when open. */
+    int fd[CCB_COUNTER_COUNT];           /**< -1 when unavailable. */
+    char reason[CCB_COUNTER_COUNT][160]; /**< why unavailable, "" when open. */
+    int futex_excluded; /**< the system-call count leaves futex out (a tracepoint filter). */
 } ccb_counters;
 
 /** Opens every counter for the calling thread, disabled. Never fails as a whole: each counter

@@ -17,6 +17,7 @@
 static const struct option longopts[] = {
     {"format", required_argument, NULL, 'f'},
     {"color", required_argument, NULL, 'C'},
+    {"functions", no_argument, NULL, 'F'},
     {NULL, 0, NULL, 0},
 };
 
@@ -25,7 +26,7 @@ int cmd_show(int argc, char **argv)
     ccb_format format = CCB_FORMAT_TABLE;
     ccb_color_mode color = CCB_COLOR_AUTO;
     ccb_result *r = NULL;
-    int status = CCB_EXIT_USAGE;
+    int status = CCB_EXIT_USAGE, functions = 0;
 
     opterr = 0;
     optind = 0;
@@ -37,6 +38,10 @@ int cmd_show(int argc, char **argv)
             continue;
         if (opt == 'C' && ccb_cli_parse_color("show: --color", optarg, &color) == 0)
             continue;
+        if (opt == 'F') {
+            functions = 1;
+            continue;
+        }
         if (opt != 'f' && opt != 'C')
             ccb_cli_option_error("show", opt, argv[optind - 1], longopts);
         goto done;
@@ -58,14 +63,18 @@ int cmd_show(int argc, char **argv)
         if (ccb_compare_doc_read_file(argv[optind], &d) != 0)
             goto done;
         status = ccb_compare_doc_write(stdout, d, format, use_color) == 0 ? CCB_EXIT_OK
-                                                                         : CCB_EXIT_FAILURE;
+                                                                          : CCB_EXIT_FAILURE;
         ccb_compare_doc_free(d);
         goto done;
     }
     if (ccb_result_read_file(argv[optind], &r) != 0)
         goto done;
-    if (format == CCB_FORMAT_TABLE || format == CCB_FORMAT_MARKDOWN)
+    if (format == CCB_FORMAT_TABLE || format == CCB_FORMAT_MARKDOWN || functions)
         ccb_result_neutralize_controls(r);
+    if (functions) {
+        status = ccb_report_write_functions(stdout, r, 15) == 0 ? CCB_EXIT_OK : CCB_EXIT_USAGE;
+        goto done;
+    }
     status = ccb_report_write(stdout, r, format, use_color) == 0 ? CCB_EXIT_OK : CCB_EXIT_FAILURE;
 done:
     ccb_result_free(r);

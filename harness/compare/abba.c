@@ -5,6 +5,8 @@
 #include "abba.h"
 
 #include <math.h>
+#include <pthread.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -18,12 +20,12 @@
 typedef struct interleave {
     const ccb_build_outputs *const *side; /* [0] baseline, [1] candidate */
     unsigned int blocks;
-    uint64_t share_ns; /* each scenario's share of the budget; 0: exactly `blocks` */
+    uint64_t share_ns;        /* each scenario's share of the budget; 0: exactly `blocks` */
     unsigned int most_blocks; /* the largest count a scenario got */
     ccb_rng rng;
     ccb_result **results;
     ccb_compare *cmp;
-    size_t sample_index; /* unique log names across both sides */
+    size_t sample_index;   /* unique log names across both sides */
     ccb_abba_guard *guard; /* may be NULL */
     ccb_counts *counts;    /* may be NULL */
 } interleave;
@@ -44,43 +46,79 @@ static void reduce_process(const ccb_scenario_result *s, const size_t *before, d
     }
 }
 
-/* The count processes of one scenario, the sides alternating (native, then instructions),
- * each side's profile reduced, and every count metric's per-process values handed to the
- * compare (unpaired: a count needs no pairing, its spread is its own). */
+/* One side's count processes (ccb_counts_measure), run by count_item. */
+typedef struct side_counts {
+    ccb_counts *counts;
+    const ccb_plan_item *item;
+    ccb_runner_ctx ctx;
+    const char *exe, *tag;
+    ccb_scenario_result *into;
+    double ms;
+    int rc, interrupted;
+    char error[1024];
+} side_counts;
+
+static void *run_side_counts(void *arg)
+{
+    side_counts *j = arg;
+    uint64_t t0 = now_ns();
+    if (ccb_counts_measure(j->counts, &j->ctx, j->item, j->exe, j->tag, j->into, &j->interrupted) !=
+        0) {
+        j->rc = -1;
+        /* The message is this thread's: carried to the caller's. */
+        snprintf(j->error, sizeof(j->error), "%s", ccb_error_message());
+    }
+    j->ms = (double)(now_ns() - t0) / 1e6;
+    return NULL;
+}
+
+/* The count processes of one scenario: the two sides at once, one on each of two CPUs (a
+ * count does not move with the machine's load, and the wait for valgrind halves), each
+ * side's profile reduced, and every count metric's per-process values handed to the compare
+ * (unpaired: a count needs no pairing, its spread is its own). Without the session's spawn
+ * server: it serves one child at a time. */
 static int count_item(interleave *il, const ccb_plan_item *item, const ccb_runner_ctx *ctx,
-                      ccb_scenario_result *s[2], int *interrupted)
+                      ccb_scenario_result *s[2], double counts_ms[2], int *interrupted)
 {
     static const char *const tag[2] = {"base", "cand"};
     ccb_counts *c = il->counts;
     const ccb_scenario_def *def = item->def;
     if (!c || !c->enabled || !ccb_counts_applies(def))
         return 0;
-    for (int instructions = 0; instructions < 2; instructions++) {
-        unsigned int n = instructions ? (c->valgrind ? c->instr_procs : 0) : c->native_procs;
-        for (unsigned int i = 0; i < n; i++) {
-            for (int k = 0; k < 2; k++) {
-                int side = (int)(i + (unsigned)k) % 2; /* A B, B A, ... */
-                ccb_sample_status status = CCB_SAMPLE_OK;
-                if (ccb_counts_process(c, ctx, item, il->side[side]->counts, instructions,
-                                       tag[side], s[side], &status) != 0)
-                    return -1;
-                if (status == CCB_SAMPLE_INTERRUPTED || ccb_interrupt_requested()) {
-                    *interrupted = 1;
-                    return 0;
-                }
-            }
-        }
-    }
+    side_counts job[2];
     for (int side = 0; side < 2; side++) {
-        if (ccb_counts_finish(c, s[side]) != 0)
-            return -1;
+        job[side] = (side_counts){.counts = c,
+                                  .item = item,
+                                  .ctx = *ctx,
+                                  .exe = il->side[side]->counts,
+                                  .tag = tag[side],
+                                  .into = s[side]};
+        job[side].ctx.server = NULL;
+        job[side].ctx.cpu = -1; /* both run at once: not both on one pinned CPU */
+    }
+    pthread_t other;
+    int threaded = pthread_create(&other, NULL, run_side_counts, &job[1]) == 0;
+    run_side_counts(&job[0]);
+    if (threaded)
+        pthread_join(other, NULL);
+    else
+        run_side_counts(&job[1]);
+    for (int side = 0; side < 2; side++) {
+        counts_ms[side] = job[side].ms;
+        if (job[side].rc != 0)
+            return ccb_error_set("%s", job[side].error);
+        *interrupted |= job[side].interrupted;
+    }
+    if (*interrupted)
+        return 0;
+    for (int side = 0; side < 2; side++) {
         for (size_t k = 0; k < s[side]->nmetrics; k++) {
             const ccb_metric_result *mr = &s[side]->metrics[k];
             const ccb_metric_def *md = ccb_catalog_metric(def, mr->name);
             if (!md || md->origin != CCB_FROM_COUNTS)
                 continue;
-            ccb_compare_metric *cm = ccb_compare_metric_get(il->cmp, def->name, md->name,
-                                                            md->unit, md->direction, md->kind);
+            ccb_compare_metric *cm = ccb_compare_metric_get(il->cmp, def->name, md->name, md->unit,
+                                                            md->direction, md->kind);
             double *rep = NULL;
             size_t nrep = 0;
             if (!cm || ccb_metric_replicates(mr, &rep, &nrep) != 0)
@@ -149,8 +187,7 @@ static int interleave_item(void *payload, size_t index, ccb_plan_item *item,
      * (throughput: seconds) keeps its minimum. */
     for (; !*interrupted; b++) {
         if (b >= il->blocks &&
-            (il->share_ns == 0 || b >= CCB_ABBA_MAX_BLOCKS ||
-             now_ns() - began >= il->share_ns))
+            (il->share_ns == 0 || b >= CCB_ABBA_MAX_BLOCKS || now_ns() - began >= il->share_ns))
             break;
         /* ABBA or BAAB: drift within a block hits both sides equally either way, and the
          * random choice keeps a periodic disturbance from lining up with one side. */
@@ -167,8 +204,10 @@ static int interleave_item(void *payload, size_t index, ccb_plan_item *item,
             }
             ccb_sample_status status = CCB_SAMPLE_OK;
             uint64_t t0 = now_ns();
-            if (ccb_runner_sample(ctx, def, is_floor ? il->side[side]->floor : il->side[side]->runner, item->runner_params,
-                                  item->timeout_ms, il->sample_index++, s[side], &status) != 0)
+            if (ccb_runner_sample(ctx, def,
+                                  is_floor ? il->side[side]->floor : il->side[side]->runner,
+                                  item->runner_params, item->timeout_ms, il->sample_index++,
+                                  s[side], &status) != 0)
                 goto done;
             side_ms[side] += (double)(now_ns() - t0) / 1e6;
             if (status == CCB_SAMPLE_INTERRUPTED || ccb_interrupt_requested()) {
@@ -188,7 +227,8 @@ static int interleave_item(void *payload, size_t index, ccb_plan_item *item,
                 goto done;
         }
     }
-    if (!*interrupted && count_item(il, item, ctx, s, interrupted) != 0)
+    double counts_ms[2] = {0, 0};
+    if (!*interrupted && count_item(il, item, ctx, s, counts_ms, interrupted) != 0)
         goto done;
     if (il->guard && il->guard->n < CCB_SELECTION_MAX) {
         ccb_guard_snapshot quiet_after;
@@ -203,7 +243,8 @@ static int interleave_item(void *payload, size_t index, ccb_plan_item *item,
             (ccb_compare_round){.scenario = def->name,
                                 .blocks = b,
                                 .budget_ms = (double)il->share_ns / 1e6,
-                                .side_ms = {side_ms[0], side_ms[1]}};
+                                .side_ms = {side_ms[0], side_ms[1]},
+                                .counts_ms = {counts_ms[0], counts_ms[1]}};
     /* Each side ran half of the item's processes; record what it really got. */
     for (int side = 0; side < 2; side++) {
         if (!cJSON_ReplaceItemInObjectCaseSensitive(s[side]->params, "processes",

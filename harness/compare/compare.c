@@ -374,6 +374,13 @@ void ccb_compare_set_estimate(ccb_compare_metric *m, int diff, const char *name,
     }
 }
 
+/* A count metric that changed either way in round 1: the confirm round measures it again. */
+static int count_changed(const ccb_compare_metric *m)
+{
+    return m->kind == CCB_KIND_COUNT &&
+           (m->first_verdict == CCB_VERDICT_REGRESSED || m->first_verdict == CCB_VERDICT_IMPROVED);
+}
+
 void ccb_compare_apply_confirm(ccb_compare *c, const ccb_compare *round2)
 {
     c->confirm_ran = 1;
@@ -383,9 +390,16 @@ void ccb_compare_apply_confirm(ccb_compare *c, const ccb_compare *round2)
     }
     for (size_t i = 0; i < c->n; i++) {
         ccb_compare_metric *m = &c->metrics[i];
+        const ccb_compare_metric *again = ccb_compare_find(round2, m->scenario, m->name);
+        if (count_changed(m) && m->first_verdict == CCB_VERDICT_IMPROVED) {
+            /* A count that improved is measured again too: it stands only if it improves
+             * again (a count's rare disagreement must not read as a gain either). */
+            m->verdict = again && again->verdict == CCB_VERDICT_IMPROVED ? CCB_VERDICT_IMPROVED
+                                                                         : CCB_VERDICT_UNCHANGED;
+            continue;
+        }
         if (m->first_verdict != CCB_VERDICT_REGRESSED)
             continue;
-        const ccb_compare_metric *again = ccb_compare_find(round2, m->scenario, m->name);
         if (again && again->verdict == CCB_VERDICT_REGRESSED) {
             m->confirm = CCB_CONFIRM_CONFIRMED;
             m->verdict = CCB_VERDICT_REGRESSED;
@@ -423,7 +437,7 @@ size_t ccb_compare_regressed_scenarios(const ccb_compare *c, const char **out, s
 {
     size_t n = 0;
     for (size_t i = 0; i < c->n; i++) {
-        if (c->metrics[i].first_verdict != CCB_VERDICT_REGRESSED)
+        if (c->metrics[i].first_verdict != CCB_VERDICT_REGRESSED && !count_changed(&c->metrics[i]))
             continue;
         int seen = 0;
         for (size_t k = 0; k < n && !seen; k++)

@@ -69,6 +69,7 @@ typedef struct ccb_compare_metric {
      * inclusive cost changed most (names owned). */
     double count_spread;
     size_t count_modes; /* the most modes one side's values showed (2: a bimodal call) */
+    int count_unsettled; /* a side's processes all disagreed: not judged (unchanged) */
     struct ccb_culprit {
         char *name;
         double base, cand;
@@ -85,6 +86,7 @@ typedef struct ccb_compare_round {
     unsigned int blocks;
     double budget_ms; /* 0: none (--blocks) */
     double side_ms[2];
+    double counts_ms[2]; /* each side's count processes (issue 13), 0: none */
     int confirm; /* 1: the confirm round */
 } ccb_compare_round;
 
@@ -155,7 +157,8 @@ void ccb_compare_apply_confirm(ccb_compare *c, const ccb_compare *round2);
 void ccb_compare_mark_unconfirmable(ccb_compare *c);
 /* 1 if a metric regressed and was confirmed (or could not be re-measured). */
 int ccb_compare_has_failure(const ccb_compare *c);
-/* The scenarios of the metrics that regressed in round 1, each once, in order. */
+/* The scenarios of the metrics that regressed in round 1 (and of the count metrics that
+ * changed either way), each once, in order: what the confirm round measures again. */
 size_t ccb_compare_regressed_scenarios(const ccb_compare *c, const char **out, size_t cap);
 
 /* The confirm round's seed, derived from the first so a run is reproduced by --seed alone. */

@@ -3,12 +3,14 @@
  * a noisy timing: it needs no test, only a rule for the little nondeterminism it has.
  *
  *   Each side's values are grouped into modes: equal values (exact counts), or values within
- *   2% of each other (near-exact: instructions and page faults, which move a little with
- *   ASLR and take another path when the tracker reuses a reading younger than 1 ms). Every
- *   candidate mode is set against the nearest baseline mode; the metric regressed when every
- *   candidate mode is above its match, by any amount for an exact count (so a deterministic
- *   +1 system call is regressed) and by more than the metric's floor for a near-exact one
- *   (instructions 0.3%; page faults 10% and at least 3); improved the other way round.
+ *   2% of each other (near-exact: instructions and page faults, which move a little with the
+ *   environment and take another path when the tracker reuses a reading younger than 1 ms).
+ *   Every candidate mode is set against the nearest baseline mode; the metric regressed when
+ *   every candidate mode is above its match: by any amount for an exact count (so a
+ *   deterministic +1 system call is regressed), for a near-exact one with each of its
+ *   processes above each of the match's and the medians apart by more than the metric's floor
+ *   (instructions 0.5%; page faults 10% and at least 3); improved the other way round. A side
+ *   whose processes all disagree is not judged.
  *
  * Thresholds (--threshold) are for timings and do not apply. A regressed count, like any
  * regression of a live compare, is measured again in the confirm round before it fails.

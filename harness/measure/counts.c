@@ -24,15 +24,17 @@
 #define PROFILE_MAX_FUNCTIONS 200
 /* Warm scenarios count this many lifecycles (after a short warm-up): a count per lifecycle
  * does not need thousands, and each is a callgrind dump. */
-#define COUNT_ITERATIONS 20
-#define COUNT_WARMUP 5
+#define COUNT_ITERATIONS 5
+#define COUNT_WARMUP 2
 
 void ccb_counts_procs(ccb_profile profile, unsigned int *native, unsigned int *instr)
 {
-    /* Instructions get one more: a first start() has two modes (it reuses the sampler's
+    /* Native processes are cheap (milliseconds; api_latency's ~0.2 s): enough that a count
+     * with two paths shows both on each side. Instructions cost ~0.35 s a process under
+     * valgrind: a first start() has two modes (it reuses the sampler's
      * first reading, or takes its own), and each side should see the common one (measured
      * under --fair-sched: ~5 in 6 processes), so its modes can be matched (count_verdict.c). */
-    static const unsigned int per_profile[CCB_PROFILE_COUNT][2] = {{2, 3}, {3, 4}, {5, 6}};
+    static const unsigned int per_profile[CCB_PROFILE_COUNT][2] = {{5, 3}, {7, 4}, {10, 6}};
     unsigned int p = (unsigned)profile < CCB_PROFILE_COUNT ? (unsigned)profile : 0;
     *native = per_profile[p][0];
     *instr = per_profile[p][1];
@@ -107,6 +109,13 @@ static cJSON *count_params(const ccb_plan_item *item)
     cJSON *p = cJSON_Duplicate(item->runner_params, 1);
     if (!p)
         return NULL;
+    /* api_latency's flushes before stop() are its upload pattern, not a tracker call the
+     * count measures: without them a count process does not wait for the mock. */
+    if (cJSON_GetObjectItemCaseSensitive(p, "api_latency_ms") &&
+        !cJSON_AddNumberToObject(p, "uploads", 0)) {
+        cJSON_Delete(p);
+        return NULL;
+    }
     if (cJSON_GetObjectItemCaseSensitive(p, "iterations") &&
         (!cJSON_ReplaceItemInObjectCaseSensitive(p, "iterations",
                                                  cJSON_CreateNumber(COUNT_ITERATIONS)) ||
@@ -253,6 +262,8 @@ int ccb_counts_process(ccb_counts *c, const ccb_runner_ctx *ctx, const ccb_plan_
                        const char *exe, int instructions, const char *tag,
                        ccb_scenario_result *into, ccb_sample_status *status)
 {
+    /* Both sides' count processes may run at once (abba.c): names stay unique. */
+    size_t seq = __atomic_fetch_add(&c->seq, 1, __ATOMIC_RELAXED);
     int rc = -1;
     char *base = NULL, *out_opt = NULL;
     cJSON *params = count_params(item);
@@ -263,7 +274,7 @@ int ccb_counts_process(ccb_counts *c, const ccb_runner_ctx *ctx, const ccb_plan_
         const char *dir = c->stage_dir ? c->stage_dir : ctx->tmpdir;
         if (ccb_paths_mkdir_p(dir, 0755) != 0)
             goto done;
-        if (asprintf(&base, "%s/%s.%s.%zu", dir, item->def->name, tag, c->seq++) < 0 ||
+        if (asprintf(&base, "%s/%s.%s.%zu", dir, item->def->name, tag, seq) < 0 ||
             asprintf(&out_opt, "--callgrind-out-file=%s", base) < 0) {
             base = out_opt = NULL;
             ccb_error_set("out of memory");
@@ -281,11 +292,11 @@ int ccb_counts_process(ccb_counts *c, const ccb_runner_ctx *ctx, const ccb_plan_
                                       out_opt,
                                       NULL};
         spec.prefix = prefix;
-        if (ccb_runner_count_sample(ctx, item->def, exe, &spec, params, item->timeout_ms, c->seq,
-                                    into, status) != 0)
+        if (ccb_runner_count_sample(ctx, item->def, exe, &spec, params, item->timeout_ms, seq, into,
+                                    status) != 0)
             goto done;
-    } else if (ccb_runner_count_sample(ctx, item->def, exe, &spec, params, item->timeout_ms,
-                                       c->seq++, into, status) != 0) {
+    } else if (ccb_runner_count_sample(ctx, item->def, exe, &spec, params, item->timeout_ms, seq,
+                                       into, status) != 0) {
         goto done;
     }
     if (instructions && *status == CCB_SAMPLE_OK && read_dumps(item->def, base, into) != 0)
@@ -298,14 +309,28 @@ done:
     return rc;
 }
 
+void ccb_counts_plan(const ccb_counts *c, const ccb_plan_item *item, unsigned int *native,
+                     unsigned int *instr)
+{
+    const ccb_scenario_def *def = item->def;
+    int costly = def->needs_mock_api ||
+                 cJSON_GetObjectItemCaseSensitive(item->runner_params, "iterations") != NULL;
+    *native = c->native_procs;
+    *instr = c->valgrind ? c->instr_procs : 0;
+    if (costly && *instr > 2)
+        (*instr)--;
+}
+
 int ccb_counts_measure(ccb_counts *c, const ccb_runner_ctx *ctx, const ccb_plan_item *item,
                        const char *exe, const char *tag, ccb_scenario_result *into,
                        int *interrupted)
 {
     if (!c || !c->enabled || !ccb_counts_applies(item->def))
         return 0;
+    unsigned int procs[2];
+    ccb_counts_plan(c, item, &procs[0], &procs[1]);
     for (int instructions = 0; instructions < 2; instructions++) {
-        unsigned int n = instructions ? (c->valgrind ? c->instr_procs : 0) : c->native_procs;
+        unsigned int n = procs[instructions];
         for (unsigned int i = 0; i < n; i++) {
             ccb_sample_status status = CCB_SAMPLE_OK;
             if (ccb_counts_process(c, ctx, item, exe, instructions, tag, into, &status) != 0)

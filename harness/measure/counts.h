@@ -51,6 +51,13 @@ int ccb_counts_applies(const ccb_scenario_def *def);
 /* DEF's metrics before its count metrics: the ones timing processes give. */
 size_t ccb_counts_timed_metrics(const ccb_scenario_def *def);
 
+/* How many count processes of each kind ITEM's scenario gets from C (0 instructions without
+ * valgrind). A process that costs more under valgrind than cold_init's ~0.35 s (a warm loop's
+ * dumps, api_latency's first upload loading libcurl: ~1 s) gets one fewer, so a side's counts
+ * stay near 5 s at quick. */
+void ccb_counts_plan(const ccb_counts *c, const ccb_plan_item *item, unsigned int *native,
+                     unsigned int *instr);
+
 /* One count process of ITEM's scenario with the count runner EXE: native, or instructions
  * under valgrind (its dumps read into INTO's instruction metrics and profile). TAG names the
  * side in the dump files ("a", "base"). 0 with *status (a failed process is recorded in INTO

@@ -128,7 +128,9 @@ static void fill_row(row *r, const ccb_compare_metric *m)
     fmt_pct(r->c[3], sizeof(r->c[3]), m->ratio.ratio);
     if (m->kind == CCB_KIND_COUNT && m->count_spread > 0) {
         /* Processes of one side disagreed (ASLR, a time-dependent path): say by how much. */
-        if (m->count_modes > 1 && m->count_spread > 0.02)
+        if (m->count_unsettled)
+            snprintf(r->c[4], sizeof(r->c[4]), "unsettled, %.2g%%", m->count_spread * 100);
+        else if (m->count_modes > 1 && m->count_spread > 0.02)
             snprintf(r->c[4], sizeof(r->c[4]), "%zu modes, %.2g%%", m->count_modes,
                      m->count_spread * 100);
         else
@@ -299,9 +301,13 @@ static void notes(FILE *out, const ccb_compare_report *r, const char *bullet)
         char share[48] = "";
         if (t->budget_ms > 0)
             snprintf(share, sizeof(share), " of a %.1f s share", t->budget_ms / 1000);
-        fprintf(out, "%s%s%s: %u blocks%s; baseline processes %.1f s, candidate %.1f s.\n", bullet,
-                t->confirm ? "confirm round, " : "", t->scenario, t->blocks, share,
-                t->side_ms[0] / 1000, t->side_ms[1] / 1000);
+        char counts[96] = "";
+        if (t->counts_ms[0] > 0 || t->counts_ms[1] > 0)
+            snprintf(counts, sizeof(counts), "; count processes %.1f s and %.1f s",
+                     t->counts_ms[0] / 1000, t->counts_ms[1] / 1000);
+        fprintf(out, "%s%s%s: %u blocks%s; baseline processes %.1f s, candidate %.1f s%s.\n",
+                bullet, t->confirm ? "confirm round, " : "", t->scenario, t->blocks, share,
+                t->side_ms[0] / 1000, t->side_ms[1] / 1000, counts);
     }
     for (size_t i = 0; i < r->nwarnings; i++)
         fprintf(out, "%swarning: %s\n", bullet, r->warnings[i]);
@@ -541,6 +547,8 @@ cJSON *ccb_compare_report_json(const ccb_compare_report *r)
                               number_or_null(t->budget_ms > 0 ? t->budget_ms : NAN));
         cJSON_AddNumberToObject(o, "baseline_ms", t->side_ms[0]);
         cJSON_AddNumberToObject(o, "candidate_ms", t->side_ms[1]);
+        cJSON_AddNumberToObject(o, "baseline_counts_ms", t->counts_ms[0]);
+        cJSON_AddNumberToObject(o, "candidate_counts_ms", t->counts_ms[1]);
     }
     cJSON *warnings = cJSON_AddArrayToObject(root, "warnings");
     for (size_t i = 0; warnings && i < r->nwarnings; i++)
