@@ -34,7 +34,7 @@ static const command commands[] = {
      "[--scenario NAME[,NAME]] [--profile quick|default|full] [--samples N] [--threads N] "
      "[--duration SEC] [--api-latency-ms MS] [--label TEXT] [--out FILE] "
      "[--format table|json|markdown] [--quiet] [--cpu N] [--color auto|always|never] "
-     "[--save-note] [--revisions RANGE [--skip-existing]] [--counts|--no-counts]",
+     "[--save-note] [--counts|--no-counts] [--revisions RANGE [--skip-existing]]",
      "measure scenarios in fresh processes and write a result file",
      "options:\n"
      "  --scenario NAME[,NAME]  scenarios to run, in this order (repeatable). Default: every\n"

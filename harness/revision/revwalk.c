@@ -16,9 +16,11 @@ static const char *git_message(void)
     return e && e->message ? e->message : "unknown libgit2 error";
 }
 
-static int list_add(ccb_commit_list *l, const git_oid *oid)
+/* Append OID; with UNIQUE, not when it is there already (O(n) each: for a list typed by
+ * hand; ranges are unique by construction). */
+static int list_add(ccb_commit_list *l, const git_oid *oid, int unique)
 {
-    for (size_t i = 0; i < l->n; i++) /* O(n^2) in a list typed by hand; ranges never come here */
+    for (size_t i = 0; unique && i < l->n; i++)
         if (git_oid_equal(&l->oids[i], oid))
             return 0;
     if (l->n == l->cap) {
@@ -109,17 +111,8 @@ static int walk(git_repository *repo, const char *spec, int flags, const char *w
             ccb_error_set("cannot walk '%s': %s", spec, git_message());
             goto done;
         }
-        if (out->n == out->cap) {
-            size_t cap = out->cap ? out->cap * 2 : 64;
-            git_oid *grown = realloc(out->oids, cap * sizeof(*grown));
-            if (!grown) {
-                ccb_error_set("out of memory");
-                goto done;
-            }
-            out->oids = grown;
-            out->cap = cap;
-        }
-        out->oids[out->n++] = oid;
+        if (list_add(out, &oid, 0) != 0)
+            goto done;
     }
     rc = 0;
 done:
@@ -146,7 +139,7 @@ int ccb_revwalk_list(git_repository *repo, const char *spec, int flags, const ch
         if (peel_commit(repo, tok, &oid) != 0)
             rc = bad_revision(what, tok);
         else
-            rc = list_add(out, &oid);
+            rc = list_add(out, &oid, 1);
     }
     if (rc == 0 && out->n == 0)
         rc = bad_revision(what, spec);

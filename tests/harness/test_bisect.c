@@ -214,6 +214,8 @@ static void first_bad(const char *json, char *buf, size_t cap)
 }
 
 #define BISECT_METRIC "--metric", "cold_init.start_us", "--profile", "quick"
+/* Exact blocks, no time budget: a 2 ms start() needs no more, and the suite stays cheap. */
+#define FIXED_BLOCKS "--blocks", "12"
 
 static void test_bisect__finds_the_slow_commit_along_first_parents(void **state)
 {
@@ -237,7 +239,7 @@ static void test_bisect__finds_the_slow_commit_along_first_parents(void **state)
     free(after);
 
     /* The table names the culprit with its subject and author; builds come from the cache. */
-    ccbench(&p, ARGS("bisect", "main", "line", BISECT_METRIC, "--quiet"));
+    ccbench(&p, ARGS("bisect", "main", "line", BISECT_METRIC, FIXED_BLOCKS, "--quiet"));
     expect_status(&p, 1);
     expect_contains(p.out, "first bad commit");
     expect_contains(p.out, "tracker: start() waits 2 ms");
@@ -249,7 +251,7 @@ static void test_bisect__finds_the_slow_commit_along_first_parents(void **state)
 static void test_bisect__a_commit_that_does_not_build_leaves_a_range(void **state)
 {
     proc p;
-    ccbench(&p, ARGS("bisect", "main", "fragile", BISECT_METRIC, "--format", "json"));
+    ccbench(&p, ARGS("bisect", "main", "fragile", BISECT_METRIC, FIXED_BLOCKS, "--format", "json"));
     if (p.status != 1)
         fail_msg("status %d\nstdout:\n%s\nstderr:\n%s", p.status, p.out, p.err);
     char found[200], want[200];
@@ -264,7 +266,7 @@ static void test_bisect__a_commit_that_does_not_build_leaves_a_range(void **stat
 static void test_bisect__no_regression_exits_0(void **state)
 {
     proc p;
-    ccbench(&p, ARGS("bisect", "main", c_hex[2], BISECT_METRIC));
+    ccbench(&p, ARGS("bisect", "main", c_hex[2], BISECT_METRIC, FIXED_BLOCKS));
     if (p.status != 0)
         fail_msg("status %d\nstdout:\n%s\nstderr:\n%s", p.status, p.out, p.err);
     expect_contains(p.out, "no regression between main and");
