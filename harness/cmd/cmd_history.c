@@ -48,21 +48,28 @@ int cmd_history(int argc, char **argv)
     }
     size_t nfiles = (size_t)(argc - optind);
     if (notes && nfiles > 0) {
-        ccb_error_set("history: either result FILES or --notes RANGE, not both");
+        ccb_error_setc(CCB_ERROR_USAGE, "history: either result FILES or --notes RANGE, not both");
         goto done;
     }
     if (!notes && nfiles == 0) {
-        ccb_error_set("history: which results? Usage: ccbench history FILE... or ccbench "
-                      "history --notes RANGE (e.g. main~20..main)");
+        ccb_error_setc(CCB_ERROR_USAGE,
+                       "history: which results? Usage: ccbench history FILE... or ccbench "
+                       "history --notes RANGE (e.g. main~20..main)");
         goto done;
     }
-    if (notes ? ccb_notes_load_range(&h, notes) : ccb_history_load_files(&h, argv + optind, nfiles))
+    if (notes ? ccb_notes_load_range(&h, notes)
+              : ccb_history_load_files(&h, argv + optind, nfiles)) {
+        /* A file or a range the user gave could not be read: bad input (exit 2). */
+        if (ccb_error_last_class() == CCB_ERROR_IO)
+            ccb_error_classify(CCB_ERROR_INPUT);
         goto done;
+    }
     if (notes && h.n == 0) {
-        ccb_error_set("history: none of the %zu commits of '%s' has a ccbench note; record "
-                      "one with 'ccbench run --save-note', or fetch them with 'git fetch origin "
-                      "refs/notes/ccbench:refs/notes/ccbench'",
-                      h.walked, notes);
+        ccb_error_setc(CCB_ERROR_INPUT,
+                       "history: none of the %zu commits of '%s' has a ccbench note; record "
+                       "one with 'ccbench run --save-note', or fetch them with 'git fetch origin "
+                       "refs/notes/ccbench:refs/notes/ccbench'",
+                       h.walked, notes);
         goto done;
     }
     if (ccb_history_filter_machine(&h) != 0)
@@ -74,8 +81,10 @@ int cmd_history(int argc, char **argv)
     if (notes && h.without_note)
         fprintf(stderr, "ccbench: history: %zu of %zu commits in '%s' have no ccbench note\n",
                 h.without_note, h.walked, notes);
-    status = ccb_history_write(stdout, &h, metric, format) == 0 ? CCB_EXIT_OK : CCB_EXIT_USAGE;
+    if (ccb_history_write(stdout, &h, metric, format) == 0)
+        status = CCB_EXIT_OK;
 done:
     ccb_history_release(&h);
-    return status;
+    /* What went wrong says what the process reports (exit_status.c). */
+    return status == CCB_EXIT_OK ? status : cmd_exit_status();
 }

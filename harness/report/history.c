@@ -27,8 +27,7 @@ int ccb_history_add(ccb_history *h, ccb_result *r, const char *source, const cha
         if (o->created_at && r->created_at && strcmp(o->created_at, r->created_at) == 0 &&
             strcmp(o->label ? o->label : "", r->label ? r->label : "") == 0 &&
             strcmp(o->profile ? o->profile : "", r->profile ? r->profile : "") == 0 &&
-            strcmp(o->git.commit ? o->git.commit : "", r->git.commit ? r->git.commit : "") ==
-                0) {
+            strcmp(o->git.commit ? o->git.commit : "", r->git.commit ? r->git.commit : "") == 0) {
             ccb_result_free(r);
             h->duplicates++;
             return 0;
@@ -217,28 +216,31 @@ static int filter_error(const ccb_series *list, size_t n, const char *filter)
     if (ok)
         near = ccb_cli_nearest(filter, (const char *const *)names, n);
     if (near)
-        ccb_error_set("--metric '%s': no such metric in these results. Did you mean '%s'?",
-                      filter, near);
+        ccb_error_setc(CCB_ERROR_USAGE,
+                       "--metric '%s': no such metric in these results. Did you mean '%s'?", filter,
+                       near);
     else
-        ccb_error_set("--metric '%s': no such metric in these results (SCENARIO.METRIC, as "
-                      "'ccbench show FILE' lists them)",
-                      filter);
+        ccb_error_setc(CCB_ERROR_USAGE,
+                       "--metric '%s': no such metric in these results (SCENARIO.METRIC, as "
+                       "'ccbench show FILE' lists them)",
+                       filter);
     for (size_t i = 0; names && i < n; i++)
         free(names[i]);
     free(names);
     return -1;
 }
 
-int ccb_series_collect(const ccb_result *const *rs, size_t n, const char *filter,
-                       ccb_series **out, size_t *count)
+int ccb_series_collect(const ccb_result *const *rs, size_t n, const char *filter, ccb_series **out,
+                       size_t *count)
 {
     size_t cap = 0, len = 0;
     ccb_series *list = NULL;
     *out = NULL;
     *count = 0;
     if (filter && !strchr(filter, '.'))
-        return ccb_error_set("--metric '%s': expected SCENARIO.METRIC (e.g. cold_init.init_us)",
-                             filter);
+        return ccb_error_setc(CCB_ERROR_USAGE,
+                              "--metric '%s': expected SCENARIO.METRIC (e.g. cold_init.init_us)",
+                              filter);
     /* The newest (last) result first: its order is the one `show` prints. */
     for (size_t k = n; k-- > 0;) {
         const ccb_result *r = rs[k];
@@ -354,11 +356,11 @@ static int write_row(FILE *out, const ccb_history_entry *e, const ccb_series *s,
 
 static void write_text_series(FILE *out, const ccb_history *h, const ccb_series *s, int md)
 {
-    const char *dir = s->direction == CCB_HIGHER_IS_BETTER ? "higher is better"
-                                                            : "lower is better";
+    const char *dir = s->direction == CCB_HIGHER_IS_BETTER ? "higher is better" : "lower is better";
     if (md)
-        fprintf(out, "\n#### `%s.%s` (%s, %s)\n\n| when | result | commit | n | median | CI95 "
-                     "| vs first |\n|---|---|---|---:|---:|---|---:|\n",
+        fprintf(out,
+                "\n#### `%s.%s` (%s, %s)\n\n| when | result | commit | n | median | CI95 "
+                "| vs first |\n|---|---|---|---:|---:|---|---:|\n",
                 s->scenario, s->metric, s->unit, dir);
     else
         fprintf(out, "\n%s.%s (%s, %s)\n  %-20s  %-24s  %-12s  %6s  %10s  %-24s  %8s\n",
@@ -485,12 +487,16 @@ int ccb_history_write(FILE *out, const ccb_history *h, const char *filter, ccb_f
         int md = format == CCB_FORMAT_MARKDOWN;
         char summary[1024];
         ccb_history_skip_summary(h, summary, sizeof(summary));
-        fprintf(out, md ? "### ccbench history: %zu results%s%s\n" : "ccbench history: %zu "
-                                                                     "results%s%s\n",
+        fprintf(out,
+                md ? "### ccbench history: %zu results%s%s\n"
+                   : "ccbench history: %zu "
+                     "results%s%s\n",
                 h->n, summary[0] ? "; " : "", summary);
         if (h->n)
-            fprintf(out, md ? "\nmachine: %s · %d CPUs · %s · %s\n" : "machine: %s, %d CPUs, "
-                                                                      "%s, %s\n",
+            fprintf(out,
+                    md ? "\nmachine: %s · %d CPUs · %s · %s\n"
+                       : "machine: %s, %d CPUs, "
+                         "%s, %s\n",
                     h->entries[h->n - 1].result->machine.cpu_model,
                     h->entries[h->n - 1].result->machine.cpus,
                     h->entries[h->n - 1].result->machine.kernel,

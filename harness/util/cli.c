@@ -25,7 +25,8 @@ int ccb_cli_parse_format(const char *option, const char *text, ccb_format *out)
     else if (strcmp(text, "markdown") == 0)
         *out = CCB_FORMAT_MARKDOWN;
     else
-        return ccb_error_set("%s '%s': expected table, json or markdown", option, text);
+        return ccb_error_setc(CCB_ERROR_USAGE, "%s '%s': expected table, json or markdown", option,
+                              text);
     return 0;
 }
 
@@ -39,9 +40,10 @@ int ccb_cli_parse_report_format(const char *option, const char *text, ccb_format
         *out = CCB_FORMAT_BENCHER;
     else if (strcmp(text, "table") != 0 && strcmp(text, "json") != 0 &&
              strcmp(text, "markdown") != 0)
-        return ccb_error_set("%s '%s': expected table, json, markdown, github-action-benchmark, "
-                             "github-action-benchmark-bigger or bencher",
-                             option, text);
+        return ccb_error_setc(CCB_ERROR_USAGE,
+                              "%s '%s': expected table, json, markdown, github-action-benchmark, "
+                              "github-action-benchmark-bigger or bencher",
+                              option, text);
     else
         return ccb_cli_parse_format(option, text, out);
     return 0;
@@ -56,7 +58,8 @@ int ccb_cli_parse_color(const char *option, const char *text, ccb_color_mode *ou
     else if (strcmp(text, "never") == 0)
         *out = CCB_COLOR_NEVER;
     else
-        return ccb_error_set("%s '%s': expected auto, always or never", option, text);
+        return ccb_error_setc(CCB_ERROR_USAGE, "%s '%s': expected auto, always or never", option,
+                              text);
     return 0;
 }
 
@@ -80,14 +83,14 @@ int ccb_cli_parse_uint(const char *option, const char *text, unsigned long min, 
 {
     /* strtoul accepts "-1" (as ULONG_MAX) and leading blanks: refuse both up front. */
     if (text[0] < '0' || text[0] > '9')
-        return ccb_error_set("%s '%s': expected a whole number from %lu to %lu", option, text, min,
-                             max);
+        return ccb_error_setc(CCB_ERROR_USAGE, "%s '%s': expected a whole number from %lu to %lu",
+                              option, text, min, max);
     char *end = NULL;
     errno = 0;
     unsigned long value = strtoul(text, &end, 10);
     if (errno != 0 || *end != '\0' || value < min || value > max)
-        return ccb_error_set("%s '%s': expected a whole number from %lu to %lu", option, text, min,
-                             max);
+        return ccb_error_setc(CCB_ERROR_USAGE, "%s '%s': expected a whole number from %lu to %lu",
+                              option, text, min, max);
     *out = value;
     return 0;
 }
@@ -100,9 +103,10 @@ int ccb_cli_parse_cpu(const char *option, const char *text, long *out)
     if (ccb_cli_parse_uint(option, text, 0, CPU_SETSIZE - 1, &v) != 0)
         return -1;
     if (sched_getaffinity(0, sizeof(allowed), &allowed) != 0 || !CPU_ISSET((int)v, &allowed))
-        return ccb_error_set("%s %lu: CPU %lu is not available to ccbench (this machine lets it "
-                             "use %d CPUs: see nproc)",
-                             option, v, v, CPU_COUNT(&allowed));
+        return ccb_error_setc(CCB_ERROR_USAGE,
+                              "%s %lu: CPU %lu is not available to ccbench (this machine lets it "
+                              "use %d CPUs: see nproc)",
+                              option, v, v, CPU_COUNT(&allowed));
     *out = (long)v;
     return 0;
 }
@@ -111,7 +115,8 @@ int ccb_cli_parse_profile(const char *option, const char *text, int *out)
 {
     int profile = ccb_profile_parse(text);
     if (profile < 0)
-        return ccb_error_set("%s '%s': expected quick, default or full", option, text);
+        return ccb_error_setc(CCB_ERROR_USAGE, "%s '%s': expected quick, default or full", option,
+                              text);
     *out = profile;
     return 0;
 }
@@ -120,14 +125,16 @@ int ccb_cli_parse_positive(const char *option, const char *text, double min, dou
                            double *out)
 {
     if ((text[0] < '0' || text[0] > '9') && text[0] != '.')
-        return ccb_error_set("%s '%s': expected a number from %g to %g", option, text, min, max);
+        return ccb_error_setc(CCB_ERROR_USAGE, "%s '%s': expected a number from %g to %g", option,
+                              text, min, max);
     char *end = NULL;
     errno = 0;
     double value = strtod(text, &end);
     /* min > 0: a value below it would round to nothing where it is used (0.0004 s is 0 ms,
      * which the runner takes as "the profile's"), so it is refused, not silently replaced. */
     if (errno != 0 || *end != '\0' || !isfinite(value) || value <= 0 || value < min || value > max)
-        return ccb_error_set("%s '%s': expected a number from %g to %g", option, text, min, max);
+        return ccb_error_setc(CCB_ERROR_USAGE, "%s '%s': expected a number from %g to %g", option,
+                              text, min, max);
     *out = value;
     return 0;
 }
@@ -202,8 +209,9 @@ int ccb_cli_option_error(const char *command, int opt, const char *arg,
                          const struct option *longopts)
 {
     if (opt == ':')
-        return ccb_error_set("%s: option '%s' needs a value. See 'ccbench help %s'.", command, arg,
-                             command);
+        return ccb_error_setc(CCB_ERROR_USAGE,
+                              "%s: option '%s' needs a value. See 'ccbench help %s'.", command, arg,
+                              command);
     /* "--samle=3" -> compare "samle" against the long option names. */
     const char *name = arg;
     while (*name == '-')
@@ -225,6 +233,8 @@ int ccb_cli_option_error(const char *command, int opt, const char *arg,
         }
     }
     if (best && arg[0] == '-' && arg[1] == '-' && plausible(best, best_distance))
-        return ccb_error_set("%s: unknown option '%s'. Did you mean '--%s'?", command, arg, best);
-    return ccb_error_set("%s: unknown option '%s'. See 'ccbench help %s'.", command, arg, command);
+        return ccb_error_setc(CCB_ERROR_USAGE, "%s: unknown option '%s'. Did you mean '--%s'?",
+                              command, arg, best);
+    return ccb_error_setc(CCB_ERROR_USAGE, "%s: unknown option '%s'. See 'ccbench help %s'.",
+                          command, arg, command);
 }
