@@ -47,8 +47,9 @@ int cmd_show(int argc, char **argv)
         goto done;
     }
     if (optind != argc - 1) {
-        ccb_error_set(optind == argc ? "show: which file? Usage: ccbench show FILE"
-                                     : "show: one file at a time. Usage: ccbench show FILE");
+        ccb_error_setc(CCB_ERROR_USAGE, optind == argc
+                                            ? "show: which file? Usage: ccbench show FILE"
+                                            : "show: one file at a time. Usage: ccbench show FILE");
         goto done;
     }
     int use_color = ccb_cli_use_color(color, STDOUT_FILENO);
@@ -56,12 +57,15 @@ int cmd_show(int argc, char **argv)
         ccb_compare_doc *d = NULL;
         if (format != CCB_FORMAT_TABLE && format != CCB_FORMAT_MARKDOWN &&
             format != CCB_FORMAT_JSON) {
-            ccb_error_set("show: %s is a compare file: --format table, markdown or json",
-                          argv[optind]);
+            ccb_error_setc(CCB_ERROR_USAGE,
+                           "show: %s is a compare file: --format table, markdown or json",
+                           argv[optind]);
             goto done;
         }
-        if (ccb_compare_doc_read_file(argv[optind], &d) != 0)
+        if (ccb_compare_doc_read_file(argv[optind], &d) != 0) {
+            ccb_error_classify(CCB_ERROR_INPUT);
             goto done;
+        }
         status = ccb_compare_doc_write(stdout, d, format, use_color) == 0 ? CCB_EXIT_OK
                                                                           : CCB_EXIT_FAILURE;
         ccb_compare_doc_free(d);
@@ -78,5 +82,7 @@ int cmd_show(int argc, char **argv)
     status = ccb_report_write(stdout, r, format, use_color) == 0 ? CCB_EXIT_OK : CCB_EXIT_FAILURE;
 done:
     ccb_result_free(r);
-    return status;
+    /* A failure's class says the status (exit_status.c); a report that could not be written
+     * keeps its own. */
+    return status == CCB_EXIT_USAGE ? cmd_exit_status() : status;
 }

@@ -463,7 +463,8 @@ static int slurp(const char *path, const char *what, char **out, size_t *len)
         if (off == size) {
             if (!unknown || size >= (size_t)MAX_RESULT_BYTES)
                 break;
-            size_t grown = size * 2 > (size_t)MAX_RESULT_BYTES ? (size_t)MAX_RESULT_BYTES : size * 2;
+            size_t grown =
+                size * 2 > (size_t)MAX_RESULT_BYTES ? (size_t)MAX_RESULT_BYTES : size * 2;
             char *bigger = realloc(buf, grown + 1);
             if (!bigger) {
                 ccb_error_set("out of memory reading %s", path);
@@ -623,9 +624,10 @@ int ccb_result_read_file(const char *path, ccb_result **out)
 {
     cJSON *json = NULL;
     *out = NULL;
+    /* A file that is not a readable result is bad input (exit 2), whatever the cause. */
     if (ccb_json_read_file(path, "a ccbench result file", &json) != 0)
-        return -1;
+        return ccb_error_classify(CCB_ERROR_INPUT);
     int rc = ccb_result_from_json(json, path, out);
     cJSON_Delete(json);
-    return rc;
+    return rc == 0 ? 0 : ccb_error_classify(CCB_ERROR_INPUT);
 }

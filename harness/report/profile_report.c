@@ -42,7 +42,8 @@ int ccb_report_write_functions(FILE *out, const ccb_result *r, size_t top)
         any |= cJSON_IsString(why);
     }
     if (!any)
-        return ccb_error_set("this result has no instruction profile: it was measured with "
-                             "--no-counts or before count metrics existed; run it again");
+        return ccb_error_setc(CCB_ERROR_INPUT,
+                              "this result has no instruction profile: it was measured with "
+                              "--no-counts or before count metrics existed; run it again");
     return 0;
 }
