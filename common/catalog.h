@@ -54,10 +54,10 @@ typedef struct ccb_profile_params {
 typedef struct ccb_scenario_def {
     const char *name;
     const char *description;
-    int needs_mock_api;       /**< the driver must serve the mock API for it. */
-    int selftest;             /**< failure-injection scenario, hidden from list and profiles. */
-    unsigned int timeout_ms;  /**< per-process limit before the driver kills the child. */
-    const char *executable;   /**< "ccbench-scenario" or "ccbench-floor". */
+    int needs_mock_api;      /**< the driver must serve the mock API for it. */
+    int selftest;            /**< failure-injection scenario, hidden from list and profiles. */
+    unsigned int timeout_ms; /**< per-process limit before the driver kills the child. */
+    const char *executable;  /**< "ccbench-scenario" or "ccbench-floor". */
     const ccb_metric_def *metrics;
     size_t metric_count;
     ccb_profile_params profiles[CCB_PROFILE_COUNT];

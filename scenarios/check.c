@@ -27,19 +27,44 @@
 /* CodeCarbon 3.3's EmissionsData fields, in order (codecarbon/output_methods/
  * emissions_data.py, mlco2/codecarbon b05965e). */
 const char *const ccb_csv_columns[CCB_CSV_COLUMNS] = {
-    "timestamp",          "project_name",      "run_id",
-    "experiment_id",      "duration",          "emissions",
-    "emissions_rate",     "cpu_power",         "gpu_power",
-    "ram_power",          "cpu_energy",        "gpu_energy",
-    "ram_energy",         "energy_consumed",   "water_consumed",
-    "country_name",       "country_iso_code",  "region",
-    "cloud_provider",     "cloud_region",      "os",
-    "python_version",     "codecarbon_version", "cpu_count",
-    "cpu_model",          "gpu_count",         "gpu_model",
-    "longitude",          "latitude",          "ram_total_size",
-    "tracking_mode",      "cpu_utilization_percent", "gpu_utilization_percent",
-    "ram_utilization_percent", "ram_used_gb",  "on_cloud",
-    "pue",                "wue",
+    "timestamp",
+    "project_name",
+    "run_id",
+    "experiment_id",
+    "duration",
+    "emissions",
+    "emissions_rate",
+    "cpu_power",
+    "gpu_power",
+    "ram_power",
+    "cpu_energy",
+    "gpu_energy",
+    "ram_energy",
+    "energy_consumed",
+    "water_consumed",
+    "country_name",
+    "country_iso_code",
+    "region",
+    "cloud_provider",
+    "cloud_region",
+    "os",
+    "python_version",
+    "codecarbon_version",
+    "cpu_count",
+    "cpu_model",
+    "gpu_count",
+    "gpu_model",
+    "longitude",
+    "latitude",
+    "ram_total_size",
+    "tracking_mode",
+    "cpu_utilization_percent",
+    "gpu_utilization_percent",
+    "ram_utilization_percent",
+    "ram_used_gb",
+    "on_cloud",
+    "pue",
+    "wue",
 };
 
 /* The columns whose values are checked in every row: the utilisations are percentages,
@@ -367,8 +392,8 @@ int ccb_check_csv_text(const char *text, size_t len, size_t *rows, ccb_failure *
                                    "emissions.csv %s%zu does not end with a line break (torn)",
                                    record == 0 ? "header" : "row ", record == 0 ? 0 : record);
         if (bad[0])
-            return ccb_failure_set(f, CCB_REASON_WRONG_ANSWER, "emissions.csv row %zu: %s",
-                                   record, bad);
+            return ccb_failure_set(f, CCB_REASON_WRONG_ANSWER, "emissions.csv row %zu: %s", record,
+                                   bad);
         record++;
     }
     *rows = record - 1;

@@ -26,11 +26,11 @@ typedef struct ccb_params {
     unsigned long duration_ms;
     unsigned long measure_interval_ms;
     unsigned long save_to_file;
-    const char *output_dir; /**< NULL: ccb_outdir_open picks one (see there). */
-    const char *api_endpoint; /**< api_latency: the driver's mock API. */
+    const char *output_dir;       /**< NULL: ccb_outdir_open picks one (see there). */
+    const char *api_endpoint;     /**< api_latency: the driver's mock API. */
     unsigned long api_latency_ms; /**< api_latency: the mock's injected latency (recorded). */
-    unsigned long uploads;  /**< api_latency: flushes before stop (each uploads once a whole
-                               second has passed since the last upload). */
+    unsigned long uploads;        /**< api_latency: flushes before stop (each uploads once a whole
+                                     second has passed since the last upload). */
 } ccb_params;
 
 /** The process sample a scenario produces. */

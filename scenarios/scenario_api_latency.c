@@ -2,9 +2,9 @@
  * api_latency: a fresh process whose tracker uploads to the mock API (served by the driver,
  * with injected latency): new, start, a few flushes, stop, free. The flushes of a run shorter
  * than a second upload nothing (the API counts whole seconds: their data goes with stop's).
- * The runner times the tracker calls; what only the server can see (requests before the first upload was due,
- * connections, runs created, when the first emission arrived) the driver reads from the
- * mock, using the instants this process reports in "marks" (CLOCK_MONOTONIC is system-wide).
+ * The runner times the tracker calls; what only the server can see (requests before the first
+ * upload was due, connections, runs created, when the first emission arrived) the driver reads from
+ * the mock, using the instants this process reports in "marks" (CLOCK_MONOTONIC is system-wide).
  */
 #include <stdio.h>
 #include <string.h>

@@ -20,8 +20,7 @@ int tinyfs_mount(char *dir, size_t cap, unsigned int kib, char *why, size_t why_
     }
     snprintf(options, sizeof(options), "size=%uk,mode=0755", kib);
     if (mount("tmpfs", dir, "tmpfs", MS_NOSUID | MS_NODEV, options) != 0) {
-        snprintf(why, why_cap, "cannot mount a tmpfs on %s (%s): needs root", dir,
-                 strerror(errno));
+        snprintf(why, why_cap, "cannot mount a tmpfs on %s (%s): needs root", dir, strerror(errno));
         rmdir(dir);
         return -1;
     }

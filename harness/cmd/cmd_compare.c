@@ -52,15 +52,24 @@ typedef struct compare_options {
 } compare_options;
 
 static const struct option longopts[] = {
-    {"threshold", required_argument, NULL, 't'}, {"profile", required_argument, NULL, 'p'},
-    {"scenario", required_argument, NULL, 's'},  {"format", required_argument, NULL, 'f'},
-    {"no-fail", no_argument, NULL, 'F'},         {"repo", required_argument, NULL, 'r'},
-    {"blocks", required_argument, NULL, 'b'},    {"seed", required_argument, NULL, 'S'},
-    {"cpu", required_argument, NULL, 'c'},       {"noise", no_argument, NULL, 'N'},
-    {"quiet", no_argument, NULL, 'q'},           {"color", required_argument, NULL, 'C'},
-    {"rev", no_argument, NULL, 'R'},             {"file", no_argument, NULL, 'L'},
-    {"strict", no_argument, NULL, 'X'},          {"allow-mismatch", no_argument, NULL, 'M'},
-    {"counts", no_argument, NULL, 'K'},          {"no-counts", no_argument, NULL, 'O'},
+    {"threshold", required_argument, NULL, 't'},
+    {"profile", required_argument, NULL, 'p'},
+    {"scenario", required_argument, NULL, 's'},
+    {"format", required_argument, NULL, 'f'},
+    {"no-fail", no_argument, NULL, 'F'},
+    {"repo", required_argument, NULL, 'r'},
+    {"blocks", required_argument, NULL, 'b'},
+    {"seed", required_argument, NULL, 'S'},
+    {"cpu", required_argument, NULL, 'c'},
+    {"noise", no_argument, NULL, 'N'},
+    {"quiet", no_argument, NULL, 'q'},
+    {"color", required_argument, NULL, 'C'},
+    {"rev", no_argument, NULL, 'R'},
+    {"file", no_argument, NULL, 'L'},
+    {"strict", no_argument, NULL, 'X'},
+    {"allow-mismatch", no_argument, NULL, 'M'},
+    {"counts", no_argument, NULL, 'K'},
+    {"no-counts", no_argument, NULL, 'O'},
     {NULL, 0, NULL, 0},
 };
 
@@ -259,8 +268,9 @@ static size_t noise_warnings(const ccb_compare *cmp, char **warn, size_t cap)
         const ccb_compare_metric *m = &cmp->metrics[i];
         if (m->kind == CCB_KIND_COUNT || isnan(m->noise_floor) || m->threshold >= m->noise_floor)
             continue;
-        if (asprintf(&warn[n], "%s.%s: threshold %g%% is below this build's measured noise "
-                               "floor ±%.1f%% (ccbench noise): raise it to at least %.1f%%",
+        if (asprintf(&warn[n],
+                     "%s.%s: threshold %g%% is below this build's measured noise "
+                     "floor ±%.1f%% (ccbench noise): raise it to at least %.1f%%",
                      m->scenario, m->name, m->threshold * 100, m->noise_floor * 100,
                      ceil(m->noise_floor * 200) / 2) >= 0)
             n++;
@@ -321,7 +331,8 @@ static int interrupted(const char *when)
 
 /* Append a malloc'd warning to C's file warnings (dropped silently past the cap, like the
  * report's own). */
-static void file_warning(compare_run *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void file_warning(compare_run *c, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
 static void file_warning(compare_run *c, const char *fmt, ...)
 {
     va_list ap;
@@ -380,8 +391,8 @@ static size_t file_mismatches(compare_run *c, const ccb_result *a, const ccb_res
         }
     }
     if (a->machine.cpus != b->machine.cpus) {
-        file_warning(c, "the files come from different machines: %d vs %d CPUs",
-                     a->machine.cpus, b->machine.cpus);
+        file_warning(c, "the files come from different machines: %d vs %d CPUs", a->machine.cpus,
+                     b->machine.cpus);
         n++;
     }
     for (size_t i = 0; i < a->nscenarios; i++) {
@@ -457,8 +468,8 @@ static int compare_file_and_build(compare_run *c)
     if (!c->results[measured] ||
         describe(c->results[measured], &c->op[measured], c->o.profile, c->when) != 0)
         return CCB_EXIT_FAILURE;
-    if (measure_alone(&c->o, &c->op[measured], c->mode, c->results[measured],
-                      &c->scenario_failed, &c->outcome) != 0)
+    if (measure_alone(&c->o, &c->op[measured], c->mode, c->results[measured], &c->scenario_failed,
+                      &c->outcome) != 0)
         return CCB_EXIT_FAILURE;
     if (c->outcome == CCB_MEASURE_INTERRUPTED)
         return interrupted("");
@@ -490,8 +501,9 @@ static int machine_quiet_enough(compare_run *c)
                               "warning",
                               what);
     if (!c->o.quiet)
-        fprintf(stderr, "ccbench: warning: the machine is busy before measuring (%s): the "
-                        "verdicts may reflect it\n",
+        fprintf(stderr,
+                "ccbench: warning: the machine is busy before measuring (%s): the "
+                "verdicts may reflect it\n",
                 what);
     return 0;
 }
@@ -521,13 +533,15 @@ static int compare_builds(compare_run *c)
         goto done;
     }
     if (!c->o.quiet && c->o.budget_ms)
-        fprintf(stderr, "ccbench: compare: a %.0f s budget shared by %zu scenario(s), at least %lu "
-                        "ABBA blocks each, seed %llu (reproduce the order with --seed %llu)\n",
+        fprintf(stderr,
+                "ccbench: compare: a %.0f s budget shared by %zu scenario(s), at least %lu "
+                "ABBA blocks each, seed %llu (reproduce the order with --seed %llu)\n",
                 c->o.budget_ms / 1000.0, c->o.sel.n, c->o.blocks, (unsigned long long)c->o.seed,
                 (unsigned long long)c->o.seed);
     else if (!c->o.quiet)
-        fprintf(stderr, "ccbench: compare: %lu ABBA blocks, seed %llu (reproduce with --seed "
-                        "%llu)\n",
+        fprintf(stderr,
+                "ccbench: compare: %lu ABBA blocks, seed %llu (reproduce with --seed "
+                "%llu)\n",
                 c->o.blocks, (unsigned long long)c->o.seed, (unsigned long long)c->o.seed);
     for (int side = 0; side < 2; side++) {
         c->results[side] = ccb_result_new();
@@ -636,8 +650,9 @@ static size_t guard_warnings(const compare_run *c, char **warn, size_t cap)
             if (!g->reading[i].disturbed)
                 continue;
             ccb_guard_describe(&g->reading[i], what, sizeof(what));
-            if (asprintf(&warn[n], "%s measured on a disturbed machine%s: %s; its verdicts may "
-                                   "reflect that: rerun on a quiet machine",
+            if (asprintf(&warn[n],
+                         "%s measured on a disturbed machine%s: %s; its verdicts may "
+                         "reflect that: rerun on a quiet machine",
                          g->scenario[i], round ? " (confirm round)" : "", what) >= 0)
                 n++;
         }
@@ -666,8 +681,9 @@ static int report(compare_run *c, int files)
         fprintf(stderr, "ccbench: raw callgrind output of both sides in %s\n", kept);
     nwarn = noise_warnings(&c->cmp, warn, MAX_WARNINGS);
     if (c->floor_profile && nwarn < MAX_WARNINGS &&
-        asprintf(&warn[nwarn], "the stored noise floor of this build was measured at profile "
-                               "%s, not %s: not applied (run 'ccbench noise --profile %s')",
+        asprintf(&warn[nwarn],
+                 "the stored noise floor of this build was measured at profile "
+                 "%s, not %s: not applied (run 'ccbench noise --profile %s')",
                  c->floor_profile, ccb_profile_name(c->o.profile),
                  ccb_profile_name(c->o.profile)) >= 0)
         nwarn++;
@@ -700,8 +716,9 @@ static int report(compare_run *c, int files)
             .tracker_tree = g ? g->tracker_tree : op->tracker_tree,
             .dirty = g ? g->dirty : op->dirty && op->kind == CCB_OPERAND_WORKTREE,
             .result_path = saved[side],
-            .machine = op->file ? &op->file->machine
-                                : c->results[side] ? &c->results[side]->machine : NULL,
+            .machine = op->file           ? &op->file->machine
+                       : c->results[side] ? &c->results[side]->machine
+                                          : NULL,
         };
     }
     if (ccb_compare_report_write(stdout, &rep, c->o.format, color) != 0)

@@ -61,8 +61,9 @@ int cmd_mockapi(int argc, char **argv)
     }
     printf("%s\n", ccb_mockapi_url(api));
     fflush(stdout);
-    fprintf(stderr, "ccbench: mock API on %s (POST /runs, POST /emissions, GET /geo.json), "
-                    "latency %lu ms; ^C stops\n",
+    fprintf(stderr,
+            "ccbench: mock API on %s (POST /runs, POST /emissions, GET /geo.json), "
+            "latency %lu ms; ^C stops\n",
             ccb_mockapi_url(api), latency);
     sigwait(&stop, &sig);
     ccb_mockapi_get_stats(api, &st);

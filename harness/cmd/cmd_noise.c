@@ -34,10 +34,14 @@ typedef struct noise_options {
 } noise_options;
 
 static const struct option longopts[] = {
-    {"scenario", required_argument, NULL, 's'}, {"profile", required_argument, NULL, 'p'},
-    {"blocks", required_argument, NULL, 'b'},   {"seed", required_argument, NULL, 'S'},
-    {"cpu", required_argument, NULL, 'c'},      {"repo", required_argument, NULL, 'r'},
-    {"format", required_argument, NULL, 'f'},   {"quiet", no_argument, NULL, 'q'},
+    {"scenario", required_argument, NULL, 's'},
+    {"profile", required_argument, NULL, 'p'},
+    {"blocks", required_argument, NULL, 'b'},
+    {"seed", required_argument, NULL, 'S'},
+    {"cpu", required_argument, NULL, 'c'},
+    {"repo", required_argument, NULL, 'r'},
+    {"format", required_argument, NULL, 'f'},
+    {"quiet", no_argument, NULL, 'q'},
     {NULL, 0, NULL, 0},
 };
 

@@ -42,32 +42,23 @@ typedef struct run_options {
     ccb_format format;
     ccb_color_mode color;
     int quiet;
-    int save_note; /* --save-note: also store the result as HEAD's git note */
+    int save_note;          /* --save-note: also store the result as HEAD's git note */
     ccb_counts_mode counts; /* --counts / --no-counts */
-    long cpu; /* -1: not pinned */
-    const char *revisions; /* --revisions RANGE: each commit's tracker/ built and measured */
-    int skip_existing;     /* --skip-existing: commits with this machine's note entry */
+    long cpu;               /* -1: not pinned */
+    const char *revisions;  /* --revisions RANGE: each commit's tracker/ built and measured */
+    int skip_existing;      /* --skip-existing: commits with this machine's note entry */
 } run_options;
 
 static const struct option longopts[] = {
-    {"scenario", required_argument, NULL, 's'},
-    {"profile", required_argument, NULL, 'p'},
-    {"samples", required_argument, NULL, 'n'},
-    {"threads", required_argument, NULL, 't'},
-    {"duration", required_argument, NULL, 'd'},
-    {"api-latency-ms", required_argument, NULL, 'L'},
-    {"label", required_argument, NULL, 'l'},
-    {"out", required_argument, NULL, 'o'},
-    {"format", required_argument, NULL, 'f'},
-    {"quiet", no_argument, NULL, 'q'},
-    {"save-note", no_argument, NULL, 'S'},
-    {"cpu", required_argument, NULL, 'c'},
-    {"color", required_argument, NULL, 'C'},
-    {"counts", no_argument, NULL, 'K'},
-    {"no-counts", no_argument, NULL, 'N'},
-    {"revisions", required_argument, NULL, 'V'},
-    {"skip-existing", no_argument, NULL, 'E'},
-    {NULL, 0, NULL, 0},
+    {"scenario", required_argument, NULL, 's'}, {"profile", required_argument, NULL, 'p'},
+    {"samples", required_argument, NULL, 'n'},  {"threads", required_argument, NULL, 't'},
+    {"duration", required_argument, NULL, 'd'}, {"api-latency-ms", required_argument, NULL, 'L'},
+    {"label", required_argument, NULL, 'l'},    {"out", required_argument, NULL, 'o'},
+    {"format", required_argument, NULL, 'f'},   {"quiet", no_argument, NULL, 'q'},
+    {"save-note", no_argument, NULL, 'S'},      {"cpu", required_argument, NULL, 'c'},
+    {"color", required_argument, NULL, 'C'},    {"counts", no_argument, NULL, 'K'},
+    {"no-counts", no_argument, NULL, 'N'},      {"revisions", required_argument, NULL, 'V'},
+    {"skip-existing", no_argument, NULL, 'E'},  {NULL, 0, NULL, 0},
 };
 
 static int parse_options(int argc, char **argv, run_options *o)
@@ -182,8 +173,7 @@ static int plan_params(const run_options *o, const ccb_scenario_def *def, ccb_pl
 /* --revisions: the plan of every selected scenario, run by the binaries of one build (the
  * count runner too, unless counts are off). *n counts the items to release, also on
  * failure. */
-static int plan(const run_options *o, const ccb_build_outputs *out, ccb_plan_item *items,
-                size_t *n)
+static int plan(const run_options *o, const ccb_build_outputs *out, ccb_plan_item *items, size_t *n)
 {
     for (size_t i = 0; i < o->sel.n; i++) {
         const ccb_scenario_def *def = o->sel.defs[i];
@@ -261,8 +251,9 @@ static int save_note(const ccb_result *r, const char *commit, int quiet)
     int replaced = 0;
     int rc = ccb_notes_save(r, commit, sha, &replaced);
     if (rc == 0 && !quiet)
-        fprintf(stderr, "ccbench: result stored in the note of %.12s under %s, %s this machine's "
-                        "%s entry (share it: git push origin %s)\n",
+        fprintf(stderr,
+                "ccbench: result stored in the note of %.12s under %s, %s this machine's "
+                "%s entry (share it: git push origin %s)\n",
                 sha, CCB_NOTES_REF, replaced ? "replacing" : "as", r->profile, CCB_NOTES_REF);
     return rc;
 }

@@ -27,7 +27,7 @@ typedef struct ccb_abba_guard {
 typedef struct ccb_abba_round {
     const ccb_selection *sel;
     ccb_profile profile;
-    long cpu; /* -1: not pinned */
+    long cpu;            /* -1: not pinned */
     unsigned int blocks; /* per scenario: exactly this many, or at least this many (budget) */
     /* 0: exactly `blocks` blocks per scenario. Else a time budget (ms) shared equally by the
      * selected scenarios: each runs its `blocks` blocks, then more while its share lasts, at

@@ -56,19 +56,19 @@ typedef struct ccb_compare_metric {
      * (static text; NULL: none known). */
     double floor_used;
     const char *floor_source;
-    int paired;         /* copied from the compare by ccb_compare_analyse */
+    int paired; /* copied from the compare by ccb_compare_analyse */
     /* Filled by the estimate functions (paired.c / unpaired.c), read by the report: */
     int as_difference;    /* 1: values <= 0 seen: estimate and CI are cand - base, not a ratio */
     const char *estimate; /* static text naming the estimate the verdict uses; NULL: the ratio */
     /* as_difference: the estimate and its interval in the metric's unit (ratio.* are NAN). */
     double diff, diff_low, diff_high;
-    size_t units;         /* replicates the test used: ABBA blocks (live) or processes (files) */
-    double min_p;         /* smallest two-sided p the test could reach at `units`; NAN unknown */
+    size_t units; /* replicates the test used: ABBA blocks (live) or processes (files) */
+    double min_p; /* smallest two-sided p the test could reach at `units`; NAN unknown */
     /* Count metrics (compare/count_verdict.c): the larger relative range of the two sides' values
      * (0: both constant), and, for a changed instruction count, the functions whose
      * inclusive cost changed most (names owned). */
     double count_spread;
-    size_t count_modes; /* the most modes one side's values showed (2: a bimodal call) */
+    size_t count_modes;  /* the most modes one side's values showed (2: a bimodal call) */
     int count_unsettled; /* a side's processes all disagreed: not judged (unchanged) */
     struct ccb_culprit {
         char *name;
@@ -87,7 +87,7 @@ typedef struct ccb_compare_round {
     double budget_ms; /* 0: none (--blocks) */
     double side_ms[2];
     double counts_ms[2]; /* each side's count processes (issue 13), 0: none */
-    int confirm; /* 1: the confirm round */
+    int confirm;         /* 1: the confirm round */
 } ccb_compare_round;
 
 typedef struct ccb_compare {
@@ -110,8 +110,7 @@ void ccb_compare_release(ccb_compare *c);
 ccb_compare_metric *ccb_compare_metric_get(ccb_compare *c, const char *scenario, const char *name,
                                            const char *unit, ccb_direction direction,
                                            ccb_metric_kind kind);
-ccb_compare_metric *ccb_compare_find(const ccb_compare *c, const char *scenario,
-                                     const char *name);
+ccb_compare_metric *ccb_compare_find(const ccb_compare *c, const char *scenario, const char *name);
 int ccb_compare_add_value(ccb_compare_metric *m, int candidate, double v);
 
 /* One process sample's metric values reduced to one number: the median (NAN when none). */

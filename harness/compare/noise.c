@@ -112,7 +112,8 @@ int ccb_noise_load(const ccb_operand *op, ccb_compare *cmp, const char *profile,
     const cJSON *schema = cJSON_GetObjectItemCaseSensitive(root, "schema");
     const cJSON *metrics = cJSON_GetObjectItemCaseSensitive(root, "metrics");
     const cJSON *measured_at = cJSON_GetObjectItemCaseSensitive(root, "profile");
-    int same_profile = cJSON_IsString(measured_at) && strcmp(measured_at->valuestring, profile) == 0;
+    int same_profile =
+        cJSON_IsString(measured_at) && strcmp(measured_at->valuestring, profile) == 0;
     if (cJSON_IsString(measured_at) && !same_profile && other_profile && !*other_profile)
         *other_profile = strdup(measured_at->valuestring);
     /* A stale or foreign file only costs the warning, never the compare. */

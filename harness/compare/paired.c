@@ -22,7 +22,8 @@
 #include "signrank.h"
 
 #define ESTIMATE_TEXT "Hodges-Lehmann of per-block log ratios (signed-rank test on ABBA blocks)"
-#define ESTIMATE_DIFF_TEXT "Hodges-Lehmann of per-block differences (signed-rank test on ABBA blocks)"
+#define ESTIMATE_DIFF_TEXT                                                                         \
+    "Hodges-Lehmann of per-block differences (signed-rank test on ABBA blocks)"
 
 static double transform(double v, int diff)
 {

@@ -32,11 +32,10 @@ int ccb_selection_add(ccb_selection *s, const char *command, const char *arg)
                 names[n++] = all[i].name;
             const char *near = ccb_cli_nearest(name, names, n);
             if (near)
-                ccb_error_set("%s: unknown scenario '%s'. Did you mean '%s'?", command, name,
-                              near);
+                ccb_error_set("%s: unknown scenario '%s'. Did you mean '%s'?", command, name, near);
             else
-                ccb_error_set("%s: unknown scenario '%s'. 'ccbench list' shows them all.",
-                              command, name);
+                ccb_error_set("%s: unknown scenario '%s'. 'ccbench list' shows them all.", command,
+                              name);
             goto done;
         }
         if (def->needs_mock_api && !ccb_measure_mock_api_available()) {

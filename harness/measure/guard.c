@@ -48,8 +48,7 @@ static void read_mhz(double *lo, double *hi)
     long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
     for (long c = 0; c < ncpu && c < 1024; c++) {
         char path[96];
-        snprintf(path, sizeof(path), "/sys/devices/system/cpu/cpu%ld/cpufreq/scaling_cur_freq",
-                 c);
+        snprintf(path, sizeof(path), "/sys/devices/system/cpu/cpu%ld/cpufreq/scaling_cur_freq", c);
         FILE *f = fopen(path, "re");
         if (!f)
             return; /* not exposed (most VMs): nothing to report */

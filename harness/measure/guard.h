@@ -25,16 +25,16 @@
 #define CCB_GUARD_PROBE_MS 500
 
 typedef struct ccb_guard_snapshot {
-    int ok;               /* /proc/stat was readable */
-    double wall_ms;       /* CLOCK_MONOTONIC */
-    double busy_ms;       /* machine: user+nice+system+irq+softirq, all CPUs */
-    double steal_ms;      /* machine */
-    double own_ms;        /* ccbench + its waited-for descendants: user + system */
+    int ok;                  /* /proc/stat was readable */
+    double wall_ms;          /* CLOCK_MONOTONIC */
+    double busy_ms;          /* machine: user+nice+system+irq+softirq, all CPUs */
+    double steal_ms;         /* machine */
+    double own_ms;           /* ccbench + its waited-for descendants: user + system */
     double mhz_min, mhz_max; /* over the CPUs, 0 when not readable */
 } ccb_guard_snapshot;
 
 typedef struct ccb_guard_reading {
-    int judged;          /* 0: the window was too short or /proc/stat unreadable */
+    int judged; /* 0: the window was too short or /proc/stat unreadable */
     int disturbed;
     double window_ms;
     double foreign_cpus; /* other work, in CPUs on average */

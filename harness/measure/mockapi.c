@@ -45,9 +45,9 @@ struct ccb_mockapi {
     int geo_hold;
     ccb_mockapi_stats stats;
     unsigned long run_seq;
-    char (*runs)[40];  /* ids handed out, to check run_id of emissions */
+    char (*runs)[40]; /* ids handed out, to check run_id of emissions */
     size_t nruns;
-    uint64_t *seen;    /* hashes of the Idempotency-Keys accepted, to count duplicates */
+    uint64_t *seen; /* hashes of the Idempotency-Keys accepted, to count duplicates */
     size_t nseen;
     uint64_t *arrivals; /* when each request arrived, for requests_before */
     size_t narrivals;
@@ -97,8 +97,8 @@ static enum MHD_Result answer(struct MHD_Connection *c, unsigned int status, con
 }
 
 /* 422 with the field named, as FastAPI (CodeCarbon's API) does. Caller holds m->lock. */
-static enum MHD_Result reject_locked(ccb_mockapi *m, struct MHD_Connection *c,
-                                     unsigned int status, const char *detail)
+static enum MHD_Result reject_locked(ccb_mockapi *m, struct MHD_Connection *c, unsigned int status,
+                                     const char *detail)
 {
     char json[400];
     cJSON *o = cJSON_CreateObject();
@@ -139,13 +139,20 @@ typedef struct field {
 } field;
 
 static const field run_fields[] = {
-    {"timestamp", T_DATETIME, REQUIRED},     {"experiment_id", T_UUID, REQUIRED},
-    {"os", T_STR, NULLABLE},                 {"python_version", T_STR, NULLABLE},
-    {"codecarbon_version", T_STR, NULLABLE}, {"cpu_count", T_INT, NULLABLE},
-    {"cpu_model", T_STR, NULLABLE},          {"gpu_count", T_INT, NULLABLE},
-    {"gpu_model", T_STR, NULLABLE},          {"longitude", T_FLOAT, NULLABLE},
-    {"latitude", T_FLOAT, NULLABLE},         {"region", T_STR, NULLABLE},
-    {"provider", T_STR, NULLABLE},           {"ram_total_size", T_FLOAT, NULLABLE},
+    {"timestamp", T_DATETIME, REQUIRED},
+    {"experiment_id", T_UUID, REQUIRED},
+    {"os", T_STR, NULLABLE},
+    {"python_version", T_STR, NULLABLE},
+    {"codecarbon_version", T_STR, NULLABLE},
+    {"cpu_count", T_INT, NULLABLE},
+    {"cpu_model", T_STR, NULLABLE},
+    {"gpu_count", T_INT, NULLABLE},
+    {"gpu_model", T_STR, NULLABLE},
+    {"longitude", T_FLOAT, NULLABLE},
+    {"latitude", T_FLOAT, NULLABLE},
+    {"region", T_STR, NULLABLE},
+    {"provider", T_STR, NULLABLE},
+    {"ram_total_size", T_FLOAT, NULLABLE},
     {"tracking_mode", T_STR, NULLABLE},
 };
 
@@ -414,8 +421,8 @@ static void check_field(const cJSON *body, const field *f, verdict *v, double *v
     case T_DATETIME:
         if (cJSON_IsNumber(x) ? !isfinite(x->valuedouble)
                               : !cJSON_IsString(x) || !valid_datetime_text(x->valuestring))
-            fail_field(v, f->name, cJSON_IsString(x) ? "datetime_from_date_parsing"
-                                                     : "datetime_type",
+            fail_field(v, f->name,
+                       cJSON_IsString(x) ? "datetime_from_date_parsing" : "datetime_type",
                        "Input should be a valid datetime");
         return;
     case T_INT:
@@ -442,8 +449,7 @@ static void check_field(const cJSON *body, const field *f, verdict *v, double *v
 
 /* Check `o` against the schema; returns the number of errors, detailed in *v. `values` (one
  * per field) gets each number field's value. */
-static int check_schema(const cJSON *o, const field *fields, size_t n, verdict *v,
-                        double *values)
+static int check_schema(const cJSON *o, const field *fields, size_t n, verdict *v, double *values)
 {
     v->first[0] = '\0';
     v->detail = cJSON_CreateArray();
@@ -458,8 +464,7 @@ static int check_schema(const cJSON *o, const field *fields, size_t n, verdict *
 }
 
 /* FastAPI's 422 with every error of the body. Caller holds m->lock. */
-static enum MHD_Result reject_schema_locked(ccb_mockapi *m, struct MHD_Connection *c,
-                                            verdict *v)
+static enum MHD_Result reject_schema_locked(ccb_mockapi *m, struct MHD_Connection *c, verdict *v)
 {
     cJSON *o = cJSON_CreateObject();
     char *text;
@@ -522,8 +527,7 @@ static enum MHD_Result handle_runs_locked(ccb_mockapi *m, struct MHD_Connection 
     char id[40], json[80];
     verdict v;
 
-    if (check_schema(body, run_fields, sizeof(run_fields) / sizeof(run_fields[0]), &v,
-                     values) > 0)
+    if (check_schema(body, run_fields, sizeof(run_fields) / sizeof(run_fields[0]), &v, values) > 0)
         return reject_schema_locked(m, c, &v);
     cJSON_Delete(v.detail);
     if (!token_ok(m, c))
@@ -675,8 +679,8 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *c, const char *u
         rc = handle_geo_locked(m, c);
         goto done;
     }
-    if (strcmp(method, "POST") != 0 || (strcmp(url, "/runs") != 0 &&
-                                        strcmp(url, "/emissions") != 0)) {
+    if (strcmp(method, "POST") != 0 ||
+        (strcmp(url, "/runs") != 0 && strcmp(url, "/emissions") != 0)) {
         rc = reject_locked(m, c, MHD_HTTP_NOT_FOUND, "no such endpoint");
         goto done;
     }

@@ -23,10 +23,10 @@ typedef enum ccb_mock_fault {
 } ccb_mock_fault;
 
 typedef struct ccb_mockapi_config {
-    unsigned int port;        /* 0: an ephemeral port */
-    unsigned int latency_ms;  /* added before every answer */
-    const char *api_key;      /* required x-api-token; NULL: any non-empty token */
-    const char *geo_country;  /* ISO-3 answered by /geo.json, default "FRA" */
+    unsigned int port;                 /* 0: an ephemeral port */
+    unsigned int latency_ms;           /* added before every answer */
+    const char *api_key;               /* required x-api-token; NULL: any non-empty token */
+    const char *geo_country;           /* ISO-3 answered by /geo.json, default "FRA" */
     unsigned int connection_timeout_s; /* an idle or half-sent request is closed; 0: 30 */
 } ccb_mockapi_config;
 
@@ -41,11 +41,11 @@ typedef struct ccb_mockapi_stats {
     unsigned long connections;
     unsigned long answers_4xx;
     unsigned long answers_5xx;
-    uint64_t first_request_ns;  /* CLOCK_MONOTONIC, 0 if none */
-    uint64_t first_emission_ns; /* when the first emission was accepted, 0 if none */
+    uint64_t first_request_ns;           /* CLOCK_MONOTONIC, 0 if none */
+    uint64_t first_emission_ns;          /* when the first emission was accepted, 0 if none */
     unsigned long long duration_s_total; /* sum of the accepted emissions' durations */
     double energy_kwh_total;             /* sum of their energy_consumed */
-    char last_error[256];       /* the last 4xx detail ("field duration: Input should be...") */
+    char last_error[256]; /* the last 4xx detail ("field duration: Input should be...") */
 } ccb_mockapi_stats;
 
 typedef struct ccb_mockapi ccb_mockapi;

@@ -554,9 +554,9 @@ static int run_sample(const ccb_runner_ctx *ctx, const ccb_scenario_def *def, co
             ccb_error_set("out of memory");
             goto done;
         }
-        int seen = mock->collect(mock->payload, def,
-                                      cJSON_GetObjectItemCaseSensitive(json, "marks"),
-                                      mock_values, why, sizeof(why));
+        int seen =
+            mock->collect(mock->payload, def, cJSON_GetObjectItemCaseSensitive(json, "marks"),
+                          mock_values, why, sizeof(why));
         if (seen < 0) {
             free(mock_values);
             goto done;
@@ -579,7 +579,8 @@ static int run_sample(const ccb_runner_ctx *ctx, const ccb_scenario_def *def, co
     };
     /* A child that never started is not a process whose noise we could describe; a count
      * process is not a timing process. */
-    if (!count && child.end != CCB_CHILD_SPAWN_FAILED && ccb_scenario_add_process(into, &meta) != 0) {
+    if (!count && child.end != CCB_CHILD_SPAWN_FAILED &&
+        ccb_scenario_add_process(into, &meta) != 0) {
         free(mock_values);
         goto done;
     }

@@ -32,15 +32,15 @@ typedef enum ccb_sample_status {
  * what the server saw makes the sample wrong, or -1 on a harness error. */
 typedef struct ccb_mock_reader {
     void (*reset)(void *payload);
-    int (*collect)(void *payload, const ccb_scenario_def *def, const cJSON *marks,
-                   double *values, char *why, size_t why_cap);
+    int (*collect)(void *payload, const ccb_scenario_def *def, const cJSON *marks, double *values,
+                   char *why, size_t why_cap);
     void *payload;
 } ccb_mock_reader;
 
 typedef struct ccb_runner_ctx {
-    const char *helper; /* ccbench-spawn (ccb_child_find_helper) */
-    const char *tmpdir; /* the run's temp dir: logs go there, children run there */
-    int cpu;            /* pin children to this CPU; -1: do not pin */
+    const char *helper;          /* ccbench-spawn (ccb_child_find_helper) */
+    const char *tmpdir;          /* the run's temp dir: logs go there, children run there */
+    int cpu;                     /* pin children to this CPU; -1: do not pin */
     const ccb_mock_reader *mock; /* NULL unless the scenario needs the mock API */
     ccb_child_server *server;    /* the session's spawn helper; NULL: one helper per sample */
 } ccb_runner_ctx;

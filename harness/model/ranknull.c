@@ -28,9 +28,9 @@ void ccb_rank_null_infer(const ccb_rank_null *z, double statistic, double level,
 {
     const double *sorted = values;
     qsort(values, kept, sizeof(*values), cmp_double);
-    out->estimate = kept == 0          ? NAN
-                    : kept % 2 == 1    ? sorted[kept / 2]
-                                       : (sorted[kept / 2 - 1] + sorted[kept / 2]) / 2;
+    out->estimate = kept == 0       ? NAN
+                    : kept % 2 == 1 ? sorted[kept / 2]
+                                    : (sorted[kept / 2 - 1] + sorted[kept / 2]) / 2;
     /* Two-sided p: twice the smaller tail at the observed statistic. */
     double lower = ccb_rank_null_cdf(z, floor(statistic));
     double upper = 1 - ccb_rank_null_cdf(z, ceil(statistic) - 1);

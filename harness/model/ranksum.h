@@ -21,13 +21,13 @@
 #define CCB_RANKSUM_MAX_DIFFS 2000000
 
 typedef struct ccb_ranksum {
-    size_t nx, ny;           /* finite values used */
-    double estimate;         /* Hodges-Lehmann: the median of y_j - x_i */
-    double ci_low, ci_high;  /* NAN when the samples are too small for the level */
-    double confidence;       /* the interval's exact coverage (>= level); 0 when none */
-    double statistic;        /* positive differences (+ half the zeros) */
-    double p;                /* two-sided; 1 when a side is empty */
-    double min_p;            /* the smallest two-sided p any data could give at these sizes */
+    size_t nx, ny;          /* finite values used */
+    double estimate;        /* Hodges-Lehmann: the median of y_j - x_i */
+    double ci_low, ci_high; /* NAN when the samples are too small for the level */
+    double confidence;      /* the interval's exact coverage (>= level); 0 when none */
+    double statistic;       /* positive differences (+ half the zeros) */
+    double p;               /* two-sided; 1 when a side is empty */
+    double min_p;           /* the smallest two-sided p any data could give at these sizes */
     int exact;
 } ccb_ranksum;
 

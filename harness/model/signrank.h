@@ -22,14 +22,14 @@
 #define CCB_SIGNRANK_MAX_WALSH 2000000
 
 typedef struct ccb_signrank {
-    size_t n;                /* finite values used */
-    double estimate;         /* Hodges-Lehmann: the median of the Walsh averages */
-    double ci_low, ci_high;  /* NAN when n is too small for the level */
-    double confidence;       /* the interval's exact coverage (>= level); 0 when none */
-    double statistic;        /* positive Walsh averages (+ half the zeros) */
-    double p;                /* two-sided; 1 when n = 0 */
-    double min_p;            /* the smallest two-sided p any data could give at this n */
-    int exact;               /* 1: exact null distribution; 0: normal approximation */
+    size_t n;               /* finite values used */
+    double estimate;        /* Hodges-Lehmann: the median of the Walsh averages */
+    double ci_low, ci_high; /* NAN when n is too small for the level */
+    double confidence;      /* the interval's exact coverage (>= level); 0 when none */
+    double statistic;       /* positive Walsh averages (+ half the zeros) */
+    double p;               /* two-sided; 1 when n = 0 */
+    double min_p;           /* the smallest two-sided p any data could give at this n */
+    int exact;              /* 1: exact null distribution; 0: normal approximation */
 } ccb_signrank;
 
 /* Test and estimate on D[0..N) (NaNs skipped) at confidence LEVEL (0.95). 0, or -1 when out

@@ -441,8 +441,8 @@ int ccb_stats_ratio_unpaired(const double *base, size_t nb, const double *cand, 
      * the same statistic as the point estimate, so the estimate always lies inside it; on a
      * subsample the ranks are scaled to the subsample. */
     qsort(diffs, npairs, sizeof *diffs, cmp_double);
-    out->ratio = exp(npairs % 2 ? diffs[npairs / 2]
-                                : 0.5 * (diffs[npairs / 2 - 1] + diffs[npairs / 2]));
+    out->ratio =
+        exp(npairs % 2 ? diffs[npairs / 2] : 0.5 * (diffs[npairs / 2 - 1] + diffs[npairs / 2]));
     double nm = (double)mb * (double)mc;
     double ca = nm / 2 - 1.959963984540054 * sqrt(nm * ((double)mb + (double)mc + 1) / 12);
     size_t k = ca > 0 ? (size_t)floor(ca / nm * (double)npairs) : 0;
@@ -570,7 +570,6 @@ void ccb_stats_holm(const double *p, size_t n, double *adjusted)
 
 /* ------------------------------------------------------------------------------------------ */
 /* Verdicts (DESIGN.md "Statistics"). */
-
 
 ccb_verdict ccb_stats_verdict(const ccb_ratio *r, double holm_p, double threshold,
                               int higher_is_better)

@@ -21,7 +21,7 @@ typedef struct ccb_summary {
     /* Exact distribution-free CI of the median: order statistics at binomial ranks, the
      * narrowest symmetric pair covering >= 95%. NAN when n <= 5 (no such pair exists). */
     double ci95_low, ci95_high;
-    size_t outliers;                       /* |x - median| > 5 * MAD (none when MAD = 0) */
+    size_t outliers; /* |x - median| > 5 * MAD (none when MAD = 0) */
 } ccb_summary;
 
 /* Summary of x[0..n). n = 0 gives all zeros. Returns 0, or -1 on allocation failure. SEED
@@ -32,11 +32,13 @@ int ccb_stats_summarize(const double *x, size_t n, uint64_t seed, ccb_summary *o
  * coverage in *coverage. 0 when n is too small for LEVEL (n <= 5 at 95%). */
 size_t ccb_stats_median_ci_rank(size_t n, double level, double *coverage);
 
-double ccb_stats_median(const double *x, size_t n);                /* copies, does not sort x */
+double ccb_stats_median(const double *x, size_t n);                    /* copies, does not sort x */
 double ccb_stats_percentile(const double *sorted, size_t n, double p); /* p in [0,100] */
 
 /* Deterministic PRNG (splitmix64 seeded xoshiro256**), for bootstrap and ABBA orders. */
-typedef struct ccb_rng { uint64_t s[4]; } ccb_rng;
+typedef struct ccb_rng {
+    uint64_t s[4];
+} ccb_rng;
 void ccb_rng_seed(ccb_rng *r, uint64_t seed);
 uint64_t ccb_rng_next(ccb_rng *r);
 size_t ccb_rng_below(ccb_rng *r, size_t bound); /* uniform in [0, bound), bound > 0 */
@@ -83,8 +85,7 @@ typedef enum ccb_verdict {
 ccb_verdict ccb_stats_verdict(const ccb_ratio *r, double holm_p, double threshold,
                               int higher_is_better);
 /* Verdict of a count metric: exact comparison of the two medians. */
-ccb_verdict ccb_stats_verdict_count(double base_median, double cand_median,
-                                    int higher_is_better);
+ccb_verdict ccb_stats_verdict_count(double base_median, double cand_median, int higher_is_better);
 const char *ccb_verdict_name(ccb_verdict v);
 
 /* For an inconclusive metric: how many more blocks (pairs) would likely shrink the CI

@@ -498,7 +498,9 @@ static int send_request(int ctl, const char *req, size_t len, int logfd, int res
     int nfds = result_w >= 0 ? 2 : 1;
     memset(&control, 0, sizeof(control));
     struct iovec iov = {.iov_base = (void *)req, .iov_len = len};
-    struct msghdr msg = {.msg_iov = &iov, .msg_iovlen = 1, .msg_control = control.buf,
+    struct msghdr msg = {.msg_iov = &iov,
+                         .msg_iovlen = 1,
+                         .msg_control = control.buf,
                          .msg_controllen = CMSG_SPACE((size_t)nfds * sizeof(int))};
     struct cmsghdr *c = CMSG_FIRSTHDR(&msg);
     c->cmsg_level = SOL_SOCKET;

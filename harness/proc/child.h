@@ -33,17 +33,17 @@ void ccb_child_server_stop(ccb_child_server *s);
 double ccb_child_server_cpu_ms(const ccb_child_server *s);
 
 typedef struct ccb_child_spec {
-    const char *helper;      /* ccbench-spawn (spawn_main.c), absolute */
+    const char *helper;       /* ccbench-spawn (spawn_main.c), absolute */
     ccb_child_server *server; /* non-NULL: spawn through this server instead of a helper each */
-    const char *path;        /* the executable, absolute */
-    char *const *argv;       /* NULL-terminated, argv[0] included */
-    int result_pipe;         /* 1: give the child a pipe on CCB_CHILD_RESULT_FD */
-    unsigned int timeout_ms; /* spawn to reap, then SIGKILL to the process group */
-    int cpu;                 /* pin the child to this CPU; -1: do not pin */
-    const char *log_path;    /* stdout and stderr, created or truncated */
-    int log_append;          /* 1: append to log_path instead of truncating it */
-    const char *cwd;         /* the child's working directory; NULL: ours */
-    size_t max_output;       /* bytes kept from the pipe; more sets output_overflow */
+    const char *path;         /* the executable, absolute */
+    char *const *argv;        /* NULL-terminated, argv[0] included */
+    int result_pipe;          /* 1: give the child a pipe on CCB_CHILD_RESULT_FD */
+    unsigned int timeout_ms;  /* spawn to reap, then SIGKILL to the process group */
+    int cpu;                  /* pin the child to this CPU; -1: do not pin */
+    const char *log_path;     /* stdout and stderr, created or truncated */
+    int log_append;           /* 1: append to log_path instead of truncating it */
+    const char *cwd;          /* the child's working directory; NULL: ours */
+    size_t max_output;        /* bytes kept from the pipe; more sets output_overflow */
 } ccb_child_spec;
 
 typedef enum ccb_child_end {

@@ -83,7 +83,9 @@ static ssize_t receive(int fds[2], int *nfds)
         char buf[CMSG_SPACE(2 * sizeof(int))];
     } control;
     struct iovec iov = {.iov_base = request, .iov_len = sizeof(request) - 1};
-    struct msghdr msg = {.msg_iov = &iov, .msg_iovlen = 1, .msg_control = control.buf,
+    struct msghdr msg = {.msg_iov = &iov,
+                         .msg_iovlen = 1,
+                         .msg_control = control.buf,
                          .msg_controllen = sizeof(control.buf)};
     ssize_t n;
     while ((n = recvmsg(CTL_FD, &msg, MSG_CMSG_CLOEXEC)) < 0 && errno == EINTR) {

@@ -39,8 +39,8 @@ int ccb_compare_doc_write(FILE *out, const ccb_compare_doc *d, ccb_format format
     c.confirm_ran = d->confirm_ran;
     for (size_t i = 0; i < d->n; i++) {
         const ccb_compare_doc_metric *dm = &d->metrics[i];
-        ccb_compare_metric *m = ccb_compare_metric_get(&c, dm->scenario, dm->name, dm->unit,
-                                                       dm->direction, dm->kind);
+        ccb_compare_metric *m =
+            ccb_compare_metric_get(&c, dm->scenario, dm->name, dm->unit, dm->direction, dm->kind);
         if (!m)
             goto done;
         m->base_median = dm->base_median;
@@ -61,8 +61,8 @@ int ccb_compare_doc_write(FILE *out, const ccb_compare_doc *d, ccb_format format
     }
     ccb_compare_report rep = {.cmp = &c, .thresholds = &t, .profile = d->profile};
     for (int side = 0; side < 2; side++)
-        rep.side[side] = (ccb_compare_side_info){.operand = d->operand[side],
-                                                 .kind = d->side_kind[side]};
+        rep.side[side] =
+            (ccb_compare_side_info){.operand = d->operand[side], .kind = d->side_kind[side]};
     rc = ccb_compare_report_write(out, &rep, format, color);
 done:
     /* The metrics own no sample arrays here: release frees NULLs. */

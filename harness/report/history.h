@@ -65,8 +65,8 @@ void ccb_history_release(ccb_history *h);
 /* The series of RS[0..N), the last result's order first, then any others in the order met.
  * FILTER "SCENARIO.METRIC" (or NULL for all) must name a series of one of them, else -1 with
  * a message suggesting the nearest. *out is malloc'd (free() it). */
-int ccb_series_collect(const ccb_result *const *rs, size_t n, const char *filter,
-                       ccb_series **out, size_t *count);
+int ccb_series_collect(const ccb_result *const *rs, size_t n, const char *filter, ccb_series **out,
+                       size_t *count);
 /* The metric of series S in R, or NULL when R does not have it. */
 const ccb_metric_result *ccb_series_find(const ccb_result *r, const ccb_series *s);
 

@@ -51,7 +51,10 @@ void ccb_report_format_number(char *buf, size_t size, double v)
         /* 999,999 is "1.00M", not "1000k": the next prefix from where rounding reaches it. */
         if (a >= (si[i].at >= 1e6 ? si[i].at * 0.9995 : si[i].at)) {
             double scaled = v / (si[i].at >= 1e6 ? si[i].at : 1e3);
-            snprintf(buf, size, "%.*f%s", fabs(scaled) >= 100 ? 0 : fabs(scaled) >= 10 ? 1 : 2,
+            snprintf(buf, size, "%.*f%s",
+                     fabs(scaled) >= 100  ? 0
+                     : fabs(scaled) >= 10 ? 1
+                                          : 2,
                      scaled, si[i].prefix);
             return;
         }
@@ -261,10 +264,11 @@ static void print_scenario_lines(FILE *out, const ccb_result *r, int color)
             long median = iv[s->nprocesses / 2];
             /* More threads than CPUs preempt each other by design: only steal counts there. */
             int threaded = cJSON_GetObjectItemCaseSensitive(s->params, "threads") != NULL;
-            int noisy = (!threaded && median > NOISY_NIVCSW) ||
-                        (wall > 0 && steal / wall > NOISY_STEAL);
-            fprintf(out, " | per process %ld involuntary context switches (median), steal %.1f ms "
-                         "in all%s%s%s",
+            int noisy =
+                (!threaded && median > NOISY_NIVCSW) || (wall > 0 && steal / wall > NOISY_STEAL);
+            fprintf(out,
+                    " | per process %ld involuntary context switches (median), steal %.1f ms "
+                    "in all%s%s%s",
                     median, steal, noisy && color ? YELLOW : "",
                     noisy ? " - high: the machine was busy, read these numbers with care" : "",
                     noisy && color ? RESET : "");
@@ -447,8 +451,8 @@ static int export_gab(FILE *out, const ccb_result *r, ccb_direction want)
                 snprintf(range, sizeof(range), "n=%zu: no 95%% CI", st->n);
             ccb_report_format_number(lo, sizeof(lo), st->ci95_low);
             ccb_report_format_number(hi, sizeof(hi), st->ci95_high);
-            snprintf(extra, sizeof(extra), "n=%zu, median with 95%% CI [%s, %s], %s%s%.12s",
-                     st->n, lo, hi, ccb_direction_name(m->direction),
+            snprintf(extra, sizeof(extra), "n=%zu, median with 95%% CI [%s, %s], %s%s%.12s", st->n,
+                     lo, hi, ccb_direction_name(m->direction),
                      r->git.present && r->git.commit ? ", commit " : "",
                      r->git.present && r->git.commit ? r->git.commit : "");
             cJSON *o = cJSON_CreateObject();

@@ -36,7 +36,6 @@
 #define DEFAULT_BUILD_TIMEOUT_S 600
 #define COMPILER_QUERY_TIMEOUT_MS 10000
 
-
 /* ---------------------------------------------------------------------------------------- */
 /* Operands */
 
@@ -497,8 +496,8 @@ static int checkout_source(ccb_build_ctx *ctx, ccb_operand *op)
     }
     if (ccb_paths_mkdir_p(tmp, 0755) != 0)
         goto done;
-    progress_line(ctx, "checking out %s (tracker tree %.12s) into %s", op->text,
-                  op->tracker_tree, op->tracker_dir);
+    progress_line(ctx, "checking out %s (tracker tree %.12s) into %s", op->text, op->tracker_tree,
+                  op->tracker_dir);
     if (ccb_gitref_checkout_tree(ctx->repo, op->tracker_tree, tmp) != 0)
         goto done;
     if (publish_dir(tmp, op->tracker_dir) != 0)

@@ -33,14 +33,14 @@ typedef struct ccb_build_outputs {
 typedef struct ccb_operand {
     const char *text; /* as given, borrowed */
     ccb_operand_kind kind;
-    ccb_result *file;                        /* FILE: the result read, owned */
-    char commit[41], tracker_tree[41];       /* REVISION (WORKTREE: HEAD's commit, may be "") */
-    int dirty;                               /* WORKTREE: uncommitted changes present */
-    char *tracker_dir;                       /* sources built, owned */
-    char key[41];                            /* build key */
-    char *build_dir;                         /* owned */
-    ccb_build_outputs out;                   /* the binaries built, owned */
-    int cached;                              /* the build was reused */
+    ccb_result *file;                  /* FILE: the result read, owned */
+    char commit[41], tracker_tree[41]; /* REVISION (WORKTREE: HEAD's commit, may be "") */
+    int dirty;                         /* WORKTREE: uncommitted changes present */
+    char *tracker_dir;                 /* sources built, owned */
+    char key[41];                      /* build key */
+    char *build_dir;                   /* owned */
+    ccb_build_outputs out;             /* the binaries built, owned */
+    int cached;                        /* the build was reused */
 } ccb_operand;
 
 typedef struct ccb_build_ctx {

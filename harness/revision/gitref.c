@@ -54,8 +54,8 @@ static char *unborn_branch(git_repository *repo)
 
 /* What a result measures: the tracker, the runner and what both are built from. Changes
  * elsewhere (README, a plot, results/) do not make a measurement dirty. */
-static char *measured_paths[] = {"tracker",   "scenarios",      "common",
-                                 "cmake",     "CMakeLists.txt", "CMakePresets.json"};
+static char *measured_paths[] = {"tracker", "scenarios",      "common",
+                                 "cmake",   "CMakeLists.txt", "CMakePresets.json"};
 
 /* Changes under the measured paths: *dirty, and when CHANGED is given their paths (at most
  * CCB_GIT_MAX_CHANGED, malloc'd, into *changed / *nchanged). */

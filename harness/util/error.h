@@ -9,10 +9,10 @@
 
 /* Exit statuses of ccbench (DESIGN.md "ccbench CLI"). */
 enum {
-    CCB_EXIT_OK = 0,          /* done, no regression */
-    CCB_EXIT_REGRESSION = 1,  /* a metric regressed and was confirmed */
-    CCB_EXIT_USAGE = 2,       /* bad usage or bad input */
-    CCB_EXIT_FAILURE = 3,     /* a build or a scenario failed */
+    CCB_EXIT_OK = 0,         /* done, no regression */
+    CCB_EXIT_REGRESSION = 1, /* a metric regressed and was confirmed */
+    CCB_EXIT_USAGE = 2,      /* bad usage or bad input */
+    CCB_EXIT_FAILURE = 3,    /* a build or a scenario failed */
     CCB_EXIT_INTERRUPTED = 130,
 };
 
@@ -30,8 +30,7 @@ typedef enum ccb_error_class {
 /* Set the calling thread's error message (printf-style), class CCB_ERROR_IO. Returns -1. */
 int ccb_error_set(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* The same with a class. Returns -1. */
-int ccb_error_setc(ccb_error_class cls, const char *fmt, ...)
-    __attribute__((format(printf, 2, 3)));
+int ccb_error_setc(ccb_error_class cls, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* Re-class the message already set (a callee said what went wrong; the caller knows what
  * kind of failure that is here). Returns -1. */
 int ccb_error_classify(ccb_error_class cls);

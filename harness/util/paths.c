@@ -139,7 +139,8 @@ int ccb_paths_check_writable(const char *file)
      * file (as root, /dev/null itself). Only a regular file, or nothing, may be there. */
     if (stat(file, &st) == 0 && !S_ISREG(st.st_mode))
         return ccb_error_set("cannot write %s: it is not a regular file (a device, FIFO or "
-                             "socket). Pass --out a path to a regular file.", file);
+                             "socket). Pass --out a path to a regular file.",
+                             file);
     return probe_dir(dir, file);
 }
 

@@ -181,9 +181,14 @@ static void missing_program_and_cwd(ccb_child_server *server)
 {
     ccb_child_result r;
     char *argv[] = {(char *)"nope", NULL};
-    ccb_child_spec spec = {.helper = helper, .server = server, .path = "/nonexistent/nope",
-                           .argv = argv, .timeout_ms = 10000, .cpu = -1,
-                           .log_path = log_path, .max_output = 64};
+    ccb_child_spec spec = {.helper = helper,
+                           .server = server,
+                           .path = "/nonexistent/nope",
+                           .argv = argv,
+                           .timeout_ms = 10000,
+                           .cpu = -1,
+                           .log_path = log_path,
+                           .max_output = 64};
     assert_int_equal(ccb_child_run(&spec, &r), 0);
     assert_int_equal(r.end, CCB_CHILD_SPAWN_FAILED);
     assert_int_equal(r.status, ENOENT);
@@ -259,8 +264,13 @@ static void test_child__a_lost_server_is_an_error(void **state)
     assert_int_equal(ccb_child_server_start(helper, server_log, &server), 0);
     assert_int_equal(kill(server.pid, SIGKILL), 0);
     char *argv[] = {(char *)"sh", (char *)"-c", (char *)"exit 0", NULL};
-    ccb_child_spec spec = {.helper = helper, .server = &server, .path = "/bin/sh", .argv = argv,
-                           .timeout_ms = 10000, .cpu = -1, .log_path = log_path,
+    ccb_child_spec spec = {.helper = helper,
+                           .server = &server,
+                           .path = "/bin/sh",
+                           .argv = argv,
+                           .timeout_ms = 10000,
+                           .cpu = -1,
+                           .log_path = log_path,
                            .max_output = 64};
     ccb_child_result r;
     assert_int_equal(ccb_child_run(&spec, &r), -1);

@@ -75,8 +75,8 @@ static void write_result_as(const char *path, double scale, const char *profile,
                              0);
     }
     if (extra) {
-        static const ccb_metric_def more = {"extra_us", "us", CCB_LOWER_IS_BETTER,
-                                            CCB_FROM_RUNNER, CCB_KIND_TIMING, ""};
+        static const ccb_metric_def more = {
+            "extra_us", "us", CCB_LOWER_IS_BETTER, CCB_FROM_RUNNER, CCB_KIND_TIMING, ""};
         ccb_metric_result *m = ccb_scenario_add_metric(s, &more);
         assert_non_null(m);
         assert_int_equal(ccb_metric_add_sample(m, 1.0), 0);
@@ -179,7 +179,6 @@ static void run_argv(proc *p, const gate_fixture *f, const char *const *env, cha
     assert_non_null(p->err);
 }
 
-
 static void test_ci_gate__identical_results_pass(void **state)
 {
     gate_fixture *f = *state;
@@ -276,8 +275,8 @@ static void test_ci_gate__mismatched_files_are_refused_or_warned(void **state)
     expect_contains(p.err, "--allow-mismatch");
     proc_free(&p);
 
-    char *allowed[] = {bin, "compare", f->base, other, "--format", "json", "--allow-mismatch",
-                       NULL};
+    char *allowed[] = {bin,    "compare",          f->base, other, "--format",
+                       "json", "--allow-mismatch", NULL};
     run_argv(&p, f, NO_ENV, allowed);
     expect_status(&p, 0);
     expect_contains(p.out, "different profiles (quick, default)");
@@ -312,10 +311,9 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_ci_gate__identical_results_pass, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_ci_gate__mismatched_files_are_refused_or_warned,
-                                        setup, teardown),
-        cmocka_unit_test_setup_teardown(test_ci_gate__show_renders_a_compare_file, setup,
+        cmocka_unit_test_setup_teardown(test_ci_gate__mismatched_files_are_refused_or_warned, setup,
                                         teardown),
+        cmocka_unit_test_setup_teardown(test_ci_gate__show_renders_a_compare_file, setup, teardown),
         cmocka_unit_test_setup_teardown(test_ci_gate__regression_exits_1, setup, teardown),
         cmocka_unit_test_setup_teardown(test_ci_gate__harness_error_is_2_not_1, setup, teardown),
         cmocka_unit_test_setup_teardown(test_ci_gate__appends_to_github_step_summary, setup,

@@ -38,8 +38,8 @@ static void test_cli_parse__uint_is_strict(void **state)
     unsigned long v = 0;
     assert_int_equal(ccb_cli_parse_uint("run: --samples", "12", 1, 100, &v), 0);
     assert_int_equal(v, 12);
-    const char *bad[] = {"", "-1", "+3", " 3", "3 ", "3x", "0x10", "1e3", "101", "0",
-                         "99999999999999999999999"};
+    const char *bad[] = {
+        "", "-1", "+3", " 3", "3 ", "3x", "0x10", "1e3", "101", "0", "99999999999999999999999"};
     for (size_t i = 0; i < N_ELEMS(bad); i++) {
         if (ccb_cli_parse_uint("run: --samples", bad[i], 1, 100, &v) != -1)
             fail_msg("'%s' was accepted", bad[i]);
@@ -188,7 +188,7 @@ static void test_cli_parse__table_numbers_use_si_prefixes(void **state)
         double v;
         const char *want;
     } cases[] = {{2483652, "2.48M"}, {74624, "74624"}, {250000, "250k"}, {1.5e9, "1.50G"},
-                 {-3.2e6, "-3.20M"}, {0.371, "0.371"}, {12.8, "12.80"}, {999999, "1.00M"}};
+                 {-3.2e6, "-3.20M"}, {0.371, "0.371"}, {12.8, "12.80"},  {999999, "1.00M"}};
     for (size_t i = 0; i < N_ELEMS(cases); i++) {
         char buf[32];
         ccb_report_format_number(buf, sizeof(buf), cases[i].v);

@@ -32,7 +32,6 @@
 #include "cli_driver.h"
 #include "test_repo.h"
 
-
 /* ---------------------------------------------------------------------------------------- */
 /* The suite's repository: main, slow (start() burns ~100 us), broken (does not compile),
  * notracker (tracker/ deleted). One cache for every test. */
@@ -98,8 +97,8 @@ static void compare(proc *p, const char *const *args)
 /* The verdict of SCENARIO.METRIC in a ccbench-compare/1 document. */
 /* The compare JSON parsed (schema checked) and its entry for SCENARIO.METRIC; the caller
  * frees *root. Fails the test when either is missing. */
-static const cJSON *compare_metric(const char *json_text, const char *scenario,
-                                   const char *metric, cJSON **root)
+static const cJSON *compare_metric(const char *json_text, const char *scenario, const char *metric,
+                                   cJSON **root)
 {
     *root = cJSON_Parse(json_text);
     if (!*root)
@@ -312,8 +311,7 @@ static void test_compare__hung_build_is_killed_at_the_time_limit(void **state)
     assert_int_equal(chmod(script, 0755), 0);
     snprintf(env_path, sizeof(env_path), "PATH=%s:%s", fake_dir, getenv("PATH"));
     /* A cache of its own: the suite's cache already holds finished builds of main. */
-    snprintf(env_cache_hung, sizeof(env_cache_hung), "CCBENCH_CACHE_DIR=%s/cache-hung",
-             suite.dir);
+    snprintf(env_cache_hung, sizeof(env_cache_hung), "CCBENCH_CACHE_DIR=%s/cache-hung", suite.dir);
 
     run_in(&p, &suite, repo_dir,
            ENV(env_path, "CCBENCH_BUILD_TIMEOUT_S=2", env_cache_hung, env_source, env_results),
@@ -547,8 +545,8 @@ static void test_compare__unfinished_build_is_rebuilt_from_scratch(void **state)
     proc p;
     (void)state;
 
-    snprintf(env_cache_partial, sizeof(env_cache_partial),
-             "CCBENCH_CACHE_DIR=%s/cache-partial", suite.dir);
+    snprintf(env_cache_partial, sizeof(env_cache_partial), "CCBENCH_CACHE_DIR=%s/cache-partial",
+             suite.dir);
     run_in(&p, &suite, repo_dir, ENV(env_cache_partial, env_source, env_results),
            ARGS("compare", "main", "main", QUICK, "--blocks", "2", "--scenario", "spawn_floor",
                 "--no-fail"));

@@ -49,8 +49,8 @@ static void test_compare_stats__block_pairs_by_order_and_drops_failures(void **s
     (void)state;
     ccb_compare c;
     ccb_compare_init(&c, 1);
-    ccb_compare_metric *m = add(&c, "warm_lifecycle", "lifecycle_us", CCB_LOWER_IS_BETTER,
-                                CCB_KIND_TIMING);
+    ccb_compare_metric *m =
+        add(&c, "warm_lifecycle", "lifecycle_us", CCB_LOWER_IS_BETTER, CCB_KIND_TIMING);
     double base[2] = {10, 20}, cand[2] = {11, 21};
     assert_int_equal(ccb_compare_add_block(m, base, cand), 2);
     assert_int_equal(m->nbase, 2);
@@ -76,16 +76,24 @@ static void test_compare_stats__threshold_parsing(void **state)
     assert_true(fabs(t.global - 0.025) < 1e-12);
     assert_int_equal(ccb_thresholds_parse(&t, "warm_lifecycle.lifecycle_us=10%"), 0);
     assert_true(fabs(ccb_thresholds_for(&t, "warm_lifecycle", "lifecycle_us") - 0.10) < 1e-12);
-    assert_true(fabs(ccb_thresholds_for(&t, "warm_lifecycle", "lifecycles_per_s") - 0.025) <
-                1e-12);
+    assert_true(fabs(ccb_thresholds_for(&t, "warm_lifecycle", "lifecycles_per_s") - 0.025) < 1e-12);
     assert_true(fabs(ccb_thresholds_for(&t, "cold_init", "lifecycle_us") - 0.025) < 1e-12);
     /* The later value for the same metric wins. */
     assert_int_equal(ccb_thresholds_parse(&t, "warm_lifecycle.lifecycle_us=20"), 0);
     assert_int_equal(t.n, 1);
     assert_true(fabs(ccb_thresholds_for(&t, "warm_lifecycle", "lifecycle_us") - 0.20) < 1e-12);
 
-    const char *bad[] = {"", "%", "abc", "-5", "0", "5%%", "1e9", "nosuch.metric=5",
-                         "warm_lifecycle=5", "warm_lifecycle.nosuch=5", "=5",
+    const char *bad[] = {"",
+                         "%",
+                         "abc",
+                         "-5",
+                         "0",
+                         "5%%",
+                         "1e9",
+                         "nosuch.metric=5",
+                         "warm_lifecycle=5",
+                         "warm_lifecycle.nosuch=5",
+                         "=5",
                          "cold_init.init_us=x"};
     for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
         ccb_error_clear();
@@ -184,8 +192,8 @@ static void test_compare_stats__confirm_before_fail(void **state)
     ccb_thresholds_init(&t);
     ccb_compare_init(&r1, 1);
     ccb_compare_init(&r2, 1);
-    fill_pairs(add(&r1, "warm_lifecycle", "lifecycle_us", CCB_LOWER_IS_BETTER, CCB_KIND_TIMING),
-               12, 1.20);
+    fill_pairs(add(&r1, "warm_lifecycle", "lifecycle_us", CCB_LOWER_IS_BETTER, CCB_KIND_TIMING), 12,
+               1.20);
     fill_pairs(add(&r1, "cold_init", "start_us", CCB_LOWER_IS_BETTER, CCB_KIND_TIMING), 12, 1.20);
     fill_pairs(add(&r1, "cold_init", "init_us", CCB_LOWER_IS_BETTER, CCB_KIND_TIMING), 12, 1.0);
     assert_int_equal(ccb_compare_analyse(&r1, &t), 0);
@@ -197,8 +205,8 @@ static void test_compare_stats__confirm_before_fail(void **state)
     assert_string_equal(names[1], "cold_init");
 
     /* Round 2: lifecycle_us regresses again, start_us does not. */
-    fill_pairs(add(&r2, "warm_lifecycle", "lifecycle_us", CCB_LOWER_IS_BETTER, CCB_KIND_TIMING),
-               12, 1.20);
+    fill_pairs(add(&r2, "warm_lifecycle", "lifecycle_us", CCB_LOWER_IS_BETTER, CCB_KIND_TIMING), 12,
+               1.20);
     fill_pairs(add(&r2, "cold_init", "start_us", CCB_LOWER_IS_BETTER, CCB_KIND_TIMING), 12, 1.0);
     assert_int_equal(ccb_compare_analyse(&r2, &t), 0);
     ccb_compare_apply_confirm(&r1, &r2);
@@ -217,8 +225,8 @@ static void test_compare_stats__confirm_before_fail(void **state)
     /* Without lifecycle_us regressing again, nothing fails. */
     ccb_compare r3;
     ccb_compare_init(&r3, 1);
-    fill_pairs(add(&r3, "warm_lifecycle", "lifecycle_us", CCB_LOWER_IS_BETTER, CCB_KIND_TIMING),
-               12, 1.0);
+    fill_pairs(add(&r3, "warm_lifecycle", "lifecycle_us", CCB_LOWER_IS_BETTER, CCB_KIND_TIMING), 12,
+               1.0);
     assert_int_equal(ccb_compare_analyse(&r3, &t), 0);
     assert_int_equal(ccb_compare_analyse(&r1, &t), 0); /* back to round-1 state */
     ccb_compare_apply_confirm(&r1, &r3);
@@ -433,8 +441,8 @@ static void test_compare_stats__simulated_false_alarms_and_power(void **state)
         ccb_compare_release(&slow);
     }
     if (alarms > 0 || caught < reps * 95 / 100 || caught <= caught_u)
-        fail_msg("A/A alarms %d of %d; +10%% caught %d (signed-rank on blocks) vs %d (U)",
-                 alarms, reps, caught, caught_u);
+        fail_msg("A/A alarms %d of %d; +10%% caught %d (signed-rank on blocks) vs %d (U)", alarms,
+                 reps, caught, caught_u);
     print_message("A/A alarms %d of %d; +10%% caught %d (signed-rank on blocks) vs %d (U)\n",
                   alarms, reps, caught, caught_u);
     ccb_thresholds_release(&t);
@@ -456,8 +464,8 @@ static void test_compare_stats__two_files_of_one_build_never_regress(void **stat
         for (int doubled = 0; doubled < 2; doubled++) {
             ccb_compare c;
             ccb_compare_init(&c, 0);
-            ccb_compare_metric *m = add(&c, "cold_init", "start_us", CCB_LOWER_IS_BETTER,
-                                        CCB_KIND_TIMING);
+            ccb_compare_metric *m =
+                add(&c, "cold_init", "start_us", CCB_LOWER_IS_BETTER, CCB_KIND_TIMING);
             for (int side = 0; side < 2; side++) {
                 double drift = 0.06 * gauss(&rng) + (side && doubled ? log(2.0) : 0);
                 for (int k = 0; k < 10; k++) {

@@ -56,7 +56,8 @@ static void test_syscalls_exact(void **state)
 #if defined(__GNUC__)
 __attribute__((no_sanitize("address", "thread"), noinline))
 #endif
-static void touch_pages(char *m, size_t len, size_t page)
+static void
+touch_pages(char *m, size_t len, size_t page)
 {
     for (size_t i = 0; i < len; i += page)
         ((volatile char *)m)[i] = 1;

@@ -579,8 +579,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(
             test_reliability__term_while_writing_exits_130_and_cleans_up, cli_setup, cli_teardown),
 #endif
-        cmocka_unit_test_setup_teardown(test_reliability__noise_outside_a_repository_says_what_to_do,
-                                        cli_setup, cli_teardown),
+        cmocka_unit_test_setup_teardown(
+            test_reliability__noise_outside_a_repository_says_what_to_do, cli_setup, cli_teardown),
     };
     return cmocka_run_group_tests(tests, cli_group_setup, cli_group_teardown);
 }

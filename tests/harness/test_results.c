@@ -490,7 +490,7 @@ static void test_results__process_grouping_round_trips(void **state)
     assert_non_null(r);
     ccb_scenario_result *s = ccb_result_add_scenario(r, "warm_lifecycle");
     assert_non_null(s);
-    ccb_metric_def def = {"lifecycle_us", "us", CCB_LOWER_IS_BETTER, CCB_FROM_RUNNER,
+    ccb_metric_def def = {"lifecycle_us",  "us", CCB_LOWER_IS_BETTER, CCB_FROM_RUNNER,
                           CCB_KIND_TIMING, NULL};
     ccb_metric_result *m = ccb_scenario_add_metric(s, &def);
     assert_non_null(m);
@@ -503,7 +503,7 @@ static void test_results__process_grouping_round_trips(void **state)
     assert_int_equal(ccb_metric_close_group(m, 1), 0);
     assert_int_equal(ccb_result_compute_stats(r), 0);
     assert_int_equal(m->stats.n, 3);
-    assert_true(m->stats.median == 5); /* median of 2, 20, 5 */
+    assert_true(m->stats.median == 5);     /* median of 2, 20, 5 */
     assert_true(isnan(m->stats.ci95_low)); /* 3 processes: no 95% interval */
 
     ccb_result *back = NULL;

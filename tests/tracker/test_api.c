@@ -702,9 +702,9 @@ static cJSON *valid_run(void)
 
 static cJSON *valid_emission(const char *run_id)
 {
-    const char *numbers[] = {"emissions_sum", "emissions_rate", "cpu_power",  "gpu_power",
-                             "ram_power",     "cpu_energy",     "gpu_energy", "ram_energy",
-                             "energy_consumed"};
+    const char *numbers[] = {"emissions_sum", "emissions_rate", "cpu_power",
+                             "gpu_power",     "ram_power",      "cpu_energy",
+                             "gpu_energy",    "ram_energy",     "energy_consumed"};
     cJSON *o = cJSON_CreateObject();
 
     cJSON_AddStringToObject(o, "timestamp", "2024-01-01T00:00:01.000Z");
@@ -717,11 +717,11 @@ static cJSON *valid_emission(const char *run_id)
 
 /* One body of the table below: `field` set to the JSON `value` (NULL: removed). */
 typedef struct schema_case {
-    const char *path;  /* "/runs" or "/emissions" */
+    const char *path; /* "/runs" or "/emissions" */
     const char *field;
     const char *value;
-    long status;       /* 201 or 422 */
-    const char *type;  /* pydantic's error type for a 422 */
+    long status;      /* 201 or 422 */
+    const char *type; /* pydantic's error type for a 422 */
 } schema_case;
 
 /* CodeCarbon's RunCreate and EmissionCreate (carbonserver/carbonserver/api/schemas.py,
@@ -906,8 +906,12 @@ static void test_api__tracker_payloads_pass_the_real_rules(void **state)
 static void test_api__api_tracker_without_a_uuid_experiment_id_is_einvalid(void **state)
 {
     api_fixture *f = *state;
-    const char *bad[] = {NULL, "", "schema-check", "8edb03e1-9a28-452a-9c93-a3b6560136d",
-                         "8edb03e1x9a28-452a-9c93-a3b6560136d7", "{" EXPERIMENT};
+    const char *bad[] = {NULL,
+                         "",
+                         "schema-check",
+                         "8edb03e1-9a28-452a-9c93-a3b6560136d",
+                         "8edb03e1x9a28-452a-9c93-a3b6560136d7",
+                         "{" EXPERIMENT};
     const char *good[] = {EXPERIMENT, "8EDB03E19A28452A9C93A3B6560136D7", "{" EXPERIMENT "}",
                           "urn:uuid:" EXPERIMENT};
     cct_tracker *t = NULL;
@@ -1097,8 +1101,8 @@ static void test_api__corrupt_spool_lines_are_kept_in_the_dead_letter_file(void 
         cJSON_AddItemToObject(entry, "run", valid_run());
         cJSON_AddItemToObject(entry, "emission", emission);
         char *good = cJSON_PrintUnformatted(entry);
-        snprintf(line, sizeof(line), "%s\n{\"endpoint\": \"%s\", \"run\": {\"tim\nnot json\n",
-                 good, cfg.api_endpoint);
+        snprintf(line, sizeof(line), "%s\n{\"endpoint\": \"%s\", \"run\": {\"tim\nnot json\n", good,
+                 cfg.api_endpoint);
         free(good);
         cJSON_Delete(entry);
         FILE *out = fopen(spool, "we");
@@ -1311,7 +1315,6 @@ static void test_api__save_to_api_loads_the_http_module_at_start(void **state)
     assert_int_equal(st.emissions_accepted, 2);
     assert_int_equal(st.requests_total, 3);
 }
-
 
 /* ---- 12. issue 15: no emission stranded, lost or sent twice unrecognised ---- */
 
@@ -1866,8 +1869,7 @@ static int child_geo_late(void)
                     1e-12 + 1e-9 * e.emissions_kg,
                 "emissions %.17g for %.17g kWh", e.emissions_kg, e.energy_kwh);
     CHILD_CHECK(cct_tracker_stop(t, &e) == 0, "%s", cct_last_error_message());
-    CHILD_CHECK(strcmp(e.country_iso_code, "FRA") == 0, "stop: country \"%s\"",
-                e.country_iso_code);
+    CHILD_CHECK(strcmp(e.country_iso_code, "FRA") == 0, "stop: country \"%s\"", e.country_iso_code);
     CHILD_CHECK(cct_tracker_stop(u, &e) == 0, "%s", cct_last_error_message());
     CHILD_CHECK(strcmp(e.country_iso_code, "FRA") == 0, "second tracker: country \"%s\"",
                 e.country_iso_code);
@@ -1940,7 +1942,6 @@ static int child_module_missing(const char *url)
     cct_tracker_free(t);
     return 0;
 }
-
 
 /* "<port>:<dir>" */
 static int child_args(const char *arg, unsigned int *port, const char **dir)

@@ -241,9 +241,12 @@ static void test_cpuload__tdp_lookup_agrees_with_a_scan_of_every_row(void **stat
 {
     /* Each name dressed as /proc/cpuinfo writes it, plus names that must not match or must
      * pick the longer of two candidates. */
-    static const char *const dressings[][2] = {
-        {"", ""},  {"Intel(R) ", " CPU @ 2.10GHz"}, {"", " 16-Core Processor"},
-        {"", "x"}, {"x", ""},                       {"", " 7302"}};
+    static const char *const dressings[][2] = {{"", ""},
+                                               {"Intel(R) ", " CPU @ 2.10GHz"},
+                                               {"", " 16-Core Processor"},
+                                               {"", "x"},
+                                               {"x", ""},
+                                               {"", " 7302"}};
     char model[400];
     int found, want_found;
     unsigned int matched = 0;
@@ -256,8 +259,8 @@ static void test_cpuload__tdp_lookup_agrees_with_a_scan_of_every_row(void **stat
             double want = reference_tdp(model, &want_found);
             double got = cct_tdp__lookup(model, &found);
             if (got != want || found != want_found)
-                fail_msg("\"%s\": lookup %g (found %d), a full scan says %g (found %d)", model,
-                         got, found, want, want_found);
+                fail_msg("\"%s\": lookup %g (found %d), a full scan says %g (found %d)", model, got,
+                         found, want, want_found);
             matched += (unsigned int)found;
         }
     }

@@ -25,25 +25,50 @@
 /* CodeCarbon 3.3's emissions.csv, in order: the fields of EmissionsData
  * (codecarbon/output_methods/emissions_data.py, mlco2/codecarbon b05965e). */
 static const char *const codecarbon_columns[] = {
-    "timestamp",       "project_name",     "run_id",
-    "experiment_id",   "duration",         "emissions",
-    "emissions_rate",  "cpu_power",        "gpu_power",
-    "ram_power",       "cpu_energy",       "gpu_energy",
-    "ram_energy",      "energy_consumed",  "water_consumed",
-    "country_name",    "country_iso_code", "region",
-    "cloud_provider",  "cloud_region",     "os",
-    "python_version",  "codecarbon_version", "cpu_count",
-    "cpu_model",       "gpu_count",        "gpu_model",
-    "longitude",       "latitude",         "ram_total_size",
-    "tracking_mode",   "cpu_utilization_percent", "gpu_utilization_percent",
-    "ram_utilization_percent", "ram_used_gb", "on_cloud",
-    "pue",             "wue",
+    "timestamp",
+    "project_name",
+    "run_id",
+    "experiment_id",
+    "duration",
+    "emissions",
+    "emissions_rate",
+    "cpu_power",
+    "gpu_power",
+    "ram_power",
+    "cpu_energy",
+    "gpu_energy",
+    "ram_energy",
+    "energy_consumed",
+    "water_consumed",
+    "country_name",
+    "country_iso_code",
+    "region",
+    "cloud_provider",
+    "cloud_region",
+    "os",
+    "python_version",
+    "codecarbon_version",
+    "cpu_count",
+    "cpu_model",
+    "gpu_count",
+    "gpu_model",
+    "longitude",
+    "latitude",
+    "ram_total_size",
+    "tracking_mode",
+    "cpu_utilization_percent",
+    "gpu_utilization_percent",
+    "ram_utilization_percent",
+    "ram_used_gb",
+    "on_cloud",
+    "pue",
+    "wue",
 };
 #define NCOL 38
 
 /* What psutil's virtual_memory() says of the fixture's meminfo: CodeCarbon's RAM columns. */
 #define USED_GB                                                                                    \
-    ((double)(FX_MEM_TOTAL_KB - FX_MEM_FREE_KB - FX_MEM_BUFFERS_KB - FX_MEM_CACHED_KB -          \
+    ((double)(FX_MEM_TOTAL_KB - FX_MEM_FREE_KB - FX_MEM_BUFFERS_KB - FX_MEM_CACHED_KB -            \
               FX_MEM_SRECLAIMABLE_KB) /                                                            \
      1048576.0)
 #define USED_PERCENT                                                                               \
@@ -216,8 +241,8 @@ static uint64_t next_random(uint64_t *s)
  * use '.', whatever LC_NUMERIC says: a "0,5" would split a comma-separated field in two. */
 static void test_csv__number_format_rounding_mode_and_locale(void **state)
 {
-    static const double values[] = {0.1, 2.0 / 3.0, 123456.789, -0.7, 1.5e-20, 42 * 0.5 / 3.6e6,
-                                     8.77, 1.0e300 / 7.0};
+    static const double values[] = {0.1,     2.0 / 3.0,        123456.789, -0.7,
+                                    1.5e-20, 42 * 0.5 / 3.6e6, 8.77,       1.0e300 / 7.0};
     static const int modes[] = {FE_UPWARD, FE_DOWNWARD, FE_TOWARDZERO};
     char dir[] = "/tmp/ccb-test-locale-XXXXXX", cmd[300], got[64], want[64];
     (void)state;
@@ -260,11 +285,35 @@ static void test_csv__number_format_rounding_mode_and_locale(void **state)
 
 static void test_csv__number_format_matches_printf(void **state)
 {
-    static const double edges[] = {0.0, -0.0, 1.0, -1.0, 0.1, 0.5, 1.5, 2.5, 1e-5, 9.99999999999999e-5,
-                                   9.999999999999995e-5, 1e-4, 0.0001234, 123456789012345.5,
-                                   999999999999999.4, 999999999999999.5, 1e15, 1e16, 1e21,
-                                   1e-300, 5e-324, 1.7976931348623157e308, 42 * 0.5 / 3.6e6,
-                                   8.77, 475.0, 1.25, 16.0, 3.0e-12, 2.2250738585072014e-308};
+    static const double edges[] = {0.0,
+                                   -0.0,
+                                   1.0,
+                                   -1.0,
+                                   0.1,
+                                   0.5,
+                                   1.5,
+                                   2.5,
+                                   1e-5,
+                                   9.99999999999999e-5,
+                                   9.999999999999995e-5,
+                                   1e-4,
+                                   0.0001234,
+                                   123456789012345.5,
+                                   999999999999999.4,
+                                   999999999999999.5,
+                                   1e15,
+                                   1e16,
+                                   1e21,
+                                   1e-300,
+                                   5e-324,
+                                   1.7976931348623157e308,
+                                   42 * 0.5 / 3.6e6,
+                                   8.77,
+                                   475.0,
+                                   1.25,
+                                   16.0,
+                                   3.0e-12,
+                                   2.2250738585072014e-308};
     uint64_t seed = 20261121;
     (void)state;
 
@@ -303,7 +352,8 @@ static void test_csv__number_format_matches_printf(void **state)
             assert_g15(v);
         double u = (double)(next_random(&seed) >> 11) / 9007199254740992.0;
         char text[32];
-        snprintf(text, sizeof(text), "%.17ge%d", 1.0 + u * 9.0, (int)(next_random(&seed) % 23) - 16);
+        snprintf(text, sizeof(text), "%.17ge%d", 1.0 + u * 9.0,
+                 (int)(next_random(&seed) % 23) - 16);
         assert_g15(strtod(text, NULL));
     }
 }
@@ -922,16 +972,16 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_csv__header_once_with_codecarbon_columns, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(test_csv__row_format_and_quoting, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_csv__utilisation_is_the_load_read_over_the_run,
-                                        setup, teardown),
+        cmocka_unit_test_setup_teardown(test_csv__utilisation_is_the_load_read_over_the_run, setup,
+                                        teardown),
         cmocka_unit_test_setup_teardown(test_csv__with_rapl_only_the_sampler_reads_load_and_memory,
                                         setup, teardown),
         cmocka_unit_test_setup_teardown(test_csv__a_32_column_file_is_moved_to_bak_and_logged,
                                         setup, teardown),
         cmocka_unit_test_setup_teardown(
             test_csv__a_foreign_header_is_moved_aside_keeping_older_backups, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_csv__an_empty_file_gets_the_header_then_the_row,
-                                        setup, teardown),
+        cmocka_unit_test_setup_teardown(test_csv__an_empty_file_gets_the_header_then_the_row, setup,
+                                        teardown),
         cmocka_unit_test(test_csv__number_format_matches_printf),
         cmocka_unit_test(test_csv__number_format_rounding_mode_and_locale),
         cmocka_unit_test_setup_teardown(test_csv__full_disk_is_eio_and_leaves_no_torn_row, setup,

@@ -198,8 +198,8 @@ static void test_emissions__table_covers_eu_and_large_producers(void **state)
     }
     /* Not codes, or codes of no row: before the first, after the last, a letter no code
      * starts with, the wrong length, not letters. */
-    static const char *const absent[] = {"AAA", "ZZZ", "XKX", "QQQ", "", "F",  "FR",
-                                         "FRAN", "1AB", "@AB", "[AB", "FR1"};
+    static const char *const absent[] = {"AAA", "ZZZ",  "XKX", "QQQ", "",    "F",
+                                         "FR",  "FRAN", "1AB", "@AB", "[AB", "FR1"};
     for (size_t i = 0; i < FX_N_ELEMS(absent); i++)
         if (cct_intensity__find(absent[i]))
             fail_msg("\"%s\" found in the table", absent[i]);

@@ -1,6 +1,6 @@
 /*
- * Tests for tracker/src/nvml.c with the fake libnvidia-ml of fake_nvml.c (this folder), loaded through
- * CCT_NVML_LIBRARY (ctest passes its path in FAKE_NVML_LIBRARY). The fake answers from a
+ * Tests for tracker/src/nvml.c with the fake libnvidia-ml of fake_nvml.c (this folder), loaded
+ * through CCT_NVML_LIBRARY (ctest passes its path in FAKE_NVML_LIBRARY). The fake answers from a
  * state file the test rewrites between start() and stop().
  */
 #include <stdio.h>

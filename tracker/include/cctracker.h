@@ -35,23 +35,23 @@ extern "C" {
 
 /** Error codes. */
 typedef enum cct_error {
-    CCT_OK = 0,             /**< Success. */
-    CCT_EINVALID = -1,      /**< An argument or config field is invalid (the message names it). */
-    CCT_ENOMEM = -2,        /**< Out of memory. */
-    CCT_ESTATE = -3,        /**< Call not allowed in the tracker's current state. */
-    CCT_EIO = -4,           /**< A file could not be read or written (the message names it). */
-    CCT_ENOSOURCE = -5,     /**< No power source could be set up. */
-    CCT_EUNAVAILABLE = -6,  /**< An optional component (the HTTP module) could not be loaded. */
+    CCT_OK = 0,            /**< Success. */
+    CCT_EINVALID = -1,     /**< An argument or config field is invalid (the message names it). */
+    CCT_ENOMEM = -2,       /**< Out of memory. */
+    CCT_ESTATE = -3,       /**< Call not allowed in the tracker's current state. */
+    CCT_EIO = -4,          /**< A file could not be read or written (the message names it). */
+    CCT_ENOSOURCE = -5,    /**< No power source could be set up. */
+    CCT_EUNAVAILABLE = -6, /**< An optional component (the HTTP module) could not be loaded. */
 } cct_error;
 
 /** Log levels, most verbose first. Zero is the default so that a zeroed config means it. */
 typedef enum cct_log_level {
-    CCT_LOG_DEFAULT = 0,    /**< In a config: CCT_LOG_WARNING. Never passed to a cct_log_fn. */
+    CCT_LOG_DEFAULT = 0, /**< In a config: CCT_LOG_WARNING. Never passed to a cct_log_fn. */
     CCT_LOG_DEBUG = 1,
     CCT_LOG_INFO = 2,
     CCT_LOG_WARNING = 3,
     CCT_LOG_ERROR = 4,
-    CCT_LOG_NONE = 5,       /**< Log nothing. */
+    CCT_LOG_NONE = 5, /**< Log nothing. */
 } cct_log_level;
 
 /** What the energy is attributed to (CodeCarbon's tracking_mode). */
@@ -70,10 +70,10 @@ typedef enum cct_source {
 } cct_source;
 
 /** Bits of cct_emissions.fallbacks: which figures rest on a default rather than data. */
-#define CCT_FALLBACK_CPU_TDP 0x1u       /**< CPU model not in the TDP table: 4 W/thread assumed. */
-#define CCT_FALLBACK_RAPL 0x2u          /**< RAPL present but unreadable: CPU load model used. */
-#define CCT_FALLBACK_INTENSITY 0x4u     /**< Country unknown or unset: world average used. */
-#define CCT_FALLBACK_GEO_TIMEOUT 0x8u   /**< Geo lookup failed or timed out: for good. */
+#define CCT_FALLBACK_CPU_TDP 0x1u     /**< CPU model not in the TDP table: 4 W/thread assumed. */
+#define CCT_FALLBACK_RAPL 0x2u        /**< RAPL present but unreadable: CPU load model used. */
+#define CCT_FALLBACK_INTENSITY 0x4u   /**< Country unknown or unset: world average used. */
+#define CCT_FALLBACK_GEO_TIMEOUT 0x8u /**< Geo lookup failed or timed out: for good. */
 /** Geo lookup still under way: world average used for now; a later flush() or stop() (or
  * measure callback) of the tracker uses the answer once it comes, for the whole run. */
 #define CCT_FALLBACK_GEO_PENDING 0x10u
@@ -116,21 +116,21 @@ typedef void (*cct_measure_fn)(const struct cct_emissions *sofar, void *payload)
  * so that zero is the default).
  */
 typedef struct cct_config {
-    unsigned int version;            /**< CCT_CONFIG_VERSION. */
-    const char *project_name;        /**< NULL: "cctracker". */
-    const char *experiment_id;       /**< NULL: none; with save_to_api, a UUID (required). */
+    unsigned int version;             /**< CCT_CONFIG_VERSION. */
+    const char *project_name;         /**< NULL: "cctracker". */
+    const char *experiment_id;        /**< NULL: none; with save_to_api, a UUID (required). */
     unsigned int measure_interval_ms; /**< Sampling period; 0: 15000. */
-    unsigned int api_call_interval;  /**< Measurements between API uploads; 0: 8. */
-    const char *output_dir;          /**< NULL: "."; "" is invalid. */
-    const char *output_file;         /**< NULL: "emissions.csv"; a name without '/'. */
-    int no_save_to_file;             /**< Nonzero: no CSV row at stop()/flush(). 0: write it. */
-    int save_to_api;                 /**< Nonzero: upload to api_endpoint. */
-    const char *api_endpoint;        /**< http:// or https:// URL, e.g. "http://127.0.0.1:8008". */
-    const char *api_key;             /**< Sent as x-api-token; never logged or stored. */
-    unsigned int api_timeout_ms;     /**< Bound on any wait for the network; 0: 5000. */
-    int offline;                     /**< Nonzero: never touch the network for a geo lookup. */
-    const char *country_iso_code;    /**< ISO 3166-1 alpha-3, e.g. "FRA"; NULL = look up. */
-    const char *region;              /**< Free text, reported as is. */
+    unsigned int api_call_interval;   /**< Measurements between API uploads; 0: 8. */
+    const char *output_dir;           /**< NULL: "."; "" is invalid. */
+    const char *output_file;          /**< NULL: "emissions.csv"; a name without '/'. */
+    int no_save_to_file;              /**< Nonzero: no CSV row at stop()/flush(). 0: write it. */
+    int save_to_api;                  /**< Nonzero: upload to api_endpoint. */
+    const char *api_endpoint;         /**< http:// or https:// URL, e.g. "http://127.0.0.1:8008". */
+    const char *api_key;              /**< Sent as x-api-token; never logged or stored. */
+    unsigned int api_timeout_ms;      /**< Bound on any wait for the network; 0: 5000. */
+    int offline;                      /**< Nonzero: never touch the network for a geo lookup. */
+    const char *country_iso_code;     /**< ISO 3166-1 alpha-3, e.g. "FRA"; NULL = look up. */
+    const char *region;               /**< Free text, reported as is. */
     /**
      * Geo lookup URL (http:// or https://); NULL: CCT_DEFAULT_GEO_ENDPOINT. Process-wide:
      * the lookup is made once per process, from the geo_endpoint (and api_timeout_ms) of the
@@ -147,8 +147,8 @@ typedef struct cct_config {
     int rapl_include_dram;           /**< Nonzero: count RAPL dram domains as RAM energy. */
     cct_log_fn log_fn;               /**< NULL: WARNING and above go to stderr. */
     void *log_payload;
-    cct_log_level log_level;         /**< 0 (CCT_LOG_DEFAULT): CCT_LOG_WARNING. */
-    cct_measure_fn measure_fn;       /**< Optional, see cct_measure_fn. */
+    cct_log_level log_level;   /**< 0 (CCT_LOG_DEFAULT): CCT_LOG_WARNING. */
+    cct_measure_fn measure_fn; /**< Optional, see cct_measure_fn. */
     void *measure_payload;
     /**
      * Opt-in wait for the geo lookup: flush() and stop() wait at most this long for its
@@ -161,7 +161,10 @@ typedef struct cct_config {
 /** A config of this header's version with every field at its default (a designated
  * initializer, so -Wmissing-field-initializers stays quiet; C++ before C++20: use
  * cct_config_init()). */
-#define CCT_CONFIG_INIT {.version = CCT_CONFIG_VERSION}
+#define CCT_CONFIG_INIT                                                                            \
+    {                                                                                              \
+        .version = CCT_CONFIG_VERSION                                                              \
+    }
 
 #define CCT_EMISSIONS_VERSION 1
 
@@ -173,32 +176,32 @@ typedef struct cct_config {
  * added it.
  */
 typedef struct cct_emissions {
-    unsigned int version;         /**< CCT_EMISSIONS_VERSION (set by the caller). */
-    double timestamp;             /**< Measurement time, seconds since the Unix epoch. */
-    double duration_s;            /**< Seconds since start(). */
-    double cpu_power_w;           /**< Mean power over the duration (without the PUE). */
+    unsigned int version; /**< CCT_EMISSIONS_VERSION (set by the caller). */
+    double timestamp;     /**< Measurement time, seconds since the Unix epoch. */
+    double duration_s;    /**< Seconds since start(). */
+    double cpu_power_w;   /**< Mean power over the duration (without the PUE). */
     double gpu_power_w;
     double ram_power_w;
-    double cpu_energy_kwh;        /**< cpu_power_w x duration_s x pue (as CodeCarbon). */
+    double cpu_energy_kwh; /**< cpu_power_w x duration_s x pue (as CodeCarbon). */
     double gpu_energy_kwh;
     double ram_energy_kwh;
-    double energy_kwh;            /**< cpu + gpu + ram energy (each with the PUE). */
-    double emissions_kg;          /**< energy_kwh x carbon intensity. */
-    double emissions_rate_kg_s;   /**< emissions_kg / duration_s (0 for a zero duration). */
+    double energy_kwh;          /**< cpu + gpu + ram energy (each with the PUE). */
+    double emissions_kg;        /**< energy_kwh x carbon intensity. */
+    double emissions_rate_kg_s; /**< emissions_kg / duration_s (0 for a zero duration). */
     double carbon_intensity_g_kwh;
     double pue;
     double ram_total_gb;
-    double longitude;             /**< NaN when unknown. */
-    double latitude;              /**< NaN when unknown. */
+    double longitude; /**< NaN when unknown. */
+    double latitude;  /**< NaN when unknown. */
     unsigned int cpu_count;
     unsigned int gpu_count;
-    unsigned int fallbacks;       /**< CCT_FALLBACK_* bits. */
+    unsigned int fallbacks; /**< CCT_FALLBACK_* bits. */
     cct_tracking_mode tracking_mode;
     cct_source cpu_source;
     cct_source gpu_source;
     cct_source ram_source;
-    char run_id[37];              /**< UUID v4, set by start(). */
-    char country_iso_code[4];     /**< Empty when unknown. */
+    char run_id[37];          /**< UUID v4, set by start(). */
+    char country_iso_code[4]; /**< Empty when unknown. */
     char country_name[64];
     char region[64];
     char cpu_model[128];
@@ -206,7 +209,10 @@ typedef struct cct_emissions {
 } cct_emissions;
 
 /** An emissions value of this header's version, ready for flush() or stop(). */
-#define CCT_EMISSIONS_INIT {.version = CCT_EMISSIONS_VERSION}
+#define CCT_EMISSIONS_INIT                                                                         \
+    {                                                                                              \
+        .version = CCT_EMISSIONS_VERSION                                                           \
+    }
 
 typedef struct cct_tracker cct_tracker;
 

@@ -210,7 +210,7 @@ void cct_api__request(const char *geo, unsigned int timeout_ms)
     pthread_mutex_unlock(&load_lock);
     if (defer && cct_sampler__defer(load_in_background) != 0)
         load_in_background(); /* no sampler thread: load here rather than never */
-    defer_geo_start(); /* the module may be loaded already (by an earlier tracker) */
+    defer_geo_start();        /* the module may be loaded already (by an earlier tracker) */
 }
 
 const cct_api_module *cct_api__peek(void)

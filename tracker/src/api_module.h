@@ -56,11 +56,11 @@ static inline void cct_url__redact(const char *url, char *out, size_t cap)
 
 /* What POST /runs says about the run; copied by session_new. */
 typedef struct cct_api_run_info {
-    const char *endpoint;      /* e.g. "http://127.0.0.1:8008" */
-    const char *api_key;       /* sent as x-api-token only; never logged or spooled */
+    const char *endpoint; /* e.g. "http://127.0.0.1:8008" */
+    const char *api_key;  /* sent as x-api-token only; never logged or spooled */
     const char *experiment_id;
-    const char *local_run_id;  /* the tracker's UUID: groups spooled emissions of one run */
-    const char *spool_dir;     /* output_dir */
+    const char *local_run_id; /* the tracker's UUID: groups spooled emissions of one run */
+    const char *spool_dir;    /* output_dir */
     unsigned int timeout_ms;
     const char *os;
     const char *cpu_model;

@@ -24,19 +24,44 @@
 #include "internal.h"
 
 const char *const cct_csv_columns[CCT_CSV_COLUMNS] = {
-    "timestamp",          "project_name",      "run_id",
-    "experiment_id",      "duration",          "emissions",
-    "emissions_rate",     "cpu_power",         "gpu_power",
-    "ram_power",          "cpu_energy",        "gpu_energy",
-    "ram_energy",         "energy_consumed",   "water_consumed",
-    "country_name",       "country_iso_code",  "region",
-    "cloud_provider",     "cloud_region",      "os",
-    "python_version",     "codecarbon_version", "cpu_count",
-    "cpu_model",          "gpu_count",         "gpu_model",
-    "longitude",          "latitude",          "ram_total_size",
-    "tracking_mode",      "cpu_utilization_percent", "gpu_utilization_percent",
-    "ram_utilization_percent", "ram_used_gb",  "on_cloud",
-    "pue",                "wue",
+    "timestamp",
+    "project_name",
+    "run_id",
+    "experiment_id",
+    "duration",
+    "emissions",
+    "emissions_rate",
+    "cpu_power",
+    "gpu_power",
+    "ram_power",
+    "cpu_energy",
+    "gpu_energy",
+    "ram_energy",
+    "energy_consumed",
+    "water_consumed",
+    "country_name",
+    "country_iso_code",
+    "region",
+    "cloud_provider",
+    "cloud_region",
+    "os",
+    "python_version",
+    "codecarbon_version",
+    "cpu_count",
+    "cpu_model",
+    "gpu_count",
+    "gpu_model",
+    "longitude",
+    "latitude",
+    "ram_total_size",
+    "tracking_mode",
+    "cpu_utilization_percent",
+    "gpu_utilization_percent",
+    "ram_utilization_percent",
+    "ram_used_gb",
+    "on_cloud",
+    "pue",
+    "wue",
 };
 
 #define ROW_MAX 4096
@@ -167,10 +192,10 @@ static void build_row(row *r, const char *project_name, const char *experiment_i
     put_text(r, e->country_name);
     put_text(r, e->country_iso_code);
     put_text(r, e->region);
-    put_text(r, "");     /* cloud_provider */
-    put_text(r, "");     /* cloud_region */
+    put_text(r, ""); /* cloud_provider */
+    put_text(r, ""); /* cloud_region */
     put_text(r, hw->os);
-    put_text(r, "");     /* python_version: not Python */
+    put_text(r, "");          /* python_version: not Python */
     put_text(r, CCT_VERSION); /* codecarbon_version holds cctracker's version */
     put_uint(r, e->cpu_count);
     put_text(r, e->cpu_model);
@@ -184,9 +209,9 @@ static void build_row(row *r, const char *project_name, const char *experiment_i
     put_number(r, u->gpu_utilization_percent);
     put_number(r, u->ram_utilization_percent);
     put_number(r, u->ram_used_gb);
-    put_text(r, "N");    /* on_cloud */
+    put_text(r, "N"); /* on_cloud */
     put_number(r, e->pue);
-    put_text(r, "0");    /* wue: water usage effectiveness, not modelled (CodeCarbon's default) */
+    put_text(r, "0"); /* wue: water usage effectiveness, not modelled (CodeCarbon's default) */
     put_raw(r, "\n", 1);
 }
 
@@ -346,8 +371,9 @@ static int move_aside(int fd, const char *path, const cct_config *cfg)
             continue;
         }
         if (errno != EINVAL && errno != ENOSYS) {
-            rc = cct_error__set(CCT_EIO, "cannot move %s (%s, not CodeCarbon 3.3's 38 columns) "
-                                         "aside to %s: %s",
+            rc = cct_error__set(CCT_EIO,
+                                "cannot move %s (%s, not CodeCarbon 3.3's 38 columns) "
+                                "aside to %s: %s",
                                 path, what, bak, strerror(errno));
             goto done;
         }
@@ -364,8 +390,8 @@ static int move_aside(int fd, const char *path, const cct_config *cfg)
         bak[0] = '\0';
     }
     if (!bak[0]) {
-        rc = cct_error__set(CCT_EIO, "cannot move %s aside: %s.bak and 1000 more are taken",
-                            path, path);
+        rc = cct_error__set(CCT_EIO, "cannot move %s aside: %s.bak and 1000 more are taken", path,
+                            path);
         goto done;
     }
     cct_log__write(cfg->log_fn, cfg->log_payload, cfg->log_level, CCT_LOG_WARNING,
@@ -445,8 +471,8 @@ int cct_csv__append(const cct_config *cfg, const cct_emissions *e, const cct_usa
                 if (write_all(fd, both, header_row.len + r.len, &written) != 0) {
                     int err = errno;
                     const char *note = retract_partial_row(fd, written);
-                    rc = cct_error__set(CCT_EIO, "cannot write %s: %s%s", path, strerror(err),
-                                        note);
+                    rc =
+                        cct_error__set(CCT_EIO, "cannot write %s: %s%s", path, strerror(err), note);
                 }
                 close(fd);
                 return rc;

@@ -240,8 +240,8 @@ static int mem_total_from_sysinfo(const cct_hardware *h, uint64_t *kb)
     struct statfs fs;
     struct sysinfo si;
 
-    if (!real_procfs(h) || statfs("/proc/meminfo", &fs) != 0 ||
-        fs.f_type != CCT_PROC_SUPER_MAGIC || sysinfo(&si) != 0 || si.totalram == 0)
+    if (!real_procfs(h) || statfs("/proc/meminfo", &fs) != 0 || fs.f_type != CCT_PROC_SUPER_MAGIC ||
+        sysinfo(&si) != 0 || si.totalram == 0)
         return -1;
     *kb = (uint64_t)si.totalram * (si.mem_unit ? si.mem_unit : 1) / 1024;
     return 0;

@@ -195,7 +195,7 @@ typedef struct cct_reading {
     double load_s;       /* the CPU load model per W of TDP: integral of 0.1 + 0.9 load^3 */
     double share_s;      /* this process's share of all CPU time, integrated (s) */
     double ram_j;        /* the RAM model */
-    double dram_j; /* RAPL dram domains (0 without them) */
+    double dram_j;       /* RAPL dram domains (0 without them) */
     double gpu_j;
     /* Integrals over time of what the CSV averages over a run (reading.c): CPU load
      * (fraction x s), memory in use (GiB x s) and its share (fraction x s), the last two

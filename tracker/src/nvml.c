@@ -102,8 +102,8 @@ cct_nvml *cct_nvml__open(const char *library)
         if (get_name(n->dev[n->count].handle, names[n->count], sizeof(names[0])) != NVML_SUCCESS)
             strcpy(names[n->count], "NVIDIA GPU");
         n->dev[n->count].has_energy =
-            n->energy && n->energy(n->dev[n->count].handle, &n->dev[n->count].last_mj) ==
-                             NVML_SUCCESS;
+            n->energy &&
+            n->energy(n->dev[n->count].handle, &n->dev[n->count].last_mj) == NVML_SUCCESS;
         n->dev[n->count].last_ns = now;
         n->count++;
     }

@@ -103,8 +103,8 @@ static void add_control_type(cct_rapl *r, const char *base, char **names, int n,
         if (cct_fs__read_u64(d->energy_path, &d->last_uj) != 0) {
             /* Root-only since CVE-2020-8694: say which file, once, and fall back. */
             if (r->unreadable[0] == '\0' && d->kind != CCT_RAPL_DRAM)
-                snprintf(r->unreadable, sizeof(r->unreadable), "cannot read %s: %s",
-                         d->energy_path, strerror(errno ? errno : EIO));
+                snprintf(r->unreadable, sizeof(r->unreadable), "cannot read %s: %s", d->energy_path,
+                         strerror(errno ? errno : EIO));
             continue;
         }
         r->count++;

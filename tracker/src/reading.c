@@ -30,8 +30,19 @@
  * (fraction), the memory in use (GiB) and its share (fraction). Their "power" is the last
  * value read, extrapolated as the energies are, so a run's average costs the hot path no read
  * of its own. */
-enum { C_RAPL, C_RAPL_SHARE, C_LOAD, C_SHARE, C_RAM, C_DRAM, C_GPU, C_UTIL, C_MEM_USED,
-       C_MEM_UTIL, C_COUNT };
+enum {
+    C_RAPL,
+    C_RAPL_SHARE,
+    C_LOAD,
+    C_SHARE,
+    C_RAM,
+    C_DRAM,
+    C_GPU,
+    C_UTIL,
+    C_MEM_USED,
+    C_MEM_UTIL,
+    C_COUNT
+};
 
 static struct {
     pthread_mutex_t lock; /* guards everything but the published snapshot */
@@ -143,7 +154,8 @@ static void refresh_locked(uint64_t now, int periodic)
             state.watts[C_RAPL] = cpu_j / dt;
             state.watts[C_DRAM] = dram_j / dt;
         }
-        if (state.rapl.skipped && atomic_load_explicit(&published.skip_state, memory_order_relaxed) == 0) {
+        if (state.rapl.skipped &&
+            atomic_load_explicit(&published.skip_state, memory_order_relaxed) == 0) {
             snprintf(skip_note, sizeof(skip_note), "%s", state.rapl.skipped_path);
             atomic_store_explicit(&published.skip_state, 1, memory_order_release);
         }
@@ -165,8 +177,7 @@ static void refresh_locked(uint64_t now, int periodic)
     publish_locked();
 }
 
-static void to_reading(const double *joules, uint64_t ns, uint64_t mem_since_ns,
-                       cct_reading *out)
+static void to_reading(const double *joules, uint64_t ns, uint64_t mem_since_ns, cct_reading *out)
 {
     out->mono_ns = ns;
     out->util_s = joules[C_UTIL];

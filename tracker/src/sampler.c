@@ -1,9 +1,10 @@
 /*
  * The one process-wide sampler thread. It sleeps until the earliest due measurement of all
  * registered links (one per running tracker), takes one fresh reading for all of them, and
- * calls each link's timer callback; it never names the tracker, which registers itself. Trackers are kept in sharded lists so that start/stop from many threads do not
- * serialise on one lock; stop() only unlinks (it wakes nothing and waits for nothing), and
- * start() wakes the thread only when its first due time is earlier than the thread's alarm.
+ * calls each link's timer callback; it never names the tracker, which registers itself. Trackers
+ * are kept in sharded lists so that start/stop from many threads do not serialise on one lock;
+ * stop() only unlinks (it wakes nothing and waits for nothing), and start() wakes the thread only
+ * when its first due time is earlier than the thread's alarm.
  */
 #include <limits.h>
 #include <pthread.h>
@@ -113,8 +114,7 @@ static void *sampler_main(void *arg)
             if (wake == IDLE) {
                 pthread_cond_wait(&sampler.cond, &sampler.lock);
             } else {
-                struct timespec ts = {(time_t)(wake / CCT_NS_PER_S),
-                                      (long)(wake % CCT_NS_PER_S)};
+                struct timespec ts = {(time_t)(wake / CCT_NS_PER_S), (long)(wake % CCT_NS_PER_S)};
                 pthread_cond_timedwait(&sampler.cond, &sampler.lock, &ts);
             }
             continue;

@@ -27,8 +27,7 @@ const cct_country *cct_intensity__find(const char *iso3)
     if (upper[0] < 'A' || upper[0] > 'Z')
         return NULL;
     unsigned int letter = (unsigned int)(upper[0] - 'A');
-    for (unsigned int i = cct_country_by_letter[letter]; i < cct_country_by_letter[letter + 1];
-         i++)
+    for (unsigned int i = cct_country_by_letter[letter]; i < cct_country_by_letter[letter + 1]; i++)
         if (memcmp(cct_country_iso3[i], upper, 4) == 0)
             return &cct_country_table[i];
     return NULL;

@@ -137,8 +137,8 @@ static int check_endpoint(const char *field, const char *url)
     if (rc != 0 || !url)
         return rc;
     if (strncasecmp(url, "http://", 7) != 0 && strncasecmp(url, "https://", 8) != 0)
-        return cct_error__set(CCT_EINVALID,
-                              "config field %s must be an http:// or https:// URL", field);
+        return cct_error__set(CCT_EINVALID, "config field %s must be an http:// or https:// URL",
+                              field);
     if (strlen(url) >= CCT_URL_MAX - 64) /* room for "/emissions" and the like */
         return cct_error__set(CCT_EINVALID, "config field %s is longer than %d bytes", field,
                               CCT_URL_MAX - 64 - 1);
@@ -164,8 +164,9 @@ static int validate(const cct_config *c)
     if (!isfinite(c->force_ram_power_w) || c->force_ram_power_w < 0)
         return cct_error__set(CCT_EINVALID, "config field force_ram_power_w must be >= 0");
     if (c->tracking_mode != CCT_TRACKING_MACHINE && c->tracking_mode != CCT_TRACKING_PROCESS)
-        return cct_error__set(CCT_EINVALID, "config field tracking_mode is %d: use "
-                                            "CCT_TRACKING_MACHINE or CCT_TRACKING_PROCESS",
+        return cct_error__set(CCT_EINVALID,
+                              "config field tracking_mode is %d: use "
+                              "CCT_TRACKING_MACHINE or CCT_TRACKING_PROCESS",
                               (int)c->tracking_mode);
     if (c->log_level < CCT_LOG_DEFAULT || c->log_level > CCT_LOG_NONE)
         return cct_error__set(CCT_EINVALID, "config field log_level is %d", (int)c->log_level);
@@ -209,15 +210,15 @@ static const char *copy_string(char **cursor, const char *s)
     return dst;
 }
 
-#define STRING_FIELDS(X)                                                                        \
-    X(project_name)                                                                             \
-    X(experiment_id)                                                                            \
-    X(output_dir)                                                                               \
-    X(output_file)                                                                              \
-    X(api_endpoint)                                                                             \
-    X(api_key)                                                                                  \
-    X(country_iso_code)                                                                         \
-    X(region)                                                                                   \
+#define STRING_FIELDS(X)                                                                           \
+    X(project_name)                                                                                \
+    X(experiment_id)                                                                               \
+    X(output_dir)                                                                                  \
+    X(output_file)                                                                                 \
+    X(api_endpoint)                                                                                \
+    X(api_key)                                                                                     \
+    X(country_iso_code)                                                                            \
+    X(region)                                                                                      \
     X(geo_endpoint)
 
 CCT_EXTERN(int) cct_tracker_new(cct_tracker **out, const cct_config *caller_cfg)
@@ -317,8 +318,9 @@ CCT_EXTERN(int) cct_tracker_start(cct_tracker *t)
     if (!t->hw)
         return cct_error__set(CCT_ENOSOURCE, "cct_tracker_start: hardware detection failed");
     if (!t->cfg.no_save_to_file && access(t->cfg.output_dir, W_OK | X_OK) != 0)
-        return cct_error__set(CCT_EINVALID, "config field output_dir \"%s\" is not a writable "
-                                            "directory: %s",
+        return cct_error__set(CCT_EINVALID,
+                              "config field output_dir \"%s\" is not a writable "
+                              "directory: %s",
                               t->cfg.output_dir, strerror(errno));
     cct_uuid__v4(t->hw->seed, t->run_id);
     int needs_geo = !t->cfg.offline && !t->cfg.country_iso_code;
@@ -362,10 +364,9 @@ static int start_network(cct_tracker *t, int needs_geo)
         return cct_error__set(CCT_ENOMEM, "cct_tracker_start: cannot create a mutex");
     t->net->lock_ready = 1;
     t->net->geo_pending = needs_geo;
-    cct_api__request(needs_geo ? (t->cfg.geo_endpoint ? t->cfg.geo_endpoint
-                                                      : CCT_DEFAULT_GEO_ENDPOINT)
-                               : NULL,
-                     t->cfg.api_timeout_ms);
+    cct_api__request(
+        needs_geo ? (t->cfg.geo_endpoint ? t->cfg.geo_endpoint : CCT_DEFAULT_GEO_ENDPOINT) : NULL,
+        t->cfg.api_timeout_ms);
     return 0;
 }
 
@@ -553,7 +554,9 @@ void cct_tracker__compute(const cct_tracker *t, const cct_reading *now, cct_emis
         copy_text(out->country_name, sizeof(out->country_name), t->country->name);
     }
     copy_text(out->region, sizeof(out->region),
-              t->cfg.region ? t->cfg.region : t->net ? t->net->geo.region : NULL);
+              t->cfg.region ? t->cfg.region
+              : t->net      ? t->net->geo.region
+                            : NULL);
     copy_text(out->cpu_model, sizeof(out->cpu_model), hw->cpu_model);
     copy_text(out->gpu_model, sizeof(out->gpu_model), hw->gpu_model);
 }

@@ -40,8 +40,8 @@ void cct_uuid__v4(uint64_t process_seed, char out[37])
 
     pthread_once(&atfork_once, register_atfork);
     if (rng_state == 0) {
-        uint64_t mix = process_seed ^ (atomic_fetch_add(&thread_counter, 1) + 1) *
-                                          0xd1342543de82ef95ULL;
+        uint64_t mix =
+            process_seed ^ (atomic_fetch_add(&thread_counter, 1) + 1) * 0xd1342543de82ef95ULL;
         mix ^= (uint64_t)getpid() * 0x9e3779b97f4a7c15ULL; /* once per thread, not per id */
         rng_state = mix ? mix : 1;
     }

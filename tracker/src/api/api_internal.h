@@ -13,9 +13,9 @@
 
 /* ---- http.c: one kept-alive curl handle per endpoint ---- */
 typedef struct cct_http_reply {
-    long status;      /* HTTP status, or 0 when no answer came (refused, timeout, reset) */
-    char error[256];  /* transport error text when status == 0 */
-    char body[4096];  /* the start of the answer body */
+    long status;     /* HTTP status, or 0 when no answer came (refused, timeout, reset) */
+    char error[256]; /* transport error text when status == 0 */
+    char body[4096]; /* the start of the answer body */
 } cct_http_reply;
 int cct_http__init(void);
 /* POST a JSON body to endpoint + path with the x-api-token header and, when not NULL, an
@@ -44,9 +44,9 @@ int cct_spool__open_append(int dirfd, const char *name);
 /* Append one undeliverable emission (run payload included, never the api key; `shown` is
  * the endpoint with its userinfo redacted; `key` the upload's identity or NULL). 0, or -1
  * with errno. */
-int cct_spool__append(const char *dir, const char *endpoint, const char *shown,
-                      const cJSON *run, const char *local_run_id, const char *run_id,
-                      const char *key, const cJSON *emission);
+int cct_spool__append(const char *dir, const char *endpoint, const char *shown, const cJSON *run,
+                      const char *local_run_id, const char *run_id, const char *key,
+                      const cJSON *emission);
 /* Append whole spool lines as they are, with one write. 0, or -1 with errno. */
 int cct_spool__append_raw(const char *dir, const char *endpoint, const char *text, size_t len);
 

@@ -58,8 +58,8 @@ static size_t describe_error(const cJSON *item, char *out, size_t cap)
     cJSON_ArrayForEach(part, loc)
     {
         char piece[64];
-        if (cJSON_IsString(part) && strcmp(part->valuestring, "body") == 0 &&
-            part == loc->child && part->next)
+        if (cJSON_IsString(part) && strcmp(part->valuestring, "body") == 0 && part == loc->child &&
+            part->next)
             continue; /* FastAPI's "body" prefix says nothing: every field is in the body */
         if (cJSON_IsString(part))
             snprintf(piece, sizeof(piece), "%s", part->valuestring);
@@ -67,8 +67,8 @@ static size_t describe_error(const cJSON *item, char *out, size_t cap)
             snprintf(piece, sizeof(piece), "%d", part->valueint);
         else
             continue;
-        n += (size_t)snprintf(out + n, n < cap ? cap - n : 0, "%s%s", named ? "." : "field ",
-                              piece);
+        n +=
+            (size_t)snprintf(out + n, n < cap ? cap - n : 0, "%s%s", named ? "." : "field ", piece);
         named = 1;
         if (n >= cap)
             return cap;
@@ -113,8 +113,7 @@ void cct_deadletter__message(const char *body, char *out, size_t cap)
 /* Append one line (one write on an O_APPEND descriptor: lines never interleave). The file
  * is ours to create: through the directory's descriptor, never through a symlink, never
  * blocking on a FIFO, a regular file only, readable by its owner only. */
-static int append_line(const char *dir, const char *endpoint, cJSON *line, char *path,
-                       size_t cap)
+static int append_line(const char *dir, const char *endpoint, cJSON *line, char *path, size_t cap)
 {
     char stamp[32], name[160];
     struct timespec now;
@@ -134,8 +133,8 @@ static int append_line(const char *dir, const char *endpoint, cJSON *line, char 
     snprintf(path, cap, "%s/%s", dir ? dir : ".", name);
     dirfd = cct_spool__open_dir(dir);
     if (dirfd >= 0)
-        fd = openat(dirfd, name, O_WRONLY | O_APPEND | O_CREAT | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC,
-                    0600);
+        fd = openat(dirfd, name,
+                    O_WRONLY | O_APPEND | O_CREAT | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC, 0600);
     if (fd >= 0 && fstat(fd, &st) == 0 && S_ISREG(st.st_mode)) {
         ssize_t n = write(fd, text, len + 1);
         rc = n == (ssize_t)(len + 1) ? 0 : -1;

@@ -43,15 +43,15 @@ typedef struct job {
 } job;
 
 struct cct_api_session {
-    int refs;    /* owner + queued jobs; under W.lock */
-    int pending; /* jobs queued or in flight; under W.lock */
-    int freed;   /* the owner is gone: failures spool at once; under W.lock */
+    int refs;             /* owner + queued jobs; under W.lock */
+    int pending;          /* jobs queued or in flight; under W.lock */
+    int freed;            /* the owner is gone: failures spool at once; under W.lock */
     unsigned int uploads; /* keys handed out; under W.lock */
     int orphans_checked;  /* claims left by gone replayers were looked for; worker only */
     char *endpoint, *api_key, *spool_dir, *local_run_id;
     char *shown; /* endpoint with its userinfo redacted: what logs and the spool show */
     unsigned int timeout_ms;
-    cJSON *run;          /* POST /runs body, immutable */
+    cJSON *run; /* POST /runs body, immutable */
     /* The server's id: written by the worker under W.lock, read freely by the worker and
      * under W.lock by other threads. */
     char run_id[128];
@@ -157,9 +157,8 @@ static void spool_job(const job *j, const char *run_id)
     const cct_api_session *s = j->session;
     cJSON *emission = cct_payload__emission(&j->e, NULL);
 
-    if (!emission || cct_spool__append(s->spool_dir, s->endpoint, s->shown, s->run,
-                                       s->local_run_id, run_id[0] ? run_id : NULL, j->key,
-                                       emission) != 0)
+    if (!emission || cct_spool__append(s->spool_dir, s->endpoint, s->shown, s->run, s->local_run_id,
+                                       run_id[0] ? run_id : NULL, j->key, emission) != 0)
         slog(s, CCT_LOG_ERROR, "could not spool an emission for %s to %s: %s", s->shown,
              s->spool_dir, strerror(emission ? errno : ENOMEM));
     cJSON_Delete(emission);
@@ -172,19 +171,21 @@ static void dead_letter(cct_api_session *s, const cct_reject *why, const char *l
                         const char *run_id, const cJSON *run, const cJSON *emission)
 {
     char path[1200];
-    int rc = cct_deadletter__append(s->spool_dir, s->endpoint, s->shown, why, local_run_id,
-                                    run_id, run, emission, path, sizeof(path));
+    int rc = cct_deadletter__append(s->spool_dir, s->endpoint, s->shown, why, local_run_id, run_id,
+                                    run, emission, path, sizeof(path));
     cct_log_level level = s->rejection_logged ? CCT_LOG_DEBUG : CCT_LOG_ERROR;
 
     s->rejection_logged = 1;
     if (rc == 0)
-        slog(s, level, "%s%s refused an emission (HTTP %ld: %s); it is kept in %s and will not "
-                       "be sent again", s->shown, why->request + 4, why->status, why->message,
-             path);
+        slog(s, level,
+             "%s%s refused an emission (HTTP %ld: %s); it is kept in %s and will not "
+             "be sent again",
+             s->shown, why->request + 4, why->status, why->message, path);
     else
-        slog(s, CCT_LOG_ERROR, "%s%s refused an emission (HTTP %ld: %s) and it could not be "
-                               "kept in %s: %s", s->shown, why->request + 4, why->status,
-             why->message, path, strerror(errno));
+        slog(s, CCT_LOG_ERROR,
+             "%s%s refused an emission (HTTP %ld: %s) and it could not be "
+             "kept in %s: %s",
+             s->shown, why->request + 4, why->status, why->message, path, strerror(errno));
 }
 
 static void dead_letter_job(const job *j, const cct_reject *why, const char *run_id)
@@ -340,8 +341,7 @@ static int parse_entry(const char *line, replay_entry *e)
 
 /* Create the entry's run if needed and post its emission, with the identities it was
  * spooled with. SENT, RETRY, SPOOL or REJECTED (with `why`). */
-static int deliver_entry(cct_api_session *s, replay_entry *e, replay_runs *created,
-                         cct_reject *why)
+static int deliver_entry(cct_api_session *s, replay_entry *e, replay_runs *created, cct_reject *why)
 {
     const char *known = replay_run_find(created, e->local);
     int rc = 1;
@@ -655,8 +655,7 @@ static void spool_everything_at_exit(void)
     /* Both locks stay held: the worker must not mark, append or upload once exit is done. */
     pthread_mutex_lock(&R.lock);
     int replaying = R.active;
-    if (R.active && cct_spool__give_back(&R.claim, R.session->spool_dir,
-                                         R.session->endpoint) == 0)
+    if (R.active && cct_spool__give_back(&R.claim, R.session->spool_dir, R.session->endpoint) == 0)
         cct_spool__release(&R.claim, 1);
     /* else the claim stays; its lock dies with the process and a later replayer takes it */
     R.active = 0;

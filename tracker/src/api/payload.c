@@ -51,8 +51,8 @@ cJSON *cct_payload__run(const cct_api_run_info *info, double timestamp)
     cJSON_AddStringToObject(o, "region", info->region ? info->region : "");
     cJSON_AddStringToObject(o, "provider", "");
     cJSON_AddNumberToObject(o, "ram_total_size", info->ram_total_gb);
-    cJSON_AddStringToObject(o, "tracking_mode", info->tracking_mode ? info->tracking_mode
-                                                                    : "machine");
+    cJSON_AddStringToObject(o, "tracking_mode",
+                            info->tracking_mode ? info->tracking_mode : "machine");
     return o;
 }
 

@@ -61,8 +61,8 @@ static int check_regular(int fd, struct stat *st)
 static int still_named(int dirfd, const char *name, const struct stat *held)
 {
     struct stat named;
-    return fstatat(dirfd, name, &named, AT_SYMLINK_NOFOLLOW) == 0 &&
-           named.st_ino == held->st_ino && named.st_dev == held->st_dev;
+    return fstatat(dirfd, name, &named, AT_SYMLINK_NOFOLLOW) == 0 && named.st_ino == held->st_ino &&
+           named.st_dev == held->st_dev;
 }
 
 /* Open `name` in dirfd for appending, created O_EXCL mode 0600 when absent, never through a
@@ -90,7 +90,7 @@ int cct_spool__open_append(int dirfd, const char *name)
         }
         if (still_named(dirfd, name, &held))
             return fd; /* the lock is released by close() */
-        close(fd); /* claimed (renamed) meanwhile: append to the new spool instead */
+        close(fd);     /* claimed (renamed) meanwhile: append to the new spool instead */
     }
     errno = EAGAIN;
     return -1;
@@ -133,9 +133,9 @@ done:
     return rc;
 }
 
-int cct_spool__append(const char *dir, const char *endpoint, const char *shown,
-                      const cJSON *run, const char *local_run_id, const char *run_id,
-                      const char *key, const cJSON *emission)
+int cct_spool__append(const char *dir, const char *endpoint, const char *shown, const cJSON *run,
+                      const char *local_run_id, const char *run_id, const char *key,
+                      const cJSON *emission)
 {
     cJSON *line = cJSON_CreateObject();
     char *text = NULL;
