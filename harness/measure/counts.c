@@ -161,10 +161,17 @@ static int gather_profile(ccb_scenario_result *into, const ccb_cg_dump *d, doubl
     cJSON *num = cJSON_CreateNumber(d->total - overhead);
     if (!num || !cJSON_AddItemToArray(totals, num))
         return -1;
+    /* Aligned by process: a function an earlier process did not run gets its 0s first. */
+    int process = cJSON_GetArraySize(totals) - 1;
     for (size_t i = 0; i < d->nfns; i++) {
         cJSON *v = cJSON_GetObjectItemCaseSensitive(fns, d->fns[i].name);
         if (!v && !(v = cJSON_AddArrayToObject(fns, d->fns[i].name)))
             return -1;
+        while (cJSON_GetArraySize(v) < process) {
+            num = cJSON_CreateNumber(0);
+            if (!num || !cJSON_AddItemToArray(v, num))
+                return -1;
+        }
         num = cJSON_CreateNumber(d->fns[i].inclusive);
         if (!num || !cJSON_AddItemToArray(v, num))
             return -1;
@@ -354,34 +361,82 @@ static int by_inclusive_desc(const void *a, const void *b)
 
 /* One call's gathered form reduced: the median total and each function's median inclusive
  * cost (a process where it did not run counts 0), largest first. */
+static int by_value(const void *a, const void *b)
+{
+    double x = **(double *const *)a, y = **(double *const *)b;
+    return (x > y) - (x < y);
+}
+
+/* The processes of the largest mode of TOTALS (runs within 2%; a tie goes to the lower):
+ * a call with two paths (the first start()) is profiled on one path, the one most processes
+ * took, so two sides' profiles differ by what changed, not by which path each took. SEL[i] is
+ * 1 for those processes; returns how many. */
+static size_t largest_mode(const double *totals, size_t n, int *sel)
+{
+    const double **order = calloc(n ? n : 1, sizeof(*order));
+    size_t best_at = 0, best_n = 0;
+    if (!order) {
+        for (size_t i = 0; i < n; i++)
+            sel[i] = 1;
+        return n;
+    }
+    for (size_t i = 0; i < n; i++)
+        order[i] = &totals[i];
+    qsort(order, n, sizeof(*order), by_value);
+    for (size_t i = 0; i < n;) {
+        size_t j = i + 1;
+        while (j < n && *order[j] - *order[j - 1] <= 0.02 * *order[j - 1])
+            j++;
+        if (j - i > best_n) {
+            best_n = j - i;
+            best_at = i;
+        }
+        i = j;
+    }
+    memset(sel, 0, n * sizeof(*sel));
+    for (size_t i = best_at; i < best_at + best_n; i++)
+        sel[order[i] - totals] = 1;
+    free(order);
+    return best_n;
+}
+
+/* One call's gathered form reduced: over the processes of its largest mode, the median total
+ * and each function's median inclusive cost (a process where it did not run counts 0),
+ * largest first. */
 static cJSON *reduce_call(const cJSON *gathered)
 {
     const cJSON *totals = cJSON_GetObjectItemCaseSensitive(gathered, "totals");
     const cJSON *fns = cJSON_GetObjectItemCaseSensitive(gathered, "fns");
     size_t n = (size_t)cJSON_GetArraySize(totals), nf = (size_t)cJSON_GetArraySize(fns), k = 0;
-    double *v = calloc(n ? n : 1, sizeof(*v));
+    double *t = calloc(n ? n : 1, sizeof(*t)), *v = calloc(n ? n : 1, sizeof(*v));
+    int *sel = calloc(n ? n : 1, sizeof(*sel));
     cJSON **rows = calloc(nf ? nf : 1, sizeof(*rows));
     cJSON *out = cJSON_CreateObject(), *list = NULL;
     const cJSON *e = NULL;
-    if (!v || !rows || !out)
+    if (!t || !v || !sel || !rows || !out)
         goto fail;
-    cJSON_ArrayForEach(e, totals) v[k++] = e->valuedouble;
-    double total = ccb_stats_median(v, n);
+    cJSON_ArrayForEach(e, totals) t[k++] = e->valuedouble;
+    size_t m = largest_mode(t, n, sel);
+    k = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (sel[i])
+            v[k++] = t[i];
+    }
+    double total = ccb_stats_median(v, m);
     if (!cJSON_AddNumberToObject(out, "total", total) ||
+        !cJSON_AddNumberToObject(out, "processes", (double)m) ||
         !(list = cJSON_AddArrayToObject(out, "functions")))
         goto fail;
     size_t nrows = 0;
     cJSON_ArrayForEach(e, fns)
     {
-        const cJSON *x = NULL;
-        memset(v, 0, n * sizeof(*v));
         k = 0;
-        cJSON_ArrayForEach(x, e)
-        {
-            if (k < n)
-                v[k++] = x->valuedouble;
+        for (size_t i = 0; i < n; i++) {
+            const cJSON *x = cJSON_GetArrayItem(e, (int)i);
+            if (sel[i])
+                v[k++] = x ? x->valuedouble : 0;
         }
-        double med = ccb_stats_median(v, n);
+        double med = ccb_stats_median(v, m);
         if (!(med >= PROFILE_MIN_SHARE * total) || med <= 0)
             continue;
         cJSON *row = cJSON_CreateArray();
@@ -399,11 +454,15 @@ static cJSON *reduce_call(const cJSON *gathered)
         else
             cJSON_Delete(rows[i]);
     }
+    free(t);
     free(v);
+    free(sel);
     free(rows);
     return out;
 fail:
+    free(t);
     free(v);
+    free(sel);
     free(rows);
     cJSON_Delete(out);
     return NULL;

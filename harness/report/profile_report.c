@@ -22,8 +22,14 @@ int ccb_report_write_functions(FILE *out, const ccb_result *r, size_t top)
             double all = cJSON_IsNumber(total) ? total->valuedouble : 0;
             size_t k = 0;
             const cJSON *f = NULL;
-            fprintf(out, "%s%s %s: %.0f instructions (median of the callgrind processes)\n",
-                    any ? "\n" : "", s->name, call->string, all);
+            const cJSON *procs = cJSON_GetObjectItemCaseSensitive(call, "processes");
+            char how_many[32] = "the";
+            if (cJSON_IsNumber(procs))
+                snprintf(how_many, sizeof(how_many), "%.0f", procs->valuedouble);
+            fprintf(out,
+                    "%s%s %s: %.0f instructions (median of %s callgrind processes on its "
+                    "most common path)\n",
+                    any ? "\n" : "", s->name, call->string, all, how_many);
             fprintf(out, "  %12s  %6s  %s\n", "inclusive", "share", "function");
             cJSON_ArrayForEach(f, fns)
             {
