@@ -119,17 +119,8 @@ static int count_item(interleave *il, const ccb_plan_item *item, const ccb_runne
                 continue;
             ccb_compare_metric *cm = ccb_compare_metric_get(il->cmp, def->name, md->name, md->unit,
                                                             md->direction, md->kind);
-            double *rep = NULL;
-            size_t nrep = 0;
-            if (!cm || ccb_metric_replicates(mr, &rep, &nrep) != 0)
+            if (!cm || ccb_compare_add_replicates(cm, side, mr) != 0)
                 return -1;
-            for (size_t j = 0; j < nrep; j++) {
-                if (ccb_compare_add_value(cm, side, rep[j]) != 0) {
-                    free(rep);
-                    return -1;
-                }
-            }
-            free(rep);
         }
     }
     return 0;

@@ -95,6 +95,22 @@ static int push(double **arr, size_t *n, size_t *cap, double v)
     return 0;
 }
 
+int ccb_compare_add_replicates(ccb_compare_metric *m, int candidate, const ccb_metric_result *r)
+{
+    double *v = NULL;
+    size_t n = 0;
+    if (ccb_metric_replicates(r, &v, &n) != 0)
+        return -1;
+    for (size_t j = 0; j < n; j++) {
+        if (ccb_compare_add_value(m, candidate, v[j]) != 0) {
+            free(v);
+            return -1;
+        }
+    }
+    free(v);
+    return 0;
+}
+
 int ccb_compare_add_value(ccb_compare_metric *m, int candidate, double v)
 {
     if (candidate)
@@ -163,17 +179,8 @@ int ccb_compare_from_results(ccb_compare *c, const ccb_result *base, const ccb_r
                 return -1;
             /* The process is the replicate: per-process medians, not raw samples. */
             for (int side = 0; side < 2; side++) {
-                double *v = NULL;
-                size_t n = 0;
-                if (ccb_metric_replicates(side ? mc : mb, &v, &n) != 0)
+                if (ccb_compare_add_replicates(m, side, side ? mc : mb) != 0)
                     return -1;
-                for (size_t j = 0; j < n; j++) {
-                    if (ccb_compare_add_value(m, side, v[j]) != 0) {
-                        free(v);
-                        return -1;
-                    }
-                }
-                free(v);
             }
         }
     }
