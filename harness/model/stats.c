@@ -603,18 +603,6 @@ ccb_verdict ccb_stats_verdict(const ccb_ratio *r, double holm_p, double threshol
     return CCB_VERDICT_UNCHANGED;
 }
 
-/* Counts (allocations, syscalls, bytes sent) are deterministic, so any change is real. */
-ccb_verdict ccb_stats_verdict_count(double base_median, double cand_median, int higher_is_better)
-{
-    int worse = higher_is_better ? cand_median < base_median : cand_median > base_median;
-    int better = higher_is_better ? cand_median > base_median : cand_median < base_median;
-    if (worse)
-        return CCB_VERDICT_REGRESSED;
-    if (better)
-        return CCB_VERDICT_IMPROVED;
-    return CCB_VERDICT_UNCHANGED;
-}
-
 const char *ccb_verdict_name(ccb_verdict v)
 {
     switch (v) {

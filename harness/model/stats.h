@@ -84,8 +84,6 @@ typedef enum ccb_verdict {
  * p >= alpha is inconclusive, not unchanged. */
 ccb_verdict ccb_stats_verdict(const ccb_ratio *r, double holm_p, double threshold,
                               int higher_is_better);
-/* Verdict of a count metric: exact comparison of the two medians. */
-ccb_verdict ccb_stats_verdict_count(double base_median, double cand_median, int higher_is_better);
 const char *ccb_verdict_name(ccb_verdict v);
 
 /* For an inconclusive metric: how many more blocks (pairs) would likely shrink the CI

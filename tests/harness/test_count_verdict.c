@@ -15,14 +15,14 @@
 #include "compare.h"
 #include "count_verdict.h"
 
-static ccb_verdict judge(const char *name, const double *base, size_t nb, const double *cand,
-                         size_t nc)
+static ccb_verdict judge_dir(const char *name, ccb_direction dir, const double *base, size_t nb,
+                             const double *cand, size_t nc)
 {
     ccb_compare_metric m;
     memset(&m, 0, sizeof(m));
     m.name = (char *)name;
     m.kind = CCB_KIND_COUNT;
-    m.direction = CCB_LOWER_IS_BETTER;
+    m.direction = dir;
     m.base = (double *)base;
     m.cand = (double *)cand;
     m.nbase = nb;
@@ -30,6 +30,12 @@ static ccb_verdict judge(const char *name, const double *base, size_t nb, const 
     m.base_median = base[nb / 2];
     m.cand_median = cand[nc / 2];
     return ccb_compare_count_verdict(&m);
+}
+
+static ccb_verdict judge(const char *name, const double *base, size_t nb, const double *cand,
+                         size_t nc)
+{
+    return judge_dir(name, CCB_LOWER_IS_BETTER, base, nb, cand, nc);
 }
 
 #define N(a) (a), (sizeof(a) / sizeof((a)[0]))
@@ -49,6 +55,20 @@ static void test_exact_plus_one_is_a_change(void **state)
     const double z[] = {23, 24, 23, 23, 24}, w[] = {24, 25, 24, 24, 25};
     assert_int_equal(judge("start_syscalls", N(x), N(z)), CCB_VERDICT_UNCHANGED);
     assert_int_equal(judge("start_syscalls", N(x), N(w)), CCB_VERDICT_REGRESSED);
+}
+
+/* One process a side, either direction: any difference of an exact count is a change. */
+static void test_exact_single_values_either_direction(void **state)
+{
+    (void)state;
+    const double ten[] = {10}, eleven[] = {11}, nine[] = {9}, half[] = {10.5};
+    assert_int_equal(judge("libs_loaded", N(ten), N(eleven)), CCB_VERDICT_REGRESSED);
+    assert_int_equal(judge("libs_loaded", N(ten), N(nine)), CCB_VERDICT_IMPROVED);
+    assert_int_equal(judge("libs_loaded", N(ten), N(ten)), CCB_VERDICT_UNCHANGED);
+    assert_int_equal(judge("libs_loaded", N(ten), N(half)), CCB_VERDICT_REGRESSED); /* no t */
+    assert_int_equal(judge_dir("x", CCB_HIGHER_IS_BETTER, N(ten), N(eleven)), CCB_VERDICT_IMPROVED);
+    assert_int_equal(judge_dir("x", CCB_HIGHER_IS_BETTER, N(ten), N(nine)), CCB_VERDICT_REGRESSED);
+    assert_int_equal(judge_dir("x", CCB_HIGHER_IS_BETTER, N(ten), N(ten)), CCB_VERDICT_UNCHANGED);
 }
 
 static void test_near_exact_modes_are_matched(void **state)
@@ -139,6 +159,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_exact_plus_one_is_a_change),
+        cmocka_unit_test(test_exact_single_values_either_direction),
         cmocka_unit_test(test_near_exact_modes_are_matched),
         cmocka_unit_test(test_near_exact_floor_follows_the_spread),
         cmocka_unit_test(test_unsettled_side_is_not_judged),

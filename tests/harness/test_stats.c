@@ -589,18 +589,6 @@ static void test_stats__verdict_higher_is_better_mirror(void **state)
     assert_int_equal(verdict_of(1.0, 0.99, 1.01, 0.5, 1), CCB_VERDICT_UNCHANGED);
 }
 
-static void test_stats__verdict_count(void **state)
-{
-    (void)state;
-    assert_int_equal(ccb_stats_verdict_count(10, 11, 0), CCB_VERDICT_REGRESSED);
-    assert_int_equal(ccb_stats_verdict_count(10, 9, 0), CCB_VERDICT_IMPROVED);
-    assert_int_equal(ccb_stats_verdict_count(10, 10, 0), CCB_VERDICT_UNCHANGED);
-    assert_int_equal(ccb_stats_verdict_count(10, 10.5, 0), CCB_VERDICT_REGRESSED); /* no t */
-    assert_int_equal(ccb_stats_verdict_count(10, 11, 1), CCB_VERDICT_IMPROVED);
-    assert_int_equal(ccb_stats_verdict_count(10, 9, 1), CCB_VERDICT_REGRESSED);
-    assert_int_equal(ccb_stats_verdict_count(10, 10, 1), CCB_VERDICT_UNCHANGED);
-}
-
 static void test_stats__verdict_names_and_no_data(void **state)
 {
     (void)state;
@@ -810,7 +798,6 @@ int main(void)
         cmocka_unit_test(test_stats__verdict_improved_boundaries),
         cmocka_unit_test(test_stats__verdict_inconclusive),
         cmocka_unit_test(test_stats__verdict_higher_is_better_mirror),
-        cmocka_unit_test(test_stats__verdict_count),
         cmocka_unit_test(test_stats__verdict_names_and_no_data),
         cmocka_unit_test(test_stats__ratio_paired_exact_ratio),
         cmocka_unit_test(test_stats__ratio_paired_matches_reference),
