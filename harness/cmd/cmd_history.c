@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "bisect_read.h"
 #include "cli.h"
 #include "commands.h"
 #include "error.h"
@@ -17,13 +18,15 @@ static const struct option longopts[] = {
     {"notes", required_argument, NULL, 'N'},
     {"metric", required_argument, NULL, 'm'},
     {"format", required_argument, NULL, 'f'},
+    {"bisect", required_argument, NULL, 'B'},
     {NULL, 0, NULL, 0},
 };
 
 int cmd_history(int argc, char **argv)
 {
     int status = CCB_EXIT_USAGE;
-    const char *notes = NULL, *metric = NULL;
+    const char *notes = NULL, *metric = NULL, *bisect = NULL;
+    ccb_bisect_doc *doc = NULL;
     ccb_format format = CCB_FORMAT_TABLE;
     ccb_history h;
     memset(&h, 0, sizeof(h));
@@ -38,6 +41,8 @@ int cmd_history(int argc, char **argv)
             notes = optarg;
         } else if (opt == 'm') {
             metric = optarg;
+        } else if (opt == 'B') {
+            bisect = optarg;
         } else if (opt == 'f') {
             if (ccb_cli_parse_format("history: --format", optarg, &format) != 0)
                 goto done;
@@ -51,6 +56,13 @@ int cmd_history(int argc, char **argv)
         ccb_error_setc(CCB_ERROR_USAGE, "history: either result FILES or --notes RANGE, not both");
         goto done;
     }
+    if (bisect && !notes) {
+        ccb_error_setc(CCB_ERROR_USAGE, "history: --bisect FILE marks a commit of --notes RANGE; "
+                                        "give the range too");
+        goto done;
+    }
+    if (bisect && ccb_bisect_doc_read_file(bisect, &doc) != 0)
+        goto done;
     if (!notes && nfiles == 0) {
         ccb_error_setc(CCB_ERROR_USAGE,
                        "history: which results? Usage: ccbench history FILE... or ccbench "
@@ -81,10 +93,20 @@ int cmd_history(int argc, char **argv)
     if (notes && h.without_note)
         fprintf(stderr, "ccbench: history: %zu of %zu commits in '%s' have no ccbench note\n",
                 h.without_note, h.walked, notes);
+    if (doc) {
+        char warning[1024];
+        ccb_bisect_doc_mark(doc, &h, warning, sizeof(warning));
+        if (warning[0])
+            fprintf(stderr, "ccbench: history: warning: %s\n", warning);
+        else if (!doc->regression)
+            fprintf(stderr, "ccbench: history: %s found no regression: no commit to mark\n",
+                    bisect);
+    }
     if (ccb_history_write(stdout, &h, metric, format) == 0)
         status = CCB_EXIT_OK;
 done:
     ccb_history_release(&h);
+    ccb_bisect_doc_free(doc);
     /* What went wrong says what the process reports (exit_status.c). */
     return status == CCB_EXIT_OK ? status : cmd_exit_status();
 }

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "bisect_read.h"
 #include "cli.h"
 #include "commands.h"
 #include "compare_report.h"
@@ -18,24 +19,69 @@
 #include "paths.h"
 #include "plot.h"
 #include "result.h"
+#include "thresholds.h"
 
 static const struct option longopts[] = {
-    {"kind", required_argument, NULL, 'k'},
-    {"out", required_argument, NULL, 'o'},
-    {"metric", required_argument, NULL, 'm'},
-    {"notes", required_argument, NULL, 'N'},
-    {NULL, 0, NULL, 0},
+    {"kind", required_argument, NULL, 'k'},   {"out", required_argument, NULL, 'o'},
+    {"metric", required_argument, NULL, 'm'}, {"notes", required_argument, NULL, 'N'},
+    {"bisect", required_argument, NULL, 'B'}, {NULL, 0, NULL, 0},
 };
+
+/* --bisect FILE: read it strictly, mark its first bad commit in H's commits (one outside the
+ * range is a warning), and take its threshold. BISECTED (NULL when --metric chose): the
+ * bisect's "scenario.metric" when the notes have it (malloc'd), else NULL (every metric). */
+static int mark_bisect(const char *path, ccb_history *h, ccb_bisect_doc **doc, char **bisected,
+                       double *threshold)
+{
+    char warning[1024], *name = NULL;
+    if (ccb_bisect_doc_read_file(path, doc) != 0)
+        return -1;
+    ccb_bisect_doc_mark(*doc, h, warning, sizeof(warning));
+    if (warning[0])
+        fprintf(stderr, "ccbench: plot: warning: %s\n", warning);
+    else if (!(*doc)->regression)
+        fprintf(stderr, "ccbench: plot: %s found no regression: no commit to mark\n", path);
+    *threshold = (*doc)->threshold;
+    if (!bisected) /* --metric chose */
+        return 0;
+    /* The bisected metric, when the notes have it; else every metric, as without --bisect. */
+    const ccb_result **rs = calloc(h->n ? h->n : 1, sizeof(*rs));
+    ccb_series *list = NULL;
+    size_t count = 0;
+    if (!rs || asprintf(&name, "%s.%s", (*doc)->scenario, (*doc)->name) < 0) {
+        free(rs);
+        return ccb_error_set("out of memory");
+    }
+    for (size_t i = 0; i < h->n; i++)
+        rs[i] = h->entries[i].result;
+    if (ccb_series_collect(rs, h->n, name, &list, &count) == 0) {
+        *bisected = name;
+        name = NULL;
+    } else {
+        ccb_error_clear();
+        fprintf(stderr,
+                "ccbench: plot: warning: the notes have no %s.%s (the metric of %s): "
+                "plotting every metric\n",
+                (*doc)->scenario, (*doc)->name, path);
+    }
+    free(list);
+    free(rs);
+    free(name);
+    return 0;
+}
 
 /* The script text of KIND, in memory (one write, then rename: never a half script). */
 static int make_script(ccb_plot_kind kind, const ccb_plot_target *t, char **files, size_t nfiles,
-                       const char *notes, const char *metric, char **text, size_t *len, char **data,
-                       size_t *data_len)
+                       const char *notes, const char *metric, const char *bisect, char **text,
+                       size_t *len, char **data, size_t *data_len)
 {
     int rc = -1;
     FILE *gp = NULL, *dat = NULL;
     ccb_history h;
     ccb_compare_doc *doc = NULL;
+    ccb_bisect_doc *bis = NULL;
+    char *bisected = NULL; /* --bisect without --metric: the bisected metric */
+    double threshold = CCB_DEFAULT_THRESHOLD;
     memset(&h, 0, sizeof(h));
     *text = NULL;
     *len = 0;
@@ -61,6 +107,14 @@ static int make_script(ccb_plot_kind kind, const ccb_plot_target *t, char **file
         ccb_history_skip_summary(&h, summary, sizeof(summary));
         if (summary[0])
             fprintf(stderr, "ccbench: plot: %s\n", summary);
+        if (notes && h.without_note)
+            fprintf(stderr,
+                    "ccbench: plot: %zu of %zu commits in '%s' have no ccbench note: gaps\n",
+                    h.without_note, h.walked, notes);
+        if (bisect && mark_bisect(bisect, &h, &bis, metric ? NULL : &bisected, &threshold) != 0)
+            goto done;
+        if (!metric)
+            metric = bisected;
     } else {
         /* distribution: the files in the order given (the first is the baseline). */
         for (size_t i = 0; i < nfiles; i++) {
@@ -84,7 +138,7 @@ static int make_script(ccb_plot_kind kind, const ccb_plot_target *t, char **file
     if (kind == CCB_PLOT_COMPARE) {
         rc = ccb_plot_compare(gp, t, doc);
     } else if (kind == CCB_PLOT_HISTORY) {
-        rc = ccb_plot_history(gp, t, &h, metric);
+        rc = ccb_plot_history(gp, t, &h, metric, threshold);
     } else {
         rc = ccb_plot_distribution(gp, dat, t, &h, metric);
     }
@@ -101,6 +155,8 @@ done:
     }
     ccb_history_release(&h);
     ccb_compare_doc_free(doc);
+    ccb_bisect_doc_free(bis);
+    free(bisected);
     return rc;
 }
 
@@ -144,7 +200,7 @@ int cmd_plot(int argc, char **argv)
 {
     int status = CCB_EXIT_USAGE;
     ccb_plot_kind kind = CCB_PLOT_DISTRIBUTION;
-    const char *out = NULL, *metric = NULL, *notes = NULL;
+    const char *out = NULL, *metric = NULL, *notes = NULL, *bisect = NULL;
     char *text = NULL, *default_out = NULL, *data = NULL;
     size_t len = 0, data_len = 0;
     ccb_plot_target t;
@@ -165,6 +221,8 @@ int cmd_plot(int argc, char **argv)
             metric = optarg;
         } else if (opt == 'N') {
             notes = optarg;
+        } else if (opt == 'B') {
+            bisect = optarg;
         } else {
             ccb_cli_option_error("plot", opt, argv[optind - 1], longopts);
             goto done;
@@ -182,6 +240,11 @@ int cmd_plot(int argc, char **argv)
         ccb_error_set("plot: --notes RANGE goes with --kind history and no FILE");
         goto done;
     }
+    if (bisect && !notes) {
+        ccb_error_set("plot: --bisect FILE marks a commit of --kind history --notes RANGE; give "
+                      "the range too");
+        goto done;
+    }
     if (!notes && nfiles == 0) {
         ccb_error_set("plot: which result files? Usage: ccbench plot FILE... [--kind K] "
                       "[--out PATH.png|.svg]");
@@ -194,7 +257,8 @@ int cmd_plot(int argc, char **argv)
     }
     if (ccb_plot_target_init(&t, out) != 0)
         goto done;
-    if (make_script(kind, &t, files, nfiles, notes, metric, &text, &len, &data, &data_len) != 0)
+    if (make_script(kind, &t, files, nfiles, notes, metric, bisect, &text, &len, &data,
+                    &data_len) != 0)
         goto done;
     /* The data first: a script never points at a data file that is not there. */
     if ((data && ccb_plot_write_data(&t, data, data_len) != 0) ||

@@ -164,6 +164,7 @@ int ccb_history_add_commit(ccb_history *h, const char *sha, long long when, int 
         h->commits_cap = cap;
     }
     ccb_history_commit *c = &h->commits[h->ncommits++];
+    memset(c, 0, sizeof(*c));
     time_t t = (time_t)when;
     struct tm tm;
     snprintf(c->sha, sizeof(c->sha), "%.12s", sha);
@@ -328,9 +329,9 @@ static void change(char *buf, size_t size, double first, double now)
 }
 
 /* One entry's row of series S (WHEN in the first column; *FIRST the first median shown, for
- * "vs first"); 0 when the entry lacks the metric. */
+ * "vs first"; BAD: the bisect's first bad commit, or NULL); 0 when the entry lacks the metric. */
 static int write_row(FILE *out, const ccb_history_entry *e, const ccb_series *s, const char *when,
-                     int md, double *first, int *have_first)
+                     int md, double *first, int *have_first, const ccb_history_commit *bad)
 {
     const ccb_metric_result *m = ccb_series_find(e->result, s);
     if (!m || m->stats.n == 0)
@@ -346,11 +347,13 @@ static int write_row(FILE *out, const ccb_history_entry *e, const ccb_series *s,
     }
     change(delta, sizeof(delta), *first, m->stats.median);
     if (md)
-        fprintf(out, "| %s | `%s` | `%s` | %zu | %s | %s | %s |\n", when, e->result->label,
-                e->commit[0] ? e->commit : "-", m->stats.n, med, ci, delta);
+        fprintf(out, "| %s | `%s` | `%s`%s | %zu | %s | %s | %s |\n", when, e->result->label,
+                e->commit[0] ? e->commit : "-", bad ? " **first bad**" : "", m->stats.n, med, ci,
+                delta);
     else
-        fprintf(out, "  %-20s  %-24.24s  %-12s  %6zu  %10s  %-24s  %8s\n", when, e->result->label,
-                e->commit[0] ? e->commit : "-", m->stats.n, med, ci, delta);
+        fprintf(out, "  %-20s  %-24.24s  %-12s  %6zu  %10s  %-24s  %8s%s%s\n", when,
+                e->result->label, e->commit[0] ? e->commit : "-", m->stats.n, med, ci, delta,
+                bad ? "  <- first bad: " : "", bad ? bad->first_bad_subject : "");
     return 1;
 }
 
@@ -372,20 +375,23 @@ static void write_text_series(FILE *out, const ccb_history *h, const ccb_series 
      * row, never left out (a missing week must not look like a smooth line). */
     for (size_t c = 0, i = 0; c < h->ncommits; c++) {
         int shown = 0;
+        const ccb_history_commit *bad = h->commits[c].first_bad ? &h->commits[c] : NULL;
         for (; i < h->n && strcmp(h->entries[i].commit, h->commits[c].sha) == 0; i++)
-            shown += write_row(out, &h->entries[i], s, h->commits[c].date, md, &first, &have_first);
+            shown +=
+                write_row(out, &h->entries[i], s, h->commits[c].date, md, &first, &have_first, bad);
         const char *why =
             h->commits[c].has_note ? "(not measured here: another machine or metric)" : "(no note)";
         if (!shown && md)
-            fprintf(out, "| %s | - | `%s` | - | - | %s | |\n", h->commits[c].date,
-                    h->commits[c].sha, why);
+            fprintf(out, "| %s | - | `%s`%s | - | - | %s | |\n", h->commits[c].date,
+                    h->commits[c].sha, bad ? " **first bad**" : "", why);
         else if (!shown)
-            fprintf(out, "  %-20s  %-24s  %-12s  %6s  %10s  %s\n", h->commits[c].date, "-",
-                    h->commits[c].sha, "-", "-", why);
+            fprintf(out, "  %-20s  %-24s  %-12s  %6s  %10s  %s%s%s\n", h->commits[c].date, "-",
+                    h->commits[c].sha, "-", "-", why, bad ? "  <- first bad: " : "",
+                    bad ? bad->first_bad_subject : "");
     }
     for (size_t i = 0; i < h->n && h->ncommits == 0; i++)
-        write_row(out, &h->entries[i], s, h->entries[i].result->created_at, md, &first,
-                  &have_first);
+        write_row(out, &h->entries[i], s, h->entries[i].result->created_at, md, &first, &have_first,
+                  NULL);
 }
 
 /* One entry's row of series S (WHEN in the first column); 0 when it lacks the metric. */
@@ -428,6 +434,8 @@ static cJSON *history_json(const ccb_history *h, const ccb_series *list, size_t 
             cJSON_AddStringToObject(o, "commit", h->commits[c].sha);
             cJSON_AddStringToObject(o, "date", h->commits[c].date);
             cJSON_AddBoolToObject(o, "has_note", h->commits[c].has_note);
+            if (h->bisect_given) /* --bisect: the commit bisect named (or one of its range) */
+                cJSON_AddBoolToObject(o, "first_bad", h->commits[c].first_bad);
         }
     }
     for (size_t i = 0; i < h->nskipped; i++) {

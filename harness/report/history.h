@@ -28,6 +28,8 @@ typedef struct ccb_history_commit {
     char sha[13];  /* abbreviated, as entries' commit */
     char date[11]; /* committer date, UTC, YYYY-MM-DD */
     int has_note;
+    int first_bad;              /* --bisect: the first bad commit (or one of its range) */
+    char first_bad_subject[96]; /* --bisect: its subject, from the bisect file */
 } ccb_history_commit;
 
 typedef struct ccb_history {
@@ -39,6 +41,7 @@ typedef struct ccb_history {
     ccb_history_commit *commits; /* --notes: the walked commits, oldest first (x of history) */
     size_t ncommits, commits_cap;
     size_t duplicates; /* files holding a result already added (results/latest.json) */
+    int bisect_given;  /* --bisect: commits carry first_bad (bisect_read.c) */
 } ccb_history;
 
 /* One (scenario, metric) present in a set of results. Strings are borrowed from the results

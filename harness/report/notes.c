@@ -288,7 +288,8 @@ int ccb_notes_load_range(ccb_history *h, const char *range)
         goto done;
     }
     if (open != 0 ||
-        ccb_revwalk_list(repo, range, CCB_WALK_SINGLE_IS_HISTORY, "--notes", &commits) != 0)
+        ccb_revwalk_list(repo, range, CCB_WALK_SINGLE_IS_HISTORY | CCB_WALK_FIRST_PARENT, "--notes",
+                         &commits) != 0)
         goto done;
     for (size_t i = 0; i < commits.n; i++) {
         h->walked++;

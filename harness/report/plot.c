@@ -675,7 +675,195 @@ done:
 /* ---------------------------------------------------------------------------------------- */
 /* history */
 
-int ccb_plot_history(FILE *gp, const ccb_plot_target *t, const ccb_history *h, const char *filter)
+/* --notes: one x slot per commit of the range (first parents, oldest first), labelled with
+ * its abbreviated sha and commit date; a commit without a value of this machine is a gap:
+ * the line breaks, the slot stays, shaded and labelled why. Y starts at 0 and a band shows
+ * ±THRESHOLD around the first commit's median, so noise inside it reads as no change. The
+ * bisect's first bad commit (h->commits[].first_bad) is a vertical marker, a range a band. */
+
+/* Commit slots get at least this many pixels; beyond MAX_COMMIT_LABELS only every k-th is
+ * labelled (and every gap and first bad commit). */
+#define COMMIT_SLOT_PX 22
+#define MAX_COMMIT_LABELS 40
+#define BAND_COLOUR "#2ca02c"
+#define BAD_COLOUR "#d62728"
+
+/* Why commit C has no value in series S: its note is missing, or held only other machines'
+ * results, or the results lack the metric. */
+static const char *gap_reason(const ccb_history *h, size_t c, int had_entry)
+{
+    if (!h->commits[c].has_note)
+        return "no note";
+    return had_entry ? "no value" : "other machine";
+}
+
+static int commit_history(FILE *gp, const ccb_plot_target *t, const ccb_history *h,
+                          const ccb_series *list, size_t panels, double threshold)
+{
+    const size_t n = h->ncommits;
+    char(*labels)[96] = calloc(n, sizeof(*labels));
+    if (!labels)
+        return ccb_error_set("out of memory");
+    size_t step = (n + MAX_COMMIT_LABELS - 1) / MAX_COMMIT_LABELS, gaps = 0, bad_first = n,
+           bad_last = 0, nbad = 0;
+    for (size_t c = 0; c < n; c++) {
+        const ccb_history_commit *k = &h->commits[c];
+        gaps += !k->has_note;
+        if (k->first_bad) {
+            bad_first = c < bad_first ? c : bad_first;
+            bad_last = c;
+            nbad++;
+        }
+        if (c % step == 0 || c + 1 == n || !k->has_note || k->first_bad)
+            snprintf(labels[c], sizeof(labels[c]), "%.8s %s", k->sha, k->date);
+    }
+
+    layout l = make_layout(panels);
+    int need = (int)l.cols * ((int)n * COMMIT_SLOT_PX + 160);
+    l.width = need > l.width ? need : l.width;
+    const ccb_result *last = h->entries[h->n - 1].result;
+    char title[512], sub[1024], extra[600];
+    snprintf(title, sizeof(title),
+             "ccbench history: %zu commits (%.8s %s .. %.8s %s, first parents), %zu with a "
+             "result here, profile %s",
+             n, h->commits[0].sha, h->commits[0].date, h->commits[n - 1].sha,
+             h->commits[n - 1].date, h->n, last->profile ? last->profile : "?");
+    int len = snprintf(extra, sizeof(extra),
+                       "y from 0; band: ±%g%% of the first commit's median (no change within it)",
+                       threshold * 100);
+    if (gaps)
+        len += snprintf(extra + len, sizeof(extra) - (size_t)len, "; %zu commit(s) without a note",
+                        gaps);
+    if (h->nskipped)
+        len += snprintf(extra + len, sizeof(extra) - (size_t)len,
+                        "; %zu result(s) of other machines or profiles left out", h->nskipped);
+    if (panels > 1)
+        snprintf(extra + len, sizeof(extra) - (size_t)len,
+                 "\nline: median, light band: its 95%% CI");
+    machine_line(sub, sizeof(sub), last, extra);
+    preamble(gp, t, &l, title, sub);
+    if (panels > 1)
+        fputs("unset key\n", gp);
+    else
+        fputs("set key below center horizontal samplen 2 box opaque\n", gp);
+
+    for (size_t k = 0; k < panels; k++) {
+        const ccb_series *s = &list[k];
+        double lo = INFINITY, hi = -INFINITY, ref = NAN;
+        fputs("\n# ", gp);
+        gp_series_comment(gp, s->scenario, s->metric, s->unit);
+        fprintf(gp,
+                ": commit median ci95_low ci95_high, one x per commit of the range (a blank\n"
+                "# line: no value there, so the line breaks instead of bridging the gap)\n"
+                "$h%zu << EOD\n",
+                k);
+        /* Every panel sets its own gap shading, band and markers. */
+        char *gap_of = calloc(n, 1);
+        if (!gap_of) {
+            free(labels);
+            return ccb_error_set("out of memory");
+        }
+        int gap = 0;
+        for (size_t c = 0, i = 0; c < n; c++) {
+            int shown = 0, had_entry = 0;
+            for (; i < h->n && strcmp(h->entries[i].commit, h->commits[c].sha) == 0; i++) {
+                const ccb_metric_result *m = ccb_series_find(h->entries[i].result, s);
+                had_entry = 1;
+                if (!m || m->stats.n == 0)
+                    continue;
+                fprintf(gp, "%zu %.17g %.17g %.17g  # %.12s\n", c, m->stats.median,
+                        m->stats.ci95_low, m->stats.ci95_high, h->commits[c].sha);
+                if (isnan(ref))
+                    ref = m->stats.median;
+                lo = fmin(lo, fmin(m->stats.ci95_low, m->stats.median));
+                hi = fmax(hi, fmax(m->stats.ci95_high, m->stats.median));
+                shown = 1;
+            }
+            if (!shown && !gap)
+                fputc('\n', gp);
+            gap = !shown;
+            gap_of[c] = (char)(shown ? 0 : had_entry ? 2 : 1);
+        }
+        fputs("EOD\n", gp);
+        fputs("unset label\nunset arrow\nunset object\n", gp);
+        if (isfinite(ref)) {
+            lo = fmin(lo, ref * (1 - threshold));
+            hi = fmax(hi, ref * (1 + threshold));
+            fprintf(gp,
+                    "set object rect from graph 0, first %.17g to graph 1, first %.17g fc rgb '%s' "
+                    "fs transparent solid 0.15 noborder behind\n",
+                    ref * (1 - threshold), ref * (1 + threshold), BAND_COLOUR);
+        }
+        /* Headroom above the series for the first-bad label. */
+        panel_axes_from(gp, s, lo, hi > 0 ? hi * 1.12 : hi, 1);
+        for (size_t c = 0; c < n; c++) {
+            if (!gap_of[c])
+                continue;
+            fprintf(gp,
+                    "set object rect from %zu-0.5, graph 0 to %zu+0.5, graph 1 fc rgb '#eeeeee' "
+                    "fs solid 1 noborder behind\n",
+                    c, c);
+            fprintf(gp, "set label '%s' at %zu, graph 0.04 left rotate by 90 tc rgb '#777777'\n",
+                    gap_reason(h, c, gap_of[c] == 2), c);
+        }
+        free(gap_of);
+        if (nbad == 1) {
+            fprintf(gp,
+                    "set arrow from %zu, graph 0 to %zu, graph 1 nohead lc rgb '%s' lw 2 dt 2 "
+                    "front\n",
+                    bad_first, bad_first, BAD_COLOUR);
+        } else if (nbad > 1) {
+            fprintf(gp,
+                    "set object rect from %zu-0.5, graph 0 to %zu+0.5, graph 1 fc rgb '%s' fs "
+                    "transparent solid 0.18 noborder behind\n",
+                    bad_first, bad_last, BAD_COLOUR);
+        }
+        if (nbad) {
+            char text[256];
+            const ccb_history_commit *b = &h->commits[bad_first];
+            if (nbad == 1)
+                snprintf(text, sizeof(text), "first bad: %.8s %s", b->sha, b->first_bad_subject);
+            else
+                snprintf(text, sizeof(text), "first bad: one of %zu, %.8s .. %.8s", nbad, b->sha,
+                         h->commits[bad_last].sha);
+            /* Right of the marker in the left half of the axis, left of it in the right. */
+            int right_half = 2 * bad_first >= n;
+            fputs("set label ", gp);
+            gp_str(gp, text);
+            fprintf(gp, " at %zu, graph 0.97 %s offset %s tc rgb '%s' front\n", bad_first,
+                    right_half ? "right" : "left", right_half ? "-1,0" : "1,0", BAD_COLOUR);
+        }
+        xtics(gp, labels, n, 0, l.width / (int)l.cols, k % l.cols == l.cols - 1);
+        fprintf(gp, "set xrange [-0.5:%zu.5]\n", n - 1);
+        fprintf(gp,
+                "plot $h%zu using 1:3:4 with filledcurves lc rgb '%s' fs transparent solid "
+                "0.25 noborder title '95%% CI', \\\n     $h%zu using 1:2 with linespoints pt 7 "
+                "ps 0.9 lw 2 lc rgb '%s' title 'median'",
+                k, palette[0], k, palette[0]);
+        if (panels == 1) {
+            fprintf(gp,
+                    ", \\\n     NaN with boxes fs transparent solid 0.15 noborder lc rgb '%s' "
+                    "title '±%g%% of the first median'",
+                    BAND_COLOUR, threshold * 100);
+            if (gaps)
+                fputs(", \\\n     NaN with boxes fs solid 1 noborder lc rgb '#eeeeee' title "
+                      "'no result here (gap)'",
+                      gp);
+            if (nbad)
+                fprintf(gp,
+                        ", \\\n     NaN with lines lw 2 dt 2 lc rgb '%s' title 'first bad "
+                        "(bisect)'",
+                        BAD_COLOUR);
+        }
+        fputc('\n', gp);
+    }
+    fputs("\nunset multiplot\n", gp);
+    free(labels);
+    return ferror(gp) ? ccb_error_set("out of memory writing the plot script") : 0;
+}
+
+int ccb_plot_history(FILE *gp, const ccb_plot_target *t, const ccb_history *h, const char *filter,
+                     double threshold)
 {
     int rc = -1;
     ccb_series *list = NULL;
@@ -719,6 +907,10 @@ int ccb_plot_history(FILE *gp, const ccb_plot_target *t, const ccb_history *h, c
     }
     if (panels == 0) {
         ccb_error_set("plot: no metric has samples in these results");
+        goto done;
+    }
+    if (h->ncommits) {
+        rc = commit_history(gp, t, h, list, panels, threshold);
         goto done;
     }
 

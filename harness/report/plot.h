@@ -40,8 +40,11 @@ void ccb_plot_target_release(ccb_plot_target *t);
  * samples go to DAT (t->data), the script to GP. */
 int ccb_plot_distribution(FILE *gp, FILE *dat, const ccb_plot_target *t, const ccb_history *h,
                           const char *filter);
-/* Each selected metric's median over H's entries with its 95% CI band, one panel each. */
-int ccb_plot_history(FILE *gp, const ccb_plot_target *t, const ccb_history *h, const char *filter);
+/* Each selected metric's median over H's entries with its 95% CI band, one panel each. With
+ * commits (--notes), x is the commit order with gaps kept, y starts at 0 with a
+ * ±THRESHOLD band around the first commit's median, and a first bad commit is marked. */
+int ccb_plot_history(FILE *gp, const ccb_plot_target *t, const ccb_history *h, const char *filter,
+                     double threshold);
 
 /* A compare (ccbench-compare/1, read back): one row per metric, its ratio as a bar from 1 with
  * the 95% CI as whiskers over its own ±threshold band, coloured by verdict; counts as points. */
