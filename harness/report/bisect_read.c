@@ -114,8 +114,8 @@ int ccb_bisect_doc_read_file(const char *path, ccb_bisect_doc **out)
         goto done;
     }
     ccb_jreader rd = {.origin = path,
-                      .missing_hint = "Is this a " CCB_BISECT_SCHEMA
-                                      " file (ccbench bisect --format json)?",
+                      .missing_hint =
+                          "Is this a " CCB_BISECT_SCHEMA " file (ccbench bisect --format json)?",
                       .path = ""};
     if (read_doc(&rd, json, d) != 0)
         goto done;
@@ -155,14 +155,13 @@ size_t ccb_bisect_doc_mark(const ccb_bisect_doc *d, ccb_history *h, char *warnin
             if (strncmp(h->commits[k].sha, c->sha, strlen(h->commits[k].sha)) != 0)
                 continue;
             h->commits[k].first_bad = 1;
-            snprintf(h->commits[k].first_bad_subject, sizeof(h->commits[k].first_bad_subject),
-                     "%s", c->subject);
+            snprintf(h->commits[k].first_bad_subject, sizeof(h->commits[k].first_bad_subject), "%s",
+                     c->subject);
             here = 1;
         }
         found += here;
         if (!here && len < size)
-            len += (size_t)snprintf(warning + len, size - len, "%s%.12s", len ? ", " : "",
-                                    c->sha);
+            len += (size_t)snprintf(warning + len, size - len, "%s%.12s", len ? ", " : "", c->sha);
     }
     if (len && len < size) {
         char list[256];

@@ -1015,6 +1015,302 @@ static void test_plot__pictures_are_readable(void **state)
     expect_picture(png, svg, "ccbench compare: base.json", cmp_want, 4);
 }
 
+/* ---------------------------------------------------------------------------------------- */
+/* History over commits (issue 16, item 5): x in commit order along first parents, gaps kept,
+ * y from 0 with the threshold band, and the bisect's first bad commit marked. */
+
+/* Store a fixture result (cold_init.init_us scaled by SCALE) as COMMIT's ccbench-notes/1
+ * note. */
+static void note_fixture(git_repository *repo, const fixture *f, const char *commit,
+                         const char *created, double scale)
+{
+    char path[500], *text = NULL, *note = NULL;
+    path_in(path, sizeof(path), f, "note-result.json");
+    write_fixture_init(path, "nightly", created, "Test CPU", 1.0, scale);
+    text = read_file(path);
+    assert_non_null(text);
+    assert_true(asprintf(&note,
+                         "{\"schema\": \"ccbench-notes/1\", \"entries\": [{\"machine\": "
+                         "\"Test CPU|2|6|gcc 12.2.0\", \"profile\": \"quick\", \"result\": %s}]}",
+                         text) > 0);
+    git_signature *sig = NULL;
+    git_oid oid, note_oid;
+    assert_int_equal(git_signature_now(&sig, "test", "test@example.com"), 0);
+    assert_int_equal(git_oid_fromstr(&oid, commit), 0);
+    assert_int_equal(
+        git_note_create(&note_oid, repo, "refs/notes/ccbench", sig, sig, &oid, note, 1), 0);
+    git_signature_free(sig);
+    free(note);
+    free(text);
+}
+
+/* A commit of HEAD's tree with PARENTS (hex ids; the first the first parent), moving HEAD
+ * when MOVE_HEAD; its sha in HEX. */
+static void commit_with_parents(git_repository *repo, const char *const *parents_hex, size_t n,
+                                const char *message, int move_head, char *hex)
+{
+    git_commit *parents[2] = {NULL, NULL};
+    git_tree *tree = NULL;
+    git_signature *sig = NULL;
+    git_oid oid;
+    assert_true(n >= 1 && n <= 2);
+    for (size_t i = 0; i < n; i++) {
+        assert_int_equal(git_oid_fromstr(&oid, parents_hex[i]), 0);
+        assert_int_equal(git_commit_lookup(&parents[i], repo, &oid), 0);
+    }
+    assert_int_equal(git_commit_tree(&tree, parents[0]), 0);
+    assert_int_equal(git_signature_now(&sig, "test", "test@example.com"), 0);
+    assert_int_equal(git_commit_create(&oid, repo, move_head ? "HEAD" : NULL, sig, sig, NULL,
+                                       message, tree, n, (const git_commit **)parents),
+                     0);
+    git_oid_tostr(hex, GIT_OID_HEXSZ + 1, &oid);
+    for (size_t i = 0; i < n; i++)
+        git_commit_free(parents[i]);
+    git_tree_free(tree);
+    git_signature_free(sig);
+}
+
+/* A ccbench-bisect/1 file at PATH whose first_bad is the commits BAD[0..N) ("slow start",
+ * "slow start (2)"...); FIRST_BAD_JSON, when not NULL, replaces the first_bad array. */
+static void write_bisect(const char *path, const char *good, const char *last,
+                         const char *const *bad, size_t n, const char *first_bad_json)
+{
+    char list[1200] = "[";
+    size_t len = 1;
+    for (size_t i = 0; i < n; i++)
+        len += (size_t)snprintf(list + len, sizeof(list) - len,
+                                "%s{\"commit\": \"%s\", \"subject\": \"slow start%s\", "
+                                "\"author\": \"test\", \"state\": \"bad\"}",
+                                i ? ", " : "", bad[i], i ? " (2)" : "");
+    snprintf(list + len, sizeof(list) - len, "]");
+    char text[4000];
+    snprintf(text, sizeof(text),
+             "{\"schema\": \"ccbench-bisect/1\", \"metric\": {\"scenario\": \"cold_init\", "
+             "\"name\": \"init_us\", \"unit\": \"us\", \"direction\": \"lower_is_better\"}, "
+             "\"good\": \"%s\", \"bad\": \"%s\", \"profile\": \"quick\", \"threshold\": 0.1, "
+             "\"seed\": 1, \"regression\": true, \"first_bad\": %s, \"commits\": [], "
+             "\"steps\": [], \"builds\": {\"built\": 3, \"cached\": 0, \"shared\": 0}}\n",
+             good, last, first_bad_json ? first_bad_json : list);
+    write_text(path, text);
+}
+
+/* The x value after SHA's label in the script's "set xtics (...)" line, or -1. */
+static long xtic_of(const char *script, const char *sha)
+{
+    const char *line = strstr(script, "set xtics (");
+    char want[16];
+    snprintf(want, sizeof(want), "'%.8s ", sha);
+    const char *p = line ? strstr(line, want) : NULL;
+    const char *end = line ? strchr(line, '\n') : NULL;
+    long x = -1;
+    if (!p || p > end)
+        return -1;
+    p = strchr(p + 1, '\'');
+    return p && sscanf(p + 1, " %ld", &x) == 1 ? x : -1;
+}
+
+static void test_plot__history_by_commit(void **state)
+{
+    fixture *f = *state;
+    char repo_dir[400], sub[500], path[500], sha[6][GIT_OID_HEXSZ + 1];
+    char side[GIT_OID_HEXSZ + 1], merge[GIT_OID_HEXSZ + 1];
+    path_in(repo_dir, sizeof(repo_dir), f, "repo");
+    git_repository *repo = NULL;
+    assert_int_equal(git_repository_init(&repo, repo_dir, 0), 0);
+    snprintf(sub, sizeof(sub), "%s/tracker", repo_dir);
+    assert_int_equal(mkdir(sub, 0755), 0);
+    snprintf(path, sizeof(path), "%s/.gitignore", repo_dir);
+    write_text(path, "/results/\n");
+
+    /* 0 1 2 3 M 4 5 along first parents: no note on 2 and on the merge M; a side commit
+     * (merged by M) has a note but is not on the first-parent line; 4 is 30% slower. */
+    const double scale[6] = {1.0, 1.02, 1.0, 0.99, 1.3, 1.31};
+    for (int i = 0; i < 4; i++) {
+        char content[32];
+        snprintf(content, sizeof(content), "int a = %d;\n", i);
+        commit_file(repo, repo_dir, content, sha[i]);
+    }
+    const char *side_parent[1] = {sha[1]};
+    commit_with_parents(repo, side_parent, 1, "side branch\n", 0, side);
+    const char *merge_parents[2] = {sha[3], side};
+    commit_with_parents(repo, merge_parents, 2, "merge side\n", 1, merge);
+    commit_file(repo, repo_dir, "int a = 4;\n", sha[4]);
+    commit_file(repo, repo_dir, "int a = 5;\n", sha[5]);
+    for (int i = 0; i < 6; i++) {
+        char created[32];
+        snprintf(created, sizeof(created), "2026-11-2%dT10:00:00Z", i);
+        if (i != 2)
+            note_fixture(repo, f, sha[i], created, scale[i]);
+    }
+    note_fixture(repo, f, side, "2026-11-19T10:00:00Z", 5.0);
+
+    proc p;
+    char png[500], gp[500], svg[500], bisect[500], bad_json[500];
+    snprintf(png, sizeof(png), "%s/commits.png", f->dir);
+    snprintf(gp, sizeof(gp), "%s/commits.gp", f->dir);
+    snprintf(svg, sizeof(svg), "%s/commits.svg", f->dir);
+    path_in(bisect, sizeof(bisect), f, "bisect.json");
+    path_in(bad_json, sizeof(bad_json), f, "bad-bisect.json");
+
+    /* Without --bisect: commit order, gaps, y from 0, the band, no marker. */
+    run_in(&p, f, repo_dir, NO_ENV,
+           ARGS("plot", "--kind", "history", "--notes", "HEAD", "--metric", "cold_init.init_us",
+                "--out", png));
+    expect_status(&p, 0);
+    expect_contains(p.err, "2 of 7 commits");
+    proc_free(&p);
+    expect_png(png);
+    char *script = read_file(gp);
+    assert_non_null(script);
+    const char *order[7] = {sha[0], sha[1], sha[2], sha[3], merge, sha[4], sha[5]};
+    for (long i = 0; i < 7; i++)
+        assert_int_equal(xtic_of(script, order[i]), i);
+    char side8[9];
+    snprintf(side8, sizeof(side8), "%.8s", side);
+    assert_null(strstr(script, side8)); /* first parents only */
+    expect_contains(script, "set label 'no note' at 2,");
+    expect_contains(script, "set label 'no note' at 4,");
+    /* The data: slots 0 1 3 5 6, a blank line where a commit has no value (the line breaks). */
+    const char *block = strstr(script, "$h0 << EOD\n");
+    assert_non_null(block);
+    block += strlen("$h0 << EOD\n");
+    const char *end = strstr(block, "EOD\n");
+    assert_non_null(end);
+    long want[] = {0, 1, -1, 3, -1, 5, 6}, k = 0;
+    for (const char *line = block; line < end; line = strchr(line, '\n') + 1, k++) {
+        long x = -1;
+        if (*line != '\n')
+            assert_int_equal(sscanf(line, "%ld", &x), 1);
+        assert_true(k < 7);
+        assert_int_equal(x, want[k]);
+    }
+    assert_int_equal(k, 7);
+    expect_contains(script, "set yrange [0:");
+    expect_contains(script, "set object rect from graph 0, first"); /* the ±5% band */
+    expect_contains(script, "±5% of the first median");
+    assert_null(strstr(script, "first bad"));
+    free(script);
+
+    /* --bisect: its metric (no --metric), its threshold, the marker on slot 5. */
+    const char *culprit[2] = {sha[4], sha[5]};
+    write_bisect(bisect, sha[0], sha[5], culprit, 1, NULL);
+    run_in(&p, f, repo_dir, NO_ENV,
+           ARGS("plot", "--kind", "history", "--notes", "HEAD", "--bisect", bisect, "--out", png));
+    expect_status(&p, 0);
+    assert_null(strstr(p.err, "warning"));
+    proc_free(&p);
+    expect_png(png);
+    script = read_file(gp);
+    char text[100];
+    snprintf(text, sizeof(text), "'first bad: %.8s slow start'", sha[4]);
+    expect_contains(script, text);
+    expect_contains(script, "set arrow from 5, graph 0 to 5, graph 1");
+    expect_contains(script, "±10% of the first median");
+    assert_null(strstr(script, "lifecycles_per_s")); /* the bisected metric only */
+    free(script);
+    run_in(&p, f, repo_dir, NO_ENV,
+           ARGS("plot", "--kind", "history", "--notes", "HEAD", "--bisect", bisect, "--out", svg));
+    expect_status(&p, 0);
+    proc_free(&p);
+    /* As a person sees it: the same picture in both, nothing clipped, the marker's label and
+     * the gap's reason there. */
+    snprintf(text, sizeof(text), "first bad: %.8s slow start", sha[4]);
+    const char *want_seen[] = {text, "no note", "cold_init.init_us", "±10% of the first median"};
+    expect_picture(png, svg, "ccbench history: 7 commits", want_seen, 4);
+
+    /* A range (a skipped commit left two): one band over both slots. */
+    write_bisect(bisect, sha[0], sha[5], culprit, 2, NULL);
+    run_in(&p, f, repo_dir, NO_ENV,
+           ARGS("plot", "--kind", "history", "--notes", "HEAD", "--bisect", bisect, "--out", png));
+    expect_status(&p, 0);
+    proc_free(&p);
+    script = read_file(gp);
+    snprintf(text, sizeof(text), "'first bad: one of 2, %.8s .. %.8s'", sha[4], sha[5]);
+    expect_contains(script, text);
+    expect_contains(script, "set object rect from 5-0.5, graph 0 to 6+0.5, graph 1");
+    free(script);
+
+    /* The culprit outside the range: a warning, exit 0, nothing marked. */
+    write_bisect(bisect, sha[0], sha[5], culprit, 1, NULL);
+    char range[100];
+    snprintf(range, sizeof(range), "%.12s..HEAD", sha[4]);
+    run_in(&p, f, repo_dir, NO_ENV,
+           ARGS("plot", "--kind", "history", "--notes", range, "--bisect", bisect, "--out", png));
+    expect_status(&p, 0);
+    expect_contains(p.err, "warning");
+    expect_contains(p.err, "not in the range");
+    proc_free(&p);
+    script = read_file(gp);
+    assert_null(strstr(script, "first bad:"));
+    free(script);
+
+    /* Malformed bisect files: exit 2, the field named. */
+    static const struct {
+        const char *first_bad, *field;
+    } bad[] = {
+        {"[{\"commit\": \"abc\", \"subject\": \"x\"}]", "first_bad[0].commit"},
+        {"[{\"commit\": \"0123456789012345678901234567890123456789\", \"subject\": 7}]",
+         "first_bad[0].subject"},
+        {"[]", "first_bad"},
+        {"{}", "first_bad"},
+    };
+    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+        write_bisect(bad_json, sha[0], sha[5], NULL, 0, bad[i].first_bad);
+        run_in(&p, f, repo_dir, NO_ENV,
+               ARGS("plot", "--kind", "history", "--notes", "HEAD", "--bisect", bad_json, "--out",
+                    png));
+        expect_status(&p, 2);
+        expect_contains(p.err, bad[i].field);
+        proc_free(&p);
+    }
+    write_text(bad_json, "{\"schema\": \"ccbench-compare/1\"}\n");
+    run_in(&p, f, repo_dir, NO_ENV, ARGS("history", "--notes", "HEAD", "--bisect", bad_json));
+    expect_status(&p, 2);
+    expect_contains(p.err, "field schema");
+    proc_free(&p);
+    run_in(&p, f, repo_dir, NO_ENV, ARGS("history", path, "--bisect", bisect));
+    expect_status(&p, 2);
+    expect_contains(p.err, "--notes");
+    proc_free(&p);
+
+    /* history --notes --bisect: the row marked, in table, markdown and JSON. */
+    run_in(&p, f, repo_dir, NO_ENV,
+           ARGS("history", "--notes", "HEAD", "--bisect", bisect, "--metric", "cold_init.init_us"));
+    expect_status(&p, 0);
+    char sha12[13];
+    snprintf(sha12, sizeof(sha12), "%.12s", sha[4]);
+    const char *row = strstr(p.out, sha12);
+    assert_non_null(row);
+    const char *eol = strchr(row, '\n');
+    const char *mark = strstr(row, "<- first bad: slow start");
+    assert_true(mark && mark < eol);
+    assert_null(strstr(eol, "first bad")); /* one row only */
+    proc_free(&p);
+    run_in(&p, f, repo_dir, NO_ENV,
+           ARGS("history", "--notes", "HEAD", "--bisect", bisect, "--format", "markdown"));
+    expect_status(&p, 0);
+    snprintf(text, sizeof(text), "`%.12s` **first bad**", sha[4]);
+    expect_contains(p.out, text);
+    proc_free(&p);
+    run_in(&p, f, repo_dir, NO_ENV,
+           ARGS("history", "--notes", "HEAD", "--bisect", bisect, "--format", "json"));
+    expect_status(&p, 0);
+    cJSON *json = cJSON_Parse(p.out);
+    assert_non_null(json);
+    const cJSON *commits = cJSON_GetObjectItemCaseSensitive(json, "commits");
+    assert_int_equal(cJSON_GetArraySize(commits), 7);
+    for (int i = 0; i < 7; i++) {
+        const cJSON *c = cJSON_GetArrayItem(commits, i);
+        assert_int_equal(
+            strncmp(cJSON_GetObjectItemCaseSensitive(c, "commit")->valuestring, order[i], 12), 0);
+        assert_true(cJSON_IsBool(cJSON_GetObjectItemCaseSensitive(c, "first_bad")));
+        assert_int_equal(cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(c, "first_bad")), i == 5);
+    }
+    cJSON_Delete(json);
+    proc_free(&p);
+    git_repository_free(repo);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -1034,6 +1330,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_plot__exports_have_documented_shapes, cli_setup,
                                         cli_teardown),
         cmocka_unit_test_setup_teardown(test_plot__notes_round_trip, cli_setup, cli_teardown),
+        cmocka_unit_test_setup_teardown(test_plot__history_by_commit, cli_setup, cli_teardown),
         cmocka_unit_test_setup_teardown(test_plot__pictures_are_readable, cli_setup, cli_teardown),
     };
     return cmocka_run_group_tests(tests, cli_group_setup, cli_group_teardown);
