@@ -215,7 +215,7 @@ static const command commands[] = {
      "field exits 2 naming the file and the field.\n"},
     {"plot", cmd_plot,
      "FILE... [--kind distribution|history|compare] [--out PATH.png|.svg] "
-     "[--metric SCENARIO.METRIC] [--notes RANGE]",
+     "[--metric SCENARIO.METRIC] [--notes RANGE] [--bisect FILE]",
      "plot results with gnuplot: sample distributions, a metric's history, or a compare",
      "options:\n"
      "  --kind K                distribution (default): box plots of each file's raw samples,\n"
@@ -228,7 +228,12 @@ static const command commands[] = {
      "  --out PATH              the image: .png (pngcairo) or .svg. Default:\n"
      "                          results/plots/ccbench-KIND.png (ignored by git)\n"
      "  --metric S.M            one metric only (e.g. cold_init.init_us)\n"
-     "  --notes RANGE           --kind history over the git notes of RANGE instead of files\n"
+     "  --notes RANGE           --kind history over the git notes of RANGE instead of files:\n"
+     "                          x is the commit order (first parents), a commit without a\n"
+     "                          result a labelled gap, y from 0 with a ±threshold band\n"
+     "                          around the first commit's median\n"
+     "  --bisect FILE           with --notes: mark the first bad commit of a ccbench-bisect/1\n"
+     "                          file (bisect --format json) and plot its metric\n"
      "\n"
      "The gnuplot script is written next to the image (PATH with .gp), self-contained (the\n"
      "data inline), so it can be edited and rerun with 'gnuplot PATH.gp'. Axes whose values\n"
@@ -237,13 +242,17 @@ static const command commands[] = {
      "exit status: 0 done; 2 bad usage or input, or gnuplot not on PATH (the script is still\n"
      "written; install it with: apt-get install gnuplot-nox); 3 gnuplot failed\n"},
     {"history", cmd_history,
-     "[FILES... | --notes RANGE] [--metric SCENARIO.METRIC] [--format table|json|markdown]",
+     "[FILES... | --notes RANGE] [--metric SCENARIO.METRIC] [--bisect FILE] "
+     "[--format table|json|markdown]",
      "a metric's median and CI over results or commits, oldest first",
      "options:\n"
      "  --notes RANGE           read results from git notes (refs/notes/ccbench, written by\n"
      "                          'ccbench run --save-note') of RANGE: A..B, or one revision\n"
-     "                          for all of its history. Commits without a note are skipped\n"
+     "                          for all of its history. A commit without a note is a gap row;\n"
+     "                          first parents only\n"
      "  --metric S.M            one metric only (default: every metric)\n"
+     "  --bisect FILE           with --notes: mark the first bad commit of a ccbench-bisect/1\n"
+     "                          file (bisect --format json) in its row\n"
      "  --format F              table (default), markdown or json (schema ccbench-history/1)\n"
      "\n"
      "Files are ordered by their created_at, notes by commit order. Only results measured on\n"

@@ -849,10 +849,15 @@ static int commit_history(FILE *gp, const ccb_plot_target *t, const ccb_history 
                 fputs(", \\\n     NaN with boxes fs solid 1 noborder lc rgb '#eeeeee' title "
                       "'no result here (gap)'",
                       gp);
-            if (nbad)
+            if (nbad == 1)
                 fprintf(gp,
                         ", \\\n     NaN with lines lw 2 dt 2 lc rgb '%s' title 'first bad "
                         "(bisect)'",
+                        BAD_COLOUR);
+            else if (nbad > 1)
+                fprintf(gp,
+                        ", \\\n     NaN with boxes fs transparent solid 0.18 noborder lc rgb '%s' "
+                        "title 'first bad: one of these (bisect skipped commits)'",
                         BAD_COLOUR);
         }
         fputc('\n', gp);
