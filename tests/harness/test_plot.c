@@ -1019,14 +1019,14 @@ static void test_plot__pictures_are_readable(void **state)
 /* History over commits (issue 16, item 5): x in commit order along first parents, gaps kept,
  * y from 0 with the threshold band, and the bisect's first bad commit marked. */
 
-/* Store a fixture result (cold_init.init_us scaled by SCALE) as COMMIT's ccbench-notes/1
- * note. */
+/* Store a fixture result of CPU (cold_init.init_us scaled by SCALE) as COMMIT's
+ * ccbench-notes/1 note. */
 static void note_fixture(git_repository *repo, const fixture *f, const char *commit,
-                         const char *created, double scale)
+                         const char *created, const char *cpu, double scale)
 {
     char path[500], *text = NULL, *note = NULL;
     path_in(path, sizeof(path), f, "note-result.json");
-    write_fixture_init(path, "nightly", created, "Test CPU", 1.0, scale);
+    write_fixture_init(path, "nightly", created, cpu, 1.0, scale);
     text = read_file(path);
     assert_non_null(text);
     assert_true(asprintf(&note,
@@ -1122,8 +1122,9 @@ static void test_plot__history_by_commit(void **state)
     snprintf(path, sizeof(path), "%s/.gitignore", repo_dir);
     write_text(path, "/results/\n");
 
-    /* 0 1 2 3 M 4 5 along first parents: no note on 2 and on the merge M; a side commit
-     * (merged by M) has a note but is not on the first-parent line; 4 is 30% slower. */
+    /* 0 1 2 3 M 4 5 along first parents: no note on 2, only another machine's on the merge M;
+     * a side commit (merged by M) has a note but is not on the first-parent line; 4 is 30%
+     * slower. */
     const double scale[6] = {1.0, 1.02, 1.0, 0.99, 1.3, 1.31};
     for (int i = 0; i < 4; i++) {
         char content[32];
@@ -1140,9 +1141,10 @@ static void test_plot__history_by_commit(void **state)
         char created[32];
         snprintf(created, sizeof(created), "2026-11-2%dT10:00:00Z", i);
         if (i != 2)
-            note_fixture(repo, f, sha[i], created, scale[i]);
+            note_fixture(repo, f, sha[i], created, "Test CPU", scale[i]);
     }
-    note_fixture(repo, f, side, "2026-11-19T10:00:00Z", 5.0);
+    note_fixture(repo, f, side, "2026-11-19T10:00:00Z", "Test CPU", 5.0);
+    note_fixture(repo, f, merge, "2026-11-23T12:00:00Z", "Other CPU", 1.0);
 
     proc p;
     char png[500], gp[500], svg[500], bisect[500], bad_json[500];
@@ -1157,7 +1159,9 @@ static void test_plot__history_by_commit(void **state)
            ARGS("plot", "--kind", "history", "--notes", "HEAD", "--metric", "cold_init.init_us",
                 "--out", png));
     expect_status(&p, 0);
-    expect_contains(p.err, "2 of 7 commits");
+    expect_contains(p.err, "1 of 7 commits");
+    expect_contains(p.err, "skipped 1 of 6 results"); /* the other machine's, named */
+    expect_contains(p.err, "Other CPU");
     proc_free(&p);
     expect_png(png);
     char *script = read_file(gp);
@@ -1169,7 +1173,8 @@ static void test_plot__history_by_commit(void **state)
     snprintf(side8, sizeof(side8), "%.8s", side);
     assert_null(strstr(script, side8)); /* first parents only */
     expect_contains(script, "set label 'no note' at 2,");
-    expect_contains(script, "set label 'no note' at 4,");
+    expect_contains(script, "set label 'other machine' at 4,");
+    expect_contains(script, "1 result(s) of other machines or profiles left out");
     /* The data: slots 0 1 3 5 6, a blank line where a commit has no value (the line breaks). */
     const char *block = strstr(script, "$h0 << EOD\n");
     assert_non_null(block);
@@ -1244,6 +1249,23 @@ static void test_plot__history_by_commit(void **state)
     assert_null(strstr(script, "first bad:"));
     free(script);
 
+    /* A bisect that found no regression: nothing to mark, said so, exit 0. */
+    char none[600];
+    snprintf(none, sizeof(none),
+             "{\"schema\": \"ccbench-bisect/1\", \"metric\": {\"scenario\": \"cold_init\", "
+             "\"name\": \"init_us\"}, \"good\": \"%s\", \"bad\": \"%s\", \"threshold\": 0.05, "
+             "\"regression\": false, \"first_bad\": []}\n",
+             sha[0], sha[5]);
+    write_text(bad_json, none);
+    run_in(
+        &p, f, repo_dir, NO_ENV,
+        ARGS("plot", "--kind", "history", "--notes", "HEAD", "--bisect", bad_json, "--out", png));
+    expect_status(&p, 0);
+    expect_contains(p.err, "found no regression");
+    proc_free(&p);
+    script = read_file(gp);
+    assert_null(strstr(script, "first bad:"));
+    free(script);
     /* Malformed bisect files: exit 2, the field named. */
     static const struct {
         const char *first_bad, *field;
