@@ -682,7 +682,7 @@ done:
  * bisect's first bad commit (h->commits[].first_bad) is a vertical marker, a range a band. */
 
 /* Commit slots get at least this many pixels; beyond MAX_COMMIT_LABELS only every k-th is
- * labelled (and every gap and first bad commit). */
+ * labelled (and the first bad commit: a gap says what it is inside the plot). */
 #define COMMIT_SLOT_PX 22
 #define MAX_COMMIT_LABELS 40
 #define BAND_COLOUR "#2ca02c"
@@ -714,8 +714,14 @@ static int commit_history(FILE *gp, const ccb_plot_target *t, const ccb_history 
             bad_last = c;
             nbad++;
         }
-        if (c % step == 0 || c + 1 == n || !k->has_note || k->first_bad)
-            snprintf(labels[c], sizeof(labels[c]), "%.8s %s", k->sha, k->date);
+    }
+    for (size_t c = 0; c < n; c++) {
+        /* A thinned-out label next to the first bad commit's would overlap it. */
+        int by_bad = step > 1 && ((c > 0 && h->commits[c - 1].first_bad) ||
+                                  (c + 1 < n && h->commits[c + 1].first_bad));
+        if (h->commits[c].first_bad || ((c % step == 0 || c + 1 == n) && !by_bad))
+            snprintf(labels[c], sizeof(labels[c]), "%.8s %s", h->commits[c].sha,
+                     h->commits[c].date);
     }
 
     layout l = make_layout(panels);
@@ -796,9 +802,11 @@ static int commit_history(FILE *gp, const ccb_plot_target *t, const ccb_history 
         }
         /* Headroom above the series for the first-bad label. */
         panel_axes_from(gp, s, lo, hi > 0 ? hi * 1.12 : hi, 1);
+        int any_gap = 0;
         for (size_t c = 0; c < n; c++) {
             if (!gap_of[c])
                 continue;
+            any_gap = 1;
             fprintf(gp,
                     "set object rect from %zu-0.5, graph 0 to %zu+0.5, graph 1 fc rgb '#eeeeee' "
                     "fs solid 1 noborder behind\n",
@@ -837,15 +845,16 @@ static int commit_history(FILE *gp, const ccb_plot_target *t, const ccb_history 
         fprintf(gp, "set xrange [-0.5:%zu.5]\n", n - 1);
         fprintf(gp,
                 "plot $h%zu using 1:3:4 with filledcurves lc rgb '%s' fs transparent solid "
-                "0.25 noborder title '95%% CI', \\\n     $h%zu using 1:2 with linespoints pt 7 "
+                "0.25 noborder title '95%% CI', \\\n     $h%zu using 1:2:3:4 with yerrorbars pt 0 "
+                "lw 1 lc rgb '#9ecae1' notitle, \\\n     $h%zu using 1:2 with linespoints pt 7 "
                 "ps 0.9 lw 2 lc rgb '%s' title 'median'",
-                k, palette[0], k, palette[0]);
+                k, palette[0], k, k, palette[0]);
         if (panels == 1) {
             fprintf(gp,
                     ", \\\n     NaN with boxes fs transparent solid 0.15 noborder lc rgb '%s' "
                     "title '±%g%% of the first median'",
                     BAND_COLOUR, threshold * 100);
-            if (gaps)
+            if (any_gap)
                 fputs(", \\\n     NaN with boxes fs solid 1 noborder lc rgb '#eeeeee' title "
                       "'no result here (gap)'",
                       gp);
