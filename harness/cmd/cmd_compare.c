@@ -6,7 +6,7 @@
  * directly. Exit: 0 no confirmed regression, 1 a confirmed one, 2 bad input, 3 build or
  * scenario failure; a harness error is never 1.
  */
-#include <getopt.h>
+#include <stddef.h>
 #include <limits.h>
 #include <math.h>
 #include <stdarg.h>
@@ -28,6 +28,7 @@
 #include "gitref.h"
 #include "live.h"
 #include "noise.h"
+#include "options.h"
 #include "paths.h"
 #include "result.h"
 #include "sysinfo.h"
@@ -51,26 +52,101 @@ typedef struct compare_options {
     ccb_counts_mode counts; /* --counts / --no-counts */
 } compare_options;
 
-static const struct option longopts[] = {
-    {"threshold", required_argument, NULL, 't'},
-    {"profile", required_argument, NULL, 'p'},
-    {"scenario", required_argument, NULL, 's'},
-    {"format", required_argument, NULL, 'f'},
-    {"no-fail", no_argument, NULL, 'F'},
-    {"repo", required_argument, NULL, 'r'},
-    {"blocks", required_argument, NULL, 'b'},
-    {"seed", required_argument, NULL, 'S'},
-    {"cpu", required_argument, NULL, 'c'},
-    {"noise", no_argument, NULL, 'N'},
-    {"quiet", no_argument, NULL, 'q'},
-    {"color", required_argument, NULL, 'C'},
-    {"rev", no_argument, NULL, 'R'},
-    {"file", no_argument, NULL, 'L'},
-    {"strict", no_argument, NULL, 'X'},
-    {"allow-mismatch", no_argument, NULL, 'M'},
-    {"counts", no_argument, NULL, 'K'},
-    {"no-counts", no_argument, NULL, 'O'},
-    {NULL, 0, NULL, 0},
+#define OPT(member) offsetof(compare_options, member)
+static const ccb_option compare_option_table[] = {
+    {CCB_OPT_CALL, "threshold", .offset = OPT(thresholds), .call = ccb_thresholds_option,
+     .arg = "PCT", .help = "smallest change that counts (default 5%): 5%, 10, 2.5%"},
+    {CCB_OPT_HELP, "threshold", .arg = "S.M=PCT", .usage = "[--threshold METRIC=PCT]",
+     .help = "for one metric, e.g. warm_lifecycle.lifecycle_us=10% (repeatable)"},
+    {CCB_OPT_PROFILE, "profile", .offset = OPT(profile), .arg = "P",
+     .help = "quick, default or full: sample sizes and a time budget per\n"
+             "round (quick 26 s, default 120 s; at least 6 or 15 blocks\n"
+             "per scenario, more while its share lasts); full: 30 blocks"},
+    {CCB_OPT_CALL, "scenario", .offset = OPT(sel),
+     .given = CCB_OPT_GIVEN(compare_options, sel_given), .call = ccb_selection_option,
+     .arg = "NAME[,NAME]", .usage = "[--scenario ...]",
+     .help = "scenarios to compare (default: every non-test scenario)"},
+    {CCB_OPT_FORMAT, "format", .offset = OPT(format), .arg = "F",
+     .usage = "[--format table|json|markdown]",
+     .help = "table (default), markdown, or json (ccbench-compare/1)"},
+    {CCB_OPT_FLAG, "no-fail", .offset = OPT(no_fail),
+     .help = "exit 0 even when a regression is confirmed"},
+    {CCB_OPT_STRING, "repo", .offset = OPT(repo), .arg = "PATH",
+     .help = "the git repository (default: found upward from the cwd)"},
+    {CCB_OPT_ULONG, "blocks", .offset = OPT(blocks), .lo = 2, .hi = 10000, .arg = "N",
+     .help = "exactly N ABBA blocks per scenario, no time budget (each\n"
+             "block: 2 processes per side)"},
+    {CCB_OPT_U64, "seed", .offset = OPT(seed), .given = CCB_OPT_GIVEN(compare_options, seed_given),
+     .lo = 0, .hi = ULONG_MAX, .arg = "N",
+     .help = "seed of the block orders (default: from the clock, printed)"},
+    {CCB_OPT_CPU, "cpu", .offset = OPT(cpu), .arg = "N",
+     .help = "pin every measured process to CPU N"},
+    {CCB_OPT_FLAG, "noise", .offset = OPT(noise),
+     .help = "first measure the candidate build's noise floor (A/A)"},
+    {CCB_OPT_FLAG, "strict", .offset = OPT(strict),
+     .help = "refuse (exit 3) when the machine is busy: other processes\n"
+             "using over a quarter CPU, or steal over 2%, before or while\n"
+             "measuring (without it: a warning naming the scenarios)"},
+    {CCB_OPT_FLAG, "quiet", 'q', .offset = OPT(quiet), .help = "no progress on stderr"},
+    {CCB_OPT_COLOR, "color", .offset = OPT(color), .arg = "WHEN",
+     .usage = "[--color auto|always|never]", .help = "auto (default), always or never"},
+    {CCB_OPT_SET, "rev", .offset = OPT(force), .set = CCB_FORCE_REV, .usage = "[--rev|--file]",
+     .help = "take both operands as revisions"},
+    {CCB_OPT_SET, "file", .offset = OPT(force), .set = CCB_FORCE_FILE, .usage = "",
+     .help = "take both operands as result files"},
+    {CCB_OPT_FLAG, "allow-mismatch", .offset = OPT(allow_mismatch),
+     .help = "compare result files of another profile, machine or\n"
+             "parameters anyway, with a warning per difference (without\n"
+             "it they are refused, exit 2)"},
+    {CCB_OPT_SET, "counts", .offset = OPT(counts), .set = CCB_COUNTS_REQUIRED,
+     .label = "--counts, --no-counts", .usage = "[--counts|--no-counts]",
+     .help = "require the count metrics, or skip them (see 'help run')"},
+    {CCB_OPT_SET, "no-counts", .offset = OPT(counts), .set = CCB_COUNTS_OFF, .usage = ""},
+    {CCB_OPT_END},
+};
+#undef OPT
+
+const ccb_command_spec cmd_compare_spec = {
+    .name = "compare",
+    .operands = "BASE [CANDIDATE]",
+    .summary = "compare two revisions (or result files) interleaved, with verdicts a CI can trust",
+    .intro =
+        "operands: a git revision (branch, tag, sha, HEAD~1: anything git rev-parse takes),\n"
+        "WORKTREE (the work tree's tracker/ with uncommitted changes; CANDIDATE's default) or an\n"
+        "existing result file. Two files compare without building: unpaired, per-process values,\n"
+        "never judged below the 35% drift two separate runs show here (docs/statistics.md).\n"
+        "A name that is both a file and a revision is taken as the file when it reads as a\n"
+        "result file (and a note says so), else as the revision; --rev takes both operands as\n"
+        "revisions, --file both as result files.\n"
+        "\n",
+    .options = compare_option_table,
+    .details =
+        "The runner is built from the CURRENT scenarios/ against each revision's tracker/\n"
+        "(checked out with libgit2 into .ccbench/src/<tree>; the user's HEAD, index, branches\n"
+        "and work tree are never touched), into .ccbench/build/<key>; a second compare of the\n"
+        "same revisions builds nothing. Both sides are built before anything is measured, then\n"
+        "run in randomised ABBA blocks, one process at a time. The block is the replicate: per\n"
+        "metric, the signed-rank test on the blocks' log ratios, its Hodges-Lehmann estimate\n"
+        "(the change column) and 95% CI from the same model, Holm across all timing metrics;\n"
+        "regressed/improved need the whole CI beyond no change, the estimate beyond the\n"
+        "threshold and Holm p < 0.01. A metric whose noise floor (its A-vs-A contrasts, or a\n"
+        "stored 'ccbench noise') is above its threshold is 'below noise' unless the change is\n"
+        "beyond the floor. Count metrics follow exact rules (a +1 system call regressed;\n"
+        "instructions beyond 0.3%) and a changed instruction count names the functions that\n"
+        "changed. A regression is re-measured in a\n"
+        "fresh round and fails only if it regresses again. Both sides' samples are saved under\n"
+        "results/ (docs/statistics.md).\n"
+        "\n"
+        "environment:\n"
+        "  CCBENCH_CACHE_DIR       the build cache instead of <repo>/.ccbench\n"
+        "  CCBENCH_BUILD_TIMEOUT_S time limit of each cmake step (default 600): a hung build\n"
+        "                          is killed with its process group, exit 3\n"
+        "  CCBENCH_SOURCE_DIR      the ccbench sources the runner is built from\n"
+        "  CCBENCH_RESULTS_DIR     where the two result files go instead of results/\n"
+        "\n"
+        "exit status: 0 no confirmed regression (inconclusive never fails); 1 a confirmed\n"
+        "regression; 2 bad usage, unknown revision or malformed result file; 3 a build or a\n"
+        "scenario failed, or --strict and a busy machine\n",
 };
 
 static int parse_options(int argc, char **argv, compare_options *o)
@@ -79,98 +155,20 @@ static int parse_options(int argc, char **argv, compare_options *o)
     ccb_thresholds_init(&o->thresholds);
     o->profile = CCB_PROFILE_DEFAULT;
     o->cpu = -1;
-    opterr = 0;
-    optind = 0;
-    for (;;) {
-        int opt = getopt_long(argc, argv, ":q", longopts, NULL);
-        if (opt == -1)
-            break;
-        unsigned long v = 0;
-        int profile;
-        switch (opt) {
-        case 't':
-            if (ccb_thresholds_parse(&o->thresholds, optarg) != 0)
-                return -1;
-            break;
-        case 'p':
-            if (ccb_cli_parse_profile("compare: --profile", optarg, &profile) != 0)
-                return -1;
-            o->profile = (ccb_profile)profile;
-            break;
-        case 's':
-            if (ccb_selection_add(&o->sel, "compare", optarg) != 0)
-                return -1;
-            break;
-        case 'f':
-            if (ccb_cli_parse_format("compare: --format", optarg, &o->format) != 0)
-                return -1;
-            if (o->format != CCB_FORMAT_TABLE && o->format != CCB_FORMAT_JSON &&
-                o->format != CCB_FORMAT_MARKDOWN)
-                return ccb_error_set("compare: --format '%s': expected table, json or markdown",
-                                     optarg);
-            break;
-        case 'F':
-            o->no_fail = 1;
-            break;
-        case 'r':
-            o->repo = optarg;
-            break;
-        case 'b':
-            if (ccb_cli_parse_uint("compare: --blocks", optarg, 2, 10000, &o->blocks) != 0)
-                return -1;
-            break;
-        case 'S':
-            if (ccb_cli_parse_uint("compare: --seed", optarg, 0, ULONG_MAX, &v) != 0)
-                return -1;
-            o->seed = v;
-            o->seed_given = 1;
-            break;
-        case 'c':
-            if (ccb_cli_parse_cpu("compare: --cpu", optarg, &o->cpu) != 0)
-                return -1;
-            break;
-        case 'N':
-            o->noise = 1;
-            break;
-        case 'X':
-            o->strict = 1;
-            break;
-        case 'M':
-            o->allow_mismatch = 1;
-            break;
-        case 'K':
-            o->counts = CCB_COUNTS_REQUIRED;
-            break;
-        case 'O':
-            o->counts = CCB_COUNTS_OFF;
-            break;
-        case 'q':
-            o->quiet = 1;
-            break;
-        case 'R':
-        case 'L':
-            if (o->force && o->force != (opt == 'R' ? CCB_FORCE_REV : CCB_FORCE_FILE))
-                return ccb_error_set("compare: --rev and --file exclude each other");
-            o->force = opt == 'R' ? CCB_FORCE_REV : CCB_FORCE_FILE;
-            break;
-        case 'C':
-            if (ccb_cli_parse_color("compare: --color", optarg, &o->color) != 0)
-                return -1;
-            break;
-        default:
-            return ccb_cli_option_error("compare", opt, argv[optind - 1], longopts);
-        }
-    }
-    if (optind >= argc)
-        return ccb_error_set("compare: which baseline? Usage: ccbench compare BASE [CANDIDATE] "
-                             "(a revision, WORKTREE or a result file)");
-    o->operand[0] = argv[optind++];
-    o->operand[1] = optind < argc ? argv[optind++] : CCB_WORKTREE;
-    if (optind < argc)
-        return ccb_error_set("compare: unexpected argument '%s': compare takes BASE and "
-                             "CANDIDATE only",
-                             argv[optind]);
-    o->sel_given = o->sel.n > 0;
+    int first = ccb_options_parse(&cmd_compare_spec, o, argc, argv);
+    if (first < 0)
+        return -1;
+    if (first >= argc)
+        return ccb_error_setc(CCB_ERROR_USAGE,
+                              "compare: which baseline? Usage: ccbench compare BASE [CANDIDATE] "
+                              "(a revision, WORKTREE or a result file)");
+    o->operand[0] = argv[first++];
+    o->operand[1] = first < argc ? argv[first++] : CCB_WORKTREE;
+    if (first < argc)
+        return ccb_error_setc(CCB_ERROR_USAGE,
+                              "compare: unexpected argument '%s': compare takes BASE and "
+                              "CANDIDATE only",
+                              argv[first]);
     if (o->sel.n == 0)
         ccb_selection_default(&o->sel);
     if (!o->blocks) {
@@ -318,15 +316,15 @@ static ccb_abba_round round_spec(compare_run *c, const ccb_selection *sel, uint6
 static int analyse_unconfirmable(compare_run *c)
 {
     if (ccb_compare_analyse(&c->cmp, &c->o.thresholds) != 0)
-        return CCB_EXIT_FAILURE;
+        return -1;
     ccb_compare_mark_unconfirmable(&c->cmp);
     return 0;
 }
 
 static int interrupted(const char *when)
 {
-    ccb_error_set("interrupted%s: the children were stopped and nothing was written", when);
-    return CCB_EXIT_INTERRUPTED;
+    return ccb_error_setc(CCB_ERROR_INTERRUPTED,
+                          "interrupted%s: the children were stopped and nothing was written", when);
 }
 
 /* Append a malloc'd warning to C's file warnings (dropped silently past the cap, like the
@@ -437,51 +435,47 @@ static int refuse_mismatch(compare_run *c, size_t mismatches)
             break;
         }
     }
-    ccb_error_setc(CCB_ERROR_INPUT,
-                   "compare: the two result files are not comparable: %s%s. Compare files of "
-                   "the same profile, machine and parameters, or pass --allow-mismatch to "
-                   "compare them anyway with a warning",
-                   first, mismatches > 1 ? " (and more)" : "");
-    return CCB_EXIT_USAGE;
+    return ccb_error_setc(CCB_ERROR_INPUT,
+                          "compare: the two result files are not comparable: %s%s. Compare "
+                          "files of the same profile, machine and parameters, or pass "
+                          "--allow-mismatch to compare them anyway with a warning",
+                          first, mismatches > 1 ? " (and more)" : "");
 }
 
-/* Two result files: unpaired, nothing built or measured. Returns 0 or an exit status. */
+/* Two result files: unpaired, nothing built or measured. 0 or -1 with a classed error. */
 static int compare_files(compare_run *c)
 {
-    int refused = refuse_mismatch(c, file_mismatches(c, c->op[0].file, c->op[1].file));
-    if (refused)
-        return refused;
+    if (refuse_mismatch(c, file_mismatches(c, c->op[0].file, c->op[1].file)) != 0)
+        return -1;
     ccb_compare_release(&c->cmp);
     ccb_compare_init(&c->cmp, 0);
     if (ccb_compare_from_results(&c->cmp, c->op[0].file, c->op[1].file,
                                  c->o.sel_given ? &c->o.sel : NULL) != 0)
-        return CCB_EXIT_USAGE;
+        return ccb_error_classify(CCB_ERROR_INPUT); /* the files given do not fit together */
     return analyse_unconfirmable(c);
 }
 
 /* A result file against a built side: that side measured alone, then unpaired like two
- * files. Returns 0 or an exit status. */
+ * files. 0 or -1 with a classed error. */
 static int compare_file_and_build(compare_run *c)
 {
     int measured = c->op[0].kind == CCB_OPERAND_FILE;
     c->results[measured] = ccb_result_new();
     if (!c->results[measured] ||
         describe(c->results[measured], &c->op[measured], c->o.profile, c->when) != 0)
-        return CCB_EXIT_FAILURE;
+        return -1;
     if (measure_alone(&c->o, &c->op[measured], c->mode, c->results[measured], &c->scenario_failed,
                       &c->outcome) != 0)
-        return CCB_EXIT_FAILURE;
+        return -1;
     if (c->outcome == CCB_MEASURE_INTERRUPTED)
         return interrupted("");
     ccb_compare_release(&c->cmp);
     ccb_compare_init(&c->cmp, 0);
     const ccb_result *base = measured ? c->op[0].file : c->results[0];
     const ccb_result *cand = measured ? c->results[1] : c->op[1].file;
-    int refused = refuse_mismatch(c, file_mismatches(c, base, cand));
-    if (refused)
-        return refused;
-    if (ccb_compare_from_results(&c->cmp, base, cand, NULL) != 0)
-        return CCB_EXIT_FAILURE;
+    if (refuse_mismatch(c, file_mismatches(c, base, cand)) != 0 ||
+        ccb_compare_from_results(&c->cmp, base, cand, NULL) != 0)
+        return -1;
     return analyse_unconfirmable(c);
 }
 
@@ -509,10 +503,10 @@ static int machine_quiet_enough(compare_run *c)
 }
 
 /* Two builds (revisions or WORKTREE): --noise's A/A first, then interleaved ABBA, analysis
- * and the confirm round. Returns 0 or an exit status. */
+ * and the confirm round. 0 or -1 with a classed error. */
 static int compare_builds(compare_run *c)
 {
-    int status = CCB_EXIT_FAILURE;
+    int rc = -1;
     ccb_compare aa;
     ccb_compare_init(&aa, 1);
     if (c->o.noise) {
@@ -528,10 +522,8 @@ static int compare_builds(compare_run *c)
             ccb_noise_save(&c->op[1], &aa, ccb_profile_name(c->o.profile)) != 0)
             goto done;
     }
-    if (machine_quiet_enough(c) != 0) {
-        status = CCB_EXIT_FAILURE;
+    if (machine_quiet_enough(c) != 0)
         goto done;
-    }
     if (!c->o.quiet && c->o.budget_ms)
         fprintf(stderr,
                 "ccbench: compare: a %.0f s budget shared by %zu scenario(s), at least %lu "
@@ -557,10 +549,8 @@ static int compare_builds(compare_run *c)
     }
     int counts_rc = ccb_counts_init(&c->counts, c->o.counts, c->o.profile, 0, keep);
     free(keep);
-    if (counts_rc != 0) {
-        status = cmd_exit_status();
+    if (counts_rc != 0)
         goto done;
-    }
     /* Measure, analyse, and confirm what regressed (live.c, shared with bisect). */
     ccb_live live = {.round = round_spec(c, &c->o.sel, c->o.seed),
                      .op = {&c->op[0], &c->op[1]},
@@ -570,35 +560,35 @@ static int compare_builds(compare_run *c)
                      .cmp = &c->cmp,
                      .results = {c->results[0], c->results[1]}};
     if (c->outcome == CCB_MEASURE_DONE) {
-        int rc = ccb_live_run(&live);
+        int live_rc = ccb_live_run(&live);
         c->floor_profile = live.floor_profile;
         c->scenario_failed = live.scenario_failed;
         c->outcome = live.outcome;
-        if (rc != 0)
+        if (live_rc != 0)
             goto done;
     }
     if (c->outcome == CCB_MEASURE_INTERRUPTED) {
-        status = interrupted("");
+        interrupted("");
         goto done;
     }
-    status = 0;
+    rc = 0;
 done:
     ccb_compare_release(&aa);
-    return status;
+    return rc;
 }
 
 /* Resolve and build every side that is not a result file, before measuring anything. */
 static int build_sides(compare_run *c)
 {
     if (ccb_build_ctx_open(&c->ctx, c->o.repo, c->mode) != 0)
-        return cmd_exit_status();
+        return -1;
     for (int side = 0; side < 2; side++) {
         if (c->op[side].kind != CCB_OPERAND_FILE && ccb_build_resolve(&c->ctx, &c->op[side]) != 0)
-            return cmd_exit_status();
+            return -1;
     }
     for (int side = 0; side < 2; side++) {
         if (c->op[side].kind != CCB_OPERAND_FILE && ccb_build_ensure(&c->ctx, &c->op[side]) != 0)
-            return cmd_exit_status();
+            return -1;
     }
     return 0;
 }
@@ -660,10 +650,11 @@ static size_t guard_warnings(const compare_run *c, char **warn, size_t cap)
     return n;
 }
 
-/* Noise warnings, saved results, the report, and the verdict's exit status. */
+/* Noise warnings, saved results, the report, and the verdict's exit status (-1: a classed
+ * error says it). */
 static int report(compare_run *c, int files)
 {
-    int status = CCB_EXIT_FAILURE, color = ccb_cli_use_color(c->o.color, STDOUT_FILENO);
+    int status = -1, color = ccb_cli_use_color(c->o.color, STDOUT_FILENO);
     char *saved[2] = {NULL, NULL}, *warn[MAX_WARNINGS];
     size_t nwarn = 0;
 
@@ -739,8 +730,9 @@ static int report(compare_run *c, int files)
         goto done;
     }
     if (c->scenario_failed) {
-        ccb_error_set("a scenario had no valid sample on one side: the compare cannot be "
-                      "trusted (see the failures in the saved results)");
+        ccb_error_setc(CCB_ERROR_SCENARIO,
+                       "a scenario had no valid sample on one side: the compare cannot be "
+                       "trusted (see the failures in the saved results)");
         goto done;
     }
     if (ccb_compare_has_failure(&c->cmp) && !c->o.no_fail) {
@@ -760,36 +752,35 @@ done:
 
 int cmd_compare(int argc, char **argv)
 {
-    int status = CCB_EXIT_USAGE;
+    int status = -1; /* an exit status once done; -1: the last error's class says it */
     compare_run c;
 
     memset(&c, 0, sizeof(c));
     c.when = time(NULL);
     c.outcome = CCB_MEASURE_DONE;
     ccb_compare_init(&c.cmp, 1);
-    if (parse_options(argc, argv, &c.o) != 0)
+    if (parse_options(argc, argv, &c.o) != 0) {
+        ccb_error_classify(CCB_ERROR_USAGE);
         goto done;
+    }
     c.mode = ccb_progress_detect(c.o.quiet);
     for (int side = 0; side < 2; side++) {
-        if (ccb_operand_classify_as(&c.op[side], c.o.operand[side], c.o.force) != 0) {
-            status = cmd_exit_status();
+        if (ccb_operand_classify_as(&c.op[side], c.o.operand[side], c.o.force) != 0)
             goto done;
-        }
     }
     int files = (c.op[0].kind == CCB_OPERAND_FILE) + (c.op[1].kind == CCB_OPERAND_FILE);
     /* A missing or full TMPDIR is found before anything is built or measured. */
     if (files < 2 && ccb_paths_tempdir_check() != 0) {
-        status = CCB_EXIT_USAGE;
+        ccb_error_classify(CCB_ERROR_USAGE);
         goto done;
     }
-    if (files < 2 && (status = build_sides(&c)) != 0)
+    if (files < 2 && build_sides(&c) != 0)
         goto done;
-    status = files == 2   ? compare_files(&c)
+    int rc = files == 2   ? compare_files(&c)
              : files == 1 ? compare_file_and_build(&c)
                           : compare_builds(&c);
-    if (status != 0)
-        goto done;
-    status = report(&c, files);
+    if (rc == 0)
+        status = report(&c, files);
 done:
     for (int side = 0; side < 2; side++) {
         ccb_result_free(c.results[side]);
@@ -802,5 +793,5 @@ done:
         free(c.file_warn[i]);
     ccb_thresholds_release(&c.o.thresholds);
     ccb_build_ctx_release(&c.ctx);
-    return status;
+    return status >= 0 ? status : cmd_exit_status();
 }

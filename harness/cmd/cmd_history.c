@@ -3,7 +3,7 @@
  * and CI over results in time order (files by created_at, notes by commit order), only for
  * the machine fingerprint of the newest result; the skipped ones are counted on stderr.
  */
-#include <getopt.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -11,57 +11,70 @@
 #include "cli.h"
 #include "commands.h"
 #include "error.h"
+#include "options.h"
 #include "history.h"
 #include "notes.h"
 
-static const struct option longopts[] = {
-    {"notes", required_argument, NULL, 'N'},
-    {"metric", required_argument, NULL, 'm'},
-    {"format", required_argument, NULL, 'f'},
-    {"bisect", required_argument, NULL, 'B'},
-    {NULL, 0, NULL, 0},
+typedef struct history_options {
+    const char *notes, *metric, *bisect;
+    ccb_format format;
+} history_options;
+
+static const ccb_option history_option_table[] = {
+    {CCB_OPT_STRING, "notes", .offset = offsetof(history_options, notes), .arg = "RANGE",
+     .usage = "",
+     .help = "read results from git notes (refs/notes/ccbench, written by\n"
+             "'ccbench run --save-note') of RANGE: A..B, or one revision\n"
+             "for all of its history. A commit without a note is a gap row;\n"
+             "first parents only"},
+    {CCB_OPT_STRING, "metric", .offset = offsetof(history_options, metric), .arg = "S.M",
+     .usage = "[--metric SCENARIO.METRIC]", .help = "one metric only (default: every metric)"},
+    {CCB_OPT_STRING, "bisect", .offset = offsetof(history_options, bisect), .arg = "FILE",
+     .help = "with --notes: mark the first bad commit of a ccbench-bisect/1\n"
+             "file (bisect --format json) in its row"},
+    {CCB_OPT_FORMAT, "format", .offset = offsetof(history_options, format), .arg = "F",
+     .usage = "[--format table|json|markdown]",
+     .help = "table (default), markdown or json (schema ccbench-history/1)"},
+    {CCB_OPT_END},
+};
+
+const ccb_command_spec cmd_history_spec = {
+    .name = "history",
+    .operands = "[FILES... | --notes RANGE]",
+    .summary = "a metric's median and CI over results or commits, oldest first",
+    .options = history_option_table,
+    .details =
+        "Files are ordered by their created_at, notes by commit order. Only results measured on\n"
+        "the same machine fingerprint as the newest one (CPU model, CPUs, kernel major version,\n"
+        "compiler) are shown; how many were skipped, and why, goes to stderr. Share notes with\n"
+        "'git push origin refs/notes/ccbench' and 'git fetch origin\n"
+        "refs/notes/ccbench:refs/notes/ccbench'.\n",
 };
 
 int cmd_history(int argc, char **argv)
 {
-    int status = CCB_EXIT_USAGE;
-    const char *notes = NULL, *metric = NULL, *bisect = NULL;
-    ccb_bisect_doc *doc = NULL;
-    ccb_format format = CCB_FORMAT_TABLE;
+    int status = -1; /* an exit status once done; -1: the last error's class says it */
+    history_options o = {.format = CCB_FORMAT_TABLE};
     ccb_history h;
+    ccb_bisect_doc *doc = NULL;
     memset(&h, 0, sizeof(h));
 
-    opterr = 0;
-    optind = 0;
-    for (;;) {
-        int opt = getopt_long(argc, argv, ":", longopts, NULL);
-        if (opt == -1)
-            break;
-        if (opt == 'N') {
-            notes = optarg;
-        } else if (opt == 'm') {
-            metric = optarg;
-        } else if (opt == 'B') {
-            bisect = optarg;
-        } else if (opt == 'f') {
-            if (ccb_cli_parse_format("history: --format", optarg, &format) != 0)
-                goto done;
-        } else {
-            ccb_cli_option_error("history", opt, argv[optind - 1], longopts);
-            goto done;
-        }
-    }
-    size_t nfiles = (size_t)(argc - optind);
+    int first = ccb_options_parse(&cmd_history_spec, &o, argc, argv);
+    if (first < 0)
+        goto done;
+    const char *notes = o.notes, *metric = o.metric;
+    ccb_format format = o.format;
+    size_t nfiles = (size_t)(argc - first);
     if (notes && nfiles > 0) {
         ccb_error_setc(CCB_ERROR_USAGE, "history: either result FILES or --notes RANGE, not both");
         goto done;
     }
-    if (bisect && !notes) {
+    if (o.bisect && !notes) {
         ccb_error_setc(CCB_ERROR_USAGE, "history: --bisect FILE marks a commit of --notes RANGE; "
                                         "give the range too");
         goto done;
     }
-    if (bisect && ccb_bisect_doc_read_file(bisect, &doc) != 0)
+    if (o.bisect && ccb_bisect_doc_read_file(o.bisect, &doc) != 0)
         goto done;
     if (!notes && nfiles == 0) {
         ccb_error_setc(CCB_ERROR_USAGE,
@@ -70,7 +83,7 @@ int cmd_history(int argc, char **argv)
         goto done;
     }
     if (notes ? ccb_notes_load_range(&h, notes)
-              : ccb_history_load_files(&h, argv + optind, nfiles)) {
+              : ccb_history_load_files(&h, argv + first, nfiles)) {
         /* A file or a range the user gave could not be read: bad input (exit 2). */
         if (ccb_error_last_class() == CCB_ERROR_IO)
             ccb_error_classify(CCB_ERROR_INPUT);
@@ -100,7 +113,7 @@ int cmd_history(int argc, char **argv)
             fprintf(stderr, "ccbench: history: warning: %s\n", warning);
         else if (!doc->regression)
             fprintf(stderr, "ccbench: history: %s found no regression: no commit to mark\n",
-                    bisect);
+                    o.bisect);
     }
     if (ccb_history_write(stdout, &h, metric, format) == 0)
         status = CCB_EXIT_OK;
@@ -108,5 +121,5 @@ done:
     ccb_history_release(&h);
     ccb_bisect_doc_free(doc);
     /* What went wrong says what the process reports (exit_status.c). */
-    return status == CCB_EXIT_OK ? status : cmd_exit_status();
+    return status >= 0 ? status : cmd_exit_status();
 }

@@ -4,7 +4,7 @@
  * the driver around it) and kind. Straight from the catalog, which the runner shares, so the
  * list cannot drift from what is measured.
  */
-#include <getopt.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -16,6 +16,7 @@
 #include "cli.h"
 #include "commands.h"
 #include "error.h"
+#include "options.h"
 
 #define LIST_SCHEMA "ccbench-list/1"
 #define BOLD "\033[1m"
@@ -162,34 +163,44 @@ done:
     return rc;
 }
 
-static const struct option longopts[] = {
-    {"format", required_argument, NULL, 'f'},
-    {"color", required_argument, NULL, 'C'},
-    {NULL, 0, NULL, 0},
+typedef struct list_options {
+    ccb_format format;
+    ccb_color_mode color;
+} list_options;
+
+static const ccb_option list_option_table[] = {
+    {CCB_OPT_FORMAT, "format", .offset = offsetof(list_options, format), .arg = "F",
+     .usage = "[--format table|json|markdown]",
+     .help = "table (default), json (schema ccbench-list/1) or markdown"},
+    {CCB_OPT_COLOR, "color", .offset = offsetof(list_options, color), .arg = "WHEN", .usage = "",
+     .help = "auto (default), always or never"},
+    {CCB_OPT_END},
+};
+
+const ccb_command_spec cmd_list_spec = {
+    .name = "list",
+    .summary = "scenarios, their metrics, units and directions",
+    .options = list_option_table,
+    .details =
+        "Each metric shows its unit, its direction (lower_is_better or higher_is_better), its\n"
+        "origin (runner: timed inside the child; driver: measured by ccbench around it; mock:\n"
+        "counted by ccbench's mock API) and its kind (timing: compared statistically; count:\n"
+        "compared exactly).\n",
 };
 
 int cmd_list(int argc, char **argv)
 {
-    ccb_format format = CCB_FORMAT_TABLE;
-    ccb_color_mode color = CCB_COLOR_AUTO;
-    opterr = 0;
-    optind = 0;
-    for (;;) {
-        int opt = getopt_long(argc, argv, ":", longopts, NULL);
-        if (opt == -1)
-            break;
-        if (opt == 'f' && ccb_cli_parse_format("list: --format", optarg, &format) == 0)
-            continue;
-        if (opt == 'C' && ccb_cli_parse_color("list: --color", optarg, &color) == 0)
-            continue;
-        if (opt != 'f' && opt != 'C')
-            ccb_cli_option_error("list", opt, argv[optind - 1], longopts);
-        return CCB_EXIT_USAGE;
+    list_options o = {.format = CCB_FORMAT_TABLE, .color = CCB_COLOR_AUTO};
+    int first = ccb_options_parse(&cmd_list_spec, &o, argc, argv);
+    if (first < 0)
+        return cmd_exit_status();
+    if (first < argc) {
+        ccb_error_setc(CCB_ERROR_USAGE, "list: unexpected argument '%s'. See 'ccbench help list'.",
+                       argv[first]);
+        return cmd_exit_status();
     }
-    if (optind < argc) {
-        ccb_error_set("list: unexpected argument '%s'. See 'ccbench help list'.", argv[optind]);
-        return CCB_EXIT_USAGE;
-    }
+    ccb_format format = o.format;
+    ccb_color_mode color = o.color;
     size_t count = 0;
     const ccb_scenario_def *all = ccb_catalog_scenarios(&count);
     int rc = 0;
@@ -203,5 +214,5 @@ int cmd_list(int argc, char **argv)
         ccb_error_set("list: cannot write to stdout");
         rc = -1;
     }
-    return rc == 0 ? CCB_EXIT_OK : CCB_EXIT_FAILURE;
+    return rc == 0 ? CCB_EXIT_OK : cmd_exit_status();
 }

@@ -3,7 +3,7 @@
  * tracker's API output by hand (point api_endpoint at the printed URL; any non-empty
  * x-api-token is accepted). On exit it prints what it saw.
  */
-#include <getopt.h>
+#include <stddef.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
@@ -11,53 +11,63 @@
 #include "cli.h"
 #include "commands.h"
 #include "error.h"
+#include "options.h"
 #include "mockapi.h"
 
-static const struct option longopts[] = {
-    {"port", required_argument, NULL, 'p'},
-    {"latency-ms", required_argument, NULL, 'l'},
-    {NULL, 0, NULL, 0},
+typedef struct mockapi_options {
+    unsigned long port, latency_ms;
+} mockapi_options;
+
+static const ccb_option mockapi_option_table[] = {
+    {CCB_OPT_ULONG, "port", .offset = offsetof(mockapi_options, port), .lo = 0, .hi = 65535,
+     .arg = "N", .help = "listen on 127.0.0.1:N (default 0: any free port)"},
+    {CCB_OPT_ULONG, "latency-ms", .offset = offsetof(mockapi_options, latency_ms), .lo = 0,
+     .hi = 600000, .arg = "MS", .help = "delay added to every answer (default 0)"},
+    {CCB_OPT_END},
+};
+
+const ccb_command_spec cmd_mockapi_spec = {
+    .name = "mockapi",
+    .summary = "serve the mock CodeCarbon API on 127.0.0.1 until ^C",
+    .options = mockapi_option_table,
+    .details =
+        "Prints its URL on stdout. Speaks POST /runs, POST /emissions and GET /geo.json, checks\n"
+        "every body against CodeCarbon's API schema (422 naming the field) and requires an\n"
+        "x-api-token header (401). Never listens on any address but 127.0.0.1.\n"
+        "\n"
+        "exit status: 0 stopped by ^C; 2 bad usage, or the port cannot be listened on\n",
 };
 
 int cmd_mockapi(int argc, char **argv)
 {
-    unsigned long port = 0, latency = 0;
+    mockapi_options o = {0};
     ccb_mockapi_config cfg = {0};
     ccb_mockapi *api = NULL;
     ccb_mockapi_stats st;
     sigset_t stop, old;
     int sig = 0;
 
-    opterr = 0;
-    optind = 0;
-    for (;;) {
-        int opt = getopt_long(argc, argv, ":", longopts, NULL);
-        if (opt == -1)
-            break;
-        if (opt == 'p' && ccb_cli_parse_uint("mockapi: --port", optarg, 0, 65535, &port) == 0)
-            continue;
-        if (opt == 'l' &&
-            ccb_cli_parse_uint("mockapi: --latency-ms", optarg, 0, 600000, &latency) == 0)
-            continue;
-        if (opt != 'p' && opt != 'l')
-            ccb_cli_option_error("mockapi", opt, argv[optind - 1], longopts);
-        return CCB_EXIT_USAGE;
+    int first = ccb_options_parse(&cmd_mockapi_spec, &o, argc, argv);
+    if (first < 0)
+        return cmd_exit_status();
+    if (first != argc) {
+        ccb_error_setc(CCB_ERROR_USAGE, "mockapi: unexpected argument '%s'", argv[first]);
+        return cmd_exit_status();
     }
-    if (optind != argc) {
-        ccb_error_set("mockapi: unexpected argument '%s'", argv[optind]);
-        return CCB_EXIT_USAGE;
-    }
+    unsigned long latency = o.latency_ms;
     /* Blocked before the server's threads exist, so they inherit the mask and the signal
      * reaches sigwait below. */
     sigemptyset(&stop);
     sigaddset(&stop, SIGINT);
     sigaddset(&stop, SIGTERM);
     pthread_sigmask(SIG_BLOCK, &stop, &old);
-    cfg.port = (unsigned int)port;
+    cfg.port = (unsigned int)o.port;
     cfg.latency_ms = (unsigned int)latency;
     if (ccb_mockapi_start(&cfg, &api) != 0) {
         pthread_sigmask(SIG_SETMASK, &old, NULL);
-        return CCB_EXIT_USAGE; /* the port is taken or not ours: the environment, not a build */
+        /* The port is taken or not ours: the environment, not a build. */
+        ccb_error_classify(CCB_ERROR_USAGE);
+        return cmd_exit_status();
     }
     printf("%s\n", ccb_mockapi_url(api));
     fflush(stdout);

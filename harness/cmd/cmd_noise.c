@@ -6,7 +6,7 @@
  */
 #include <errno.h>
 #include <limits.h>
-#include <getopt.h>
+#include <stddef.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -18,6 +18,7 @@
 #include "commands.h"
 #include "error.h"
 #include "noise.h"
+#include "options.h"
 #include "paths.h"
 #include "result.h"
 
@@ -33,16 +34,44 @@ typedef struct noise_options {
     ccb_format format;
 } noise_options;
 
-static const struct option longopts[] = {
-    {"scenario", required_argument, NULL, 's'},
-    {"profile", required_argument, NULL, 'p'},
-    {"blocks", required_argument, NULL, 'b'},
-    {"seed", required_argument, NULL, 'S'},
-    {"cpu", required_argument, NULL, 'c'},
-    {"repo", required_argument, NULL, 'r'},
-    {"format", required_argument, NULL, 'f'},
-    {"quiet", no_argument, NULL, 'q'},
-    {NULL, 0, NULL, 0},
+#define OPT(member) offsetof(noise_options, member)
+static const ccb_option noise_option_table[] = {
+    {CCB_OPT_PROFILE, "profile", .offset = OPT(profile), .arg = "P",
+     .help = "quick, default or full: the compare's time budget at that\n"
+             "profile (default: default)"},
+    {CCB_OPT_CALL, "scenario", .offset = OPT(sel), .call = ccb_selection_option,
+     .arg = "NAME[,NAME]", .usage = "[--scenario ...]",
+     .help = "scenarios to measure (default: every non-test scenario)"},
+    {CCB_OPT_ULONG, "blocks", .offset = OPT(blocks), .lo = 2, .hi = 10000, .arg = "N",
+     .help = "exactly N ABBA blocks per scenario, no time budget"},
+    {CCB_OPT_U64, "seed", .offset = OPT(seed), .given = CCB_OPT_GIVEN(noise_options, seed_given),
+     .lo = 0, .hi = ULONG_MAX, .arg = "N",
+     .help = "seed of the block orders (default: from the clock, printed)"},
+    {CCB_OPT_CPU, "cpu", .offset = OPT(cpu), .arg = "N",
+     .help = "pin every measured process to CPU N"},
+    {CCB_OPT_STRING, "repo", .offset = OPT(repo), .arg = "PATH",
+     .help = "the git repository (default: found upward from the cwd)"},
+    {CCB_OPT_FORMAT, "format", .offset = OPT(format), .arg = "F",
+     .usage = "[--format table|json|markdown]",
+     .help = "table (default), markdown, or json (the stored noise.json)"},
+    {CCB_OPT_FLAG, "quiet", 'q', .offset = OPT(quiet), .help = "no progress on stderr"},
+    {CCB_OPT_END},
+};
+#undef OPT
+
+const ccb_command_spec cmd_noise_spec = {
+    .name = "noise",
+    .operands = "[REV]",
+    .summary = "A/A run of one build against itself: the noise floor per metric",
+    .intro =
+        "REV defaults to WORKTREE. The build is measured against itself in ABBA blocks exactly as\n"
+        "compare runs; per metric the widest bound of the ratio's 95% CI is the noise floor\n"
+        "(±X%) and the threshold a compare would need. It is stored beside the build\n"
+        "(.ccbench/build/<key>/noise.json) and compare warns when its threshold is below it.\n"
+        "\n",
+    .options = noise_option_table,
+    .details = "exit status: 0 done; 2 bad usage or unknown revision; 3 a build or a scenario "
+               "failed\n",
 };
 
 static int parse_options(int argc, char **argv, noise_options *o)
@@ -50,57 +79,15 @@ static int parse_options(int argc, char **argv, noise_options *o)
     memset(o, 0, sizeof(*o));
     o->profile = CCB_PROFILE_DEFAULT;
     o->cpu = -1;
-    opterr = 0;
-    optind = 0;
-    for (;;) {
-        int opt = getopt_long(argc, argv, ":q", longopts, NULL);
-        if (opt == -1)
-            break;
-        unsigned long v = 0;
-        int profile;
-        switch (opt) {
-        case 's':
-            if (ccb_selection_add(&o->sel, "noise", optarg) != 0)
-                return -1;
-            break;
-        case 'p':
-            if (ccb_cli_parse_profile("noise: --profile", optarg, &profile) != 0)
-                return -1;
-            o->profile = (ccb_profile)profile;
-            break;
-        case 'b':
-            if (ccb_cli_parse_uint("noise: --blocks", optarg, 2, 10000, &o->blocks) != 0)
-                return -1;
-            break;
-        case 'S':
-            if (ccb_cli_parse_uint("noise: --seed", optarg, 0, ULONG_MAX, &v) != 0)
-                return -1;
-            o->seed = v;
-            o->seed_given = 1;
-            break;
-        case 'c':
-            if (ccb_cli_parse_cpu("noise: --cpu", optarg, &o->cpu) != 0)
-                return -1;
-            break;
-        case 'r':
-            o->repo = optarg;
-            break;
-        case 'f':
-            if (ccb_cli_parse_format("noise: --format", optarg, &o->format) != 0)
-                return -1;
-            break;
-        case 'q':
-            o->quiet = 1;
-            break;
-        default:
-            return ccb_cli_option_error("noise", opt, argv[optind - 1], longopts);
-        }
-    }
-    if (optind < argc)
-        o->rev = argv[optind++];
-    if (optind < argc)
-        return ccb_error_set("noise: unexpected argument '%s'. Usage: ccbench noise [REV]",
-                             argv[optind]);
+    int first = ccb_options_parse(&cmd_noise_spec, o, argc, argv);
+    if (first < 0)
+        return -1;
+    if (first < argc)
+        o->rev = argv[first++];
+    if (first < argc)
+        return ccb_error_setc(CCB_ERROR_USAGE,
+                              "noise: unexpected argument '%s'. Usage: ccbench noise [REV]",
+                              argv[first]);
     if (!o->rev)
         o->rev = CCB_WORKTREE;
     if (o->sel.n == 0)
@@ -149,7 +136,7 @@ static void write_noise_report(FILE *out, const noise_options *o, const ccb_comp
 
 int cmd_noise(int argc, char **argv)
 {
-    int status = CCB_EXIT_USAGE;
+    int status = -1; /* an exit status once done; -1: the last error's class says it */
     noise_options o;
     ccb_build_ctx ctx;
     ccb_operand op;
@@ -158,37 +145,35 @@ int cmd_noise(int argc, char **argv)
     memset(&op, 0, sizeof(op));
     ccb_compare_init(&aa, 1);
 
-    if (parse_options(argc, argv, &o) != 0)
-        goto done;
-    if (ccb_paths_tempdir_check() != 0)
-        goto done;
-    ccb_progress_mode mode = ccb_progress_detect(o.quiet);
-    if (ccb_operand_classify(&op, o.rev) != 0) {
-        status = cmd_exit_status();
+    if (parse_options(argc, argv, &o) != 0) {
+        ccb_error_classify(CCB_ERROR_USAGE);
         goto done;
     }
+    if (ccb_paths_tempdir_check() != 0) {
+        ccb_error_classify(CCB_ERROR_USAGE); /* TMPDIR is the user's to fix */
+        goto done;
+    }
+    ccb_progress_mode mode = ccb_progress_detect(o.quiet);
+    if (ccb_operand_classify(&op, o.rev) != 0)
+        goto done;
     if (op.kind == CCB_OPERAND_FILE) {
-        ccb_error_set("noise: '%s' is a file; noise measures a revision or WORKTREE", o.rev);
-        status = CCB_EXIT_USAGE;
+        ccb_error_setc(CCB_ERROR_USAGE,
+                       "noise: '%s' is a file; noise measures a revision or WORKTREE", o.rev);
         goto done;
     }
     if (ccb_build_ctx_open(&ctx, o.repo, mode) != 0 || ccb_build_resolve(&ctx, &op) != 0 ||
-        ccb_build_ensure(&ctx, &op) != 0) {
-        status = cmd_exit_status();
+        ccb_build_ensure(&ctx, &op) != 0)
         goto done;
-    }
     if (!o.quiet)
         fprintf(stderr, "ccbench: noise: seed %llu (reproduce with --seed %llu)\n",
                 (unsigned long long)o.seed, (unsigned long long)o.seed);
-    status = CCB_EXIT_FAILURE;
     int failed = 0;
     ccb_measure_outcome outcome = CCB_MEASURE_DONE;
     if (ccb_noise_measure(&op, &o.sel, o.profile, o.cpu, (unsigned int)o.blocks, o.budget_ms,
                           o.seed, mode, &aa, &failed, &outcome) != 0)
         goto done;
     if (outcome == CCB_MEASURE_INTERRUPTED) {
-        ccb_error_set("interrupted: nothing was written");
-        status = CCB_EXIT_INTERRUPTED;
+        ccb_error_setc(CCB_ERROR_INTERRUPTED, "interrupted: nothing was written");
         goto done;
     }
     if (ccb_noise_save(&op, &aa, ccb_profile_name(o.profile)) != 0)
@@ -207,7 +192,8 @@ int cmd_noise(int argc, char **argv)
         write_noise_report(stdout, &o, &aa);
     }
     if (failed) {
-        ccb_error_set("noise: a scenario had no valid sample: see the log above");
+        ccb_error_setc(CCB_ERROR_SCENARIO,
+                       "noise: a scenario had no valid sample: see the log above");
         goto done;
     }
     status = CCB_EXIT_OK;
@@ -215,5 +201,5 @@ done:
     ccb_compare_release(&aa);
     ccb_operand_release(&op);
     ccb_build_ctx_release(&ctx);
-    return status;
+    return status >= 0 ? status : cmd_exit_status();
 }

@@ -4,7 +4,7 @@
  * it to measure.c, then writes the result and shows the report. Exit status 3 when a
  * scenario ended without one valid sample, 130 on ^C (and then no file at all).
  */
-#include <getopt.h>
+#include <stddef.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -22,6 +22,7 @@
 #include "interrupt.h"
 #include "measure.h"
 #include "notes.h"
+#include "options.h"
 #include "paths.h"
 #include "progress.h"
 #include "report.h"
@@ -49,16 +50,86 @@ typedef struct run_options {
     int skip_existing;      /* --skip-existing: commits with this machine's note entry */
 } run_options;
 
-static const struct option longopts[] = {
-    {"scenario", required_argument, NULL, 's'}, {"profile", required_argument, NULL, 'p'},
-    {"samples", required_argument, NULL, 'n'},  {"threads", required_argument, NULL, 't'},
-    {"duration", required_argument, NULL, 'd'}, {"api-latency-ms", required_argument, NULL, 'L'},
-    {"label", required_argument, NULL, 'l'},    {"out", required_argument, NULL, 'o'},
-    {"format", required_argument, NULL, 'f'},   {"quiet", no_argument, NULL, 'q'},
-    {"save-note", no_argument, NULL, 'S'},      {"cpu", required_argument, NULL, 'c'},
-    {"color", required_argument, NULL, 'C'},    {"counts", no_argument, NULL, 'K'},
-    {"no-counts", no_argument, NULL, 'N'},      {"revisions", required_argument, NULL, 'V'},
-    {"skip-existing", no_argument, NULL, 'E'},  {NULL, 0, NULL, 0},
+#define OPT(member) offsetof(run_options, member)
+static const ccb_option run_option_table[] = {
+    {CCB_OPT_CALL, "scenario", .offset = OPT(sel), .call = ccb_selection_option,
+     .arg = "NAME[,NAME]",
+     .help = "scenarios to run, in this order (repeatable). Default: every\n"
+             "scenario (see 'ccbench list')"},
+    {CCB_OPT_PROFILE, "profile", .offset = OPT(profile), .arg = "P",
+     .usage = "[--profile quick|default|full]",
+     .help = "quick (< 20 s), default (< 2 min) or full (30 s sustained\n"
+             "throughput, CodeCarbon's protocol). Default: default"},
+    {CCB_OPT_ULONG, "samples", .offset = OPT(samples), .lo = 1, .hi = 100000, .arg = "N",
+     .help = "processes per scenario, overriding the profile"},
+    {CCB_OPT_ULONG, "threads", .offset = OPT(threads), .lo = 1, .hi = 1024, .arg = "N",
+     .help = "worker threads of throughput (profile: 8)"},
+    {CCB_OPT_POSITIVE, "duration", .offset = OPT(duration_s), .dlo = 0.001, .dhi = 3600,
+     .arg = "SEC", .help = "sustained duration of throughput (decimals allowed)"},
+    {CCB_OPT_ULONG, "api-latency-ms", .offset = OPT(api_latency_ms), .lo = 0, .hi = 600000,
+     .arg = "MS", .help = "latency the mock API adds to each request (default 50)"},
+    {CCB_OPT_STRING, "label", .offset = OPT(label), .arg = "TEXT",
+     .help = "names the result (default: the git branch)"},
+    {CCB_OPT_STRING, "out", .offset = OPT(out), .arg = "FILE",
+     .help = "write the result to FILE only"},
+    {CCB_OPT_REPORT_FORMAT, "format", .offset = OPT(format), .arg = "F",
+     .usage = "[--format table|json|markdown]",
+     .help = "report on stdout: table (default), json or markdown; or an\n"
+             "export: github-action-benchmark (lower-is-better metrics,\n"
+             "tool customSmallerIsBetter), github-action-benchmark-bigger\n"
+             "(higher-is-better, customBiggerIsBetter) or bencher (BMF)"},
+    {CCB_OPT_FLAG, "quiet", 'q', .offset = OPT(quiet),
+     .help = "no progress and no closing message on stderr"},
+    {CCB_OPT_CPU, "cpu", .offset = OPT(cpu), .arg = "N",
+     .help = "pin every measured process to CPU N"},
+    {CCB_OPT_COLOR, "color", .offset = OPT(color), .arg = "WHEN",
+     .usage = "[--color auto|always|never]",
+     .help = "colour the table: auto (default), always or never"},
+    {CCB_OPT_FLAG, "save-note", .offset = OPT(save_note),
+     .help = "also store the result as HEAD's git note under\n"
+             "refs/notes/ccbench (for 'ccbench history --notes')"},
+    {CCB_OPT_SET, "counts", .offset = OPT(counts), .set = CCB_COUNTS_REQUIRED,
+     .usage = "[--counts|--no-counts]",
+     .help = "require the count metrics (instructions need valgrind:\n"
+             "without it exit 2); by default they are taken where they can\n"
+             "be and reported unavailable where not"},
+    {CCB_OPT_SET, "no-counts", .offset = OPT(counts), .set = CCB_COUNTS_OFF, .usage = "",
+     .help = "no count processes (instructions, system calls, page\n"
+             "faults, allocations per tracker call)"},
+    {CCB_OPT_STRING, "revisions", .offset = OPT(revisions), .arg = "RANGE",
+     .usage = "[--revisions RANGE [--skip-existing]]",
+     .help = "measure each commit of RANGE (A..B, or a comma list), built\n"
+             "from the current scenarios/ against that commit's tracker/\n"
+             "(build cache); commits with equal tracker/ trees are measured\n"
+             "once, the result attached to each. One result file per\n"
+             "commit; --save-note stores one note per commit"},
+    {CCB_OPT_FLAG, "skip-existing", .offset = OPT(skip_existing), .usage = "",
+     .help = "with --revisions: skip commits whose note already has an\n"
+             "entry for this machine and profile"},
+    {CCB_OPT_END},
+};
+#undef OPT
+
+const ccb_command_spec cmd_run_spec = {
+    .name = "run",
+    .summary = "measure scenarios in fresh processes and write a result file",
+    .options = run_option_table,
+    .details =
+        "Results go to results/<UTC time>-<label>.json and results/latest.json at the root of\n"
+        "the git work tree (./results outside one). Every parameter used is recorded in the\n"
+        "result. A sample whose process crashes, times out, exits non-zero, writes bad output\n"
+        "or reports a wrong tracker answer is a failed sample: recorded with its reason, and\n"
+        "the run goes on.\n"
+        "\n"
+        "environment:\n"
+        "  CCBENCH_RESULTS_DIR     where results go instead of results/\n"
+        "  CCBENCH_SCENARIO_DIR    where ccbench-scenario and ccbench-floor are (default: beside\n"
+        "                          ccbench)\n"
+        "  TMPDIR                  where the run's temporary directory (children's logs) goes\n"
+        "  NO_COLOR                set and not empty: no colour\n"
+        "\n"
+        "exit status: 0 done; 2 bad usage; 3 a scenario had no valid sample (or a runner is\n"
+        "missing); 130 interrupted (no result written)\n",
 };
 
 static int parse_options(int argc, char **argv, run_options *o)
@@ -67,83 +138,12 @@ static int parse_options(int argc, char **argv, run_options *o)
     o->profile = CCB_PROFILE_DEFAULT;
     o->api_latency_ms = DEFAULT_API_LATENCY_MS;
     o->cpu = -1;
-    opterr = 0;
-    optind = 0; /* GNU: re-initialise getopt */
-    for (;;) {
-        int opt = getopt_long(argc, argv, ":q", longopts, NULL);
-        if (opt == -1)
-            break;
-        int profile = -1;
-        switch (opt) {
-        case 's':
-            if (ccb_selection_add(&o->sel, "run", optarg) != 0)
-                return -1;
-            break;
-        case 'p':
-            if (ccb_cli_parse_profile("run: --profile", optarg, &profile) != 0)
-                return -1;
-            o->profile = (ccb_profile)profile;
-            break;
-        case 'n':
-            if (ccb_cli_parse_uint("run: --samples", optarg, 1, 100000, &o->samples) != 0)
-                return -1;
-            break;
-        case 't':
-            if (ccb_cli_parse_uint("run: --threads", optarg, 1, 1024, &o->threads) != 0)
-                return -1;
-            break;
-        case 'd':
-            if (ccb_cli_parse_positive("run: --duration", optarg, 0.001, 3600, &o->duration_s) != 0)
-                return -1;
-            break;
-        case 'L':
-            if (ccb_cli_parse_uint("run: --api-latency-ms", optarg, 0, 600000,
-                                   &o->api_latency_ms) != 0)
-                return -1;
-            break;
-        case 'l':
-            o->label = optarg;
-            break;
-        case 'o':
-            o->out = optarg;
-            break;
-        case 'f':
-            if (ccb_cli_parse_report_format("run: --format", optarg, &o->format) != 0)
-                return -1;
-            break;
-        case 'V':
-            o->revisions = optarg;
-            break;
-        case 'E':
-            o->skip_existing = 1;
-            break;
-        case 'S':
-            o->save_note = 1;
-            break;
-        case 'K':
-            o->counts = CCB_COUNTS_REQUIRED;
-            break;
-        case 'N':
-            o->counts = CCB_COUNTS_OFF;
-            break;
-        case 'q':
-            o->quiet = 1;
-            break;
-        case 'c':
-            if (ccb_cli_parse_cpu("run: --cpu", optarg, &o->cpu) != 0)
-                return -1;
-            break;
-        case 'C':
-            if (ccb_cli_parse_color("run: --color", optarg, &o->color) != 0)
-                return -1;
-            break;
-        default:
-            return ccb_cli_option_error("run", opt, argv[optind - 1], longopts);
-        }
-    }
-    if (optind < argc)
-        return ccb_error_set("run: unexpected argument '%s'. See 'ccbench help run'.",
-                             argv[optind]);
+    int first = ccb_options_parse(&cmd_run_spec, o, argc, argv);
+    if (first < 0)
+        return -1;
+    if (first < argc)
+        return ccb_error_setc(
+            CCB_ERROR_USAGE, "run: unexpected argument '%s'. See 'ccbench help run'.", argv[first]);
     if (o->out && o->out[0] == '\0')
         return ccb_error_set("run: --out needs a file name");
     if (o->skip_existing && !o->revisions)
@@ -274,7 +274,8 @@ static int check_valid(const ccb_result *r)
     }
     if (bad == 0)
         return 0;
-    return ccb_error_set("no valid sample for %s: see the failures in the report", names);
+    return ccb_error_setc(CCB_ERROR_SCENARIO,
+                          "no valid sample for %s: see the failures in the report", names);
 }
 
 /* ---------------------------------------------------------------------------------------- */
@@ -375,7 +376,7 @@ static void revisions_summary(FILE *f, const rev_commit *cs, size_t n, ccb_forma
 
 static int run_revisions(const run_options *o)
 {
-    int status = CCB_EXIT_USAGE, failed = 0;
+    int rc = -1, failed = 0;
     ccb_build_ctx ctx;
     ccb_commit_list list = {.n = 0};
     rev_commit *cs = NULL;
@@ -387,20 +388,20 @@ static int run_revisions(const run_options *o)
 
     memset(&ctx, 0, sizeof(ctx));
     memset(&counts, 0, sizeof(counts));
-    if (ccb_paths_tempdir_check() != 0)
-        goto done;
-    /* The builds are release runners; their call-level dumps are not kept per commit. */
-    if (ccb_counts_init(&counts, o->counts, o->profile, 0, NULL) != 0)
-        goto done;
-    if (ccb_build_ctx_open(&ctx, NULL, ccb_progress_detect(o->quiet)) != 0 ||
-        ccb_revwalk_list(ctx.repo, o->revisions, 0, "run: --revisions", &list) != 0) {
-        status = cmd_exit_status();
+    if (ccb_paths_tempdir_check() != 0) {
+        ccb_error_classify(CCB_ERROR_USAGE);
         goto done;
     }
+    /* The builds are release runners; their call-level dumps are not kept per commit. */
+    if (ccb_counts_init(&counts, o->counts, o->profile, 0, NULL) != 0 ||
+        ccb_build_ctx_open(&ctx, NULL, ccb_progress_detect(o->quiet)) != 0 ||
+        ccb_revwalk_list(ctx.repo, o->revisions, 0, "run: --revisions", &list) != 0)
+        goto done;
     if (list.n == 0) {
-        ccb_error_set("run: --revisions '%s' names no commit (is the range the right way "
-                      "round? A..B lists what B has and A has not)",
-                      o->revisions);
+        ccb_error_setc(CCB_ERROR_USAGE,
+                       "run: --revisions '%s' names no commit (is the range the right way "
+                       "round? A..B lists what B has and A has not)",
+                       o->revisions);
         goto done;
     }
     cs = calloc(list.n, sizeof(*cs));
@@ -410,9 +411,12 @@ static int run_revisions(const run_options *o)
         goto done;
     }
     /* The machine and profile of this run: the key of a note entry (--skip-existing). */
-    if (describe(o, probe, &workdir, when) != 0 || ccb_paths_results_dir(ctx.workdir, &results_dir))
+    if (describe(o, probe, &workdir, when) != 0)
         goto done;
-    status = CCB_EXIT_FAILURE;
+    if (ccb_paths_results_dir(ctx.workdir, &results_dir) != 0) {
+        ccb_error_classify(CCB_ERROR_USAGE);
+        goto done;
+    }
     for (size_t i = 0; i < list.n; i++) {
         rev_commit *c = &cs[i];
         git_oid_tostr(c->sha, sizeof(c->sha), &list.oids[i]);
@@ -462,10 +466,10 @@ static int run_revisions(const run_options *o)
             if (got < 0)
                 goto done;
             if (outcome == CCB_MEASURE_INTERRUPTED) {
-                ccb_error_set("interrupted: the children were stopped; the results of the %zu "
-                              "commits before stay written",
-                              done_n);
-                status = CCB_EXIT_INTERRUPTED;
+                ccb_error_setc(CCB_ERROR_INTERRUPTED,
+                               "interrupted: the children were stopped; the results of the %zu "
+                               "commits before stay written",
+                               done_n);
                 goto done;
             }
             if (got == 1) {
@@ -491,7 +495,7 @@ static int run_revisions(const run_options *o)
     if (!o->quiet)
         fprintf(stderr, "ccbench: %zu of %zu commits have a result in %s\n", done_n, list.n,
                 results_dir);
-    status = failed ? CCB_EXIT_FAILURE : CCB_EXIT_OK;
+    rc = 0;
 done:
     for (size_t i = 0; cs && i < list.n; i++)
         free(cs[i].path);
@@ -503,12 +507,14 @@ done:
     free(workdir);
     ccb_counts_release(&counts);
     ccb_build_ctx_release(&ctx);
-    return status;
+    if (rc != 0)
+        return cmd_exit_status();
+    return failed ? CCB_EXIT_FAILURE : CCB_EXIT_OK; /* a commit without a result */
 }
 
 int cmd_run(int argc, char **argv)
 {
-    int status = CCB_EXIT_USAGE;
+    int status = CCB_EXIT_FAILURE; /* CCB_EXIT_OK once done; else the last error's class */
     run_options o;
     ccb_plan_item items[CCB_SELECTION_MAX];
     size_t nitems = 0;
@@ -523,20 +529,20 @@ int cmd_run(int argc, char **argv)
     memset(&counts, 0, sizeof(counts));
 
     memset(items, 0, sizeof(items));
-    if (parse_options(argc, argv, &o) != 0)
-        goto done;
-    if (o.revisions) {
-        status = run_revisions(&o);
+    if (parse_options(argc, argv, &o) != 0) {
+        ccb_error_classify(CCB_ERROR_USAGE);
         goto done;
     }
+    if (o.revisions)
+        return run_revisions(&o); /* nothing to release yet */
     int color = ccb_cli_use_color(o.color, STDOUT_FILENO);
-    if (o.out && ccb_paths_check_writable(o.out) != 0)
+    /* Where the output goes is the user's to fix: bad usage (exit 2). */
+    if ((o.out && ccb_paths_check_writable(o.out) != 0) || ccb_paths_tempdir_check() != 0) {
+        ccb_error_classify(CCB_ERROR_USAGE);
         goto done;
-    if (ccb_paths_tempdir_check() != 0)
-        goto done;
+    }
 
-    /* A missing runner is a build problem: say so before measuring anything. */
-    status = CCB_EXIT_FAILURE;
+    /* A missing runner is a build problem (class io, exit 3): say so before measuring. */
     for (size_t i = 0; i < o.sel.n; i++) {
         const ccb_scenario_def *def = o.sel.defs[i];
         int is_floor = strcmp(def->executable, CCB_FLOOR_EXECUTABLE) == 0;
@@ -578,15 +584,16 @@ int cmd_run(int argc, char **argv)
     if (describe(&o, r, &workdir, when) != 0)
         goto done;
     if (o.save_note && (!r->git.present || !r->git.commit)) {
-        ccb_error_set("run: --save-note needs a git repository with a commit (the note goes "
-                      "on HEAD); run from a checkout, or leave --save-note out");
-        status = CCB_EXIT_USAGE;
+        ccb_error_setc(CCB_ERROR_USAGE,
+                       "run: --save-note needs a git repository with a commit (the note goes "
+                       "on HEAD); run from a checkout, or leave --save-note out");
         goto done;
     }
     /* Create the results directory now: a permission problem must not wait for the end. */
-    status = CCB_EXIT_USAGE;
-    if (!o.out && ccb_paths_results_dir(workdir, &results_dir) != 0)
+    if (!o.out && ccb_paths_results_dir(workdir, &results_dir) != 0) {
+        ccb_error_classify(CCB_ERROR_USAGE);
         goto done;
+    }
 
     /* The raw callgrind dumps are kept beside the result file. */
     if (o.out) {
@@ -598,23 +605,22 @@ int cmd_run(int argc, char **argv)
         if (planned_rc == 0)
             planned_rc = ccb_counts_keep_dir_for(planned, &keep_dir);
         free(planned);
-        if (planned_rc != 0)
+        if (planned_rc != 0) {
+            ccb_error_classify(CCB_ERROR_USAGE);
             goto done;
+        }
     }
     if (ccb_counts_init(&counts, counts_exe ? o.counts : CCB_COUNTS_OFF, o.profile,
-                        ccb_counts_this_build_sanitized(), keep_dir) != 0) {
-        status = cmd_exit_status();
+                        ccb_counts_this_build_sanitized(), keep_dir) != 0)
         goto done;
-    }
 
-    status = CCB_EXIT_FAILURE;
     ccb_measure_outcome outcome = CCB_MEASURE_DONE;
     if (ccb_measure_run(items, nitems, (int)o.cpu, ccb_progress_detect(o.quiet), &counts, r,
                         &outcome) != 0)
         goto done;
     if (outcome == CCB_MEASURE_INTERRUPTED) {
-        ccb_error_set("interrupted: the children were stopped and no result was written");
-        status = CCB_EXIT_INTERRUPTED;
+        ccb_error_setc(CCB_ERROR_INTERRUPTED,
+                       "interrupted: the children were stopped and no result was written");
         goto done;
     }
     if (ccb_result_compute_stats(r) != 0)
@@ -637,10 +643,11 @@ int cmd_run(int argc, char **argv)
         if (write_failed && latest) /* the stamped file was written, latest.json was not */
             unlink(path);
         if (write_failed)
-            ccb_error_set("interrupted while the result was written: no result was written");
+            ccb_error_setc(CCB_ERROR_INTERRUPTED,
+                           "interrupted while the result was written: no result was written");
         else
-            ccb_error_set("interrupted: the result was already written to %s", path);
-        status = CCB_EXIT_INTERRUPTED;
+            ccb_error_setc(CCB_ERROR_INTERRUPTED,
+                           "interrupted: the result was already written to %s", path);
         goto done;
     }
     char write_error[1024] = "";
@@ -649,8 +656,7 @@ int cmd_run(int argc, char **argv)
     if (ccb_report_write(stdout, r, o.format, color) != 0)
         goto done;
     if (write_failed) {
-        ccb_error_set("%s", write_error);
-        status = CCB_EXIT_USAGE;
+        ccb_error_setc(CCB_ERROR_USAGE, "%s", write_error);
         goto done;
     }
     const char *kept = NULL;
@@ -666,10 +672,11 @@ int cmd_run(int argc, char **argv)
                     kept);
     }
     if (o.save_note && save_note(r, NULL, o.quiet) != 0) {
-        status = CCB_EXIT_USAGE;
+        ccb_error_classify(CCB_ERROR_USAGE);
         goto done;
     }
-    status = check_valid(r) == 0 ? CCB_EXIT_OK : CCB_EXIT_FAILURE;
+    if (check_valid(r) == 0)
+        status = CCB_EXIT_OK;
 done:
     for (size_t i = 0; i < nitems; i++)
         ccb_plan_item_release(&items[i]);
@@ -683,5 +690,6 @@ done:
     free(results_dir);
     free(path);
     free(latest);
-    return status;
+    /* What went wrong says what the process reports (exit_status.c). */
+    return status == CCB_EXIT_OK ? status : cmd_exit_status();
 }

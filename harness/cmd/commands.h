@@ -2,10 +2,17 @@
  * The subcommands of ccbench, one cmd_<name>.c each. Each is the main() of its command:
  * it gets argv starting at the command's name and returns the process exit status
  * (CCB_EXIT_* of error.h), leaving a message in ccb_error_message() for main to print when
- * it fails. main.c holds the dispatch table with their synopses and help.
+ * it fails. Each cmd_<name>.c also holds its ccb_command_spec (synopsis, option table, help);
+ * main.c holds the dispatch table.
  */
 #ifndef CCB_COMMANDS_H
 #define CCB_COMMANDS_H
+
+#include "options.h"
+
+/* Each command's name, synopsis, options and help, beside its parser (options.h). */
+extern const ccb_command_spec cmd_run_spec, cmd_compare_spec, cmd_noise_spec, cmd_list_spec,
+    cmd_show_spec, cmd_history_spec, cmd_mockapi_spec;
 
 int cmd_run(int argc, char **argv);
 int cmd_list(int argc, char **argv);

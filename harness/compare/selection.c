@@ -11,6 +11,11 @@
 #include "error.h"
 #include "measure.h"
 
+int ccb_selection_option(void *field, const char *command, const char *arg)
+{
+    return ccb_selection_add(field, command, arg);
+}
+
 int ccb_selection_add(ccb_selection *s, const char *command, const char *arg)
 {
     int rc = -1;

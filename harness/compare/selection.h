@@ -18,6 +18,8 @@ typedef struct ccb_selection {
 /* --scenario a,b (repeatable): validated, in order, each once. -1 with a message naming the
  * scenario (and the nearest known name) on a mistake. */
 int ccb_selection_add(ccb_selection *s, const char *command, const char *arg);
+/* The same as an option table's CCB_OPT_CALL (options.h): FIELD is a ccb_selection. */
+int ccb_selection_option(void *field, const char *command, const char *arg);
 /* Nothing selected: every non-selftest scenario this build can serve (spawn_floor included:
  * it is the floor cold_init is read against). */
 void ccb_selection_default(ccb_selection *s);

@@ -38,6 +38,12 @@ static int parse_percent(const char *arg, const char *text, double *out)
     return 0;
 }
 
+int ccb_thresholds_option(void *field, const char *command, const char *arg)
+{
+    (void)command; /* the messages name --threshold, which only compare and bisect take */
+    return ccb_thresholds_parse(field, arg);
+}
+
 int ccb_thresholds_parse(ccb_thresholds *t, const char *arg)
 {
     const char *eq = strchr(arg, '=');

@@ -22,6 +22,7 @@
 #include "build.h"
 #include "cli.h"
 #include "error.h"
+#include "options.h"
 #include "report.h"
 
 #define N_ELEMS(a) (sizeof(a) / sizeof((a)[0]))
@@ -197,10 +198,150 @@ static void test_cli_parse__table_numbers_use_si_prefixes(void **state)
     }
 }
 
+/* A command's options as a table (options.h): what each kind stores, what it refuses, and
+ * the synopsis and help drawn from the same table. */
+typedef struct table_opts {
+    int quiet, mode, seed_given;
+    const char *label;
+    unsigned long n;
+    uint64_t seed;
+    double secs;
+    ccb_format format;
+    int calls;
+    char last[16];
+} table_opts;
+
+static int count_call(void *field, const char *command, const char *arg)
+{
+    table_opts *o = (table_opts *)((char *)field - offsetof(table_opts, calls));
+    (void)command;
+    if (strcmp(arg, "bad") == 0)
+        return ccb_error_set("no");
+    o->calls++;
+    snprintf(o->last, sizeof(o->last), "%s", arg);
+    return 0;
+}
+
+static const ccb_option test_table[] = {
+    {CCB_OPT_FLAG, "quiet", 'q', .offset = offsetof(table_opts, quiet), .help = "quiet"},
+    {CCB_OPT_STRING, "label", .offset = offsetof(table_opts, label), .arg = "TEXT",
+     .help = "a label\non two lines"},
+    {CCB_OPT_ULONG, "samples", .offset = offsetof(table_opts, n), .lo = 1, .hi = 9, .arg = "N"},
+    {CCB_OPT_U64, "seed", .offset = offsetof(table_opts, seed),
+     .given = CCB_OPT_GIVEN(table_opts, seed_given), .lo = 0, .hi = 1000, .arg = "N"},
+    {CCB_OPT_POSITIVE, "duration", .offset = offsetof(table_opts, secs), .dlo = 0.5, .dhi = 2,
+     .arg = "SEC"},
+    {CCB_OPT_FORMAT, "format", .offset = offsetof(table_opts, format), .arg = "F",
+     .usage = "[--format table|json|markdown]"},
+    {CCB_OPT_CALL, "scenario", .offset = offsetof(table_opts, calls), .call = count_call,
+     .arg = "NAME"},
+    {CCB_OPT_HELP, "scenario", .arg = "S.M", .usage = "[--scenario S.M]", .help = "more"},
+    {CCB_OPT_SET, "on", .offset = offsetof(table_opts, mode), .set = 1, .usage = "[--on|--off]",
+     .label = "--on, --off", .help = "switch"},
+    {CCB_OPT_SET, "off", .offset = offsetof(table_opts, mode), .set = 2, .usage = ""},
+    {CCB_OPT_END},
+};
+
+static const ccb_command_spec test_spec = {
+    .name = "demo", .operands = "FILE", .summary = "x", .options = test_table};
+
+static int parse(table_opts *o, const char *const *args, size_t n)
+{
+    char *argv[16];
+    argv[0] = (char *)"demo";
+    for (size_t i = 0; i < n; i++)
+        argv[i + 1] = (char *)args[i];
+    memset(o, 0, sizeof(*o));
+    ccb_error_clear();
+    return ccb_options_parse(&test_spec, o, (int)n + 1, argv);
+}
+
+static void test_cli_parse__option_tables_store_each_kind(void **state)
+{
+    (void)state;
+    table_opts o;
+    const char *args[] = {"-q",     "file.json",  "--label=x y", "--samples", "3",
+                          "--seed", "7",          "--duration",  "1.5",       "--format",
+                          "json",   "--scenario", "a",           "--scen=b",  "--off"};
+    int first = parse(&o, args, sizeof(args) / sizeof(args[0]));
+    /* GNU permutation: the operand ends up after the options. */
+    assert_int_equal(first, (int)(sizeof(args) / sizeof(args[0])));
+    assert_int_equal(o.quiet, 1);
+    assert_string_equal(o.label, "x y");
+    assert_int_equal(o.n, 3);
+    assert_true(o.seed == 7 && o.seed_given == 1);
+    assert_true(o.secs == 1.5);
+    assert_int_equal(o.format, CCB_FORMAT_JSON);
+    assert_int_equal(o.calls, 2);
+    assert_string_equal(o.last, "b");
+    assert_int_equal(o.mode, 2);
+
+    const char *none[] = {"f"};
+    assert_int_equal(parse(&o, none, 1), 1);
+    assert_int_equal(o.seed_given, 0); /* untouched when not given */
+}
+
+static void test_cli_parse__option_tables_refuse_with_usage_errors(void **state)
+{
+    (void)state;
+    table_opts o;
+    struct {
+        const char *args[3];
+        size_t n;
+        const char *says;
+    } bad[] = {
+        {{"--samples", "10"}, 2, "--samples"},       /* above .hi */
+        {{"--samples", "1x"}, 2, "--samples"},       /* junk */
+        {{"--seed", "1001"}, 2, "--seed"},           /* U64 above .hi */
+        {{"--duration", "0.1"}, 2, "--duration"},    /* below .dlo */
+        {{"--format", "xml"}, 2, "--format"},        /* not a format */
+        {{"--scenario", "bad"}, 2, "no"},            /* the callback's own message */
+        {{"--sampels=3"}, 1, "--samples"},           /* a typo: did you mean */
+        {{"--label"}, 1, "needs a value"},           /* missing value */
+        {{"--on", "--off"}, 2, "exclude each other"} /* opposite settings of one field */
+    };
+    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+        assert_int_equal(parse(&o, bad[i].args, bad[i].n), -1);
+        assert_int_equal(ccb_error_last_class(), CCB_ERROR_USAGE);
+        if (!strstr(ccb_error_message(), bad[i].says))
+            fail_msg("case %zu: '%s' does not say '%s'", i, ccb_error_message(), bad[i].says);
+    }
+    /* The same setting twice is no contradiction. */
+    const char *twice[] = {"--on", "--on"};
+    assert_int_equal(parse(&o, twice, 2), 3);
+    assert_int_equal(o.mode, 1);
+}
+
+static void test_cli_parse__option_tables_give_synopsis_and_help(void **state)
+{
+    (void)state;
+    char syn[256];
+    ccb_options_synopsis(&test_spec, syn, sizeof(syn));
+    assert_string_equal(syn, "FILE [--quiet] [--label TEXT] [--samples N] [--seed N] "
+                             "[--duration SEC] [--format table|json|markdown] [--scenario NAME] "
+                             "[--scenario S.M] [--on|--off]");
+    char *text = NULL;
+    size_t len = 0;
+    FILE *out = open_memstream(&text, &len);
+    assert_non_null(out);
+    ccb_options_print_help(out, &test_spec);
+    fclose(out);
+    assert_string_equal(text, "options:\n"
+                              "  --quiet                 quiet\n"
+                              "  --label TEXT            a label\n"
+                              "                          on two lines\n"
+                              "  --scenario S.M          more\n"
+                              "  --on, --off             switch\n");
+    free(text);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_cli_parse__uint_is_strict),
+        cmocka_unit_test(test_cli_parse__option_tables_store_each_kind),
+        cmocka_unit_test(test_cli_parse__option_tables_refuse_with_usage_errors),
+        cmocka_unit_test(test_cli_parse__option_tables_give_synopsis_and_help),
         cmocka_unit_test(test_cli_parse__positive_numbers),
         cmocka_unit_test(test_cli_parse__formats_colours_profiles),
         cmocka_unit_test(test_cli_parse__cpu_must_be_ours),
