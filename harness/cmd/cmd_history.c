@@ -107,13 +107,10 @@ int cmd_history(int argc, char **argv)
         fprintf(stderr, "ccbench: history: %zu of %zu commits in '%s' have no ccbench note\n",
                 h.without_note, h.walked, notes);
     if (doc) {
-        char warning[1024];
-        ccb_bisect_doc_mark(doc, &h, warning, sizeof(warning));
-        if (warning[0])
-            fprintf(stderr, "ccbench: history: warning: %s\n", warning);
-        else if (!doc->regression)
-            fprintf(stderr, "ccbench: history: %s found no regression: no commit to mark\n",
-                    o.bisect);
+        char note[1024];
+        ccb_bisect_doc_mark(doc, &h, note, sizeof(note));
+        if (note[0])
+            fprintf(stderr, "ccbench: history: %s\n", note);
     }
     if (ccb_history_write(stdout, &h, metric, format) == 0)
         status = CCB_EXIT_OK;

@@ -33,14 +33,12 @@ static const struct option longopts[] = {
 static int mark_bisect(const char *path, ccb_history *h, ccb_bisect_doc **doc, char **bisected,
                        double *threshold)
 {
-    char warning[1024], *name = NULL;
+    char note[1024], *name = NULL;
     if (ccb_bisect_doc_read_file(path, doc) != 0)
         return -1;
-    ccb_bisect_doc_mark(*doc, h, warning, sizeof(warning));
-    if (warning[0])
-        fprintf(stderr, "ccbench: plot: warning: %s\n", warning);
-    else if (!(*doc)->regression)
-        fprintf(stderr, "ccbench: plot: %s found no regression: no commit to mark\n", path);
+    ccb_bisect_doc_mark(*doc, h, note, sizeof(note));
+    if (note[0])
+        fprintf(stderr, "ccbench: plot: %s\n", note);
     *threshold = (*doc)->threshold;
     if (!bisected) /* --metric chose */
         return 0;

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "error.h"
+#include "result.h"
 
 size_t ccb_jr_push(ccb_jreader *rd, const char *fmt, ...)
 {
@@ -32,6 +33,33 @@ int ccb_jr_error(const ccb_jreader *rd, const char *key, const char *fmt, ...)
     va_end(ap);
     const char *sep = rd->path[0] && key[0] ? "." : "";
     return ccb_error_set("%s: field %s%s%s: %s", rd->origin, rd->path, sep, key, what);
+}
+
+int ccb_jr_read_file(const char *path, const char *what, const char *hint,
+                     int (*read)(ccb_jreader *rd, const cJSON *json, void *out), void *out)
+{
+    cJSON *json = NULL;
+    if (ccb_json_read_file(path, what, &json) != 0)
+        return -1;
+    ccb_jreader rd = {.origin = path, .missing_hint = hint, .path = ""};
+    int rc = read(&rd, json, out);
+    cJSON_Delete(json);
+    return rc;
+}
+
+int ccb_jr_schema(const ccb_jreader *rd, const cJSON *json, const char *schema, const char *make)
+{
+    if (!cJSON_IsObject(json))
+        return ccb_error_set("%s: expected a JSON object at the top level, got %s. Is this a %s "
+                             "file?",
+                             rd->origin, ccb_json_type_name(json), schema);
+    const cJSON *item = ccb_jr_typed(rd, json, "schema", cJSON_IsString, 0, "a string");
+    if (!item)
+        return -1;
+    if (strcmp(item->valuestring, schema) != 0)
+        return ccb_error_set("%s: field schema: is \"%.64s\", expected \"%s\" (make one with: %s)",
+                             rd->origin, item->valuestring, schema, make);
+    return 0;
 }
 
 const char *ccb_json_type_name(const cJSON *item)

@@ -34,6 +34,14 @@ int ccb_jr_number(const ccb_jreader *rd, const cJSON *obj, const char *key, int 
 int ccb_jr_count(const ccb_jreader *rd, const cJSON *obj, const char *key, double max, double *out);
 /* true or false (null reads as false when NULL_OK). 0 or -1. */
 int ccb_jr_bool(const ccb_jreader *rd, const cJSON *obj, const char *key, int null_ok, int *out);
+/* PATH read as JSON (WHAT, e.g. "a ccbench-compare/1 file", names it in messages) and handed
+ * to READ with a reader at the top level whose missing fields suggest HINT: the one way the
+ * strict readers of other documents (compare, bisect) open their files. 0 or -1. */
+int ccb_jr_read_file(const char *path, const char *what, const char *hint,
+                     int (*read)(ccb_jreader *rd, const cJSON *json, void *out), void *out);
+/* JSON is an object whose "schema" is SCHEMA; else -1, the message saying what it is and
+ * MAKE (the command that writes such a file). */
+int ccb_jr_schema(const ccb_jreader *rd, const cJSON *json, const char *schema, const char *make);
 /* "a number", "a string", ... for messages such as "expected an array, got a string". */
 const char *ccb_json_type_name(const cJSON *item);
 

@@ -12,7 +12,6 @@
 
 #include "error.h"
 #include "json_reader.h"
-#include "result.h"
 
 /* A full 40-digit hex commit id into OUT (41 bytes). */
 static int get_sha(const ccb_jreader *rd, const cJSON *obj, const char *key, char *out)
@@ -27,23 +26,13 @@ static int get_sha(const ccb_jreader *rd, const cJSON *obj, const char *key, cha
     return 0;
 }
 
-static int read_doc(ccb_jreader *rd, const cJSON *json, ccb_bisect_doc *d)
+static int read_doc(ccb_jreader *rd, const cJSON *json, void *out)
 {
-    char *schema = NULL;
+    ccb_bisect_doc *d = out;
     int rc = -1;
-    if (!cJSON_IsObject(json)) {
-        ccb_error_set("%s: expected a JSON object at the top level, got %s. Is this a %s file?",
-                      rd->origin, ccb_json_type_name(json), CCB_BISECT_SCHEMA);
+    if (ccb_jr_schema(rd, json, CCB_BISECT_SCHEMA,
+                      "ccbench bisect GOOD BAD --metric S.M --format json > FILE") != 0)
         goto done;
-    }
-    if (ccb_jr_string(rd, json, "schema", 0, &schema) != 0)
-        goto done;
-    if (strcmp(schema, CCB_BISECT_SCHEMA) != 0) {
-        ccb_error_set("%s: field schema: is \"%.64s\", expected \"%s\" (make one with: ccbench "
-                      "bisect GOOD BAD --metric S.M --format json > FILE)",
-                      rd->origin, schema, CCB_BISECT_SCHEMA);
-        goto done;
-    }
     const cJSON *metric = ccb_jr_typed(rd, json, "metric", cJSON_IsObject, 0, "an object");
     if (!metric)
         goto done;
@@ -96,37 +85,28 @@ static int read_doc(ccb_jreader *rd, const cJSON *json, ccb_bisect_doc *d)
     }
     rc = 0;
 done:
-    free(schema);
     return rc;
 }
 
 int ccb_bisect_doc_read_file(const char *path, ccb_bisect_doc **out)
 {
-    cJSON *json = NULL;
-    ccb_bisect_doc *d = NULL;
-    int rc = -1;
+    ccb_bisect_doc *d = calloc(1, sizeof(*d));
     *out = NULL;
-    if (ccb_json_read_file(path, "a " CCB_BISECT_SCHEMA " file", &json) != 0)
-        goto done;
-    d = calloc(1, sizeof(*d));
-    if (!d || !(d->path = strdup(path))) {
-        ccb_error_set("out of memory reading %s", path);
-        goto done;
+    if (d)
+        d->path = strdup(path);
+    if (!d || !d->path) {
+        free(d);
+        return ccb_error_set("out of memory reading %s", path);
     }
-    ccb_jreader rd = {.origin = path,
-                      .missing_hint =
-                          "Is this a " CCB_BISECT_SCHEMA " file (ccbench bisect --format json)?",
-                      .path = ""};
-    if (read_doc(&rd, json, d) != 0)
-        goto done;
+    if (ccb_jr_read_file(path, "a " CCB_BISECT_SCHEMA " file",
+                         "Is this a " CCB_BISECT_SCHEMA " file (ccbench bisect --format json)?",
+                         read_doc, d) != 0) {
+        ccb_bisect_doc_free(d);
+        /* A file the user named that cannot be read as a bisect is bad input (exit 2). */
+        return ccb_error_classify(CCB_ERROR_INPUT);
+    }
     *out = d;
-    d = NULL;
-    rc = 0;
-done:
-    ccb_bisect_doc_free(d);
-    cJSON_Delete(json);
-    /* A file the user named that cannot be read as a bisect is bad input (exit 2). */
-    return rc == 0 ? 0 : ccb_error_classify(CCB_ERROR_INPUT);
+    return 0;
 }
 
 void ccb_bisect_doc_free(ccb_bisect_doc *d)
@@ -142,17 +122,18 @@ void ccb_bisect_doc_free(ccb_bisect_doc *d)
     free(d);
 }
 
-size_t ccb_bisect_doc_mark(const ccb_bisect_doc *d, ccb_history *h, char *warning, size_t size)
+size_t ccb_bisect_doc_mark(const ccb_bisect_doc *d, ccb_history *h, char *note, size_t size)
 {
     size_t found = 0, len = 0;
-    warning[0] = '\0';
+    note[0] = '\0';
     h->bisect_given = 1;
     for (size_t i = 0; i < d->nfirst_bad; i++) {
         const ccb_bisect_culprit *c = &d->first_bad[i];
         int here = 0;
         /* h's shas are abbreviated to 12 digits: a prefix of the full one. */
         for (size_t k = 0; k < h->ncommits; k++) {
-            if (strncmp(h->commits[k].sha, c->sha, strlen(h->commits[k].sha)) != 0)
+            size_t abbrev = strlen(h->commits[k].sha);
+            if (abbrev < 7 || strncmp(h->commits[k].sha, c->sha, abbrev) != 0)
                 continue;
             h->commits[k].first_bad = 1;
             snprintf(h->commits[k].first_bad_subject, sizeof(h->commits[k].first_bad_subject), "%s",
@@ -161,16 +142,19 @@ size_t ccb_bisect_doc_mark(const ccb_bisect_doc *d, ccb_history *h, char *warnin
         }
         found += here;
         if (!here && len < size)
-            len += (size_t)snprintf(warning + len, size - len, "%s%.12s", len ? ", " : "", c->sha);
+            len += (size_t)snprintf(note + len, size - len, "%s%.12s", len ? ", " : "", c->sha);
     }
     if (len && len < size) {
         char list[256];
-        snprintf(list, sizeof(list), "%s", warning);
-        snprintf(warning, size,
-                 "%s: %s %s %s not in the range (%zu commits), so not marked; the bisect ran "
-                 "over %.12s..%.12s",
-                 d->path, d->nfirst_bad - found > 1 ? "first-bad commits" : "the first bad commit",
-                 list, d->nfirst_bad - found > 1 ? "are" : "is", h->ncommits, d->good, d->bad);
+        snprintf(list, sizeof(list), "%s", note);
+        snprintf(
+            note, size,
+            "warning: %s: %s %s %s not in the range (%zu commits), so not marked; the bisect ran "
+            "over %.12s..%.12s",
+            d->path, d->nfirst_bad - found > 1 ? "first-bad commits" : "the first bad commit", list,
+            d->nfirst_bad - found > 1 ? "are" : "is", h->ncommits, d->good, d->bad);
     }
+    if (!d->regression)
+        snprintf(note, size, "%s found no regression: no commit to mark", d->path);
     return found;
 }

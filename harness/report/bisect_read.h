@@ -35,7 +35,8 @@ void ccb_bisect_doc_free(ccb_bisect_doc *d);
 
 /* Mark in H's commits (--notes) the first bad commits of D that lie in the range
  * (first_bad, first_bad_subject) and set h->bisect_given. Returns how many of D's first_bad
- * commits were found; when fewer than all, WARNING says which are outside (else ""). */
-size_t ccb_bisect_doc_mark(const ccb_bisect_doc *d, ccb_history *h, char *warning, size_t size);
+ * commits were found. NOTE gets what the user should hear on stderr: a warning naming those
+ * outside the range, or that D found no regression; "" when all were marked. */
+size_t ccb_bisect_doc_mark(const ccb_bisect_doc *d, ccb_history *h, char *note, size_t size);
 
 #endif

@@ -248,26 +248,17 @@ static int read_metrics(ccb_jreader *rd, const cJSON *root, ccb_compare_doc *d)
     return 0;
 }
 
-static int read_doc(ccb_jreader *rd, const cJSON *json, ccb_compare_doc *d)
+static int read_doc(ccb_jreader *rd, const cJSON *json, void *out)
 {
-    char *schema = NULL, *seed = NULL;
+    ccb_compare_doc *d = out;
+    char *seed = NULL;
     int rc = -1, mode = 0;
     double blocks = 0;
     size_t mark = 0;
 
-    if (!cJSON_IsObject(json)) {
-        ccb_error_set("%s: expected a JSON object at the top level, got %s. Is this a %s file?",
-                      rd->origin, ccb_json_type_name(json), CCB_COMPARE_SCHEMA);
+    if (ccb_jr_schema(rd, json, CCB_COMPARE_SCHEMA,
+                      "ccbench compare BASE CANDIDATE --format json > FILE") != 0)
         goto done;
-    }
-    if (ccb_jr_string(rd, json, "schema", 0, &schema) != 0)
-        goto done;
-    if (strcmp(schema, CCB_COMPARE_SCHEMA) != 0) {
-        ccb_error_set("%s: field schema: is \"%s\", expected \"%s\" (make one with: ccbench "
-                      "compare BASE CANDIDATE --format json > FILE)",
-                      rd->origin, schema, CCB_COMPARE_SCHEMA);
-        goto done;
-    }
     if (read_side(rd, json, "baseline", d, 0) || read_side(rd, json, "candidate", d, 1) ||
         get_enum(rd, json, "mode", modes, COUNT(modes), &mode) ||
         ccb_jr_string(rd, json, "profile", 1, &d->profile) ||
@@ -301,39 +292,24 @@ static int read_doc(ccb_jreader *rd, const cJSON *json, ccb_compare_doc *d)
         goto done;
     rc = 0;
 done:
-    free(schema);
     free(seed);
     return rc;
 }
 
 int ccb_compare_doc_read_file(const char *path, ccb_compare_doc **out)
 {
-    cJSON *json = NULL;
-    ccb_compare_doc *d = NULL;
-    int rc = -1;
+    ccb_compare_doc *d = calloc(1, sizeof(*d));
     *out = NULL;
-    char what[64];
-    snprintf(what, sizeof(what), "a %s file", CCB_COMPARE_SCHEMA);
-    if (ccb_json_read_file(path, what, &json) != 0)
-        goto done;
-    d = calloc(1, sizeof(*d));
-    if (!d) {
-        ccb_error_set("out of memory reading %s", path);
-        goto done;
+    if (!d)
+        return ccb_error_set("out of memory reading %s", path);
+    if (ccb_jr_read_file(path, "a " CCB_COMPARE_SCHEMA " file",
+                         "Is this a " CCB_COMPARE_SCHEMA " file (ccbench compare --format json)?",
+                         read_doc, d) != 0) {
+        ccb_compare_doc_free(d);
+        return -1;
     }
-    ccb_jreader rd = {.origin = path,
-                      .missing_hint =
-                          "Is this a " CCB_COMPARE_SCHEMA " file (ccbench compare --format json)?",
-                      .path = ""};
-    if (read_doc(&rd, json, d) != 0)
-        goto done;
     *out = d;
-    d = NULL;
-    rc = 0;
-done:
-    ccb_compare_doc_free(d);
-    cJSON_Delete(json);
-    return rc;
+    return 0;
 }
 
 void ccb_compare_doc_free(ccb_compare_doc *d)

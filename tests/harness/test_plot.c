@@ -650,17 +650,26 @@ static void commit_file(git_repository *repo, const char *repo_dir, const char *
     git_index_free(index);
 }
 
+/* A new repository F/repo (its path in REPO_DIR) with tracker/ and a .gitignore of results/,
+ * before any commit. */
+static git_repository *notes_repo(const fixture *f, char *repo_dir, size_t size)
+{
+    char path[500];
+    git_repository *repo = NULL;
+    path_in(repo_dir, size, f, "repo");
+    assert_int_equal(git_repository_init(&repo, repo_dir, 0), 0);
+    snprintf(path, sizeof(path), "%s/tracker", repo_dir);
+    assert_int_equal(mkdir(path, 0755), 0);
+    snprintf(path, sizeof(path), "%s/.gitignore", repo_dir);
+    write_text(path, "/results/\n");
+    return repo;
+}
+
 static void test_plot__notes_round_trip(void **state)
 {
     fixture *f = *state;
-    char repo_dir[400], sub[500], path[500], sha[3][GIT_OID_HEXSZ + 1];
-    path_in(repo_dir, sizeof(repo_dir), f, "repo");
-    git_repository *repo = NULL;
-    assert_int_equal(git_repository_init(&repo, repo_dir, 0), 0);
-    snprintf(sub, sizeof(sub), "%s/tracker", repo_dir);
-    assert_int_equal(mkdir(sub, 0755), 0);
-    snprintf(path, sizeof(path), "%s/.gitignore", repo_dir);
-    write_text(path, "/results/\n");
+    char repo_dir[400], sha[3][GIT_OID_HEXSZ + 1];
+    git_repository *repo = notes_repo(f, repo_dir, sizeof(repo_dir));
 
     proc p;
     for (int i = 0; i < 2; i++) {
@@ -1112,15 +1121,10 @@ static long xtic_of(const char *script, const char *sha)
 static void test_plot__history_by_commit(void **state)
 {
     fixture *f = *state;
-    char repo_dir[400], sub[500], path[500], sha[6][GIT_OID_HEXSZ + 1];
+    char repo_dir[400], path[500], sha[6][GIT_OID_HEXSZ + 1];
     char side[GIT_OID_HEXSZ + 1], merge[GIT_OID_HEXSZ + 1];
-    path_in(repo_dir, sizeof(repo_dir), f, "repo");
-    git_repository *repo = NULL;
-    assert_int_equal(git_repository_init(&repo, repo_dir, 0), 0);
-    snprintf(sub, sizeof(sub), "%s/tracker", repo_dir);
-    assert_int_equal(mkdir(sub, 0755), 0);
-    snprintf(path, sizeof(path), "%s/.gitignore", repo_dir);
-    write_text(path, "/results/\n");
+    git_repository *repo = notes_repo(f, repo_dir, sizeof(repo_dir));
+    path_in(path, sizeof(path), f, "none.json");
 
     /* 0 1 2 3 M 4 5 along first parents: no note on 2, only another machine's on the merge M;
      * a side commit (merged by M) has a note but is not on the first-parent line; 4 is 30%
