@@ -29,6 +29,7 @@
 #include <cjson/cJSON.h>
 #include <git2.h>
 
+#include "bisect_report.h"
 #include "catalog.h"
 #include "error.h"
 #include "result.h"
@@ -1103,6 +1104,55 @@ static void write_bisect(const char *path, const char *good, const char *last,
     write_text(path, text);
 }
 
+/* What `ccbench bisect --format json` writes (bisect_report.c's writer, not a hand-made
+ * file) for a walk over COMMITS[0..N) (GOOD first) that found COMMITS[BAD]: the reader of
+ * plot and history must take the writer's output as it is. */
+static void write_real_bisect(const char *path, const char *const *commits, size_t n, size_t bad)
+{
+    ccb_bisect_commit list[8];
+    ccb_bisect_step step;
+    memset(list, 0, sizeof(list));
+    memset(&step, 0, sizeof(step));
+    assert_true(n <= 8 && bad < n);
+    for (size_t i = 0; i < n; i++) {
+        snprintf(list[i].sha, sizeof(list[i].sha), "%s", commits[i]);
+        snprintf(list[i].tree, sizeof(list[i].tree), "%s", commits[i]);
+        snprintf(list[i].subject, sizeof(list[i].subject), "%s", i == bad ? "slow start" : "x");
+        snprintf(list[i].author, sizeof(list[i].author), "test");
+        list[i].state = i < bad ? CCB_BISECT_GOOD : CCB_BISECT_BAD;
+    }
+    step = (ccb_bisect_step){.commit = bad,
+                             .build = "built",
+                             .measured = 1,
+                             .est = 1.3,
+                             .low = 1.25,
+                             .high = 1.35,
+                             .blocks = 4,
+                             .verdict = CCB_VERDICT_REGRESSED};
+    const ccb_scenario_def *sc = ccb_catalog_find("cold_init");
+    assert_non_null(sc);
+    ccb_bisect_report r = {.scenario = sc,
+                           .metric = ccb_catalog_metric(sc, "init_us"),
+                           .good_text = commits[0],
+                           .bad_text = commits[n - 1],
+                           .profile = "quick",
+                           .threshold = 0.1,
+                           .seed = 7,
+                           .commits = list,
+                           .ncommits = n,
+                           .steps = &step,
+                           .nsteps = 1,
+                           .regression = 1,
+                           .first = bad,
+                           .last = bad,
+                           .builds = 1};
+    assert_non_null(r.metric);
+    FILE *fp = fopen(path, "w");
+    assert_non_null(fp);
+    assert_int_equal(ccb_bisect_report_write(fp, &r, CCB_FORMAT_JSON), 0);
+    assert_int_equal(fclose(fp), 0);
+}
+
 /* The x value after SHA's label in the script's "set xtics (...)" line, or -1. */
 static long xtic_of(const char *script, const char *sha)
 {
@@ -1202,7 +1252,7 @@ static void test_plot__history_by_commit(void **state)
 
     /* --bisect: its metric (no --metric), its threshold, the marker on slot 5. */
     const char *culprit[2] = {sha[4], sha[5]};
-    write_bisect(bisect, sha[0], sha[5], culprit, 1, NULL);
+    write_real_bisect(bisect, order, 7, 5);
     run_in(&p, f, repo_dir, NO_ENV,
            ARGS("plot", "--kind", "history", "--notes", "HEAD", "--bisect", bisect, "--out", png));
     expect_status(&p, 0);
