@@ -84,12 +84,8 @@ int cmd_history(int argc, char **argv)
                        h.walked, notes);
         goto done;
     }
-    if (ccb_history_filter_machine(&h) != 0)
+    if (ccb_history_keep_one_machine(&h, "history") != 0)
         goto done;
-    char summary[1024];
-    ccb_history_skip_summary(&h, summary, sizeof(summary));
-    if (summary[0])
-        fprintf(stderr, "ccbench: history: %s\n", summary);
     if (notes && h.without_note)
         fprintf(stderr, "ccbench: history: %zu of %zu commits in '%s' have no ccbench note\n",
                 h.without_note, h.walked, notes);

@@ -44,7 +44,7 @@ static int make_script(ccb_plot_kind kind, const ccb_plot_target *t, char **file
 
     if (kind == CCB_PLOT_COMPARE) {
         /* One compare file: nothing to merge or filter, the rows are the report's. */
-        if (ccb_compare_doc_read_file(files[0], &doc) != 0)
+        if (ccb_compare_read_file(files[0], &doc) != 0)
             goto done;
     } else if (kind == CCB_PLOT_HISTORY) {
         if (notes ? ccb_notes_load_range(&h, notes) : ccb_history_load_files(&h, files, nfiles))
@@ -55,12 +55,8 @@ static int make_script(ccb_plot_kind kind, const ccb_plot_target *t, char **file
                                                              : "");
             goto done;
         }
-        if (ccb_history_filter_machine(&h) != 0)
+        if (ccb_history_keep_one_machine(&h, "plot") != 0)
             goto done;
-        char summary[1024];
-        ccb_history_skip_summary(&h, summary, sizeof(summary));
-        if (summary[0])
-            fprintf(stderr, "ccbench: plot: %s\n", summary);
     } else {
         /* distribution: the files in the order given (the first is the baseline). */
         for (size_t i = 0; i < nfiles; i++) {
@@ -100,7 +96,7 @@ done:
         *data = NULL;
     }
     ccb_history_release(&h);
-    ccb_compare_doc_free(doc);
+    ccb_compare_read_free(doc);
     return rc;
 }
 
@@ -133,7 +129,7 @@ static int default_plot_path(ccb_plot_kind kind, char **out)
     }
     rc = 0;
 done:
-    ccb_git_info_release(&git);
+    ccb_result_git_info_release(&git);
     free(workdir);
     free(dir);
     free(plots);

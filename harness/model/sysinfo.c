@@ -20,17 +20,17 @@
 #define CCBENCH_BUILD_TYPE ""
 #endif
 
-const char *ccb_version(void)
+const char *ccb_sysinfo_version(void)
 {
     return CCBENCH_VERSION;
 }
 
-const char *ccb_build_type(void)
+const char *ccb_sysinfo_build_type(void)
 {
     return CCBENCH_BUILD_TYPE;
 }
 
-const char *ccb_compiler(void)
+const char *ccb_sysinfo_compiler(void)
 {
     /* GCC's __VERSION__ is a bare number; clang's already names itself. The runner is built
      * by the same toolchain in the same build tree, so this is its compiler too. */
@@ -95,8 +95,8 @@ int ccb_sysinfo_collect(ccb_machine_info *out)
     out->os = dup_or_empty(un.sysname[0] ? un.sysname : "Linux");
     out->kernel = dup_or_empty(un.release);
     out->cpu_model = dup_or_empty(model);
-    out->compiler = dup_or_empty(ccb_compiler());
-    out->build_type = dup_or_empty(ccb_build_type());
+    out->compiler = dup_or_empty(ccb_sysinfo_compiler());
+    out->build_type = dup_or_empty(ccb_sysinfo_build_type());
     out->cpus = (int)sysconf(_SC_NPROCESSORS_ONLN);
     out->mem_total_kb = mem ? strtol(mem, NULL, 10) : 0; /* "16318004 kB" */
     if (!out->hostname || !out->os || !out->kernel || !out->cpu_model || !out->compiler ||

@@ -9,9 +9,9 @@
 #include "result.h"
 
 /* ccbench's version ("0.1.0"), build type ("Release") and compiler ("gcc 12.2.0"). */
-const char *ccb_version(void);
-const char *ccb_build_type(void);
-const char *ccb_compiler(void);
+const char *ccb_sysinfo_version(void);
+const char *ccb_sysinfo_build_type(void);
+const char *ccb_sysinfo_compiler(void);
 
 /* Fill *out (zeroed by the caller) with malloc'd strings that then belong to the result
  * holding it (ccb_result_free releases them). Missing /proc files give empty strings and

@@ -39,12 +39,12 @@
 /* ---------------------------------------------------------------------------------------- */
 /* Operands */
 
-int ccb_operand_classify(ccb_operand *op, const char *text)
+int ccb_build_operand_classify(ccb_operand *op, const char *text)
 {
-    return ccb_operand_classify_as(op, text, CCB_FORCE_NONE);
+    return ccb_build_operand_classify_as(op, text, CCB_FORCE_NONE);
 }
 
-int ccb_operand_classify_as(ccb_operand *op, const char *text, ccb_operand_force force)
+int ccb_build_operand_classify_as(ccb_operand *op, const char *text, ccb_operand_force force)
 {
     struct stat st;
     memset(op, 0, sizeof(*op));
@@ -103,7 +103,7 @@ int ccb_operand_classify_as(ccb_operand *op, const char *text, ccb_operand_force
     return 0;
 }
 
-void ccb_operand_release(ccb_operand *op)
+void ccb_build_operand_release(ccb_operand *op)
 {
     ccb_result_free(op->file);
     free(op->tracker_dir);
@@ -138,6 +138,14 @@ static int manifest_add(manifest *m, const char *line)
     memcpy(m->buf + m->len, line, n);
     m->len += n;
     return 0;
+}
+
+/* What scandir() returned: COUNT entries (none when it failed). */
+static void free_listing(struct dirent **names, int count)
+{
+    for (int i = 0; i < count; i++)
+        free(names[i]);
+    free(names);
 }
 
 static int hash_tree(manifest *m, const char *root, const char *rel)
@@ -201,9 +209,7 @@ static int hash_tree(manifest *m, const char *root, const char *rel)
     }
     rc = 0;
 done:
-    for (int i = 0; i < count; i++)
-        free(names[i]);
-    free(names);
+    free_listing(names, count);
     free(path);
     return rc;
 }
@@ -422,9 +428,7 @@ static int copy_tree(const char *from, const char *to)
     }
     rc = 0;
 done:
-    for (int i = 0; i < count; i++)
-        free(names[i]);
-    free(names);
+    free_listing(names, count);
     return rc;
 }
 
@@ -568,7 +572,7 @@ int ccb_build_resolve(ccb_build_ctx *ctx, ccb_operand *op)
         snprintf(op->tracker_tree, sizeof(op->tracker_tree), "%s",
                  head.tracker_tree ? head.tracker_tree : "");
         op->dirty = head.dirty;
-        ccb_git_info_release(&head);
+        ccb_result_git_info_release(&head);
         char where[PATH_MAX];
         struct stat st;
         snprintf(where, sizeof(where), "%stracker", ctx->workdir);
