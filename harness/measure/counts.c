@@ -25,7 +25,7 @@
 #define PROFILE_MAX_FUNCTIONS 200
 /* Warm scenarios count this many lifecycles (after a short warm-up): a count per lifecycle
  * does not need thousands, and each is a callgrind dump. */
-#define COUNT_ITERATIONS 5
+#define COUNT_ITERATIONS 9
 #define COUNT_WARMUP 2
 
 void ccb_counts_procs(ccb_profile profile, unsigned int *native, unsigned int *instr)
