@@ -446,6 +446,15 @@ static int publish_dir(const char *tmp, const char *final)
  * hash of the copy. Building the work tree in place would let an edit made during the build
  * (or between hashing and building) put a build of other sources under this key.
  */
+/* A staging directory that was not published (an error, or another process won): removed,
+ * and its name freed. TMP may be NULL. */
+static void discard_staging(char *tmp)
+{
+    if (tmp && access(tmp, F_OK) == 0)
+        ccb_paths_tempdir_remove(tmp);
+    free(tmp);
+}
+
 static int snapshot_worktree(ccb_build_ctx *ctx, ccb_operand *op, char *hex)
 {
     char *tmp = NULL, *from = NULL, *inner = NULL;
@@ -473,9 +482,7 @@ static int snapshot_worktree(ccb_build_ctx *ctx, ccb_operand *op, char *hex)
         goto done;
     rc = 0;
 done:
-    if (tmp && access(tmp, F_OK) == 0)
-        ccb_paths_tempdir_remove(tmp);
-    free(tmp);
+    discard_staging(tmp);
     free(from);
     free(inner);
     return rc;
@@ -508,9 +515,7 @@ static int checkout_source(ccb_build_ctx *ctx, ccb_operand *op)
         goto done;
     rc = 0;
 done:
-    if (tmp && access(tmp, F_OK) == 0)
-        ccb_paths_tempdir_remove(tmp);
-    free(tmp);
+    discard_staging(tmp);
     return rc;
 }
 
