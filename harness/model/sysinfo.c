@@ -1,5 +1,5 @@
 /*
- * Machine and build metadata for result files, and /proc/stat steal time (see sysinfo.h).
+ * Machine and build metadata for result files (see sysinfo.h).
  * A result compared against another is only meaningful on the same machine and build, so
  * history and compare read these fields to say when two results do not belong together.
  */
@@ -109,22 +109,4 @@ done:
     free(model);
     free(mem);
     return rc;
-}
-
-double ccb_sysinfo_steal_ms(void)
-{
-    FILE *f = fopen("/proc/stat", "re");
-    unsigned long long v[8] = {0};
-    double ms = -1;
-    if (!f)
-        return -1;
-    /* cpu  user nice system idle iowait irq softirq steal ... (clock ticks) */
-    if (fscanf(f, "cpu %llu %llu %llu %llu %llu %llu %llu %llu", &v[0], &v[1], &v[2], &v[3], &v[4],
-               &v[5], &v[6], &v[7]) == 8) {
-        long tck = sysconf(_SC_CLK_TCK);
-        if (tck > 0)
-            ms = (double)v[7] * 1000.0 / (double)tck;
-    }
-    fclose(f);
-    return ms;
 }
