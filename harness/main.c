@@ -230,9 +230,10 @@ static int cmd_help(int argc, char **argv)
 
 static void print_version(void)
 {
-    printf("ccbench %s (%s build, %s; libgit2 %d.%d.%d, cJSON %s)\n", ccb_version(),
-           ccb_build_type()[0] ? ccb_build_type() : "unknown", ccb_compiler(), LIBGIT2_VER_MAJOR,
-           LIBGIT2_VER_MINOR, LIBGIT2_VER_REVISION, cJSON_Version());
+    printf("ccbench %s (%s build, %s; libgit2 %d.%d.%d, cJSON %s)\n", ccb_sysinfo_version(),
+           ccb_sysinfo_build_type()[0] ? ccb_sysinfo_build_type() : "unknown",
+           ccb_sysinfo_compiler(), LIBGIT2_VER_MAJOR, LIBGIT2_VER_MINOR, LIBGIT2_VER_REVISION,
+           cJSON_Version());
 }
 
 /* `CMD --help` anywhere before a "--" means `help CMD`. */

@@ -25,7 +25,9 @@
 #define DURATION_SLACK_S 1e-6
 
 /* CodeCarbon 3.3's EmissionsData fields, in order (codecarbon/output_methods/
- * emissions_data.py, mlco2/codecarbon b05965e). */
+ * emissions_data.py, mlco2/codecarbon b05965e). Deliberately a copy of the tracker's list
+ * (tracker/src/csv.c) and of the CSV test's: the runner checks the tracker's file against
+ * CodeCarbon, so taking the tracker's own list would check the tracker against itself. */
 const char *const ccb_csv_columns[CCB_CSV_COLUMNS] = {
     "timestamp",
     "project_name",

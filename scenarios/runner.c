@@ -141,6 +141,11 @@ int ccb_sample_mark(ccb_sample *s, const char *name, uint64_t value)
     return 0;
 }
 
+int ccb_sample_add_one(ccb_sample *s, const char *metric, double value)
+{
+    return ccb_sample_add(s, metric, &value, 1);
+}
+
 int ccb_sample_add(ccb_sample *s, const char *metric, const double *values, size_t n)
 {
     const ccb_metric_def *m = ccb_catalog_metric(s->def, metric);

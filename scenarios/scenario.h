@@ -49,6 +49,8 @@ typedef struct ccb_sample {
  * on stderr).
  */
 int ccb_sample_add(ccb_sample *s, const char *metric, const double *values, size_t n);
+/** The same for a metric of one value per process. */
+int ccb_sample_add_one(ccb_sample *s, const char *metric, double value);
 /** Record a named instant (CLOCK_MONOTONIC ns) or count for the driver in "marks". */
 int ccb_sample_mark(ccb_sample *s, const char *name, uint64_t value);
 /** init_us, start_us and stop_us from the instants ccb_new_and_start and ccb_stop_and_check

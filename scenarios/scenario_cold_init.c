@@ -37,7 +37,6 @@ int ccb_scenario_cold_init(const ccb_params *p, ccb_sample *s)
     loaded libs = {0, 0};
     uint64_t t_new[2], t_start[2], t_stop[2];
     size_t rows_before = 0;
-    double v;
     int ret = -1;
 
     memset(&em, 0, sizeof em);
@@ -61,11 +60,9 @@ int ccb_scenario_cold_init(const ccb_params *p, ccb_sample *s)
 
     if (ccb_sample_add_call_times(s, t_new, t_start, t_stop))
         goto done;
-    v = libs.objects;
-    if (ccb_sample_add(s, "libs_loaded", &v, 1))
+    if (ccb_sample_add_one(s, "libs_loaded", libs.objects))
         goto done;
-    v = libs.curl;
-    if (ccb_sample_add(s, "curl_loaded", &v, 1))
+    if (ccb_sample_add_one(s, "curl_loaded", libs.curl))
         goto done;
 measured:
     ret = 0; /* a sample was produced, ok or failed */

@@ -69,7 +69,6 @@ int ccb_scenario_first_sample(const ccb_params *p, ccb_sample *s)
     ccb_instants in;
     uint64_t t_new[2], t_start[2], t_stop[2];
     size_t rows_before = 0;
-    double v;
     int sync_ready = 0, ret = -1;
 
     memset(&fs, 0, sizeof fs);
@@ -119,8 +118,7 @@ int ccb_scenario_first_sample(const ccb_params *p, ccb_sample *s)
     if (ccb_outdir_check(&dir, (int)p->save_to_file, rows_before, 1, &s->failure))
         goto measured;
 
-    v = (double)(fs.at_ns - t_start[0]) / 1e3;
-    if (ccb_sample_add(s, "first_sample_us", &v, 1))
+    if (ccb_sample_add_one(s, "first_sample_us", (double)(fs.at_ns - t_start[0]) / 1e3))
         goto done;
 measured:
     ret = 0; /* a sample was produced, ok or failed */

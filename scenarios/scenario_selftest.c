@@ -45,7 +45,6 @@ int ccb_scenario_selftest_wrong(const ccb_params *p, ccb_sample *s)
     ccb_expect expect;
     ccb_instants in;
     uint64_t t[5];
-    double v;
     int ret = -1;
 
     if (ccb_outdir_open(&dir, NULL, 0))
@@ -54,8 +53,7 @@ int ccb_scenario_selftest_wrong(const ccb_params *p, ccb_sample *s)
     expect = ccb_config_expect(&cfg);
     if (ccb_lifecycle(&cfg, &em, t, &s->failure))
         goto measured;
-    v = (double)(t[4] - t[0]) / 1e3;
-    if (ccb_sample_add(s, "value_us", &v, 1))
+    if (ccb_sample_add_one(s, "value_us", (double)(t[4] - t[0]) / 1e3))
         goto done;
     /* The injected fault: a negative energy, through the very check every scenario uses. */
     em.energy_kwh = -1.0;

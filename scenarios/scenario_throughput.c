@@ -164,8 +164,8 @@ int ccb_scenario_throughput(const ccb_params *p, ccb_sample *s)
     if (ccb_outdir_check(&dir, 0, 0, 0, &s->failure))
         goto measured;
 
-    v = (double)total / ((double)(t_end - t_begin) / 1e9);
-    if (ccb_sample_add(s, "lifecycles_per_s", &v, 1))
+    if (ccb_sample_add_one(s, "lifecycles_per_s",
+                           (double)total / ((double)(t_end - t_begin) / 1e9)))
         goto done;
     v = ccb_hist_quantile(all, 0.50) / 1e3;
     if (ccb_sample_add(s, "lifecycle_p50_us", &v, 1))
@@ -173,8 +173,8 @@ int ccb_scenario_throughput(const ccb_params *p, ccb_sample *s)
     v = ccb_hist_quantile(all, 0.99) / 1e3;
     if (ccb_sample_add(s, "lifecycle_p99_us", &v, 1))
         goto done;
-    v = (double)min_count / (double)max_count; /* every worker did >= 1: in (0, 1] */
-    if (ccb_sample_add(s, "thread_fairness", &v, 1))
+    /* Every worker did >= 1: in (0, 1]. */
+    if (ccb_sample_add_one(s, "thread_fairness", (double)min_count / (double)max_count))
         goto done;
 measured:
     ret = 0;

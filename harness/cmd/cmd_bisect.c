@@ -328,7 +328,7 @@ static int judge(bisect_run *b, size_t i, int *stopped)
     }
     ccb_operand op;
     int rc = -1;
-    if (ccb_operand_classify_as(&op, c->sha, CCB_FORCE_REV) != 0)
+    if (ccb_build_operand_classify_as(&op, c->sha, CCB_FORCE_REV) != 0)
         return -1;
     if (ccb_build_resolve(&b->ctx, &op) != 0 || ccb_build_ensure(&b->ctx, &op) != 0) {
         if (ccb_error_last_class() == CCB_ERROR_INTERRUPTED) {
@@ -376,7 +376,7 @@ static int judge(bisect_run *b, size_t i, int *stopped)
     }
     rc = 0;
 done:
-    ccb_operand_release(&op);
+    ccb_build_operand_release(&op);
     return rc;
 }
 
@@ -430,7 +430,7 @@ static int load_commits(bisect_run *b)
     }
     rc = 0;
 done:
-    ccb_commit_list_release(&list);
+    ccb_revwalk_list_release(&list);
     return rc;
 }
 
@@ -510,7 +510,7 @@ int cmd_bisect(int argc, char **argv)
                 b.o.blocks, b.o.budget_ms / 1000.0, (unsigned long long)b.o.seed);
     /* GOOD and BAD must build: without them there is nothing to bisect. */
     b.rep.commits[0].state = CCB_BISECT_GOOD;
-    if (ccb_operand_classify_as(&b.good, b.rep.commits[0].sha, CCB_FORCE_REV) != 0 ||
+    if (ccb_build_operand_classify_as(&b.good, b.rep.commits[0].sha, CCB_FORCE_REV) != 0 ||
         ccb_build_resolve(&b.ctx, &b.good) != 0 || ccb_build_ensure(&b.ctx, &b.good) != 0) {
         status = cmd_exit_status();
         goto done;
@@ -566,7 +566,7 @@ int cmd_bisect(int argc, char **argv)
 done:
     free(b.rep.commits);
     free(b.rep.steps);
-    ccb_operand_release(&b.good);
+    ccb_build_operand_release(&b.good);
     ccb_thresholds_release(&b.o.thresholds);
     ccb_counts_release(&b.counts);
     ccb_build_ctx_release(&b.ctx);

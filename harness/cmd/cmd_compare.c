@@ -198,7 +198,7 @@ static int describe(ccb_result *r, const ccb_operand *op, ccb_profile profile, t
 {
     char stamp[32];
     ccb_paths_iso8601(stamp, sizeof(stamp), when);
-    r->ccbench_version = strdup(ccb_version());
+    r->ccbench_version = strdup(ccb_sysinfo_version());
     r->created_at = strdup(stamp);
     r->profile = strdup(ccb_profile_name(profile));
     r->label = strdup(op->text);
@@ -237,7 +237,7 @@ static int measure_alone(const compare_options *o, const ccb_operand *op, ccb_pr
     ccb_plan_overrides ov = {.samples = 2UL * o->blocks, .api_latency_ms = 50, .cpu = o->cpu};
     for (size_t i = 0; i < o->sel.n; i++) {
         nitems++;
-        if (ccb_plan_item_init(&items[i], o->sel.defs[i], o->profile, &ov) != 0)
+        if (ccb_measure_plan_item_init(&items[i], o->sel.defs[i], o->profile, &ov) != 0)
             goto done;
         int is_floor = strcmp(o->sel.defs[i]->executable, CCB_FLOOR_EXECUTABLE) == 0;
         items[i].executable = strdup(is_floor ? op->out.floor : op->out.runner);
@@ -254,7 +254,7 @@ static int measure_alone(const compare_options *o, const ccb_operand *op, ccb_pr
     rc = 0;
 done:
     for (size_t i = 0; i < nitems; i++)
-        ccb_plan_item_release(&items[i]);
+        ccb_measure_plan_item_release(&items[i]);
     return rc;
 }
 
@@ -409,11 +409,11 @@ static size_t file_mismatches(compare_run *c, const ccb_result *a, const ccb_res
             n++;
         }
         for (size_t k = 0; k < sa->nmetrics; k++)
-            if (!ccb_scenario_find_metric(sb, sa->metrics[k].name))
+            if (!ccb_result_scenario_find_metric(sb, sa->metrics[k].name))
                 file_warning(c, "%s.%s is only in the baseline file", sa->name,
                              sa->metrics[k].name);
         for (size_t k = 0; k < sb->nmetrics; k++)
-            if (!ccb_scenario_find_metric(sa, sb->metrics[k].name))
+            if (!ccb_result_scenario_find_metric(sa, sb->metrics[k].name))
                 file_warning(c, "%s.%s is only in the candidate file", sb->name,
                              sb->metrics[k].name);
     }
@@ -663,7 +663,7 @@ static int report(compare_run *c, int files)
     const ccb_result *side_result[2];
     for (int side = 0; side < 2; side++)
         side_result[side] = c->results[side] ? c->results[side] : c->op[side].file;
-    if (ccb_compare_count_culprits(&c->cmp, side_result[0], side_result[1]) != 0)
+    if (ccb_count_verdict_culprits(&c->cmp, side_result[0], side_result[1]) != 0)
         goto done;
     const char *kept = NULL;
     if (ccb_counts_keep(&c->counts, &kept) != 0)
@@ -765,7 +765,7 @@ int cmd_compare(int argc, char **argv)
     }
     c.mode = ccb_progress_detect(c.o.quiet);
     for (int side = 0; side < 2; side++) {
-        if (ccb_operand_classify_as(&c.op[side], c.o.operand[side], c.o.force) != 0)
+        if (ccb_build_operand_classify_as(&c.op[side], c.o.operand[side], c.o.force) != 0)
             goto done;
     }
     int files = (c.op[0].kind == CCB_OPERAND_FILE) + (c.op[1].kind == CCB_OPERAND_FILE);
@@ -784,7 +784,7 @@ int cmd_compare(int argc, char **argv)
 done:
     for (int side = 0; side < 2; side++) {
         ccb_result_free(c.results[side]);
-        ccb_operand_release(&c.op[side]);
+        ccb_build_operand_release(&c.op[side]);
     }
     ccb_compare_release(&c.cmp);
     ccb_counts_release(&c.counts);

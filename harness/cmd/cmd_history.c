@@ -74,7 +74,7 @@ int cmd_history(int argc, char **argv)
                                         "give the range too");
         goto done;
     }
-    if (o.bisect && ccb_bisect_doc_read_file(o.bisect, &doc) != 0)
+    if (o.bisect && ccb_bisect_read_file(o.bisect, &doc) != 0)
         goto done;
     if (!notes && nfiles == 0) {
         ccb_error_setc(CCB_ERROR_USAGE,
@@ -97,18 +97,14 @@ int cmd_history(int argc, char **argv)
                        h.walked, notes);
         goto done;
     }
-    if (ccb_history_filter_machine(&h) != 0)
+    if (ccb_history_keep_one_machine(&h, "history") != 0)
         goto done;
-    char summary[1024];
-    ccb_history_skip_summary(&h, summary, sizeof(summary));
-    if (summary[0])
-        fprintf(stderr, "ccbench: history: %s\n", summary);
     if (notes && h.without_note)
         fprintf(stderr, "ccbench: history: %zu of %zu commits in '%s' have no ccbench note\n",
                 h.without_note, h.walked, notes);
     if (doc) {
         char note[1024];
-        ccb_bisect_doc_mark(doc, &h, note, sizeof(note));
+        ccb_bisect_read_mark(doc, &h, note, sizeof(note));
         if (note[0])
             fprintf(stderr, "ccbench: history: %s\n", note);
     }
@@ -116,7 +112,7 @@ int cmd_history(int argc, char **argv)
         status = CCB_EXIT_OK;
 done:
     ccb_history_release(&h);
-    ccb_bisect_doc_free(doc);
+    ccb_bisect_read_free(doc);
     /* What went wrong says what the process reports (exit_status.c). */
     return status >= 0 ? status : cmd_exit_status();
 }

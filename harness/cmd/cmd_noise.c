@@ -154,7 +154,7 @@ int cmd_noise(int argc, char **argv)
         goto done;
     }
     ccb_progress_mode mode = ccb_progress_detect(o.quiet);
-    if (ccb_operand_classify(&op, o.rev) != 0)
+    if (ccb_build_operand_classify(&op, o.rev) != 0)
         goto done;
     if (op.kind == CCB_OPERAND_FILE) {
         ccb_error_setc(CCB_ERROR_USAGE,
@@ -199,7 +199,7 @@ int cmd_noise(int argc, char **argv)
     status = CCB_EXIT_OK;
 done:
     ccb_compare_release(&aa);
-    ccb_operand_release(&op);
+    ccb_build_operand_release(&op);
     ccb_build_ctx_release(&ctx);
     return status >= 0 ? status : cmd_exit_status();
 }

@@ -34,9 +34,9 @@ static int mark_bisect(const char *path, ccb_history *h, ccb_bisect_doc **doc, c
                        double *threshold)
 {
     char note[1024], *name = NULL;
-    if (ccb_bisect_doc_read_file(path, doc) != 0)
+    if (ccb_bisect_read_file(path, doc) != 0)
         return -1;
-    ccb_bisect_doc_mark(*doc, h, note, sizeof(note));
+    ccb_bisect_read_mark(*doc, h, note, sizeof(note));
     if (note[0])
         fprintf(stderr, "ccbench: plot: %s\n", note);
     *threshold = (*doc)->threshold;
@@ -52,7 +52,7 @@ static int mark_bisect(const char *path, ccb_history *h, ccb_bisect_doc **doc, c
     }
     for (size_t i = 0; i < h->n; i++)
         rs[i] = h->entries[i].result;
-    if (ccb_series_collect(rs, h->n, name, &list, &count) == 0) {
+    if (ccb_history_series_collect(rs, h->n, name, &list, &count) == 0) {
         *bisected = name;
         name = NULL;
     } else {
@@ -88,7 +88,7 @@ static int make_script(ccb_plot_kind kind, const ccb_plot_target *t, char **file
 
     if (kind == CCB_PLOT_COMPARE) {
         /* One compare file: nothing to merge or filter, the rows are the report's. */
-        if (ccb_compare_doc_read_file(files[0], &doc) != 0)
+        if (ccb_compare_read_file(files[0], &doc) != 0)
             goto done;
     } else if (kind == CCB_PLOT_HISTORY) {
         if (notes ? ccb_notes_load_range(&h, notes) : ccb_history_load_files(&h, files, nfiles))
@@ -99,12 +99,8 @@ static int make_script(ccb_plot_kind kind, const ccb_plot_target *t, char **file
                                                              : "");
             goto done;
         }
-        if (ccb_history_filter_machine(&h) != 0)
+        if (ccb_history_keep_one_machine(&h, "plot") != 0)
             goto done;
-        char summary[1024];
-        ccb_history_skip_summary(&h, summary, sizeof(summary));
-        if (summary[0])
-            fprintf(stderr, "ccbench: plot: %s\n", summary);
         if (notes && h.without_note)
             fprintf(stderr,
                     "ccbench: plot: %zu of %zu commits in '%s' have no ccbench note: gaps\n",
@@ -152,8 +148,8 @@ done:
         *data = NULL;
     }
     ccb_history_release(&h);
-    ccb_compare_doc_free(doc);
-    ccb_bisect_doc_free(bis);
+    ccb_compare_read_free(doc);
+    ccb_bisect_read_free(bis);
     free(bisected);
     return rc;
 }
@@ -187,7 +183,7 @@ static int default_plot_path(ccb_plot_kind kind, char **out)
     }
     rc = 0;
 done:
-    ccb_git_info_release(&git);
+    ccb_result_git_info_release(&git);
     free(workdir);
     free(dir);
     free(plots);

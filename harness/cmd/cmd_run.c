@@ -167,7 +167,7 @@ static int plan_params(const run_options *o, const ccb_scenario_def *def, ccb_pl
                              .api_latency_ms = o->api_latency_ms,
                              .duration_s = o->duration_s,
                              .cpu = o->cpu};
-    return ccb_plan_item_init(item, def, o->profile, &ov);
+    return ccb_measure_plan_item_init(item, def, o->profile, &ov);
 }
 
 /* --revisions: the plan of every selected scenario, run by the binaries of one build (the
@@ -197,7 +197,7 @@ static int describe(const run_options *o, ccb_result *r, char **workdir, time_t 
 {
     char stamp[32];
     ccb_paths_iso8601(stamp, sizeof(stamp), when);
-    r->ccbench_version = strdup(ccb_version());
+    r->ccbench_version = strdup(ccb_sysinfo_version());
     r->created_at = strdup(stamp);
     r->profile = strdup(ccb_profile_name(o->profile));
     if (!r->ccbench_version || !r->created_at || !r->profile)
@@ -208,7 +208,7 @@ static int describe(const run_options *o, ccb_result *r, char **workdir, time_t 
         /* A broken repository must not cost the measurement: record "no git" and say so. */
         fprintf(stderr, "ccbench: warning: %s; recording no git information\n",
                 ccb_error_message());
-        ccb_git_info_release(&r->git);
+        ccb_result_git_info_release(&r->git);
     }
     const char *label = o->label;
     char short_sha[13] = "";
@@ -296,7 +296,7 @@ static int label_for_commit(ccb_result *r, const run_options *o, const rev_commi
     char label[128];
     snprintf(label, sizeof(label), "%s%s%.12s", o->label ? o->label : "", o->label ? "-" : "",
              c->sha);
-    ccb_git_info_release(&r->git);
+    ccb_result_git_info_release(&r->git);
     free(r->label);
     r->label = strdup(label);
     r->git.present = 1;
@@ -320,7 +320,7 @@ static int measure_commit(const run_options *o, ccb_build_ctx *ctx, const rev_co
     size_t nitems = 0;
     char *workdir = NULL;
     memset(items, 0, sizeof(items));
-    if (ccb_operand_classify_as(&op, c->sha, CCB_FORCE_REV) != 0)
+    if (ccb_build_operand_classify_as(&op, c->sha, CCB_FORCE_REV) != 0)
         goto done;
     if (ccb_build_resolve(ctx, &op) != 0 || ccb_build_ensure(ctx, &op) != 0) {
         if (ccb_error_last_class() == CCB_ERROR_INTERRUPTED) {
@@ -345,8 +345,8 @@ static int measure_commit(const run_options *o, ccb_build_ctx *ctx, const rev_co
     rc = *outcome == CCB_MEASURE_DONE ? ccb_result_compute_stats(*out) : 0;
 done:
     for (size_t i = 0; i < nitems; i++)
-        ccb_plan_item_release(&items[i]);
-    ccb_operand_release(&op);
+        ccb_measure_plan_item_release(&items[i]);
+    ccb_build_operand_release(&op);
     free(workdir);
     return rc;
 }
@@ -500,7 +500,7 @@ done:
     for (size_t i = 0; cs && i < list.n; i++)
         free(cs[i].path);
     free(cs);
-    ccb_commit_list_release(&list);
+    ccb_revwalk_list_release(&list);
     ccb_result_free(probe);
     ccb_result_free(r);
     free(results_dir);
@@ -547,14 +547,14 @@ int cmd_run(int argc, char **argv)
         const ccb_scenario_def *def = o.sel.defs[i];
         int is_floor = strcmp(def->executable, CCB_FLOOR_EXECUTABLE) == 0;
         if (!executables[is_floor] &&
-            ccb_runner_find_executable(def->executable, &executables[is_floor]) != 0)
+            ccb_sample_find_executable(def->executable, &executables[is_floor]) != 0)
             goto done;
         items[nitems].def = def;
         items[nitems].executable = strdup(executables[is_floor]);
         if (o.counts != CCB_COUNTS_OFF && ccb_counts_applies(def) && !counts_missing) {
             /* Without the count runner the counts are a note, unless --counts asked for them. */
             if (!counts_exe &&
-                ccb_runner_find_executable(CCB_COUNTS_EXECUTABLE, &counts_exe) != 0) {
+                ccb_sample_find_executable(CCB_COUNTS_EXECUTABLE, &counts_exe) != 0) {
                 if (o.counts == CCB_COUNTS_REQUIRED)
                     goto done;
                 fprintf(stderr, "ccbench: count metrics unavailable: %s\n", ccb_error_message());
@@ -679,7 +679,7 @@ int cmd_run(int argc, char **argv)
         status = CCB_EXIT_OK;
 done:
     for (size_t i = 0; i < nitems; i++)
-        ccb_plan_item_release(&items[i]);
+        ccb_measure_plan_item_release(&items[i]);
     free(executables[0]);
     free(executables[1]);
     free(counts_exe);

@@ -65,7 +65,7 @@ int cmd_show(int argc, char **argv)
         goto done;
     }
     int use_color = ccb_cli_use_color(color, STDOUT_FILENO);
-    if (ccb_compare_doc_is(argv[first])) {
+    if (ccb_compare_show_accepts(argv[first])) {
         ccb_compare_doc *d = NULL;
         if (format != CCB_FORMAT_TABLE && format != CCB_FORMAT_MARKDOWN &&
             format != CCB_FORMAT_JSON) {
@@ -74,13 +74,13 @@ int cmd_show(int argc, char **argv)
                            argv[first]);
             goto done;
         }
-        if (ccb_compare_doc_read_file(argv[first], &d) != 0) {
+        if (ccb_compare_read_file(argv[first], &d) != 0) {
             ccb_error_classify(CCB_ERROR_INPUT);
             goto done;
         }
-        if (ccb_compare_doc_write(stdout, d, format, use_color) == 0)
+        if (ccb_compare_show_write(stdout, d, format, use_color) == 0)
             status = CCB_EXIT_OK;
-        ccb_compare_doc_free(d);
+        ccb_compare_read_free(d);
         goto done;
     }
     if (ccb_result_read_file(argv[first], &r) != 0)
@@ -88,7 +88,7 @@ int cmd_show(int argc, char **argv)
     if (format == CCB_FORMAT_TABLE || format == CCB_FORMAT_MARKDOWN || functions)
         ccb_result_neutralize_controls(r);
     if (functions) {
-        if (ccb_report_write_functions(stdout, r, 15) == 0)
+        if (ccb_profile_report_write(stdout, r, 15) == 0)
             status = CCB_EXIT_OK;
         goto done;
     }

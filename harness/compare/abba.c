@@ -153,7 +153,7 @@ static int interleave_item(void *payload, size_t index, ccb_plan_item *item,
             goto done;
         }
         for (size_t m = 0; m < nm; m++) {
-            if (!ccb_scenario_add_metric(s[side], &def->metrics[m]))
+            if (!ccb_result_scenario_add_metric(s[side], &def->metrics[m]))
                 goto done;
         }
     }
@@ -182,7 +182,7 @@ static int interleave_item(void *payload, size_t index, ccb_plan_item *item,
             break;
         /* ABBA or BAAB: drift within a block hits both sides equally either way, and the
          * random choice keeps a periodic disturbance from lining up with one side. */
-        int first = (int)ccb_rng_below(&il->rng, 2);
+        int first = (int)ccb_stats_rng_below(&il->rng, 2);
         const int order[4] = {first, !first, !first, first};
         int slot_of_side[2] = {0, 0};
         for (int k = 0; k < 4; k++) {
@@ -195,10 +195,9 @@ static int interleave_item(void *payload, size_t index, ccb_plan_item *item,
             }
             ccb_sample_status status = CCB_SAMPLE_OK;
             uint64_t t0 = now_ns();
-            if (ccb_runner_sample(ctx, def,
-                                  is_floor ? il->side[side]->floor : il->side[side]->runner,
-                                  item->runner_params, item->timeout_ms, il->sample_index++,
-                                  s[side], &status) != 0)
+            if (ccb_sample_run(ctx, def, is_floor ? il->side[side]->floor : il->side[side]->runner,
+                               item->runner_params, item->timeout_ms, il->sample_index++, s[side],
+                               &status) != 0)
                 goto done;
             side_ms[side] += (double)(now_ns() - t0) / 1e6;
             if (status == CCB_SAMPLE_INTERRUPTED || ccb_interrupt_requested()) {
@@ -275,7 +274,7 @@ static int measure_items(const ccb_abba_round *r, ccb_plan_item *items, size_t c
         il.share_ns = (uint64_t)r->budget_ms * 1000000ULL / count;
     for (size_t i = 0; i < count; i++)
         items[i].budget_ms = (double)il.share_ns / 1e6;
-    ccb_rng_seed(&il.rng, r->seed);
+    ccb_stats_rng_seed(&il.rng, r->seed);
     cmp->seed = r->seed;
     int rc = ccb_measure_each(items, count, (int)r->cpu, r->mode, interleave_item, &il, outcome);
     cmp->blocks = il.most_blocks > r->blocks ? il.most_blocks : r->blocks;
@@ -288,9 +287,9 @@ uint64_t ccb_abba_default_seed(void)
     ccb_rng rng;
 
     clock_gettime(CLOCK_REALTIME, &ts);
-    ccb_rng_seed(&rng, (uint64_t)ts.tv_sec * 1000000007ULL ^ (uint64_t)ts.tv_nsec ^
-                           ((uint64_t)getpid() << 32));
-    return ccb_rng_next(&rng) >> 11;
+    ccb_stats_rng_seed(&rng, (uint64_t)ts.tv_sec * 1000000007ULL ^ (uint64_t)ts.tv_nsec ^
+                                 ((uint64_t)getpid() << 32));
+    return ccb_stats_rng_next(&rng) >> 11;
 }
 
 unsigned int ccb_abba_default_blocks(ccb_profile profile)
@@ -356,7 +355,7 @@ int ccb_abba_round_run(const ccb_abba_round *r, ccb_result *results[2], ccb_comp
         ccb_plan_overrides item_ov = ov;
         item_ov.duration_s = sustained_duration_s(r, r->sel->defs[i]);
         nitems++;
-        if (ccb_plan_item_init(&items[i], r->sel->defs[i], r->profile, &item_ov) != 0)
+        if (ccb_measure_plan_item_init(&items[i], r->sel->defs[i], r->profile, &item_ov) != 0)
             goto done;
     }
     if (measure_items(r, items, nitems, results, cmp, outcome) != 0)
@@ -369,6 +368,6 @@ int ccb_abba_round_run(const ccb_abba_round *r, ccb_result *results[2], ccb_comp
     rc = 0;
 done:
     for (size_t i = 0; i < nitems; i++)
-        ccb_plan_item_release(&items[i]);
+        ccb_measure_plan_item_release(&items[i]);
     return rc;
 }

@@ -99,7 +99,7 @@ int ccb_compare_add_replicates(ccb_compare_metric *m, int candidate, const ccb_m
 {
     double *v = NULL;
     size_t n = 0;
-    if (ccb_metric_replicates(r, &v, &n) != 0)
+    if (ccb_result_metric_replicates(r, &v, &n) != 0)
         return -1;
     for (size_t j = 0; j < n; j++) {
         if (ccb_compare_add_value(m, candidate, v[j]) != 0) {
@@ -170,7 +170,7 @@ int ccb_compare_from_results(ccb_compare *c, const ccb_result *base, const ccb_r
             continue;
         for (size_t k = 0; k < sb->nmetrics; k++) {
             const ccb_metric_result *mb = &sb->metrics[k];
-            const ccb_metric_result *mc = ccb_scenario_find_metric(sc, mb->name);
+            const ccb_metric_result *mc = ccb_result_scenario_find_metric(sc, mb->name);
             if (!mc)
                 continue;
             ccb_compare_metric *m =
@@ -339,7 +339,7 @@ int ccb_compare_analyse(ccb_compare *c, const ccb_thresholds *t)
         if (m->nbase == 0 || m->ncand == 0)
             m->verdict = CCB_VERDICT_UNCHANGED;
         else if (m->kind == CCB_KIND_COUNT)
-            m->verdict = ccb_compare_count_verdict(m);
+            m->verdict = ccb_count_verdict_judge(m);
         else
             m->verdict = timing_verdict(m, hib);
         if (m->verdict == CCB_VERDICT_INCONCLUSIVE && !m->as_difference) {
@@ -458,8 +458,8 @@ size_t ccb_compare_regressed_scenarios(const ccb_compare *c, const char **out, s
 uint64_t ccb_compare_derive_seed(uint64_t seed)
 {
     ccb_rng rng;
-    ccb_rng_seed(&rng, seed ^ 0xc0f1e5eedULL);
-    return ccb_rng_next(&rng);
+    ccb_stats_rng_seed(&rng, seed ^ 0xc0f1e5eedULL);
+    return ccb_stats_rng_next(&rng);
 }
 
 double ccb_compare_noise_floor(const ccb_compare_metric *m)

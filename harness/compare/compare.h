@@ -112,7 +112,7 @@ ccb_compare_metric *ccb_compare_metric_get(ccb_compare *c, const char *scenario,
                                            ccb_metric_kind kind);
 ccb_compare_metric *ccb_compare_find(const ccb_compare *c, const char *scenario, const char *name);
 int ccb_compare_add_value(ccb_compare_metric *m, int candidate, double v);
-/* R's replicates (its per-process values, ccb_metric_replicates) added to one side of M. */
+/* R's replicates (its per-process values, ccb_result_metric_replicates) added to one side of M. */
 int ccb_compare_add_replicates(ccb_compare_metric *m, int candidate, const ccb_metric_result *r);
 
 /* One process sample's metric values reduced to one number: the median (NAN when none). */

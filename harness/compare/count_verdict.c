@@ -24,7 +24,7 @@ static const count_rule near_exact[] = {
     {"_page_faults", 0.10, 3},
 };
 
-double ccb_count_floor(const char *name, double *absolute)
+double ccb_count_verdict_floor(const char *name, double *absolute)
 {
     size_t len = strlen(name);
     *absolute = 0;
@@ -91,9 +91,9 @@ static int settled(const mode *m, size_t k, size_t n)
     return 0;
 }
 
-ccb_verdict ccb_compare_count_verdict(ccb_compare_metric *m)
+ccb_verdict ccb_count_verdict_judge(ccb_compare_metric *m)
 {
-    double absolute, relative = ccb_count_floor(m->name, &absolute);
+    double absolute, relative = ccb_count_verdict_floor(m->name, &absolute);
     m->count_spread = 0;
     m->count_modes = 0;
     m->count_unsettled = 0;
@@ -196,7 +196,7 @@ static int consider(ccb_compare_metric *m, const char *name, double base, double
     return 0;
 }
 
-int ccb_compare_count_culprits(ccb_compare *c, const ccb_result *base, const ccb_result *cand)
+int ccb_count_verdict_culprits(ccb_compare *c, const ccb_result *base, const ccb_result *cand)
 {
     static const char suffix[] = "_instructions";
     for (size_t i = 0; i < c->n; i++) {

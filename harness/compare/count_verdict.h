@@ -25,15 +25,15 @@
 
 /* The smallest relative change a near-exact count metric NAME can be judged on; 0 for an
  * exact one. *absolute receives its floor in the metric's unit (0: none). */
-double ccb_count_floor(const char *name, double *absolute);
+double ccb_count_verdict_floor(const char *name, double *absolute);
 
 /* The verdict of count metric M from its per-process values (m->base / m->cand); fills
  * m->count_spread (the larger relative range of one side) and m->count_modes. */
-ccb_verdict ccb_compare_count_verdict(ccb_compare_metric *m);
+ccb_verdict ccb_count_verdict_judge(ccb_compare_metric *m);
 
 /* For each instruction metric of C that regressed or improved, the functions whose
  * inclusive cost changed most between BASE's and CAND's profiles (either may be NULL: then
  * nothing). -1 when out of memory. */
-int ccb_compare_count_culprits(ccb_compare *c, const ccb_result *base, const ccb_result *cand);
+int ccb_count_verdict_culprits(ccb_compare *c, const ccb_result *base, const ccb_result *cand);
 
 #endif

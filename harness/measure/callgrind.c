@@ -110,7 +110,7 @@ static void names_release(names *t)
     free(t->v);
 }
 
-int ccb_cg_read(const char *path, ccb_cg_dump *out)
+int ccb_callgrind_read(const char *path, ccb_callgrind_dump *out)
 {
     memset(out, 0, sizeof(*out));
     FILE *f = fopen(path, "r");
@@ -188,11 +188,11 @@ done:
     free(line);
     fclose(f);
     if (rc != 0)
-        ccb_cg_release(out);
+        ccb_callgrind_release(out);
     return rc;
 }
 
-void ccb_cg_release(ccb_cg_dump *d)
+void ccb_callgrind_release(ccb_callgrind_dump *d)
 {
     for (size_t i = 0; d->fns && i < d->nfns; i++)
         free(d->fns[i].name);

@@ -12,20 +12,20 @@
 
 #include <stddef.h>
 
-typedef struct ccb_cg_function {
+typedef struct ccb_callgrind_function {
     char *name;
     double inclusive;
-} ccb_cg_function;
+} ccb_callgrind_function;
 
-typedef struct ccb_cg_dump {
+typedef struct ccb_callgrind_dump {
     char call[64]; /* "" when the dump was not a client request's */
     double total;
-    ccb_cg_function *fns;
+    ccb_callgrind_function *fns;
     size_t nfns;
-} ccb_cg_dump;
+} ccb_callgrind_dump;
 
 /* Read PATH. 0, or -1 with a message naming the file and line (unreadable, no summary). */
-int ccb_cg_read(const char *path, ccb_cg_dump *out);
-void ccb_cg_release(ccb_cg_dump *d);
+int ccb_callgrind_read(const char *path, ccb_callgrind_dump *out);
+void ccb_callgrind_release(ccb_callgrind_dump *d);
 
 #endif

@@ -25,7 +25,7 @@
 #define PROFILE_MAX_FUNCTIONS 200
 /* Warm scenarios count this many lifecycles (after a short warm-up): a count per lifecycle
  * does not need thousands, and each is a callgrind dump. */
-#define COUNT_ITERATIONS 5
+#define COUNT_ITERATIONS 9
 #define COUNT_WARMUP 2
 
 void ccb_counts_procs(ccb_profile profile, unsigned int *native, unsigned int *instr)
@@ -133,10 +133,10 @@ static ccb_metric_result *instr_metric(const ccb_scenario_def *def, ccb_scenario
 {
     char name[96];
     snprintf(name, sizeof(name), "%s_instructions", call);
-    ccb_metric_result *m = ccb_scenario_find_metric(into, name);
+    ccb_metric_result *m = ccb_result_scenario_find_metric(into, name);
     const ccb_metric_def *md = ccb_catalog_metric(def, name);
     if (!m && md)
-        m = ccb_scenario_add_metric(into, md);
+        m = ccb_result_scenario_add_metric(into, md);
     if (!m && !md)
         ccb_error_set("the count runner dumped a window \"%s\" that %s has no metric for", call,
                       def->name);
@@ -145,7 +145,7 @@ static ccb_metric_result *instr_metric(const ccb_scenario_def *def, ccb_scenario
 
 /* One process's last dump of a call joins the profile being gathered:
  * profile.CALL = {"totals": [per process], "fns": {name: [per process]}}. */
-static int gather_profile(ccb_scenario_result *into, const ccb_cg_dump *d, double overhead)
+static int gather_profile(ccb_scenario_result *into, const ccb_callgrind_dump *d, double overhead)
 {
     if (!into->profile && !(into->profile = cJSON_CreateObject()))
         return -1;
@@ -183,7 +183,7 @@ static int gather_profile(ccb_scenario_result *into, const ccb_cg_dump *d, doubl
  * thread): the first is the empty window, subtracted from every other. */
 static int read_dumps(const ccb_scenario_def *def, const char *base, ccb_scenario_result *into)
 {
-    ccb_cg_dump d, last[8];
+    ccb_callgrind_dump d, last[8];
     size_t nlast = 0, k;
     double overhead = NAN;
     int rc = -1;
@@ -199,14 +199,14 @@ static int read_dumps(const ccb_scenario_def *def, const char *base, ccb_scenari
             free(path);
             break;
         }
-        int r = ccb_cg_read(path, &d);
+        int r = ccb_callgrind_read(path, &d);
         free(path);
         if (r != 0)
             goto done;
         if (k == 1) {
             overhead = d.total;
             int ok = strcmp(d.call, "overhead") == 0;
-            ccb_cg_release(&d);
+            ccb_callgrind_release(&d);
             if (!ok) {
                 ccb_error_set("%s.1-01: the first dump is not the count runner's empty window",
                               base);
@@ -216,7 +216,7 @@ static int read_dumps(const ccb_scenario_def *def, const char *base, ccb_scenari
         }
         ccb_metric_result *m = instr_metric(def, into, d.call);
         if (!m) {
-            ccb_cg_release(&d);
+            ccb_callgrind_release(&d);
             goto done;
         }
         size_t idx = (size_t)(m - into->metrics), t = 0;
@@ -226,8 +226,8 @@ static int read_dumps(const ccb_scenario_def *def, const char *base, ccb_scenari
             touched[ntouched] = idx;
             touched_before[ntouched++] = m->n;
         }
-        if (ccb_metric_add_sample(m, d.total > overhead ? d.total - overhead : 0) != 0) {
-            ccb_cg_release(&d);
+        if (ccb_result_metric_add_sample(m, d.total > overhead ? d.total - overhead : 0) != 0) {
+            ccb_callgrind_release(&d);
             goto done;
         }
         /* Keep each call's last dump for the profile (the warm loop's last lifecycle). */
@@ -235,11 +235,11 @@ static int read_dumps(const ccb_scenario_def *def, const char *base, ccb_scenari
         while (j < nlast && strcmp(last[j].call, d.call) != 0)
             j++;
         if (j < nlast)
-            ccb_cg_release(&last[j]);
+            ccb_callgrind_release(&last[j]);
         else if (nlast < 8)
             nlast++;
         else {
-            ccb_cg_release(&d);
+            ccb_callgrind_release(&d);
             continue;
         }
         last[j] = d;
@@ -250,7 +250,7 @@ static int read_dumps(const ccb_scenario_def *def, const char *base, ccb_scenari
     }
     for (size_t t = 0; t < ntouched; t++) {
         ccb_metric_result *m = &into->metrics[touched[t]];
-        if (ccb_metric_close_group(m, m->n - touched_before[t]) != 0)
+        if (ccb_result_metric_close_group(m, m->n - touched_before[t]) != 0)
             goto done;
     }
     for (size_t j = 0; j < nlast; j++) {
@@ -262,7 +262,7 @@ static int read_dumps(const ccb_scenario_def *def, const char *base, ccb_scenari
     rc = 0;
 done:
     for (size_t j = 0; j < nlast; j++)
-        ccb_cg_release(&last[j]);
+        ccb_callgrind_release(&last[j]);
     return rc;
 }
 
@@ -300,11 +300,11 @@ int ccb_counts_process(ccb_counts *c, const ccb_runner_ctx *ctx, const ccb_plan_
                                       out_opt,
                                       NULL};
         spec.prefix = prefix;
-        if (ccb_runner_count_sample(ctx, item->def, exe, &spec, params, item->timeout_ms, seq, into,
-                                    status) != 0)
+        if (ccb_sample_count(ctx, item->def, exe, &spec, params, item->timeout_ms, seq, into,
+                             status) != 0)
             goto done;
-    } else if (ccb_runner_count_sample(ctx, item->def, exe, &spec, params, item->timeout_ms, seq,
-                                       into, status) != 0) {
+    } else if (ccb_sample_count(ctx, item->def, exe, &spec, params, item->timeout_ms, seq, into,
+                                status) != 0) {
         goto done;
     }
     if (instructions && *status == CCB_SAMPLE_OK && read_dumps(item->def, base, into) != 0)

@@ -11,6 +11,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "procstat.h"
+
 static double now_ms(void)
 {
     struct timespec ts;
@@ -21,25 +23,6 @@ static double now_ms(void)
 static double tv_ms(const struct timeval *tv)
 {
     return (double)tv->tv_sec * 1e3 + (double)tv->tv_usec / 1e3;
-}
-
-/* busy and steal of the aggregate `cpu` line, in ms; 0 when unreadable. */
-static int read_proc_stat(double *busy_ms, double *steal_ms)
-{
-    FILE *f = fopen("/proc/stat", "re");
-    if (!f)
-        return 0;
-    unsigned long long user = 0, nice = 0, sys = 0, idle = 0, iowait = 0, irq = 0, softirq = 0,
-                       steal = 0;
-    int n = fscanf(f, "cpu %llu %llu %llu %llu %llu %llu %llu %llu", &user, &nice, &sys, &idle,
-                   &iowait, &irq, &softirq, &steal);
-    fclose(f);
-    if (n < 7)
-        return 0;
-    double tick_ms = 1000.0 / (double)sysconf(_SC_CLK_TCK);
-    *busy_ms = (double)(user + nice + sys + irq + softirq) * tick_ms;
-    *steal_ms = n >= 8 ? (double)steal * tick_ms : 0;
-    return 1;
 }
 
 static void read_mhz(double *lo, double *hi)
@@ -81,7 +64,10 @@ void ccb_guard_snapshot_take(ccb_guard_snapshot *s, double also_ours_ms)
 {
     struct rusage self, kids;
     memset(s, 0, sizeof(*s));
-    s->ok = read_proc_stat(&s->busy_ms, &s->steal_ms);
+    ccb_procstat ps;
+    s->ok = ccb_procstat_read(&ps) == 0;
+    s->busy_ms = ps.busy_ms;
+    s->steal_ms = ps.steal_ms;
     getrusage(RUSAGE_SELF, &self);
     getrusage(RUSAGE_CHILDREN, &kids);
     s->own_ms = tv_ms(&self.ru_utime) + tv_ms(&self.ru_stime) + tv_ms(&kids.ru_utime) +

@@ -20,7 +20,7 @@
 #include "counts.h"
 #include "sample.h"
 
-void ccb_plan_item_release(ccb_plan_item *item)
+void ccb_measure_plan_item_release(ccb_plan_item *item)
 {
     free(item->executable);
     free(item->counts_executable);
@@ -37,8 +37,8 @@ static int add_param(cJSON *obj, const char *key, double value)
     return cJSON_AddNumberToObject(obj, key, value) ? 0 : ccb_error_set("out of memory");
 }
 
-int ccb_plan_item_init(ccb_plan_item *item, const ccb_scenario_def *def, ccb_profile profile,
-                       const ccb_plan_overrides *ov)
+int ccb_measure_plan_item_init(ccb_plan_item *item, const ccb_scenario_def *def,
+                               ccb_profile profile, const ccb_plan_overrides *ov)
 {
     const ccb_profile_params *pp = &def->profiles[profile];
     unsigned int threads = pp->threads, duration_ms = pp->duration_ms;
@@ -102,13 +102,13 @@ static int measure_samples(void *payload, size_t index, ccb_plan_item *item,
     item->params = NULL;
     /* Count metrics are added by the count processes, when they can be counted. */
     for (size_t m = 0; m < ccb_counts_timed_metrics(item->def); m++) {
-        if (!ccb_scenario_add_metric(s, &item->def->metrics[m]))
+        if (!ccb_result_scenario_add_metric(s, &item->def->metrics[m]))
             return -1;
     }
     for (unsigned int i = 0; i < item->samples; i++) {
         ccb_sample_status status = CCB_SAMPLE_OK;
-        if (ccb_runner_sample(ctx, item->def, item->executable, item->runner_params,
-                              item->timeout_ms, i, s, &status) != 0)
+        if (ccb_sample_run(ctx, item->def, item->executable, item->runner_params, item->timeout_ms,
+                           i, s, &status) != 0)
             return -1;
         if (status == CCB_SAMPLE_INTERRUPTED || ccb_interrupt_requested()) {
             *interrupted = 1;

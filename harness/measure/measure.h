@@ -27,7 +27,7 @@ typedef struct ccb_plan_item {
     double budget_ms;        /* > 0: `samples` is a minimum, more run while this lasts */
 } ccb_plan_item;
 
-void ccb_plan_item_release(ccb_plan_item *item);
+void ccb_measure_plan_item_release(ccb_plan_item *item);
 
 /* What the command line changes of a profile's parameters (0 / -1: the profile's). */
 typedef struct ccb_plan_overrides {
@@ -39,8 +39,8 @@ typedef struct ccb_plan_overrides {
 /* Fill ITEM's samples, timeout, hint, and both parameter objects for DEF at PROFILE with OV
  * applied (the executable is the caller's). Shared by run, compare and noise so the three
  * measure exactly the same thing. */
-int ccb_plan_item_init(ccb_plan_item *item, const ccb_scenario_def *def, ccb_profile profile,
-                       const ccb_plan_overrides *ov);
+int ccb_measure_plan_item_init(ccb_plan_item *item, const ccb_scenario_def *def,
+                               ccb_profile profile, const ccb_plan_overrides *ov);
 
 /* 1 when this build serves the mock API (harness/measure/mockapi.c linked, CCBENCH_HAVE_MOCKAPI):
  * then a scenario with needs_mock_api gets it started before its first sample, its URL as

@@ -29,7 +29,7 @@
 #define LOG_TAIL_LINES 10
 #define LOG_TAIL_BYTES 4096
 
-int ccb_runner_find_executable(const char *executable, char **out)
+int ccb_sample_find_executable(const char *executable, char **out)
 {
     const char *from = getenv("CCBENCH_SCENARIO_DIR");
     char *dir = NULL, *path = NULL;
@@ -310,9 +310,9 @@ static int add_values(const cJSON *json, const ccb_scenario_def *def, const ccb_
             continue;
         if (counting && !cJSON_GetObjectItemCaseSensitive(metrics, m->name))
             continue;
-        ccb_metric_result *mr = ccb_scenario_find_metric(into, m->name);
+        ccb_metric_result *mr = ccb_result_scenario_find_metric(into, m->name);
         if (!mr && counting)
-            mr = ccb_scenario_add_metric(into, m);
+            mr = ccb_result_scenario_add_metric(into, m);
         if (!mr)
             return ccb_error_set("internal: metric %s.%s was not set up", def->name, m->name);
         size_t before = mr->n;
@@ -326,14 +326,14 @@ static int add_values(const cJSON *json, const ccb_scenario_def *def, const ccb_
                 v = child->maxrss_kb;
             else
                 return ccb_error_set("internal: the driver does not measure %s", m->name);
-            if (ccb_metric_add_sample(mr, v) != 0)
+            if (ccb_result_metric_add_sample(mr, v) != 0)
                 return -1;
             break;
         case CCB_FROM_RUNNER:
         case CCB_FROM_COUNTS:
             cJSON_ArrayForEach(item, cJSON_GetObjectItemCaseSensitive(metrics, m->name))
             {
-                if (ccb_metric_add_sample(mr, item->valuedouble) != 0)
+                if (ccb_result_metric_add_sample(mr, item->valuedouble) != 0)
                     return -1;
             }
             break;
@@ -341,12 +341,12 @@ static int add_values(const cJSON *json, const ccb_scenario_def *def, const ccb_
             /* Counted by the mock API (measure.c collects it with the runner's "marks"). */
             if (!mock_values)
                 return ccb_error_set("internal: %s.%s needs the mock API", def->name, m->name);
-            if (ccb_metric_add_sample(mr, mock_values[i]) != 0)
+            if (ccb_result_metric_add_sample(mr, mock_values[i]) != 0)
                 return -1;
             break;
         }
         /* The process is the unit of replication: record which samples it gave. */
-        if (ccb_metric_close_group(mr, mr->n - before) != 0)
+        if (ccb_result_metric_close_group(mr, mr->n - before) != 0)
             return -1;
     }
     return 0;
@@ -580,7 +580,7 @@ static int run_sample(const ccb_runner_ctx *ctx, const ccb_scenario_def *def, co
     /* A child that never started is not a process whose noise we could describe; a count
      * process is not a timing process. */
     if (!count && child.end != CCB_CHILD_SPAWN_FAILED &&
-        ccb_scenario_add_process(into, &meta) != 0) {
+        ccb_result_scenario_add_process(into, &meta) != 0) {
         free(mock_values);
         goto done;
     }
@@ -606,7 +606,7 @@ static int run_sample(const ccb_runner_ctx *ctx, const ccb_scenario_def *def, co
             ccb_error_set("out of memory");
             goto done;
         }
-        int added = ccb_scenario_add_failure(into, reason, labelled ? labelled : what);
+        int added = ccb_result_scenario_add_failure(into, reason, labelled ? labelled : what);
         free(labelled);
         if (added != 0)
             goto done;
@@ -626,17 +626,17 @@ done:
     return rc;
 }
 
-int ccb_runner_sample(const ccb_runner_ctx *ctx, const ccb_scenario_def *def, const char *path,
-                      const cJSON *runner_params, unsigned int timeout_ms, size_t index,
-                      ccb_scenario_result *into, ccb_sample_status *status)
+int ccb_sample_run(const ccb_runner_ctx *ctx, const ccb_scenario_def *def, const char *path,
+                   const cJSON *runner_params, unsigned int timeout_ms, size_t index,
+                   ccb_scenario_result *into, ccb_sample_status *status)
 {
     return run_sample(ctx, def, path, NULL, runner_params, timeout_ms, index, into, status);
 }
 
-int ccb_runner_count_sample(const ccb_runner_ctx *ctx, const ccb_scenario_def *def,
-                            const char *path, const ccb_count_spec *count,
-                            const cJSON *runner_params, unsigned int timeout_ms, size_t index,
-                            ccb_scenario_result *into, ccb_sample_status *status)
+int ccb_sample_count(const ccb_runner_ctx *ctx, const ccb_scenario_def *def, const char *path,
+                     const ccb_count_spec *count, const cJSON *runner_params,
+                     unsigned int timeout_ms, size_t index, ccb_scenario_result *into,
+                     ccb_sample_status *status)
 {
     return run_sample(ctx, def, path, count, runner_params, timeout_ms, index, into, status);
 }

@@ -48,16 +48,16 @@ typedef struct ccb_runner_ctx {
 /* Find EXECUTABLE (a bare name) in CCBENCH_SCENARIO_DIR, or else beside the running ccbench
  * (/proc/self/exe). *out is the malloc'd absolute path. -1 with a message saying where it
  * looked and how to fix it. */
-int ccb_runner_find_executable(const char *executable, char **out);
+int ccb_sample_find_executable(const char *executable, char **out);
 
 /* Run sample number INDEX of DEF with the executable at PATH. RUNNER_PARAMS (an object; may
  * be NULL) become `--param key=value`; TIMEOUT_MS bounds the process. The scenario result
- * INTO must already hold DEF's metrics (ccb_scenario_add_metric). Parameters the runner
+ * INTO must already hold DEF's metrics (ccb_result_scenario_add_metric). Parameters the runner
  * reports back are merged into INTO->params. Returns 0 with *status, or -1 with a message
  * when the harness itself failed (then the run should stop). */
-int ccb_runner_sample(const ccb_runner_ctx *ctx, const ccb_scenario_def *def, const char *path,
-                      const cJSON *runner_params, unsigned int timeout_ms, size_t index,
-                      ccb_scenario_result *into, ccb_sample_status *status);
+int ccb_sample_run(const ccb_runner_ctx *ctx, const ccb_scenario_def *def, const char *path,
+                   const cJSON *runner_params, unsigned int timeout_ms, size_t index,
+                   ccb_scenario_result *into, ccb_sample_status *status);
 
 /* A count process (issue 13): `ccbench-counts NAME --counts MODE ...`, under PREFIX (a
  * NULL-terminated argv whose [0] is an absolute path, e.g. valgrind and its options) when
@@ -69,9 +69,9 @@ typedef struct ccb_count_spec {
     const char *mode;          /* "native" or "instructions" */
     const char *const *prefix; /* NULL: run PATH itself */
 } ccb_count_spec;
-int ccb_runner_count_sample(const ccb_runner_ctx *ctx, const ccb_scenario_def *def,
-                            const char *path, const ccb_count_spec *count,
-                            const cJSON *runner_params, unsigned int timeout_ms, size_t index,
-                            ccb_scenario_result *into, ccb_sample_status *status);
+int ccb_sample_count(const ccb_runner_ctx *ctx, const ccb_scenario_def *def, const char *path,
+                     const ccb_count_spec *count, const cJSON *runner_params,
+                     unsigned int timeout_ms, size_t index, ccb_scenario_result *into,
+                     ccb_sample_status *status);
 
 #endif

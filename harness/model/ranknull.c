@@ -6,7 +6,7 @@
 #include <math.h>
 #include <stdlib.h>
 
-double ccb_rank_null_cdf(const ccb_rank_null *z, double w)
+double ccb_ranknull_cdf(const ccb_rank_null *z, double w)
 {
     if (w < 0)
         return 0;
@@ -23,8 +23,8 @@ static int cmp_double(const void *a, const void *b)
     return (x > y) - (x < y);
 }
 
-void ccb_rank_null_infer(const ccb_rank_null *z, double statistic, double level, double *values,
-                         size_t kept, size_t stride, ccb_rank_inference *out)
+void ccb_ranknull_infer(const ccb_rank_null *z, double statistic, double level, double *values,
+                        size_t kept, size_t stride, ccb_rank_inference *out)
 {
     const double *sorted = values;
     qsort(values, kept, sizeof(*values), cmp_double);
@@ -32,28 +32,28 @@ void ccb_rank_null_infer(const ccb_rank_null *z, double statistic, double level,
                     : kept % 2 == 1 ? sorted[kept / 2]
                                     : (sorted[kept / 2 - 1] + sorted[kept / 2]) / 2;
     /* Two-sided p: twice the smaller tail at the observed statistic. */
-    double lower = ccb_rank_null_cdf(z, floor(statistic));
-    double upper = 1 - ccb_rank_null_cdf(z, ceil(statistic) - 1);
+    double lower = ccb_ranknull_cdf(z, floor(statistic));
+    double upper = 1 - ccb_ranknull_cdf(z, ceil(statistic) - 1);
     out->p = fmin(1.0, 2 * fmin(lower, upper));
-    out->min_p = fmin(1.0, 2 * ccb_rank_null_cdf(z, 0));
+    out->min_p = fmin(1.0, 2 * ccb_ranknull_cdf(z, 0));
     out->ci_low = out->ci_high = NAN;
     out->confidence = 0;
 
     /* The largest k with P(S <= k - 1) <= (1 - level) / 2: the k-th smallest and k-th
      * largest values bound the interval, so it excludes 0 exactly when p <= 1 - level. */
     double tail = (1 - level) / 2;
-    if (kept == 0 || ccb_rank_null_cdf(z, 0) > tail)
+    if (kept == 0 || ccb_ranknull_cdf(z, 0) > tail)
         return;
     size_t total = (size_t)z->total;
     size_t lo = 1, hi = total / 2 + 1; /* cdf(lo - 1) <= tail < cdf(hi - 1) */
     while (hi - lo > 1) {
         size_t mid = lo + (hi - lo) / 2;
-        if (ccb_rank_null_cdf(z, (double)(mid - 1)) <= tail)
+        if (ccb_ranknull_cdf(z, (double)(mid - 1)) <= tail)
             lo = mid;
         else
             hi = mid;
     }
-    out->confidence = 1 - 2 * ccb_rank_null_cdf(z, (double)(lo - 1));
+    out->confidence = 1 - 2 * ccb_ranknull_cdf(z, (double)(lo - 1));
     /* The k-th from each end of all `total` values, mapped onto the ones kept. */
     size_t at = stride == 1 ? lo - 1 : (size_t)(((double)lo - 0.5) / (double)total * (double)kept);
     if (at >= kept)

@@ -24,12 +24,19 @@ typedef struct ccb_rank_inference {
 } ccb_rank_inference;
 
 /* P(S <= w) under the null. */
-double ccb_rank_null_cdf(const ccb_rank_null *z, double w);
+double ccb_ranknull_cdf(const ccb_rank_null *z, double w);
 
 /* From the observed STATISTIC and the VALUES it counts (Walsh averages or differences; KEPT
  * of them, every STRIDE-th of all `total`; sorted here, in place): the estimate and the
  * inference at confidence LEVEL. */
-void ccb_rank_null_infer(const ccb_rank_null *z, double statistic, double level, double *values,
-                         size_t kept, size_t stride, ccb_rank_inference *out);
+void ccb_ranknull_infer(const ccb_rank_null *z, double statistic, double level, double *values,
+                        size_t kept, size_t stride, ccb_rank_inference *out);
+
+/* Hands INF to a test's result struct OUT (ccb_signrank, ccb_ranksum), whose fields carry the
+ * same names: one copy for both tests, whatever their other fields. */
+#define CCB_RANKNULL_STORE(out, inf)                                                               \
+    ((out)->estimate = (inf).estimate, (out)->p = (inf).p, (out)->min_p = (inf).min_p,             \
+     (out)->ci_low = (inf).ci_low, (out)->ci_high = (inf).ci_high,                                 \
+     (out)->confidence = (inf).confidence)
 
 #endif

@@ -73,7 +73,7 @@ double ccb_ranksum_cdf(size_t m, size_t n, double u)
     if (exact_sizes(m, n) && !table)
         return NAN;
     ccb_rank_null z = null_of(m, n, table);
-    double c = ccb_rank_null_cdf(&z, u);
+    double c = ccb_ranknull_cdf(&z, u);
     free(table);
     return c;
 }
@@ -131,13 +131,8 @@ int ccb_ranksum_test(const double *x, size_t nx, const double *y, size_t ny, dou
     out->statistic = positive;
     ccb_rank_null z = null_of(m, n, table);
     ccb_rank_inference inf;
-    ccb_rank_null_infer(&z, positive, level, diffs, kept, stride, &inf);
-    out->estimate = inf.estimate;
-    out->p = inf.p;
-    out->min_p = inf.min_p;
-    out->ci_low = inf.ci_low;
-    out->ci_high = inf.ci_high;
-    out->confidence = inf.confidence;
+    ccb_ranknull_infer(&z, positive, level, diffs, kept, stride, &inf);
+    CCB_RANKNULL_STORE(out, inf);
     rc = 0;
 done:
     free(a);

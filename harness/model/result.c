@@ -57,7 +57,7 @@ void ccb_result_free(ccb_result *r)
     free(r->created_at);
     free(r->label);
     free(r->profile);
-    ccb_git_info_release(&r->git);
+    ccb_result_git_info_release(&r->git);
     free(r->machine.hostname);
     free(r->machine.os);
     free(r->machine.kernel);
@@ -101,7 +101,7 @@ ccb_scenario_result *ccb_result_add_scenario(ccb_result *r, const char *name)
     return s;
 }
 
-ccb_metric_result *ccb_scenario_add_metric(ccb_scenario_result *s, const ccb_metric_def *def)
+ccb_metric_result *ccb_result_scenario_add_metric(ccb_scenario_result *s, const ccb_metric_def *def)
 {
     char *name = strdup(def->name);
     char *unit = strdup(def->unit);
@@ -121,7 +121,7 @@ ccb_metric_result *ccb_scenario_add_metric(ccb_scenario_result *s, const ccb_met
     return m;
 }
 
-ccb_metric_result *ccb_scenario_find_metric(const ccb_scenario_result *s, const char *name)
+ccb_metric_result *ccb_result_scenario_find_metric(const ccb_scenario_result *s, const char *name)
 {
     for (size_t i = 0; i < s->nmetrics; i++) {
         if (strcmp(s->metrics[i].name, name) == 0)
@@ -130,7 +130,7 @@ ccb_metric_result *ccb_scenario_find_metric(const ccb_scenario_result *s, const 
     return NULL;
 }
 
-int ccb_metric_add_sample(ccb_metric_result *m, double value)
+int ccb_result_metric_add_sample(ccb_metric_result *m, double value)
 {
     if (m->n == m->cap) {
         size_t cap = m->cap ? m->cap * 2 : 16;
@@ -144,7 +144,7 @@ int ccb_metric_add_sample(ccb_metric_result *m, double value)
     return 0;
 }
 
-void ccb_git_info_release(ccb_git_info *g)
+void ccb_result_git_info_release(ccb_git_info *g)
 {
     free(g->revision);
     free(g->commit);
@@ -155,7 +155,7 @@ void ccb_git_info_release(ccb_git_info *g)
     memset(g, 0, sizeof(*g));
 }
 
-int ccb_metric_close_group(ccb_metric_result *m, size_t count)
+int ccb_result_metric_close_group(ccb_metric_result *m, size_t count)
 {
     if (count == 0)
         return 0;
@@ -172,7 +172,7 @@ int ccb_metric_close_group(ccb_metric_result *m, size_t count)
     return 0;
 }
 
-int ccb_metric_replicates(const ccb_metric_result *m, double **out, size_t *n)
+int ccb_result_metric_replicates(const ccb_metric_result *m, double **out, size_t *n)
 {
     size_t count = m->grouped ? m->ngroups : m->n;
     *out = NULL;
@@ -196,7 +196,7 @@ int ccb_metric_replicates(const ccb_metric_result *m, double **out, size_t *n)
     return 0;
 }
 
-int ccb_scenario_add_failure(ccb_scenario_result *s, const char *reason, const char *detail)
+int ccb_result_scenario_add_failure(ccb_scenario_result *s, const char *reason, const char *detail)
 {
     char *r = strdup(reason);
     char *d = strdup(detail ? detail : "");
@@ -213,7 +213,7 @@ int ccb_scenario_add_failure(ccb_scenario_result *s, const char *reason, const c
     return 0;
 }
 
-int ccb_scenario_add_process(ccb_scenario_result *s, const ccb_process_meta *meta)
+int ccb_result_scenario_add_process(ccb_scenario_result *s, const ccb_process_meta *meta)
 {
     ccb_process_meta *p = append_one((void **)&s->processes, &s->nprocesses, sizeof(*p));
     if (!p)
@@ -229,7 +229,7 @@ int ccb_result_compute_stats(ccb_result *r)
             ccb_metric_result *m = &r->scenarios[i].metrics[j];
             double *v = NULL;
             size_t n = 0;
-            int rc = ccb_metric_replicates(m, &v, &n);
+            int rc = ccb_result_metric_replicates(m, &v, &n);
             if (rc == 0)
                 rc = ccb_stats_summarize(v, n, CCB_STATS_DEFAULT_SEED, &m->stats);
             free(v);

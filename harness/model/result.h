@@ -74,7 +74,7 @@ typedef struct ccb_git_info {
 } ccb_git_info;
 #define CCB_GIT_MAX_CHANGED 32
 /* Free what G owns and zero it. */
-void ccb_git_info_release(ccb_git_info *g);
+void ccb_result_git_info_release(ccb_git_info *g);
 
 typedef struct ccb_machine_info {
     char *hostname, *os, *kernel, *cpu_model, *compiler, *build_type;
@@ -98,16 +98,17 @@ void ccb_result_free(ccb_result *r);
  * is valid until the next add to the same parent (fill a scenario's metrics before holding
  * pointers to them). samples_ok/samples_failed are the caller's to count. */
 ccb_scenario_result *ccb_result_add_scenario(ccb_result *r, const char *name);
-ccb_metric_result *ccb_scenario_add_metric(ccb_scenario_result *s, const ccb_metric_def *def);
-ccb_metric_result *ccb_scenario_find_metric(const ccb_scenario_result *s, const char *name);
-int ccb_metric_add_sample(ccb_metric_result *m, double value);
+ccb_metric_result *ccb_result_scenario_add_metric(ccb_scenario_result *s,
+                                                  const ccb_metric_def *def);
+ccb_metric_result *ccb_result_scenario_find_metric(const ccb_scenario_result *s, const char *name);
+int ccb_result_metric_add_sample(ccb_metric_result *m, double value);
 /* The last COUNT samples added came from one process (COUNT 0: nothing recorded). */
-int ccb_metric_close_group(ccb_metric_result *m, size_t count);
+int ccb_result_metric_close_group(ccb_metric_result *m, size_t count);
 /* The replicate values of M: per-process medians when grouped, else the samples. *out is
  * malloc'd (NULL with n 0 when there are none); -1 when out of memory. */
-int ccb_metric_replicates(const ccb_metric_result *m, double **out, size_t *n);
-int ccb_scenario_add_failure(ccb_scenario_result *s, const char *reason, const char *detail);
-int ccb_scenario_add_process(ccb_scenario_result *s, const ccb_process_meta *meta);
+int ccb_result_metric_replicates(const ccb_metric_result *m, double **out, size_t *n);
+int ccb_result_scenario_add_failure(ccb_scenario_result *s, const char *reason, const char *detail);
+int ccb_result_scenario_add_process(ccb_scenario_result *s, const ccb_process_meta *meta);
 
 /* Fill every metric's stats from its samples (fixed seed). */
 int ccb_result_compute_stats(ccb_result *r);
@@ -124,7 +125,7 @@ int ccb_result_from_json(const cJSON *json, const char *origin, ccb_result **out
 /* PATH parsed as one JSON value (nothing after it). On error: -1 and a message naming the
  * file, saying whether it is empty, truncated or malformed (and where); WHAT is what the file
  * should be ("a ccbench result file"). *out is the caller's (cJSON_Delete). */
-int ccb_json_read_file(const char *path, const char *what, cJSON **out);
+int ccb_result_read_json(const char *path, const char *what, cJSON **out);
 
 /* Before a result read from a file or a git note is printed for a terminal (table,
  * markdown): its control characters (ESC sequences, C1 controls) become '?', so a crafted

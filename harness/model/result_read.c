@@ -27,27 +27,30 @@
 
 #define MAX_EXACT_COUNT 9007199254740992.0 /* 2^53: exact in a double */
 
-static int get_size(const ccb_jreader *rd, const cJSON *obj, const char *key, size_t *out)
+static int get_size(const ccb_json_reader *rd, const cJSON *obj, const char *key, size_t *out)
 {
     double v = 0;
-    if (ccb_jr_count(rd, obj, key, MAX_EXACT_COUNT, &v) != 0)
+    if (ccb_json_reader_count(rd, obj, key, MAX_EXACT_COUNT, &v) != 0)
         return -1;
     *out = (size_t)v;
     return 0;
 }
 
-static int read_stats(ccb_jreader *rd, const cJSON *o, ccb_summary *st, size_t nsamples)
+static int read_stats(ccb_json_reader *rd, const cJSON *o, ccb_summary *st, size_t nsamples)
 {
     double n = 0, outliers = 0;
-    if (ccb_jr_count(rd, o, "n", MAX_EXACT_COUNT, &n) || ccb_jr_number(rd, o, "min", 0, &st->min) ||
-        ccb_jr_number(rd, o, "max", 0, &st->max) || ccb_jr_number(rd, o, "mean", 0, &st->mean) ||
-        ccb_jr_number(rd, o, "median", 0, &st->median) ||
-        ccb_jr_number(rd, o, "stddev", 0, &st->stddev) ||
-        ccb_jr_number(rd, o, "mad", 0, &st->mad) || ccb_jr_number(rd, o, "p95", 0, &st->p95) ||
-        ccb_jr_number(rd, o, "p99", 0, &st->p99) ||
-        ccb_jr_number(rd, o, "ci95_low", 1, &st->ci95_low) ||
-        ccb_jr_number(rd, o, "ci95_high", 1, &st->ci95_high) ||
-        ccb_jr_count(rd, o, "outliers", MAX_EXACT_COUNT, &outliers))
+    if (ccb_json_reader_count(rd, o, "n", MAX_EXACT_COUNT, &n) ||
+        ccb_json_reader_number(rd, o, "min", 0, &st->min) ||
+        ccb_json_reader_number(rd, o, "max", 0, &st->max) ||
+        ccb_json_reader_number(rd, o, "mean", 0, &st->mean) ||
+        ccb_json_reader_number(rd, o, "median", 0, &st->median) ||
+        ccb_json_reader_number(rd, o, "stddev", 0, &st->stddev) ||
+        ccb_json_reader_number(rd, o, "mad", 0, &st->mad) ||
+        ccb_json_reader_number(rd, o, "p95", 0, &st->p95) ||
+        ccb_json_reader_number(rd, o, "p99", 0, &st->p99) ||
+        ccb_json_reader_number(rd, o, "ci95_low", 1, &st->ci95_low) ||
+        ccb_json_reader_number(rd, o, "ci95_high", 1, &st->ci95_high) ||
+        ccb_json_reader_count(rd, o, "outliers", MAX_EXACT_COUNT, &outliers))
         return -1;
     st->n = (size_t)n;
     st->outliers = (size_t)outliers;
@@ -56,26 +59,27 @@ static int read_stats(ccb_jreader *rd, const cJSON *o, ccb_summary *st, size_t n
         char what[96];
         snprintf(what, sizeof(what), "is %zu but there are %zu replicates (processes or samples)",
                  st->n, nsamples);
-        return ccb_jr_error(rd, "n", "%s", what);
+        return ccb_json_reader_error(rd, "n", "%s", what);
     }
     if (isnan(st->ci95_low) != isnan(st->ci95_high))
-        return ccb_jr_error(rd, "ci95_low", "expected both CI bounds or neither (null)");
+        return ccb_json_reader_error(rd, "ci95_low", "expected both CI bounds or neither (null)");
     return 0;
 }
 
 /* One element of a scenario's "metrics", appended to S. */
-static int read_metric(ccb_jreader *rd, const cJSON *o, void *parent)
+static int read_metric(ccb_json_reader *rd, const cJSON *o, void *parent)
 {
     ccb_scenario_result *s = parent;
     char *name = NULL, *unit = NULL, *direction = NULL;
     ccb_metric_def def = {NULL, NULL, CCB_LOWER_IS_BETTER, CCB_FROM_RUNNER, CCB_KIND_TIMING, NULL};
     ccb_metric_result *m = NULL;
     int rc = -1;
-    if (ccb_jr_string(rd, o, "name", 0, &name) || ccb_jr_string(rd, o, "unit", 0, &unit) ||
-        ccb_jr_string(rd, o, "direction", 0, &direction))
+    if (ccb_json_reader_string(rd, o, "name", 0, &name) ||
+        ccb_json_reader_string(rd, o, "unit", 0, &unit) ||
+        ccb_json_reader_string(rd, o, "direction", 0, &direction))
         goto done;
-    if (ccb_scenario_find_metric(s, name)) {
-        ccb_jr_error(rd, "name", "the same metric appears twice in this scenario");
+    if (ccb_result_scenario_find_metric(s, name)) {
+        ccb_json_reader_error(rd, "name", "the same metric appears twice in this scenario");
         goto done;
     }
     if (strcmp(direction, "lower_is_better") == 0) {
@@ -83,7 +87,7 @@ static int read_metric(ccb_jreader *rd, const cJSON *o, void *parent)
     } else if (strcmp(direction, "higher_is_better") == 0) {
         def.direction = CCB_HIGHER_IS_BETTER;
     } else {
-        ccb_jr_error(rd, "direction", "expected lower_is_better or higher_is_better");
+        ccb_json_reader_error(rd, "direction", "expected lower_is_better or higher_is_better");
         goto done;
     }
 
@@ -96,7 +100,7 @@ static int read_metric(ccb_jreader *rd, const cJSON *o, void *parent)
         } else if (cJSON_IsString(kind) && strcmp(kind->valuestring, "count") == 0) {
             def.kind = CCB_KIND_COUNT;
         } else {
-            ccb_jr_error(rd, "kind", "expected \"timing\" or \"count\"");
+            ccb_json_reader_error(rd, "kind", "expected \"timing\" or \"count\"");
             goto done;
         }
     } else {
@@ -106,11 +110,12 @@ static int read_metric(ccb_jreader *rd, const cJSON *o, void *parent)
     }
     def.name = name;
     def.unit = unit;
-    m = ccb_scenario_add_metric(s, &def);
+    m = ccb_result_scenario_add_metric(s, &def);
     if (!m)
         goto done;
 
-    const cJSON *samples = ccb_jr_typed(rd, o, "samples", cJSON_IsArray, 0, "an array of numbers");
+    const cJSON *samples =
+        ccb_json_reader_typed(rd, o, "samples", cJSON_IsArray, 0, "an array of numbers");
     if (!samples)
         goto done;
     size_t count = (size_t)cJSON_GetArraySize(samples);
@@ -128,8 +133,8 @@ static int read_metric(ccb_jreader *rd, const cJSON *o, void *parent)
         if (!cJSON_IsNumber(v) || !isfinite(v->valuedouble)) {
             char what[96];
             snprintf(what, sizeof(what), "expected an array of numbers (element %zu is %s)", m->n,
-                     ccb_json_type_name(v));
-            ccb_jr_error(rd, "samples", "%s", what);
+                     ccb_json_reader_type_name(v));
+            ccb_json_reader_error(rd, "samples", "%s", what);
             goto done;
         }
         m->samples[m->n++] = v->valuedouble;
@@ -139,7 +144,7 @@ static int read_metric(ccb_jreader *rd, const cJSON *o, void *parent)
     const cJSON *groups = cJSON_GetObjectItemCaseSensitive(o, "process_samples");
     if (groups) {
         if (!cJSON_IsArray(groups)) {
-            ccb_jr_error(rd, "process_samples", "expected an array of sample counts");
+            ccb_json_reader_error(rd, "process_samples", "expected an array of sample counts");
             goto done;
         }
         size_t total = 0;
@@ -148,28 +153,28 @@ static int read_metric(ccb_jreader *rd, const cJSON *o, void *parent)
         {
             if (!cJSON_IsNumber(g) || g->valuedouble < 1 || g->valuedouble > MAX_EXACT_COUNT ||
                 g->valuedouble != floor(g->valuedouble)) {
-                ccb_jr_error(rd, "process_samples", "expected counts >= 1");
+                ccb_json_reader_error(rd, "process_samples", "expected counts >= 1");
                 goto done;
             }
-            if (ccb_metric_close_group(m, (size_t)g->valuedouble) != 0)
+            if (ccb_result_metric_close_group(m, (size_t)g->valuedouble) != 0)
                 goto done;
             total += (size_t)g->valuedouble;
         }
         if (total != m->n) {
             char what[96];
             snprintf(what, sizeof(what), "add up to %zu but there are %zu samples", total, m->n);
-            ccb_jr_error(rd, "process_samples", "%s", what);
+            ccb_json_reader_error(rd, "process_samples", "%s", what);
             goto done;
         }
         m->grouped = 1;
     }
 
-    const cJSON *stats = ccb_jr_typed(rd, o, "stats", cJSON_IsObject, 0, "an object");
+    const cJSON *stats = ccb_json_reader_typed(rd, o, "stats", cJSON_IsObject, 0, "an object");
     if (!stats)
         goto done;
-    size_t mark = ccb_jr_push(rd, ".stats");
+    size_t mark = ccb_json_reader_push(rd, ".stats");
     int st = read_stats(rd, stats, &m->stats, m->grouped ? m->ngroups : m->n);
-    ccb_jr_pop(rd, mark);
+    ccb_json_reader_pop(rd, mark);
     if (st != 0)
         goto done;
     rc = 0;
@@ -181,31 +186,32 @@ done:
 }
 
 /* One element of a scenario's "processes", appended to S. */
-static int read_process(ccb_jreader *rd, const cJSON *o, void *parent)
+static int read_process(ccb_json_reader *rd, const cJSON *o, void *parent)
 {
     ccb_process_meta p;
     double nvcsw = 0, nivcsw = 0;
     memset(&p, 0, sizeof(p));
-    if (ccb_jr_bool(rd, o, "ok", 0, &p.ok) || ccb_jr_number(rd, o, "wall_ms", 0, &p.wall_ms) ||
-        ccb_jr_number(rd, o, "cpu_ms", 0, &p.cpu_ms) ||
-        ccb_jr_number(rd, o, "maxrss_kb", 0, &p.maxrss_kb) ||
-        ccb_jr_count(rd, o, "nvcsw", MAX_EXACT_COUNT, &nvcsw) ||
-        ccb_jr_count(rd, o, "nivcsw", MAX_EXACT_COUNT, &nivcsw) ||
-        ccb_jr_number(rd, o, "steal_ms", 0, &p.steal_ms))
+    if (ccb_json_reader_bool(rd, o, "ok", 0, &p.ok) ||
+        ccb_json_reader_number(rd, o, "wall_ms", 0, &p.wall_ms) ||
+        ccb_json_reader_number(rd, o, "cpu_ms", 0, &p.cpu_ms) ||
+        ccb_json_reader_number(rd, o, "maxrss_kb", 0, &p.maxrss_kb) ||
+        ccb_json_reader_count(rd, o, "nvcsw", MAX_EXACT_COUNT, &nvcsw) ||
+        ccb_json_reader_count(rd, o, "nivcsw", MAX_EXACT_COUNT, &nivcsw) ||
+        ccb_json_reader_number(rd, o, "steal_ms", 0, &p.steal_ms))
         return -1;
     p.nvcsw = (long)nvcsw;
     p.nivcsw = (long)nivcsw;
-    return ccb_scenario_add_process(parent, &p);
+    return ccb_result_scenario_add_process(parent, &p);
 }
 
 /* One element of a scenario's "failures", appended to S. */
-static int read_failure(ccb_jreader *rd, const cJSON *o, void *parent)
+static int read_failure(ccb_json_reader *rd, const cJSON *o, void *parent)
 {
     char *reason = NULL, *detail = NULL;
     int rc = -1;
-    if (ccb_jr_string(rd, o, "reason", 0, &reason) == 0 &&
-        ccb_jr_string(rd, o, "detail", 0, &detail) == 0)
-        rc = ccb_scenario_add_failure(parent, reason, detail);
+    if (ccb_json_reader_string(rd, o, "reason", 0, &reason) == 0 &&
+        ccb_json_reader_string(rd, o, "detail", 0, &detail) == 0)
+        rc = ccb_result_scenario_add_failure(parent, reason, detail);
     free(reason);
     free(detail);
     return rc;
@@ -213,25 +219,25 @@ static int read_failure(ccb_jreader *rd, const cJSON *o, void *parent)
 
 /* Read array KEY of O: READ gets each element (which must be an object) with the path set to
  * KEY[i], and appends what it read to PARENT. */
-typedef int (*read_fn)(ccb_jreader *rd, const cJSON *o, void *parent);
+typedef int (*read_fn)(ccb_json_reader *rd, const cJSON *o, void *parent);
 
-static int read_array(ccb_jreader *rd, const cJSON *o, const char *key, int optional, void *parent,
-                      read_fn read)
+static int read_array(ccb_json_reader *rd, const cJSON *o, const char *key, int optional,
+                      void *parent, read_fn read)
 {
     if (optional && !cJSON_GetObjectItemCaseSensitive(o, key))
         return 0;
-    const cJSON *array = ccb_jr_typed(rd, o, key, cJSON_IsArray, 0, "an array");
+    const cJSON *array = ccb_json_reader_typed(rd, o, key, cJSON_IsArray, 0, "an array");
     if (!array)
         return -1;
     size_t i = 0;
     const cJSON *item = NULL;
     cJSON_ArrayForEach(item, array)
     {
-        size_t mark = ccb_jr_push(rd, "%s%s[%zu]", rd->path[0] ? "." : "", key, i);
-        int rc = cJSON_IsObject(item)
-                     ? read(rd, item, parent)
-                     : ccb_jr_error(rd, "", "expected an object, got %s", ccb_json_type_name(item));
-        ccb_jr_pop(rd, mark);
+        size_t mark = ccb_json_reader_push(rd, "%s%s[%zu]", rd->path[0] ? "." : "", key, i);
+        int rc = cJSON_IsObject(item) ? read(rd, item, parent)
+                                      : ccb_json_reader_error(rd, "", "expected an object, got %s",
+                                                              ccb_json_reader_type_name(item));
+        ccb_json_reader_pop(rd, mark);
         if (rc != 0)
             return -1;
         i++;
@@ -241,37 +247,40 @@ static int read_array(ccb_jreader *rd, const cJSON *o, const char *key, int opti
 
 /* "unavailable" (counter -> reason) and "profile" (call -> {"total": N, "functions":
  * [[name, inclusive], ...]}) of a scenario with count metrics: optional, checked whole. */
-static int read_counts_extra(ccb_jreader *rd, const cJSON *o, ccb_scenario_result *s)
+static int read_counts_extra(ccb_json_reader *rd, const cJSON *o, ccb_scenario_result *s)
 {
     const cJSON *u = cJSON_GetObjectItemCaseSensitive(o, "unavailable");
     const cJSON *p = cJSON_GetObjectItemCaseSensitive(o, "profile");
     const cJSON *e = NULL;
     if (u && !cJSON_IsObject(u))
-        return ccb_jr_error(rd, "unavailable", "expected an object, got %s", ccb_json_type_name(u));
+        return ccb_json_reader_error(rd, "unavailable", "expected an object, got %s",
+                                     ccb_json_reader_type_name(u));
     cJSON_ArrayForEach(e, u)
     {
         if (!cJSON_IsString(e))
-            return ccb_jr_error(rd, "unavailable", "member %s: expected a string", e->string);
+            return ccb_json_reader_error(rd, "unavailable", "member %s: expected a string",
+                                         e->string);
     }
     if (p && !cJSON_IsObject(p))
-        return ccb_jr_error(rd, "profile", "expected an object, got %s", ccb_json_type_name(p));
+        return ccb_json_reader_error(rd, "profile", "expected an object, got %s",
+                                     ccb_json_reader_type_name(p));
     cJSON_ArrayForEach(e, p)
     {
         const cJSON *total = cJSON_GetObjectItemCaseSensitive(e, "total");
         const cJSON *fns = cJSON_GetObjectItemCaseSensitive(e, "functions");
         const cJSON *f = NULL;
         if (!cJSON_IsObject(e) || !cJSON_IsNumber(total) || !cJSON_IsArray(fns))
-            return ccb_jr_error(rd, "profile",
-                                "member %s: expected {\"total\": number, \"functions\": array}",
-                                e->string);
+            return ccb_json_reader_error(
+                rd, "profile", "member %s: expected {\"total\": number, \"functions\": array}",
+                e->string);
         cJSON_ArrayForEach(f, fns)
         {
             if (!cJSON_IsArray(f) || cJSON_GetArraySize(f) != 2 ||
                 !cJSON_IsString(cJSON_GetArrayItem(f, 0)) ||
                 !cJSON_IsNumber(cJSON_GetArrayItem(f, 1)))
-                return ccb_jr_error(rd, "profile",
-                                    "member %s.functions: expected [name, inclusive] pairs",
-                                    e->string);
+                return ccb_json_reader_error(
+                    rd, "profile", "member %s.functions: expected [name, inclusive] pairs",
+                    e->string);
         }
     }
     if ((u && !(s->unavailable = cJSON_Duplicate(u, 1))) ||
@@ -283,18 +292,18 @@ static int read_counts_extra(ccb_jreader *rd, const cJSON *o, ccb_scenario_resul
 }
 
 /* One element of "scenarios", appended to the result. */
-static int read_scenario(ccb_jreader *rd, const cJSON *o, void *parent)
+static int read_scenario(ccb_json_reader *rd, const cJSON *o, void *parent)
 {
     ccb_result *r = parent;
     char *name = NULL;
     int rc = -1;
-    if (ccb_jr_string(rd, o, "name", 0, &name))
+    if (ccb_json_reader_string(rd, o, "name", 0, &name))
         goto done;
     if (ccb_result_find_scenario(r, name)) {
-        ccb_jr_error(rd, "name", "the same scenario appears twice");
+        ccb_json_reader_error(rd, "name", "the same scenario appears twice");
         goto done;
     }
-    const cJSON *params = ccb_jr_typed(rd, o, "params", cJSON_IsObject, 0, "an object");
+    const cJSON *params = ccb_json_reader_typed(rd, o, "params", cJSON_IsObject, 0, "an object");
     if (!params)
         goto done;
     ccb_scenario_result *s = ccb_result_add_scenario(r, name);
@@ -318,14 +327,14 @@ done:
     return rc;
 }
 
-static int read_git(ccb_jreader *rd, const cJSON *o, void *out)
+static int read_git(ccb_json_reader *rd, const cJSON *o, void *out)
 {
     ccb_git_info *g = out;
-    if (ccb_jr_string(rd, o, "revision", 1, &g->revision) ||
-        ccb_jr_string(rd, o, "commit", 1, &g->commit) ||
-        ccb_jr_string(rd, o, "tracker_tree", 1, &g->tracker_tree))
+    if (ccb_json_reader_string(rd, o, "revision", 1, &g->revision) ||
+        ccb_json_reader_string(rd, o, "commit", 1, &g->commit) ||
+        ccb_json_reader_string(rd, o, "tracker_tree", 1, &g->tracker_tree))
         return -1;
-    const cJSON *dirty = ccb_jr_typed(rd, o, "dirty", cJSON_IsBool, 1, "true or false");
+    const cJSON *dirty = ccb_json_reader_typed(rd, o, "dirty", cJSON_IsBool, 1, "true or false");
     if (!dirty)
         return -1;
     g->dirty = cJSON_IsTrue(dirty);
@@ -333,7 +342,7 @@ static int read_git(ccb_jreader *rd, const cJSON *o, void *out)
     const cJSON *paths = cJSON_GetObjectItemCaseSensitive(o, "changed_paths");
     if (paths) {
         if (!cJSON_IsArray(paths))
-            return ccb_jr_error(rd, "changed_paths", "expected an array of paths");
+            return ccb_json_reader_error(rd, "changed_paths", "expected an array of paths");
         int n = cJSON_GetArraySize(paths);
         g->changed = calloc(n ? (size_t)n : 1, sizeof(*g->changed));
         if (!g->changed)
@@ -342,7 +351,7 @@ static int read_git(ccb_jreader *rd, const cJSON *o, void *out)
         cJSON_ArrayForEach(p, paths)
         {
             if (!cJSON_IsString(p))
-                return ccb_jr_error(rd, "changed_paths", "expected an array of paths");
+                return ccb_json_reader_error(rd, "changed_paths", "expected an array of paths");
             if (!(g->changed[g->nchanged++] = strdup(p->valuestring)))
                 return ccb_error_set("out of memory reading %s", rd->origin);
         }
@@ -352,41 +361,42 @@ static int read_git(ccb_jreader *rd, const cJSON *o, void *out)
     return 0;
 }
 
-static int read_machine(ccb_jreader *rd, const cJSON *o, void *out)
+static int read_machine(ccb_json_reader *rd, const cJSON *o, void *out)
 {
     ccb_machine_info *m = out;
     double cpus = 0, mem = 0;
-    if (ccb_jr_string(rd, o, "hostname", 0, &m->hostname) ||
-        ccb_jr_string(rd, o, "os", 0, &m->os) || ccb_jr_string(rd, o, "kernel", 0, &m->kernel) ||
-        ccb_jr_string(rd, o, "cpu_model", 0, &m->cpu_model) ||
-        ccb_jr_count(rd, o, "cpus", MAX_EXACT_COUNT, &cpus) ||
-        ccb_jr_count(rd, o, "mem_total_kb", MAX_EXACT_COUNT, &mem) ||
-        ccb_jr_string(rd, o, "compiler", 0, &m->compiler) ||
-        ccb_jr_string(rd, o, "build_type", 0, &m->build_type))
+    if (ccb_json_reader_string(rd, o, "hostname", 0, &m->hostname) ||
+        ccb_json_reader_string(rd, o, "os", 0, &m->os) ||
+        ccb_json_reader_string(rd, o, "kernel", 0, &m->kernel) ||
+        ccb_json_reader_string(rd, o, "cpu_model", 0, &m->cpu_model) ||
+        ccb_json_reader_count(rd, o, "cpus", MAX_EXACT_COUNT, &cpus) ||
+        ccb_json_reader_count(rd, o, "mem_total_kb", MAX_EXACT_COUNT, &mem) ||
+        ccb_json_reader_string(rd, o, "compiler", 0, &m->compiler) ||
+        ccb_json_reader_string(rd, o, "build_type", 0, &m->build_type))
         return -1;
     if (cpus > INT_MAX)
-        return ccb_jr_error(rd, "cpus", "is too large");
+        return ccb_json_reader_error(rd, "cpus", "is too large");
     m->cpus = (int)cpus;
     m->mem_total_kb = (long)mem;
     return 0;
 }
 
 /* Read object KEY of O with FN, the path set to KEY. */
-static int read_object(ccb_jreader *rd, const cJSON *o, const char *key,
-                       int (*fn)(ccb_jreader *, const cJSON *, void *), void *out)
+static int read_object(ccb_json_reader *rd, const cJSON *o, const char *key,
+                       int (*fn)(ccb_json_reader *, const cJSON *, void *), void *out)
 {
-    const cJSON *obj = ccb_jr_typed(rd, o, key, cJSON_IsObject, 0, "an object");
+    const cJSON *obj = ccb_json_reader_typed(rd, o, key, cJSON_IsObject, 0, "an object");
     if (!obj)
         return -1;
-    size_t mark = ccb_jr_push(rd, "%s%s", rd->path[0] ? "." : "", key);
+    size_t mark = ccb_json_reader_push(rd, "%s%s", rd->path[0] ? "." : "", key);
     int rc = fn(rd, obj, out);
-    ccb_jr_pop(rd, mark);
+    ccb_json_reader_pop(rd, mark);
     return rc;
 }
 
 int ccb_result_from_json(const cJSON *json, const char *origin, ccb_result **out)
 {
-    ccb_jreader rd = {
+    ccb_json_reader rd = {
         .origin = origin, .missing_hint = "Is this a ccbench result file?", .path = ""};
     ccb_result *r = NULL;
     char *schema = NULL;
@@ -396,10 +406,10 @@ int ccb_result_from_json(const cJSON *json, const char *origin, ccb_result **out
     if (!cJSON_IsObject(json)) {
         ccb_error_set("%s: expected a JSON object at the top level, got %s. Is this a "
                       "ccbench result file?",
-                      origin, ccb_json_type_name(json));
+                      origin, ccb_json_reader_type_name(json));
         goto done;
     }
-    if (ccb_jr_string(&rd, json, "schema", 0, &schema))
+    if (ccb_json_reader_string(&rd, json, "schema", 0, &schema))
         goto done;
     if (strcmp(schema, CCB_RESULT_SCHEMA) != 0) {
         ccb_error_set("%s: field schema: is \"%s\", expected \"%s\". Was it written by another "
@@ -412,12 +422,12 @@ int ccb_result_from_json(const cJSON *json, const char *origin, ccb_result **out
         ccb_error_set("out of memory reading %s", origin);
         goto done;
     }
-    if (ccb_jr_string(&rd, json, "ccbench_version", 0, &r->ccbench_version) ||
-        ccb_jr_string(&rd, json, "created_at", 0, &r->created_at) ||
-        ccb_jr_string(&rd, json, "label", 0, &r->label) ||
+    if (ccb_json_reader_string(&rd, json, "ccbench_version", 0, &r->ccbench_version) ||
+        ccb_json_reader_string(&rd, json, "created_at", 0, &r->created_at) ||
+        ccb_json_reader_string(&rd, json, "label", 0, &r->label) ||
         read_object(&rd, json, "git", read_git, &r->git) ||
         read_object(&rd, json, "machine", read_machine, &r->machine) ||
-        ccb_jr_string(&rd, json, "profile", 0, &r->profile) ||
+        ccb_json_reader_string(&rd, json, "profile", 0, &r->profile) ||
         read_array(&rd, json, "scenarios", 0, r, read_scenario))
         goto done;
     *out = r;
@@ -565,7 +575,7 @@ static const char *find_duplicate_key(const cJSON *tree, char *path, size_t cap)
     return NULL;
 }
 
-int ccb_json_read_file(const char *path, const char *what, cJSON **out)
+int ccb_result_read_json(const char *path, const char *what, cJSON **out)
 {
     char *text = NULL;
     size_t len = 0;
@@ -625,7 +635,7 @@ int ccb_result_read_file(const char *path, ccb_result **out)
     cJSON *json = NULL;
     *out = NULL;
     /* A file that is not a readable result is bad input (exit 2), whatever the cause. */
-    if (ccb_json_read_file(path, "a ccbench result file", &json) != 0)
+    if (ccb_result_read_json(path, "a ccbench result file", &json) != 0)
         return ccb_error_classify(CCB_ERROR_INPUT);
     int rc = ccb_result_from_json(json, path, out);
     cJSON_Delete(json);

@@ -46,7 +46,7 @@ double ccb_signrank_cdf(size_t n, double w)
     if (n <= CCB_SIGNRANK_EXACT_MAX && !table)
         return NAN;
     ccb_rank_null z = null_of(n, table);
-    double c = ccb_rank_null_cdf(&z, w);
+    double c = ccb_ranknull_cdf(&z, w);
     free(table);
     return c;
 }
@@ -95,13 +95,8 @@ int ccb_signrank_test(const double *d, size_t n, double level, ccb_signrank *out
     out->statistic = positive;
 
     ccb_rank_inference inf;
-    ccb_rank_null_infer(&z, positive, level, walsh, kept, stride, &inf);
-    out->estimate = inf.estimate;
-    out->p = inf.p;
-    out->min_p = inf.min_p;
-    out->ci_low = inf.ci_low;
-    out->ci_high = inf.ci_high;
-    out->confidence = inf.confidence;
+    ccb_ranknull_infer(&z, positive, level, walsh, kept, stride, &inf);
+    CCB_RANKNULL_STORE(out, inf);
     rc = 0;
 done:
     free(x);

@@ -31,14 +31,14 @@ static uint64_t rotl64(uint64_t v, int k)
     return (v << k) | (v >> (64 - k));
 }
 
-void ccb_rng_seed(ccb_rng *r, uint64_t seed)
+void ccb_stats_rng_seed(ccb_rng *r, uint64_t seed)
 {
     uint64_t x = seed;
     for (int i = 0; i < 4; i++)
         r->s[i] = splitmix64(&x);
 }
 
-uint64_t ccb_rng_next(ccb_rng *r)
+uint64_t ccb_stats_rng_next(ccb_rng *r)
 {
     uint64_t *s = r->s;
     uint64_t result = rotl64(s[1] * 5, 7) * 9;
@@ -72,17 +72,17 @@ static uint64_t mul_64x64(uint64_t a, uint64_t b, uint64_t *lo)
 /* Lemire's multiply-and-reject ("Fast random integer generation in an interval", 2019):
  * unbiased like modulo-with-rejection, but the division only runs on the rare draw that
  * might be biased. The bootstrap makes ~20M of these calls for 10,000 samples. */
-size_t ccb_rng_below(ccb_rng *r, size_t bound)
+size_t ccb_stats_rng_below(ccb_rng *r, size_t bound)
 {
     uint64_t b = (uint64_t)bound;
     if (b <= 1)
         return 0;
     uint64_t lo;
-    uint64_t hi = mul_64x64(ccb_rng_next(r), b, &lo);
+    uint64_t hi = mul_64x64(ccb_stats_rng_next(r), b, &lo);
     if (lo < b) {
         uint64_t threshold = (0 - b) % b; /* 2^64 mod b: the size of the biased zone */
         while (lo < threshold)
-            hi = mul_64x64(ccb_rng_next(r), b, &lo);
+            hi = mul_64x64(ccb_stats_rng_next(r), b, &lo);
     }
     return (size_t)hi;
 }
@@ -198,7 +198,7 @@ double ccb_stats_percentile(const double *sorted, size_t n, double p)
 static double resample_median(const double *x, size_t n, ccb_rng *rng, double *scratch)
 {
     for (size_t i = 0; i < n; i++)
-        scratch[i] = x[ccb_rng_below(rng, n)];
+        scratch[i] = x[ccb_stats_rng_below(rng, n)];
     return median_inplace(scratch, n);
 }
 
@@ -364,7 +364,7 @@ int ccb_stats_ratio_paired(const double *base, const double *cand, size_t n, uin
     out->ratio = exp(median_inplace(scratch, m));
 
     ccb_rng rng;
-    ccb_rng_seed(&rng, seed);
+    ccb_stats_rng_seed(&rng, seed);
     double lo, hi;
     if (bootstrap_median_ci(d, m, &rng, &lo, &hi) < 0)
         goto done;
@@ -416,7 +416,7 @@ int ccb_stats_ratio_unpaired(const double *base, size_t nb, const double *cand, 
     }
 
     ccb_rng rng;
-    ccb_rng_seed(&rng, seed);
+    ccb_stats_rng_seed(&rng, seed);
 
     int subsample = mc > CCB_HL_MAX_PAIRS / mb;
     size_t npairs = subsample ? CCB_HL_MAX_PAIRS : mb * mc;
@@ -425,8 +425,8 @@ int ccb_stats_ratio_unpaired(const double *base, size_t nb, const double *cand, 
         goto done;
     if (subsample) {
         for (size_t k = 0; k < npairs; k++) {
-            size_t i = ccb_rng_below(&rng, mb);
-            size_t j = ccb_rng_below(&rng, mc);
+            size_t i = ccb_stats_rng_below(&rng, mb);
+            size_t j = ccb_stats_rng_below(&rng, mc);
             diffs[k] = lc[j] - lb[i];
         }
     } else {
@@ -603,7 +603,7 @@ ccb_verdict ccb_stats_verdict(const ccb_ratio *r, double holm_p, double threshol
     return CCB_VERDICT_UNCHANGED;
 }
 
-const char *ccb_verdict_name(ccb_verdict v)
+const char *ccb_stats_verdict_name(ccb_verdict v)
 {
     switch (v) {
     case CCB_VERDICT_UNCHANGED:

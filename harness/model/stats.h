@@ -39,9 +39,9 @@ double ccb_stats_percentile(const double *sorted, size_t n, double p); /* p in [
 typedef struct ccb_rng {
     uint64_t s[4];
 } ccb_rng;
-void ccb_rng_seed(ccb_rng *r, uint64_t seed);
-uint64_t ccb_rng_next(ccb_rng *r);
-size_t ccb_rng_below(ccb_rng *r, size_t bound); /* uniform in [0, bound), bound > 0 */
+void ccb_stats_rng_seed(ccb_rng *r, uint64_t seed);
+uint64_t ccb_stats_rng_next(ccb_rng *r);
+size_t ccb_stats_rng_below(ccb_rng *r, size_t bound); /* uniform in [0, bound), bound > 0 */
 
 /* Ratio candidate/baseline. Paired: the median of log(c[i]/b[i]) over pairs, with a
  * bootstrap 95% CI (resampling pairs). Unpaired: the median over all cross pairs
@@ -84,7 +84,7 @@ typedef enum ccb_verdict {
  * p >= alpha is inconclusive, not unchanged. */
 ccb_verdict ccb_stats_verdict(const ccb_ratio *r, double holm_p, double threshold,
                               int higher_is_better);
-const char *ccb_verdict_name(ccb_verdict v);
+const char *ccb_stats_verdict_name(ccb_verdict v);
 
 /* For an inconclusive metric: how many more blocks (pairs) would likely shrink the CI
  * to the threshold band, assuming the CI narrows as 1/sqrt(n). 0 if already narrow. */

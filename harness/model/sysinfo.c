@@ -1,5 +1,5 @@
 /*
- * Machine and build metadata for result files, and /proc/stat steal time (see sysinfo.h).
+ * Machine and build metadata for result files (see sysinfo.h).
  * A result compared against another is only meaningful on the same machine and build, so
  * history and compare read these fields to say when two results do not belong together.
  */
@@ -20,17 +20,17 @@
 #define CCBENCH_BUILD_TYPE ""
 #endif
 
-const char *ccb_version(void)
+const char *ccb_sysinfo_version(void)
 {
     return CCBENCH_VERSION;
 }
 
-const char *ccb_build_type(void)
+const char *ccb_sysinfo_build_type(void)
 {
     return CCBENCH_BUILD_TYPE;
 }
 
-const char *ccb_compiler(void)
+const char *ccb_sysinfo_compiler(void)
 {
     /* GCC's __VERSION__ is a bare number; clang's already names itself. The runner is built
      * by the same toolchain in the same build tree, so this is its compiler too. */
@@ -95,8 +95,8 @@ int ccb_sysinfo_collect(ccb_machine_info *out)
     out->os = dup_or_empty(un.sysname[0] ? un.sysname : "Linux");
     out->kernel = dup_or_empty(un.release);
     out->cpu_model = dup_or_empty(model);
-    out->compiler = dup_or_empty(ccb_compiler());
-    out->build_type = dup_or_empty(ccb_build_type());
+    out->compiler = dup_or_empty(ccb_sysinfo_compiler());
+    out->build_type = dup_or_empty(ccb_sysinfo_build_type());
     out->cpus = (int)sysconf(_SC_NPROCESSORS_ONLN);
     out->mem_total_kb = mem ? strtol(mem, NULL, 10) : 0; /* "16318004 kB" */
     if (!out->hostname || !out->os || !out->kernel || !out->cpu_model || !out->compiler ||
@@ -109,22 +109,4 @@ done:
     free(model);
     free(mem);
     return rc;
-}
-
-double ccb_sysinfo_steal_ms(void)
-{
-    FILE *f = fopen("/proc/stat", "re");
-    unsigned long long v[8] = {0};
-    double ms = -1;
-    if (!f)
-        return -1;
-    /* cpu  user nice system idle iowait irq softirq steal ... (clock ticks) */
-    if (fscanf(f, "cpu %llu %llu %llu %llu %llu %llu %llu %llu", &v[0], &v[1], &v[2], &v[3], &v[4],
-               &v[5], &v[6], &v[7]) == 8) {
-        long tck = sysconf(_SC_CLK_TCK);
-        if (tck > 0)
-            ms = (double)v[7] * 1000.0 / (double)tck;
-    }
-    fclose(f);
-    return ms;
 }

@@ -13,6 +13,7 @@
 #include <sched.h>
 #include <signal.h>
 #include <spawn.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -25,7 +26,7 @@
 #include "error.h"
 #include "interrupt.h"
 #include "paths.h"
-#include "sysinfo.h"
+#include "procstat.h"
 
 extern char **environ;
 
@@ -57,6 +58,13 @@ int ccb_child_find_helper(char **out)
         return -1;
     }
     return 0;
+}
+
+/* The machine's cumulative steal time in ms, -1 when unknown: a sample records its change. */
+static double steal_now(void)
+{
+    ccb_procstat ps;
+    return ccb_procstat_read(&ps) == 0 ? ps.steal_ms : -1;
 }
 
 static double now_ms(void)
@@ -591,7 +599,7 @@ static int run_served(const ccb_child_spec *spec, ccb_child_result *out)
                       spec->path, MAX_REQUEST);
         goto done;
     }
-    double steal0 = ccb_sysinfo_steal_ms();
+    double steal0 = steal_now();
     double t0 = now_ms();
     if (send_request(srv->ctl, req, len, logfd, result_fds[1]) != 0) {
         server_lost(srv, "does not take requests");
@@ -610,7 +618,7 @@ static int run_served(const ccb_child_spec *spec, ccb_child_result *out)
         goto done;
     }
     double t1 = now_ms();
-    double steal1 = ccb_sysinfo_steal_ms();
+    double steal1 = steal_now();
     ccb_child_result seen;
     memset(&seen, 0, sizeof(seen));
     long long self_us = 0;
@@ -709,7 +717,7 @@ int ccb_child_run(const ccb_child_spec *spec, ccb_child_result *out)
         }
         pinned = 1;
     }
-    double steal0 = ccb_sysinfo_steal_ms();
+    double steal0 = steal_now();
     double t0 = now_ms();
     err = posix_spawn(&pid, spec->helper, &fa, &attr, argv, environ);
     if (pinned) {
@@ -738,7 +746,7 @@ int ccb_child_run(const ccb_child_spec *spec, ccb_child_result *out)
     }
     pid = -1;
     double t1 = now_ms();
-    double steal1 = ccb_sysinfo_steal_ms();
+    double steal1 = steal_now();
 
     out->wall_ms = t1 - t0; /* replaced by the helper's own measurement when there is one */
     if (out->end == CCB_CHILD_EXITED && parse_status(status.data, out) != 0) {

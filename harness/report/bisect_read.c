@@ -14,52 +14,54 @@
 #include "json_reader.h"
 
 /* A full 40-digit hex commit id into OUT (41 bytes). */
-static int get_sha(const ccb_jreader *rd, const cJSON *obj, const char *key, char *out)
+static int get_sha(const ccb_json_reader *rd, const cJSON *obj, const char *key, char *out)
 {
-    const cJSON *item = ccb_jr_typed(rd, obj, key, cJSON_IsString, 0, "a string");
+    const cJSON *item = ccb_json_reader_typed(rd, obj, key, cJSON_IsString, 0, "a string");
     if (!item)
         return -1;
     const char *s = item->valuestring;
     if (strlen(s) != 40 || strspn(s, "0123456789abcdef") != 40)
-        return ccb_jr_error(rd, key, "is \"%.64s\", expected a full commit id (40 hex digits)", s);
+        return ccb_json_reader_error(rd, key,
+                                     "is \"%.64s\", expected a full commit id (40 hex digits)", s);
     memcpy(out, s, 41);
     return 0;
 }
 
-static int read_doc(ccb_jreader *rd, const cJSON *json, void *out)
+static int read_doc(ccb_json_reader *rd, const cJSON *json, void *out)
 {
     ccb_bisect_doc *d = out;
     int rc = -1;
-    if (ccb_jr_schema(rd, json, CCB_BISECT_SCHEMA,
-                      "ccbench bisect GOOD BAD --metric S.M --format json > FILE") != 0)
+    if (ccb_json_reader_schema(rd, json, CCB_BISECT_SCHEMA,
+                               "ccbench bisect GOOD BAD --metric S.M --format json > FILE") != 0)
         goto done;
-    const cJSON *metric = ccb_jr_typed(rd, json, "metric", cJSON_IsObject, 0, "an object");
+    const cJSON *metric = ccb_json_reader_typed(rd, json, "metric", cJSON_IsObject, 0, "an object");
     if (!metric)
         goto done;
-    size_t mark = ccb_jr_push(rd, "metric");
-    if (ccb_jr_string(rd, metric, "scenario", 0, &d->scenario) ||
-        ccb_jr_string(rd, metric, "name", 0, &d->name))
+    size_t mark = ccb_json_reader_push(rd, "metric");
+    if (ccb_json_reader_string(rd, metric, "scenario", 0, &d->scenario) ||
+        ccb_json_reader_string(rd, metric, "name", 0, &d->name))
         goto done;
-    ccb_jr_pop(rd, mark);
-    if (ccb_jr_number(rd, json, "threshold", 0, &d->threshold))
+    ccb_json_reader_pop(rd, mark);
+    if (ccb_json_reader_number(rd, json, "threshold", 0, &d->threshold))
         goto done;
     if (d->threshold < 0 || d->threshold >= 1) {
-        ccb_jr_error(rd, "threshold", "is %g, expected a fraction in [0, 1)", d->threshold);
+        ccb_json_reader_error(rd, "threshold", "is %g, expected a fraction in [0, 1)",
+                              d->threshold);
         goto done;
     }
     if (get_sha(rd, json, "good", d->good) || get_sha(rd, json, "bad", d->bad) ||
-        ccb_jr_bool(rd, json, "regression", 0, &d->regression))
+        ccb_json_reader_bool(rd, json, "regression", 0, &d->regression))
         goto done;
-    const cJSON *list = ccb_jr_typed(rd, json, "first_bad", cJSON_IsArray, 0, "an array");
+    const cJSON *list = ccb_json_reader_typed(rd, json, "first_bad", cJSON_IsArray, 0, "an array");
     if (!list)
         goto done;
     size_t n = (size_t)cJSON_GetArraySize(list);
     if (d->regression && n == 0) {
-        ccb_jr_error(rd, "first_bad", "is empty, but regression is true");
+        ccb_json_reader_error(rd, "first_bad", "is empty, but regression is true");
         goto done;
     }
     if (!d->regression && n > 0) {
-        ccb_jr_error(rd, "first_bad", "names %zu commit(s), but regression is false", n);
+        ccb_json_reader_error(rd, "first_bad", "names %zu commit(s), but regression is false", n);
         goto done;
     }
     d->first_bad = calloc(n ? n : 1, sizeof(*d->first_bad));
@@ -70,25 +72,27 @@ static int read_doc(ccb_jreader *rd, const cJSON *json, void *out)
     const cJSON *e = NULL;
     cJSON_ArrayForEach(e, list)
     {
-        size_t at = ccb_jr_push(rd, "first_bad[%zu]", d->nfirst_bad);
+        size_t at = ccb_json_reader_push(rd, "first_bad[%zu]", d->nfirst_bad);
         if (!cJSON_IsObject(e)) {
-            ccb_jr_error(rd, "", "expected an object, got %s", ccb_json_type_name(e));
+            ccb_json_reader_error(rd, "", "expected an object, got %s",
+                                  ccb_json_reader_type_name(e));
             goto done;
         }
         ccb_bisect_culprit *c = &d->first_bad[d->nfirst_bad++];
-        if (get_sha(rd, e, "commit", c->sha) || ccb_jr_string(rd, e, "subject", 0, &c->subject))
+        if (get_sha(rd, e, "commit", c->sha) ||
+            ccb_json_reader_string(rd, e, "subject", 0, &c->subject))
             goto done;
         /* The subject reaches a terminal (history) and a picture: no control sequences. */
         for (char *p = c->subject; *p; p++)
             *p = (unsigned char)*p < 0x20 || *p == 0x7f ? '?' : *p;
-        ccb_jr_pop(rd, at);
+        ccb_json_reader_pop(rd, at);
     }
     rc = 0;
 done:
     return rc;
 }
 
-int ccb_bisect_doc_read_file(const char *path, ccb_bisect_doc **out)
+int ccb_bisect_read_file(const char *path, ccb_bisect_doc **out)
 {
     ccb_bisect_doc *d = calloc(1, sizeof(*d));
     *out = NULL;
@@ -98,10 +102,11 @@ int ccb_bisect_doc_read_file(const char *path, ccb_bisect_doc **out)
         free(d);
         return ccb_error_set("out of memory reading %s", path);
     }
-    if (ccb_jr_read_file(path, "a " CCB_BISECT_SCHEMA " file",
-                         "Is this a " CCB_BISECT_SCHEMA " file (ccbench bisect --format json)?",
-                         read_doc, d) != 0) {
-        ccb_bisect_doc_free(d);
+    if (ccb_json_reader_read_file(path, "a " CCB_BISECT_SCHEMA " file",
+                                  "Is this a " CCB_BISECT_SCHEMA
+                                  " file (ccbench bisect --format json)?",
+                                  read_doc, d) != 0) {
+        ccb_bisect_read_free(d);
         /* A file the user named that cannot be read as a bisect is bad input (exit 2). */
         return ccb_error_classify(CCB_ERROR_INPUT);
     }
@@ -109,7 +114,7 @@ int ccb_bisect_doc_read_file(const char *path, ccb_bisect_doc **out)
     return 0;
 }
 
-void ccb_bisect_doc_free(ccb_bisect_doc *d)
+void ccb_bisect_read_free(ccb_bisect_doc *d)
 {
     if (!d)
         return;
@@ -122,7 +127,7 @@ void ccb_bisect_doc_free(ccb_bisect_doc *d)
     free(d);
 }
 
-size_t ccb_bisect_doc_mark(const ccb_bisect_doc *d, ccb_history *h, char *note, size_t size)
+size_t ccb_bisect_read_mark(const ccb_bisect_doc *d, ccb_history *h, char *note, size_t size)
 {
     size_t found = 0, len = 0;
     note[0] = '\0';

@@ -30,13 +30,13 @@ typedef struct ccb_bisect_doc {
 /* Read PATH whole or not at all: a missing or mistyped field (schema, metric.scenario,
  * metric.name, threshold, good, bad, regression, first_bad[i].commit, first_bad[i].subject)
  * fails with the file and the field named, class INPUT (exit 2). */
-int ccb_bisect_doc_read_file(const char *path, ccb_bisect_doc **out);
-void ccb_bisect_doc_free(ccb_bisect_doc *d);
+int ccb_bisect_read_file(const char *path, ccb_bisect_doc **out);
+void ccb_bisect_read_free(ccb_bisect_doc *d);
 
 /* Mark in H's commits (--notes) the first bad commits of D that lie in the range
  * (first_bad, first_bad_subject) and set h->bisect_given. Returns how many of D's first_bad
  * commits were found. NOTE gets what the user should hear on stderr: a warning naming those
  * outside the range, or that D found no regression; "" when all were marked. */
-size_t ccb_bisect_doc_mark(const ccb_bisect_doc *d, ccb_history *h, char *note, size_t size);
+size_t ccb_bisect_read_mark(const ccb_bisect_doc *d, ccb_history *h, char *note, size_t size);
 
 #endif

@@ -52,7 +52,7 @@ static void step_text(const ccb_bisect_report *r, const ccb_bisect_step *s, char
         snprintf(buf, size, "%s", state_name(c->state));
     else
         snprintf(buf, size, "%s (%s%s%s, %u blocks%s)", state_name(c->state),
-                 ccb_verdict_name(s->verdict),
+                 ccb_stats_verdict_name(s->verdict),
                  s->confirmed  ? ", confirmed"
                  : s->rejected ? ", regression not confirmed"
                                : "",
@@ -120,7 +120,7 @@ static int write_json(FILE *out, const ccb_bisect_report *r)
             cJSON_AddStringToObject(e, "shared_with", r->commits[s->shared_with].sha);
         cJSON_AddStringToObject(e, "state", state_name(r->commits[s->commit].state));
         if (s->measured) {
-            cJSON_AddStringToObject(e, "verdict", ccb_verdict_name(s->verdict));
+            cJSON_AddStringToObject(e, "verdict", ccb_stats_verdict_name(s->verdict));
             cJSON_AddStringToObject(e, "estimate", s->as_difference ? "difference" : "ratio");
             if (isnan(s->est)) {
                 cJSON_AddNullToObject(e, "value");

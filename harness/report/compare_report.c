@@ -42,7 +42,7 @@ static int unreachable(const ccb_compare_metric *m)
     return isfinite(m->min_p) && m->min_p >= CCB_VERDICT_ALPHA;
 }
 
-void ccb_compare_verdict_text(const ccb_compare_metric *m, char *buf, size_t size)
+void ccb_compare_report_verdict_text(const ccb_compare_metric *m, char *buf, size_t size)
 {
     if (m->nbase == 0 || m->ncand == 0) {
         snprintf(buf, size, "no data");
@@ -57,7 +57,7 @@ void ccb_compare_verdict_text(const ccb_compare_metric *m, char *buf, size_t siz
         return;
     case CCB_CONFIRM_REJECTED:
         snprintf(buf, size, "%s (regressed in round 1, not confirmed)",
-                 ccb_verdict_name(m->verdict));
+                 ccb_stats_verdict_name(m->verdict));
         return;
     case CCB_CONFIRM_IMPOSSIBLE:
         snprintf(buf, size, "regressed%s", arrow);
@@ -75,7 +75,7 @@ void ccb_compare_verdict_text(const ccb_compare_metric *m, char *buf, size_t siz
         snprintf(buf, size, "inconclusive (~%zu more %s)", m->more_blocks,
                  m->paired ? "blocks" : "samples");
     } else {
-        snprintf(buf, size, "%s%s", ccb_verdict_name(m->verdict), arrow);
+        snprintf(buf, size, "%s%s", ccb_stats_verdict_name(m->verdict), arrow);
     }
 }
 
@@ -158,7 +158,7 @@ static void fill_row(row *r, const ccb_compare_metric *m)
         snprintf(r->c[4], sizeof(r->c[4]), "[%s, %s]", lo, hi);
     }
     fmt_p(r->c[5], sizeof(r->c[5]), m->p_holm);
-    ccb_compare_verdict_text(m, r->c[6], sizeof(r->c[6]));
+    ccb_compare_report_verdict_text(m, r->c[6], sizeof(r->c[6]));
 }
 
 /* Display width of UTF-8 text (the arrows are one column each). */
@@ -523,8 +523,8 @@ cJSON *ccb_compare_report_json(const ccb_compare_report *r)
         cJSON_AddItemToObject(o, "p", number_or_null(m->p));
         cJSON_AddItemToObject(o, "p_holm", number_or_null(m->p_holm));
         cJSON_AddNumberToObject(o, "threshold", m->threshold);
-        cJSON_AddStringToObject(o, "verdict", ccb_verdict_name(m->verdict));
-        cJSON_AddStringToObject(o, "first_round_verdict", ccb_verdict_name(m->first_verdict));
+        cJSON_AddStringToObject(o, "verdict", ccb_stats_verdict_name(m->verdict));
+        cJSON_AddStringToObject(o, "first_round_verdict", ccb_stats_verdict_name(m->first_verdict));
         if (m->confirm == CCB_CONFIRM_CONFIRMED || m->confirm == CCB_CONFIRM_REJECTED)
             cJSON_AddBoolToObject(o, "confirmed", m->confirm == CCB_CONFIRM_CONFIRMED);
         else

@@ -35,7 +35,7 @@ int ccb_compare_report_write(FILE *out, const ccb_compare_report *r, ccb_format 
 cJSON *ccb_compare_report_json(const ccb_compare_report *r);
 
 /* "regressed", "unchanged (not confirmed)", ... as the table shows it. */
-void ccb_compare_verdict_text(const ccb_compare_metric *m, char *buf, size_t size);
+void ccb_compare_report_verdict_text(const ccb_compare_metric *m, char *buf, size_t size);
 
 /* A ccbench-compare/1 file read back (compare_read.c), for `ccbench plot --kind compare`:
  * what a picture of the compare needs. Every string is owned by the doc. */
@@ -72,12 +72,12 @@ typedef struct ccb_compare_doc {
 
 /* Strict read: the schema id, every field's presence and type (also those a plot does not
  * use), and the enumerations. -1 with a message naming the file and the field. */
-int ccb_compare_doc_read_file(const char *path, ccb_compare_doc **out);
-void ccb_compare_doc_free(ccb_compare_doc *d);
+int ccb_compare_read_file(const char *path, ccb_compare_doc **out);
+void ccb_compare_read_free(ccb_compare_doc *d);
 /* Is PATH a compare file (its schema field says so)? Reads only what it needs to tell. */
-int ccb_compare_doc_is(const char *path);
+int ccb_compare_show_accepts(const char *path);
 /* `ccbench show` of a compare file: D rendered as the compare command printed it (the
  * statistics it holds; per-metric p-values before Holm and raw samples are not in it). */
-int ccb_compare_doc_write(FILE *out, const ccb_compare_doc *d, ccb_format format, int color);
+int ccb_compare_show_write(FILE *out, const ccb_compare_doc *d, ccb_format format, int color);
 
 #endif

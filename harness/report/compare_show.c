@@ -13,10 +13,10 @@
 #include "error.h"
 #include "result.h"
 
-int ccb_compare_doc_is(const char *path)
+int ccb_compare_show_accepts(const char *path)
 {
     cJSON *json = NULL;
-    if (ccb_json_read_file(path, "a ccbench file", &json) != 0) {
+    if (ccb_result_read_json(path, "a ccbench file", &json) != 0) {
         ccb_error_clear();
         return 0;
     }
@@ -26,7 +26,7 @@ int ccb_compare_doc_is(const char *path)
     return is;
 }
 
-int ccb_compare_doc_write(FILE *out, const ccb_compare_doc *d, ccb_format format, int color)
+int ccb_compare_show_write(FILE *out, const ccb_compare_doc *d, ccb_format format, int color)
 {
     int rc = -1;
     ccb_compare c;

@@ -192,10 +192,10 @@ void ccb_history_release(ccb_history *h)
     memset(h, 0, sizeof(*h));
 }
 
-const ccb_metric_result *ccb_series_find(const ccb_result *r, const ccb_series *s)
+const ccb_metric_result *ccb_history_series_find(const ccb_result *r, const ccb_series *s)
 {
     const ccb_scenario_result *sc = ccb_result_find_scenario(r, s->scenario);
-    return sc ? ccb_scenario_find_metric(sc, s->metric) : NULL;
+    return sc ? ccb_result_scenario_find_metric(sc, s->metric) : NULL;
 }
 
 static int series_has(const ccb_series *list, size_t n, const char *scenario, const char *metric)
@@ -231,8 +231,8 @@ static int filter_error(const ccb_series *list, size_t n, const char *filter)
     return -1;
 }
 
-int ccb_series_collect(const ccb_result *const *rs, size_t n, const char *filter, ccb_series **out,
-                       size_t *count)
+int ccb_history_series_collect(const ccb_result *const *rs, size_t n, const char *filter,
+                               ccb_series **out, size_t *count)
 {
     size_t cap = 0, len = 0;
     ccb_series *list = NULL;
@@ -309,6 +309,17 @@ void ccb_history_skip_summary(const ccb_history *h, char *buf, size_t size)
              h->nskipped > 1 ? ", ..." : "");
 }
 
+int ccb_history_keep_one_machine(ccb_history *h, const char *command)
+{
+    if (ccb_history_filter_machine(h) != 0)
+        return -1;
+    char summary[1024];
+    ccb_history_skip_summary(h, summary, sizeof(summary));
+    if (summary[0])
+        fprintf(stderr, "ccbench: %s: %s\n", command, summary);
+    return 0;
+}
+
 static const ccb_result *const *results_of(const ccb_history *h, const ccb_result **buf)
 {
     for (size_t i = 0; i < h->n; i++)
@@ -333,7 +344,7 @@ static void change(char *buf, size_t size, double first, double now)
 static int write_row(FILE *out, const ccb_history_entry *e, const ccb_series *s, const char *when,
                      int md, double *first, int *have_first, const ccb_history_commit *bad)
 {
-    const ccb_metric_result *m = ccb_series_find(e->result, s);
+    const ccb_metric_result *m = ccb_history_series_find(e->result, s);
     if (!m || m->stats.n == 0)
         return 0;
     char med[32], lo[32], hi[32], ci[80], delta[32];
@@ -454,7 +465,7 @@ static cJSON *history_json(const ccb_history *h, const ccb_series *list, size_t 
         cJSON_AddStringToObject(o, "direction", ccb_direction_name(s->direction));
         cJSON_AddItemToObject(o, "points", points);
         for (size_t i = 0; i < h->n; i++) {
-            const ccb_metric_result *m = ccb_series_find(h->entries[i].result, s);
+            const ccb_metric_result *m = ccb_history_series_find(h->entries[i].result, s);
             if (!m || m->stats.n == 0)
                 continue;
             cJSON *p = cJSON_CreateObject();
@@ -481,7 +492,7 @@ int ccb_history_write(FILE *out, const ccb_history *h, const char *filter, ccb_f
         ccb_error_set("out of memory");
         goto done;
     }
-    if (ccb_series_collect(results_of(h, rs), h->n, filter, &list, &count) != 0)
+    if (ccb_history_series_collect(results_of(h, rs), h->n, filter, &list, &count) != 0)
         goto done;
     if (format == CCB_FORMAT_JSON) {
         json = history_json(h, list, count);

@@ -68,10 +68,10 @@ void ccb_history_release(ccb_history *h);
 /* The series of RS[0..N), the last result's order first, then any others in the order met.
  * FILTER "SCENARIO.METRIC" (or NULL for all) must name a series of one of them, else -1 with
  * a message suggesting the nearest. *out is malloc'd (free() it). */
-int ccb_series_collect(const ccb_result *const *rs, size_t n, const char *filter, ccb_series **out,
-                       size_t *count);
+int ccb_history_series_collect(const ccb_result *const *rs, size_t n, const char *filter,
+                               ccb_series **out, size_t *count);
 /* The metric of series S in R, or NULL when R does not have it. */
-const ccb_metric_result *ccb_series_find(const ccb_result *r, const ccb_series *s);
+const ccb_metric_result *ccb_history_series_find(const ccb_result *r, const ccb_series *s);
 
 /* One entry's x-axis label: "label @ sha" (or just one of them). */
 void ccb_history_entry_label(const ccb_history_entry *e, char *buf, size_t size);
@@ -82,5 +82,7 @@ int ccb_history_write(FILE *out, const ccb_history *h, const char *filter, ccb_f
 
 /* "skipped 2 of 5 results measured on another machine (...)": for stderr, "" when none. */
 void ccb_history_skip_summary(const ccb_history *h, char *buf, size_t size);
+/* ccb_history_filter_machine, then the summary above on stderr as "ccbench: COMMAND: ...". */
+int ccb_history_keep_one_machine(ccb_history *h, const char *command);
 
 #endif

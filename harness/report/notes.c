@@ -308,7 +308,7 @@ int ccb_notes_load_range(ccb_history *h, const char *range)
     }
     rc = 0;
 done:
-    ccb_commit_list_release(&commits);
+    ccb_revwalk_list_release(&commits);
     git_repository_free(repo);
     return rc;
 }

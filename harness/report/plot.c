@@ -334,7 +334,7 @@ static int collect(const ccb_result *const *rs, size_t n, const char *filter, cc
 {
     if (n == 0)
         return ccb_error_set("plot: no results to plot");
-    return ccb_series_collect(rs, n, filter, list, count);
+    return ccb_history_series_collect(rs, n, filter, list, count);
 }
 
 /* ---------------------------------------------------------------------------------------- */
@@ -390,7 +390,7 @@ static panel_style panel_style_of(const ccb_series *s, const ccb_result *const *
     size_t most = 0;
     int heavy = 0;
     for (size_t i = 0; i < n; i++) {
-        const ccb_metric_result *m = ccb_series_find(rs[i], s);
+        const ccb_metric_result *m = ccb_history_series_find(rs[i], s);
         for (size_t j = 0; m && j < m->n; j++) {
             lo = fmin(lo, m->samples[j]);
             hi = fmax(hi, m->samples[j]);
@@ -493,7 +493,7 @@ static void distribution_panel(FILE *gp, const ccb_series *s, const ccb_history 
         fputs("plot ", gp);
         const char *sep = "";
         for (size_t i = 0; i < n; i++) {
-            const ccb_metric_result *m = ccb_series_find(h->entries[i].result, s);
+            const ccb_metric_result *m = ccb_history_series_find(h->entries[i].result, s);
             if (index[i] < 0 || !m)
                 continue;
             fprintf(gp,
@@ -568,12 +568,12 @@ int ccb_plot_distribution(FILE *gp, FILE *dat, const ccb_plot_target *t, const c
     for (size_t k = 0; k < count; k++) {
         int any = 0, is_count = 0;
         for (size_t i = 0; i < n && !any; i++) {
-            const ccb_metric_result *m = ccb_series_find(rs[i], &list[k]);
+            const ccb_metric_result *m = ccb_history_series_find(rs[i], &list[k]);
             any = m && m->n > 0;
             is_count = m && m->kind == CCB_KIND_COUNT;
         }
         if (any && is_count && !filter) {
-            const ccb_metric_result *m = ccb_series_find(rs[n - 1], &list[k]);
+            const ccb_metric_result *m = ccb_history_series_find(rs[n - 1], &list[k]);
             int w = snprintf(counts + counts_len, sizeof(counts) - counts_len, "%s%s.%s %g",
                              counts_len ? ", " : "", list[k].scenario, list[k].metric,
                              m && m->n ? m->stats.median : NAN);
@@ -640,7 +640,7 @@ int ccb_plot_distribution(FILE *gp, FILE *dat, const ccb_plot_target *t, const c
         gp_series_comment(gp, s->scenario, s->metric, s->unit);
         fputc('\n', gp);
         for (size_t i = 0; i < n; i++) {
-            const ccb_metric_result *m = ccb_series_find(rs[i], s);
+            const ccb_metric_result *m = ccb_history_series_find(rs[i], s);
             index[i] = -1;
             if (!m || m->n == 0)
                 continue;
@@ -773,7 +773,7 @@ static int commit_history(FILE *gp, const ccb_plot_target *t, const ccb_history 
         for (size_t c = 0, i = 0; c < n; c++) {
             int shown = 0, had_entry = 0;
             for (; i < h->n && strcmp(h->entries[i].commit, h->commits[c].sha) == 0; i++) {
-                const ccb_metric_result *m = ccb_series_find(h->entries[i].result, s);
+                const ccb_metric_result *m = ccb_history_series_find(h->entries[i].result, s);
                 had_entry = 1;
                 if (!m || m->stats.n == 0)
                     continue;
@@ -913,7 +913,7 @@ int ccb_plot_history(FILE *gp, const ccb_plot_target *t, const ccb_history *h, c
     for (size_t k = 0; k < count; k++) {
         int any = 0;
         for (size_t i = 0; i < h->n && !any; i++) {
-            const ccb_metric_result *m = ccb_series_find(rs[i], &list[k]);
+            const ccb_metric_result *m = ccb_history_series_find(rs[i], &list[k]);
             any = m && m->stats.n > 0;
         }
         if (any)
@@ -960,7 +960,7 @@ int ccb_plot_history(FILE *gp, const ccb_plot_target *t, const ccb_history *h, c
                 k);
         int gap = 0;
         for (size_t i = 0; i < h->n; i++) {
-            const ccb_metric_result *m = ccb_series_find(rs[i], s);
+            const ccb_metric_result *m = ccb_history_series_find(rs[i], s);
             if (!m || m->stats.n == 0) {
                 if (!gap)
                     fputc('\n', gp);
@@ -1026,7 +1026,7 @@ static void change_text(char *buf, size_t size, double ratio)
 /* A verdict as the table writes it: "below noise", not the JSON's "below_noise". */
 static const char *verdict_text(ccb_verdict v, char *buf, size_t size)
 {
-    snprintf(buf, size, "%s", ccb_verdict_name(v));
+    snprintf(buf, size, "%s", ccb_stats_verdict_name(v));
     for (char *p = buf; *p; p++)
         *p = *p == '_' ? ' ' : *p;
     return buf;
@@ -1196,7 +1196,7 @@ int ccb_plot_compare(FILE *gp, const ccb_plot_target *t, const ccb_compare_doc *
                 if ((size_t)m->verdict != v || (int)m->kind != kind || !isfinite(r))
                     continue;
                 if (!open)
-                    fprintf(gp, "$%s_%s << EOD\n", ccb_verdict_name((ccb_verdict)v),
+                    fprintf(gp, "$%s_%s << EOD\n", ccb_stats_verdict_name((ccb_verdict)v),
                             kind == CCB_KIND_COUNT ? "count" : "timing");
                 open = 1;
                 int ci = isfinite(m->ci_low);
@@ -1281,7 +1281,7 @@ int ccb_plot_compare(FILE *gp, const ccb_plot_target *t, const ccb_compare_doc *
     for (size_t k = 0; k < CCB_VERDICT_COUNT; k++) {
         ccb_verdict v = verdict_order[k];
         char vbuf[32];
-        const char *name = ccb_verdict_name(v), *col = verdict_colour[v];
+        const char *name = ccb_stats_verdict_name(v), *col = verdict_colour[v];
         const char *shown = verdict_text(v, vbuf, sizeof(vbuf));
         int titled = 0;
         if (have[v][CCB_KIND_TIMING]) {

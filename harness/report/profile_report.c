@@ -9,7 +9,7 @@
 #include "error.h"
 #include "report.h"
 
-int ccb_report_write_functions(FILE *out, const ccb_result *r, size_t top)
+int ccb_profile_report_write(FILE *out, const ccb_result *r, size_t top)
 {
     int any = 0;
     for (size_t i = 0; i < r->nscenarios; i++) {

@@ -20,6 +20,6 @@ int ccb_report_write(FILE *out, const ccb_result *r, ccb_format format, int colo
 void ccb_report_format_number(char *buf, size_t size, double v);
 /* `show --functions`: each scenario's instruction profile per tracker call, TOP functions
  * each. -1 with a message when the result has none. */
-int ccb_report_write_functions(FILE *out, const ccb_result *r, size_t top);
+int ccb_profile_report_write(FILE *out, const ccb_result *r, size_t top);
 
 #endif

@@ -39,12 +39,12 @@
 /* ---------------------------------------------------------------------------------------- */
 /* Operands */
 
-int ccb_operand_classify(ccb_operand *op, const char *text)
+int ccb_build_operand_classify(ccb_operand *op, const char *text)
 {
-    return ccb_operand_classify_as(op, text, CCB_FORCE_NONE);
+    return ccb_build_operand_classify_as(op, text, CCB_FORCE_NONE);
 }
 
-int ccb_operand_classify_as(ccb_operand *op, const char *text, ccb_operand_force force)
+int ccb_build_operand_classify_as(ccb_operand *op, const char *text, ccb_operand_force force)
 {
     struct stat st;
     memset(op, 0, sizeof(*op));
@@ -103,7 +103,7 @@ int ccb_operand_classify_as(ccb_operand *op, const char *text, ccb_operand_force
     return 0;
 }
 
-void ccb_operand_release(ccb_operand *op)
+void ccb_build_operand_release(ccb_operand *op)
 {
     ccb_result_free(op->file);
     free(op->tracker_dir);
@@ -138,6 +138,14 @@ static int manifest_add(manifest *m, const char *line)
     memcpy(m->buf + m->len, line, n);
     m->len += n;
     return 0;
+}
+
+/* What scandir() returned: COUNT entries (none when it failed). */
+static void free_listing(struct dirent **names, int count)
+{
+    for (int i = 0; i < count; i++)
+        free(names[i]);
+    free(names);
 }
 
 static int hash_tree(manifest *m, const char *root, const char *rel)
@@ -201,9 +209,7 @@ static int hash_tree(manifest *m, const char *root, const char *rel)
     }
     rc = 0;
 done:
-    for (int i = 0; i < count; i++)
-        free(names[i]);
-    free(names);
+    free_listing(names, count);
     free(path);
     return rc;
 }
@@ -422,9 +428,7 @@ static int copy_tree(const char *from, const char *to)
     }
     rc = 0;
 done:
-    for (int i = 0; i < count; i++)
-        free(names[i]);
-    free(names);
+    free_listing(names, count);
     return rc;
 }
 
@@ -442,6 +446,15 @@ static int publish_dir(const char *tmp, const char *final)
  * hash of the copy. Building the work tree in place would let an edit made during the build
  * (or between hashing and building) put a build of other sources under this key.
  */
+/* A staging directory that was not published (an error, or another process won): removed,
+ * and its name freed. TMP may be NULL. */
+static void discard_staging(char *tmp)
+{
+    if (tmp && access(tmp, F_OK) == 0)
+        ccb_paths_tempdir_remove(tmp);
+    free(tmp);
+}
+
 static int snapshot_worktree(ccb_build_ctx *ctx, ccb_operand *op, char *hex)
 {
     char *tmp = NULL, *from = NULL, *inner = NULL;
@@ -469,9 +482,7 @@ static int snapshot_worktree(ccb_build_ctx *ctx, ccb_operand *op, char *hex)
         goto done;
     rc = 0;
 done:
-    if (tmp && access(tmp, F_OK) == 0)
-        ccb_paths_tempdir_remove(tmp);
-    free(tmp);
+    discard_staging(tmp);
     free(from);
     free(inner);
     return rc;
@@ -504,9 +515,7 @@ static int checkout_source(ccb_build_ctx *ctx, ccb_operand *op)
         goto done;
     rc = 0;
 done:
-    if (tmp && access(tmp, F_OK) == 0)
-        ccb_paths_tempdir_remove(tmp);
-    free(tmp);
+    discard_staging(tmp);
     return rc;
 }
 
@@ -568,7 +577,7 @@ int ccb_build_resolve(ccb_build_ctx *ctx, ccb_operand *op)
         snprintf(op->tracker_tree, sizeof(op->tracker_tree), "%s",
                  head.tracker_tree ? head.tracker_tree : "");
         op->dirty = head.dirty;
-        ccb_git_info_release(&head);
+        ccb_result_git_info_release(&head);
         char where[PATH_MAX];
         struct stat st;
         snprintf(where, sizeof(where), "%stracker", ctx->workdir);

@@ -56,15 +56,15 @@ typedef struct ccb_build_ctx {
 
 /* FILE when TEXT names an existing file (read strictly: a malformed one is class INPUT),
  * WORKTREE for the word WORKTREE, else a revision to resolve later. Returns 0 or -1. */
-int ccb_operand_classify(ccb_operand *op, const char *text);
+int ccb_build_operand_classify(ccb_operand *op, const char *text);
 /* How compare --rev / --file force an operand to be taken. */
 typedef enum ccb_operand_force {
     CCB_FORCE_NONE = 0, /* a readable result file, else a revision (a note says which) */
     CCB_FORCE_REV = 1,  /* a revision (or WORKTREE), even where a file has its name */
     CCB_FORCE_FILE = 2, /* a result file, never a revision */
 } ccb_operand_force;
-int ccb_operand_classify_as(ccb_operand *op, const char *text, ccb_operand_force force);
-void ccb_operand_release(ccb_operand *op);
+int ccb_build_operand_classify_as(ccb_operand *op, const char *text, ccb_operand_force force);
+void ccb_build_operand_release(ccb_operand *op);
 
 /* Open the repository (REPO_PATH, else upward from the cwd), the cache and the source dir.
  * Returns 0 or -1 of class INPUT (no repository), USAGE (a bad CCBENCH_BUILD_TIMEOUT_S) or

@@ -145,11 +145,11 @@ int ccb_revwalk_list(git_repository *repo, const char *spec, int flags, const ch
         rc = bad_revision(what, spec);
     free(copy);
     if (rc != 0)
-        ccb_commit_list_release(out);
+        ccb_revwalk_list_release(out);
     return rc;
 }
 
-void ccb_commit_list_release(ccb_commit_list *l)
+void ccb_revwalk_list_release(ccb_commit_list *l)
 {
     free(l->oids);
     memset(l, 0, sizeof(*l));

@@ -27,7 +27,7 @@ enum {
  * messages ("--revisions"). Returns 0, or -1 of class INPUT naming SPEC and what git said. */
 int ccb_revwalk_list(git_repository *repo, const char *spec, int flags, const char *what,
                      ccb_commit_list *out);
-void ccb_commit_list_release(ccb_commit_list *l);
+void ccb_revwalk_list_release(ccb_commit_list *l);
 
 /* SHA's subject (first line of the message, at most SIZE - 1 bytes) and author name into the
  * buffers; "" when unknown. */

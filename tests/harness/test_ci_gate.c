@@ -68,18 +68,18 @@ static void write_result_as(const char *path, double scale, const char *profile,
     ccb_scenario_result *s = ccb_result_add_scenario(r, "warm_lifecycle");
     assert_non_null(s);
     for (int k = 0; k < 2; k++) {
-        ccb_metric_result *m = ccb_scenario_add_metric(s, &defs[k]);
+        ccb_metric_result *m = ccb_result_scenario_add_metric(s, &defs[k]);
         assert_non_null(m);
         for (int i = 0; i < 20; i++)
-            assert_int_equal(ccb_metric_add_sample(m, (k ? 1.6e6 : 0.6 * scale) * (1 + i * 0.01)),
-                             0);
+            assert_int_equal(
+                ccb_result_metric_add_sample(m, (k ? 1.6e6 : 0.6 * scale) * (1 + i * 0.01)), 0);
     }
     if (extra) {
         static const ccb_metric_def more = {
             "extra_us", "us", CCB_LOWER_IS_BETTER, CCB_FROM_RUNNER, CCB_KIND_TIMING, ""};
-        ccb_metric_result *m = ccb_scenario_add_metric(s, &more);
+        ccb_metric_result *m = ccb_result_scenario_add_metric(s, &more);
         assert_non_null(m);
-        assert_int_equal(ccb_metric_add_sample(m, 1.0), 0);
+        assert_int_equal(ccb_result_metric_add_sample(m, 1.0), 0);
     }
     s->samples_ok = 20;
     assert_int_equal(ccb_result_compute_stats(r), 0);

@@ -267,7 +267,7 @@ static void test_cli__run_quick_then_show(void **state)
          * sanitizer build: not allocations, not instructions), and then with its reason. */
         for (size_t j = 0; j < def->metric_count; j++) {
             const ccb_metric_def *md = &def->metrics[j];
-            if (md->origin != CCB_FROM_COUNTS || ccb_scenario_find_metric(s, md->name))
+            if (md->origin != CCB_FROM_COUNTS || ccb_result_scenario_find_metric(s, md->name))
                 continue;
             const char *counter = strrchr(md->name, '_') + 1;
             if (strcmp(counter, "bytes") == 0 || strcmp(counter, "allocs") == 0)

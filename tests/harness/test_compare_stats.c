@@ -251,12 +251,12 @@ static void test_compare_stats__files_are_unpaired_and_unconfirmable(void **stat
     const ccb_scenario_def *def = ccb_catalog_find("warm_lifecycle");
     assert_non_null(def);
     ccb_scenario_result *sa = ccb_result_add_scenario(a, "warm_lifecycle");
-    assert_non_null(ccb_scenario_add_metric(sa, &def->metrics[0]));
+    assert_non_null(ccb_result_scenario_add_metric(sa, &def->metrics[0]));
     ccb_scenario_result *sb = ccb_result_add_scenario(b, "warm_lifecycle");
-    assert_non_null(ccb_scenario_add_metric(sb, &def->metrics[0]));
+    assert_non_null(ccb_result_scenario_add_metric(sb, &def->metrics[0]));
     for (int i = 0; i < 30; i++) {
-        assert_int_equal(ccb_metric_add_sample(&sa->metrics[0], 10 + 0.01 * i), 0);
-        assert_int_equal(ccb_metric_add_sample(&sb->metrics[0], 16 + 0.01 * i), 0);
+        assert_int_equal(ccb_result_metric_add_sample(&sa->metrics[0], 10 + 0.01 * i), 0);
+        assert_int_equal(ccb_result_metric_add_sample(&sb->metrics[0], 16 + 0.01 * i), 0);
     }
     ccb_compare c;
     ccb_thresholds t;
@@ -313,7 +313,7 @@ static void test_compare_stats__noise_floor_is_widest_bound(void **state)
 
 static double uniform(ccb_rng *r)
 {
-    return ((double)(ccb_rng_next(r) >> 11) + 0.5) / 9007199254740992.0;
+    return ((double)(ccb_stats_rng_next(r) >> 11) + 0.5) / 9007199254740992.0;
 }
 
 static double gauss(ccb_rng *r)
@@ -368,7 +368,7 @@ static void test_compare_stats__a_floor_above_the_threshold_is_below_noise(void 
 {
     (void)state;
     ccb_rng rng;
-    ccb_rng_seed(&rng, 99);
+    ccb_stats_rng_seed(&rng, 99);
     ccb_compare c;
     ccb_thresholds t;
     ccb_thresholds_init(&t);
@@ -420,7 +420,7 @@ static void test_compare_stats__simulated_false_alarms_and_power(void **state)
 {
     (void)state;
     ccb_rng rng;
-    ccb_rng_seed(&rng, 2026);
+    ccb_stats_rng_seed(&rng, 2026);
     ccb_thresholds t;
     ccb_thresholds_init(&t);
     int alarms = 0, caught = 0, caught_u = 0, reps = 300;
@@ -456,7 +456,7 @@ static void test_compare_stats__two_files_of_one_build_never_regress(void **stat
 {
     (void)state;
     ccb_rng rng;
-    ccb_rng_seed(&rng, 17);
+    ccb_stats_rng_seed(&rng, 17);
     ccb_thresholds t;
     ccb_thresholds_init(&t);
     int alarms = 0, caught = 0;

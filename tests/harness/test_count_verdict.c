@@ -29,7 +29,7 @@ static ccb_verdict judge_dir(const char *name, ccb_direction dir, const double *
     m.ncand = nc;
     m.base_median = base[nb / 2];
     m.cand_median = cand[nc / 2];
-    return ccb_compare_count_verdict(&m);
+    return ccb_count_verdict_judge(&m);
 }
 
 static ccb_verdict judge(const char *name, const double *base, size_t nb, const double *cand,

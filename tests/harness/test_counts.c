@@ -24,7 +24,7 @@
 
 static const ccb_metric_result *metric(const ccb_scenario_result *s, const char *name)
 {
-    const ccb_metric_result *m = ccb_scenario_find_metric(s, name);
+    const ccb_metric_result *m = ccb_result_scenario_find_metric(s, name);
     if (!m)
         fail_msg("%s has no metric %s", s->name, name);
     return m;
@@ -34,7 +34,7 @@ static const ccb_metric_result *metric(const ccb_scenario_result *s, const char 
 static double *replicates(const ccb_scenario_result *s, const char *name, size_t *n)
 {
     double *v = NULL;
-    assert_int_equal(ccb_metric_replicates(metric(s, name), &v, n), 0);
+    assert_int_equal(ccb_result_metric_replicates(metric(s, name), &v, n), 0);
     assert_true(*n >= 1);
     return v;
 }
@@ -166,7 +166,7 @@ static void test_counts__without_valgrind_instructions_are_unavailable(void **st
     ccb_result *r = read_result(out);
     const ccb_scenario_result *s = find_scenario(r, "cold_init");
     assert_non_null(unavailable(s, "instructions"));
-    assert_null(ccb_scenario_find_metric(s, "start_instructions"));
+    assert_null(ccb_result_scenario_find_metric(s, "start_instructions"));
     metric(s, "start_us");     /* the timings are intact */
     metric(s, "start_allocs"); /* and the other counts */
     ccb_result_free(r);
@@ -195,8 +195,8 @@ static void test_counts__refused_perf_event_is_unavailable(void **state)
     const char *why = unavailable(s, "syscalls");
     assert_non_null(why);
     expect_contains(why, "refused");
-    assert_null(ccb_scenario_find_metric(s, "start_syscalls")); /* never a fake 0 */
-    assert_null(ccb_scenario_find_metric(s, "start_page_faults"));
+    assert_null(ccb_result_scenario_find_metric(s, "start_syscalls")); /* never a fake 0 */
+    assert_null(ccb_result_scenario_find_metric(s, "start_page_faults"));
     metric(s, "start_allocs");
     metric(s, "start_instructions");
     metric(s, "start_us");

@@ -57,19 +57,20 @@ static void write_fixture_init(const char *path, const char *label, const char *
     ccb_scenario_result *cold = ccb_result_add_scenario(r, "cold_init");
     assert_non_null(cold);
     for (int k = 0; k < 2; k++) {
-        ccb_metric_result *m = ccb_scenario_add_metric(cold, &metric_defs[k]);
+        ccb_metric_result *m = ccb_result_scenario_add_metric(cold, &metric_defs[k]);
         assert_non_null(m);
         for (int i = 0; i < 12; i++)
-            assert_int_equal(
-                ccb_metric_add_sample(m, (k ? 1e6 : 3.0 * init_scale) * scale * (1 + i * 0.01)), 0);
+            assert_int_equal(ccb_result_metric_add_sample(m, (k ? 1e6 : 3.0 * init_scale) * scale *
+                                                                 (1 + i * 0.01)),
+                             0);
     }
     cold->samples_ok = 12;
     ccb_scenario_result *api = ccb_result_add_scenario(r, "api_latency");
     assert_non_null(api);
-    ccb_metric_result *m = ccb_scenario_add_metric(api, &metric_defs[2]);
+    ccb_metric_result *m = ccb_result_scenario_add_metric(api, &metric_defs[2]);
     assert_non_null(m);
     for (int i = 0; i < 5; i++)
-        assert_int_equal(ccb_metric_add_sample(m, 5), 0);
+        assert_int_equal(ccb_result_metric_add_sample(m, 5), 0);
     api->samples_ok = 5;
     assert_int_equal(ccb_result_compute_stats(r), 0);
     if (ccb_result_write_file(r, path) != 0)
@@ -916,10 +917,11 @@ static void write_heavy_fixture(const char *path, const char *created)
     ccb_result *r = fixture_result("main", created, "quick", "Test CPU");
     ccb_scenario_result *cold = ccb_result_add_scenario(r, "cold_init");
     assert_non_null(cold);
-    ccb_metric_result *m = ccb_scenario_add_metric(cold, &metric_defs[0]);
+    ccb_metric_result *m = ccb_result_scenario_add_metric(cold, &metric_defs[0]);
     assert_non_null(m);
     for (int i = 0; i < 400; i++)
-        assert_int_equal(ccb_metric_add_sample(m, i % 20 == 0 ? 40.0 : 1.0 + (i % 7) * 0.01), 0);
+        assert_int_equal(ccb_result_metric_add_sample(m, i % 20 == 0 ? 40.0 : 1.0 + (i % 7) * 0.01),
+                         0);
     cold->samples_ok = 400;
     assert_int_equal(ccb_result_compute_stats(r), 0);
     if (ccb_result_write_file(r, path) != 0)

@@ -85,8 +85,8 @@ static void test_ranksum__small_samples_by_enumeration(void **state)
 
 static double gauss(ccb_rng *r)
 {
-    double u1 = ((double)(ccb_rng_next(r) >> 11) + 0.5) / 9007199254740992.0;
-    double u2 = ((double)(ccb_rng_next(r) >> 11) + 0.5) / 9007199254740992.0;
+    double u1 = ((double)(ccb_stats_rng_next(r) >> 11) + 0.5) / 9007199254740992.0;
+    double u2 = ((double)(ccb_stats_rng_next(r) >> 11) + 0.5) / 9007199254740992.0;
     return sqrt(-2 * log(u1)) * cos(2 * M_PI * u2);
 }
 
@@ -96,7 +96,7 @@ static void test_ranksum__moses_confidence_matches_r(void **state)
     (void)state;
     double x[20], y[20];
     ccb_rng r;
-    ccb_rng_seed(&r, 5);
+    ccb_stats_rng_seed(&r, 5);
     for (int i = 0; i < 20; i++) {
         x[i] = gauss(&r);
         y[i] = 0.5 + gauss(&r);
@@ -148,7 +148,7 @@ static void test_ranksum__p_and_interval_agree(void **state)
 {
     (void)state;
     ccb_rng r;
-    ccb_rng_seed(&r, 8);
+    ccb_stats_rng_seed(&r, 8);
     double x[70], y[70];
     for (int rep = 0; rep < 600; rep++) {
         size_t m = 3 + (size_t)(rep % 67), n = 3 + (size_t)((rep * 7) % 67);

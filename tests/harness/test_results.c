@@ -92,16 +92,18 @@ static ccb_result *sample_result(int with_git)
     cJSON_AddNumberToObject(s->params, "processes", 10);
     cJSON_AddStringToObject(s->params, "output_dir", "/tmp/x");
     for (size_t i = 0; i < cold->metric_count; i++)
-        assert_non_null(ccb_scenario_add_metric(s, &cold->metrics[i]));
+        assert_non_null(ccb_result_scenario_add_metric(s, &cold->metrics[i]));
     const double tricky[] = {0.1, 1.0 / 3.0, 1e-300, 123456789.123456789, 2.5e15, 0, 42};
     for (size_t i = 0; i < s->nmetrics; i++) {
         for (size_t j = 0; j < sizeof(tricky) / sizeof(tricky[0]); j++)
-            assert_int_equal(ccb_metric_add_sample(&s->metrics[i], tricky[j] * (double)(i + 1)), 0);
+            assert_int_equal(
+                ccb_result_metric_add_sample(&s->metrics[i], tricky[j] * (double)(i + 1)), 0);
     }
     s->samples_ok = 7;
     s->samples_failed = 1;
-    assert_int_equal(
-        ccb_scenario_add_failure(s, CCB_REASON_CRASH, "killed by signal 11\nlog line \"two\""), 0);
+    assert_int_equal(ccb_result_scenario_add_failure(s, CCB_REASON_CRASH,
+                                                     "killed by signal 11\nlog line \"two\""),
+                     0);
     ccb_process_meta meta = {.ok = 1,
                              .wall_ms = 1.25,
                              .cpu_ms = 0.75,
@@ -109,17 +111,17 @@ static ccb_result *sample_result(int with_git)
                              .steal_ms = 0.1,
                              .nvcsw = 3,
                              .nivcsw = 4};
-    assert_int_equal(ccb_scenario_add_process(s, &meta), 0);
+    assert_int_equal(ccb_result_scenario_add_process(s, &meta), 0);
     meta.ok = 0;
-    assert_int_equal(ccb_scenario_add_process(s, &meta), 0);
+    assert_int_equal(ccb_result_scenario_add_process(s, &meta), 0);
 
     /* A scenario whose samples all failed: metrics present, no samples. */
     s = ccb_result_add_scenario(r, "spawn_floor");
     assert_non_null(s);
     for (size_t i = 0; i < floor_def->metric_count; i++)
-        assert_non_null(ccb_scenario_add_metric(s, &floor_def->metrics[i]));
+        assert_non_null(ccb_result_scenario_add_metric(s, &floor_def->metrics[i]));
     s->samples_failed = 1;
-    assert_int_equal(ccb_scenario_add_failure(s, CCB_REASON_TIMEOUT, ""), 0);
+    assert_int_equal(ccb_result_scenario_add_failure(s, CCB_REASON_TIMEOUT, ""), 0);
 
     assert_int_equal(ccb_result_compute_stats(r), 0);
     return r;
@@ -492,15 +494,15 @@ static void test_results__process_grouping_round_trips(void **state)
     assert_non_null(s);
     ccb_metric_def def = {"lifecycle_us",  "us", CCB_LOWER_IS_BETTER, CCB_FROM_RUNNER,
                           CCB_KIND_TIMING, NULL};
-    ccb_metric_result *m = ccb_scenario_add_metric(s, &def);
+    ccb_metric_result *m = ccb_result_scenario_add_metric(s, &def);
     assert_non_null(m);
     /* Process 1: 1 2 3 (median 2); process 2: 10 20 30 (median 20); process 3: 5 (5). */
     const double v[] = {1, 2, 3, 10, 20, 30, 5};
     for (size_t i = 0; i < 7; i++)
-        assert_int_equal(ccb_metric_add_sample(m, v[i]), 0);
-    assert_int_equal(ccb_metric_close_group(m, 3), 0);
-    assert_int_equal(ccb_metric_close_group(m, 3), 0);
-    assert_int_equal(ccb_metric_close_group(m, 1), 0);
+        assert_int_equal(ccb_result_metric_add_sample(m, v[i]), 0);
+    assert_int_equal(ccb_result_metric_close_group(m, 3), 0);
+    assert_int_equal(ccb_result_metric_close_group(m, 3), 0);
+    assert_int_equal(ccb_result_metric_close_group(m, 1), 0);
     assert_int_equal(ccb_result_compute_stats(r), 0);
     assert_int_equal(m->stats.n, 3);
     assert_true(m->stats.median == 5);     /* median of 2, 20, 5 */

@@ -51,7 +51,7 @@ static void test_signrank__null_distribution_matches_enumeration(void **state)
 
 static double uniform(ccb_rng *r)
 {
-    return ((double)(ccb_rng_next(r) >> 11) + 0.5) / 9007199254740992.0;
+    return ((double)(ccb_stats_rng_next(r) >> 11) + 0.5) / 9007199254740992.0;
 }
 
 static double gauss(ccb_rng *r)
@@ -70,7 +70,7 @@ static void test_signrank__p_estimate_and_interval_against_enumeration(void **st
 {
     (void)state;
     ccb_rng rng;
-    ccb_rng_seed(&rng, 42);
+    ccb_stats_rng_seed(&rng, 42);
     double counts[80], d[12], walsh[80];
     for (int rep = 0; rep < 200; rep++) {
         size_t n = 1 + (size_t)(rep % 12);
@@ -168,7 +168,7 @@ static void test_signrank__p_and_interval_agree(void **state)
 {
     (void)state;
     ccb_rng rng;
-    ccb_rng_seed(&rng, 7);
+    ccb_stats_rng_seed(&rng, 7);
     double d[120];
     for (int rep = 0; rep < 1000; rep++) {
         size_t n = 6 + (size_t)(rep % 115);
@@ -204,7 +204,7 @@ static void test_signrank__interval_covers_the_shift(void **state)
     (void)state;
     const size_t ns[] = {6, 15, 50, 200};
     ccb_rng rng;
-    ccb_rng_seed(&rng, 2026);
+    ccb_stats_rng_seed(&rng, 2026);
     double d[200];
     for (size_t t = 0; t < sizeof(ns) / sizeof(ns[0]); t++) {
         int covered = 0, reps = 1000;

@@ -51,12 +51,12 @@ static void test_stats__rng_matches_reference_sequence(void **state)
     static const uint64_t seed_default[] = {0x7f8f77ea8d275882ULL, 0x21e239b54ba409d8ULL,
                                             0x7be2a5f61adae705ULL, 0x9c4a03baae3ec6d1ULL};
     ccb_rng r;
-    ccb_rng_seed(&r, 0);
+    ccb_stats_rng_seed(&r, 0);
     for (size_t i = 0; i < N_ELEMS(seed0); i++)
-        assert_int_equal(ccb_rng_next(&r), seed0[i]);
-    ccb_rng_seed(&r, CCB_STATS_DEFAULT_SEED);
+        assert_int_equal(ccb_stats_rng_next(&r), seed0[i]);
+    ccb_stats_rng_seed(&r, CCB_STATS_DEFAULT_SEED);
     for (size_t i = 0; i < N_ELEMS(seed_default); i++)
-        assert_int_equal(ccb_rng_next(&r), seed_default[i]);
+        assert_int_equal(ccb_stats_rng_next(&r), seed_default[i]);
 }
 
 static void test_stats__rng_below_matches_reference(void **state)
@@ -66,22 +66,22 @@ static void test_stats__rng_below_matches_reference(void **state)
     static const uint64_t bounds[] = {10, 10, 10, 1000, 1000, 7, 3, 1ULL << 40};
     static const uint64_t expect[] = {4, 1, 4, 610, 487, 2, 2, 769721301272ULL};
     ccb_rng r;
-    ccb_rng_seed(&r, CCB_STATS_DEFAULT_SEED);
+    ccb_stats_rng_seed(&r, CCB_STATS_DEFAULT_SEED);
     for (size_t i = 0; i < N_ELEMS(bounds); i++)
-        assert_int_equal(ccb_rng_below(&r, (size_t)bounds[i]), expect[i]);
+        assert_int_equal(ccb_stats_rng_below(&r, (size_t)bounds[i]), expect[i]);
     for (int i = 0; i < 100; i++)
-        assert_int_equal(ccb_rng_below(&r, 1), 0);
+        assert_int_equal(ccb_stats_rng_below(&r, 1), 0);
 }
 
 static void test_stats__rng_below_is_unbiased(void **state)
 {
     (void)state;
     ccb_rng r;
-    ccb_rng_seed(&r, 42);
+    ccb_stats_rng_seed(&r, 42);
     /* Small bound: 60,000 draws over 6 faces, each expected 10,000 (sd ~91); +/-500 is >5 sd. */
     size_t counts[6] = {0};
     for (int i = 0; i < 60000; i++) {
-        size_t v = ccb_rng_below(&r, 6);
+        size_t v = ccb_stats_rng_below(&r, 6);
         assert_true(v < 6);
         counts[v]++;
     }
@@ -94,7 +94,7 @@ static void test_stats__rng_below_is_unbiased(void **state)
     size_t bound = (size_t)0xc000000000000000ULL;
     size_t low = 0;
     for (int i = 0; i < 30000; i++) {
-        size_t v = ccb_rng_below(&r, bound);
+        size_t v = ccb_stats_rng_below(&r, bound);
         assert_true(v < bound);
         low += v < ((size_t)1 << 62);
     }
@@ -181,7 +181,7 @@ static void test_stats__median_ci_covers_the_median(void **state)
     (void)state;
     const size_t ns[] = {6, 10, 40};
     ccb_rng r;
-    ccb_rng_seed(&r, 11);
+    ccb_stats_rng_seed(&r, 11);
     for (size_t t = 0; t < sizeof(ns) / sizeof(ns[0]); t++) {
         int covered = 0, reps = 2000;
         double x[40];
@@ -189,7 +189,8 @@ static void test_stats__median_ci_covers_the_median(void **state)
         double truth = 1000 + log(2.0);
         for (int rep = 0; rep < reps; rep++) {
             for (size_t i = 0; i < ns[t]; i++)
-                x[i] = 1000 - log(((double)(ccb_rng_next(&r) >> 11) + 0.5) / 9007199254740992.0);
+                x[i] =
+                    1000 - log(((double)(ccb_stats_rng_next(&r) >> 11) + 0.5) / 9007199254740992.0);
             ccb_summary s;
             assert_int_equal(ccb_stats_summarize(x, ns[t], 0, &s), 0);
             covered += s.ci95_low <= truth && truth <= s.ci95_high;
@@ -383,11 +384,11 @@ static void test_stats__bootstrap_ci_contains_median_within_range(void **state)
     enum { N = 101 };
     double x[N];
     ccb_rng r;
-    ccb_rng_seed(&r, 7);
+    ccb_stats_rng_seed(&r, 7);
     for (int trial = 0; trial < 20; trial++) {
         /* Skewed, timing-like data: a floor plus an exponential-ish tail. */
         for (int i = 0; i < N; i++) {
-            double u = ((double)(ccb_rng_next(&r) >> 11) + 0.5) / 9007199254740992.0;
+            double u = ((double)(ccb_stats_rng_next(&r) >> 11) + 0.5) / 9007199254740992.0;
             x[i] = 1000 + 50 * -log(u);
         }
         size_t n = 5 + (size_t)trial * 4; /* 5 .. 81 samples */
@@ -412,9 +413,9 @@ static void test_stats__summary_10k_samples(void **state)
     double *x = malloc(N * sizeof *x);
     assert_non_null(x);
     ccb_rng r;
-    ccb_rng_seed(&r, 99);
+    ccb_stats_rng_seed(&r, 99);
     for (int i = 0; i < N; i++)
-        x[i] = 20000 + (double)ccb_rng_below(&r, 400);
+        x[i] = 20000 + (double)ccb_stats_rng_below(&r, 400);
     ccb_summary s;
     assert_int_equal(ccb_stats_summarize(x, N, CCB_STATS_DEFAULT_SEED, &s), 0);
     assert_true(s.min <= s.ci95_low && s.ci95_low <= s.median);
@@ -592,10 +593,10 @@ static void test_stats__verdict_higher_is_better_mirror(void **state)
 static void test_stats__verdict_names_and_no_data(void **state)
 {
     (void)state;
-    assert_string_equal(ccb_verdict_name(CCB_VERDICT_UNCHANGED), "unchanged");
-    assert_string_equal(ccb_verdict_name(CCB_VERDICT_IMPROVED), "improved");
-    assert_string_equal(ccb_verdict_name(CCB_VERDICT_REGRESSED), "regressed");
-    assert_string_equal(ccb_verdict_name(CCB_VERDICT_INCONCLUSIVE), "inconclusive");
+    assert_string_equal(ccb_stats_verdict_name(CCB_VERDICT_UNCHANGED), "unchanged");
+    assert_string_equal(ccb_stats_verdict_name(CCB_VERDICT_IMPROVED), "improved");
+    assert_string_equal(ccb_stats_verdict_name(CCB_VERDICT_REGRESSED), "regressed");
+    assert_string_equal(ccb_stats_verdict_name(CCB_VERDICT_INCONCLUSIVE), "inconclusive");
     assert_int_equal(verdict_of(NAN, NAN, NAN, 0.001, 0), CCB_VERDICT_UNCHANGED);
     assert_int_equal(verdict_of(NAN, NAN, NAN, 0.001, 1), CCB_VERDICT_UNCHANGED);
     assert_int_equal(ccb_stats_verdict(NULL, 0.001, 0.05, 0), CCB_VERDICT_UNCHANGED);
@@ -720,11 +721,11 @@ static void test_stats__ratio_unpaired_subsamples_large(void **state)
     assert_non_null(b);
     assert_non_null(c);
     ccb_rng g;
-    ccb_rng_seed(&g, 5);
+    ccb_stats_rng_seed(&g, 5);
     for (int i = 0; i < NB; i++)
-        b[i] = 1000 * (1 + 0.1 * (double)ccb_rng_below(&g, 1000) / 1000);
+        b[i] = 1000 * (1 + 0.1 * (double)ccb_stats_rng_below(&g, 1000) / 1000);
     for (int j = 0; j < NC; j++)
-        c[j] = 1250 * (1 + 0.1 * (double)ccb_rng_below(&g, 1000) / 1000);
+        c[j] = 1250 * (1 + 0.1 * (double)ccb_stats_rng_below(&g, 1000) / 1000);
     ccb_ratio r1, r2;
     assert_int_equal(ccb_stats_ratio_unpaired(b, NB, c, NC, 11, &r1), 0);
     assert_int_equal(ccb_stats_ratio_unpaired(b, NB, c, NC, 11, &r2), 0);

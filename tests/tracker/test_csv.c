@@ -23,7 +23,9 @@
 #include "tracker_fixtures.h"
 
 /* CodeCarbon 3.3's emissions.csv, in order: the fields of EmissionsData
- * (codecarbon/output_methods/emissions_data.py, mlco2/codecarbon b05965e). */
+ * (codecarbon/output_methods/emissions_data.py, mlco2/codecarbon b05965e). Deliberately a
+ * copy of cct_csv_columns: an independent reference, so that a wrong column in the tracker's
+ * list fails this test instead of passing it. */
 static const char *const codecarbon_columns[] = {
     "timestamp",
     "project_name",

@@ -23,6 +23,9 @@
 
 #include "internal.h"
 
+/* CodeCarbon 3.3's emissions.csv columns, in order (EmissionsData,
+ * codecarbon/output_methods/emissions_data.py). scenarios/check.c and tests/tracker/test_csv.c
+ * hold deliberate copies: independent references the tracker is checked against. */
 const char *const cct_csv_columns[CCT_CSV_COLUMNS] = {
     "timestamp",
     "project_name",
