@@ -28,6 +28,11 @@
 #ifndef CCB_PROTOCOL_H
 #define CCB_PROTOCOL_H
 
+/* The runners a build makes: the scenario runner, its count twin and the libc-only floor. */
+#define CCB_SCENARIO_EXECUTABLE "ccbench-scenario"
+#define CCB_COUNTS_EXECUTABLE "ccbench-counts"
+#define CCB_FLOOR_EXECUTABLE "ccbench-floor"
+
 #define CCB_SAMPLE_SCHEMA "ccbench-sample/1"
 #define CCB_RESULT_SCHEMA "ccbench-result/1"
 #define CCB_COMPARE_SCHEMA "ccbench-compare/1"

@@ -10,11 +10,7 @@
 #include <stddef.h>
 #include <stdio.h>
 
-typedef enum ccb_progress_mode {
-    CCB_PROGRESS_QUIET = 0,
-    CCB_PROGRESS_LINES = 1,
-    CCB_PROGRESS_BAR = 2,
-} ccb_progress_mode;
+#include "cli.h" /* ccb_progress_mode */
 
 typedef struct ccb_progress_step {
     const char *name; /* borrowed */

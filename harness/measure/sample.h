@@ -14,11 +14,8 @@
 
 #include "catalog.h"
 #include "child.h"
+#include "protocol.h"
 #include "result.h"
-
-#define CCB_SCENARIO_EXECUTABLE "ccbench-scenario"
-#define CCB_FLOOR_EXECUTABLE "ccbench-floor"
-#define CCB_COUNTS_EXECUTABLE "ccbench-counts"
 
 typedef enum ccb_sample_status {
     CCB_SAMPLE_OK = 0,          /* valid: samples added */

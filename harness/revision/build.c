@@ -24,7 +24,7 @@
 #include "interrupt.h"
 #include "gitref.h"
 #include "paths.h"
-#include "sample.h"
+#include "protocol.h"
 #include "sysinfo.h"
 
 #ifndef CCBENCH_SOURCE_DIR

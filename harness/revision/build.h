@@ -10,7 +10,7 @@
 
 #include <git2.h>
 
-#include "progress.h"
+#include "cli.h"
 #include "result.h"
 
 #define CCB_WORKTREE "WORKTREE"

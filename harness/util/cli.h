@@ -26,6 +26,14 @@ typedef enum ccb_color_mode {
     CCB_COLOR_NEVER = 2,
 } ccb_color_mode;
 
+/* How a command reports progress on stderr (measure/progress.h draws it; the build cache only
+ * needs to know whether to speak). */
+typedef enum ccb_progress_mode {
+    CCB_PROGRESS_QUIET = 0,
+    CCB_PROGRESS_LINES = 1,
+    CCB_PROGRESS_BAR = 2,
+} ccb_progress_mode;
+
 /* "table" | "json" | "markdown" (the value of OPTION, named in the error). */
 int ccb_cli_parse_format(const char *option, const char *text, ccb_format *out);
 /* The above, plus "github-action-benchmark", "github-action-benchmark-bigger" and "bencher":
