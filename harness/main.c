@@ -27,46 +27,7 @@ typedef struct command {
 
 static int cmd_help(int argc, char **argv);
 
-/* The options of plot and bisect, for their help until their parsers read these tables. */
-static const ccb_option plot_help_options[] = {
-    {CCB_OPT_STRING, "kind", .arg = "K", .usage = "[--kind distribution|history|compare]",
-     .help = "distribution (default): box plots of each file's raw samples,\n"
-             "one box per file, one panel per metric. history: each\n"
-             "metric's median over the files in time order, with its 95%\n"
-             "CI band (same loader and machine filter as 'ccbench history').\n"
-             "compare: FILE is a ccbench-compare/1 file (ccbench compare\n"
-             "A B --format json > FILE); a bar per metric: the ratio with\n"
-             "its 95% CI, its ±threshold band, coloured by verdict"},
-    {CCB_OPT_STRING, "out", .arg = "PATH", .usage = "[--out PATH.png|.svg]",
-     .help = "the image: .png (pngcairo) or .svg. Default:\n"
-             "results/plots/ccbench-KIND.png (ignored by git)"},
-    {CCB_OPT_STRING, "metric", .arg = "S.M", .usage = "[--metric SCENARIO.METRIC]",
-     .help = "one metric only (e.g. cold_init.init_us)"},
-    {CCB_OPT_STRING, "notes", .arg = "RANGE",
-     .help = "--kind history over the git notes of RANGE instead of files:\n"
-             "x is the commit order (first parents), a commit without a\n"
-             "result a labelled gap, y from 0 with a ±threshold band\n"
-             "around the first commit's median"},
-    {CCB_OPT_STRING, "bisect", .arg = "FILE",
-     .help = "with --notes: mark the first bad commit of a ccbench-bisect/1\n"
-             "file (bisect --format json) and plot its metric"},
-    {CCB_OPT_END},
-};
-
-static const ccb_command_spec plot_spec = {
-    .name = "plot",
-    .operands = "FILE...",
-    .summary = "plot results with gnuplot: sample distributions, a metric's history, or a compare",
-    .options = plot_help_options,
-    .details =
-        "The gnuplot script is written next to the image (PATH with .gp), self-contained (the\n"
-        "data inline), so it can be edited and rerun with 'gnuplot PATH.gp'. Axes whose values\n"
-        "span more than two decades are logarithmic (compare: ratios spanning more than 4x).\n"
-        "\n"
-        "exit status: 0 done; 2 bad usage or input, or gnuplot not on PATH (the script is still\n"
-        "written; install it with: apt-get install gnuplot-nox); 3 gnuplot failed\n",
-};
-
+/* The options of bisect, for its help until its parser reads this table. */
 static const ccb_option bisect_help_options[] = {
     {CCB_OPT_STRING, "metric", .arg = "S.M", .usage = "--metric SCENARIO.METRIC",
      .help = "the metric to bisect (e.g. cold_init.start_us)"},
@@ -120,7 +81,7 @@ static const ccb_command_spec help_spec = {
 static const command commands[] = {
     {&cmd_run_spec, cmd_run},   {&cmd_compare_spec, cmd_compare}, {&cmd_noise_spec, cmd_noise},
     {&bisect_spec, cmd_bisect}, {&cmd_list_spec, cmd_list},       {&cmd_show_spec, cmd_show},
-    {&plot_spec, cmd_plot},     {&cmd_history_spec, cmd_history}, {&cmd_mockapi_spec, cmd_mockapi},
+    {&cmd_plot_spec, cmd_plot}, {&cmd_history_spec, cmd_history}, {&cmd_mockapi_spec, cmd_mockapi},
     {&help_spec, cmd_help},
 };
 

@@ -3,7 +3,7 @@
  * self-contained gnuplot script next to the image (PATH with .gp) and run gnuplot on it.
  * Without gnuplot the script is still written and the exit status is 2 with the install line.
  */
-#include <getopt.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -16,15 +16,57 @@
 #include "gitref.h"
 #include "history.h"
 #include "notes.h"
+#include "options.h"
 #include "paths.h"
 #include "plot.h"
 #include "result.h"
 #include "thresholds.h"
 
-static const struct option longopts[] = {
-    {"kind", required_argument, NULL, 'k'},   {"out", required_argument, NULL, 'o'},
-    {"metric", required_argument, NULL, 'm'}, {"notes", required_argument, NULL, 'N'},
-    {"bisect", required_argument, NULL, 'B'}, {NULL, 0, NULL, 0},
+typedef struct plot_options {
+    ccb_plot_kind kind;
+    const char *out, *metric, *notes, *bisect;
+} plot_options;
+
+#define OPT(member) offsetof(plot_options, member)
+static const ccb_option plot_option_table[] = {
+    {CCB_OPT_CALL, "kind", .offset = OPT(kind), .call = ccb_plot_kind_option, .arg = "K",
+     .usage = "[--kind distribution|history|compare]",
+     .help = "distribution (default): box plots of each file's raw samples,\n"
+             "one box per file, one panel per metric. history: each\n"
+             "metric's median over the files in time order, with its 95%\n"
+             "CI band (same loader and machine filter as 'ccbench history').\n"
+             "compare: FILE is a ccbench-compare/1 file (ccbench compare\n"
+             "A B --format json > FILE); a bar per metric: the ratio with\n"
+             "its 95% CI, its ±threshold band, coloured by verdict"},
+    {CCB_OPT_STRING, "out", .offset = OPT(out), .arg = "PATH", .usage = "[--out PATH.png|.svg]",
+     .help = "the image: .png (pngcairo) or .svg. Default:\n"
+             "results/plots/ccbench-KIND.png (ignored by git)"},
+    {CCB_OPT_STRING, "metric", .offset = OPT(metric), .arg = "S.M",
+     .usage = "[--metric SCENARIO.METRIC]", .help = "one metric only (e.g. cold_init.init_us)"},
+    {CCB_OPT_STRING, "notes", .offset = OPT(notes), .arg = "RANGE",
+     .help = "--kind history over the git notes of RANGE instead of files:\n"
+             "x is the commit order (first parents), a commit without a\n"
+             "result a labelled gap, y from 0 with a ±threshold band\n"
+             "around the first commit's median"},
+    {CCB_OPT_STRING, "bisect", .offset = OPT(bisect), .arg = "FILE",
+     .help = "with --notes: mark the first bad commit of a ccbench-bisect/1\n"
+             "file (bisect --format json) and plot its metric"},
+    {CCB_OPT_END},
+};
+#undef OPT
+
+const ccb_command_spec cmd_plot_spec = {
+    .name = "plot",
+    .operands = "FILE...",
+    .summary = "plot results with gnuplot: sample distributions, a metric's history, or a compare",
+    .options = plot_option_table,
+    .details =
+        "The gnuplot script is written next to the image (PATH with .gp), self-contained (the\n"
+        "data inline), so it can be edited and rerun with 'gnuplot PATH.gp'. Axes whose values\n"
+        "span more than two decades are logarithmic (compare: ratios spanning more than 4x).\n"
+        "\n"
+        "exit status: 0 done; 2 bad usage or input, or gnuplot not on PATH (the script is still\n"
+        "written; install it with: apt-get install gnuplot-nox); 3 gnuplot failed\n",
 };
 
 /* --bisect FILE: read it strictly, mark its first bad commit in H's commits (one outside the
@@ -192,79 +234,67 @@ done:
 
 int cmd_plot(int argc, char **argv)
 {
-    int status = CCB_EXIT_USAGE;
-    ccb_plot_kind kind = CCB_PLOT_DISTRIBUTION;
-    const char *out = NULL, *metric = NULL, *notes = NULL, *bisect = NULL;
+    int status = -1; /* an exit status once done; -1: the last error's class says it */
+    plot_options o = {.kind = CCB_PLOT_DISTRIBUTION};
     char *text = NULL, *default_out = NULL, *data = NULL;
     size_t len = 0, data_len = 0;
     ccb_plot_target t;
     memset(&t, 0, sizeof(t));
 
-    opterr = 0;
-    optind = 0;
-    for (;;) {
-        int opt = getopt_long(argc, argv, ":", longopts, NULL);
-        if (opt == -1)
-            break;
-        if (opt == 'k') {
-            if (ccb_plot_kind_parse(optarg, &kind) != 0)
-                goto done;
-        } else if (opt == 'o') {
-            out = optarg;
-        } else if (opt == 'm') {
-            metric = optarg;
-        } else if (opt == 'N') {
-            notes = optarg;
-        } else if (opt == 'B') {
-            bisect = optarg;
-        } else {
-            ccb_cli_option_error("plot", opt, argv[optind - 1], longopts);
-            goto done;
-        }
-    }
-    char **files = argv + optind;
-    size_t nfiles = (size_t)(argc - optind);
+    int first = ccb_options_parse(&cmd_plot_spec, &o, argc, argv);
+    if (first < 0)
+        goto done;
+    ccb_plot_kind kind = o.kind;
+    const char *out = o.out, *metric = o.metric, *notes = o.notes, *bisect = o.bisect;
+    char **files = argv + first;
+    size_t nfiles = (size_t)(argc - first);
     if (kind == CCB_PLOT_COMPARE && (nfiles != 1 || notes || metric)) {
-        ccb_error_set("plot --kind compare takes one %s file (ccbench compare BASE CANDIDATE "
-                      "--format json > FILE) and no --notes or --metric",
-                      CCB_COMPARE_SCHEMA);
+        ccb_error_setc(CCB_ERROR_USAGE,
+                       "plot --kind compare takes one %s file (ccbench compare BASE CANDIDATE "
+                       "--format json > FILE) and no --notes or --metric",
+                       CCB_COMPARE_SCHEMA);
         goto done;
     }
     if (notes && (kind != CCB_PLOT_HISTORY || nfiles > 0)) {
-        ccb_error_set("plot: --notes RANGE goes with --kind history and no FILE");
+        ccb_error_setc(CCB_ERROR_USAGE, "plot: --notes RANGE goes with --kind history and no FILE");
         goto done;
     }
     if (bisect && !notes) {
-        ccb_error_set("plot: --bisect FILE marks a commit of --kind history --notes RANGE; give "
-                      "the range too");
+        ccb_error_setc(CCB_ERROR_USAGE,
+                       "plot: --bisect FILE marks a commit of --kind history --notes RANGE; give "
+                       "the range too");
         goto done;
     }
     if (!notes && nfiles == 0) {
-        ccb_error_set("plot: which result files? Usage: ccbench plot FILE... [--kind K] "
-                      "[--out PATH.png|.svg]");
+        ccb_error_setc(CCB_ERROR_USAGE,
+                       "plot: which result files? Usage: ccbench plot FILE... [--kind K] "
+                       "[--out PATH.png|.svg]");
         goto done;
     }
-    if (!out) {
-        if (default_plot_path(kind, &default_out) != 0)
-            goto done;
-        out = default_out;
-    }
-    if (ccb_plot_target_init(&t, out) != 0)
-        goto done;
-    if (make_script(kind, &t, files, nfiles, notes, metric, bisect, &text, &len, &data,
+    if (!out && default_plot_path(kind, &default_out) != 0)
+        goto input;
+    if (ccb_plot_target_init(&t, out ? out : default_out) != 0 ||
+        make_script(kind, &t, files, nfiles, notes, metric, bisect, &text, &len, &data,
                     &data_len) != 0)
-        goto done;
+        goto input;
     /* The data first: a script never points at a data file that is not there. */
     if ((data && ccb_plot_write_data(&t, data, data_len) != 0) ||
         ccb_plot_write_script(&t, text, len) != 0)
+        goto input;
+    if (ccb_plot_run_gnuplot(&t) != 0)
         goto done;
-    status = ccb_plot_run_gnuplot(&t) == 0 ? CCB_EXIT_OK : cmd_exit_status();
-    if (status == CCB_EXIT_OK)
-        fprintf(stderr, "ccbench: plot written to %s (script: %s)\n", t.image, t.script);
+    fprintf(stderr, "ccbench: plot written to %s (script: %s)\n", t.image, t.script);
+    status = CCB_EXIT_OK;
+    goto done;
+input:
+    /* What the user gave (the files, the range, where the image goes) could not be read or
+     * written: bad input, exit 2; gnuplot's own failures keep their class (plot.c). */
+    if (ccb_error_last_class() == CCB_ERROR_IO)
+        ccb_error_classify(CCB_ERROR_INPUT);
 done:
     free(text);
     free(data);
     free(default_out);
     ccb_plot_target_release(&t);
-    return status;
+    return status >= 0 ? status : cmd_exit_status();
 }

@@ -30,6 +30,12 @@ static const char *const palette[] = {"#1f77b4", "#ff7f0e", "#2ca02c", "#d62728"
 /* Values spanning more than this factor get a log axis. */
 #define LOG_SPAN 100.0
 
+int ccb_plot_kind_option(void *field, const char *command, const char *arg)
+{
+    (void)command; /* the message names --kind, which only plot takes */
+    return ccb_plot_kind_parse(arg, field);
+}
+
 int ccb_plot_kind_parse(const char *text, ccb_plot_kind *out)
 {
     if (strcmp(text, "distribution") == 0)

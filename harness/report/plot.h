@@ -30,6 +30,8 @@ typedef struct ccb_plot_target {
 
 /* "history" | "distribution" | "compare". */
 int ccb_plot_kind_parse(const char *text, ccb_plot_kind *out);
+/* The same as an option table's CCB_OPT_CALL (options.h): FIELD is a ccb_plot_kind. */
+int ccb_plot_kind_option(void *field, const char *command, const char *arg);
 /* From --out PATH: ".png" or ".svg" (case-insensitive), else -1 with a message. */
 int ccb_plot_target_init(ccb_plot_target *t, const char *path);
 void ccb_plot_target_release(ccb_plot_target *t);
