@@ -38,8 +38,7 @@ unsigned int ccb_bisect_step_budget_ms(ccb_profile profile)
     return 0;
 }
 
-int ccb_bisect_find_metric(const char *text, const ccb_scenario_def **sd,
-                           const ccb_metric_def **md)
+int ccb_bisect_find_metric(const char *text, const ccb_scenario_def **sd, const ccb_metric_def **md)
 {
     char scenario[128];
     const char *dot = strchr(text, '.');
@@ -67,8 +66,8 @@ int ccb_bisect_find_metric(const char *text, const ccb_scenario_def **sd,
     return ccb_error_setc(CCB_ERROR_USAGE,
                           "bisect: --metric '%s': scenario %s has no metric '%s'%s%s%s "
                           "('ccbench list' shows them)",
-                          text, scenario, dot + 1, near ? "; did you mean " : "",
-                          near ? near : "", near ? "?" : "");
+                          text, scenario, dot + 1, near ? "; did you mean " : "", near ? near : "",
+                          near ? "?" : "");
 }
 
 typedef struct bisect_run {
@@ -379,8 +378,7 @@ static int load_commits(bisect_run *b)
             snprintf(c->tree, sizeof(c->tree), "none-%zu", i);
     }
     if (strcmp(r->commits[r->ncommits - 1].sha, bad_sha) != 0) {
-        ccb_error_set("bisect: BAD '%s' is not on its own first-parent line from GOOD",
-                      b->o->bad);
+        ccb_error_set("bisect: BAD '%s' is not on its own first-parent line from GOOD", b->o->bad);
         goto done;
     }
     rc = 0;
@@ -450,8 +448,7 @@ static int bisect(bisect_run *b, int *stopped)
         return *stopped ? 0 : -1;
     if (r->commits[bad].state == CCB_BISECT_NO_BUILD)
         return ccb_error_setc(CCB_ERROR_BUILD,
-                              "bisect: BAD '%s' does not build: give a BAD that builds",
-                              b->o->bad);
+                              "bisect: BAD '%s' does not build: give a BAD that builds", b->o->bad);
     if (r->commits[bad].state == CCB_BISECT_UNDECIDED)
         return ccb_error_setc(CCB_ERROR_SCENARIO,
                               "bisect: %s had no valid sample on GOOD or BAD: see the "
@@ -488,7 +485,10 @@ int ccb_bisect_run(const ccb_bisect_options *o, ccb_bisect_report *rep)
     size_t len = strlen(o->metric->name);
     if (len < 13 || strcmp(o->metric->name + len - 13, "_instructions") != 0)
         b.counts.instr_procs = 0;
-    if (ccb_build_ctx_open(&b.ctx, o->repo, b.mode) != 0 || load_commits(&b) != 0)
+    if (ccb_build_ctx_open(&b.ctx, o->repo, b.mode) != 0)
+        goto done;
+    b.ctx.incremental = 1; /* the commits differ by a file or two: recompile only those */
+    if (load_commits(&b) != 0)
         goto done;
     if (bisect(&b, &stopped) != 0)
         goto done;
