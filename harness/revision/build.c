@@ -380,23 +380,68 @@ done:
     return rc;
 }
 
-/* Copy what hash_tree hashes (directories, regular files, symlinks as links; no .git) from
- * FROM to TO. A relative link leaving tracker/ does not resolve in the copy, as in a revision's
- * checkout. */
-static int copy_tree(const char *from, const char *to)
+/* 1 when A and B are regular files with the same bytes and execute bits. */
+static int same_file(const char *a, const char *b, const struct stat *sa)
+{
+    struct stat sb;
+    if (lstat(b, &sb) != 0 || !S_ISREG(sb.st_mode) || sb.st_size != sa->st_size ||
+        (sb.st_mode & 0111) != (sa->st_mode & 0111))
+        return 0;
+    FILE *fa = fopen(a, "rb"), *fb = fopen(b, "rb");
+    int same = fa && fb;
+    char x[8192], y[8192];
+    while (same) {
+        size_t n = fread(x, 1, sizeof(x), fa);
+        same = fread(y, 1, sizeof(y), fb) == n && memcmp(x, y, n) == 0;
+        if (n < sizeof(x))
+            break;
+    }
+    if (fa)
+        fclose(fa);
+    if (fb)
+        fclose(fb);
+    return same;
+}
+
+/* Make TO hold what hash_tree hashes of FROM (directories, regular files, symlinks as links;
+ * no .git), rewriting only the files whose bytes differ and removing what FROM lacks: into
+ * an empty TO, a copy (WORKTREE's snapshot); into the bench's tree, make's timestamps then see
+ * exactly the files a commit changed. A relative link leaving tracker/ does not resolve in
+ * the copy, as in a revision's checkout. */
+static int sync_tree(const char *from, const char *to)
 {
     struct dirent **names = NULL;
     int count, rc = -1;
-
     if (mkdir(to, 0755) != 0 && errno != EEXIST)
         return ccb_error_set("cannot create %s: %s", to, strerror(errno));
+    count = scandir(to, &names, NULL, alphasort);
+    if (count < 0)
+        return ccb_error_set("cannot list %s: %s", to, strerror(errno));
+    for (int i = 0; i < count; i++) { /* what FROM no longer has */
+        char src[PATH_MAX], dst[PATH_MAX];
+        struct stat st;
+        if (strcmp(names[i]->d_name, ".") == 0 || strcmp(names[i]->d_name, "..") == 0)
+            continue;
+        snprintf(src, sizeof(src), "%s/%s", from, names[i]->d_name);
+        snprintf(dst, sizeof(dst), "%s/%s", to, names[i]->d_name);
+        if (lstat(src, &st) == 0)
+            continue;
+        if (lstat(dst, &st) == 0 && S_ISDIR(st.st_mode))
+            ccb_paths_tempdir_remove(dst);
+        else
+            unlink(dst);
+    }
+    for (int i = 0; i < count; i++)
+        free(names[i]);
+    free(names);
+    names = NULL;
     count = scandir(from, &names, NULL, alphasort);
     if (count < 0)
         return ccb_error_set("cannot list %s: %s", from, strerror(errno));
     for (int i = 0; i < count; i++) {
         const char *name = names[i]->d_name;
         char src[PATH_MAX], dst[PATH_MAX];
-        struct stat st;
+        struct stat st, dt;
         if (strcmp(name, ".") == 0 || strcmp(name, "..") == 0 || strcmp(name, ".git") == 0)
             continue;
         snprintf(src, sizeof(src), "%s/%s", from, name);
@@ -407,6 +452,20 @@ static int copy_tree(const char *from, const char *to)
             ccb_error_set("cannot read %s: %s", src, strerror(errno));
             goto done;
         }
+        int have = lstat(dst, &dt) == 0;
+        if (S_ISDIR(st.st_mode)) {
+            if (have && !S_ISDIR(dt.st_mode))
+                unlink(dst);
+            if (sync_tree(src, dst) != 0)
+                goto done;
+            continue;
+        }
+        if (S_ISREG(st.st_mode) && same_file(src, dst, &st))
+            continue;
+        if (have && S_ISDIR(dt.st_mode))
+            ccb_paths_tempdir_remove(dst);
+        else if (have)
+            unlink(dst);
         if (S_ISLNK(st.st_mode)) {
             char target[PATH_MAX];
             ssize_t n = readlink(src, target, sizeof(target) - 1);
@@ -414,11 +473,9 @@ static int copy_tree(const char *from, const char *to)
                 ccb_error_set("cannot copy the link %s: %s", src, strerror(errno));
                 goto done;
             }
-            continue;
-        }
-        if ((S_ISDIR(st.st_mode) && copy_tree(src, dst) != 0) ||
-            (S_ISREG(st.st_mode) && copy_file(src, dst, st.st_mode) != 0))
+        } else if (S_ISREG(st.st_mode) && copy_file(src, dst, st.st_mode) != 0) {
             goto done;
+        }
     }
     rc = 0;
 done:
@@ -456,7 +513,7 @@ static int snapshot_worktree(ccb_build_ctx *ctx, ccb_operand *op, char *hex)
     }
     if (access(tmp, F_OK) == 0)
         ccb_paths_tempdir_remove(tmp); /* left by a crashed run of this pid */
-    if (ccb_paths_mkdir_p(tmp, 0755) != 0 || copy_tree(from, inner) != 0 ||
+    if (ccb_paths_mkdir_p(tmp, 0755) != 0 || sync_tree(from, inner) != 0 ||
         ccb_build_hash_paths(tmp, tracker, 1, hex) != 0)
         goto done;
     if (asprintf(&op->tracker_dir, "%s/src/content-%s", ctx->cache_dir, hex) < 0) {
@@ -767,106 +824,6 @@ static int cmake_build(ccb_build_ctx *ctx, ccb_operand *op, const char *dir, con
     return rc;
 }
 
-/* 1 when A and B are regular files with the same bytes and execute bits. */
-static int same_file(const char *a, const char *b, const struct stat *sa)
-{
-    struct stat sb;
-    if (lstat(b, &sb) != 0 || !S_ISREG(sb.st_mode) || sb.st_size != sa->st_size ||
-        (sb.st_mode & 0111) != (sa->st_mode & 0111))
-        return 0;
-    FILE *fa = fopen(a, "rb"), *fb = fopen(b, "rb");
-    int same = fa && fb;
-    char x[8192], y[8192];
-    while (same) {
-        size_t n = fread(x, 1, sizeof(x), fa);
-        same = fread(y, 1, sizeof(y), fb) == n && memcmp(x, y, n) == 0;
-        if (n < sizeof(x))
-            break;
-    }
-    if (fa)
-        fclose(fa);
-    if (fb)
-        fclose(fb);
-    return same;
-}
-
-/* Make TO hold FROM's tree, rewriting only the files whose bytes differ (and removing what
- * FROM lacks), so make's timestamps see exactly the files a commit changed. */
-static int sync_tree(const char *from, const char *to)
-{
-    struct dirent **names = NULL;
-    int count, rc = -1;
-    if (mkdir(to, 0755) != 0 && errno != EEXIST)
-        return ccb_error_set("cannot create %s: %s", to, strerror(errno));
-    count = scandir(to, &names, NULL, alphasort);
-    if (count < 0)
-        return ccb_error_set("cannot list %s: %s", to, strerror(errno));
-    for (int i = 0; i < count; i++) { /* what FROM no longer has */
-        char src[PATH_MAX], dst[PATH_MAX];
-        struct stat st;
-        if (strcmp(names[i]->d_name, ".") == 0 || strcmp(names[i]->d_name, "..") == 0)
-            continue;
-        snprintf(src, sizeof(src), "%s/%s", from, names[i]->d_name);
-        snprintf(dst, sizeof(dst), "%s/%s", to, names[i]->d_name);
-        if (lstat(src, &st) == 0)
-            continue;
-        if (lstat(dst, &st) == 0 && S_ISDIR(st.st_mode))
-            ccb_paths_tempdir_remove(dst);
-        else
-            unlink(dst);
-    }
-    for (int i = 0; i < count; i++)
-        free(names[i]);
-    free(names);
-    names = NULL;
-    count = scandir(from, &names, NULL, alphasort);
-    if (count < 0)
-        return ccb_error_set("cannot list %s: %s", from, strerror(errno));
-    for (int i = 0; i < count; i++) {
-        const char *name = names[i]->d_name;
-        char src[PATH_MAX], dst[PATH_MAX];
-        struct stat st, dt;
-        if (strcmp(name, ".") == 0 || strcmp(name, "..") == 0 || strcmp(name, ".git") == 0)
-            continue;
-        snprintf(src, sizeof(src), "%s/%s", from, name);
-        snprintf(dst, sizeof(dst), "%s/%s", to, name);
-        if (lstat(src, &st) != 0) {
-            ccb_error_set("cannot read %s: %s", src, strerror(errno));
-            goto done;
-        }
-        int have = lstat(dst, &dt) == 0;
-        if (S_ISDIR(st.st_mode)) {
-            if (have && !S_ISDIR(dt.st_mode))
-                unlink(dst);
-            if (sync_tree(src, dst) != 0)
-                goto done;
-            continue;
-        }
-        if (S_ISREG(st.st_mode) && same_file(src, dst, &st))
-            continue;
-        if (have && S_ISDIR(dt.st_mode))
-            ccb_paths_tempdir_remove(dst);
-        else if (have)
-            unlink(dst);
-        if (S_ISLNK(st.st_mode)) {
-            char target[PATH_MAX];
-            ssize_t n = readlink(src, target, sizeof(target) - 1);
-            if (n < 0 || (target[n] = '\0', symlink(target, dst) != 0)) {
-                ccb_error_set("cannot copy the link %s: %s", src, strerror(errno));
-                goto done;
-            }
-        } else if (S_ISREG(st.st_mode) && copy_file(src, dst, st.st_mode) != 0) {
-            goto done;
-        }
-    }
-    rc = 0;
-done:
-    for (int i = 0; i < count; i++)
-        free(names[i]);
-    free(names);
-    return rc;
-}
-
 /* Copy the executables and the HTTP module out of the bench's build FROM into OP's entry
  * (bin/ and lib/, where the runner looks for the module: ../lib beside its bin/). */
 static int copy_outputs(const char *from, const ccb_operand *op)
@@ -904,8 +861,9 @@ static int build_in_bench(ccb_build_ctx *ctx, ccb_operand *op, const char *log_p
                  tree[PATH_MAX + 16];
     const char *cc = getenv("CC");
     int fd = -1, rc = -1;
-    if (asprintf(&text, "scenarios %s\ncompiler %s CC=%s\n", ctx->scenarios_hash, ctx->compiler,
-                 cc ? cc : "") < 0)
+    /* The source dir too: a build tree is tied to the sources it was configured from. */
+    if (asprintf(&text, "scenarios %s\ncompiler %s CC=%s\nsource %s\n", ctx->scenarios_hash,
+                 ctx->compiler, cc ? cc : "", ctx->source_dir) < 0)
         return ccb_error_setc(CCB_ERROR_BUILD, "out of memory");
     hash_text(text, strlen(text), id);
     free(text);
