@@ -106,17 +106,22 @@ static int nearer_bad(bisect_run *b, ccb_bisect_step *s)
     return fabs(x - y) < fabs(x);
 }
 
-/* S (not BAD's own step) has its whole interval nearer one side: no change, or BAD's. */
-static int clearly_one_side(bisect_run *b, const ccb_bisect_step *s)
+/* Which side S's (not BAD's own step's) whole interval lies on, against the middle between no
+ * change and BAD's change: 1 BAD's, -1 no change's, 0 across it (or nothing to tell). */
+static int interval_side(bisect_run *b, const ccb_bisect_step *s)
 {
     const ccb_bisect_step *bad = &b->rep->steps[0];
     if (s == bad || !bad->measured || isnan(bad->est) || isnan(s->low) || isnan(s->high) ||
         bad->as_difference != s->as_difference)
         return 0;
-    double mid = (bad->as_difference ? bad->est : log(bad->est)) / 2;
+    double y = bad->as_difference ? bad->est : log(bad->est), mid = y / 2;
     double lo = s->as_difference ? s->low : log(s->low);
     double hi = s->as_difference ? s->high : log(s->high);
-    return (lo > mid && hi > mid) || (lo < mid && hi < mid);
+    if (lo > mid && hi > mid)
+        return y > 0 ? 1 : -1;
+    if (lo < mid && hi < mid)
+        return y < 0 ? 1 : -1;
+    return 0;
 }
 
 static int append_values(double **to, size_t *n, const double *x, size_t nx)
@@ -214,11 +219,18 @@ static int measure(bisect_run *b, const ccb_operand *cand, ccb_bisect_step *s, i
                 s->low = m->as_difference ? m->diff_low : m->ratio.ci_low;
                 s->high = m->as_difference ? m->diff_high : m->ratio.ci_high;
                 s->rejected = m->confirm == CCB_CONFIRM_REJECTED;
-                /* Undecided by compare's rules: measure again, unless the whole interval
-                 * already lies on one side of the middle between no change and BAD's. */
-                again = (m->verdict == CCB_VERDICT_INCONCLUSIVE ||
-                         m->verdict == CCB_VERDICT_BELOW_NOISE || s->rejected) &&
-                        attempt == 0 && !clearly_one_side(b, s);
+                /* BAD's own step (is there a regression at all?): compare's verdict, measured
+                 * again when undecided by its rules. Any later step is BAD's change or no
+                 * change, whatever the threshold: measured again unless its whole interval
+                 * lies on one side of the middle between the two (and a regression the
+                 * confirm round did not repeat is not taken on its first round's interval). */
+                if (s == &b->rep->steps[0])
+                    again = (m->verdict == CCB_VERDICT_INCONCLUSIVE ||
+                             m->verdict == CCB_VERDICT_BELOW_NOISE || s->rejected) &&
+                            attempt == 0;
+                else
+                    again = attempt == 0 &&
+                            (interval_side(b, s) == 0 || (interval_side(b, s) > 0 && s->rejected));
                 if (count && count_step(b, m, s) != 0)
                     live_rc = -1;
                 /* A count step is decided by its values alone: again only when they are
@@ -236,7 +248,10 @@ static int measure(bisect_run *b, const ccb_operand *cand, ccb_bisect_step *s, i
                                 "ccbench: bisect: %.12s %s: measuring again with at least %u "
                                 "blocks\n",
                                 cand->text,
-                                s->rejected ? "regressed but not confirmed" : "inconclusive",
+                                s->rejected ? "regressed but not confirmed"
+                                : s == &b->rep->steps[0] || count
+                                    ? "inconclusive"
+                                    : "between no change and BAD's change",
                                 blocks);
                 }
             }
@@ -301,24 +316,25 @@ static int judge(bisect_run *b, size_t i, int *stopped)
     if (measure(b, &op, s, stopped) != 0)
         goto done;
     if (!*stopped) {
-        /* Bad is compare's failing verdict: regressed beyond the threshold, confirmed; good:
-         * unchanged or improved. A step still inconclusive or below noise after measuring
-         * again, or whose regression the confirm round did not repeat, goes to the side its
-         * estimate is nearer to, GOOD's (no change) or BAD's
-         * (the table says so): a change the size of BAD's is what is being looked for. No
-         * valid sample: undecided, skipped as git bisect skip. */
+        /* BAD (the first check): bad is compare's failing verdict, regressed beyond the
+         * threshold and confirmed. A later step is looked at against BAD's change, not the
+         * threshold (a commit of a change the size of BAD's is what is being looked for,
+         * and near the threshold compare may call it unchanged): bad when its whole interval
+         * lies nearer BAD's change than no change, good when nearer no change; across the
+         * middle even after measuring again, the side its estimate is nearer (the table
+         * says which). A count step: by its counts. No valid sample: undecided, skipped as
+         * git bisect skip. */
+        int side = interval_side(b, s);
         if (!s->measured)
             c->state = CCB_BISECT_UNDECIDED;
-        else if (s->count && i != b->rep->ncommits - 1)
+        else if (i == b->rep->ncommits - 1)
+            c->state = s->verdict == CCB_VERDICT_REGRESSED ? CCB_BISECT_BAD : CCB_BISECT_GOOD;
+        else if (s->count)
             c->state = s->like_bad > 0    ? CCB_BISECT_BAD
                        : s->like_bad == 0 ? CCB_BISECT_GOOD
                                           : CCB_BISECT_UNDECIDED;
-        else if (s->verdict == CCB_VERDICT_REGRESSED)
-            c->state = CCB_BISECT_BAD;
-        else if (((s->verdict == CCB_VERDICT_UNCHANGED || s->verdict == CCB_VERDICT_IMPROVED) &&
-                  !s->rejected) ||
-                 i == b->rep->ncommits - 1)
-            c->state = CCB_BISECT_GOOD;
+        else if (side != 0 && !(side > 0 && s->rejected))
+            c->state = (s->by_interval = 1, side > 0) ? CCB_BISECT_BAD : CCB_BISECT_GOOD;
         else
             c->state = nearer_bad(b, s) ? CCB_BISECT_BAD : CCB_BISECT_GOOD;
         if (!b->o->quiet)

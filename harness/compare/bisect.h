@@ -40,8 +40,10 @@ typedef struct ccb_bisect_step {
     int remeasured;        /* the first round was inconclusive: measured again */
     int confirmed;         /* a regression re-measured in the confirm round */
     int rejected;          /* a regression the confirm round did not repeat */
-    int by_nearness;       /* inconclusive or below noise: judged by whether its estimate is
-                              nearer BAD's change or no change */
+    int by_interval;       /* a later step judged by its whole interval lying nearer BAD's
+                              change or nearer no change (interval_side) */
+    int by_nearness;       /* its interval across the middle even after measuring again:
+                              judged by whether its estimate is nearer BAD's change or none */
     /* A count metric: the step is decided by its values, not a ratio (est is the
      * difference commit - GOOD, low/high NAN). GOOD's and the commit's most common count
      * (ccb_count_typical), and whether its counts are like BAD's (ccb_count_like_bad: 1 like

@@ -60,11 +60,13 @@ static void step_text(const ccb_bisect_report *r, const ccb_bisect_step *s, char
                  s->confirmed  ? ", confirmed"
                  : s->rejected ? ", regression not confirmed"
                                : "",
-                 s->count && s->like_bad > 0    ? ", count like BAD's"
-                 : s->count && s->like_bad == 0 ? ", count like GOOD's"
-                 : !s->by_nearness              ? ""
-                 : c->state == CCB_BISECT_BAD   ? ", nearer BAD's change"
-                                                : ", nearer no change",
+                 s->count && s->like_bad > 0                    ? ", count like BAD's"
+                 : s->count && s->like_bad == 0                 ? ", count like GOOD's"
+                 : s->by_interval && c->state == CCB_BISECT_BAD ? ", interval nearer BAD's change"
+                 : s->by_interval                               ? ", interval nearer no change"
+                 : !s->by_nearness                              ? ""
+                 : c->state == CCB_BISECT_BAD                   ? ", nearer BAD's change"
+                                                                : ", nearer no change",
                  s->blocks, s->remeasured ? ", re-measured" : "");
 }
 
@@ -142,6 +144,7 @@ static int write_json(FILE *out, const ccb_bisect_report *r)
             cJSON_AddBoolToObject(e, "confirmed", s->confirmed);
             cJSON_AddBoolToObject(e, "rejected", s->rejected);
             cJSON_AddBoolToObject(e, "by_nearness", s->by_nearness);
+            cJSON_AddBoolToObject(e, "by_interval", s->by_interval);
             /* A count metric: the counts themselves (value above is their difference). */
             if (s->count) {
                 cJSON *k = cJSON_AddObjectToObject(e, "count");

@@ -232,6 +232,18 @@ static void first_bad(const char *json, char *buf, size_t cap)
     cJSON_Delete(doc);
 }
 
+/* P exited 1 (a culprit) and its JSON names exactly WANT as the first bad commit. */
+static void expect_found(const proc *p, const char *want)
+{
+    char found[200];
+    if (p->status != 1)
+        fail_msg("status %d\nstdout:\n%s\nstderr:\n%s", p->status, p->out, p->err);
+    first_bad(p->out, found, sizeof(found));
+    if (strcmp(found, want) != 0)
+        fail_msg("first bad %s, expected %s\nstdout:\n%s\nstderr:\n%s", found, want, p->out,
+                 p->err);
+}
+
 #define BISECT_METRIC "--metric", "cold_init.start_us", "--profile", "quick"
 /* Exact blocks, no time budget: a 2 ms start() needs no more, and the suite stays cheap. */
 #define FIXED_BLOCKS "--blocks", "12"
@@ -241,13 +253,7 @@ static void test_bisect__finds_the_slow_commit_along_first_parents(void **state)
     char *before = test_repo_snapshot(repo_dir);
     proc p;
     ccbench(&p, ARGS("bisect", "main", "line", BISECT_METRIC, "--format", "json"));
-    if (p.status != 1)
-        fail_msg("status %d\nstdout:\n%s\nstderr:\n%s", p.status, p.out, p.err);
-    char found[200];
-    first_bad(p.out, found, sizeof(found));
-    if (strcmp(found, c_hex[3]) != 0)
-        fail_msg("first bad %s, expected %s\nstdout:\n%s\nstderr:\n%s", found, c_hex[3], p.out,
-                 p.err);
+    expect_found(&p, c_hex[3]);
     /* The side branch's commit is behind a merge's second parent: never walked. */
     assert_null(strstr(p.out, side_hex));
     expect_contains(p.err, "regressed first at");
@@ -289,13 +295,7 @@ static void test_bisect__a_count_metric_is_decided_by_the_counts(void **state)
     proc p;
     ccbench(&p, ARGS("bisect", "main", "counted", "--metric", "cold_init.start_allocs", "--profile",
                      "quick", "--format", "json"));
-    if (p.status != 1)
-        fail_msg("status %d\nstdout:\n%s\nstderr:\n%s", p.status, p.out, p.err);
-    char found[200];
-    first_bad(p.out, found, sizeof(found));
-    if (strcmp(found, n_hex[2]) != 0)
-        fail_msg("first bad %s, expected %s\nstdout:\n%s\nstderr:\n%s", found, n_hex[2], p.out,
-                 p.err);
+    expect_found(&p, n_hex[2]);
     cJSON *doc = cJSON_Parse(p.out);
     const cJSON *step = NULL;
     int seen = 0;
