@@ -27,50 +27,6 @@ typedef struct command {
 
 static int cmd_help(int argc, char **argv);
 
-/* The options of bisect, for its help until its parser reads this table. */
-static const ccb_option bisect_help_options[] = {
-    {CCB_OPT_STRING, "metric", .arg = "S.M", .usage = "--metric SCENARIO.METRIC",
-     .help = "the metric to bisect (e.g. cold_init.start_us)"},
-    {CCB_OPT_STRING, "threshold", .arg = "PCT",
-     .help = "how much worse counts as bad (as compare's --threshold)"},
-    {CCB_OPT_PROFILE, "profile", .arg = "P", .help = "quick, default or full (default: default)"},
-    {CCB_OPT_ULONG, "blocks", .arg = "N",
-     .help = "exactly N ABBA blocks per step and round (default: at least\n"
-             "12, more while the step's budget lasts: quick 4 s, default\n"
-             "15 s; full: 30 blocks)"},
-    {CCB_OPT_U64, "seed", .arg = "N",
-     .help = "seed of the first step's block order (default: the clock)"},
-    {CCB_OPT_CPU, "cpu", .arg = "N", .help = "pin every measured process to CPU N"},
-    {CCB_OPT_STRING, "repo", .arg = "PATH",
-     .help = "the git repository (default: found upward from the cwd)"},
-    {CCB_OPT_FORMAT, "format", .arg = "F", .usage = "[--format table|json|markdown]",
-     .help = "table (default), markdown, or json (ccbench-bisect/1)"},
-    {CCB_OPT_FLAG, "quiet", 'q', .help = "no progress on stderr"},
-    {CCB_OPT_END},
-};
-
-static const ccb_command_spec bisect_spec = {
-    .name = "bisect",
-    .operands = "GOOD BAD",
-    .summary = "find the first commit between GOOD and BAD that made a metric worse",
-    .options = bisect_help_options,
-    .details =
-        "Walks the first-parent commits from GOOD (an ancestor of BAD) to BAD with libgit2. Each\n"
-        "step is one live compare of GOOD against a commit, the metric's scenario only: ABBA\n"
-        "blocks, compare's verdict, a regression confirmed in a fresh round. A step still\n"
-        "undecided (inconclusive, below noise, a regression not confirmed) is measured once\n"
-        "more with twice the blocks, then counts as bad when its estimate is nearer BAD's\n"
-        "change than no change (the steps say so). First BAD is checked: when it is not\n"
-        "worse than GOOD the answer is 'no regression between GOOD and BAD'. Only commits with\n"
-        "a new tracker/ tree are built (build cache); an equal tree takes the verdict already\n"
-        "known. A commit that does not build is skipped, as git bisect skip, and the answer is\n"
-        "then a range. The user's HEAD, index, refs and work tree are never touched.\n"
-        "\n"
-        "exit status: 0 no regression between GOOD and BAD; 1 the first bad commit (or the\n"
-        "range) found; 2 bad usage, unknown metric or revision, GOOD not an ancestor of BAD;\n"
-        "3 GOOD or BAD does not build, or a scenario failed\n",
-};
-
 static const ccb_command_spec help_spec = {
     .name = "help",
     .operands = "[COMMAND] | --help | --version",
@@ -79,10 +35,11 @@ static const ccb_command_spec help_spec = {
 };
 
 static const command commands[] = {
-    {&cmd_run_spec, cmd_run},   {&cmd_compare_spec, cmd_compare}, {&cmd_noise_spec, cmd_noise},
-    {&bisect_spec, cmd_bisect}, {&cmd_list_spec, cmd_list},       {&cmd_show_spec, cmd_show},
-    {&cmd_plot_spec, cmd_plot}, {&cmd_history_spec, cmd_history}, {&cmd_mockapi_spec, cmd_mockapi},
-    {&help_spec, cmd_help},
+    {&cmd_run_spec, cmd_run},         {&cmd_compare_spec, cmd_compare},
+    {&cmd_noise_spec, cmd_noise},     {&cmd_bisect_spec, cmd_bisect},
+    {&cmd_list_spec, cmd_list},       {&cmd_show_spec, cmd_show},
+    {&cmd_plot_spec, cmd_plot},       {&cmd_history_spec, cmd_history},
+    {&cmd_mockapi_spec, cmd_mockapi}, {&help_spec, cmd_help},
 };
 
 #define NCOMMANDS (sizeof(commands) / sizeof(commands[0]))

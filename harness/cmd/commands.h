@@ -12,7 +12,7 @@
 
 /* Each command's name, synopsis, options and help, beside its parser (options.h). */
 extern const ccb_command_spec cmd_run_spec, cmd_compare_spec, cmd_noise_spec, cmd_list_spec,
-    cmd_show_spec, cmd_history_spec, cmd_mockapi_spec, cmd_plot_spec;
+    cmd_show_spec, cmd_history_spec, cmd_mockapi_spec, cmd_plot_spec, cmd_bisect_spec;
 
 int cmd_run(int argc, char **argv);
 int cmd_list(int argc, char **argv);

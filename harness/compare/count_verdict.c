@@ -152,6 +152,71 @@ ccb_verdict ccb_count_verdict_judge(ccb_compare_metric *m)
     return worse ? CCB_VERDICT_REGRESSED : CCB_VERDICT_IMPROVED;
 }
 
+/* X's modes (NAN left out) into a malloc'd array; *k receives how many. NULL when none. */
+static mode *modes_of(const char *name, const double *x, size_t n, size_t *k)
+{
+    double absolute, relative = ccb_count_verdict_floor(name, &absolute);
+    double *v = malloc((n ? n : 1) * sizeof(*v));
+    mode *m = malloc((n ? n : 1) * sizeof(*m));
+    size_t nv = 0;
+    *k = 0;
+    for (size_t i = 0; v && i < n; i++) {
+        if (!isnan(x[i]))
+            v[nv++] = x[i];
+    }
+    if (v && m && nv)
+        *k = modes(v, nv, relative > 0, m);
+    free(v);
+    if (*k == 0) {
+        free(m);
+        return NULL;
+    }
+    return m;
+}
+
+static double nearest(const mode *m, size_t k, double value)
+{
+    double best = INFINITY;
+    for (size_t i = 0; i < k; i++)
+        best = fmin(best, fabs(value - m[i].value));
+    return best;
+}
+
+int ccb_count_like_bad(const char *name, const double *good, size_t ngood, const double *bad,
+                       size_t nbad, const double *x, size_t nx)
+{
+    size_t kg, kb, kx;
+    mode *g = modes_of(name, good, ngood, &kg);
+    mode *b = modes_of(name, bad, nbad, &kb);
+    mode *m = modes_of(name, x, nx, &kx);
+    size_t to_bad = 0, to_good = 0;
+    for (size_t i = 0; g && b && m && i < kx; i++) {
+        double dg = nearest(g, kg, m[i].value), db = nearest(b, kb, m[i].value);
+        to_bad += db < dg ? m[i].n : 0;
+        to_good += dg < db ? m[i].n : 0;
+    }
+    free(g);
+    free(b);
+    free(m);
+    return to_bad > to_good ? 1 : to_good > to_bad ? 0 : -1;
+}
+
+double ccb_count_typical(const char *name, const double *x, size_t n)
+{
+    size_t k;
+    mode *m = modes_of(name, x, n, &k);
+    double value = NAN;
+    size_t most = 0;
+    for (size_t i = 0; i < k; i++) {
+        if (m[i].n > most) {
+            most = m[i].n;
+            value = m[i].value;
+        }
+    }
+    free(m);
+    return value;
+}
+
 /* The profile entry CALL of a scenario result; NULL when none. */
 static const cJSON *call_profile(const ccb_result *r, const char *scenario, const char *call)
 {

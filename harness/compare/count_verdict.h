@@ -31,6 +31,17 @@ double ccb_count_verdict_floor(const char *name, double *absolute);
  * m->count_spread (the larger relative range of one side) and m->count_modes. */
 ccb_verdict ccb_count_verdict_judge(ccb_compare_metric *m);
 
+/* Bisect (issue 16): are the count values X (of count metric NAME) like BAD's or like
+ * GOOD's? Each of X's modes (the modes of the verdict above) is matched to the nearest mode
+ * of GOOD's values and of BAD's, and its processes vote for the nearer side (a mode as near
+ * to both votes for none). Returns 1 like BAD, 0 like GOOD, -1 neither (no values, or a tie).
+ * NAN values (failed processes) are left out. */
+int ccb_count_like_bad(const char *name, const double *good, size_t ngood, const double *bad,
+                       size_t nbad, const double *x, size_t nx);
+/* The value of X's most common mode (the lower on a tie): what a count "is" when a call has
+ * two paths. NAN when X has no value. */
+double ccb_count_typical(const char *name, const double *x, size_t n);
+
 /* For each instruction metric of C that regressed or improved, the functions whose
  * inclusive cost changed most between BASE's and CAND's profiles (either may be NULL: then
  * nothing). -1 when out of memory. */

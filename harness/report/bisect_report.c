@@ -29,12 +29,16 @@ static const char *state_name(ccb_bisect_state s)
     return "not tested";
 }
 
-/* "1.23x [1.20, 1.26]", "+2013 us [+1990, +2040]", or "-" when not measured. */
+/* "1.23x [1.20, 1.26]", "+2013 us [+1990, +2040]", a count's "GOOD 41 -> 42 (+1) count", or
+ * "-" when not measured. */
 static void estimate_text(const ccb_bisect_report *r, const ccb_bisect_step *s, char *buf,
                           size_t size)
 {
     if (!s->measured || isnan(s->est))
         snprintf(buf, size, "-");
+    else if (s->count)
+        snprintf(buf, size, "GOOD %.10g -> %.10g (%+.10g) %s", s->good_value, s->value, s->est,
+                 r->metric->unit);
     else if (s->as_difference)
         snprintf(buf, size, "%+.4g %s [%+.4g, %+.4g]", s->est, r->metric->unit, s->low, s->high);
     else
@@ -56,9 +60,13 @@ static void step_text(const ccb_bisect_report *r, const ccb_bisect_step *s, char
                  s->confirmed  ? ", confirmed"
                  : s->rejected ? ", regression not confirmed"
                                : "",
-                 !s->by_nearness              ? ""
-                 : c->state == CCB_BISECT_BAD ? ", nearer BAD's change"
-                                              : ", nearer no change",
+                 s->count && s->like_bad > 0                    ? ", count like BAD's"
+                 : s->count && s->like_bad == 0                 ? ", count like GOOD's"
+                 : s->by_interval && c->state == CCB_BISECT_BAD ? ", interval nearer BAD's change"
+                 : s->by_interval                               ? ", interval nearer no change"
+                 : !s->by_nearness                              ? ""
+                 : c->state == CCB_BISECT_BAD                   ? ", nearer BAD's change"
+                                                                : ", nearer no change",
                  s->blocks, s->remeasured ? ", re-measured" : "");
 }
 
@@ -136,6 +144,18 @@ static int write_json(FILE *out, const ccb_bisect_report *r)
             cJSON_AddBoolToObject(e, "confirmed", s->confirmed);
             cJSON_AddBoolToObject(e, "rejected", s->rejected);
             cJSON_AddBoolToObject(e, "by_nearness", s->by_nearness);
+            cJSON_AddBoolToObject(e, "by_interval", s->by_interval);
+            /* A count metric: the counts themselves (value above is their difference). */
+            if (s->count) {
+                cJSON *k = cJSON_AddObjectToObject(e, "count");
+                cJSON_AddNumberToObject(k, "good", s->good_value);
+                cJSON_AddNumberToObject(k, "commit", s->value);
+                cJSON_AddNumberToObject(k, "difference", s->est);
+                if (s->like_bad < 0)
+                    cJSON_AddNullToObject(k, "like_bad");
+                else
+                    cJSON_AddBoolToObject(k, "like_bad", s->like_bad);
+            }
         }
     }
     cJSON *b = cJSON_AddObjectToObject(doc, "builds");
@@ -178,7 +198,10 @@ int ccb_bisect_report_write(FILE *out, const ccb_bisect_report *r, ccb_format fo
                 md ? "`**" : "");
         fprintf(out, "%s  subject: %s\n%s  author:  %s\n%s  %s vs GOOD: %s\n", md ? "-" : "",
                 c->subject, md ? "-" : "", c->author, md ? "-" : "",
-                s && s->as_difference ? "difference" : "ratio", est);
+                s && s->count           ? "count"
+                : s && s->as_difference ? "difference"
+                                        : "ratio",
+                est);
     } else {
         fprintf(out,
                 "%sthe first bad commit is one of these %zu (skipped commits leave a "

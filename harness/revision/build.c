@@ -386,23 +386,66 @@ done:
     return rc;
 }
 
-/* Copy what hash_tree hashes (directories, regular files, symlinks as links; no .git) from
- * FROM to TO. A relative link leaving tracker/ does not resolve in the copy, as in a revision's
- * checkout. */
-static int copy_tree(const char *from, const char *to)
+/* 1 when A and B are regular files with the same bytes and execute bits. */
+static int same_file(const char *a, const char *b, const struct stat *sa)
+{
+    struct stat sb;
+    if (lstat(b, &sb) != 0 || !S_ISREG(sb.st_mode) || sb.st_size != sa->st_size ||
+        (sb.st_mode & 0111) != (sa->st_mode & 0111))
+        return 0;
+    FILE *fa = fopen(a, "rb"), *fb = fopen(b, "rb");
+    int same = fa && fb;
+    char x[8192], y[8192];
+    while (same) {
+        size_t n = fread(x, 1, sizeof(x), fa);
+        same = fread(y, 1, sizeof(y), fb) == n && memcmp(x, y, n) == 0;
+        if (n < sizeof(x))
+            break;
+    }
+    if (fa)
+        fclose(fa);
+    if (fb)
+        fclose(fb);
+    return same;
+}
+
+/* Make TO hold what hash_tree hashes of FROM (directories, regular files, symlinks as links;
+ * no .git), rewriting only the files whose bytes differ and removing what FROM lacks: into
+ * an empty TO, a copy (WORKTREE's snapshot); into the bench's tree, make's timestamps then see
+ * exactly the files a commit changed. A relative link leaving tracker/ does not resolve in
+ * the copy, as in a revision's checkout. */
+static int sync_tree(const char *from, const char *to)
 {
     struct dirent **names = NULL;
     int count, rc = -1;
-
     if (mkdir(to, 0755) != 0 && errno != EEXIST)
         return ccb_error_set("cannot create %s: %s", to, strerror(errno));
+    count = scandir(to, &names, NULL, alphasort);
+    if (count < 0)
+        return ccb_error_set("cannot list %s: %s", to, strerror(errno));
+    for (int i = 0; i < count; i++) { /* what FROM no longer has */
+        char src[PATH_MAX], dst[PATH_MAX];
+        struct stat st;
+        if (strcmp(names[i]->d_name, ".") == 0 || strcmp(names[i]->d_name, "..") == 0)
+            continue;
+        snprintf(src, sizeof(src), "%s/%s", from, names[i]->d_name);
+        snprintf(dst, sizeof(dst), "%s/%s", to, names[i]->d_name);
+        if (lstat(src, &st) == 0)
+            continue;
+        if (lstat(dst, &st) == 0 && S_ISDIR(st.st_mode))
+            ccb_paths_tempdir_remove(dst);
+        else
+            unlink(dst);
+    }
+    free_listing(names, count);
+    names = NULL;
     count = scandir(from, &names, NULL, alphasort);
     if (count < 0)
         return ccb_error_set("cannot list %s: %s", from, strerror(errno));
     for (int i = 0; i < count; i++) {
         const char *name = names[i]->d_name;
         char src[PATH_MAX], dst[PATH_MAX];
-        struct stat st;
+        struct stat st, dt;
         if (strcmp(name, ".") == 0 || strcmp(name, "..") == 0 || strcmp(name, ".git") == 0)
             continue;
         snprintf(src, sizeof(src), "%s/%s", from, name);
@@ -413,6 +456,20 @@ static int copy_tree(const char *from, const char *to)
             ccb_error_set("cannot read %s: %s", src, strerror(errno));
             goto done;
         }
+        int have = lstat(dst, &dt) == 0;
+        if (S_ISDIR(st.st_mode)) {
+            if (have && !S_ISDIR(dt.st_mode))
+                unlink(dst);
+            if (sync_tree(src, dst) != 0)
+                goto done;
+            continue;
+        }
+        if (S_ISREG(st.st_mode) && same_file(src, dst, &st))
+            continue;
+        if (have && S_ISDIR(dt.st_mode))
+            ccb_paths_tempdir_remove(dst);
+        else if (have)
+            unlink(dst);
         if (S_ISLNK(st.st_mode)) {
             char target[PATH_MAX];
             ssize_t n = readlink(src, target, sizeof(target) - 1);
@@ -420,11 +477,9 @@ static int copy_tree(const char *from, const char *to)
                 ccb_error_set("cannot copy the link %s: %s", src, strerror(errno));
                 goto done;
             }
-            continue;
-        }
-        if ((S_ISDIR(st.st_mode) && copy_tree(src, dst) != 0) ||
-            (S_ISREG(st.st_mode) && copy_file(src, dst, st.st_mode) != 0))
+        } else if (S_ISREG(st.st_mode) && copy_file(src, dst, st.st_mode) != 0) {
             goto done;
+        }
     }
     rc = 0;
 done:
@@ -469,7 +524,7 @@ static int snapshot_worktree(ccb_build_ctx *ctx, ccb_operand *op, char *hex)
     }
     if (access(tmp, F_OK) == 0)
         ccb_paths_tempdir_remove(tmp); /* left by a crashed run of this pid */
-    if (ccb_paths_mkdir_p(tmp, 0755) != 0 || copy_tree(from, inner) != 0 ||
+    if (ccb_paths_mkdir_p(tmp, 0755) != 0 || sync_tree(from, inner) != 0 ||
         ccb_build_hash_paths(tmp, tracker, 1, hex) != 0)
         goto done;
     if (asprintf(&op->tracker_dir, "%s/src/content-%s", ctx->cache_dir, hex) < 0) {
@@ -728,16 +783,143 @@ static int build_is_complete(const ccb_operand *op)
            access(op->out.floor, X_OK) == 0 && access(op->out.counts, X_OK) == 0;
 }
 
+/* Configure (unless DIR is configured already) and build the three executables in DIR
+ * from TRACKER's sources, both steps appended to LOG_PATH. 0 (*status: cmake's exit status)
+ * or -1 (BUILD: cannot run, time limit; INTERRUPTED). */
+static int cmake_build(ccb_build_ctx *ctx, ccb_operand *op, const char *dir, const char *tracker,
+                       const char *log_path, int *status)
+{
+    char def_tracker[PATH_MAX + 32], cache_file[PATH_MAX + 32];
+    snprintf(def_tracker, sizeof(def_tracker), "-DCCBENCH_TRACKER_DIR=%s", tracker);
+    snprintf(cache_file, sizeof(cache_file), "%s/CMakeCache.txt", dir);
+    char *configure[] = {"cmake",
+                         "-S",
+                         ctx->source_dir,
+                         "-B",
+                         (char *)dir,
+                         "-DCMAKE_BUILD_TYPE=Release",
+                         def_tracker,
+                         "-DCCBENCH_BUILD_HARNESS=OFF",
+                         "-DCCBENCH_SELFTEST_SCENARIOS=OFF",
+                         "-DBUILD_TESTING=OFF",
+                         NULL};
+    char *build[] = {"cmake",
+                     "--build",
+                     (char *)dir,
+                     "--target",
+                     CCB_SCENARIO_EXECUTABLE,
+                     CCB_FLOOR_EXECUTABLE,
+                     CCB_COUNTS_EXECUTABLE,
+                     "-j2",
+                     NULL};
+    int rc = 0;
+    *status = 0;
+    /* A ^C must stop the build's process group (it is not ours), not just ccbench. */
+    if (ccb_interrupt_install() != 0)
+        return ccb_error_classify(CCB_ERROR_BUILD);
+    if (access(cache_file, F_OK) != 0) {
+        progress_line(ctx, "%s: configuring (log: %s)", op->text, log_path);
+        rc = run_logged(op, configure, log_path, ctx->timeout_s, status);
+    }
+    if (rc == 0 && *status == 0) {
+        progress_line(ctx, "%s: building ccbench-scenario against %s", op->text, op->tracker_dir);
+        rc = run_logged(op, build, log_path, ctx->timeout_s, status);
+    }
+    ccb_interrupt_uninstall();
+    if (rc != 0 && ccb_error_last_class() != CCB_ERROR_INTERRUPTED)
+        print_log_tail(log_path);
+    return rc;
+}
+
+/* Copy the executables and the HTTP module out of the bench's build FROM into OP's entry
+ * (bin/ and lib/, where the runner looks for the module: ../lib beside its bin/). */
+static int copy_outputs(const char *from, const ccb_operand *op)
+{
+    if (strlen(from) > PATH_MAX - 64 || strlen(op->build_dir) > PATH_MAX - 64)
+        return ccb_error_set("%s: the path is too long", from);
+    static const char *const files[] = {"bin/" CCB_SCENARIO_EXECUTABLE, "bin/" CCB_FLOOR_EXECUTABLE,
+                                        "bin/" CCB_COUNTS_EXECUTABLE, "lib/libcctracker-api.so"};
+    char src[PATH_MAX + 64], dst[PATH_MAX + 64];
+    struct stat st;
+    for (size_t i = 0; i < sizeof(files) / sizeof(files[0]); i++) {
+        snprintf(src, sizeof(src), "%s/%s", from, files[i]);
+        snprintf(dst, sizeof(dst), "%s/%.3s", op->build_dir, files[i]);
+        if (ccb_paths_mkdir_p(dst, 0755) != 0)
+            return -1;
+        snprintf(dst, sizeof(dst), "%s/%s", op->build_dir, files[i]);
+        unlink(dst);
+        if (stat(src, &st) != 0)
+            return ccb_error_set("the build in %s made no %s", from, files[i]);
+        if (copy_file(src, dst, st.st_mode) != 0)
+            return -1;
+    }
+    return 0;
+}
+
+/* ctx->incremental: OP built in the cache's one bench for this instrument and compiler
+ * (<cache>/bench/<id>: tracker/ synced to OP's sources, a build tree kept between builds), so
+ * a commit that changed one file recompiles that file and links, instead of configuring and
+ * compiling everything (~15 s here, most of it compiling; see docs/statistics.md). The bench
+ * has its own lock; a build killed or interrupted mid-way wipes its tree (a truncated object
+ * could pass for up to date). */
+static int build_in_bench(ccb_build_ctx *ctx, ccb_operand *op, const char *log_path, int *status)
+{
+    char id[41], *text = NULL, bench[PATH_MAX], lock_path[PATH_MAX + 8], src[PATH_MAX + 16],
+                 tree[PATH_MAX + 16];
+    const char *cc = getenv("CC");
+    int fd = -1, rc = -1;
+    /* The source dir too: a build tree is tied to the sources it was configured from. */
+    if (asprintf(&text, "scenarios %s\ncompiler %s CC=%s\nsource %s\n", ctx->scenarios_hash,
+                 ctx->compiler, cc ? cc : "", ctx->source_dir) < 0)
+        return ccb_error_setc(CCB_ERROR_BUILD, "out of memory");
+    hash_text(text, strlen(text), id);
+    free(text);
+    snprintf(bench, sizeof(bench), "%s/bench/%.16s", ctx->cache_dir, id);
+    snprintf(lock_path, sizeof(lock_path), "%s.lock", bench);
+    snprintf(src, sizeof(src), "%s/tracker", bench);
+    snprintf(tree, sizeof(tree), "%s/build", bench);
+    if (ccb_paths_mkdir_p(bench, 0755) != 0)
+        return ccb_error_classify(CCB_ERROR_BUILD);
+    fd = open(lock_path, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0644);
+    int locked = fd >= 0 ? flock(fd, LOCK_EX | LOCK_NB) : -1;
+    if (fd >= 0 && locked != 0 && errno == EWOULDBLOCK) {
+        progress_line(ctx, "%s: waiting for another ccbench building in %s", op->text, bench);
+        do {
+            locked = flock(fd, LOCK_EX);
+        } while (locked != 0 && errno == EINTR);
+    }
+    if (locked != 0) {
+        ccb_error_setc(CCB_ERROR_BUILD, "cannot lock %s: %s", lock_path, strerror(errno));
+        goto done;
+    }
+    if (sync_tree(op->tracker_dir, src) != 0) {
+        ccb_error_classify(CCB_ERROR_BUILD);
+        goto done;
+    }
+    if (cmake_build(ctx, op, tree, src, log_path, status) != 0) {
+        ccb_paths_tempdir_remove(tree);
+        goto done;
+    }
+    if (*status == 0 && copy_outputs(tree, op) != 0) {
+        ccb_error_classify(CCB_ERROR_BUILD);
+        goto done;
+    }
+    rc = 0;
+done:
+    if (fd >= 0)
+        close(fd);
+    return rc;
+}
+
 /* Called with the entry's lock held: nobody else is building or wiping it. */
 static int build_locked(ccb_build_ctx *ctx, ccb_operand *op)
 {
-    char log_path[PATH_MAX], def_tracker[PATH_MAX + 32];
+    char log_path[PATH_MAX];
     if (build_is_complete(op)) { /* built by the process we waited for */
         op->cached = 1;
         progress_line(ctx, "%s: cached build %.12s (nothing to build)", op->text, op->key);
         return 0;
     }
-    unsigned int timeout_s = ctx->timeout_s;
     /* No .complete stamp: whatever is there is from a build that did not finish (killed at the
      * time limit, ^C, a crash). A compiler killed mid-write leaves a truncated object with a
      * fresh mtime that make would take as up to date, so start from an empty directory. */
@@ -751,43 +933,12 @@ static int build_locked(ccb_build_ctx *ctx, ccb_operand *op)
         return ccb_error_classify(CCB_ERROR_BUILD);
     }
     close(logfd); /* truncated: both steps append to it */
-    snprintf(def_tracker, sizeof(def_tracker), "-DCCBENCH_TRACKER_DIR=%s", op->tracker_dir);
-    char *configure[] = {"cmake",
-                         "-S",
-                         ctx->source_dir,
-                         "-B",
-                         op->build_dir,
-                         "-DCMAKE_BUILD_TYPE=Release",
-                         def_tracker,
-                         "-DCCBENCH_BUILD_HARNESS=OFF",
-                         "-DCCBENCH_SELFTEST_SCENARIOS=OFF",
-                         "-DBUILD_TESTING=OFF",
-                         NULL};
-    char *build[] = {"cmake",
-                     "--build",
-                     op->build_dir,
-                     "--target",
-                     CCB_SCENARIO_EXECUTABLE,
-                     CCB_FLOOR_EXECUTABLE,
-                     CCB_COUNTS_EXECUTABLE,
-                     "-j2",
-                     NULL};
-    int rc, status = 0;
-    /* A ^C must stop the build's process group (it is not ours), not just ccbench. */
-    if (ccb_interrupt_install() != 0)
-        return ccb_error_classify(CCB_ERROR_BUILD);
-    progress_line(ctx, "%s: configuring (log: %s)", op->text, log_path);
-    rc = run_logged(op, configure, log_path, timeout_s, &status);
-    if (rc == 0 && status == 0) {
-        progress_line(ctx, "%s: building ccbench-scenario against %s", op->text, op->tracker_dir);
-        rc = run_logged(op, build, log_path, timeout_s, &status);
-    }
-    ccb_interrupt_uninstall();
-    if (rc != 0) {
-        if (ccb_error_last_class() != CCB_ERROR_INTERRUPTED)
-            print_log_tail(log_path);
+    int status = 0;
+    int rc = ctx->incremental
+                 ? build_in_bench(ctx, op, log_path, &status)
+                 : cmake_build(ctx, op, op->build_dir, op->tracker_dir, log_path, &status);
+    if (rc != 0)
         return rc;
-    }
     if (status != 0) {
         print_log_tail(log_path);
         ccb_error_set("building the runner for '%s' failed (cmake exited %d): the full log is "

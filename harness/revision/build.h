@@ -51,7 +51,11 @@ typedef struct ccb_build_ctx {
     char scenarios_hash[41];
     ccb_progress_mode progress;
     unsigned int timeout_s; /* per cmake step: CCBENCH_BUILD_TIMEOUT_S, default 600 */
-    char compiler[256];     /* `$CC --version`'s first line, asked once (build key) */
+    /* 1: build each revision in the cache's one reused build tree (<cache>/bench/), only the
+     * files a commit changed recompiled, then its outputs copied into its entry (bisect: many
+     * commits that differ by little). 0: a fresh tree per entry. */
+    int incremental;
+    char compiler[256]; /* `$CC --version`'s first line, asked once (build key) */
 } ccb_build_ctx;
 
 /* FILE when TEXT names an existing file (read strictly: a malformed one is class INPUT),

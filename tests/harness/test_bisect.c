@@ -3,8 +3,9 @@
  * repository (test_repo.c). Branch line, first parents from main: c1 docs (main's tracker/
  * tree), c2 a merge of a side branch (tracker/ comment; the side commit is never walked),
  * c3 start() burns 2 ms (the culprit), c4 a comment, c5 docs (c4's tree). Branch fragile:
- * k1 does not compile, k2 compiles with c3's tree. One build cache for the suite; every
- * measurement is one cheap scenario.
+ * k1 does not compile, k2 compiles with c3's tree. Branch counted: n1 c2's tracker/ tree, n2
+ * start() makes one more malloc/free (a count change, no time burnt), n3 a comment. One build
+ * cache for the suite; every measurement is one cheap scenario.
  */
 #include <dirent.h>
 #include <setjmp.h>
@@ -26,7 +27,7 @@
 
 static fixture suite;
 static char repo_dir[400], env_cache[500], env_source[500], env_results[500];
-static char main_hex[41], side_hex[41], c_hex[6][41], k_hex[3][41];
+static char main_hex[41], side_hex[41], c_hex[6][41], k_hex[3][41], n_hex[4][41];
 
 static char *appended(const char *text, const char *tail)
 {
@@ -46,7 +47,7 @@ static int group_setup(void **state)
     cli_deadline_s = 300; /* a bisect builds up to four revisions */
 
     git_repository *repo = NULL;
-    git_oid main_oid = test_repo_create(repo_dir, source, &repo), c[6], k[3], side;
+    git_oid main_oid = test_repo_create(repo_dir, source, &repo), c[6], k[3], n[4], side;
     char path[600];
     snprintf(path, sizeof(path), "%s/tracker/src/tracker.c", repo_dir);
     char *orig = read_file(path);
@@ -57,6 +58,13 @@ static int group_setup(void **state)
         return -1;
     char *later = appended(slow, "/* later */\n");
     char *side_text = appended(orig, "/* side */\n");
+    char *alloc =
+        test_repo_insert_after(tidy, "CCT_EXTERN(int) cct_tracker_start(cct_tracker *t)\n{\n",
+                               "    {\n        void *volatile extra_ = malloc(64);\n"
+                               "        free(extra_);\n    }\n");
+    if (!alloc)
+        return -1;
+    char *alloc_later = appended(alloc, "/* later */\n");
     const char *t = "tracker/src/tracker.c";
     c[0] = main_oid;
     c[1] = test_repo_commit_file(repo, repo_dir, &c[0], 1, "refs/heads/line", "README.md",
@@ -77,6 +85,15 @@ static int group_setup(void **state)
                                  "tracker: does not compile");
     k[2] = test_repo_commit_file(repo, repo_dir, &k[1], 1, "refs/heads/fragile", t, slow,
                                  "tracker: compiles again, start() waits 2 ms");
+    n[0] = main_oid;
+    n[1] = test_repo_commit_file(repo, repo_dir, &n[0], 1, "refs/heads/counted", t, tidy,
+                                 "tracker: tidier");
+    n[2] = test_repo_commit_file(repo, repo_dir, &n[1], 1, "refs/heads/counted", t, alloc,
+                                 "tracker: start() allocates once more");
+    n[3] = test_repo_commit_file(repo, repo_dir, &n[2], 1, "refs/heads/counted", t, alloc_later,
+                                 "tracker: a comment after the allocation");
+    for (int i = 0; i < 4; i++)
+        git_oid_tostr(n_hex[i], sizeof(n_hex[i]), &n[i]);
     git_oid_tostr(main_hex, sizeof(main_hex), &main_oid);
     git_oid_tostr(side_hex, sizeof(side_hex), &side);
     for (int i = 0; i < 6; i++)
@@ -89,6 +106,8 @@ static int group_setup(void **state)
     free(broken);
     free(later);
     free(side_text);
+    free(alloc);
+    free(alloc_later);
     git_repository_free(repo);
     *state = &suite;
     return 0;
@@ -217,6 +236,18 @@ static void first_bad(const char *json, char *buf, size_t cap)
     cJSON_Delete(doc);
 }
 
+/* P exited 1 (a culprit) and its JSON names exactly WANT as the first bad commit. */
+static void expect_found(const proc *p, const char *want)
+{
+    char found[200];
+    if (p->status != 1)
+        fail_msg("status %d\nstdout:\n%s\nstderr:\n%s", p->status, p->out, p->err);
+    first_bad(p->out, found, sizeof(found));
+    if (strcmp(found, want) != 0)
+        fail_msg("first bad %s, expected %s\nstdout:\n%s\nstderr:\n%s", found, want, p->out,
+                 p->err);
+}
+
 #define BISECT_METRIC "--metric", "cold_init.start_us", "--profile", "quick"
 /* Exact blocks, no time budget: a 2 ms start() needs no more, and the suite stays cheap. */
 #define FIXED_BLOCKS "--blocks", "12"
@@ -226,13 +257,7 @@ static void test_bisect__finds_the_slow_commit_along_first_parents(void **state)
     char *before = test_repo_snapshot(repo_dir);
     proc p;
     ccbench(&p, ARGS("bisect", "main", "line", BISECT_METRIC, "--format", "json"));
-    if (p.status != 1)
-        fail_msg("status %d\nstdout:\n%s\nstderr:\n%s", p.status, p.out, p.err);
-    char found[200];
-    first_bad(p.out, found, sizeof(found));
-    if (strcmp(found, c_hex[3]) != 0)
-        fail_msg("first bad %s, expected %s\nstdout:\n%s\nstderr:\n%s", found, c_hex[3], p.out,
-                 p.err);
+    expect_found(&p, c_hex[3]);
     /* The side branch's commit is behind a merge's second parent: never walked. */
     assert_null(strstr(p.out, side_hex));
     expect_contains(p.err, "regressed first at");
@@ -264,6 +289,47 @@ static void test_bisect__a_commit_that_does_not_build_leaves_a_range(void **stat
     assert_string_equal(found, want);
     expect_contains(p.out, "skipped: does not build");
     expect_contains(p.err, "does not build, skipped");
+    proc_free(&p);
+}
+
+/* A count metric is decided by the counts: the commit that adds one allocation to start() is
+ * found exactly, and every format shows the counts, not a ratio. */
+static void test_bisect__a_count_metric_is_decided_by_the_counts(void **state)
+{
+    proc p;
+    ccbench(&p, ARGS("bisect", "main", "counted", "--metric", "cold_init.start_allocs", "--profile",
+                     "quick", "--format", "json"));
+    expect_found(&p, n_hex[2]);
+    cJSON *doc = cJSON_Parse(p.out);
+    const cJSON *step = NULL;
+    int seen = 0;
+    cJSON_ArrayForEach(step, cJSON_GetObjectItemCaseSensitive(doc, "steps"))
+    {
+        const char *commit = cJSON_GetObjectItemCaseSensitive(step, "commit")->valuestring;
+        const cJSON *count = cJSON_GetObjectItemCaseSensitive(step, "count");
+        if (strcmp(commit, n_hex[2]) != 0 && strcmp(commit, n_hex[1]) != 0)
+            continue;
+        seen++;
+        assert_non_null(count);
+        double good = cJSON_GetObjectItemCaseSensitive(count, "good")->valuedouble;
+        double value = cJSON_GetObjectItemCaseSensitive(count, "commit")->valuedouble;
+        int bad = strcmp(commit, n_hex[2]) == 0;
+        assert_true(value - good == (bad ? 1.0 : 0.0));
+        assert_true(cJSON_IsBool(cJSON_GetObjectItemCaseSensitive(count, "like_bad")));
+        assert_int_equal(cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(count, "like_bad")), bad);
+        assert_true(cJSON_IsNull(cJSON_GetObjectItemCaseSensitive(step, "ci_low")));
+    }
+    assert_int_equal(seen, 2);
+    cJSON_Delete(doc);
+    proc_free(&p);
+
+    ccbench(&p, ARGS("bisect", "main", "counted", "--metric", "cold_init.start_allocs", "--profile",
+                     "quick", "--format", "markdown", "--quiet"));
+    expect_status(&p, 1);
+    expect_contains(p.out, "count vs GOOD: GOOD ");
+    expect_contains(p.out, "(+1) count");
+    expect_contains(p.out, "count like BAD's");
+    expect_contains(p.out, "0 build(s) made");
     proc_free(&p);
 }
 
@@ -311,6 +377,7 @@ int main(void)
         cmocka_unit_test(test_run__revisions_measures_each_tree_once_and_notes_each_commit),
         cmocka_unit_test(test_bisect__finds_the_slow_commit_along_first_parents),
         cmocka_unit_test(test_bisect__a_commit_that_does_not_build_leaves_a_range),
+        cmocka_unit_test(test_bisect__a_count_metric_is_decided_by_the_counts),
         cmocka_unit_test(test_bisect__no_regression_exits_0),
     };
     return cmocka_run_group_tests(tests, group_setup, group_teardown);
