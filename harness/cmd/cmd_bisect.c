@@ -17,6 +17,7 @@
 #include "commands.h"
 #include "error.h"
 #include "options.h"
+#include "shared_options.h"
 #include "paths.h"
 
 typedef struct bisect_options {
@@ -44,17 +45,13 @@ static const ccb_option bisect_option_table[] = {
      .help = "exactly N ABBA blocks per step and round (default: at least\n"
              "12, more while the step's budget lasts: quick 4 s, default\n"
              "15 s; full: 30 blocks)"},
-    {CCB_OPT_U64, "seed", .offset = OPT(seed), .given = CCB_OPT_GIVEN(bisect_options, seed_given),
-     .lo = 0, .hi = ULONG_MAX, .arg = "N",
-     .help = "seed of the first step's block order (default: the clock)"},
-    {CCB_OPT_CPU, "cpu", .offset = OPT(cpu), .arg = "N",
-     .help = "pin every measured process to CPU N"},
-    {CCB_OPT_STRING, "repo", .offset = OPT(repo), .arg = "PATH",
-     .help = "the git repository (default: found upward from the cwd)"},
+    CCB_OPTION_SEED(bisect_options, "seed of the first step's block order (default: the clock)"),
+    CCB_OPTION_CPU(bisect_options),
+    CCB_OPTION_REPO(bisect_options),
     {CCB_OPT_FORMAT, "format", .offset = OPT(format), .arg = "F",
      .usage = "[--format table|json|markdown]",
      .help = "table (default), markdown, or json (ccbench-bisect/1)"},
-    {CCB_OPT_FLAG, "quiet", 'q', .offset = OPT(quiet), .help = "no progress on stderr"},
+    CCB_OPTION_QUIET(bisect_options),
     {CCB_OPT_END},
 };
 #undef OPT

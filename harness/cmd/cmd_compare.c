@@ -29,6 +29,7 @@
 #include "live.h"
 #include "noise.h"
 #include "options.h"
+#include "shared_options.h"
 #include "paths.h"
 #include "result.h"
 #include "sysinfo.h"
@@ -71,23 +72,19 @@ static const ccb_option compare_option_table[] = {
      .help = "table (default), markdown, or json (ccbench-compare/1)"},
     {CCB_OPT_FLAG, "no-fail", .offset = OPT(no_fail),
      .help = "exit 0 even when a regression is confirmed"},
-    {CCB_OPT_STRING, "repo", .offset = OPT(repo), .arg = "PATH",
-     .help = "the git repository (default: found upward from the cwd)"},
+    CCB_OPTION_REPO(compare_options),
     {CCB_OPT_ULONG, "blocks", .offset = OPT(blocks), .lo = 2, .hi = 10000, .arg = "N",
      .help = "exactly N ABBA blocks per scenario, no time budget (each\n"
              "block: 2 processes per side)"},
-    {CCB_OPT_U64, "seed", .offset = OPT(seed), .given = CCB_OPT_GIVEN(compare_options, seed_given),
-     .lo = 0, .hi = ULONG_MAX, .arg = "N",
-     .help = "seed of the block orders (default: from the clock, printed)"},
-    {CCB_OPT_CPU, "cpu", .offset = OPT(cpu), .arg = "N",
-     .help = "pin every measured process to CPU N"},
+    CCB_OPTION_SEED(compare_options, "seed of the block orders (default: from the clock, printed)"),
+    CCB_OPTION_CPU(compare_options),
     {CCB_OPT_FLAG, "noise", .offset = OPT(noise),
      .help = "first measure the candidate build's noise floor (A/A)"},
     {CCB_OPT_FLAG, "strict", .offset = OPT(strict),
      .help = "refuse (exit 3) when the machine is busy: other processes\n"
              "using over a quarter CPU, or steal over 2%, before or while\n"
              "measuring (without it: a warning naming the scenarios)"},
-    {CCB_OPT_FLAG, "quiet", 'q', .offset = OPT(quiet), .help = "no progress on stderr"},
+    CCB_OPTION_QUIET(compare_options),
     {CCB_OPT_COLOR, "color", .offset = OPT(color), .arg = "WHEN",
      .usage = "[--color auto|always|never]", .help = "auto (default), always or never"},
     {CCB_OPT_SET, "rev", .offset = OPT(force), .set = CCB_FORCE_REV, .usage = "[--rev|--file]",

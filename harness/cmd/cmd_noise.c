@@ -19,6 +19,7 @@
 #include "error.h"
 #include "noise.h"
 #include "options.h"
+#include "shared_options.h"
 #include "paths.h"
 #include "result.h"
 
@@ -44,17 +45,13 @@ static const ccb_option noise_option_table[] = {
      .help = "scenarios to measure (default: every non-test scenario)"},
     {CCB_OPT_ULONG, "blocks", .offset = OPT(blocks), .lo = 2, .hi = 10000, .arg = "N",
      .help = "exactly N ABBA blocks per scenario, no time budget"},
-    {CCB_OPT_U64, "seed", .offset = OPT(seed), .given = CCB_OPT_GIVEN(noise_options, seed_given),
-     .lo = 0, .hi = ULONG_MAX, .arg = "N",
-     .help = "seed of the block orders (default: from the clock, printed)"},
-    {CCB_OPT_CPU, "cpu", .offset = OPT(cpu), .arg = "N",
-     .help = "pin every measured process to CPU N"},
-    {CCB_OPT_STRING, "repo", .offset = OPT(repo), .arg = "PATH",
-     .help = "the git repository (default: found upward from the cwd)"},
+    CCB_OPTION_SEED(noise_options, "seed of the block orders (default: from the clock, printed)"),
+    CCB_OPTION_CPU(noise_options),
+    CCB_OPTION_REPO(noise_options),
     {CCB_OPT_FORMAT, "format", .offset = OPT(format), .arg = "F",
      .usage = "[--format table|json|markdown]",
      .help = "table (default), markdown, or json (the stored noise.json)"},
-    {CCB_OPT_FLAG, "quiet", 'q', .offset = OPT(quiet), .help = "no progress on stderr"},
+    CCB_OPTION_QUIET(noise_options),
     {CCB_OPT_END},
 };
 #undef OPT

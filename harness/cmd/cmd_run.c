@@ -23,6 +23,7 @@
 #include "measure.h"
 #include "notes.h"
 #include "options.h"
+#include "shared_options.h"
 #include "paths.h"
 #include "progress.h"
 #include "report.h"
@@ -80,8 +81,7 @@ static const ccb_option run_option_table[] = {
              "(higher-is-better, customBiggerIsBetter) or bencher (BMF)"},
     {CCB_OPT_FLAG, "quiet", 'q', .offset = OPT(quiet),
      .help = "no progress and no closing message on stderr"},
-    {CCB_OPT_CPU, "cpu", .offset = OPT(cpu), .arg = "N",
-     .help = "pin every measured process to CPU N"},
+    CCB_OPTION_CPU(run_options),
     {CCB_OPT_COLOR, "color", .offset = OPT(color), .arg = "WHEN",
      .usage = "[--color auto|always|never]",
      .help = "colour the table: auto (default), always or never"},
