@@ -397,6 +397,7 @@ static int run_revisions(const run_options *o)
         ccb_build_ctx_open(&ctx, NULL, ccb_progress_detect(o->quiet)) != 0 ||
         ccb_revwalk_list(ctx.repo, o->revisions, 0, "run: --revisions", &list) != 0)
         goto done;
+    ctx.incremental = 1; /* neighbouring commits differ by a few files: recompile only those */
     if (list.n == 0) {
         ccb_error_setc(CCB_ERROR_USAGE,
                        "run: --revisions '%s' names no commit (is the range the right way "

@@ -865,7 +865,7 @@ static int copy_outputs(const char *from, const ccb_operand *op)
 static int build_in_bench(ccb_build_ctx *ctx, ccb_operand *op, const char *log_path, int *status)
 {
     char id[41], *text = NULL, bench[PATH_MAX], lock_path[PATH_MAX + 8], src[PATH_MAX + 16],
-                 tree[PATH_MAX + 16];
+                 tree[PATH_MAX + 16], building[PATH_MAX + 16];
     const char *cc = getenv("CC");
     int fd = -1, rc = -1;
     /* The source dir too: a build tree is tied to the sources it was configured from. */
@@ -878,6 +878,7 @@ static int build_in_bench(ccb_build_ctx *ctx, ccb_operand *op, const char *log_p
     snprintf(lock_path, sizeof(lock_path), "%s.lock", bench);
     snprintf(src, sizeof(src), "%s/tracker", bench);
     snprintf(tree, sizeof(tree), "%s/build", bench);
+    snprintf(building, sizeof(building), "%s/building", bench);
     if (ccb_paths_mkdir_p(bench, 0755) != 0)
         return ccb_error_classify(CCB_ERROR_BUILD);
     fd = open(lock_path, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0644);
@@ -892,14 +893,30 @@ static int build_in_bench(ccb_build_ctx *ctx, ccb_operand *op, const char *log_p
         ccb_error_setc(CCB_ERROR_BUILD, "cannot lock %s: %s", lock_path, strerror(errno));
         goto done;
     }
+    /* A build that never finished (ccbench killed outright, the machine gone) left the marker:
+     * its tree may hold a truncated object with a fresh mtime that make would take as up to
+     * date, so that tree goes. The marker stays while cmake runs. */
+    if (access(building, F_OK) == 0) {
+        progress_line(ctx, "%s: the last build in %s did not finish: starting from an empty tree",
+                      op->text, bench);
+        ccb_paths_tempdir_remove(tree);
+    }
+    int marker = open(building, O_WRONLY | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0644);
+    if (marker < 0) {
+        ccb_error_setc(CCB_ERROR_BUILD, "cannot create %s: %s", building, strerror(errno));
+        goto done;
+    }
+    close(marker);
     if (sync_tree(op->tracker_dir, src) != 0) {
         ccb_error_classify(CCB_ERROR_BUILD);
         goto done;
     }
     if (cmake_build(ctx, op, tree, src, log_path, status) != 0) {
         ccb_paths_tempdir_remove(tree);
+        unlink(building);
         goto done;
     }
+    unlink(building); /* cmake ran to its end: every object it wrote is whole */
     if (*status == 0 && copy_outputs(tree, op) != 0) {
         ccb_error_classify(CCB_ERROR_BUILD);
         goto done;

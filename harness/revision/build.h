@@ -52,8 +52,9 @@ typedef struct ccb_build_ctx {
     ccb_progress_mode progress;
     unsigned int timeout_s; /* per cmake step: CCBENCH_BUILD_TIMEOUT_S, default 600 */
     /* 1: build each revision in the cache's one reused build tree (<cache>/bench/), only the
-     * files a commit changed recompiled, then its outputs copied into its entry (bisect: many
-     * commits that differ by little). 0: a fresh tree per entry. */
+     * files a commit changed recompiled, then its outputs copied into its entry (run
+     * --revisions and bisect: many commits that differ by little). 0 (compare, noise): a fresh
+     * tree per entry. */
     int incremental;
     char compiler[256]; /* `$CC --version`'s first line, asked once (build key) */
 } ccb_build_ctx;

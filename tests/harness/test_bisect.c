@@ -11,6 +11,7 @@
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
+#include <glob.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -27,7 +28,7 @@
 
 static fixture suite;
 static char repo_dir[400], env_cache[500], env_source[500], env_results[500];
-static char main_hex[41], side_hex[41], c_hex[6][41], k_hex[3][41], n_hex[4][41];
+static char main_hex[41], side_hex[41], c_hex[6][41], k_hex[3][41], n_hex[4][41], u_hex[3][41];
 
 static char *appended(const char *text, const char *tail)
 {
@@ -94,6 +95,18 @@ static int group_setup(void **state)
                                  "tracker: a comment after the allocation");
     for (int i = 0; i < 4; i++)
         git_oid_tostr(n_hex[i], sizeof(n_hex[i]), &n[i]);
+    /* Two trees no other test builds: the reused build tree's recovery. */
+    git_oid u[3];
+    u[0] = main_oid;
+    for (int i = 1; i < 3; i++) {
+        char mark[32];
+        snprintf(mark, sizeof(mark), "/* unique %d */\n", i);
+        char *text = appended(tidy, mark);
+        u[i] = test_repo_commit_file(repo, repo_dir, &u[i - 1], 1, "refs/heads/unique", t, text,
+                                     "tracker: a comment of its own");
+        free(text);
+        git_oid_tostr(u_hex[i], sizeof(u_hex[i]), &u[i]);
+    }
     git_oid_tostr(main_hex, sizeof(main_hex), &main_oid);
     git_oid_tostr(side_hex, sizeof(side_hex), &side);
     for (int i = 0; i < 6; i++)
@@ -197,6 +210,44 @@ static void test_run__revisions_measures_each_tree_once_and_notes_each_commit(vo
     expect_status(&p, 0);
     expect_contains(p.err, "commit 1 of 2");
     expect_contains(p.err, "attached without measuring again");
+    proc_free(&p);
+}
+
+/* A build that never finished in the reused build tree (ccbench killed outright: no cleanup
+ * ran) leaves its marker; the next build must not trust that tree's objects. */
+static void test_run__revisions_after_a_killed_build_start_from_an_empty_tree(void **state)
+{
+    (void)state;
+    proc p;
+    ccbench(&p, ARGS("run", "--revisions", u_hex[1], CHEAP));
+    expect_status(&p, 0);
+    assert_null(strstr(p.err, "did not finish"));
+    proc_free(&p);
+
+    /* What a kill mid-compile leaves: the marker, and an object make would take as current. */
+    char pattern[600];
+    snprintf(pattern, sizeof(pattern), "%s/bench/*/build", strchr(env_cache, '=') + 1);
+    glob_t g;
+    assert_int_equal(glob(pattern, 0, NULL, &g), 0);
+    char planted[700] = "";
+    for (size_t i = 0; i < g.gl_pathc; i++) {
+        char path[700];
+        snprintf(path, sizeof(path), "%s/../building", g.gl_pathv[i]);
+        FILE *f = fopen(path, "w");
+        assert_non_null(f);
+        fclose(f);
+        snprintf(planted, sizeof(planted), "%s/planted.o", g.gl_pathv[i]);
+        assert_non_null(f = fopen(planted, "w"));
+        fclose(f);
+    }
+    globfree(&g);
+
+    ccbench(&p, ARGS("run", "--revisions", u_hex[2], "--profile", "quick", "--scenario",
+                     "cold_init", "--samples", "2", "--no-counts"));
+    expect_status(&p, 0);
+    expect_contains(p.err, "did not finish: starting from an empty tree");
+    expect_contains(p.out, "measured");
+    assert_int_equal(access(planted, F_OK), -1); /* the old tree went */
     proc_free(&p);
 }
 
@@ -373,6 +424,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_bisect__bad_input_exits_2),
+        cmocka_unit_test(test_run__revisions_after_a_killed_build_start_from_an_empty_tree),
         cmocka_unit_test(test_run__revisions_bad_input),
         cmocka_unit_test(test_run__revisions_measures_each_tree_once_and_notes_each_commit),
         cmocka_unit_test(test_bisect__finds_the_slow_commit_along_first_parents),
