@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "count_verdict.h"
+#include "array.h"
 #include "error.h"
 
 void ccb_compare_init(ccb_compare *c, int paired)
@@ -55,16 +56,8 @@ ccb_compare_metric *ccb_compare_metric_get(ccb_compare *c, const char *scenario,
     ccb_compare_metric *m = ccb_compare_find(c, scenario, name);
     if (m)
         return m;
-    if (c->n == c->cap) {
-        size_t cap = c->cap ? c->cap * 2 : 16;
-        ccb_compare_metric *grown = realloc(c->metrics, cap * sizeof(*grown));
-        if (!grown) {
-            ccb_error_set("out of memory");
-            return NULL;
-        }
-        c->metrics = grown;
-        c->cap = cap;
-    }
+    if (ccb_array_reserve((void **)&c->metrics, c->n, &c->cap, sizeof(*c->metrics), 16) != 0)
+        return NULL;
     m = &c->metrics[c->n];
     memset(m, 0, sizeof(*m));
     m->scenario = strdup(scenario);
@@ -83,14 +76,8 @@ ccb_compare_metric *ccb_compare_metric_get(ccb_compare *c, const char *scenario,
 
 static int push(double **arr, size_t *n, size_t *cap, double v)
 {
-    if (*n == *cap) {
-        size_t grown_cap = *cap ? *cap * 2 : 32;
-        double *grown = realloc(*arr, grown_cap * sizeof(*grown));
-        if (!grown)
-            return ccb_error_set("out of memory");
-        *arr = grown;
-        *cap = grown_cap;
-    }
+    if (ccb_array_reserve((void **)arr, *n, cap, sizeof(**arr), 32) != 0)
+        return -1;
     (*arr)[(*n)++] = v;
     return 0;
 }

@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "atomic.h"
+#include "array.h"
 #include "error.h"
 #include "protocol.h"
 
@@ -132,14 +133,8 @@ ccb_metric_result *ccb_result_scenario_find_metric(const ccb_scenario_result *s,
 
 int ccb_result_metric_add_sample(ccb_metric_result *m, double value)
 {
-    if (m->n == m->cap) {
-        size_t cap = m->cap ? m->cap * 2 : 16;
-        double *grown = realloc(m->samples, cap * sizeof(double));
-        if (!grown)
-            return ccb_error_set("out of memory adding a sample to %s", m->name);
-        m->samples = grown;
-        m->cap = cap;
-    }
+    if (ccb_array_reserve((void **)&m->samples, m->n, &m->cap, sizeof(double), 16) != 0)
+        return ccb_error_set("out of memory adding a sample to %s", m->name);
     m->samples[m->n++] = value;
     return 0;
 }

@@ -10,6 +10,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "array.h"
 #include "error.h"
 #include "report.h"
 
@@ -33,15 +34,9 @@ int ccb_history_add(ccb_history *h, ccb_result *r, const char *source, const cha
             return 0;
         }
     }
-    if (h->n == h->cap) {
-        size_t cap = h->cap ? h->cap * 2 : 16;
-        ccb_history_entry *grown = realloc(h->entries, cap * sizeof(*grown));
-        if (!grown) {
-            ccb_result_free(r);
-            return ccb_error_set("out of memory");
-        }
-        h->entries = grown;
-        h->cap = cap;
+    if (ccb_array_reserve((void **)&h->entries, h->n, &h->cap, sizeof(*h->entries), 16) != 0) {
+        ccb_result_free(r);
+        return -1;
     }
     ccb_history_entry *e = &h->entries[h->n];
     memset(e, 0, sizeof(*e));
@@ -126,16 +121,11 @@ int ccb_history_filter_machine(ccb_history *h)
             h->entries[kept++] = *e;
             continue;
         }
-        if (h->nskipped == h->skip_cap) {
-            size_t cap = h->skip_cap ? h->skip_cap * 2 : 8;
-            ccb_history_skip *grown = realloc(h->skipped, cap * sizeof(*grown));
-            if (!grown) {
-                rc = ccb_error_set("out of memory");
-                h->entries[kept++] = *e;
-                continue;
-            }
-            h->skipped = grown;
-            h->skip_cap = cap;
+        if (ccb_array_reserve((void **)&h->skipped, h->nskipped, &h->skip_cap, sizeof(*h->skipped),
+                              8) != 0) {
+            rc = -1;
+            h->entries[kept++] = *e;
+            continue;
         }
         ccb_history_skip *s = &h->skipped[h->nskipped];
         s->reason = strdup(why);
@@ -155,14 +145,9 @@ int ccb_history_filter_machine(ccb_history *h)
 
 int ccb_history_add_commit(ccb_history *h, const char *sha, long long when, int has_note)
 {
-    if (h->ncommits == h->commits_cap) {
-        size_t cap = h->commits_cap ? h->commits_cap * 2 : 32;
-        ccb_history_commit *grown = realloc(h->commits, cap * sizeof(*grown));
-        if (!grown)
-            return ccb_error_set("out of memory");
-        h->commits = grown;
-        h->commits_cap = cap;
-    }
+    if (ccb_array_reserve((void **)&h->commits, h->ncommits, &h->commits_cap, sizeof(*h->commits),
+                          32) != 0)
+        return -1;
     ccb_history_commit *c = &h->commits[h->ncommits++];
     memset(c, 0, sizeof(*c));
     time_t t = (time_t)when;
@@ -251,14 +236,9 @@ int ccb_history_series_collect(const ccb_result *const *rs, size_t n, const char
                 const ccb_metric_result *m = &s->metrics[j];
                 if (series_has(list, len, s->name, m->name))
                     continue;
-                if (len == cap) {
-                    cap = cap ? cap * 2 : 32;
-                    ccb_series *grown = realloc(list, cap * sizeof(*grown));
-                    if (!grown) {
-                        free(list);
-                        return ccb_error_set("out of memory");
-                    }
-                    list = grown;
+                if (ccb_array_reserve((void **)&list, len, &cap, sizeof(*list), 32) != 0) {
+                    free(list);
+                    return -1;
                 }
                 list[len++] = (ccb_series){s->name, m->name, m->unit, m->direction};
             }

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "array.h"
 #include "error.h"
 
 static const char *git_message(void)
@@ -23,14 +24,8 @@ static int list_add(ccb_commit_list *l, const git_oid *oid, int unique)
     for (size_t i = 0; unique && i < l->n; i++)
         if (git_oid_equal(&l->oids[i], oid))
             return 0;
-    if (l->n == l->cap) {
-        size_t cap = l->cap ? l->cap * 2 : 16;
-        git_oid *grown = realloc(l->oids, cap * sizeof(*grown));
-        if (!grown)
-            return ccb_error_set("out of memory");
-        l->oids = grown;
-        l->cap = cap;
-    }
+    if (ccb_array_reserve((void **)&l->oids, l->n, &l->cap, sizeof(*l->oids), 16) != 0)
+        return -1;
     l->oids[l->n++] = *oid;
     return 0;
 }
